@@ -1,0 +1,125 @@
+// `axon run`: create an experiment or a group from polyaxonfiles; attached by default (live status, log tail,
+// results table), exit code follows the run.
+import pc from 'picocolors';
+import type { AxonApi, RunCreated } from '../../../shared/api';
+import type { Experiment, Group } from '../../../shared/domain';
+import { isDone, isGroupDone, type GroupStatus } from '../../../shared/statuses';
+import { PREFIX } from '../../engine/tracking/protocol';
+import { experimentsTable, fmtStatus, fmtValue, isTTY, printJson } from '../format';
+
+export interface AttachOptions {
+  json: boolean;
+  showProtocol?: boolean;
+}
+
+/** Prints the run's log as it grows, without protocol lines, and resolves with the final experiment. */
+export async function attachExperiment(api: AxonApi, id: number, opts: AttachOptions): Promise<Experiment> {
+  let printed = 0;
+  let carry = '';
+  const write = (text: string) => {
+    if (opts.json) return;
+    const lines = (carry + text).split('\n');
+    carry = lines.pop() ?? '';
+    const out = lines.filter((l) => opts.showProtocol || !l.startsWith(PREFIX));
+    if (out.length) process.stdout.write(out.join('\n') + '\n');
+  };
+  const done = new Promise<Experiment>((resolve) => {
+    const offStatus = api.on('experiments.changed', ({ experiment }) => {
+      if (experiment.id !== id) return;
+      if (!opts.json) process.stderr.write(pc.dim(`[axon] experiment ${id}: ${fmtStatus(experiment.status)}${experiment.statusReason ? ` (${experiment.statusReason})` : ''}\n`));
+      if (isDone(experiment.status)) {
+        offStatus();
+        resolve(experiment);
+      }
+    });
+  });
+  const offLogs = api.on('logs.appended', (c) => {
+    if (c.experimentId !== id || c.nextOffset <= printed) return;
+    write(c.text.slice(Math.max(0, printed - c.offset)));
+    printed = c.nextOffset;
+  });
+  if ('ready' in api) await (api as { ready(): Promise<void> }).ready();
+  // History first, then live events from where it ended.
+  for (;;) {
+    const chunk = await api.call('experiments.logs', { id, offset: printed });
+    if (chunk.nextOffset <= printed) break;
+    write(chunk.text);
+    printed = chunk.nextOffset;
+  }
+  const current = await api.call('experiments.get', { id });
+  const final = isDone(current.status) ? current : await done;
+  offLogs();
+  if (carry && !opts.json) process.stdout.write(carry + '\n');
+  return api.call('experiments.get', { id: final.id });
+}
+
+export async function attachGroup(api: AxonApi, id: number, opts: AttachOptions): Promise<Group> {
+  const tty = isTTY() && !opts.json;
+  const line = (g: Group) =>
+    `[axon] group ${g.id} ${g.status}: ${g.progress.done}/${g.progress.total} done, ${g.progress.running} running, ${g.progress.pending} pending, ${g.progress.failed} failed`;
+  const done = new Promise<Group>((resolve) => {
+    const off = api.on('groups.changed', ({ group }) => {
+      if (group.id !== id) return;
+      if (tty) process.stderr.write(`\r\x1b[2K${line(group)}`);
+      if (isGroupDone(group.status as GroupStatus)) {
+        off();
+        resolve(group);
+      }
+    });
+  });
+  const offExp = api.on('experiments.changed', ({ experiment: e }) => {
+    if (e.groupId !== id || tty || opts.json || !isDone(e.status)) return;
+    const metrics = Object.entries(e.lastMetrics).map(([k, v]) => `${k}=${fmtValue(v)}`).join(' ');
+    process.stderr.write(`[axon] experiment ${e.id} ${e.status}${e.statusReason ? ` (${e.statusReason})` : ''} ${metrics}\n`);
+  });
+  if ('ready' in api) await (api as { ready(): Promise<void> }).ready();
+  const current = await api.call('groups.get', { id });
+  const final = isGroupDone(current.status as GroupStatus) ? current : await done;
+  offExp();
+  if (tty) process.stderr.write('\n');
+  return final;
+}
+
+export async function printGroupResults(api: AxonApi, id: number): Promise<void> {
+  const g = await api.call('groups.get', { id });
+  const best = g.bestExperimentId;
+  process.stdout.write(
+    `Group ${g.id} (${g.algorithm}, ${g.progress.total} experiments) ${fmtStatus(g.status)}` +
+      (g.metric ? `; ranked by ${g.metric.name} (${g.metric.optimization})` : '') +
+      '\n',
+  );
+  experimentsTable(g.ranked, { bestId: best });
+  if (best !== null && g.metric) {
+    const b = g.ranked.find((e) => e.id === best)!;
+    process.stdout.write(`Best: experiment ${best}, ${g.metric.name}=${fmtValue(b.lastMetrics[g.metric.name])}, params ${JSON.stringify(b.params)}\n`);
+  }
+}
+
+export function announce(created: RunCreated, json: boolean): void {
+  if (json) return;
+  if (created.kind === 'experiment') {
+    const x = created.experiment;
+    process.stderr.write(`[axon] experiment ${x.id} created in project ${x.projectName}: ${x.cmd}\n`);
+  } else {
+    const g = created.group;
+    process.stderr.write(
+      `[axon] group ${g.id} created in project ${g.projectName}: ${g.algorithm} search, ${created.experiments.length} experiments, concurrency ${g.concurrency}\n`,
+    );
+  }
+}
+
+export async function finishRun(api: AxonApi, created: RunCreated, json: boolean): Promise<number> {
+  if (created.kind === 'experiment') {
+    const x = await attachExperiment(api, created.experiment.id, { json });
+    if (json) printJson(x);
+    else {
+      const m = Object.entries(x.lastMetrics).map(([k, v]) => `${k}=${fmtValue(v)}`).join(' ');
+      process.stderr.write(`[axon] experiment ${x.id} ${fmtStatus(x.status)}${x.statusReason ? ` (${x.statusReason})` : ''}${m ? `; ${m}` : ''}\n`);
+    }
+    return x.status === 'succeeded' ? 0 : 1;
+  }
+  const g = await attachGroup(api, created.group.id, { json });
+  if (json) printJson(await api.call('groups.get', { id: g.id }));
+  else await printGroupResults(api, g.id);
+  return g.status === 'done' ? 0 : 1;
+}

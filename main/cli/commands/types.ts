@@ -1,0 +1,7 @@
+import type { AxonApi } from '../../../shared/api';
+
+/** Runs a command body against the engine; the returned number (if any) is the exit code. */
+export type Runner = (
+  body: (api: AxonApi) => Promise<number | void>,
+  opts?: { keepEngine?: boolean },
+) => Promise<void>;

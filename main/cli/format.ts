@@ -1,0 +1,68 @@
+// Output for people (tables on a terminal) and for programs (--json, plain lines when piped).
+import Table from 'cli-table3';
+import pc from 'picocolors';
+import type { Experiment } from '../../shared/domain';
+
+export const isTTY = () => !!process.stdout.isTTY;
+
+export function printJson(v: unknown): void {
+  process.stdout.write(JSON.stringify(v, null, 2) + '\n');
+}
+
+/** A table on a terminal; tab-separated lines when piped, so `cut` and `awk` work. */
+export function printTable(head: string[], rows: Array<Array<string | number | null | undefined>>): void {
+  const cells = rows.map((r) => r.map((c) => (c === null || c === undefined ? '' : String(c))));
+  if (!isTTY()) {
+    process.stdout.write([head, ...cells].map((r) => r.join('\t')).join('\n') + '\n');
+    return;
+  }
+  const t = new Table({ head: head.map((h) => pc.bold(h)), style: { head: [], border: [] } });
+  t.push(...cells);
+  process.stdout.write(t.toString() + '\n');
+}
+
+export function fmtValue(v: unknown): string {
+  if (typeof v === 'number') return Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(6)));
+  if (typeof v === 'string') return v;
+  return JSON.stringify(v);
+}
+
+const COLOURS: Record<string, (s: string) => string> = {
+  succeeded: pc.green,
+  failed: pc.red,
+  upstream_failed: pc.red,
+  stopped: pc.gray,
+  running: pc.cyan,
+  done: pc.green,
+};
+
+export function fmtStatus(s: string): string {
+  return isTTY() ? (COLOURS[s] ?? pc.yellow)(s) : s;
+}
+
+/** The results table of experiments: params and last metrics as columns. */
+export function experimentsTable(exps: Experiment[], opts: { bestId?: number | null } = {}): void {
+  const paramKeys = [...new Set(exps.flatMap((e) => Object.keys(e.params)))];
+  const metricKeys = [...new Set(exps.flatMap((e) => Object.keys(e.lastMetrics)))];
+  printTable(
+    ['id', 'status', ...paramKeys, ...metricKeys],
+    exps.map((e) => [
+      e.id === opts.bestId && isTTY() ? `${e.id} ★` : e.id,
+      fmtStatus(e.status),
+      ...paramKeys.map((k) => (k in e.params ? fmtValue(e.params[k]) : '')),
+      ...metricKeys.map((k) => (k in e.lastMetrics ? fmtValue(e.lastMetrics[k]) : '')),
+    ]),
+  );
+}
+
+export function parseParams(list: string[] | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const p of list ?? []) {
+    const i = p.indexOf('=');
+    if (i <= 0) throw new UsageError(`-P expects name=value, found "${p}"`);
+    out[p.slice(0, i)] = p.slice(i + 1);
+  }
+  return out;
+}
+
+export class UsageError extends Error {}

@@ -1,0 +1,196 @@
+// The `axon` command line. Mirrors Polyaxon's CLI where it fits (SPEC §3).
+import { Command, CommanderError } from 'commander';
+import pc from 'picocolors';
+import type { AxonApi } from '../../shared/api';
+import { ApiError, toApiError } from '../../shared/api';
+import { formatError, type SpecError } from '../../shared/polyaxonfile';
+import { connect, type Connection } from './connect';
+import { codeFolder, linkedProject, readSpecFiles } from './files';
+import { fmtStatus, fmtValue, parseParams, printJson, printTable, UsageError } from './format';
+import { announce, finishRun } from './commands/run';
+import { registerExperiment } from './commands/experiment';
+import { registerGroup } from './commands/group';
+import { registerProject } from './commands/project';
+import { serveCommand } from './commands/serve';
+import { LockedError } from '../engine/home';
+import { StoreError } from '../engine/store';
+import { VERSION_INFO } from '../engine/version';
+import type { Runner } from './commands/types';
+
+export const EXIT = { ok: 0, runFailed: 1, usage: 2, engine: 3, interrupted: 130 } as const;
+
+const EXIT_HELP = `
+Exit codes:
+  0    success (for run and logs -f: the run succeeded)
+  1    the run failed or was stopped, or the engine refused the request
+  2    usage error or an invalid polyaxonfile
+  3    the engine could not start or be reached (AXON_HOME locked, database unreadable)
+  130  interrupted (Ctrl-C); runs keep going and the next engine re-attaches them
+
+Environment:
+  AXON_HOME  where Axon keeps its database, logs and outputs (default ~/.axon)`;
+
+function fail(e: unknown): number {
+  if (e instanceof UsageError || e instanceof CommanderError) {
+    process.stderr.write(`axon: ${e.message}\n`);
+    return EXIT.usage;
+  }
+  if (e instanceof LockedError || e instanceof StoreError) {
+    process.stderr.write(`axon: ${e.message}\n`);
+    return EXIT.engine;
+  }
+  const err = toApiError(e);
+  if (err.code === 'invalid_spec') {
+    const details = err.details as SpecError[] | undefined;
+    const lines = Array.isArray(details) && details.length && typeof details[0] === 'object' && 'line' in details[0] ? details.map(formatError) : [err.message];
+    process.stderr.write(lines.map((l) => `axon: ${l}`).join('\n') + '\n');
+    return EXIT.usage;
+  }
+  if (err.code === 'invalid_input') {
+    process.stderr.write(`axon: ${err.message}\n`);
+    return EXIT.usage;
+  }
+  if (err.code === 'unavailable') {
+    process.stderr.write(`axon: ${err.message}\n`);
+    return EXIT.engine;
+  }
+  process.stderr.write(`axon: ${err.message}\n`);
+  if (err.code === 'internal' && process.env.AXON_DEBUG && e instanceof Error) process.stderr.write(`${e.stack}\n`);
+  return EXIT.runFailed;
+}
+
+let active: Connection | null = null;
+
+const run: Runner = async (body, _opts = {}) => {
+  let code: number = EXIT.ok;
+  try {
+    active = await connect();
+    const r = await body(active.api);
+    if (typeof r === 'number') code = r;
+  } catch (e) {
+    code = fail(e);
+  } finally {
+    await active?.close().catch(() => undefined);
+    active = null;
+  }
+  process.exitCode = code;
+};
+
+process.on('SIGINT', () => {
+  process.stderr.write(`\n${pc.dim('[axon] interrupted; runs already started keep going (see `axon ps`).')}\n`);
+  const conn = active;
+  active = null;
+  void (conn?.close() ?? Promise.resolve()).finally(() => process.exit(EXIT.interrupted));
+});
+
+const program = new Command('axon')
+  .description('Run machine-learning experiments from your desk: projects, experiments, sweeps, logs and metrics.')
+  .version(VERSION_INFO)
+  .addHelpText('after', EXIT_HELP)
+  .showSuggestionAfterError()
+  .exitOverride();
+
+const collect = (v: string, prev: string[] = []) => [...prev, v];
+
+program
+  .command('check')
+  .description('validate polyaxonfiles without running them')
+  .option('-f, --file <file>', 'polyaxonfile (repeat to deep-merge, later wins)', collect)
+  .option('-P, --param <name=value>', 'override a param (repeatable)', collect)
+  .option('--json', 'JSON output')
+  .action((o) =>
+    run(async (api: AxonApi) => {
+      const r = await api.call('runs.check', { files: readSpecFiles(o.file), params: parseParams(o.param) });
+      if (o.json) printJson(r);
+      else if (r.ok) {
+        process.stdout.write(`valid: ${r.kind}\n`);
+        printTable(['field', 'value'], Object.entries(r.summary).map(([k, v]) => [k, fmtValue(v)]));
+      } else process.stderr.write(r.errors.map((e) => formatError(e)).join('\n') + '\n');
+      return r.ok ? EXIT.ok : EXIT.usage;
+    }),
+  );
+
+program
+  .command('run')
+  .description('run an experiment or a group (sweep) from polyaxonfiles; attached by default')
+  .option('-f, --file <file>', 'polyaxonfile (repeat to deep-merge, later wins)', collect)
+  .option('-P, --param <name=value>', 'override a param (repeatable)', collect)
+  .option('-p, --project <name>', 'project (default: the one `axon init` linked, else the folder name)')
+  .option('--backend <name>', 'where to run: local', 'local')
+  .option('--name <name>', 'a name for the run')
+  .option('--detach', 'return once the run is created')
+  .option('--json', 'JSON output')
+  .action((o) =>
+    run(async (api: AxonApi) => {
+      const files = readSpecFiles(o.file);
+      const codePath = codeFolder(o.file);
+      const created = await api.call('runs.create', {
+        files,
+        params: parseParams(o.param),
+        project: o.project ?? linkedProject(codePath),
+        codePath,
+        backend: o.backend,
+        name: o.name,
+      });
+      announce(created, !!o.json);
+      if (o.detach) {
+        if (o.json) printJson(created);
+        if (active?.engine && !o.json)
+          process.stderr.write('[axon] no engine is serving this AXON_HOME: run `axon serve` to keep scheduling and tracking in the background.\n');
+        return EXIT.ok;
+      }
+      return finishRun(api, created, !!o.json);
+    }),
+  );
+
+program
+  .command('ps')
+  .description('list experiments')
+  .option('-p, --project <name>', 'only this project')
+  .option('-g, --group <id>', 'only this group')
+  .option('-s, --status <status>', 'only this status')
+  .option('-n, --limit <n>', 'at most n (newest first)', '50')
+  .option('--json', 'JSON output')
+  .action((o) =>
+    run(async (api: AxonApi) => {
+      const list = await api.call('experiments.list', {
+        project: o.project,
+        groupId: o.group ? Number(o.group) : undefined,
+        status: o.status,
+        limit: Number(o.limit),
+      });
+      if (o.json) return printJson(list);
+      printTable(
+        ['id', 'project', 'group', 'status', 'created', 'metrics'],
+        list.map((e) => [e.id, e.projectName, e.groupId, fmtStatus(e.status), e.createdAt, Object.entries(e.lastMetrics).map(([k, v]) => `${k}=${fmtValue(v)}`).join(' ')]),
+      );
+    }),
+  );
+
+program
+  .command('info')
+  .description('the engine: version, AXON_HOME, backends')
+  .option('--json', 'JSON output')
+  .action((o) =>
+    run(async (api: AxonApi) => {
+      const i = await api.call('system.info', {});
+      if (o.json) return printJson(i);
+      printTable(['field', 'value'], [['version', i.version], ['home', i.home], ['engine pid', i.pid], ...i.backends.map((b) => [`backend ${b.name}`, `${b.available ? 'available' : 'not available'}: ${b.detail}`])]);
+    }),
+  );
+
+registerProject(program, run);
+registerExperiment(program, run);
+registerGroup(program, run);
+serveCommand(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (e) {
+  if (e instanceof CommanderError) {
+    if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') process.exitCode = EXIT.ok;
+    else process.exitCode = EXIT.usage;
+  } else process.exitCode = fail(e);
+}
+
+export { ApiError, fmtStatus };

@@ -1,0 +1,101 @@
+// The embedded default: run.cmd as a local process with /bin/bash -c, in the project folder, in its own
+// process group. A small bash wrapper writes the exit code to a file, so a run that ends while no engine is
+// running still reports its real exit code. Output goes straight to the log file (not through a pipe), so the
+// job survives the engine and the engine can re-read the log after a crash.
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Backend, JobOutcome, LaunchSpec, RunningJob } from '../backend';
+import { isAlive, processStartTime } from './process-probe';
+
+// `trap :` (a handler, not an ignore) lets the wrapper outlive the group's SIGTERM long enough to record the
+// child's status, while the child keeps default signal handling.
+const WRAPPER = `trap : TERM INT HUP
+/bin/bash -c "$1"
+rc=$?
+printf '%s\\n' "$rc" > "$2.tmp" && mv -f "$2.tmp" "$2"
+exit "$rc"`;
+
+const POLL_MS = 200;
+
+export const exitFile = (runDir: string, jobId: number) => path.join(runDir, `job-${jobId}.exit`);
+
+export class LocalBackend implements Backend {
+  readonly name = 'local';
+
+  async availability() {
+    return { available: true, detail: `local processes (${process.platform})` };
+  }
+
+  async launch(spec: LaunchSpec): Promise<RunningJob> {
+    await fs.promises.mkdir(path.dirname(spec.logPath), { recursive: true });
+    const fd = fs.openSync(spec.logPath, 'a');
+    const file = exitFile(spec.runDir, spec.jobId);
+    try {
+      const child = spawn('/bin/bash', ['-c', WRAPPER, 'axon-job', spec.cmd, file], {
+        cwd: spec.cwd,
+        env: spec.env,
+        detached: true,
+        stdio: ['ignore', fd, fd],
+      });
+      const pid = await new Promise<number>((resolve, reject) => {
+        child.once('spawn', () => resolve(child.pid!));
+        child.once('error', reject);
+      });
+      child.unref();
+      const done = new Promise<JobOutcome>((resolve) =>
+        child.once('exit', (code, signal) => resolve(readOutcome(file, code, signal))),
+      );
+      return {
+        handle: { pid, startTime: processStartTime(pid) ?? '' },
+        done,
+        stop: (graceMs) => stopGroup(pid, graceMs, done),
+      };
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+
+  async reattach(job: { pid: number; startTime: string; runDir: string; jobId: number }) {
+    const file = exitFile(job.runDir, job.jobId);
+    if (!job.pid || !isAlive(job.pid, job.startTime)) return readOutcome(file, null, null);
+    // Not our child any more: poll until it is gone, then read the wrapper's exit record.
+    const done = new Promise<JobOutcome>((resolve) => {
+      const t = setInterval(() => {
+        if (isAlive(job.pid, job.startTime)) return;
+        clearInterval(t);
+        resolve(readOutcome(file, null, null));
+      }, POLL_MS);
+    });
+    return {
+      handle: { pid: job.pid, startTime: job.startTime },
+      done,
+      stop: (graceMs: number) => stopGroup(job.pid, graceMs, done),
+    } satisfies RunningJob;
+  }
+}
+
+function readOutcome(file: string, code: number | null, signal: NodeJS.Signals | null): JobOutcome {
+  try {
+    const rc = Number.parseInt(fs.readFileSync(file, 'utf8').trim(), 10);
+    if (Number.isInteger(rc)) return { exitCode: rc, signal: null, lost: false };
+  } catch {
+    /* no record: the wrapper itself was killed */
+  }
+  if (code !== null || signal !== null) return { exitCode: code, signal, lost: false };
+  return { exitCode: null, signal: null, lost: true };
+}
+
+async function stopGroup(pid: number, graceMs: number, done: Promise<JobOutcome>): Promise<void> {
+  const kill = (sig: NodeJS.Signals) => {
+    try {
+      process.kill(-pid, sig);
+    } catch {
+      /* already gone */
+    }
+  };
+  kill('SIGTERM');
+  const timer = setTimeout(() => kill('SIGKILL'), graceMs);
+  timer.unref();
+  void done.then(() => clearTimeout(timer));
+}

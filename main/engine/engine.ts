@@ -1,0 +1,114 @@
+// The engine: owns one AXON_HOME (lock, database, run folders), implements the API contract, and drives the
+// lifecycle of runs. It never imports Electron; transports (HTTP + WebSocket, IPC, in-process) wrap `call`/`on`.
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import { methods, toApiError, type AxonApi, type EventName, type Events, type Input, type MethodName, type Results } from '../../shared/api';
+import { Store } from './store';
+import { EventBus } from './events';
+import { Lifecycle } from './scheduler/lifecycle';
+import { Runner } from './scheduler/runner';
+import { Queue } from './scheduler/queue';
+import { LocalBackend } from './backends/local/local-backend';
+import type { Backend } from './backends/backend';
+import { acquireLock, paths } from './home';
+import { makeHandlers, type Handlers } from './handlers';
+
+export { VERSION_INFO as VERSION } from './version';
+
+export interface EngineOptions {
+  home: string;
+  /** Seconds between SIGTERM and SIGKILL when a run is stopped. */
+  stopGraceMs?: number;
+  backends?: Record<string, Backend>;
+}
+
+export class Engine implements AxonApi {
+  readonly startedAt = new Date().toISOString();
+  apiUrl = '';
+  private handlers!: Handlers;
+  private closed = false;
+
+  private constructor(
+    readonly home: string,
+    readonly events: EventBus,
+    readonly store: Store,
+    readonly runner: Runner,
+    readonly queue: Queue,
+    readonly backends: Record<string, Backend>,
+    private releaseLock: () => void,
+  ) {}
+
+  static async start(opts: EngineOptions): Promise<Engine> {
+    const release = acquireLock(opts.home);
+    let store: Store;
+    try {
+      fs.mkdirSync(paths(opts.home).runs, { recursive: true });
+      store = await Store.open(paths(opts.home).db);
+    } catch (e) {
+      release();
+      throw e;
+    }
+    const backends = opts.backends ?? { local: new LocalBackend() };
+    const events = new EventBus();
+    const lifecycle = new Lifecycle(store, events);
+    const secret = randomBytes(32).toString('hex');
+    let engine: Engine | null = null;
+    const runner = new Runner(store, events, lifecycle, {
+      home: opts.home,
+      backends,
+      stopGraceMs: opts.stopGraceMs ?? 10_000,
+      secret,
+      apiUrl: () => engine?.apiUrl ?? '',
+      onFinished: (id) => void engine?.afterFinish(id),
+    });
+    const queue = new Queue(store, runner, lifecycle);
+    engine = new Engine(opts.home, events, store, runner, queue, backends, release);
+    engine.handlers = makeHandlers(engine, lifecycle);
+    await runner.reattachAll();
+    await engine.settleAllGroups();
+    await queue.tick();
+    return engine;
+  }
+
+  async call<M extends MethodName>(method: M, input: Input<M>): Promise<Results[M]> {
+    try {
+      if (!(method in methods)) throw toApiError({ code: 'not_found', message: `no API method "${method}"` });
+      const parsed = methods[method].parse(input ?? {});
+      return await (this.handlers[method] as (i: unknown) => Promise<Results[M]>)(parsed);
+    } catch (e) {
+      throw toApiError(e);
+    }
+  }
+
+  on<E extends EventName>(event: E, listener: (payload: Events[E]) => void): () => void {
+    return this.events.on(event, listener);
+  }
+
+  private async afterFinish(experimentId: number): Promise<void> {
+    if (this.closed) return;
+    const x = await this.store.experiments.row(experimentId).catch(() => null);
+    if (x?.group_id != null) await this.queue.settleGroup(x.group_id);
+    await this.queue.tick();
+  }
+
+  private async settleAllGroups(): Promise<void> {
+    for (const g of await this.store.groups.rows({ status: ['created', 'running', 'stopping'] }))
+      await this.queue.settleGroup(g.id);
+  }
+
+  /** Waits until no run is active (used by the CLI's in-process engine and by tests). */
+  async idle(): Promise<void> {
+    await this.queue.tick();
+    await this.runner.settled();
+  }
+
+  /** Stops tailing and closes the store. Running jobs keep running; the next engine re-attaches them. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.queue.close();
+    await this.runner.detachAll();
+    await this.store.close();
+    this.releaseLock();
+  }
+}

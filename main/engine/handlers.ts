@@ -1,0 +1,258 @@
+// The API methods, one function each, over the store, the runner and the queue.
+import fs from 'node:fs';
+import path from 'node:path';
+import { ApiError, type ParsedInput, type MethodName, type Results, type RunCreated } from '../../shared/api';
+import { isDone } from '../../shared/statuses';
+import {
+  parsePolyaxonfiles,
+  renderExperiment,
+  formatError,
+  type ParsedSpec,
+  type SpecError,
+} from '../../shared/polyaxonfile';
+import type { Engine } from './engine';
+import type { Lifecycle } from './scheduler/lifecycle';
+import { snapshotCode } from './code/snapshot';
+import { suggestionsFor } from './sweeps/suggest';
+import { groupMetric } from './store/groups';
+import { VERSION_INFO } from './version';
+
+export type Handlers = { [M in MethodName]: (input: ParsedInput<M>) => Promise<Results[M]> };
+
+const LOG_TAIL_DEFAULT = 1024 * 1024;
+
+function specError(errors: SpecError[]): ApiError {
+  return new ApiError('invalid_spec', errors.map(formatError).join('\n'), errors);
+}
+
+function parse(files: Array<{ name: string; text: string }>, params: Record<string, string>): ParsedSpec {
+  const r = parsePolyaxonfiles(files, { params });
+  if (!r.ok) throw specError(r.errors);
+  return r.value;
+}
+
+export function summarize(spec: ParsedSpec): Record<string, unknown> {
+  const s: Record<string, unknown> = { kind: spec.kind, format: spec.format, params: spec.params };
+  if (spec.runKind) s.runKind = spec.runKind;
+  if (spec.framework) s.framework = spec.framework;
+  if (spec.hptuning) {
+    const h = spec.hptuning;
+    s.algorithm = h.algorithm;
+    s.concurrency = h.concurrency;
+    s.matrix = Object.keys(h.matrix);
+    if (h.nExperiments !== undefined) s.nExperiments = h.nExperiments;
+    if (h.seed !== undefined) s.seed = h.seed;
+    if (h.earlyStopping.length) s.earlyStopping = h.earlyStopping;
+    const m = groupMetric(h);
+    if (m) s.metric = m;
+  }
+  return s;
+}
+
+export function makeHandlers(engine: Engine, lifecycle: Lifecycle): Handlers {
+  const { store } = engine;
+
+  async function projectFor(name: string | undefined, codePath: string) {
+    const projectName = name ?? (path.basename(codePath).replace(/[^A-Za-z0-9_.-]/g, '-').replace(/^[^A-Za-z0-9]+/, '') || 'default');
+    return (await store.projects.find(projectName)) ?? store.projects.create(projectName, '', codePath);
+  }
+
+  async function clone(id: number, strategy: 'restart' | 'resume') {
+    const x = await store.experiments.row(id);
+    const original = await store.experiments.get(id);
+    // Resuming a resume goes back to the original's outputs (SPEC §3.1).
+    const outputsOwner = strategy === 'resume' && x.cloning_strategy === 'resume' && x.original_id ? await store.experiments.row(x.original_id) : x;
+    const code = await store.codeRefs.get(id);
+    const newId = await store.db.transaction(async () => {
+      const nid = await store.experiments.insert({
+        projectId: x.project_id,
+        groupId: x.group_id,
+        name: x.name,
+        backend: x.backend,
+        cmd: x.cmd,
+        spec: JSON.parse(x.spec_json),
+        params: original.params,
+        tags: original.tags,
+        codePath: x.code_path,
+        originalId: outputsOwner.id,
+        cloningStrategy: strategy,
+      });
+      if (strategy === 'resume' && outputsOwner.outputs_dir) await store.experiments.update(nid, { outputs_dir: outputsOwner.outputs_dir });
+      if (code) await store.codeRefs.insert(nid, code);
+      return nid;
+    });
+    void engine.queue.tick();
+    return store.experiments.get(newId);
+  }
+
+  const handlers: Handlers = {
+    'system.info': async () => ({
+      version: VERSION_INFO,
+      home: engine.home,
+      pid: process.pid,
+      startedAt: engine.startedAt,
+      backends: await Promise.all(
+        Object.values(engine.backends).map(async (b) => ({ name: b.name, ...(await b.availability()) })),
+      ),
+    }),
+    'projects.create': ({ name, description, codePath }) => store.projects.create(name, description, codePath),
+    'projects.list': () => store.projects.list(),
+    'projects.get': ({ name }) => store.projects.get(name),
+    'projects.delete': async ({ name }) => {
+      const p = await store.projects.get(name);
+      const active = (await store.experiments.list({ projectId: p.id, limit: 1_000_000 })).filter((e) => !isDone(e.status));
+      if (active.length)
+        throw new ApiError('conflict', `project "${name}" has ${active.length} unfinished experiment(s); stop them first`);
+      await store.projects.delete(p.id);
+      return { deleted: true };
+    },
+    'runs.check': async ({ files, params }) => {
+      const r = parsePolyaxonfiles(files, { params });
+      if (!r.ok) return { ok: false, errors: r.errors };
+      return { ok: true, kind: r.value.kind, summary: summarize(r.value) };
+    },
+    'runs.create': async (input): Promise<RunCreated> => {
+      const spec = parse(input.files, input.params);
+      if (!['experiment', 'job', 'group'].includes(spec.kind))
+        throw new ApiError('invalid_spec', `kind "${spec.kind}" cannot run on the ${input.backend} backend yet (it needs the Docker backend)`);
+      if (spec.runKind && spec.runKind !== 'job')
+        throw new ApiError('invalid_spec', `run.kind "${spec.runKind}" cannot run on the ${input.backend} backend yet`);
+      const codePath = path.resolve(input.codePath);
+      if (!fs.existsSync(codePath)) throw new ApiError('invalid_input', `code folder ${codePath} does not exist`);
+      const project = await projectFor(input.project, codePath);
+      const code = await snapshotCode(codePath);
+      const suggestions = spec.kind === 'group' ? suggestionsFor(spec.hptuning!) : [{}];
+      const rendered = suggestions.map((s) => {
+        const r = renderExperiment(spec, s);
+        if (!r.ok) throw specError(r.errors);
+        if (!r.value.cmd) throw new ApiError('invalid_spec', `${spec.files.join(', ')}: run.cmd is required to run an experiment`);
+        return r.value;
+      });
+      const created = await store.db.transaction(async () => {
+        const groupId =
+          spec.kind === 'group'
+            ? await store.groups.insert(project.id, input.name ?? spec.name ?? null, spec.hptuning!, spec.raw, codePath)
+            : null;
+        const ids: number[] = [];
+        for (const r of rendered) {
+          const id = await store.experiments.insert({
+            projectId: project.id,
+            groupId,
+            name: groupId === null ? (input.name ?? spec.name ?? null) : null,
+            backend: input.backend,
+            cmd: r.cmd ?? null,
+            spec: spec.raw,
+            params: r.params,
+            tags: spec.tags,
+            codePath,
+          });
+          await store.codeRefs.insert(id, code);
+          ids.push(id);
+        }
+        return { groupId, ids };
+      });
+      if (created.groupId !== null) await lifecycle.group(created.groupId, 'running');
+      void engine.queue.tick();
+      if (created.groupId !== null) {
+        const group = await store.groups.toGroup(await store.groups.row(created.groupId));
+        return { kind: 'group', group, experiments: await store.experiments.list({ groupId: created.groupId, limit: 1_000_000 }) };
+      }
+      return { kind: 'experiment', experiment: await store.experiments.get(created.ids[0]) };
+    },
+    'experiments.list': async ({ project, groupId, status, limit }) => {
+      const projectId = project ? (await store.projects.get(project)).id : undefined;
+      return store.experiments.list({ projectId, groupId, status, limit });
+    },
+    'experiments.get': async ({ id }) => ({ ...(await store.experiments.get(id)), code: await store.codeRefs.get(id) }),
+    'experiments.statuses': async ({ id }) => {
+      await store.experiments.row(id);
+      return store.statuses.history('experiment', id);
+    },
+    'experiments.metrics': async ({ id, keys }) => {
+      await store.experiments.row(id);
+      return store.metrics.series(id, keys);
+    },
+    'experiments.logs': async ({ id, offset, limit }) => {
+      const x = await store.experiments.row(id);
+      const jobs = await store.jobs.forExperiment(id);
+      const file = jobs[0]?.log_path;
+      if (!file || !fs.existsSync(file)) return { experimentId: id, offset, nextOffset: offset, text: '' };
+      const size = (await fs.promises.stat(file)).size;
+      const start = Math.min(offset, size);
+      const len = Math.min(limit ?? LOG_TAIL_DEFAULT, size - start);
+      const fh = await fs.promises.open(file, 'r');
+      try {
+        const buf = Buffer.alloc(len);
+        await fh.read(buf, 0, len, start);
+        return { experimentId: x.id, offset: start, nextOffset: start + len, text: buf.toString('utf8') };
+      } finally {
+        await fh.close();
+      }
+    },
+    'experiments.stop': async ({ id }) => {
+      const x = await store.experiments.row(id);
+      if (isDone(x.status)) return store.experiments.get(id);
+      if (!(await engine.runner.stop(id))) await lifecycle.experiment(id, 'stopped', 'stopped by user');
+      return store.experiments.get(id);
+    },
+    'experiments.restart': ({ id }) => clone(id, 'restart'),
+    'experiments.resume': ({ id }) => clone(id, 'resume'),
+    'experiments.delete': async ({ id }) => {
+      const x = await store.experiments.row(id);
+      if (!isDone(x.status)) throw new ApiError('conflict', `experiment ${id} is ${x.status}; stop it first`);
+      await store.experiments.delete(id);
+      if (x.run_dir) await fs.promises.rm(x.run_dir, { recursive: true, force: true });
+      return { deleted: true };
+    },
+    'groups.list': async ({ project }) => {
+      const projectId = project ? (await store.projects.get(project)).id : undefined;
+      return Promise.all((await store.groups.rows({ projectId })).map((r) => store.groups.toGroup(r)));
+    },
+    'groups.get': async ({ id }) => {
+      const group = await store.groups.toGroup(await store.groups.row(id));
+      const exps = await store.experiments.list({ groupId: id, limit: 1_000_000 });
+      return { ...group, ranked: rank(exps, group.metric) };
+    },
+    'groups.experiments': async ({ id }) => {
+      await store.groups.row(id);
+      return (await store.experiments.list({ groupId: id, limit: 1_000_000 })).reverse();
+    },
+    'groups.stop': async ({ id }) => {
+      const g = await store.groups.row(id);
+      if (g.status === 'done' || g.status === 'failed' || g.status === 'stopped') return store.groups.toGroup(g);
+      await lifecycle.group(id, 'stopping');
+      for (const x of await store.experiments.list({ groupId: id, limit: 1_000_000 })) {
+        if (isDone(x.status)) continue;
+        if (!(await engine.runner.stop(x.id))) await lifecycle.experiment(x.id, 'stopped', 'group stopped');
+      }
+      await engine.queue.settleGroup(id);
+      return store.groups.toGroup(await store.groups.row(id));
+    },
+    'groups.setConcurrency': async ({ id, concurrency }) => {
+      await store.groups.row(id);
+      await store.groups.setConcurrency(id, concurrency);
+      await lifecycle.announceGroup(id);
+      void engine.queue.tick();
+      return store.groups.toGroup(await store.groups.row(id));
+    },
+  };
+  return handlers;
+}
+
+/** Best first by the group's metric; experiments without it follow, by id. */
+export function rank<T extends { id: number; lastMetrics: Record<string, number> }>(
+  exps: T[],
+  metric: { name: string; optimization: 'maximize' | 'minimize' } | null,
+): T[] {
+  const sorted = [...exps].sort((a, b) => a.id - b.id);
+  if (!metric) return sorted;
+  const sign = metric.optimization === 'maximize' ? -1 : 1;
+  return sorted.sort((a, b) => {
+    const va = a.lastMetrics[metric.name];
+    const vb = b.lastMetrics[metric.name];
+    if (va === undefined && vb === undefined) return a.id - b.id;
+    if (va === undefined) return 1;
+    if (vb === undefined) return -1;
+    return sign * (va - vb) || a.id - b.id;
+  });
+}

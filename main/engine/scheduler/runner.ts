@@ -1,0 +1,214 @@
+// Launches experiments on their backend, follows their logs and metrics, records how they end, and after an
+// engine restart finds them again (re-attach) or records the exit code they left.
+import fs from 'node:fs';
+import path from 'node:path';
+import { createHmac } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import type { Store } from '../store';
+import type { ExperimentRow } from '../store/experiments';
+import type { EventBus } from '../events';
+import type { Lifecycle } from './lifecycle';
+import type { Backend, JobOutcome, RunningJob } from '../backends/backend';
+import { describeOutcome } from '../backends/backend';
+import { LogFollower } from '../tracking/follower';
+import { paths } from '../home';
+import { ACTIVE, isDone } from '../../../shared/statuses';
+import { log } from '../log';
+
+export const SDK_PYTHON = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../sdk/python');
+
+interface Active {
+  experimentId: number;
+  jobId: number;
+  job: RunningJob;
+  follower: LogFollower;
+  stopRequested: boolean;
+}
+
+export interface RunnerOptions {
+  home: string;
+  backends: Record<string, Backend>;
+  stopGraceMs: number;
+  secret: string;
+  apiUrl: () => string;
+  onFinished: (experimentId: number) => void;
+}
+
+export class Runner {
+  private active = new Map<number, Active>();
+  private finishing = new Set<Promise<void>>();
+  private closed = false;
+
+  constructor(
+    private store: Store,
+    private events: EventBus,
+    private lifecycle: Lifecycle,
+    private opts: RunnerOptions,
+  ) {}
+
+  get runningCount(): number {
+    return this.active.size;
+  }
+
+  isActive(experimentId: number): boolean {
+    return this.active.has(experimentId);
+  }
+
+  runToken(experimentId: number): string {
+    return createHmac('sha256', this.opts.secret).update(`run:${experimentId}`).digest('hex');
+  }
+
+  /** created → scheduled → starting → running, or failed with the reason the launch gave. */
+  async launch(x: ExperimentRow): Promise<void> {
+    const backend = this.opts.backends[x.backend];
+    if (!(await this.lifecycle.experiment(x.id, 'scheduled'))) return;
+    if (!backend) {
+      await this.lifecycle.experiment(x.id, 'failed', 'no backend', `backend "${x.backend}" is not available`);
+      return;
+    }
+    const runDir = x.run_dir || paths(this.opts.home).runDir(x.id);
+    const outputs = x.outputs_dir || path.join(runDir, 'outputs');
+    const logPath = path.join(runDir, 'logs', 'master-0.log');
+    await fs.promises.mkdir(path.dirname(logPath), { recursive: true });
+    await fs.promises.mkdir(outputs, { recursive: true });
+    const exp = await this.store.experiments.get(x.id);
+    await fs.promises.writeFile(
+      path.join(runDir, 'spec.json'),
+      JSON.stringify({ cmd: x.cmd, params: exp.params, spec: JSON.parse(x.spec_json) }, null, 2),
+    );
+    const jobId = await this.store.db.transaction(async () => {
+      await this.store.experiments.update(x.id, { run_dir: runDir, outputs_dir: outputs });
+      return this.store.jobs.insert(x.id, 'master', 0, logPath);
+    });
+    await this.lifecycle.experiment(x.id, 'starting');
+    await this.lifecycle.job(jobId, 'starting');
+    if (!x.cmd) {
+      await this.finalize(x.id, jobId, { exitCode: null, signal: null, lost: false }, 'no command', 'run.cmd is empty');
+      return;
+    }
+    const params = JSON.stringify(exp.params);
+    const env: Record<string, string> = {
+      ...(process.env as Record<string, string>),
+      AXON_RUN_ID: String(x.id),
+      AXON_EXPERIMENT_ID: String(x.id),
+      AXON_GROUP_ID: x.group_id === null ? '' : String(x.group_id),
+      AXON_PROJECT: x.project_name,
+      AXON_PARAMS: params,
+      AXON_OUTPUTS_PATH: outputs,
+      AXON_API_URL: this.opts.apiUrl(),
+      AXON_TOKEN: this.runToken(x.id),
+      POLYAXON_DECLARATIONS: params,
+      POLYAXON_PARAMS: params,
+      POLYAXON_RUN_OUTPUTS_PATH: outputs,
+      POLYAXON_EXPERIMENT_INFO: JSON.stringify({
+        project_name: x.project_name,
+        experiment_name: `${x.project_name}.${x.id}`,
+        experiment_uuid: String(x.id),
+      }),
+      PYTHONPATH: [SDK_PYTHON, process.env.PYTHONPATH].filter(Boolean).join(path.delimiter),
+      PYTHONUNBUFFERED: '1',
+    };
+    let job: RunningJob;
+    try {
+      job = await backend.launch({ jobId, experimentId: x.id, cmd: x.cmd, cwd: x.code_path, env, logPath, runDir });
+    } catch (e) {
+      const why = e instanceof Error ? e.message : String(e);
+      await this.finalize(x.id, jobId, { exitCode: null, signal: null, lost: false }, 'launch failed', why);
+      return;
+    }
+    await this.store.jobs.setProcess(jobId, job.handle.pid, job.handle.startTime);
+    await this.track(x.id, jobId, logPath, job);
+    await this.lifecycle.job(jobId, 'running');
+    await this.lifecycle.experiment(x.id, 'running');
+  }
+
+  private async track(experimentId: number, jobId: number, logPath: string, job: RunningJob): Promise<void> {
+    const follower = this.follower(experimentId, jobId, logPath);
+    const a: Active = { experimentId, jobId, job, follower, stopRequested: false };
+    this.active.set(experimentId, a);
+    await follower.start();
+    const p = job.done
+      .then(async (outcome) => {
+        if (this.closed) return;
+        await follower.finish();
+        this.active.delete(experimentId);
+        await this.finalize(experimentId, jobId, outcome, null, null, a.stopRequested);
+      })
+      .catch((e) => log.warn(`experiment ${experimentId}: ${e instanceof Error ? e.stack : e}`))
+      .finally(() => this.finishing.delete(p));
+    this.finishing.add(p);
+  }
+
+  private async finalize(
+    experimentId: number,
+    jobId: number,
+    o: JobOutcome,
+    reason: string | null,
+    message: string | null,
+    stopped = false,
+  ): Promise<void> {
+    const ok = !o.lost && o.signal === null && o.exitCode === 0;
+    const status = stopped ? 'stopped' : ok ? 'succeeded' : 'failed';
+    const why = reason ?? (stopped ? 'stopped by user' : ok ? null : describeOutcome(o));
+    await this.store.db.transaction(() => this.store.experiments.update(experimentId, { exit_code: o.exitCode }));
+    await this.lifecycle.job(jobId, status, why, o.exitCode);
+    await this.lifecycle.experiment(experimentId, status, why, message);
+    this.opts.onFinished(experimentId);
+  }
+
+  /** Graceful stop (SIGTERM to the group), forced after the grace period. */
+  async stop(experimentId: number): Promise<boolean> {
+    const a = this.active.get(experimentId);
+    if (!a) return false;
+    a.stopRequested = true;
+    await a.job.stop(this.opts.stopGraceMs);
+    return true;
+  }
+
+  /** After a restart: every experiment the store thinks is active is re-attached or given its real ending. */
+  async reattachAll(): Promise<void> {
+    const rows = await this.store.experiments.rowsWithStatus([...ACTIVE]);
+    for (const x of rows) {
+      const jobs = await this.store.jobs.forExperiment(x.id);
+      const j = jobs.find((jb) => !isDone(jb.status));
+      const backend = this.opts.backends[x.backend];
+      if (!j || !j.pid || !backend) {
+        // The engine died between scheduling and spawning: nothing ran.
+        if (j) await this.lifecycle.job(j.id, 'failed', 'lost');
+        await this.lifecycle.experiment(x.id, 'failed', 'lost', 'the engine stopped before the job started');
+        this.opts.onFinished(x.id);
+        continue;
+      }
+      const r = await backend.reattach({ pid: j.pid, startTime: j.pid_start ?? '', runDir: x.run_dir, jobId: j.id });
+      if ('handle' in r) {
+        log.debug(`re-attached experiment ${x.id} (pid ${j.pid})`);
+        await this.track(x.id, j.id, j.log_path, r);
+        if (x.status !== 'running') await this.lifecycle.experiment(x.id, 'running');
+      } else {
+        // It ended while no engine watched: read the rest of its log, then record the real exit code.
+        const follower = this.follower(x.id, j.id, j.log_path);
+        await follower.start();
+        await follower.finish();
+        await this.finalize(x.id, j.id, r, null, null);
+      }
+    }
+  }
+
+  private follower(experimentId: number, jobId: number, logPath: string): LogFollower {
+    return new LogFollower(this.store, experimentId, jobId, logPath, {
+      onLog: (offset, nextOffset, text) => this.events.emit('logs.appended', { experimentId, offset, nextOffset, text }),
+      onMetrics: (points) => this.events.emit('metrics.appended', { experimentId, points }),
+    });
+  }
+
+  /** Stops following logs; the jobs themselves keep running for the next engine to re-attach. */
+  async detachAll(): Promise<void> {
+    this.closed = true;
+    for (const a of this.active.values()) a.follower.close();
+    this.active.clear();
+  }
+
+  async settled(): Promise<void> {
+    await Promise.all([...this.finishing]);
+  }
+}

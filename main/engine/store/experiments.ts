@@ -1,0 +1,178 @@
+import type { Db } from './db';
+import type { Experiment } from '../../../shared/domain';
+import type { ExperimentStatus } from '../../../shared/statuses';
+import { ApiError } from '../../../shared/api';
+
+export interface ExperimentRow {
+  id: number;
+  project_id: number;
+  project_name: string;
+  group_id: number | null;
+  name: string | null;
+  status: ExperimentStatus;
+  status_reason: string | null;
+  status_message: string | null;
+  backend: string;
+  cmd: string | null;
+  spec_json: string;
+  code_path: string;
+  run_dir: string;
+  outputs_dir: string | null;
+  original_id: number | null;
+  cloning_strategy: Experiment['cloningStrategy'];
+  exit_code: number | null;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+}
+
+export interface NewExperiment {
+  projectId: number;
+  groupId: number | null;
+  name: string | null;
+  backend: string;
+  cmd: string | null;
+  spec: unknown;
+  params: Record<string, unknown>;
+  tags: string[];
+  codePath: string;
+  originalId?: number | null;
+  cloningStrategy?: Experiment['cloningStrategy'];
+}
+
+const SELECT = `SELECT e.*, p.name AS project_name FROM experiments e JOIN projects p ON p.id = e.project_id`;
+
+export class Experiments {
+  constructor(private db: Db) {}
+
+  /** Inserts one experiment with its params, tags and `created` status. Call inside a transaction. */
+  async insert(x: NewExperiment): Promise<number> {
+    const { lastID } = await this.db.run(
+      `INSERT INTO experiments (project_id, group_id, name, status, backend, cmd, spec_json, code_path, original_id, cloning_strategy)
+       VALUES (?, ?, ?, 'created', ?, ?, ?, ?, ?, ?)`,
+      [
+        x.projectId,
+        x.groupId,
+        x.name,
+        x.backend,
+        x.cmd,
+        JSON.stringify(x.spec),
+        x.codePath,
+        x.originalId ?? null,
+        x.cloningStrategy ?? null,
+      ],
+    );
+    for (const [k, v] of Object.entries(x.params))
+      await this.db.run('INSERT INTO params (experiment_id, key, value_json) VALUES (?, ?, ?)', [
+        lastID,
+        k,
+        JSON.stringify(v),
+      ]);
+    for (const t of new Set(x.tags))
+      await this.db.run('INSERT INTO experiment_tags (experiment_id, tag) VALUES (?, ?)', [lastID, t]);
+    await this.db.run(
+      `INSERT INTO status_history (entity, entity_id, status, reason) VALUES ('experiment', ?, 'created', NULL)`,
+      [lastID],
+    );
+    return lastID;
+  }
+
+  async row(id: number): Promise<ExperimentRow> {
+    const r = await this.db.get<ExperimentRow>(`${SELECT} WHERE e.id = ?`, [id]);
+    if (!r) throw new ApiError('not_found', `no experiment with id ${id} (see \`axon ps\`)`);
+    return r;
+  }
+
+  async get(id: number): Promise<Experiment> {
+    return (await this.hydrate([await this.row(id)]))[0];
+  }
+
+  async list(filter: { projectId?: number; groupId?: number; status?: string; limit?: number }): Promise<Experiment[]> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (filter.projectId !== undefined) (where.push('e.project_id = ?'), params.push(filter.projectId));
+    if (filter.groupId !== undefined) (where.push('e.group_id = ?'), params.push(filter.groupId));
+    if (filter.status !== undefined) (where.push('e.status = ?'), params.push(filter.status));
+    const sql = `${SELECT} ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY e.id DESC LIMIT ?`;
+    const rows = await this.db.all<ExperimentRow>(sql, [...params, filter.limit ?? 1000]);
+    return this.hydrate(rows);
+  }
+
+  async rowsWithStatus(statuses: readonly string[]): Promise<ExperimentRow[]> {
+    return this.db.all<ExperimentRow>(
+      `${SELECT} WHERE e.status IN (${statuses.map(() => '?').join(',')}) ORDER BY e.id`,
+      [...statuses],
+    );
+  }
+
+  async update(id: number, fields: Partial<Pick<ExperimentRow, 'run_dir' | 'outputs_dir' | 'exit_code' | 'cmd'>>) {
+    const keys = Object.keys(fields);
+    if (!keys.length) return;
+    await this.db.run(`UPDATE experiments SET ${keys.map((k) => `${k} = ?`).join(', ')} WHERE id = ?`, [
+      ...keys.map((k) => (fields as Record<string, unknown>)[k]),
+      id,
+    ]);
+  }
+
+  async delete(id: number): Promise<void> {
+    await this.db.transaction(async () => {
+      await this.db.run(`DELETE FROM status_history WHERE entity IN ('experiment') AND entity_id = ?`, [id]);
+      await this.db.run(
+        `DELETE FROM status_history WHERE entity = 'job' AND entity_id IN (SELECT id FROM jobs WHERE experiment_id = ?)`,
+        [id],
+      );
+      await this.db.run('DELETE FROM experiments WHERE id = ?', [id]);
+    });
+  }
+
+  /** Adds params, last metrics and tags to rows, with one query each for the whole list. */
+  async hydrate(rows: ExperimentRow[]): Promise<Experiment[]> {
+    if (!rows.length) return [];
+    const ids = rows.map((r) => r.id);
+    const inList = ids.map(() => '?').join(',');
+    const params = await this.db.all<{ experiment_id: number; key: string; value_json: string }>(
+      `SELECT experiment_id, key, value_json FROM params WHERE experiment_id IN (${inList}) ORDER BY source DESC`,
+      ids,
+    );
+    const metrics = await this.db.all<{ experiment_id: number; key: string; value: number }>(
+      `SELECT experiment_id, key, value FROM last_metrics WHERE experiment_id IN (${inList})`,
+      ids,
+    );
+    const tags = await this.db.all<{ experiment_id: number; tag: string }>(
+      `SELECT experiment_id, tag FROM experiment_tags WHERE experiment_id IN (${inList})`,
+      ids,
+    );
+    const by = new Map<number, Experiment>();
+    const out = rows.map((r) => {
+      const x: Experiment = {
+        id: r.id,
+        projectId: r.project_id,
+        projectName: r.project_name,
+        groupId: r.group_id,
+        name: r.name,
+        status: r.status,
+        statusReason: r.status_reason,
+        statusMessage: r.status_message,
+        backend: r.backend,
+        cmd: r.cmd,
+        params: {},
+        tags: [],
+        runDir: r.run_dir,
+        codePath: r.code_path,
+        originalId: r.original_id,
+        cloningStrategy: r.cloning_strategy,
+        exitCode: r.exit_code,
+        createdAt: r.created_at,
+        startedAt: r.started_at,
+        finishedAt: r.finished_at,
+        lastMetrics: {},
+      };
+      by.set(r.id, x);
+      return x;
+    });
+    for (const p of params) by.get(p.experiment_id)!.params[p.key] = JSON.parse(p.value_json);
+    for (const m of metrics) by.get(m.experiment_id)!.lastMetrics[m.key] = m.value;
+    for (const t of tags) by.get(t.experiment_id)!.tags.push(t.tag);
+    return out;
+  }
+}

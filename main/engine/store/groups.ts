@@ -1,0 +1,116 @@
+import type { Db } from './db';
+import type { Group, GroupProgress } from '../../../shared/domain';
+import type { GroupStatus } from '../../../shared/statuses';
+import type { SearchSpec } from '../../../shared/polyaxonfile/types';
+import { ApiError } from '../../../shared/api';
+
+export interface GroupRow {
+  id: number;
+  project_id: number;
+  project_name: string;
+  name: string | null;
+  status: GroupStatus;
+  status_message: string | null;
+  algorithm: SearchSpec['algorithm'];
+  concurrency: number;
+  search_json: string;
+  spec_json: string;
+  code_path: string;
+  state_json: string | null;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+}
+
+const SELECT = `SELECT g.*, p.name AS project_name FROM experiment_groups g JOIN projects p ON p.id = g.project_id`;
+
+export class Groups {
+  constructor(private db: Db) {}
+
+  /** Call inside a transaction. */
+  async insert(projectId: number, name: string | null, search: SearchSpec, spec: unknown, codePath: string) {
+    const { lastID } = await this.db.run(
+      `INSERT INTO experiment_groups (project_id, name, status, algorithm, concurrency, search_json, spec_json, code_path)
+       VALUES (?, ?, 'created', ?, ?, ?, ?, ?)`,
+      [projectId, name, search.algorithm, search.concurrency, JSON.stringify(search), JSON.stringify(spec), codePath],
+    );
+    await this.db.run(`INSERT INTO status_history (entity, entity_id, status) VALUES ('group', ?, 'created')`, [lastID]);
+    return lastID;
+  }
+
+  async row(id: number): Promise<GroupRow> {
+    const r = await this.db.get<GroupRow>(`${SELECT} WHERE g.id = ?`, [id]);
+    if (!r) throw new ApiError('not_found', `no experiment group with id ${id}`);
+    return r;
+  }
+
+  rows(filter: { projectId?: number; status?: GroupStatus[] } = {}): Promise<GroupRow[]> {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    if (filter.projectId !== undefined) (where.push('g.project_id = ?'), args.push(filter.projectId));
+    if (filter.status) (where.push(`g.status IN (${filter.status.map(() => '?').join(',')})`), args.push(...filter.status));
+    return this.db.all<GroupRow>(`${SELECT} ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY g.id DESC`, args);
+  }
+
+  async setConcurrency(id: number, concurrency: number): Promise<void> {
+    await this.db.transaction(() =>
+      this.db.run('UPDATE experiment_groups SET concurrency = ? WHERE id = ?', [concurrency, id]),
+    );
+  }
+
+  async progress(id: number): Promise<GroupProgress> {
+    const rows = await this.db.all<{ status: string; n: number }>(
+      'SELECT status, count(*) AS n FROM experiments WHERE group_id = ? GROUP BY status',
+      [id],
+    );
+    const p: GroupProgress = { total: 0, pending: 0, running: 0, succeeded: 0, failed: 0, stopped: 0, done: 0 };
+    for (const { status, n } of rows) {
+      p.total += n;
+      if (status === 'created' || status === 'resuming') p.pending += n;
+      else if (status === 'succeeded') p.succeeded += n;
+      else if (status === 'failed' || status === 'upstream_failed') p.failed += n;
+      else if (status === 'stopped' || status === 'skipped') p.stopped += n;
+      else p.running += n;
+    }
+    p.done = p.succeeded + p.failed + p.stopped;
+    return p;
+  }
+
+  /** The best experiment by the group's metric (experiments without the metric are left out). */
+  async best(id: number, metric: string, optimization: 'maximize' | 'minimize'): Promise<number | null> {
+    const r = await this.db.get<{ id: number }>(
+      `SELECT e.id FROM experiments e JOIN last_metrics m ON m.experiment_id = e.id AND m.key = ?
+       WHERE e.group_id = ? ORDER BY m.value ${optimization === 'maximize' ? 'DESC' : 'ASC'}, e.id LIMIT 1`,
+      [metric, id],
+    );
+    return r?.id ?? null;
+  }
+
+  async toGroup(r: GroupRow): Promise<Group> {
+    const search = JSON.parse(r.search_json) as SearchSpec;
+    const metric = groupMetric(search);
+    return {
+      id: r.id,
+      projectId: r.project_id,
+      projectName: r.project_name,
+      name: r.name,
+      status: r.status,
+      statusMessage: r.status_message,
+      algorithm: r.algorithm,
+      concurrency: r.concurrency,
+      metric,
+      progress: await this.progress(r.id),
+      bestExperimentId: metric ? await this.best(r.id, metric.name, metric.optimization) : null,
+      createdAt: r.created_at,
+      startedAt: r.started_at,
+      finishedAt: r.finished_at,
+    };
+  }
+}
+
+/** The group's objective: the algorithm's metric, else the first early-stopping metric. */
+export function groupMetric(s: SearchSpec): Group['metric'] {
+  if (s.metric) return s.metric;
+  const es = s.earlyStopping.find((r) => r.metric);
+  return es?.metric ? { name: es.metric, optimization: es.optimization ?? 'maximize' } : null;
+}

@@ -1,0 +1,87 @@
+import type { Db } from './db';
+import type { MetricPoint } from '../../../shared/domain';
+
+export interface IngestBatch {
+  experimentId: number;
+  jobId: number;
+  points: MetricPoint[];
+  params: Record<string, unknown>;
+  tags: string[];
+  /** The log byte offset consumed up to and including this batch; stored in the same transaction. */
+  consumed: number;
+  malformed: number;
+}
+
+// 5 columns a row; 800 rows stay well under SQLite's 32,766 bound variables.
+const CHUNK = 800;
+
+export class Metrics {
+  constructor(private db: Db) {}
+
+  /** Upserts a batch keyed by (run, key, step) and stores the log offset with it: all or nothing. */
+  async ingest(b: IngestBatch): Promise<void> {
+    await this.db.transaction(async () => {
+      for (let i = 0; i < b.points.length; i += CHUNK) {
+        const chunk = b.points.slice(i, i + CHUNK);
+        const args: unknown[] = [];
+        for (const p of chunk) args.push(b.experimentId, p.key, p.step, p.ts, p.value);
+        await this.db.run(
+          `INSERT INTO metrics (experiment_id, key, step, ts, value) VALUES ${chunk.map(() => '(?,?,?,?,?)').join(',')}
+           ON CONFLICT (experiment_id, key, step) DO UPDATE SET ts = excluded.ts, value = excluded.value`,
+          args,
+        );
+      }
+      const last = new Map<string, MetricPoint>();
+      for (const p of b.points) {
+        const prev = last.get(p.key);
+        if (!prev || p.step >= prev.step) last.set(p.key, p);
+      }
+      for (const p of last.values())
+        await this.db.run(
+          `INSERT INTO last_metrics (experiment_id, key, step, value) VALUES (?, ?, ?, ?)
+           ON CONFLICT (experiment_id, key) DO UPDATE SET step = excluded.step, value = excluded.value
+           WHERE excluded.step >= last_metrics.step`,
+          [b.experimentId, p.key, p.step, p.value],
+        );
+      for (const [k, v] of Object.entries(b.params))
+        await this.db.run(
+          `INSERT INTO params (experiment_id, key, value_json, source) VALUES (?, ?, ?, 'logged')
+           ON CONFLICT (experiment_id, key) DO UPDATE SET value_json = excluded.value_json, source = 'logged'`,
+          [b.experimentId, k, JSON.stringify(v)],
+        );
+      for (const t of b.tags)
+        await this.db.run('INSERT OR IGNORE INTO experiment_tags (experiment_id, tag) VALUES (?, ?)', [b.experimentId, t]);
+      await this.db.run(
+        `INSERT INTO log_offsets (job_id, consumed, malformed) VALUES (?, ?, ?)
+         ON CONFLICT (job_id) DO UPDATE SET consumed = excluded.consumed, malformed = log_offsets.malformed + excluded.malformed,
+           updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now')`,
+        [b.jobId, b.consumed, b.malformed],
+      );
+    });
+  }
+
+  async offset(jobId: number): Promise<{ consumed: number; malformed: number }> {
+    const r = await this.db.get<{ consumed: number; malformed: number }>(
+      'SELECT consumed, malformed FROM log_offsets WHERE job_id = ?',
+      [jobId],
+    );
+    return r ?? { consumed: 0, malformed: 0 };
+  }
+
+  /** The highest step stored per key, so that step-less points continue the numbering after a restart. */
+  async maxSteps(experimentId: number): Promise<Map<string, number>> {
+    const rows = await this.db.all<{ key: string; step: number }>(
+      'SELECT key, step FROM last_metrics WHERE experiment_id = ?',
+      [experimentId],
+    );
+    return new Map(rows.map((r) => [r.key, r.step]));
+  }
+
+  async series(experimentId: number, keys?: string[]): Promise<MetricPoint[]> {
+    const filter = keys?.length ? `AND key IN (${keys.map(() => '?').join(',')})` : '';
+    return this.db.all<MetricPoint>(
+      `SELECT key, step, ts, value FROM metrics WHERE experiment_id = ? ${filter} ORDER BY key, step`,
+      [experimentId, ...(keys ?? [])],
+    );
+  }
+}

@@ -1,0 +1,153 @@
+// Numbered migrations; PRAGMA user_version holds how many have run. Append only: never edit a shipped one.
+export const MIGRATIONS: string[] = [
+  /* 1: the core entities */ `
+CREATE TABLE users (
+  id INTEGER PRIMARY KEY,
+  username TEXT NOT NULL UNIQUE,
+  email TEXT,
+  is_superuser INTEGER NOT NULL DEFAULT 0,
+  created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now'))
+);
+CREATE TABLE organizations (
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now'))
+);
+CREATE TABLE memberships (
+  organization_id INTEGER NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
+  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  role TEXT NOT NULL CHECK (role IN ('viewer','member','admin')),
+  PRIMARY KEY (organization_id, user_id)
+);
+CREATE TABLE projects (
+  id INTEGER PRIMARY KEY,
+  owner_id INTEGER NOT NULL REFERENCES users(id),
+  organization_id INTEGER REFERENCES organizations(id),
+  name TEXT NOT NULL,
+  description TEXT NOT NULL DEFAULT '',
+  code_path TEXT,
+  created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
+  UNIQUE (owner_id, name)
+);
+CREATE TABLE experiment_groups (
+  id INTEGER PRIMARY KEY,
+  project_id INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+  name TEXT,
+  status TEXT NOT NULL,
+  status_message TEXT,
+  algorithm TEXT NOT NULL,
+  concurrency INTEGER NOT NULL,
+  search_json TEXT NOT NULL,
+  spec_json TEXT NOT NULL,
+  code_path TEXT NOT NULL,
+  state_json TEXT,
+  created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
+  started_at TEXT,
+  finished_at TEXT
+);
+CREATE TABLE experiments (
+  id INTEGER PRIMARY KEY,
+  project_id INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+  group_id INTEGER REFERENCES experiment_groups(id) ON DELETE CASCADE,
+  name TEXT,
+  status TEXT NOT NULL,
+  status_reason TEXT,
+  status_message TEXT,
+  backend TEXT NOT NULL,
+  cmd TEXT,
+  spec_json TEXT NOT NULL,
+  code_path TEXT NOT NULL,
+  run_dir TEXT NOT NULL DEFAULT '',
+  outputs_dir TEXT,
+  original_id INTEGER REFERENCES experiments(id) ON DELETE SET NULL,
+  cloning_strategy TEXT,
+  exit_code INTEGER,
+  created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
+  started_at TEXT,
+  finished_at TEXT
+);
+CREATE INDEX experiments_by_project ON experiments(project_id, id);
+CREATE INDEX experiments_by_group ON experiments(group_id, id);
+CREATE INDEX experiments_by_status ON experiments(status);
+CREATE TABLE jobs (
+  id INTEGER PRIMARY KEY,
+  experiment_id INTEGER NOT NULL REFERENCES experiments(id) ON DELETE CASCADE,
+  role TEXT NOT NULL DEFAULT 'master',
+  replica_index INTEGER NOT NULL DEFAULT 0,
+  status TEXT NOT NULL,
+  status_reason TEXT,
+  pid INTEGER,
+  pid_start TEXT,
+  exit_code INTEGER,
+  log_path TEXT NOT NULL,
+  created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
+  started_at TEXT,
+  finished_at TEXT,
+  UNIQUE (experiment_id, role, replica_index)
+);
+CREATE TABLE status_history (
+  id INTEGER PRIMARY KEY,
+  entity TEXT NOT NULL CHECK (entity IN ('experiment','job','group')),
+  entity_id INTEGER NOT NULL,
+  status TEXT NOT NULL,
+  reason TEXT,
+  message TEXT,
+  at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now'))
+);
+CREATE INDEX status_history_by_entity ON status_history(entity, entity_id, id);
+CREATE TABLE params (
+  experiment_id INTEGER NOT NULL REFERENCES experiments(id) ON DELETE CASCADE,
+  key TEXT NOT NULL,
+  value_json TEXT NOT NULL,
+  source TEXT NOT NULL DEFAULT 'spec',
+  PRIMARY KEY (experiment_id, key)
+) WITHOUT ROWID;
+CREATE TABLE metrics (
+  experiment_id INTEGER NOT NULL REFERENCES experiments(id) ON DELETE CASCADE,
+  key TEXT NOT NULL,
+  step INTEGER NOT NULL,
+  ts REAL NOT NULL,
+  value REAL NOT NULL,
+  PRIMARY KEY (experiment_id, key, step)
+) WITHOUT ROWID;
+CREATE TABLE last_metrics (
+  experiment_id INTEGER NOT NULL REFERENCES experiments(id) ON DELETE CASCADE,
+  key TEXT NOT NULL,
+  step INTEGER NOT NULL,
+  value REAL NOT NULL,
+  PRIMARY KEY (experiment_id, key)
+) WITHOUT ROWID;
+CREATE TABLE log_offsets (
+  job_id INTEGER PRIMARY KEY REFERENCES jobs(id) ON DELETE CASCADE,
+  consumed INTEGER NOT NULL DEFAULT 0,
+  malformed INTEGER NOT NULL DEFAULT 0,
+  updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now'))
+);
+CREATE TABLE code_refs (
+  experiment_id INTEGER PRIMARY KEY REFERENCES experiments(id) ON DELETE CASCADE,
+  kind TEXT NOT NULL CHECK (kind IN ('git','hash')),
+  commit_sha TEXT,
+  branch TEXT,
+  remote TEXT,
+  dirty INTEGER NOT NULL DEFAULT 0,
+  diff TEXT,
+  diff_truncated INTEGER NOT NULL DEFAULT 0,
+  content_hash TEXT,
+  file_count INTEGER
+);
+CREATE TABLE outputs (
+  id INTEGER PRIMARY KEY,
+  experiment_id INTEGER NOT NULL REFERENCES experiments(id) ON DELETE CASCADE,
+  path TEXT NOT NULL,
+  size INTEGER,
+  created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
+  UNIQUE (experiment_id, path)
+);
+CREATE TABLE experiment_tags (
+  experiment_id INTEGER NOT NULL REFERENCES experiments(id) ON DELETE CASCADE,
+  tag TEXT NOT NULL,
+  PRIMARY KEY (experiment_id, tag)
+) WITHOUT ROWID;
+INSERT INTO users (id, username, is_superuser) VALUES (1, 'local', 1);
+`,
+];

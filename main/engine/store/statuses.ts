@@ -1,0 +1,101 @@
+// Status changes: checked against the transition table inside the same transaction that applies them,
+// recorded in status_history with time, reason and message. A refused transition changes nothing.
+import type { Db } from './db';
+import {
+  canTransition,
+  canTransitionGroup,
+  isDone,
+  isGroupDone,
+  type ExperimentStatus,
+  type GroupStatus,
+} from '../../../shared/statuses';
+import type { StatusRecord } from '../../../shared/domain';
+
+export interface Transition<S> {
+  applied: boolean;
+  from: S | null;
+  to: S;
+}
+
+export class Statuses {
+  constructor(private db: Db) {}
+
+  async experiment(
+    id: number,
+    to: ExperimentStatus,
+    reason: string | null = null,
+    message: string | null = null,
+  ): Promise<Transition<ExperimentStatus>> {
+    return this.db.transaction(async () => {
+      const r = await this.db.get<{ status: ExperimentStatus }>('SELECT status FROM experiments WHERE id = ?', [id]);
+      if (!r) return { applied: false, from: null, to };
+      if (!canTransition(r.status, to)) return { applied: false, from: r.status, to };
+      await this.db.run(
+        `UPDATE experiments SET status = ?, status_reason = ?, status_message = ?,
+           started_at = CASE WHEN started_at IS NULL AND ? = 'running' THEN strftime('%Y-%m-%dT%H:%M:%fZ','now') ELSE started_at END,
+           finished_at = CASE WHEN ? THEN strftime('%Y-%m-%dT%H:%M:%fZ','now') ELSE finished_at END
+         WHERE id = ?`,
+        [to, reason, message, to, isDone(to) ? 1 : 0, id],
+      );
+      await this.db.run(
+        `INSERT INTO status_history (entity, entity_id, status, reason, message) VALUES ('experiment', ?, ?, ?, ?)`,
+        [id, to, reason, message],
+      );
+      return { applied: true, from: r.status, to };
+    });
+  }
+
+  async job(
+    id: number,
+    to: ExperimentStatus,
+    reason: string | null = null,
+    fields: { exitCode?: number | null } = {},
+  ): Promise<Transition<ExperimentStatus>> {
+    return this.db.transaction(async () => {
+      const r = await this.db.get<{ status: ExperimentStatus }>('SELECT status FROM jobs WHERE id = ?', [id]);
+      if (!r) return { applied: false, from: null, to };
+      if (!canTransition(r.status, to)) return { applied: false, from: r.status, to };
+      await this.db.run(
+        `UPDATE jobs SET status = ?, status_reason = ?, exit_code = COALESCE(?, exit_code),
+           started_at = CASE WHEN started_at IS NULL AND ? = 'running' THEN strftime('%Y-%m-%dT%H:%M:%fZ','now') ELSE started_at END,
+           finished_at = CASE WHEN ? THEN strftime('%Y-%m-%dT%H:%M:%fZ','now') ELSE finished_at END
+         WHERE id = ?`,
+        [to, reason, fields.exitCode ?? null, to, isDone(to) ? 1 : 0, id],
+      );
+      await this.db.run(`INSERT INTO status_history (entity, entity_id, status, reason) VALUES ('job', ?, ?, ?)`, [
+        id,
+        to,
+        reason,
+      ]);
+      return { applied: true, from: r.status, to };
+    });
+  }
+
+  async group(id: number, to: GroupStatus, message: string | null = null): Promise<Transition<GroupStatus>> {
+    return this.db.transaction(async () => {
+      const r = await this.db.get<{ status: GroupStatus }>('SELECT status FROM experiment_groups WHERE id = ?', [id]);
+      if (!r) return { applied: false, from: null, to };
+      if (!canTransitionGroup(r.status, to)) return { applied: false, from: r.status, to };
+      await this.db.run(
+        `UPDATE experiment_groups SET status = ?, status_message = ?,
+           started_at = CASE WHEN started_at IS NULL AND ? = 'running' THEN strftime('%Y-%m-%dT%H:%M:%fZ','now') ELSE started_at END,
+           finished_at = CASE WHEN ? THEN strftime('%Y-%m-%dT%H:%M:%fZ','now') ELSE finished_at END
+         WHERE id = ?`,
+        [to, message, to, isGroupDone(to) ? 1 : 0, id],
+      );
+      await this.db.run(`INSERT INTO status_history (entity, entity_id, status, message) VALUES ('group', ?, ?, ?)`, [
+        id,
+        to,
+        message,
+      ]);
+      return { applied: true, from: r.status, to };
+    });
+  }
+
+  history(entity: 'experiment' | 'job' | 'group', id: number): Promise<StatusRecord[]> {
+    return this.db.all<StatusRecord>(
+      'SELECT status, reason, message, at FROM status_history WHERE entity = ? AND entity_id = ? ORDER BY id',
+      [entity, id],
+    );
+  }
+}

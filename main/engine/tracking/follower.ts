@@ -1,0 +1,151 @@
+// Tails one job's log file from the offset stored with the last committed batch, turns protocol lines into
+// metric points, params and tags, and commits each batch together with the new offset. After a crash the
+// next engine resumes at that offset: nothing acknowledged is lost, nothing is counted twice.
+import fs from 'node:fs';
+import { StringDecoder } from 'node:string_decoder';
+import type { MetricPoint } from '../../../shared/domain';
+import type { Store } from '../store';
+import { parseLine } from './protocol';
+
+const READ_CHUNK = 4 * 1024 * 1024;
+const POLL_MS = 250;
+
+export interface FollowerEvents {
+  onLog(offset: number, nextOffset: number, text: string): void;
+  onMetrics(points: MetricPoint[]): void;
+}
+
+export class LogFollower {
+  private consumed = 0;
+  private maxStep = new Map<string, number>();
+  private watcher: fs.FSWatcher | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private busy: Promise<void> | null = null;
+  private again = false;
+  private closed = false;
+
+  constructor(
+    private store: Store,
+    readonly experimentId: number,
+    readonly jobId: number,
+    readonly logPath: string,
+    private events: FollowerEvents,
+  ) {}
+
+  async start(): Promise<void> {
+    this.consumed = (await this.store.metrics.offset(this.jobId)).consumed;
+    this.maxStep = await this.store.metrics.maxSteps(this.experimentId);
+    try {
+      this.watcher = fs.watch(this.logPath, () => this.poke());
+      this.watcher.on('error', () => undefined);
+    } catch {
+      // The file may not exist yet on some backends; the poll timer covers it.
+    }
+    this.timer = setInterval(() => this.poke(), POLL_MS);
+    this.timer.unref();
+    await this.poke();
+  }
+
+  /** Reads whatever is new. Concurrent pokes coalesce into one more pass. */
+  poke(final = false): Promise<void> {
+    if (this.busy) {
+      this.again = true;
+      return this.busy;
+    }
+    this.busy = (async () => {
+      do {
+        this.again = false;
+        await this.drain(final);
+      } while (this.again && !this.closed);
+    })().finally(() => {
+      this.busy = null;
+    });
+    return this.busy;
+  }
+
+  /** The job has ended: read to the end, including a last line without a newline, and stop tailing. */
+  async finish(): Promise<void> {
+    await this.poke(true);
+    await this.busy;
+    this.close();
+  }
+
+  close(): void {
+    this.closed = true;
+    this.watcher?.close();
+    if (this.timer) clearInterval(this.timer);
+  }
+
+  private async drain(final: boolean): Promise<void> {
+    let fh: fs.promises.FileHandle;
+    try {
+      fh = await fs.promises.open(this.logPath, 'r');
+    } catch {
+      return;
+    }
+    try {
+      const size = (await fh.stat()).size;
+      while (this.consumed < size) {
+        const len = Math.min(READ_CHUNK, size - this.consumed);
+        const buf = Buffer.allocUnsafe(len);
+        const { bytesRead } = await fh.read(buf, 0, len, this.consumed);
+        if (bytesRead === 0) break;
+        const data = buf.subarray(0, bytesRead);
+        const lastNl = data.lastIndexOf(0x0a);
+        const atEnd = this.consumed + bytesRead >= size;
+        // Only whole lines are consumed; a partial last line waits for its newline unless the job is over.
+        const take = lastNl >= 0 ? lastNl + 1 : final && atEnd ? bytesRead : 0;
+        if (take === 0) {
+          if (bytesRead < READ_CHUNK || final) break;
+          // A single line longer than the chunk: take it whole as plain output.
+          await this.consume(data, bytesRead);
+          continue;
+        }
+        await this.consume(data.subarray(0, take), take);
+      }
+    } finally {
+      await fh.close();
+    }
+  }
+
+  private async consume(data: Buffer, take: number): Promise<void> {
+    const text = new StringDecoder('utf8').end(data);
+    const start = this.consumed;
+    const points: MetricPoint[] = [];
+    const params: Record<string, unknown> = {};
+    const tags: string[] = [];
+    let malformed = 0;
+    const now = Date.now() / 1000;
+    let from = 0;
+    while (from < text.length) {
+      let nl = text.indexOf('\n', from);
+      if (nl < 0) nl = text.length;
+      const line = text.charCodeAt(nl - 1) === 13 ? text.slice(from, nl - 1) : text.slice(from, nl);
+      from = nl + 1;
+      const r = parseLine(line);
+      if (r.kind === 'plain') continue;
+      if (r.kind === 'malformed') malformed++;
+      else if (r.kind === 'metrics') {
+        for (const [key, value] of Object.entries(r.values)) {
+          const step = r.step ?? (this.maxStep.get(key) ?? -1) + 1;
+          if (step > (this.maxStep.get(key) ?? -1)) this.maxStep.set(key, step);
+          points.push({ key, step, value, ts: r.ts ?? now });
+        }
+      } else if (r.kind === 'params') Object.assign(params, r.values);
+      else tags.push(...r.values);
+    }
+    const next = start + take;
+    await this.store.metrics.ingest({
+      experimentId: this.experimentId,
+      jobId: this.jobId,
+      points,
+      params,
+      tags,
+      consumed: next,
+      malformed,
+    });
+    this.consumed = next;
+    this.events.onLog(start, next, text);
+    if (points.length) this.events.onMetrics(points);
+  }
+}

@@ -1,0 +1,58 @@
+// The metric line protocol (docs/metrics-protocol.md): a job prints `@@axon ` then one JSON object on one
+// line. Everything else in the log is plain output. A malformed protocol line is counted and kept in the log.
+
+export const PREFIX = '@@axon ';
+
+export type ProtocolRecord =
+  | { kind: 'metrics'; values: Record<string, number>; step: number | null; ts: number | null }
+  | { kind: 'params'; values: Record<string, unknown> }
+  | { kind: 'tags'; values: string[] };
+
+export type LineResult = { kind: 'plain' } | { kind: 'malformed'; reason: string } | ProtocolRecord;
+
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+export function parseLine(line: string): LineResult {
+  if (!line.startsWith(PREFIX)) return { kind: 'plain' };
+  let obj: unknown;
+  try {
+    obj = JSON.parse(line.slice(PREFIX.length));
+  } catch {
+    return { kind: 'malformed', reason: 'not a JSON object' };
+  }
+  if (!isObject(obj)) return { kind: 'malformed', reason: 'not a JSON object' };
+  if ('metrics' in obj) {
+    const m = obj.metrics;
+    if (!isObject(m)) return { kind: 'malformed', reason: '"metrics" must be an object of numbers' };
+    const values: Record<string, number> = {};
+    for (const [k, v] of Object.entries(m)) {
+      if (typeof v !== 'number' || !Number.isFinite(v) || k === '')
+        return { kind: 'malformed', reason: `metric "${k}" must be a finite number` };
+      values[k] = v;
+    }
+    const step = obj.step ?? null;
+    if (step !== null && !(typeof step === 'number' && Number.isInteger(step) && step >= 0))
+      return { kind: 'malformed', reason: '"step" must be an integer ≥ 0' };
+    const ts = obj.ts ?? null;
+    if (ts !== null && !(typeof ts === 'number' && Number.isFinite(ts)))
+      return { kind: 'malformed', reason: '"ts" must be unix seconds' };
+    return { kind: 'metrics', values, step: step as number | null, ts: ts as number | null };
+  }
+  if ('params' in obj) {
+    if (!isObject(obj.params)) return { kind: 'malformed', reason: '"params" must be an object' };
+    return { kind: 'params', values: obj.params };
+  }
+  if ('tags' in obj) {
+    const t = obj.tags;
+    if (!Array.isArray(t) || !t.every((x) => typeof x === 'string'))
+      return { kind: 'malformed', reason: '"tags" must be a list of strings' };
+    return { kind: 'tags', values: t as string[] };
+  }
+  return { kind: 'malformed', reason: 'expected one of "metrics", "params", "tags"' };
+}
+
+/** Formats a record as the job-side clients do (used by tests and the TypeScript client). */
+export function formatLine(rec: Record<string, unknown>): string {
+  return PREFIX + JSON.stringify(rec) + '\n';
+}

@@ -1,0 +1,1 @@
+export const VERSION_INFO = '0.1.0';

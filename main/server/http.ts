@@ -1,0 +1,136 @@
+// HTTP + WebSocket transport of the API, generated from the contract: POST /api/<method> with the JSON input,
+// and one WebSocket at /api/events for subscriptions. Binds to loopback and requires the engine's token.
+import http from 'node:http';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { EVENT_NAMES, methods, toApiError, type AxonApi, type EventName, type MethodName } from '../../shared/api';
+
+export interface ServerOptions {
+  port?: number;
+  host?: string;
+  token?: string;
+}
+
+export interface RunningServer {
+  url: string;
+  token: string;
+  close(): Promise<void>;
+}
+
+const MAX_BODY = 64 * 1024 * 1024;
+
+function tokenOk(expected: string, given: string | null | undefined): boolean {
+  if (!given) return false;
+  const a = Buffer.from(expected);
+  const b = Buffer.from(given);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+function bearer(req: http.IncomingMessage): string | null {
+  const h = req.headers.authorization;
+  return h?.startsWith('Bearer ') ? h.slice(7) : null;
+}
+
+export async function serve(api: AxonApi, opts: ServerOptions = {}): Promise<RunningServer> {
+  const token = opts.token ?? randomBytes(24).toString('hex');
+  const host = opts.host ?? '127.0.0.1';
+
+  const server = http.createServer((req, res) => {
+    const send = (status: number, body: unknown) => {
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(body));
+    };
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (url.pathname === '/api/health') return send(200, { ok: true });
+    if (!tokenOk(token, bearer(req))) return send(401, { ok: false, error: { code: 'unauthorized', message: 'missing or wrong token' } });
+    const m = /^\/api\/([a-zA-Z]+\.[a-zA-Z]+)$/.exec(url.pathname);
+    if (req.method !== 'POST' || !m || !(m[1] in methods))
+      return send(404, { ok: false, error: { code: 'not_found', message: `no API method at ${req.method} ${url.pathname}` } });
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_BODY) req.destroy();
+      else chunks.push(c);
+    });
+    req.on('end', async () => {
+      let input: unknown;
+      try {
+        input = chunks.length ? JSON.parse(Buffer.concat(chunks).toString('utf8')) : {};
+      } catch {
+        return send(400, { ok: false, error: { code: 'invalid_input', message: 'the body is not JSON' } });
+      }
+      try {
+        const result = await api.call(m[1] as MethodName, input as never);
+        send(200, { ok: true, result });
+      } catch (e) {
+        const err = toApiError(e);
+        const status = { invalid_input: 400, invalid_spec: 422, not_found: 404, conflict: 409, unavailable: 503, internal: 500 }[err.code];
+        send(status, { ok: false, error: err.toJSON() });
+      }
+    });
+  });
+
+  const wss = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024 });
+  server.on('upgrade', (req, socket, head) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const given = url.searchParams.get('token') ?? bearer(req);
+    if (url.pathname !== '/api/events' || !tokenOk(token, given)) {
+      socket.write('HTTP/1.1 401 Unauthorized\r\n\r\n');
+      socket.destroy();
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => attach(ws, api));
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, host, () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://${host}:${port}`,
+    token,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const c of wss.clients) c.terminate();
+        wss.close();
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** One socket: `{"subscribe": "<event>"}` / `{"unsubscribe": ...}` in, `{"event", "payload"}` out. */
+function attach(ws: WebSocket, api: AxonApi): void {
+  const subs = new Map<EventName, () => void>();
+  ws.on('message', (raw) => {
+    let msg: { subscribe?: string; unsubscribe?: string };
+    try {
+      msg = JSON.parse(String(raw));
+    } catch {
+      return;
+    }
+    const name = (msg.subscribe ?? msg.unsubscribe) as EventName;
+    if (!EVENT_NAMES.includes(name)) return;
+    if (msg.subscribe && !subs.has(name))
+      subs.set(
+        name,
+        api.on(name, (payload) => {
+          // A slow client is cut off rather than letting its buffer grow without bound.
+          if (ws.bufferedAmount > 32 * 1024 * 1024) return ws.terminate();
+          ws.send(JSON.stringify({ event: name, payload }));
+        }),
+      );
+    if (msg.unsubscribe) {
+      subs.get(name)?.();
+      subs.delete(name);
+    }
+    ws.send(JSON.stringify({ ack: name }));
+  });
+  ws.on('close', () => {
+    for (const off of subs.values()) off();
+    subs.clear();
+  });
+}

@@ -1,0 +1,161 @@
+// The single contract between the engine and every transport (in-process, HTTP + WebSocket, Electron IPC).
+// Each method: name `domain.verb`, a zod input schema, and a result type. Transports are generated from
+// `methods` and never hand-written per method.
+import { z } from 'zod';
+import type {
+  EngineInfo,
+  Experiment,
+  Group,
+  LogChunk,
+  MetricPoint,
+  Project,
+  StatusRecord,
+  CodeRef,
+} from './domain';
+import type { SpecError } from './polyaxonfile/types';
+
+const id = z.number().int().positive();
+const fileText = z.object({ name: z.string().min(1), text: z.string() });
+const runFiles = z.object({
+  files: z.array(fileText).min(1),
+  params: z.record(z.string()).default({}),
+});
+
+export const methods = {
+  'system.info': z.object({}),
+  'projects.create': z.object({
+    name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'letters, digits, _ . - (starting with a letter or digit)'),
+    description: z.string().default(''),
+    codePath: z.string().nullable().default(null),
+  }),
+  'projects.list': z.object({}),
+  'projects.get': z.object({ name: z.string() }),
+  'projects.delete': z.object({ name: z.string() }),
+  'runs.check': runFiles,
+  'runs.create': runFiles.extend({
+    project: z.string().optional(),
+    /** The code folder the run executes in (the project's folder). */
+    codePath: z.string(),
+    backend: z.enum(['local']).default('local'),
+    name: z.string().optional(),
+  }),
+  'experiments.list': z.object({
+    project: z.string().optional(),
+    groupId: id.optional(),
+    status: z.string().optional(),
+    limit: z.number().int().positive().max(100000).default(1000),
+  }),
+  'experiments.get': z.object({ id }),
+  'experiments.statuses': z.object({ id }),
+  'experiments.metrics': z.object({ id, keys: z.array(z.string()).optional() }),
+  'experiments.logs': z.object({
+    id,
+    offset: z.number().int().min(0).default(0),
+    limit: z.number().int().positive().max(16 * 1024 * 1024).default(1024 * 1024),
+  }),
+  'experiments.stop': z.object({ id }),
+  'experiments.restart': z.object({ id }),
+  'experiments.resume': z.object({ id }),
+  'experiments.delete': z.object({ id }),
+  'groups.list': z.object({ project: z.string().optional() }),
+  'groups.get': z.object({ id }),
+  'groups.experiments': z.object({ id }),
+  'groups.stop': z.object({ id }),
+  'groups.setConcurrency': z.object({ id, concurrency: z.number().int().positive() }),
+} as const;
+
+export type MethodName = keyof typeof methods;
+export type Input<M extends MethodName> = z.input<(typeof methods)[M]>;
+export type ParsedInput<M extends MethodName> = z.output<(typeof methods)[M]>;
+
+export type CheckResult =
+  | { ok: true; kind: string; summary: Record<string, unknown> }
+  | { ok: false; errors: SpecError[] };
+
+export type RunCreated =
+  | { kind: 'experiment'; experiment: Experiment }
+  | { kind: 'group'; group: Group; experiments: Experiment[] };
+
+export interface Results {
+  'system.info': EngineInfo;
+  'projects.create': Project;
+  'projects.list': Project[];
+  'projects.get': Project;
+  'projects.delete': { deleted: true };
+  'runs.check': CheckResult;
+  'runs.create': RunCreated;
+  'experiments.list': Experiment[];
+  'experiments.get': Experiment & { code: CodeRef | null };
+  'experiments.statuses': StatusRecord[];
+  'experiments.metrics': MetricPoint[];
+  'experiments.logs': LogChunk;
+  'experiments.stop': Experiment;
+  'experiments.restart': Experiment;
+  'experiments.resume': Experiment;
+  'experiments.delete': { deleted: true };
+  'groups.list': Group[];
+  'groups.get': Group & { ranked: Experiment[] };
+  'groups.experiments': Experiment[];
+  'groups.stop': Group;
+  'groups.setConcurrency': Group;
+}
+
+/** Events the engine pushes. Subscriptions return an unsubscribe function. */
+export interface Events {
+  'experiments.changed': { experiment: Experiment; previous: string | null };
+  'groups.changed': { group: Group };
+  'logs.appended': LogChunk;
+  'metrics.appended': { experimentId: number; points: MetricPoint[] };
+}
+export type EventName = keyof Events;
+export const EVENT_NAMES: readonly EventName[] = [
+  'experiments.changed',
+  'groups.changed',
+  'logs.appended',
+  'metrics.appended',
+];
+
+/** What every transport exposes: call a method, subscribe to an event. */
+export interface AxonApi {
+  call<M extends MethodName>(method: M, input: Input<M>): Promise<Results[M]>;
+  on<E extends EventName>(event: E, listener: (payload: Events[E]) => void): () => void;
+}
+
+/** Errors cross every transport as this shape, never as stack traces. */
+export interface ApiErrorShape {
+  code: 'invalid_input' | 'not_found' | 'conflict' | 'invalid_spec' | 'unavailable' | 'internal';
+  message: string;
+  details?: unknown;
+}
+
+export class ApiError extends Error implements ApiErrorShape {
+  constructor(
+    public code: ApiErrorShape['code'],
+    message: string,
+    public details?: unknown,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+  toJSON(): ApiErrorShape {
+    return { code: this.code, message: this.message, details: this.details };
+  }
+}
+
+export function toApiError(e: unknown): ApiError {
+  if (e instanceof ApiError) return e;
+  if (e instanceof z.ZodError) {
+    const first = e.issues[0];
+    return new ApiError(
+      'invalid_input',
+      `${first.path.join('.') || 'input'}: ${first.message}`,
+      e.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
+    );
+  }
+  if (e && typeof e === 'object' && 'code' in e && 'message' in e && typeof (e as { code: unknown }).code === 'string') {
+    const o = e as ApiErrorShape;
+    if (['invalid_input', 'not_found', 'conflict', 'invalid_spec', 'unavailable', 'internal'].includes(o.code))
+      return new ApiError(o.code, o.message, o.details);
+  }
+  return new ApiError('internal', e instanceof Error ? e.message : String(e));
+}

@@ -1,0 +1,108 @@
+// Domain types that cross the API: what the engine returns and the renderer shows.
+import type { ExperimentStatus, GroupStatus } from './statuses';
+import type { SearchSpec } from './polyaxonfile/types';
+
+export interface Project {
+  id: number;
+  name: string;
+  description: string;
+  codePath: string | null;
+  createdAt: string;
+  experimentCount?: number;
+  groupCount?: number;
+}
+
+export interface CodeRef {
+  kind: 'git' | 'hash';
+  commit: string | null;
+  branch: string | null;
+  remote: string | null;
+  dirty: boolean;
+  /** The uncommitted diff, cut at DIFF_LIMIT_BYTES (engine/code/snapshot.ts); `diffTruncated` says so. */
+  diff: string | null;
+  diffTruncated: boolean;
+  contentHash: string | null;
+  fileCount: number | null;
+}
+
+export interface Experiment {
+  id: number;
+  projectId: number;
+  projectName: string;
+  groupId: number | null;
+  name: string | null;
+  status: ExperimentStatus;
+  statusReason: string | null;
+  statusMessage: string | null;
+  backend: string;
+  cmd: string | null;
+  params: Record<string, unknown>;
+  tags: string[];
+  runDir: string;
+  codePath: string;
+  originalId: number | null;
+  cloningStrategy: 'restart' | 'resume' | 'copy' | null;
+  exitCode: number | null;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  /** The last value of each metric (by step). */
+  lastMetrics: Record<string, number>;
+  code?: CodeRef | null;
+}
+
+export interface GroupProgress {
+  total: number;
+  pending: number;
+  running: number;
+  succeeded: number;
+  failed: number;
+  stopped: number;
+  done: number;
+}
+
+export interface Group {
+  id: number;
+  projectId: number;
+  projectName: string;
+  name: string | null;
+  status: GroupStatus;
+  statusMessage: string | null;
+  algorithm: SearchSpec['algorithm'];
+  concurrency: number;
+  metric: { name: string; optimization: 'maximize' | 'minimize' } | null;
+  progress: GroupProgress;
+  bestExperimentId: number | null;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+}
+
+export interface StatusRecord {
+  status: string;
+  reason: string | null;
+  message: string | null;
+  at: string;
+}
+
+export interface MetricPoint {
+  key: string;
+  step: number;
+  ts: number; // unix seconds
+  value: number;
+}
+
+export interface LogChunk {
+  experimentId: number;
+  offset: number; // byte offset of `text` in the log file
+  nextOffset: number;
+  text: string;
+}
+
+export interface EngineInfo {
+  version: string;
+  home: string;
+  pid: number;
+  startedAt: string;
+  backends: Array<{ name: string; available: boolean; detail: string }>;
+}
