@@ -22,7 +22,14 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['node:*', 'fs', 'path', 'child_process', 'os', 'electron', 'sqlite3'], message: 'shared/ runs in the renderer too: no Node modules.' }] },
+        {
+          patterns: [
+            {
+              group: ['node:*', 'fs', 'path', 'child_process', 'os', 'electron', 'sqlite3'],
+              message: 'shared/ runs in the renderer too: no Node modules.',
+            },
+          ],
+        },
       ],
     },
   },

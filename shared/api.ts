@@ -24,7 +24,9 @@ const runFiles = z.object({
 export const methods = {
   'system.info': z.object({}),
   'projects.create': z.object({
-    name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'letters, digits, _ . - (starting with a letter or digit)'),
+    name: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'letters, digits, _ . - (starting with a letter or digit)'),
     description: z.string().default(''),
     codePath: z.string().nullable().default(null),
   }),
@@ -51,7 +53,12 @@ export const methods = {
   'experiments.logs': z.object({
     id,
     offset: z.number().int().min(0).default(0),
-    limit: z.number().int().positive().max(16 * 1024 * 1024).default(1024 * 1024),
+    limit: z
+      .number()
+      .int()
+      .positive()
+      .max(16 * 1024 * 1024)
+      .default(1024 * 1024),
   }),
   'experiments.stop': z.object({ id }),
   'experiments.restart': z.object({ id }),
@@ -69,12 +76,10 @@ export type Input<M extends MethodName> = z.input<(typeof methods)[M]>;
 export type ParsedInput<M extends MethodName> = z.output<(typeof methods)[M]>;
 
 export type CheckResult =
-  | { ok: true; kind: string; summary: Record<string, unknown> }
-  | { ok: false; errors: SpecError[] };
+  { ok: true; kind: string; summary: Record<string, unknown> } | { ok: false; errors: SpecError[] };
 
 export type RunCreated =
-  | { kind: 'experiment'; experiment: Experiment }
-  | { kind: 'group'; group: Group; experiments: Experiment[] };
+  { kind: 'experiment'; experiment: Experiment } | { kind: 'group'; group: Group; experiments: Experiment[] };
 
 export interface Results {
   'system.info': EngineInfo;
@@ -152,9 +157,17 @@ export function toApiError(e: unknown): ApiError {
       e.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
     );
   }
-  if (e && typeof e === 'object' && 'code' in e && 'message' in e && typeof (e as { code: unknown }).code === 'string') {
+  if (
+    e &&
+    typeof e === 'object' &&
+    'code' in e &&
+    'message' in e &&
+    typeof (e as { code: unknown }).code === 'string'
+  ) {
     const o = e as ApiErrorShape;
-    if (['invalid_input', 'not_found', 'conflict', 'invalid_spec', 'unavailable', 'internal'].includes(o.code))
+    if (
+      ['invalid_input', 'not_found', 'conflict', 'invalid_spec', 'unavailable', 'internal'].includes(o.code)
+    )
       return new ApiError(o.code, o.message, o.details);
   }
   return new ApiError('internal', e instanceof Error ? e.message : String(e));

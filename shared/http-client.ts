@@ -1,6 +1,14 @@
 // The API over HTTP + WebSocket, for the CLI, scripts and the browser build of the renderer. It takes the
 // WebSocket class as an argument so that it runs in Node (the `ws` package) and in browsers alike.
-import { ApiError, type AxonApi, type EventName, type Events, type Input, type MethodName, type Results } from './api';
+import {
+  ApiError,
+  type AxonApi,
+  type EventName,
+  type Events,
+  type Input,
+  type MethodName,
+  type Results,
+} from './api';
 
 interface MinimalSocket {
   readyState: number;
@@ -33,7 +41,10 @@ export function createHttpClient(baseUrl: string, token: string, WebSocketImpl?:
     socket = s;
     opened = new Promise((resolve, reject) => {
       s.onopen = () => resolve();
-      s.onerror = (e) => reject(new ApiError('unavailable', `event stream: ${String((e as { message?: string })?.message ?? e)}`));
+      s.onerror = (e) =>
+        reject(
+          new ApiError('unavailable', `event stream: ${String((e as { message?: string })?.message ?? e)}`),
+        );
     });
     s.onmessage = (ev) => {
       const msg = JSON.parse(String(ev.data)) as { event?: EventName; payload?: unknown; ack?: string };
@@ -63,10 +74,22 @@ export function createHttpClient(baseUrl: string, token: string, WebSocketImpl?:
           body: JSON.stringify(input ?? {}),
         });
       } catch (e) {
-        throw new ApiError('unavailable', `cannot reach the Axon engine at ${baseUrl}: ${(e as Error).message}`);
+        throw new ApiError(
+          'unavailable',
+          `cannot reach the Axon engine at ${baseUrl}: ${(e as Error).message}`,
+        );
       }
-      const body = (await res.json()) as { ok: boolean; result?: Results[M]; error?: { code: ApiError['code']; message: string; details?: unknown } };
-      if (!body.ok) throw new ApiError(body.error?.code ?? 'internal', body.error?.message ?? `HTTP ${res.status}`, body.error?.details);
+      const body = (await res.json()) as {
+        ok: boolean;
+        result?: Results[M];
+        error?: { code: ApiError['code']; message: string; details?: unknown };
+      };
+      if (!body.ok)
+        throw new ApiError(
+          body.error?.code ?? 'internal',
+          body.error?.message ?? `HTTP ${res.status}`,
+          body.error?.details,
+        );
       return body.result as Results[M];
     },
     on<E extends EventName>(event: E, listener: (payload: Events[E]) => void): () => void {

@@ -3,20 +3,27 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { UsageError } from './format';
 
-const DEFAULT_NAMES = ['polyaxonfile', 'polyaxon', 'axon'].flatMap((n) => ['yml', 'yaml', 'json'].map((e) => `${n}.${e}`));
+const DEFAULT_NAMES = ['polyaxonfile', 'polyaxon', 'axon'].flatMap((n) =>
+  ['yml', 'yaml', 'json'].map((e) => `${n}.${e}`),
+);
 
 export function readSpecFiles(files: string[] | undefined): Array<{ name: string; text: string }> {
   let list = files ?? [];
   if (!list.length) {
     const found = DEFAULT_NAMES.find((n) => fs.existsSync(n));
-    if (!found) throw new UsageError(`no polyaxonfile: pass -f FILE (looked for ${DEFAULT_NAMES.slice(0, 3).join(', ')}, ...)`);
+    if (!found)
+      throw new UsageError(
+        `no polyaxonfile: pass -f FILE (looked for ${DEFAULT_NAMES.slice(0, 3).join(', ')}, ...)`,
+      );
     list = [found];
   }
   return list.map((f) => {
     try {
       return { name: path.relative(process.cwd(), path.resolve(f)) || f, text: fs.readFileSync(f, 'utf8') };
     } catch (e) {
-      throw new UsageError(`cannot read ${f}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+      throw new UsageError(
+        `cannot read ${f}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`,
+      );
     }
   });
 }

@@ -42,7 +42,10 @@ function fail(e: unknown): number {
   const err = toApiError(e);
   if (err.code === 'invalid_spec') {
     const details = err.details as SpecError[] | undefined;
-    const lines = Array.isArray(details) && details.length && typeof details[0] === 'object' && 'line' in details[0] ? details.map(formatError) : [err.message];
+    const lines =
+      Array.isArray(details) && details.length && typeof details[0] === 'object' && 'line' in details[0]
+        ? details.map(formatError)
+        : [err.message];
     process.stderr.write(lines.map((l) => `axon: ${l}`).join('\n') + '\n');
     return EXIT.usage;
   }
@@ -55,7 +58,8 @@ function fail(e: unknown): number {
     return EXIT.engine;
   }
   process.stderr.write(`axon: ${err.message}\n`);
-  if (err.code === 'internal' && process.env.AXON_DEBUG && e instanceof Error) process.stderr.write(`${e.stack}\n`);
+  if (err.code === 'internal' && process.env.AXON_DEBUG && e instanceof Error)
+    process.stderr.write(`${e.stack}\n`);
   return EXIT.runFailed;
 }
 
@@ -77,14 +81,18 @@ const run: Runner = async (body, _opts = {}) => {
 };
 
 process.on('SIGINT', () => {
-  process.stderr.write(`\n${pc.dim('[axon] interrupted; runs already started keep going (see `axon ps`).')}\n`);
+  process.stderr.write(
+    `\n${pc.dim('[axon] interrupted; runs already started keep going (see `axon ps`).')}\n`,
+  );
   const conn = active;
   active = null;
   void (conn?.close() ?? Promise.resolve()).finally(() => process.exit(EXIT.interrupted));
 });
 
 const program = new Command('axon')
-  .description('Run machine-learning experiments from your desk: projects, experiments, sweeps, logs and metrics.')
+  .description(
+    'Run machine-learning experiments from your desk: projects, experiments, sweeps, logs and metrics.',
+  )
   .version(VERSION_INFO)
   .addHelpText('after', EXIT_HELP)
   .showSuggestionAfterError()
@@ -104,7 +112,10 @@ program
       if (o.json) printJson(r);
       else if (r.ok) {
         process.stdout.write(`valid: ${r.kind}\n`);
-        printTable(['field', 'value'], Object.entries(r.summary).map(([k, v]) => [k, fmtValue(v)]));
+        printTable(
+          ['field', 'value'],
+          Object.entries(r.summary).map(([k, v]) => [k, fmtValue(v)]),
+        );
       } else process.stderr.write(r.errors.map((e) => formatError(e)).join('\n') + '\n');
       return r.ok ? EXIT.ok : EXIT.usage;
     }),
@@ -136,7 +147,9 @@ program
       if (o.detach) {
         if (o.json) printJson(created);
         if (active?.engine && !o.json)
-          process.stderr.write('[axon] no engine is serving this AXON_HOME: run `axon serve` to keep scheduling and tracking in the background.\n');
+          process.stderr.write(
+            '[axon] no engine is serving this AXON_HOME: run `axon serve` to keep scheduling and tracking in the background.\n',
+          );
         return EXIT.ok;
       }
       return finishRun(api, created, !!o.json);
@@ -162,7 +175,16 @@ program
       if (o.json) return printJson(list);
       printTable(
         ['id', 'project', 'group', 'status', 'created', 'metrics'],
-        list.map((e) => [e.id, e.projectName, e.groupId, fmtStatus(e.status), e.createdAt, Object.entries(e.lastMetrics).map(([k, v]) => `${k}=${fmtValue(v)}`).join(' ')]),
+        list.map((e) => [
+          e.id,
+          e.projectName,
+          e.groupId,
+          fmtStatus(e.status),
+          e.createdAt,
+          Object.entries(e.lastMetrics)
+            .map(([k, v]) => `${k}=${fmtValue(v)}`)
+            .join(' '),
+        ]),
       );
     }),
   );
@@ -175,7 +197,18 @@ program
     run(async (api: AxonApi) => {
       const i = await api.call('system.info', {});
       if (o.json) return printJson(i);
-      printTable(['field', 'value'], [['version', i.version], ['home', i.home], ['engine pid', i.pid], ...i.backends.map((b) => [`backend ${b.name}`, `${b.available ? 'available' : 'not available'}: ${b.detail}`])]);
+      printTable(
+        ['field', 'value'],
+        [
+          ['version', i.version],
+          ['home', i.home],
+          ['engine pid', i.pid],
+          ...i.backends.map((b) => [
+            `backend ${b.name}`,
+            `${b.available ? 'available' : 'not available'}: ${b.detail}`,
+          ]),
+        ],
+      );
     }),
   );
 
@@ -188,7 +221,8 @@ try {
   await program.parseAsync(process.argv);
 } catch (e) {
   if (e instanceof CommanderError) {
-    if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') process.exitCode = EXIT.ok;
+    if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help')
+      process.exitCode = EXIT.ok;
     else process.exitCode = EXIT.usage;
   } else process.exitCode = fail(e);
 }

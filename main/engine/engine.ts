@@ -2,7 +2,16 @@
 // lifecycle of runs. It never imports Electron; transports (HTTP + WebSocket, IPC, in-process) wrap `call`/`on`.
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import { methods, toApiError, type AxonApi, type EventName, type Events, type Input, type MethodName, type Results } from '../../shared/api';
+import {
+  methods,
+  toApiError,
+  type AxonApi,
+  type EventName,
+  type Events,
+  type Input,
+  type MethodName,
+  type Results,
+} from '../../shared/api';
 import { Store } from './store';
 import { EventBus } from './events';
 import { Lifecycle } from './scheduler/lifecycle';

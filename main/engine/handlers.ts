@@ -53,7 +53,13 @@ export function makeHandlers(engine: Engine, lifecycle: Lifecycle): Handlers {
   const { store } = engine;
 
   async function projectFor(name: string | undefined, codePath: string) {
-    const projectName = name ?? (path.basename(codePath).replace(/[^A-Za-z0-9_.-]/g, '-').replace(/^[^A-Za-z0-9]+/, '') || 'default');
+    const projectName =
+      name ??
+      (path
+        .basename(codePath)
+        .replace(/[^A-Za-z0-9_.-]/g, '-')
+        .replace(/^[^A-Za-z0-9]+/, '') ||
+        'default');
     return (await store.projects.find(projectName)) ?? store.projects.create(projectName, '', codePath);
   }
 
@@ -61,7 +67,10 @@ export function makeHandlers(engine: Engine, lifecycle: Lifecycle): Handlers {
     const x = await store.experiments.row(id);
     const original = await store.experiments.get(id);
     // Resuming a resume goes back to the original's outputs (SPEC §3.1).
-    const outputsOwner = strategy === 'resume' && x.cloning_strategy === 'resume' && x.original_id ? await store.experiments.row(x.original_id) : x;
+    const outputsOwner =
+      strategy === 'resume' && x.cloning_strategy === 'resume' && x.original_id
+        ? await store.experiments.row(x.original_id)
+        : x;
     const code = await store.codeRefs.get(id);
     const newId = await store.db.transaction(async () => {
       const nid = await store.experiments.insert({
@@ -77,7 +86,8 @@ export function makeHandlers(engine: Engine, lifecycle: Lifecycle): Handlers {
         originalId: outputsOwner.id,
         cloningStrategy: strategy,
       });
-      if (strategy === 'resume' && outputsOwner.outputs_dir) await store.experiments.update(nid, { outputs_dir: outputsOwner.outputs_dir });
+      if (strategy === 'resume' && outputsOwner.outputs_dir)
+        await store.experiments.update(nid, { outputs_dir: outputsOwner.outputs_dir });
       if (code) await store.codeRefs.insert(nid, code);
       return nid;
     });
@@ -95,14 +105,20 @@ export function makeHandlers(engine: Engine, lifecycle: Lifecycle): Handlers {
         Object.values(engine.backends).map(async (b) => ({ name: b.name, ...(await b.availability()) })),
       ),
     }),
-    'projects.create': ({ name, description, codePath }) => store.projects.create(name, description, codePath),
+    'projects.create': ({ name, description, codePath }) =>
+      store.projects.create(name, description, codePath),
     'projects.list': () => store.projects.list(),
     'projects.get': ({ name }) => store.projects.get(name),
     'projects.delete': async ({ name }) => {
       const p = await store.projects.get(name);
-      const active = (await store.experiments.list({ projectId: p.id, limit: 1_000_000 })).filter((e) => !isDone(e.status));
+      const active = (await store.experiments.list({ projectId: p.id, limit: 1_000_000 })).filter(
+        (e) => !isDone(e.status),
+      );
       if (active.length)
-        throw new ApiError('conflict', `project "${name}" has ${active.length} unfinished experiment(s); stop them first`);
+        throw new ApiError(
+          'conflict',
+          `project "${name}" has ${active.length} unfinished experiment(s); stop them first`,
+        );
       await store.projects.delete(p.id);
       return { deleted: true };
     },
@@ -114,24 +130,41 @@ export function makeHandlers(engine: Engine, lifecycle: Lifecycle): Handlers {
     'runs.create': async (input): Promise<RunCreated> => {
       const spec = parse(input.files, input.params);
       if (!['experiment', 'job', 'group'].includes(spec.kind))
-        throw new ApiError('invalid_spec', `kind "${spec.kind}" cannot run on the ${input.backend} backend yet (it needs the Docker backend)`);
+        throw new ApiError(
+          'invalid_spec',
+          `kind "${spec.kind}" cannot run on the ${input.backend} backend yet (it needs the Docker backend)`,
+        );
       if (spec.runKind && spec.runKind !== 'job')
-        throw new ApiError('invalid_spec', `run.kind "${spec.runKind}" cannot run on the ${input.backend} backend yet`);
+        throw new ApiError(
+          'invalid_spec',
+          `run.kind "${spec.runKind}" cannot run on the ${input.backend} backend yet`,
+        );
       const codePath = path.resolve(input.codePath);
-      if (!fs.existsSync(codePath)) throw new ApiError('invalid_input', `code folder ${codePath} does not exist`);
+      if (!fs.existsSync(codePath))
+        throw new ApiError('invalid_input', `code folder ${codePath} does not exist`);
       const project = await projectFor(input.project, codePath);
       const code = await snapshotCode(codePath);
       const suggestions = spec.kind === 'group' ? suggestionsFor(spec.hptuning!) : [{}];
       const rendered = suggestions.map((s) => {
         const r = renderExperiment(spec, s);
         if (!r.ok) throw specError(r.errors);
-        if (!r.value.cmd) throw new ApiError('invalid_spec', `${spec.files.join(', ')}: run.cmd is required to run an experiment`);
+        if (!r.value.cmd)
+          throw new ApiError(
+            'invalid_spec',
+            `${spec.files.join(', ')}: run.cmd is required to run an experiment`,
+          );
         return r.value;
       });
       const created = await store.db.transaction(async () => {
         const groupId =
           spec.kind === 'group'
-            ? await store.groups.insert(project.id, input.name ?? spec.name ?? null, spec.hptuning!, spec.raw, codePath)
+            ? await store.groups.insert(
+                project.id,
+                input.name ?? spec.name ?? null,
+                spec.hptuning!,
+                spec.raw,
+                codePath,
+              )
             : null;
         const ids: number[] = [];
         for (const r of rendered) {
@@ -155,7 +188,11 @@ export function makeHandlers(engine: Engine, lifecycle: Lifecycle): Handlers {
       void engine.queue.tick();
       if (created.groupId !== null) {
         const group = await store.groups.toGroup(await store.groups.row(created.groupId));
-        return { kind: 'group', group, experiments: await store.experiments.list({ groupId: created.groupId, limit: 1_000_000 }) };
+        return {
+          kind: 'group',
+          group,
+          experiments: await store.experiments.list({ groupId: created.groupId, limit: 1_000_000 }),
+        };
       }
       return { kind: 'experiment', experiment: await store.experiments.get(created.ids[0]) };
     },
@@ -163,7 +200,10 @@ export function makeHandlers(engine: Engine, lifecycle: Lifecycle): Handlers {
       const projectId = project ? (await store.projects.get(project)).id : undefined;
       return store.experiments.list({ projectId, groupId, status, limit });
     },
-    'experiments.get': async ({ id }) => ({ ...(await store.experiments.get(id)), code: await store.codeRefs.get(id) }),
+    'experiments.get': async ({ id }) => ({
+      ...(await store.experiments.get(id)),
+      code: await store.codeRefs.get(id),
+    }),
     'experiments.statuses': async ({ id }) => {
       await store.experiments.row(id);
       return store.statuses.history('experiment', id);
@@ -219,7 +259,8 @@ export function makeHandlers(engine: Engine, lifecycle: Lifecycle): Handlers {
     },
     'groups.stop': async ({ id }) => {
       const g = await store.groups.row(id);
-      if (g.status === 'done' || g.status === 'failed' || g.status === 'stopped') return store.groups.toGroup(g);
+      if (g.status === 'done' || g.status === 'failed' || g.status === 'stopped')
+        return store.groups.toGroup(g);
       await lifecycle.group(id, 'stopping');
       for (const x of await store.experiments.list({ groupId: id, limit: 1_000_000 })) {
         if (isDone(x.status)) continue;

@@ -4,7 +4,14 @@ import http from 'node:http';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { EVENT_NAMES, methods, toApiError, type AxonApi, type EventName, type MethodName } from '../../shared/api';
+import {
+  EVENT_NAMES,
+  methods,
+  toApiError,
+  type AxonApi,
+  type EventName,
+  type MethodName,
+} from '../../shared/api';
 
 export interface ServerOptions {
   port?: number;
@@ -43,10 +50,14 @@ export async function serve(api: AxonApi, opts: ServerOptions = {}): Promise<Run
     };
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (url.pathname === '/api/health') return send(200, { ok: true });
-    if (!tokenOk(token, bearer(req))) return send(401, { ok: false, error: { code: 'unauthorized', message: 'missing or wrong token' } });
+    if (!tokenOk(token, bearer(req)))
+      return send(401, { ok: false, error: { code: 'unauthorized', message: 'missing or wrong token' } });
     const m = /^\/api\/([a-zA-Z]+\.[a-zA-Z]+)$/.exec(url.pathname);
     if (req.method !== 'POST' || !m || !(m[1] in methods))
-      return send(404, { ok: false, error: { code: 'not_found', message: `no API method at ${req.method} ${url.pathname}` } });
+      return send(404, {
+        ok: false,
+        error: { code: 'not_found', message: `no API method at ${req.method} ${url.pathname}` },
+      });
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (c: Buffer) => {
@@ -66,7 +77,14 @@ export async function serve(api: AxonApi, opts: ServerOptions = {}): Promise<Run
         send(200, { ok: true, result });
       } catch (e) {
         const err = toApiError(e);
-        const status = { invalid_input: 400, invalid_spec: 422, not_found: 404, conflict: 409, unavailable: 503, internal: 500 }[err.code];
+        const status = {
+          invalid_input: 400,
+          invalid_spec: 422,
+          not_found: 404,
+          conflict: 409,
+          unavailable: 503,
+          internal: 500,
+        }[err.code];
         send(status, { ok: false, error: err.toJSON() });
       }
     });

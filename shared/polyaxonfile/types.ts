@@ -120,6 +120,31 @@ export interface BuildSpec {
   nocache: boolean;
   commit?: string;
   branch?: string;
+  /** Added by the parser: the builder (`native|kaniko`), 0.5's `lang_env`, the build pod's environment. */
+  backend?: string;
+  langEnv?: string;
+  environment?: EnvironmentSpec;
+}
+
+/** A typed input/output (v0.5 `inputs`/`outputs`, v1 component `inputs`/`outputs`). Added by the parser. */
+export interface IOSpec {
+  name: string;
+  description?: string;
+  type?: string;
+  /** The default (0.5 `default`, v1 `value`). */
+  value?: unknown;
+  isOptional: boolean;
+  isList: boolean;
+  /** A flag renders as `--name` when true and as nothing when false. */
+  isFlag: boolean;
+  options?: unknown[];
+}
+
+/** Where a field of the merged files was written (1-based). Added by the parser. */
+export interface SourcePlace {
+  file: string;
+  line: number;
+  column: number;
 }
 
 export type SpecKind = 'experiment' | 'group' | 'job' | 'build' | 'notebook' | 'tensorboard';
@@ -146,6 +171,17 @@ export interface ParsedSpec {
   /** The merged document, as written, for "the spec as run" and for re-rendering. */
   raw: Record<string, unknown>;
   files: string[];
+  /** Added by the parser. Typed inputs/outputs, when the file declares them. */
+  inputs?: IOSpec[];
+  outputs?: IOSpec[];
+  /** Added by the parser. The params before rendering (declarations as written, `-P` applied): the
+   *  renderer merges each experiment's matrix suggestion under these and renders them again. */
+  rawParams?: Record<string, unknown>;
+  /** Added by the parser. v1: the document path of the container whose command/args/image are run. */
+  containerPath?: Array<string | number>;
+  /** Added by the parser. Where each field was written, keyed by `JSON.stringify(path)`, so errors found
+   *  when rendering later still point into the files. */
+  positions?: Record<string, SourcePlace>;
 }
 
 /** What one experiment runs, after rendering the templates with its params. */

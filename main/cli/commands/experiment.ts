@@ -9,7 +9,8 @@ import type { Runner } from './types';
 function xpId(cmd: Command): number {
   const v = cmd.optsWithGlobals().experiment as string | undefined;
   const id = Number(v);
-  if (!v || !Number.isInteger(id) || id <= 0) throw new UsageError(`-xp ID is required (a positive integer), found ${v ?? 'nothing'}`);
+  if (!v || !Number.isInteger(id) || id <= 0)
+    throw new UsageError(`-xp ID is required (a positive integer), found ${v ?? 'nothing'}`);
   return id;
 }
 
@@ -19,104 +20,155 @@ export function registerExperiment(program: Command, run: Runner): void {
     .description('inspect and control one experiment')
     .requiredOption('-xp, --experiment <id>', 'the experiment id');
 
-  exp.command('get').description('status, params, metrics and code version').option('--json', 'JSON output').action((o, cmd) =>
-    run(async (api: AxonApi) => {
-      const x = await api.call('experiments.get', { id: xpId(cmd) });
-      if (o.json) return printJson(x);
-      const c = x.code;
-      const rows: Array<[string, string]> = [
-        ['id', String(x.id)],
-        ['project', x.projectName],
-        ['group', x.groupId === null ? '' : String(x.groupId)],
-        ['status', fmtStatus(x.status) + (x.statusReason ? ` (${x.statusReason})` : '')],
-        ['backend', x.backend],
-        ['command', x.cmd ?? ''],
-        ['folder', x.codePath],
-        ['created', x.createdAt],
-        ['started', x.startedAt ?? ''],
-        ['finished', x.finishedAt ?? ''],
-        ['exit code', x.exitCode === null ? '' : String(x.exitCode)],
-        ['run folder', x.runDir],
-      ];
-      if (x.originalId) rows.push([x.cloningStrategy ?? 'clone of', `of experiment ${x.originalId}`]);
-      if (c?.kind === 'git')
-        rows.push(
-          ['git commit', `${c.commit ?? '(no commits)'}${c.dirty ? ' (dirty)' : ''}`],
-          ['git branch', c.branch ?? ''],
-          ['git remote', c.remote ?? ''],
-          ['uncommitted diff', c.diff ? `${Buffer.byteLength(c.diff)} bytes${c.diffTruncated ? ' (truncated at 1 MiB)' : ''}` : 'none'],
+  exp
+    .command('get')
+    .description('status, params, metrics and code version')
+    .option('--json', 'JSON output')
+    .action((o, cmd) =>
+      run(async (api: AxonApi) => {
+        const x = await api.call('experiments.get', { id: xpId(cmd) });
+        if (o.json) return printJson(x);
+        const c = x.code;
+        const rows: Array<[string, string]> = [
+          ['id', String(x.id)],
+          ['project', x.projectName],
+          ['group', x.groupId === null ? '' : String(x.groupId)],
+          ['status', fmtStatus(x.status) + (x.statusReason ? ` (${x.statusReason})` : '')],
+          ['backend', x.backend],
+          ['command', x.cmd ?? ''],
+          ['folder', x.codePath],
+          ['created', x.createdAt],
+          ['started', x.startedAt ?? ''],
+          ['finished', x.finishedAt ?? ''],
+          ['exit code', x.exitCode === null ? '' : String(x.exitCode)],
+          ['run folder', x.runDir],
+        ];
+        if (x.originalId) rows.push([x.cloningStrategy ?? 'clone of', `of experiment ${x.originalId}`]);
+        if (c?.kind === 'git')
+          rows.push(
+            ['git commit', `${c.commit ?? '(no commits)'}${c.dirty ? ' (dirty)' : ''}`],
+            ['git branch', c.branch ?? ''],
+            ['git remote', c.remote ?? ''],
+            [
+              'uncommitted diff',
+              c.diff
+                ? `${Buffer.byteLength(c.diff)} bytes${c.diffTruncated ? ' (truncated at 1 MiB)' : ''}`
+                : 'none',
+            ],
+          );
+        else if (c) rows.push(['code hash', `${c.contentHash} (${c.fileCount} files; not a git repository)`]);
+        for (const [k, v] of Object.entries(x.params)) rows.push([`param ${k}`, fmtValue(v)]);
+        for (const [k, v] of Object.entries(x.lastMetrics)) rows.push([`metric ${k}`, fmtValue(v)]);
+        if (x.tags.length) rows.push(['tags', x.tags.join(', ')]);
+        printTable(['field', 'value'], rows);
+      }),
+    );
+
+  exp
+    .command('logs')
+    .description('print the log; -f follows it')
+    .option('-f, --follow', 'follow until the run ends')
+    .option('--raw', 'keep the metric protocol lines')
+    .action((o, cmd) =>
+      run(async (api: AxonApi) => {
+        const id = xpId(cmd);
+        if (o.follow) {
+          const x = await attachExperiment(api, id, { json: false, showProtocol: o.raw });
+          return x.status === 'succeeded' ? 0 : 1;
+        }
+        let offset = 0;
+        for (;;) {
+          const c = await api.call('experiments.logs', { id, offset });
+          if (c.nextOffset <= offset) break;
+          process.stdout.write(
+            o.raw
+              ? c.text
+              : c.text
+                  .split('\n')
+                  .filter((l) => !l.startsWith('@@axon '))
+                  .join('\n'),
+          );
+          offset = c.nextOffset;
+        }
+      }),
+    );
+
+  exp
+    .command('statuses')
+    .description('every status change with time and reason')
+    .option('--json', 'JSON output')
+    .action((o, cmd) =>
+      run(async (api: AxonApi) => {
+        const s = await api.call('experiments.statuses', { id: xpId(cmd) });
+        if (o.json) return printJson(s);
+        printTable(
+          ['status', 'at', 'reason', 'message'],
+          s.map((r) => [fmtStatus(r.status), r.at, r.reason, r.message]),
         );
-      else if (c) rows.push(['code hash', `${c.contentHash} (${c.fileCount} files; not a git repository)`]);
-      for (const [k, v] of Object.entries(x.params)) rows.push([`param ${k}`, fmtValue(v)]);
-      for (const [k, v] of Object.entries(x.lastMetrics)) rows.push([`metric ${k}`, fmtValue(v)]);
-      if (x.tags.length) rows.push(['tags', x.tags.join(', ')]);
-      printTable(['field', 'value'], rows);
-    }),
-  );
+      }),
+    );
 
-  exp.command('logs').description('print the log; -f follows it').option('-f, --follow', 'follow until the run ends').option('--raw', 'keep the metric protocol lines').action((o, cmd) =>
-    run(async (api: AxonApi) => {
-      const id = xpId(cmd);
-      if (o.follow) {
-        const x = await attachExperiment(api, id, { json: false, showProtocol: o.raw });
-        return x.status === 'succeeded' ? 0 : 1;
-      }
-      let offset = 0;
-      for (;;) {
-        const c = await api.call('experiments.logs', { id, offset });
-        if (c.nextOffset <= offset) break;
-        process.stdout.write(o.raw ? c.text : c.text.split('\n').filter((l) => !l.startsWith('@@axon ')).join('\n'));
-        offset = c.nextOffset;
-      }
-    }),
-  );
+  exp
+    .command('metrics')
+    .description('the metric series')
+    .option('--json', 'JSON output')
+    .option('-k, --key <key...>', 'only these metrics')
+    .action((o, cmd) =>
+      run(async (api: AxonApi) => {
+        const pts = await api.call('experiments.metrics', { id: xpId(cmd), keys: o.key });
+        if (o.json) return printJson(pts);
+        printTable(
+          ['metric', 'step', 'value', 'time'],
+          pts.map((p) => [p.key, p.step, fmtValue(p.value), new Date(p.ts * 1000).toISOString()]),
+        );
+      }),
+    );
 
-  exp.command('statuses').description('every status change with time and reason').option('--json', 'JSON output').action((o, cmd) =>
-    run(async (api: AxonApi) => {
-      const s = await api.call('experiments.statuses', { id: xpId(cmd) });
-      if (o.json) return printJson(s);
-      printTable(['status', 'at', 'reason', 'message'], s.map((r) => [fmtStatus(r.status), r.at, r.reason, r.message]));
-    }),
-  );
-
-  exp.command('metrics').description('the metric series').option('--json', 'JSON output').option('-k, --key <key...>', 'only these metrics').action((o, cmd) =>
-    run(async (api: AxonApi) => {
-      const pts = await api.call('experiments.metrics', { id: xpId(cmd), keys: o.key });
-      if (o.json) return printJson(pts);
-      printTable(['metric', 'step', 'value', 'time'], pts.map((p) => [p.key, p.step, fmtValue(p.value), new Date(p.ts * 1000).toISOString()]));
-    }),
-  );
-
-  exp.command('stop').description('stop it (SIGTERM, then SIGKILL after the grace period)').option('--json', 'JSON output').action((o, cmd) =>
-    run(async (api: AxonApi) => {
-      const id = xpId(cmd);
-      let x = await api.call('experiments.stop', { id });
-      if (!isDone(x.status)) x = await attachExperiment(api, id, { json: true });
-      if (o.json) return printJson(x);
-      process.stdout.write(`experiment ${id}: ${fmtStatus(x.status)}\n`);
-    }),
-  );
+  exp
+    .command('stop')
+    .description('stop it (SIGTERM, then SIGKILL after the grace period)')
+    .option('--json', 'JSON output')
+    .action((o, cmd) =>
+      run(async (api: AxonApi) => {
+        const id = xpId(cmd);
+        let x = await api.call('experiments.stop', { id });
+        if (!isDone(x.status)) x = await attachExperiment(api, id, { json: true });
+        if (o.json) return printJson(x);
+        process.stdout.write(`experiment ${id}: ${fmtStatus(x.status)}\n`);
+      }),
+    );
 
   for (const verb of ['restart', 'resume'] as const)
     exp
       .command(verb)
-      .description(verb === 'restart' ? 'run it again as a new experiment with fresh outputs' : 'run it again as a new experiment that continues in the same outputs folder')
+      .description(
+        verb === 'restart'
+          ? 'run it again as a new experiment with fresh outputs'
+          : 'run it again as a new experiment that continues in the same outputs folder',
+      )
       .option('--detach', 'do not wait for the new run')
       .option('--json', 'JSON output')
       .action((o, cmd) =>
-        run(async (api: AxonApi) => {
-          const x = await api.call(`experiments.${verb}`, { id: xpId(cmd) });
-          if (!o.json) process.stderr.write(`[axon] experiment ${x.id} created (${verb} of ${xpId(cmd)})\n`);
-          if (o.detach) return o.json ? printJson(x) : undefined;
-          return finishRun(api, { kind: 'experiment', experiment: x }, !!o.json);
-        }, { keepEngine: !o.detach }),
+        run(
+          async (api: AxonApi) => {
+            const x = await api.call(`experiments.${verb}`, { id: xpId(cmd) });
+            if (!o.json)
+              process.stderr.write(`[axon] experiment ${x.id} created (${verb} of ${xpId(cmd)})\n`);
+            if (o.detach) return o.json ? printJson(x) : undefined;
+            return finishRun(api, { kind: 'experiment', experiment: x }, !!o.json);
+          },
+          { keepEngine: !o.detach },
+        ),
       );
 
-  exp.command('delete').description('delete it, with its logs and outputs').action((_o, cmd) =>
-    run(async (api: AxonApi) => {
-      const id = xpId(cmd);
-      await api.call('experiments.delete', { id });
-      process.stdout.write(`experiment ${id} deleted\n`);
-    }),
-  );
+  exp
+    .command('delete')
+    .description('delete it, with its logs and outputs')
+    .action((_o, cmd) =>
+      run(async (api: AxonApi) => {
+        const id = xpId(cmd);
+        await api.call('experiments.delete', { id });
+        process.stdout.write(`experiment ${id} deleted\n`);
+      }),
+    );
 }

@@ -9,48 +9,87 @@ import type { Runner } from './types';
 export function registerProject(program: Command, run: Runner): void {
   const prj = program.command('project').description('manage projects');
 
-  prj.command('create').description('create a project').requiredOption('--name <name>', 'project name').option('--description <text>', 'description', '').option('--path <folder>', 'its code folder', '.').option('--json', 'JSON output').action((o) =>
-    run(async (api: AxonApi) => {
-      const p = await api.call('projects.create', { name: o.name, description: o.description, codePath: path.resolve(o.path) });
-      if (o.json) return printJson(p);
-      process.stdout.write(`project ${p.name} created (${p.codePath})\n`);
-    }),
-  );
+  prj
+    .command('create')
+    .description('create a project')
+    .requiredOption('--name <name>', 'project name')
+    .option('--description <text>', 'description', '')
+    .option('--path <folder>', 'its code folder', '.')
+    .option('--json', 'JSON output')
+    .action((o) =>
+      run(async (api: AxonApi) => {
+        const p = await api.call('projects.create', {
+          name: o.name,
+          description: o.description,
+          codePath: path.resolve(o.path),
+        });
+        if (o.json) return printJson(p);
+        process.stdout.write(`project ${p.name} created (${p.codePath})\n`);
+      }),
+    );
 
-  prj.command('ls').description('list projects').option('--json', 'JSON output').action((o) =>
-    run(async (api: AxonApi) => {
-      const list = await api.call('projects.list', {});
-      if (o.json) return printJson(list);
-      printTable(['name', 'experiments', 'groups', 'folder', 'created'], list.map((p) => [p.name, p.experimentCount, p.groupCount, p.codePath, p.createdAt]));
-    }),
-  );
+  prj
+    .command('ls')
+    .description('list projects')
+    .option('--json', 'JSON output')
+    .action((o) =>
+      run(async (api: AxonApi) => {
+        const list = await api.call('projects.list', {});
+        if (o.json) return printJson(list);
+        printTable(
+          ['name', 'experiments', 'groups', 'folder', 'created'],
+          list.map((p) => [p.name, p.experimentCount, p.groupCount, p.codePath, p.createdAt]),
+        );
+      }),
+    );
 
-  prj.command('get <name>').description('show a project').option('--json', 'JSON output').action((name, o) =>
-    run(async (api: AxonApi) => {
-      const p = await api.call('projects.get', { name });
-      if (o.json) return printJson(p);
-      printTable(['field', 'value'], Object.entries(p).map(([k, v]) => [k, v === null ? '' : String(v)]));
-    }),
-  );
+  prj
+    .command('get <name>')
+    .description('show a project')
+    .option('--json', 'JSON output')
+    .action((name, o) =>
+      run(async (api: AxonApi) => {
+        const p = await api.call('projects.get', { name });
+        if (o.json) return printJson(p);
+        printTable(
+          ['field', 'value'],
+          Object.entries(p).map(([k, v]) => [k, v === null ? '' : String(v)]),
+        );
+      }),
+    );
 
-  prj.command('delete <name>').description('delete a project with its experiments, logs and outputs').action((name) =>
-    run(async (api: AxonApi) => {
-      await api.call('projects.delete', { name });
-      process.stdout.write(`project ${name} deleted\n`);
-    }),
-  );
+  prj
+    .command('delete <name>')
+    .description('delete a project with its experiments, logs and outputs')
+    .action((name) =>
+      run(async (api: AxonApi) => {
+        await api.call('projects.delete', { name });
+        process.stdout.write(`project ${name} deleted\n`);
+      }),
+    );
 
-  program.command('init [project]').description('link this folder to a project (created if needed) and write .axonignore').action((name: string | undefined) =>
-    run(async (api: AxonApi) => {
-      const dir = process.cwd();
-      const projectName = name ?? path.basename(dir);
-      if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(projectName)) throw new UsageError(`"${projectName}" is not a valid project name; pass one: axon init NAME`);
-      const existing = (await api.call('projects.list', {})).find((p) => p.name === projectName);
-      if (!existing) await api.call('projects.create', { name: projectName, codePath: dir });
-      fs.writeFileSync(path.join(dir, '.axonproject'), JSON.stringify({ name: projectName }, null, 2) + '\n');
-      const ignore = path.join(dir, '.axonignore');
-      if (!fs.existsSync(ignore)) fs.writeFileSync(ignore, '# Paths Axon leaves out of code snapshots and image builds\n.git/\noutputs/\ndata/\n*.ckpt\n');
-      process.stdout.write(`${dir} is linked to project ${projectName}${existing ? '' : ' (created)'}\n`);
-    }),
-  );
+  program
+    .command('init [project]')
+    .description('link this folder to a project (created if needed) and write .axonignore')
+    .action((name: string | undefined) =>
+      run(async (api: AxonApi) => {
+        const dir = process.cwd();
+        const projectName = name ?? path.basename(dir);
+        if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(projectName))
+          throw new UsageError(`"${projectName}" is not a valid project name; pass one: axon init NAME`);
+        const existing = (await api.call('projects.list', {})).find((p) => p.name === projectName);
+        if (!existing) await api.call('projects.create', { name: projectName, codePath: dir });
+        fs.writeFileSync(
+          path.join(dir, '.axonproject'),
+          JSON.stringify({ name: projectName }, null, 2) + '\n',
+        );
+        const ignore = path.join(dir, '.axonignore');
+        if (!fs.existsSync(ignore))
+          fs.writeFileSync(
+            ignore,
+            '# Paths Axon leaves out of code snapshots and image builds\n.git/\noutputs/\ndata/\n*.ckpt\n',
+          );
+        process.stdout.write(`${dir} is linked to project ${projectName}${existing ? '' : ' (created)'}\n`);
+      }),
+    );
 }

@@ -26,7 +26,12 @@ export async function attachExperiment(api: AxonApi, id: number, opts: AttachOpt
   const done = new Promise<Experiment>((resolve) => {
     const offStatus = api.on('experiments.changed', ({ experiment }) => {
       if (experiment.id !== id) return;
-      if (!opts.json) process.stderr.write(pc.dim(`[axon] experiment ${id}: ${fmtStatus(experiment.status)}${experiment.statusReason ? ` (${experiment.statusReason})` : ''}\n`));
+      if (!opts.json)
+        process.stderr.write(
+          pc.dim(
+            `[axon] experiment ${id}: ${fmtStatus(experiment.status)}${experiment.statusReason ? ` (${experiment.statusReason})` : ''}\n`,
+          ),
+        );
       if (isDone(experiment.status)) {
         offStatus();
         resolve(experiment);
@@ -69,8 +74,12 @@ export async function attachGroup(api: AxonApi, id: number, opts: AttachOptions)
   });
   const offExp = api.on('experiments.changed', ({ experiment: e }) => {
     if (e.groupId !== id || tty || opts.json || !isDone(e.status)) return;
-    const metrics = Object.entries(e.lastMetrics).map(([k, v]) => `${k}=${fmtValue(v)}`).join(' ');
-    process.stderr.write(`[axon] experiment ${e.id} ${e.status}${e.statusReason ? ` (${e.statusReason})` : ''} ${metrics}\n`);
+    const metrics = Object.entries(e.lastMetrics)
+      .map(([k, v]) => `${k}=${fmtValue(v)}`)
+      .join(' ');
+    process.stderr.write(
+      `[axon] experiment ${e.id} ${e.status}${e.statusReason ? ` (${e.statusReason})` : ''} ${metrics}\n`,
+    );
   });
   if ('ready' in api) await (api as { ready(): Promise<void> }).ready();
   const current = await api.call('groups.get', { id });
@@ -91,7 +100,9 @@ export async function printGroupResults(api: AxonApi, id: number): Promise<void>
   experimentsTable(g.ranked, { bestId: best });
   if (best !== null && g.metric) {
     const b = g.ranked.find((e) => e.id === best)!;
-    process.stdout.write(`Best: experiment ${best}, ${g.metric.name}=${fmtValue(b.lastMetrics[g.metric.name])}, params ${JSON.stringify(b.params)}\n`);
+    process.stdout.write(
+      `Best: experiment ${best}, ${g.metric.name}=${fmtValue(b.lastMetrics[g.metric.name])}, params ${JSON.stringify(b.params)}\n`,
+    );
   }
 }
 
@@ -113,8 +124,12 @@ export async function finishRun(api: AxonApi, created: RunCreated, json: boolean
     const x = await attachExperiment(api, created.experiment.id, { json });
     if (json) printJson(x);
     else {
-      const m = Object.entries(x.lastMetrics).map(([k, v]) => `${k}=${fmtValue(v)}`).join(' ');
-      process.stderr.write(`[axon] experiment ${x.id} ${fmtStatus(x.status)}${x.statusReason ? ` (${x.statusReason})` : ''}${m ? `; ${m}` : ''}\n`);
+      const m = Object.entries(x.lastMetrics)
+        .map(([k, v]) => `${k}=${fmtValue(v)}`)
+        .join(' ');
+      process.stderr.write(
+        `[axon] experiment ${x.id} ${fmtStatus(x.status)}${x.statusReason ? ` (${x.statusReason})` : ''}${m ? `; ${m}` : ''}\n`,
+      );
     }
     return x.status === 'succeeded' ? 0 : 1;
   }

@@ -7,7 +7,9 @@ import { serve } from '../../server/http';
 export function serveCommand(program: Command): void {
   program
     .command('serve')
-    .description('run the engine with its API on 127.0.0.1 (address and token in AXON_HOME/engine.json, mode 0600)')
+    .description(
+      'run the engine with its API on 127.0.0.1 (address and token in AXON_HOME/engine.json, mode 0600)',
+    )
     .option('--port <n>', 'port (default: any free port)', '0')
     .action(async (o) => {
       const home = resolveHome();

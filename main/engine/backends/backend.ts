@@ -31,7 +31,12 @@ export interface Backend {
   availability(): Promise<{ available: boolean; detail: string }>;
   launch(spec: LaunchSpec): Promise<RunningJob>;
   /** After an engine restart: the job again if it still runs, else how it ended. */
-  reattach(job: { pid: number; startTime: string; runDir: string; jobId: number }): Promise<RunningJob | JobOutcome>;
+  reattach(job: {
+    pid: number;
+    startTime: string;
+    runDir: string;
+    jobId: number;
+  }): Promise<RunningJob | JobOutcome>;
 }
 
 export function describeOutcome(o: JobOutcome): string {
@@ -45,6 +50,13 @@ export function describeOutcome(o: JobOutcome): string {
 }
 
 function signalName(n: number): string | null {
-  const names: Record<number, string> = { 1: 'SIGHUP', 2: 'SIGINT', 6: 'SIGABRT', 9: 'SIGKILL', 11: 'SIGSEGV', 15: 'SIGTERM' };
+  const names: Record<number, string> = {
+    1: 'SIGHUP',
+    2: 'SIGINT',
+    6: 'SIGABRT',
+    9: 'SIGKILL',
+    11: 'SIGSEGV',
+    15: 'SIGTERM',
+  };
   return names[n] ?? null;
 }

@@ -41,13 +41,15 @@ async function gitRef(dir: string): Promise<CodeRef> {
   let diff: string | null = null;
   let diffTruncated = false;
   if (dirty) {
-    const tracked = (commit ? await git(dir, ['diff', 'HEAD', '--binary']) : await git(dir, ['diff', '--cached'])) ?? '';
+    const tracked =
+      (commit ? await git(dir, ['diff', 'HEAD', '--binary']) : await git(dir, ['diff', '--cached'])) ?? '';
     const untracked = (status ?? '')
       .split('\n')
       .filter((l) => l.startsWith('?? '))
       .map((l) => l.slice(3));
     let text = tracked;
-    if (untracked.length) text += `\n# untracked files (not in the diff):\n${untracked.map((f) => `#   ${f}`).join('\n')}\n`;
+    if (untracked.length)
+      text += `\n# untracked files (not in the diff):\n${untracked.map((f) => `#   ${f}`).join('\n')}\n`;
     const bytes = Buffer.from(text, 'utf8');
     diffTruncated = bytes.length > DIFF_LIMIT_BYTES;
     diff = diffTruncated ? bytes.subarray(0, DIFF_LIMIT_BYTES).toString('utf8') : text;

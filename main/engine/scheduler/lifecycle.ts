@@ -11,13 +11,23 @@ export class Lifecycle {
     private events: EventBus,
   ) {}
 
-  async experiment(id: number, to: ExperimentStatus, reason: string | null = null, message: string | null = null) {
+  async experiment(
+    id: number,
+    to: ExperimentStatus,
+    reason: string | null = null,
+    message: string | null = null,
+  ) {
     const t = await this.store.statuses.experiment(id, to, reason, message);
     if (!t.applied) {
-      log.warn(`refused status change of experiment ${id}: ${t.from ?? 'none'} → ${to}${reason ? ` (${reason})` : ''}`);
+      log.warn(
+        `refused status change of experiment ${id}: ${t.from ?? 'none'} → ${to}${reason ? ` (${reason})` : ''}`,
+      );
       return false;
     }
-    this.events.emit('experiments.changed', { experiment: await this.store.experiments.get(id), previous: t.from });
+    this.events.emit('experiments.changed', {
+      experiment: await this.store.experiments.get(id),
+      previous: t.from,
+    });
     return true;
   }
 
@@ -38,6 +48,8 @@ export class Lifecycle {
   }
 
   async announceGroup(id: number) {
-    this.events.emit('groups.changed', { group: await this.store.groups.toGroup(await this.store.groups.row(id)) });
+    this.events.emit('groups.changed', {
+      group: await this.store.groups.toGroup(await this.store.groups.row(id)),
+    });
   }
 }

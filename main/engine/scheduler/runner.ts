@@ -63,7 +63,12 @@ export class Runner {
     const backend = this.opts.backends[x.backend];
     if (!(await this.lifecycle.experiment(x.id, 'scheduled'))) return;
     if (!backend) {
-      await this.lifecycle.experiment(x.id, 'failed', 'no backend', `backend "${x.backend}" is not available`);
+      await this.lifecycle.experiment(
+        x.id,
+        'failed',
+        'no backend',
+        `backend "${x.backend}" is not available`,
+      );
       return;
     }
     const runDir = x.run_dir || paths(this.opts.home).runDir(x.id);
@@ -83,7 +88,13 @@ export class Runner {
     await this.lifecycle.experiment(x.id, 'starting');
     await this.lifecycle.job(jobId, 'starting');
     if (!x.cmd) {
-      await this.finalize(x.id, jobId, { exitCode: null, signal: null, lost: false }, 'no command', 'run.cmd is empty');
+      await this.finalize(
+        x.id,
+        jobId,
+        { exitCode: null, signal: null, lost: false },
+        'no command',
+        'run.cmd is empty',
+      );
       return;
     }
     const params = JSON.stringify(exp.params);
@@ -110,7 +121,15 @@ export class Runner {
     };
     let job: RunningJob;
     try {
-      job = await backend.launch({ jobId, experimentId: x.id, cmd: x.cmd, cwd: x.code_path, env, logPath, runDir });
+      job = await backend.launch({
+        jobId,
+        experimentId: x.id,
+        cmd: x.cmd,
+        cwd: x.code_path,
+        env,
+        logPath,
+        runDir,
+      });
     } catch (e) {
       const why = e instanceof Error ? e.message : String(e);
       await this.finalize(x.id, jobId, { exitCode: null, signal: null, lost: false }, 'launch failed', why);
@@ -150,7 +169,9 @@ export class Runner {
     const ok = !o.lost && o.signal === null && o.exitCode === 0;
     const status = stopped ? 'stopped' : ok ? 'succeeded' : 'failed';
     const why = reason ?? (stopped ? 'stopped by user' : ok ? null : describeOutcome(o));
-    await this.store.db.transaction(() => this.store.experiments.update(experimentId, { exit_code: o.exitCode }));
+    await this.store.db.transaction(() =>
+      this.store.experiments.update(experimentId, { exit_code: o.exitCode }),
+    );
     await this.lifecycle.job(jobId, status, why, o.exitCode);
     await this.lifecycle.experiment(experimentId, status, why, message);
     this.opts.onFinished(experimentId);
@@ -179,7 +200,12 @@ export class Runner {
         this.opts.onFinished(x.id);
         continue;
       }
-      const r = await backend.reattach({ pid: j.pid, startTime: j.pid_start ?? '', runDir: x.run_dir, jobId: j.id });
+      const r = await backend.reattach({
+        pid: j.pid,
+        startTime: j.pid_start ?? '',
+        runDir: x.run_dir,
+        jobId: j.id,
+      });
       if ('handle' in r) {
         log.debug(`re-attached experiment ${x.id} (pid ${j.pid})`);
         await this.track(x.id, j.id, j.log_path, r);
@@ -196,7 +222,8 @@ export class Runner {
 
   private follower(experimentId: number, jobId: number, logPath: string): LogFollower {
     return new LogFollower(this.store, experimentId, jobId, logPath, {
-      onLog: (offset, nextOffset, text) => this.events.emit('logs.appended', { experimentId, offset, nextOffset, text }),
+      onLog: (offset, nextOffset, text) =>
+        this.events.emit('logs.appended', { experimentId, offset, nextOffset, text }),
       onMetrics: (points) => this.events.emit('metrics.appended', { experimentId, points }),
     });
   }

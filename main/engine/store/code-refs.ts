@@ -37,7 +37,9 @@ export class CodeRefs {
   }
 
   async get(experimentId: number): Promise<CodeRef | null> {
-    const r = await this.db.get<CodeRefRow>('SELECT * FROM code_refs WHERE experiment_id = ?', [experimentId]);
+    const r = await this.db.get<CodeRefRow>('SELECT * FROM code_refs WHERE experiment_id = ?', [
+      experimentId,
+    ]);
     if (!r) return null;
     return {
       kind: r.kind,

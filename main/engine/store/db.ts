@@ -31,7 +31,9 @@ export class Db {
     });
     const db = new Db(raw, file);
     try {
-      const [{ user_version: version }] = (await db.all('PRAGMA user_version')) as Array<{ user_version: number }>;
+      const [{ user_version: version }] = (await db.all('PRAGMA user_version')) as Array<{
+        user_version: number;
+      }>;
       if (version > MIGRATIONS.length) {
         throw new StoreError(
           `${file} was written by a newer Axon (schema ${version}; this Axon knows up to ${MIGRATIONS.length}). ` +
@@ -48,7 +50,9 @@ export class Db {
       if (e instanceof StoreError) throw e;
       const msg = e instanceof Error ? e.message : String(e);
       if (/SQLITE_NOTADB|SQLITE_CORRUPT|malformed/.test(msg))
-        throw new StoreError(`${file} is not a readable Axon database (${msg}). It was left as it is; move it away to start afresh.`);
+        throw new StoreError(
+          `${file} is not a readable Axon database (${msg}). It was left as it is; move it away to start afresh.`,
+        );
       throw e;
     }
     return db;

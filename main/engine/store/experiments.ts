@@ -2,6 +2,7 @@ import type { Db } from './db';
 import type { Experiment } from '../../../shared/domain';
 import type { ExperimentStatus } from '../../../shared/statuses';
 import { ApiError } from '../../../shared/api';
+import { where } from './where';
 
 export interface ExperimentRow {
   id: number;
@@ -87,14 +88,19 @@ export class Experiments {
     return (await this.hydrate([await this.row(id)]))[0];
   }
 
-  async list(filter: { projectId?: number; groupId?: number; status?: string; limit?: number }): Promise<Experiment[]> {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    if (filter.projectId !== undefined) (where.push('e.project_id = ?'), params.push(filter.projectId));
-    if (filter.groupId !== undefined) (where.push('e.group_id = ?'), params.push(filter.groupId));
-    if (filter.status !== undefined) (where.push('e.status = ?'), params.push(filter.status));
-    const sql = `${SELECT} ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY e.id DESC LIMIT ?`;
-    const rows = await this.db.all<ExperimentRow>(sql, [...params, filter.limit ?? 1000]);
+  async list(filter: {
+    projectId?: number;
+    groupId?: number;
+    status?: string;
+    limit?: number;
+  }): Promise<Experiment[]> {
+    const w = where([
+      filter.projectId !== undefined && ['e.project_id = ?', filter.projectId],
+      filter.groupId !== undefined && ['e.group_id = ?', filter.groupId],
+      filter.status !== undefined && ['e.status = ?', filter.status],
+    ]);
+    const sql = `${SELECT} ${w.sql} ORDER BY e.id DESC LIMIT ?`;
+    const rows = await this.db.all<ExperimentRow>(sql, [...w.args, filter.limit ?? 1000]);
     return this.hydrate(rows);
   }
 
@@ -105,7 +111,10 @@ export class Experiments {
     );
   }
 
-  async update(id: number, fields: Partial<Pick<ExperimentRow, 'run_dir' | 'outputs_dir' | 'exit_code' | 'cmd'>>) {
+  async update(
+    id: number,
+    fields: Partial<Pick<ExperimentRow, 'run_dir' | 'outputs_dir' | 'exit_code' | 'cmd'>>,
+  ) {
     const keys = Object.keys(fields);
     if (!keys.length) return;
     await this.db.run(`UPDATE experiments SET ${keys.map((k) => `${k} = ?`).join(', ')} WHERE id = ?`, [

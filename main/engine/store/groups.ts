@@ -3,6 +3,7 @@ import type { Group, GroupProgress } from '../../../shared/domain';
 import type { GroupStatus } from '../../../shared/statuses';
 import type { SearchSpec } from '../../../shared/polyaxonfile/types';
 import { ApiError } from '../../../shared/api';
+import { where } from './where';
 
 export interface GroupRow {
   id: number;
@@ -32,9 +33,20 @@ export class Groups {
     const { lastID } = await this.db.run(
       `INSERT INTO experiment_groups (project_id, name, status, algorithm, concurrency, search_json, spec_json, code_path)
        VALUES (?, ?, 'created', ?, ?, ?, ?, ?)`,
-      [projectId, name, search.algorithm, search.concurrency, JSON.stringify(search), JSON.stringify(spec), codePath],
+      [
+        projectId,
+        name,
+        search.algorithm,
+        search.concurrency,
+        JSON.stringify(search),
+        JSON.stringify(spec),
+        codePath,
+      ],
     );
-    await this.db.run(`INSERT INTO status_history (entity, entity_id, status) VALUES ('group', ?, 'created')`, [lastID]);
+    await this.db.run(
+      `INSERT INTO status_history (entity, entity_id, status) VALUES ('group', ?, 'created')`,
+      [lastID],
+    );
     return lastID;
   }
 
@@ -45,11 +57,11 @@ export class Groups {
   }
 
   rows(filter: { projectId?: number; status?: GroupStatus[] } = {}): Promise<GroupRow[]> {
-    const where: string[] = [];
-    const args: unknown[] = [];
-    if (filter.projectId !== undefined) (where.push('g.project_id = ?'), args.push(filter.projectId));
-    if (filter.status) (where.push(`g.status IN (${filter.status.map(() => '?').join(',')})`), args.push(...filter.status));
-    return this.db.all<GroupRow>(`${SELECT} ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY g.id DESC`, args);
+    const w = where([
+      filter.projectId !== undefined && ['g.project_id = ?', filter.projectId],
+      !!filter.status && [`g.status IN (${filter.status.map(() => '?').join(',')})`, ...filter.status],
+    ]);
+    return this.db.all<GroupRow>(`${SELECT} ${w.sql} ORDER BY g.id DESC`, w.args);
   }
 
   async setConcurrency(id: number, concurrency: number): Promise<void> {
@@ -63,7 +75,15 @@ export class Groups {
       'SELECT status, count(*) AS n FROM experiments WHERE group_id = ? GROUP BY status',
       [id],
     );
-    const p: GroupProgress = { total: 0, pending: 0, running: 0, succeeded: 0, failed: 0, stopped: 0, done: 0 };
+    const p: GroupProgress = {
+      total: 0,
+      pending: 0,
+      running: 0,
+      succeeded: 0,
+      failed: 0,
+      stopped: 0,
+      done: 0,
+    };
     for (const { status, n } of rows) {
       p.total += n;
       if (status === 'created' || status === 'resuming') p.pending += n;

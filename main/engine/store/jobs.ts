@@ -24,7 +24,9 @@ export class Jobs {
       `INSERT INTO jobs (experiment_id, role, replica_index, status, log_path) VALUES (?, ?, ?, 'created', ?)`,
       [experimentId, role, index, logPath],
     );
-    await this.db.run(`INSERT INTO status_history (entity, entity_id, status) VALUES ('job', ?, 'created')`, [lastID]);
+    await this.db.run(`INSERT INTO status_history (entity, entity_id, status) VALUES ('job', ?, 'created')`, [
+      lastID,
+    ]);
     return lastID;
   }
 

@@ -50,7 +50,10 @@ export class Metrics {
           [b.experimentId, k, JSON.stringify(v)],
         );
       for (const t of b.tags)
-        await this.db.run('INSERT OR IGNORE INTO experiment_tags (experiment_id, tag) VALUES (?, ?)', [b.experimentId, t]);
+        await this.db.run('INSERT OR IGNORE INTO experiment_tags (experiment_id, tag) VALUES (?, ?)', [
+          b.experimentId,
+          t,
+        ]);
       await this.db.run(
         `INSERT INTO log_offsets (job_id, consumed, malformed) VALUES (?, ?, ?)
          ON CONFLICT (job_id) DO UPDATE SET consumed = excluded.consumed, malformed = log_offsets.malformed + excluded.malformed,

@@ -27,7 +27,10 @@ export class Statuses {
     message: string | null = null,
   ): Promise<Transition<ExperimentStatus>> {
     return this.db.transaction(async () => {
-      const r = await this.db.get<{ status: ExperimentStatus }>('SELECT status FROM experiments WHERE id = ?', [id]);
+      const r = await this.db.get<{ status: ExperimentStatus }>(
+        'SELECT status FROM experiments WHERE id = ?',
+        [id],
+      );
       if (!r) return { applied: false, from: null, to };
       if (!canTransition(r.status, to)) return { applied: false, from: r.status, to };
       await this.db.run(
@@ -62,18 +65,20 @@ export class Statuses {
          WHERE id = ?`,
         [to, reason, fields.exitCode ?? null, to, isDone(to) ? 1 : 0, id],
       );
-      await this.db.run(`INSERT INTO status_history (entity, entity_id, status, reason) VALUES ('job', ?, ?, ?)`, [
-        id,
-        to,
-        reason,
-      ]);
+      await this.db.run(
+        `INSERT INTO status_history (entity, entity_id, status, reason) VALUES ('job', ?, ?, ?)`,
+        [id, to, reason],
+      );
       return { applied: true, from: r.status, to };
     });
   }
 
   async group(id: number, to: GroupStatus, message: string | null = null): Promise<Transition<GroupStatus>> {
     return this.db.transaction(async () => {
-      const r = await this.db.get<{ status: GroupStatus }>('SELECT status FROM experiment_groups WHERE id = ?', [id]);
+      const r = await this.db.get<{ status: GroupStatus }>(
+        'SELECT status FROM experiment_groups WHERE id = ?',
+        [id],
+      );
       if (!r) return { applied: false, from: null, to };
       if (!canTransitionGroup(r.status, to)) return { applied: false, from: r.status, to };
       await this.db.run(
@@ -83,11 +88,10 @@ export class Statuses {
          WHERE id = ?`,
         [to, message, to, isGroupDone(to) ? 1 : 0, id],
       );
-      await this.db.run(`INSERT INTO status_history (entity, entity_id, status, message) VALUES ('group', ?, ?, ?)`, [
-        id,
-        to,
-        message,
-      ]);
+      await this.db.run(
+        `INSERT INTO status_history (entity, entity_id, status, message) VALUES ('group', ?, ?, ?)`,
+        [id, to, message],
+      );
       return { applied: true, from: r.status, to };
     });
   }

@@ -1,0 +1,14 @@
+import path from 'node:path';
+import { writeProtocolLog, protocolPoints, timeFollowerIngest, timeRawInsert } from './ingest-setup';
+import { tmpDir, nowMs } from './lib';
+const steps = Number(process.argv[2] ?? 250000);
+const d = tmpDir('bq-');
+const log = path.join(d, 'job.log');
+let t = nowMs();
+const n = writeProtocolLog(log, steps);
+console.log('write', nowMs() - t);
+const pts = protocolPoints(steps);
+const raw = await timeRawInsert(path.join(d, 'raw.db'), pts);
+console.log('raw', raw);
+const a = await timeFollowerIngest(d, log, n);
+console.log('axon', a);

@@ -1,0 +1,90 @@
+// Jinja-style templating with Polyaxon's coercion rules (SPEC §1.4), on nunjucks.
+import nunjucks from 'nunjucks';
+import { coerceString } from './literal';
+import { pyStr } from './pyrepr';
+
+const env = new nunjucks.Environment(null, { autoescape: false, throwOnUndefined: false });
+env.addFilter('__py', pyStr);
+// Jinja spells its constants True/False/None; nunjucks only knows true/false/none.
+env.addGlobal('True', true);
+env.addGlobal('False', false);
+env.addGlobal('None', null);
+
+const RAW_BLOCK = /(\{%-?\s*raw\s*-?%\}[\s\S]*?\{%-?\s*endraw\s*-?%\})/;
+const OUTPUT_TAG = /\{\{(-?)([\s\S]*?)(-?)\}\}/g;
+
+/** nunjucks prints values the JS way (`true`, `1,2`); route every `{{ … }}` through a filter that prints
+ *  them as Jinja does (`True`, `[1, 2]`), so the output literal-evals back to the same value. */
+function jinjaSource(src: string): string {
+  return src
+    .split(RAW_BLOCK)
+    .map((part, i) =>
+      i % 2 === 1
+        ? part
+        : part.replace(OUTPUT_TAG, (all, open: string, expr: string, close: string) =>
+            expr.trim() ? `{{${open} (${expr}) | __py ${close}}}` : all,
+          ),
+    )
+    .join('');
+}
+
+const cache = new Map<string, nunjucks.Template>();
+const CACHE_SIZE = 1000;
+
+function compile(src: string): nunjucks.Template {
+  let t = cache.get(src);
+  if (!t) {
+    t = new nunjucks.Template(jinjaSource(src), env, undefined, true);
+    if (cache.size >= CACHE_SIZE) cache.delete(cache.keys().next().value as string);
+    cache.set(src, t);
+  }
+  return t;
+}
+
+export function hasTemplate(src: string): boolean {
+  return src.includes('{{') || src.includes('{%') || src.includes('{#');
+}
+
+export type Rendered = { ok: true; text: string } | { ok: false; error: string };
+
+/** Renders one template string; undefined variables print as nothing, like Jinja's default. */
+export function renderString(src: string, context: Record<string, unknown>): Rendered {
+  if (!hasTemplate(src)) return { ok: true, text: src };
+  try {
+    return { ok: true, text: compile(src).render(context) };
+  } catch (e) {
+    const msg = e instanceof Error ? e.message : String(e);
+    // nunjucks prefixes "(unknown path)" and spreads the reason over lines.
+    const reason = msg
+      .replace(/\(unknown path\)/g, '')
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean)
+      .join(' ');
+    return { ok: false, error: reason || 'a template error' };
+  }
+}
+
+const MAX_RERENDER = 10;
+
+/**
+ * Polyaxon's `_evaluate_expression`: render; when nothing changed, literal-eval the text; when it changed,
+ * evaluate the output again (a value may itself hold a template).
+ */
+export function evaluateString(
+  src: string,
+  context: Record<string, unknown>,
+  onError: (message: string) => void,
+): unknown {
+  let current = src;
+  for (let i = 0; i < MAX_RERENDER; i++) {
+    const r = renderString(current, context);
+    if (!r.ok) {
+      onError(r.error);
+      return current;
+    }
+    if (r.text === current) return coerceString(current);
+    current = r.text;
+  }
+  return current;
+}

@@ -1,0 +1,137 @@
+// The `axon` command as a user runs it: a real child process, its output and its exit code.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { cli, projectWith, ROOT, startServe, tmpDir } from '../helpers';
+
+const BRANIN = path.join(ROOT, 'examples', 'branin');
+
+test('--help lists the commands and documents the exit codes', async () => {
+  const r = await cli(['--help'], { home: tmpDir() });
+  assert.equal(r.code, 0);
+  for (const c of ['check', 'run', 'ps', 'project', 'experiment', 'group', 'serve', 'init'])
+    assert.match(r.stdout, new RegExp(`\\b${c}\\b`));
+  assert.match(r.stdout, /Exit codes:/);
+  assert.match(r.stdout, /2\s+usage error or an invalid polyaxonfile/);
+});
+
+test('axon check: exit 0 and a summary for a valid file, exit 2 and file:line:col errors for an invalid one', async () => {
+  const home = tmpDir();
+  const ok = await cli(['check', '-f', path.join(BRANIN, 'polyaxonfile.yml'), '--json'], { home });
+  assert.equal(ok.code, 0, ok.stderr);
+  const summary = JSON.parse(ok.stdout);
+  assert.equal(summary.ok, true);
+  assert.equal(summary.kind, 'group');
+  assert.equal(summary.summary.algorithm, 'grid');
+  const dir = tmpDir();
+  fs.writeFileSync(
+    path.join(dir, 'bad.yml'),
+    'version: 1\nkind: group\nhptuning:\n  matrix:\n    lr:\n      logspace: [0.1, 0.01, 5]\nrun:\n  cmd: echo\n',
+  );
+  const bad = await cli(['check', '-f', 'bad.yml'], { home, cwd: dir });
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /^bad\.yml:6:\d+ hptuning\.matrix\.lr\.logspace: expected .*found/m);
+  const missing = await cli(['check', '-f', 'nope.yml'], { home, cwd: dir });
+  assert.equal(missing.code, 2);
+  assert.match(missing.stderr, /cannot read nope\.yml: no such file/);
+});
+
+test('axon run (attached) streams the log, exits 0 on success, and the run is listed by ps and get', async () => {
+  const home = tmpDir();
+  const r = await cli(['run', '-f', path.join(BRANIN, 'experiment.yml'), '-P', 'steps=3'], { home });
+  assert.equal(r.code, 0, r.stderr);
+  assert.doesNotMatch(r.stdout, /@@axon/, 'protocol lines are hidden from the tail');
+  assert.match(r.stderr, /experiment 1 succeeded/);
+  assert.match(r.stderr, /branin=0\.397887/);
+  const ps = await cli(['ps', '--json'], { home });
+  const list = JSON.parse(ps.stdout);
+  assert.equal(list.length, 1);
+  assert.equal(list[0].status, 'succeeded');
+  assert.equal(list[0].params.steps, 3);
+  const get = await cli(['experiment', '-xp', '1', 'get'], { home });
+  assert.equal(get.code, 0);
+  assert.match(get.stdout, /git commit|code hash/);
+  assert.match(get.stdout, /metric\s+branin\s+0\.397887/);
+  const statuses = await cli(['experiment', '-xp', '1', 'statuses', '--json'], { home });
+  assert.deepEqual(
+    JSON.parse(statuses.stdout).map((s: { status: string }) => s.status),
+    ['created', 'scheduled', 'starting', 'running', 'succeeded'],
+  );
+  const metrics = await cli(['experiment', '-xp', '1', 'metrics', '--json', '-k', 'branin'], { home });
+  assert.equal(JSON.parse(metrics.stdout).length, 3);
+});
+
+test('axon run of a failing command exits 1 and says why', async () => {
+  const { dir, file } = projectWith('echo oops >&2; exit 7');
+  const r = await cli(['run', '-f', file], { home: tmpDir(), cwd: dir });
+  assert.equal(r.code, 1);
+  assert.match(r.stdout, /oops/);
+  assert.match(r.stderr, /failed \(exit code 7\)/);
+});
+
+test('axon run of the branin grid group prints the ranked results table', async () => {
+  const home = tmpDir();
+  const r = await cli(['run', '-f', path.join(BRANIN, 'polyaxonfile.yml'), '-P', 'steps=2'], {
+    home,
+    timeoutMs: 120_000,
+  });
+  assert.equal(r.code, 0, r.stderr);
+  const lines = r.stdout.trim().split('\n');
+  assert.match(lines[0], /^Group 1 \(grid, 9 experiments\) done/);
+  const header = lines[1].split('\t');
+  assert.deepEqual(header.slice(0, 2), ['id', 'status']);
+  for (const h of ['x1', 'x2', 'steps', 'branin']) assert.ok(header.includes(h), `column ${h}`);
+  const rows = lines.slice(2, 11).map((l) => l.split('\t'));
+  assert.equal(rows.length, 9);
+  assert.ok(rows.every((row) => row[1] === 'succeeded'));
+  assert.match(lines.at(-1)!, /^Best: experiment \d+, branin=0\.39/);
+});
+
+test('the CLI uses a serving engine when there is one, and the engine writes its address only for the user', async () => {
+  const home = tmpDir();
+  const served = await startServe(home);
+  try {
+    const st = fs.statSync(path.join(home, 'engine.json'));
+    assert.equal(st.mode & 0o077, 0, 'engine.json is readable by the user only');
+    const info = await cli(['info', '--json'], { home });
+    assert.equal(info.code, 0, info.stderr);
+    assert.equal(JSON.parse(info.stdout).pid, served.proc.pid);
+    const { dir, file } = projectWith('echo served');
+    const r = await cli(['run', '-f', file], { home, cwd: dir });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /served/);
+  } finally {
+    await served.stop();
+  }
+});
+
+test('project create, ls, get and delete', async () => {
+  const home = tmpDir();
+  assert.equal(
+    (await cli(['project', 'create', '--name', 'mnist', '--description', 'digits'], { home })).code,
+    0,
+  );
+  const dup = await cli(['project', 'create', '--name', 'mnist'], { home });
+  assert.equal(dup.code, 1);
+  assert.match(dup.stderr, /already exists/);
+  const ls = JSON.parse((await cli(['project', 'ls', '--json'], { home })).stdout);
+  assert.deepEqual(
+    ls.map((p: { name: string }) => p.name),
+    ['mnist'],
+  );
+  const missing = await cli(['project', 'get', 'nope'], { home });
+  assert.equal(missing.code, 1);
+  assert.match(missing.stderr, /no project named "nope"/);
+  assert.equal((await cli(['project', 'delete', 'mnist'], { home })).code, 0);
+  assert.deepEqual(JSON.parse((await cli(['project', 'ls', '--json'], { home })).stdout), []);
+});
+
+test('a corrupt database makes the CLI exit 3 with a clear message and leaves the file alone', async () => {
+  const home = tmpDir();
+  fs.writeFileSync(path.join(home, 'axon.db'), 'garbage'.repeat(10));
+  const r = await cli(['ps'], { home });
+  assert.equal(r.code, 3);
+  assert.match(r.stderr, /not an SQLite database/);
+  assert.equal(fs.readFileSync(path.join(home, 'axon.db'), 'utf8'), 'garbage'.repeat(10));
+});

@@ -1,0 +1,126 @@
+// A grid group on the local backend: every suggestion runs once, concurrency holds at every moment (read
+// from the status history), the best experiment is ranked first, and stopping a group stops its runs.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { Engine } from '../../main/engine/engine';
+import { ACTIVE, isGroupDone } from '../../shared/statuses';
+import { ROOT, tmpDir, waitFor } from '../helpers';
+
+/** The most experiments of a group that were active at the same moment, from status_history. */
+async function maxConcurrency(engine: Engine, groupId: number): Promise<number> {
+  const rows = await engine.store.db.all<{ entity_id: number; status: string; id: number }>(
+    `SELECT h.entity_id, h.status, h.id FROM status_history h JOIN experiments e ON e.id = h.entity_id
+     WHERE h.entity = 'experiment' AND e.group_id = ? ORDER BY h.id`,
+    [groupId],
+  );
+  const active = new Set<number>();
+  let max = 0;
+  for (const r of rows) {
+    if (ACTIVE.has(r.status as never)) active.add(r.entity_id);
+    else active.delete(r.entity_id);
+    max = Math.max(max, active.size);
+  }
+  return max;
+}
+
+test('the branin grid group runs its 9 experiments with concurrency 2 and ranks the best first', async () => {
+  const dir = path.join(ROOT, 'examples', 'branin');
+  const engine = await Engine.start({ home: tmpDir() });
+  try {
+    const created = await engine.call('runs.create', {
+      files: [
+        { name: 'polyaxonfile.yml', text: fs.readFileSync(path.join(dir, 'polyaxonfile.yml'), 'utf8') },
+      ],
+      params: { steps: '3' },
+      codePath: dir,
+      project: 'branin',
+    });
+    assert.equal(created.kind, 'group');
+    if (created.kind !== 'group') return;
+    assert.equal(created.experiments.length, 9);
+    const g = await waitFor(
+      async () => {
+        const x = await engine.call('groups.get', { id: created.group.id });
+        return isGroupDone(x.status) ? x : null;
+      },
+      60_000,
+      'the group to end',
+    );
+    assert.equal(g.status, 'done');
+    assert.equal(g.progress.succeeded, 9);
+    assert.ok((await maxConcurrency(engine, g.id)) <= 2);
+    assert.equal(await maxConcurrency(engine, g.id), 2);
+    // Grid order: last key fastest.
+    const exps = await engine.call('groups.experiments', { id: g.id });
+    assert.deepEqual(
+      exps.map((e) => [e.params.x1, e.params.x2]).slice(0, 3),
+      [
+        [-3.14, 2.275],
+        [-3.14, 7.5],
+        [-3.14, 12.275],
+      ].map(([a, b]) => [a, b]),
+    );
+    // Branin is minimised: the best is near one of its minima (0.397887).
+    assert.ok(g.metric);
+    const best = g.ranked[0];
+    assert.equal(best.id, g.bestExperimentId);
+    assert.ok(
+      Math.abs(best.lastMetrics[g.metric!.name] - 0.3979) < 0.01,
+      `best ${best.lastMetrics[g.metric!.name]}`,
+    );
+    const values = g.ranked.map((e) => e.lastMetrics[g.metric!.name]);
+    assert.deepEqual(
+      values,
+      [...values].sort((a, b) => a - b),
+    );
+  } finally {
+    await engine.close();
+  }
+});
+
+test('concurrency can be raised while the group runs, and stopping the group stops pending and running experiments', async () => {
+  const dir = tmpDir('axon-proj-');
+  const text = [
+    'version: 1',
+    'kind: group',
+    'hptuning:',
+    '  concurrency: 1',
+    '  matrix:',
+    '    i:',
+    '      range: 0:8:1',
+    'run:',
+    '  cmd: sleep 0.3; echo {{ i }}',
+  ].join('\n');
+  const engine = await Engine.start({ home: tmpDir(), stopGraceMs: 500 });
+  try {
+    const c = await engine.call('runs.create', {
+      files: [{ name: 'g.yml', text }],
+      params: {},
+      codePath: dir,
+    });
+    if (c.kind !== 'group') throw new Error('expected a group');
+    await waitFor(
+      async () => (await engine.call('groups.get', { id: c.group.id })).progress.done >= 1,
+      20_000,
+    );
+    await engine.call('groups.setConcurrency', { id: c.group.id, concurrency: 3 });
+    await waitFor(
+      async () => (await engine.call('groups.get', { id: c.group.id })).progress.running === 3,
+      20_000,
+      '3 running',
+    );
+    await engine.call('groups.stop', { id: c.group.id });
+    const g = await waitFor(async () => {
+      const x = await engine.call('groups.get', { id: c.group.id });
+      return isGroupDone(x.status) ? x : null;
+    }, 20_000);
+    assert.equal(g.status, 'stopped');
+    assert.equal(g.progress.pending + g.progress.running, 0);
+    assert.ok(g.progress.stopped >= 1);
+    assert.equal(await maxConcurrency(engine, g.id), 3);
+  } finally {
+    await engine.close();
+  }
+});

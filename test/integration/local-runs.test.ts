@@ -1,0 +1,285 @@
+// The local backend with real processes and a real SQLite file: success, failure, stop, re-attach after
+// the engine goes away, and the engine lock.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { Engine } from '../../main/engine/engine';
+import { LockedError } from '../../main/engine/home';
+import { isDone } from '../../shared/statuses';
+import type { Experiment } from '../../shared/domain';
+import { projectWith, tmpDir, waitFor, sleep } from '../helpers';
+
+async function runToEnd(
+  engine: Engine,
+  file: string,
+  dir: string,
+  params: Record<string, string> = {},
+): Promise<Experiment> {
+  const created = await engine.call('runs.create', {
+    files: [{ name: 'polyaxonfile.yml', text: fs.readFileSync(file, 'utf8') }],
+    params,
+    codePath: dir,
+  });
+  assert.equal(created.kind, 'experiment');
+  const id = created.kind === 'experiment' ? created.experiment.id : 0;
+  return waitFor(
+    async () => {
+      const x = await engine.call('experiments.get', { id });
+      return isDone(x.status) ? x : null;
+    },
+    30_000,
+    `experiment ${id} to end`,
+  );
+}
+
+test('a successful run records statuses, logs, metrics, params, environment and the git code version', async () => {
+  const home = tmpDir();
+  const script = [
+    'import os, json',
+    'from axon import tracking',
+    'print("run", os.environ["AXON_RUN_ID"], "outputs", os.path.isdir(os.environ["AXON_OUTPUTS_PATH"]))',
+    'print("params", os.environ["AXON_PARAMS"], os.environ["POLYAXON_DECLARATIONS"] == os.environ["AXON_PARAMS"])',
+    'for i in range(5): tracking.log_metrics(loss=1.0/(i+1), step=i)',
+    'tracking.log_params(batch=32)',
+  ].join('\n');
+  const { dir, file } = projectWith('python3 train.py', 'declarations:\n  lr: 0.01\n');
+  fs.writeFileSync(path.join(dir, 'train.py'), script);
+  execFileSync('git', ['init', '-q', '-b', 'main'], { cwd: dir });
+  execFileSync('git', ['-c', 'user.email=a@b', '-c', 'user.name=a', 'add', '.'], { cwd: dir });
+  execFileSync('git', ['-c', 'user.email=a@b', '-c', 'user.name=a', 'commit', '-qm', 'init'], { cwd: dir });
+  execFileSync('git', ['remote', 'add', 'origin', 'https://example.invalid/me/proj.git'], { cwd: dir });
+  fs.appendFileSync(path.join(dir, 'train.py'), '\n# a local change\n');
+  const engine = await Engine.start({ home });
+  try {
+    const x = await runToEnd(engine, file, dir);
+    assert.equal(x.status, 'succeeded');
+    assert.equal(x.exitCode, 0);
+    const statuses = (await engine.call('experiments.statuses', { id: x.id })).map((s) => s.status);
+    assert.deepEqual(statuses, ['created', 'scheduled', 'starting', 'running', 'succeeded']);
+    const log = (await engine.call('experiments.logs', { id: x.id })).text;
+    assert.match(log, new RegExp(`^run ${x.id} outputs True$`, 'm'));
+    assert.match(log, /^params \{"lr": ?0\.01\} True$/m);
+    const metrics = await engine.call('experiments.metrics', { id: x.id });
+    assert.deepEqual(
+      metrics.map((m) => [m.step, m.value]),
+      [0, 1, 2, 3, 4].map((i) => [i, 1 / (i + 1)]),
+    );
+    const got = await engine.call('experiments.get', { id: x.id });
+    assert.deepEqual(got.params, { lr: 0.01, batch: 32 });
+    assert.equal(got.lastMetrics.loss, 0.2);
+    assert.equal(got.code?.kind, 'git');
+    assert.match(got.code!.commit!, /^[0-9a-f]{40}$/);
+    assert.equal(got.code?.branch, 'main');
+    assert.equal(got.code?.remote, 'https://example.invalid/me/proj.git');
+    assert.equal(got.code?.dirty, true);
+    assert.match(got.code!.diff!, /\+# a local change/);
+  } finally {
+    await engine.close();
+  }
+});
+
+test('a folder that is not a git repository records a content hash of its files', async () => {
+  const home = tmpDir();
+  const { dir, file } = projectWith('true');
+  const engine = await Engine.start({ home });
+  try {
+    const a = await runToEnd(engine, file, dir);
+    const b = await runToEnd(engine, file, dir);
+    fs.writeFileSync(path.join(dir, 'new.py'), 'x = 1\n');
+    const c = await runToEnd(engine, file, dir);
+    const [ca, cb, cc] = await Promise.all(
+      [a, b, c].map((x) => engine.call('experiments.get', { id: x.id })),
+    );
+    assert.equal(ca.code?.kind, 'hash');
+    assert.match(ca.code!.contentHash!, /^[0-9a-f]{64}$/);
+    assert.equal(ca.code!.contentHash, cb.code!.contentHash);
+    assert.notEqual(ca.code!.contentHash, cc.code!.contentHash);
+    assert.equal(cc.code!.fileCount, 2);
+  } finally {
+    await engine.close();
+  }
+});
+
+test('a failing command fails the experiment with its exit code as the reason', async () => {
+  const { dir, file } = projectWith('echo about to fail; exit 3');
+  const engine = await Engine.start({ home: tmpDir() });
+  try {
+    const x = await runToEnd(engine, file, dir);
+    assert.equal(x.status, 'failed');
+    assert.equal(x.statusReason, 'exit code 3');
+    assert.equal(x.exitCode, 3);
+    assert.match((await engine.call('experiments.logs', { id: x.id })).text, /about to fail/);
+  } finally {
+    await engine.close();
+  }
+});
+
+test('stop sends SIGTERM to the process group, then SIGKILL after the grace period', async () => {
+  const home = tmpDir();
+  const engine = await Engine.start({ home, stopGraceMs: 700 });
+  try {
+    // A child of the command that would outlive a plain kill of the shell: the group signal reaches it.
+    const polite = projectWith('sleep 60 & wait');
+    const stubborn = projectWith(`trap "echo ignoring TERM" TERM; while true; do sleep 0.1; done`);
+    const ids: number[] = [];
+    for (const p of [polite, stubborn]) {
+      const c = await engine.call('runs.create', {
+        files: [{ name: 'p.yml', text: fs.readFileSync(p.file, 'utf8') }],
+        params: {},
+        codePath: p.dir,
+      });
+      ids.push(c.kind === 'experiment' ? c.experiment.id : 0);
+    }
+    await waitFor(
+      async () =>
+        (await Promise.all(ids.map((id) => engine.call('experiments.get', { id })))).every(
+          (x) => x.status === 'running',
+        ),
+      10_000,
+      'running',
+    );
+    await sleep(300);
+    const t0 = Date.now();
+    await Promise.all(ids.map((id) => engine.call('experiments.stop', { id })));
+    const done = await Promise.all(
+      ids.map((id) =>
+        waitFor(async () => {
+          const x = await engine.call('experiments.get', { id });
+          return isDone(x.status) ? x : null;
+        }, 10_000),
+      ),
+    );
+    assert.deepEqual(
+      done.map((x) => x.status),
+      ['stopped', 'stopped'],
+    );
+    assert.equal(done[0].statusReason, 'stopped by user');
+    assert.ok(Date.now() - t0 >= 600, 'the stubborn run needed the SIGKILL after the grace period');
+    assert.match((await engine.call('experiments.logs', { id: ids[1] })).text, /ignoring TERM/);
+  } finally {
+    await engine.close();
+  }
+});
+
+test('a run that ends while no engine is running gets its real exit code from the wrapper', async () => {
+  const home = tmpDir();
+  const { dir, file } = projectWith('echo started; sleep 1.5; echo finishing; exit 4');
+  let engine = await Engine.start({ home });
+  const c = await engine.call('runs.create', {
+    files: [{ name: 'p.yml', text: fs.readFileSync(file, 'utf8') }],
+    params: {},
+    codePath: dir,
+  });
+  const id = c.kind === 'experiment' ? c.experiment.id : 0;
+  await waitFor(async () => (await engine.call('experiments.get', { id })).status === 'running', 10_000);
+  await engine.close(); // the engine goes away; the job does not
+  await sleep(2500);
+  engine = await Engine.start({ home });
+  try {
+    const x = await engine.call('experiments.get', { id });
+    assert.equal(x.status, 'failed');
+    assert.equal(x.statusReason, 'exit code 4');
+    assert.match((await engine.call('experiments.logs', { id })).text, /started\nfinishing\n/);
+  } finally {
+    await engine.close();
+  }
+});
+
+test('a run still going when the engine comes back is re-attached and followed to its end', async () => {
+  const home = tmpDir();
+  const { dir, file } = projectWith(
+    'for i in 1 2 3 4 5 6 7 8 9 10; do echo "@@axon {\\"metrics\\":{\\"m\\":$i}}"; sleep 0.2; done',
+  );
+  let engine = await Engine.start({ home });
+  const c = await engine.call('runs.create', {
+    files: [{ name: 'p.yml', text: fs.readFileSync(file, 'utf8') }],
+    params: {},
+    codePath: dir,
+  });
+  const id = c.kind === 'experiment' ? c.experiment.id : 0;
+  await waitFor(async () => (await engine.call('experiments.metrics', { id })).length >= 2, 10_000);
+  await engine.close();
+  await sleep(300);
+  engine = await Engine.start({ home });
+  try {
+    assert.equal((await engine.call('experiments.get', { id })).status, 'running');
+    const x = await waitFor(async () => {
+      const e = await engine.call('experiments.get', { id });
+      return isDone(e.status) ? e : null;
+    }, 15_000);
+    assert.equal(x.status, 'succeeded');
+    const m = await engine.call('experiments.metrics', { id });
+    assert.deepEqual(
+      m.map((p) => p.value),
+      [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
+    );
+    assert.deepEqual(
+      m.map((p) => p.step),
+      [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+    );
+  } finally {
+    await engine.close();
+  }
+});
+
+test('a run whose wrapper was killed while no engine ran is failed with reason "lost"', async () => {
+  const home = tmpDir();
+  const { dir, file } = projectWith('sleep 30');
+  let engine = await Engine.start({ home });
+  const c = await engine.call('runs.create', {
+    files: [{ name: 'p.yml', text: fs.readFileSync(file, 'utf8') }],
+    params: {},
+    codePath: dir,
+  });
+  const id = c.kind === 'experiment' ? c.experiment.id : 0;
+  await waitFor(async () => (await engine.call('experiments.get', { id })).status === 'running', 10_000);
+  const [job] = await engine.store.jobs.forExperiment(id);
+  await engine.close();
+  process.kill(-job.pid!, 'SIGKILL');
+  await sleep(300);
+  engine = await Engine.start({ home });
+  try {
+    const x = await engine.call('experiments.get', { id });
+    assert.equal(x.status, 'failed');
+    assert.match(x.statusReason ?? '', /^lost/);
+  } finally {
+    await engine.close();
+  }
+});
+
+test('one engine owns an AXON_HOME: a second one is refused with a clear message', async () => {
+  const home = tmpDir();
+  const engine = await Engine.start({ home });
+  try {
+    await assert.rejects(
+      Engine.start({ home }),
+      (e: Error) => e instanceof LockedError && e.message.includes(`pid ${process.pid}`),
+    );
+  } finally {
+    await engine.close();
+  }
+  const again = await Engine.start({ home });
+  await again.close();
+});
+
+test('an invalid polyaxonfile is refused with file, line and field, and creates nothing', async () => {
+  const engine = await Engine.start({ home: tmpDir() });
+  try {
+    const text =
+      'version: 1\nkind: experiment\nrun:\n  cmd: true\nenvironment:\n  resources:\n    cpu: {requests: 1, limit: 2}\n';
+    await assert.rejects(
+      engine.call('runs.create', { files: [{ name: 'bad.yml', text }], params: {}, codePath: tmpDir() }),
+      (e: Error & { code?: string }) => {
+        assert.equal(e.code, 'invalid_spec');
+        assert.match(e.message, /^bad\.yml:7:\d+ environment\.resources\.cpu/m);
+        return true;
+      },
+    );
+    assert.equal((await engine.call('experiments.list', {})).length, 0);
+    assert.equal((await engine.call('projects.list', {})).length, 0);
+  } finally {
+    await engine.close();
+  }
+});

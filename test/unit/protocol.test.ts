@@ -1,0 +1,45 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseLine, PREFIX, formatLine } from '../../main/engine/tracking/protocol';
+
+test('plain output is not a protocol line', () => {
+  assert.deepEqual(parseLine('epoch 1 loss 0.3'), { kind: 'plain' });
+  assert.deepEqual(parseLine('@@axon{"metrics":{}}'), { kind: 'plain' }); // the prefix includes its space
+});
+
+test('metrics with and without step and ts', () => {
+  assert.deepEqual(parseLine(`${PREFIX}{"metrics":{"loss":0.25,"acc":1},"step":3,"ts":1700000000.5}`), {
+    kind: 'metrics',
+    values: { loss: 0.25, acc: 1 },
+    step: 3,
+    ts: 1700000000.5,
+  });
+  assert.deepEqual(parseLine(`${PREFIX}{"metrics":{"loss":0.25}}`), {
+    kind: 'metrics',
+    values: { loss: 0.25 },
+    step: null,
+    ts: null,
+  });
+});
+
+test('params and tags', () => {
+  assert.deepEqual(parseLine(formatLine({ params: { lr: 0.1, layers: [1, 2] } }).trimEnd()), {
+    kind: 'params',
+    values: { lr: 0.1, layers: [1, 2] },
+  });
+  assert.deepEqual(parseLine(`${PREFIX}{"tags":["a","b"]}`), { kind: 'tags', values: ['a', 'b'] });
+});
+
+test('malformed protocol lines are reported, never thrown', () => {
+  for (const bad of [
+    '{',
+    '[1,2]',
+    '{"metrics":{"a":"x"}}',
+    '{"metrics":{"a":1},"step":-1}',
+    '{"metrics":{"a":1},"step":1.5}',
+    '{"tags":[1]}',
+    '{"other":1}',
+    '{"metrics":[1]}',
+  ])
+    assert.equal(parseLine(PREFIX + bad).kind, 'malformed', bad);
+});

@@ -1,0 +1,171 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import sqlite3 from 'sqlite3';
+import { Store, StoreError } from '../../main/engine/store';
+import { MIGRATIONS } from '../../main/engine/store/migrations';
+import { tmpDir } from '../helpers';
+
+async function freshStore() {
+  const file = path.join(tmpDir(), 'axon.db');
+  return { file, store: await Store.open(file) };
+}
+
+async function experiment(store: Store) {
+  const p = await store.projects.create('p', '', '/tmp');
+  const id = await store.db.transaction(() =>
+    store.experiments.insert({
+      projectId: p.id,
+      groupId: null,
+      name: null,
+      backend: 'local',
+      cmd: 'true',
+      spec: {},
+      params: { lr: 0.1 },
+      tags: ['t'],
+      codePath: '/tmp',
+    }),
+  );
+  return id;
+}
+
+test('a new database is migrated to the latest schema, in WAL mode with foreign keys on', async () => {
+  const { store } = await freshStore();
+  const [v] = await store.db.all<{ user_version: number }>('PRAGMA user_version');
+  assert.equal(v.user_version, MIGRATIONS.length);
+  const [j] = await store.db.all<{ journal_mode: string }>('PRAGMA journal_mode');
+  assert.equal(j.journal_mode, 'wal');
+  const [fk] = await store.db.all<{ foreign_keys: number }>('PRAGMA foreign_keys');
+  assert.equal(fk.foreign_keys, 1);
+  const tables = (
+    await store.db.all<{ name: string }>(`SELECT name FROM sqlite_master WHERE type='table'`)
+  ).map((t) => t.name);
+  for (const t of [
+    'users',
+    'organizations',
+    'memberships',
+    'projects',
+    'experiment_groups',
+    'experiments',
+    'jobs',
+    'status_history',
+    'params',
+    'metrics',
+    'log_offsets',
+    'code_refs',
+    'outputs',
+  ])
+    assert.ok(tables.includes(t), t);
+  await store.close();
+});
+
+test('a database written by a newer Axon is refused and left byte for byte as it was', async () => {
+  const dir = tmpDir();
+  const file = path.join(dir, 'axon.db');
+  const raw = new sqlite3.Database(file);
+  await new Promise<void>((r, j) =>
+    raw.exec(`PRAGMA user_version = ${MIGRATIONS.length + 5}; CREATE TABLE x(a);`, (e) => (e ? j(e) : r())),
+  );
+  await new Promise<void>((r) => raw.close(() => r()));
+  const before = fs.readFileSync(file);
+  await assert.rejects(
+    Store.open(file),
+    (e: Error) => e instanceof StoreError && /newer Axon/.test(e.message) && /not changed/.test(e.message),
+  );
+  assert.deepEqual(fs.readFileSync(file), before);
+});
+
+test('a corrupt database file gives a clear error and is never overwritten', async () => {
+  const file = path.join(tmpDir(), 'axon.db');
+  fs.writeFileSync(file, 'this is not a database, just a file a user put here\n'.repeat(100));
+  const before = fs.readFileSync(file);
+  await assert.rejects(
+    Store.open(file),
+    (e: Error) => e instanceof StoreError && /not an SQLite database/.test(e.message),
+  );
+  assert.deepEqual(fs.readFileSync(file), before);
+});
+
+test('reopening keeps the data and runs no migration twice', async () => {
+  const { file, store } = await freshStore();
+  const id = await experiment(store);
+  await store.close();
+  const again = await Store.open(file);
+  const x = await again.experiments.get(id);
+  assert.deepEqual(x.params, { lr: 0.1 });
+  assert.deepEqual(x.tags, ['t']);
+  await again.close();
+});
+
+test('a refused transition changes nothing and records nothing', async () => {
+  const { store } = await freshStore();
+  const id = await experiment(store);
+  assert.equal((await store.statuses.experiment(id, 'running')).applied, true);
+  assert.equal((await store.statuses.experiment(id, 'succeeded', 'exit code 0')).applied, true);
+  const t = await store.statuses.experiment(id, 'running');
+  assert.equal(t.applied, false);
+  assert.equal((await store.experiments.get(id)).status, 'succeeded');
+  const h = await store.statuses.history('experiment', id);
+  assert.deepEqual(
+    h.map((r) => r.status),
+    ['created', 'running', 'succeeded'],
+  );
+  assert.equal(h[2].reason, 'exit code 0');
+  const x = await store.experiments.get(id);
+  assert.ok(x.startedAt && x.finishedAt);
+  await store.close();
+});
+
+test('metric batches upsert by (run, key, step) and store the log offset in the same transaction', async () => {
+  const { store } = await freshStore();
+  const id = await experiment(store);
+  const jobId = await store.db.transaction(() => store.jobs.insert(id, 'master', 0, '/dev/null'));
+  const pts = (n: number, v: number) =>
+    Array.from({ length: n }, (_, i) => ({ key: 'loss', step: i, ts: 1, value: v + i }));
+  await store.metrics.ingest({
+    experimentId: id,
+    jobId,
+    points: pts(2000, 0),
+    params: { a: 1 },
+    tags: ['x'],
+    consumed: 100,
+    malformed: 1,
+  });
+  await store.metrics.ingest({
+    experimentId: id,
+    jobId,
+    points: pts(10, 1000),
+    params: {},
+    tags: [],
+    consumed: 200,
+    malformed: 2,
+  });
+  const series = await store.metrics.series(id);
+  assert.equal(series.length, 2000);
+  assert.equal(series[0].value, 1000);
+  assert.equal(series[1999].value, 1999);
+  assert.deepEqual(await store.metrics.offset(jobId), { consumed: 200, malformed: 3 });
+  const x = await store.experiments.get(id);
+  assert.equal(x.lastMetrics.loss, 1999);
+  assert.equal(x.params.a, 1);
+  assert.deepEqual(x.tags.sort(), ['t', 'x']);
+  // A failing batch leaves neither points nor the offset behind.
+  await assert.rejects(
+    store.metrics.ingest({
+      experimentId: id,
+      jobId,
+      points: [
+        { key: 'loss', step: 5000, ts: 1, value: 1 },
+        { key: 'loss', step: 5001, ts: 1, value: null as unknown as number },
+      ],
+      params: {},
+      tags: [],
+      consumed: 999,
+      malformed: 0,
+    }),
+  );
+  assert.equal((await store.metrics.series(id)).length, 2000);
+  assert.equal((await store.metrics.offset(jobId)).consumed, 200);
+  await store.close();
+});
