@@ -50,7 +50,17 @@ export async function freshFixture(dir: string, logPath: string): Promise<Fixtur
   const store = await Store.open(path.join(dir, 'axon.db'));
   const p = await store.projects.create('bench', '', dir);
   const experimentId = await store.db.transaction(() =>
-    store.experiments.insert({ projectId: p.id, groupId: null, name: null, backend: 'local', cmd: 'x', spec: {}, params: {}, tags: [], codePath: dir }),
+    store.experiments.insert({
+      projectId: p.id,
+      groupId: null,
+      name: null,
+      backend: 'local',
+      cmd: 'x',
+      spec: {},
+      params: {},
+      tags: [],
+      codePath: dir,
+    }),
   );
   const jobId = await store.db.transaction(() => store.jobs.insert(experimentId, 'master', 0, logPath));
   return { store, experimentId, jobId, logPath };
@@ -64,7 +74,10 @@ export interface FollowerLike {
 export type MakeFollower = (f: Fixture) => FollowerLike;
 
 export const engineFollower: MakeFollower = (f) =>
-  new LogFollower(f.store, f.experimentId, f.jobId, f.logPath, { onLog: () => undefined, onMetrics: () => undefined });
+  new LogFollower(f.store, f.experimentId, f.jobId, f.logPath, {
+    onLog: () => undefined,
+    onMetrics: () => undefined,
+  });
 
 export interface IngestTiming {
   points: number;
@@ -73,7 +86,12 @@ export interface IngestTiming {
 }
 
 /** Times a follower reading the whole log into a fresh Store, from start() to finish(); checks the count. */
-export async function timeFollowerIngest(dir: string, logPath: string, expected: number, make = engineFollower): Promise<IngestTiming> {
+export async function timeFollowerIngest(
+  dir: string,
+  logPath: string,
+  expected: number,
+  make = engineFollower,
+): Promise<IngestTiming> {
   const fx = await freshFixture(dir, logPath);
   try {
     const t0 = nowMs();
@@ -81,7 +99,10 @@ export async function timeFollowerIngest(dir: string, logPath: string, expected:
     await f.start();
     await f.finish();
     const ms = nowMs() - t0;
-    const row = await fx.store.db.get<{ n: number }>('SELECT count(*) AS n FROM metrics WHERE experiment_id = ?', [fx.experimentId]);
+    const row = await fx.store.db.get<{ n: number }>(
+      'SELECT count(*) AS n FROM metrics WHERE experiment_id = ?',
+      [fx.experimentId],
+    );
     if (row?.n !== expected) throw new Error(`the follower stored ${row?.n} points, expected ${expected}`);
     return { points: expected, ms, perSecond: (expected / ms) * 1000 };
   } finally {
@@ -96,7 +117,10 @@ const ROWS_PER_INSERT = 800; // 5 variables a row, under SQLite's 32,766 bound v
  * key (experiment_id, key, step), a foreign key to a one-row experiments table) and the engine's pragmas, in
  * one transaction of multi-row INSERTs through one reused prepared statement. No parsing, no upsert.
  */
-export async function timeRawInsert(file: string, points: Array<[string, number, number, number]>): Promise<IngestTiming> {
+export async function timeRawInsert(
+  file: string,
+  points: Array<[string, number, number, number]>,
+): Promise<IngestTiming> {
   const db = await new Promise<sqlite3.Database>((resolve, reject) => {
     const d = new sqlite3.Database(file, (err) => (err ? reject(err) : resolve(d)));
   });
@@ -110,7 +134,8 @@ export async function timeRawInsert(file: string, points: Array<[string, number,
         key TEXT NOT NULL, step INTEGER NOT NULL, ts REAL NOT NULL, value REAL NOT NULL,
         PRIMARY KEY (experiment_id, key, step)
       ) WITHOUT ROWID;`);
-    const sql = (n: number) => `INSERT INTO metrics (experiment_id, key, step, ts, value) VALUES ${Array(n).fill('(?,?,?,?,?)').join(',')}`;
+    const sql = (n: number) =>
+      `INSERT INTO metrics (experiment_id, key, step, ts, value) VALUES ${Array(n).fill('(?,?,?,?,?)').join(',')}`;
     const t0 = nowMs();
     await exec('BEGIN IMMEDIATE');
     const full = db.prepare(sql(ROWS_PER_INSERT));

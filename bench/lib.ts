@@ -73,7 +73,9 @@ export function fmtNumber(n: number): string {
 }
 
 const fmtRatio = (f: Figure) =>
-  f.ratio === undefined ? '' : `${f.ratio >= 10 ? f.ratio.toFixed(1) : f.ratio.toFixed(2)}×${f.ratioNote ? ` ${f.ratioNote}` : ''}`;
+  f.ratio === undefined
+    ? ''
+    : `${f.ratio >= 10 ? f.ratio.toFixed(1) : f.ratio.toFixed(2)}×${f.ratioNote ? ` ${f.ratioNote}` : ''}`;
 
 /** Prints the figures as a table and writes bench/results/<name>.json. */
 export function report(r: Omit<BenchResult, 'date' | 'machine'>): BenchResult {
@@ -82,7 +84,7 @@ export function report(r: Omit<BenchResult, 'date' | 'machine'>): BenchResult {
     head: ['measure', 'value', 'baseline (same run)', 'ratio', 'goal', 'met'],
     style: { head: [], border: [] },
     wordWrap: true,
-    colWidths: [34, 18, 36, 16, 22, 6],
+    colWidths: [46, 18, 34, 15, 21, 5],
   });
   for (const f of r.figures)
     t.push([

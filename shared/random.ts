@@ -33,7 +33,7 @@ function seedState(seed: number): number[] {
     z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
     out.push((z ^ (z >>> 16)) | 0);
   }
-  if (out.every((n) => n === 0)) out[0] = 1; // the all-zero state is a fixed point
+  if (!out.some((n) => n !== 0)) out[0] = 1; // the all-zero state is a fixed point
   return out;
 }
 
@@ -51,7 +51,8 @@ export class Rng {
     }
     const rng = new Rng(0);
     const words = state.map((n) => n | 0);
-    if (words.every((n) => n === 0)) throw new Error('Rng.fromState: the all-zero state is not a valid state');
+    if (!words.some((n) => n !== 0))
+      throw new Error('Rng.fromState: the all-zero state is not a valid state');
     rng.gen = xoroshiro128plusFromState(words);
     return rng;
   }

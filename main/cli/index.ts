@@ -217,8 +217,13 @@ registerExperiment(program, run);
 registerGroup(program, run);
 serveCommand(program);
 
+// Polyaxon's CLI spells the experiment option `-xp`; commander takes one-letter short flags only.
+const argv = process.argv.map((a) =>
+  a === '-xp' ? '--experiment' : a.startsWith('-xp=') ? `--experiment=${a.slice(4)}` : a,
+);
+
 try {
-  await program.parseAsync(process.argv);
+  await program.parseAsync(argv);
 } catch (e) {
   if (e instanceof CommanderError) {
     if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help')

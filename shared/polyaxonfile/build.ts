@@ -105,7 +105,9 @@ export function parseRun(raw: unknown, path: Path, issues: Issues): string | und
     }
   }
   const cmd = raw.cmd;
-  const valid = typeof cmd === 'string' || (Array.isArray(cmd) && cmd.length > 0 && cmd.every((c) => typeof c === 'string'));
+  const valid =
+    typeof cmd === 'string' ||
+    (Array.isArray(cmd) && cmd.length > 0 && cmd.every((c) => typeof c === 'string'));
   if (!valid) {
     issues.add([...path, 'cmd'], 'a command string or a non-empty list of command strings', show(cmd));
     return undefined;

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { EnvironmentSpec, PodEnvironment, ReplicaSpec, ResourceBound } from './types';
 import { show, type Issues, type Path } from './errors';
-import { anyMap, anyMapList, check, int, num, str, strList } from './zod-check';
+import { anyMap, anyMapList, check, checkObject, int, num, str, strList } from './zod-check';
 import { pyStr } from './pyrepr';
 
 const bound = (unit: string) =>
@@ -23,7 +23,9 @@ const resources = z
   })
   .strict();
 
-const nodeSelector = z.record(z.union([z.string(), z.number(), z.boolean()])).describe('a mapping of label: value');
+const nodeSelector = z
+  .record(z.union([z.string(), z.number(), z.boolean()]))
+  .describe('a mapping of label: value');
 
 const podFields = {
   resources: resources.nullish(),
@@ -67,7 +69,11 @@ const withPs = {
   worker: z.array(indexedPod).nullish(),
   ps: z.array(indexedPod).nullish(),
 };
-const workersOnly = { n_workers: count, default_worker: pod.nullish(), worker: z.array(indexedPod).nullish() };
+const workersOnly = {
+  n_workers: count,
+  default_worker: pod.nullish(),
+  worker: z.array(indexedPod).nullish(),
+};
 
 export const FRAMEWORKS = ['tensorflow', 'mxnet', 'horovod', 'pytorch'] as const;
 
@@ -82,7 +88,9 @@ const REPLICAS = {
 
 type RawPod = z.infer<typeof pod>;
 
-function toBound(b: { requests?: number | null; limits?: number | null } | null | undefined): ResourceBound | undefined {
+function toBound(
+  b: { requests?: number | null; limits?: number | null } | null | undefined,
+): ResourceBound | undefined {
   if (!b) return undefined;
   const out: ResourceBound = {};
   if (b.requests != null) out.requests = b.requests;
@@ -117,14 +125,23 @@ export interface EnvironmentContext {
   allowReplicas: boolean;
 }
 
-function parseReplicas(raw: unknown, path: Path, issues: Issues, ctx: EnvironmentContext): ReplicaSpec | undefined {
+function parseReplicas(
+  raw: unknown,
+  path: Path,
+  issues: Issues,
+  ctx: EnvironmentContext,
+): ReplicaSpec | undefined {
   const framework = ctx.framework?.toLowerCase();
   if (framework === undefined) {
     issues.add(path, `a top-level \`framework\` (${FRAMEWORKS.join(', ')}) for replicas`, 'no framework');
     return undefined;
   }
   if (!(FRAMEWORKS as readonly string[]).includes(framework)) {
-    issues.add(['framework'], `one of ${FRAMEWORKS.join(', ')} when environment.replicas is set`, show(ctx.framework));
+    issues.add(
+      ['framework'],
+      `one of ${FRAMEWORKS.join(', ')} when environment.replicas is set`,
+      show(ctx.framework),
+    );
     return undefined;
   }
   const schemaName = ctx.backend === 'mpi' ? 'mpi' : (framework as keyof typeof REPLICAS);
@@ -158,7 +175,7 @@ export function parseEnvironment(
 ): EnvironmentSpec | undefined {
   if (raw === null || raw === undefined) return undefined;
   const schema = ctx.allowReplicas ? experimentEnvironment : baseEnvironment;
-  const env = check(schema, raw, path, issues) as z.infer<typeof experimentEnvironment> | undefined;
+  const env = checkObject(schema, raw, path, issues) as z.infer<typeof experimentEnvironment> | undefined;
   if (!env) return undefined;
   const out: EnvironmentSpec = { ...toPod(env), extra: {} };
   for (const [k, v] of Object.entries(env)) {

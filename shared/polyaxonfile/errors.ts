@@ -19,7 +19,9 @@ export const COMMAND_LINE = '(command line)';
 
 /** `file:line:column path: expected X, found Y`; the position is left out when it is unknown (line 0)
  *  and the path when the error is about the whole document. */
-export function formatError(e: Pick<SpecError, 'file' | 'line' | 'column' | 'path' | 'expected' | 'found'>): string {
+export function formatError(
+  e: Pick<SpecError, 'file' | 'line' | 'column' | 'path' | 'expected' | 'found'>,
+): string {
   const where = e.line > 0 ? `${e.file}:${e.line}:${e.column}` : e.file;
   const path = e.path ? ` ${e.path}:` : '';
   return `${where}${path} expected ${e.expected}, found ${e.found}`;
@@ -56,7 +58,8 @@ export class Issues {
   addAt(place: Place, path: Path, expected: string, found: string): void {
     const partial = { ...place, path: dotted(path), expected, found };
     // The same place and reason can be reached twice (e.g. a field checked raw and again rendered).
-    if (this.errors.some((e) => e.path === partial.path && e.expected === expected && e.found === found)) return;
+    if (this.errors.some((e) => e.path === partial.path && e.expected === expected && e.found === found))
+      return;
     this.errors.push({ ...partial, message: formatError(partial) });
   }
 
@@ -72,6 +75,13 @@ export class Issues {
 
 export function internalError(file: string, err: unknown): SpecError {
   const text = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
-  const partial = { file, line: 0, column: 0, path: '', expected: 'a file Axon can read', found: `internal error (${text})` };
+  const partial = {
+    file,
+    line: 0,
+    column: 0,
+    path: '',
+    expected: 'a file Axon can read',
+    found: `internal error (${text})`,
+  };
   return { ...partial, message: formatError(partial) };
 }

@@ -62,7 +62,11 @@ export function parseRangeLike(
     const missing = required.filter((k) => !(k in raw));
     const unknown = Object.keys(raw).filter((k) => !all.includes(k));
     if (missing.length || unknown.length) {
-      issues.add(path, `a mapping with keys ${all.join(', ')} (${optional.join(', ') || 'none'} optional)`, show(raw));
+      issues.add(
+        path,
+        `a mapping with keys ${all.join(', ')} (${optional.join(', ') || 'none'} optional)`,
+        show(raw),
+      );
       return undefined;
     }
     items = all.filter((k) => k in raw).map((k) => raw[k]);
@@ -98,7 +102,13 @@ export function parseRangeLike(
 }
 
 /** Axon's extra checks, for values numpy would reject or that cannot produce any experiment. */
-function build(kind: RangeKind, nums: number[], path: Path, issues: Issues, shape: string): MatrixValue | undefined {
+function build(
+  kind: RangeKind,
+  nums: number[],
+  path: Path,
+  issues: Issues,
+  shape: string,
+): MatrixValue | undefined {
   const [a, b, c, d] = nums;
   const countOk = (n: number) => Number.isInteger(n) && n >= 1 && n <= MAX_VALUES;
   switch (kind) {
@@ -181,7 +191,8 @@ export function parseV0Entry(raw: unknown, path: Path, issues: Issues): MatrixVa
     return undefined;
   }
   for (const k of Object.keys(raw)) {
-    if (!MATRIX_KINDS.includes(k as MatrixKind)) issues.add([...path, k], `a matrix kind (${MATRIX_KINDS.join(', ')})`, show(k));
+    if (!MATRIX_KINDS.includes(k as MatrixKind))
+      issues.add([...path, k], `a matrix kind (${MATRIX_KINDS.join(', ')})`, show(k));
   }
   const given = Object.keys(raw).filter((k) => MATRIX_KINDS.includes(k as MatrixKind) && raw[k] !== null);
   if (given.length !== 1) {

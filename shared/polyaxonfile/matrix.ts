@@ -3,7 +3,14 @@
 import type { MatrixKind, MatrixValue } from './types';
 import type { Rng } from '../random';
 
-export const DISCRETE_KINDS: readonly MatrixKind[] = ['values', 'pvalues', 'range', 'linspace', 'logspace', 'geomspace'];
+export const DISCRETE_KINDS: readonly MatrixKind[] = [
+  'values',
+  'pvalues',
+  'range',
+  'linspace',
+  'logspace',
+  'geomspace',
+];
 export const CONTINUOUS_KINDS: readonly MatrixKind[] = [
   'uniform',
   'quniform',
@@ -77,7 +84,7 @@ export function geomspace(start: number, stop: number, num: number): number[] {
 export function pyFloorDiv(a: number, b: number): number {
   const mod = a % b;
   let div = (a - mod) / b;
-  if (mod && (b < 0) !== (mod < 0)) div -= 1;
+  if (mod && b < 0 !== mod < 0) div -= 1;
   if (div) {
     let floordiv = Math.floor(div);
     if (div - floordiv > 0.5) floordiv += 1;

@@ -30,7 +30,8 @@ export function renderTree(
   if (typeof value === 'string') {
     return evaluateString(value, context, (msg) => issues.add(path, 'a valid template', msg));
   }
-  if (Array.isArray(value)) return value.map((v, i) => renderTree(v, context, [...path, i], issues, opts, depth + 1));
+  if (Array.isArray(value))
+    return value.map((v, i) => renderTree(v, context, [...path, i], issues, opts, depth + 1));
   if (!isPlainObject(value)) return value;
 
   const keys = Object.keys(value);
@@ -49,7 +50,9 @@ export function renderTree(
 
 /** Keys are rendered like values ("always parse the keys"); non-string results become their text. */
 function renderKey(key: string, context: Record<string, unknown>, path: Path, issues: Issues): string {
-  const v = evaluateString(key, context, (msg) => issues.add([...path, key], 'a valid template in the key', msg));
+  const v = evaluateString(key, context, (msg) =>
+    issues.add([...path, key], 'a valid template in the key', msg),
+  );
   return typeof v === 'string' ? v : pyStr(v);
 }
 
@@ -83,7 +86,13 @@ function operatorArgs(
 }
 
 /** `{for: {len, do, index='index'}}` → a list; lists produced per iteration are flattened. */
-function renderFor(raw: unknown, context: Record<string, unknown>, path: Path, issues: Issues, depth: number): unknown {
+function renderFor(
+  raw: unknown,
+  context: Record<string, unknown>,
+  path: Path,
+  issues: Issues,
+  depth: number,
+): unknown {
   const args = operatorArgs(raw, path, issues, 'for', ['len', 'do'], ['index']);
   if (!args) return [];
   const len = renderTree(args.len, context, [...path, 'len'], issues, { operators: true }, depth + 1);
@@ -103,11 +112,19 @@ function renderFor(raw: unknown, context: Record<string, unknown>, path: Path, i
     const ctx = { [index]: i, ...context };
     items.push(renderTree(args.do, ctx, [...path, 'do'], issues, { operators: true }, depth + 1));
   }
-  return items.length > 0 && Array.isArray(items[0]) ? items.flatMap((x) => (Array.isArray(x) ? x : [x])) : items;
+  return items.length > 0 && Array.isArray(items[0])
+    ? items.flatMap((x) => (Array.isArray(x) ? x : [x]))
+    : items;
 }
 
 /** `{if: {cond, do, else_do}}`: cond is rendered, then evaluated as `{% if cond %}1{% else %}0{% endif %}`. */
-function renderIf(raw: unknown, context: Record<string, unknown>, path: Path, issues: Issues, depth: number): unknown {
+function renderIf(
+  raw: unknown,
+  context: Record<string, unknown>,
+  path: Path,
+  issues: Issues,
+  depth: number,
+): unknown {
   const args = operatorArgs(raw, path, issues, 'if', ['cond', 'do'], ['else_do']);
   if (!args) return null;
   const cond = renderTree(args.cond, context, [...path, 'cond'], issues, { operators: false }, depth + 1);
@@ -119,7 +136,8 @@ function renderIf(raw: unknown, context: Record<string, unknown>, path: Path, is
   if (coerceString(r.text) === 1) {
     return renderTree(args.do, context, [...path, 'do'], issues, { operators: true }, depth + 1);
   }
-  if (args.else_do) return renderTree(args.else_do, context, [...path, 'else_do'], issues, { operators: true }, depth + 1);
+  if (args.else_do)
+    return renderTree(args.else_do, context, [...path, 'else_do'], issues, { operators: true }, depth + 1);
   return null;
 }
 

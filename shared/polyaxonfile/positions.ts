@@ -1,6 +1,16 @@
 // Reads YAML texts with positions and answers "where was this field written?" for the merged document:
 // the last file that holds the whole path wrote the value that won the merge.
-import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, type Document, type Node } from 'yaml';
+import {
+  LineCounter,
+  isAlias,
+  isMap,
+  isScalar,
+  isSeq,
+  parseDocument,
+  visit,
+  type Document,
+  type Node,
+} from 'yaml';
 import type { SpecError } from './types';
 import { formatError, type Locate, type Path, type Place } from './errors';
 import { isPlainObject } from './pyrepr';
@@ -20,18 +30,49 @@ function yamlError(file: string, line: number, column: number, found: string): S
 /** Parses one file; YAML problems come back as SpecErrors at the yaml package's position. */
 export function loadFile(name: string, text: string): { file?: LoadedFile; errors: SpecError[] } {
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, merge: true });
+  const doc = parseDocument(text, {
+    lineCounter: lines,
+    prettyErrors: false,
+    uniqueKeys: true,
+    merge: true,
+    logLevel: 'error',
+  });
   const errors = doc.errors.map((e) => {
     const pos = lines.linePos(e.pos[0]);
     return yamlError(name, pos.line, pos.col, e.message.split('\n')[0]);
   });
   if (errors.length) return { errors };
+  const loop = recursiveAlias(doc, lines);
+  if (loop)
+    return {
+      errors: [
+        yamlError(name, loop.line, loop.col, 'an alias inside the node it refers to (a recursive document)'),
+      ],
+    };
   try {
     const value = doc.toJS({ maxAliasCount: 1000 });
     return { file: { name, doc, lines, value }, errors };
   } catch (e) {
     return { errors: [yamlError(name, 1, 1, e instanceof Error ? e.message : String(e))] };
   }
+}
+
+/** An alias used inside its own anchor makes an infinite document; JS gets a cyclic object from it. */
+function recursiveAlias(doc: Document.Parsed, lines: LineCounter): { line: number; col: number } | undefined {
+  let found: { line: number; col: number } | undefined;
+  visit(doc, {
+    Alias(_, alias) {
+      const target = alias.resolve(doc);
+      const [a, b] = alias.range ?? [0, 0];
+      const range = target?.range;
+      if (range && a >= range[0] && b <= range[1]) {
+        found = lines.linePos(a);
+        return visit.BREAK;
+      }
+      return undefined;
+    },
+  });
+  return found;
 }
 
 function keyText(key: unknown): string {

@@ -11,7 +11,17 @@ env.addGlobal('False', false);
 env.addGlobal('None', null);
 
 const RAW_BLOCK = /(\{%-?\s*raw\s*-?%\}[\s\S]*?\{%-?\s*endraw\s*-?%\})/;
-const OUTPUT_TAG = /\{\{(-?)([\s\S]*?)(-?)\}\}/g;
+const TAG = /\{\{(-?)([\s\S]*?)(-?)\}\}|\{%([\s\S]*?)%\}/g;
+
+/** Jinja reads `jobs.1.outputs` as an item lookup; nunjucks needs `jobs[1]`. String literals are left alone. */
+function numericAttributes(expr: string): string {
+  return expr
+    .split(/('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")/)
+    .map((part, i) =>
+      i % 2 === 1 ? part : part.replace(/(\b[A-Za-z_][A-Za-z0-9_]*|\]|\))\.(\d+)\b/g, '$1[$2]'),
+    )
+    .join('');
+}
 
 /** nunjucks prints values the JS way (`true`, `1,2`); route every `{{ … }}` through a filter that prints
  *  them as Jinja does (`True`, `[1, 2]`), so the output literal-evals back to the same value. */
@@ -21,9 +31,10 @@ function jinjaSource(src: string): string {
     .map((part, i) =>
       i % 2 === 1
         ? part
-        : part.replace(OUTPUT_TAG, (all, open: string, expr: string, close: string) =>
-            expr.trim() ? `{{${open} (${expr}) | __py ${close}}}` : all,
-          ),
+        : part.replace(TAG, (all, open: string, expr: string, close: string, stmt: string | undefined) => {
+            if (stmt !== undefined) return `{%${numericAttributes(stmt)}%}`;
+            return expr.trim() ? `{{${open} (${numericAttributes(expr)}) | __py ${close}}}` : all;
+          }),
     )
     .join('');
 }

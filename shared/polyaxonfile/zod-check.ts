@@ -9,7 +9,12 @@ function unwrap(schema: ZodTypeAny): { inner: ZodTypeAny; description?: string }
   let s: ZodTypeAny = schema;
   let description = s.description;
   for (let i = 0; i < 20; i++) {
-    const def = s._def as { innerType?: ZodTypeAny; schema?: ZodTypeAny; getter?: () => ZodTypeAny; in?: ZodTypeAny };
+    const def = s._def as {
+      innerType?: ZodTypeAny;
+      schema?: ZodTypeAny;
+      getter?: () => ZodTypeAny;
+      in?: ZodTypeAny;
+    };
     const next = def.innerType ?? def.schema ?? def.getter?.() ?? def.in;
     if (!next) break;
     s = next;
@@ -71,7 +76,11 @@ function report(root: ZodTypeAny, value: unknown, base: Path, iss: ZodIssue, iss
     case 'unrecognized_keys': {
       const allowed = allowedKeys(root, iss.path);
       for (const key of iss.keys) {
-        issues.add([...path, key], allowed.length ? `one of the keys ${allowed.join(', ')}` : 'no such key', show(key));
+        issues.add(
+          [...path, key],
+          allowed.length ? `one of the keys ${allowed.join(', ')}` : 'no such key',
+          show(key),
+        );
       }
       return;
     }
@@ -88,7 +97,12 @@ function report(root: ZodTypeAny, value: unknown, base: Path, iss: ZodIssue, iss
     case 'too_big': {
       const op = iss.code === 'too_small' ? (iss.inclusive ? '>=' : '>') : iss.inclusive ? '<=' : '<';
       const bound = iss.code === 'too_small' ? iss.minimum : iss.maximum;
-      const what = iss.type === 'array' ? 'a list with length' : iss.type === 'string' ? 'a string with length' : 'a number';
+      const what =
+        iss.type === 'array'
+          ? 'a list with length'
+          : iss.type === 'string'
+            ? 'a string with length'
+            : 'a number';
       issues.add(path, described ?? `${what} ${op} ${String(bound)}`, found);
       return;
     }
@@ -103,11 +117,30 @@ function report(root: ZodTypeAny, value: unknown, base: Path, iss: ZodIssue, iss
 }
 
 /** Validates `value` with `schema`; on failure every issue is added to `issues` and undefined returned. */
-export function check<T extends ZodTypeAny>(schema: T, value: unknown, base: Path, issues: Issues): z.infer<T> | undefined {
+export function check<T extends ZodTypeAny>(
+  schema: T,
+  value: unknown,
+  base: Path,
+  issues: Issues,
+): z.infer<T> | undefined {
   const r = schema.safeParse(value);
   if (r.success) return r.data as z.infer<T>;
   for (const iss of r.error.issues) report(schema, value, base, iss, issues);
   return undefined;
+}
+
+/** Like `check`, but unknown top-level keys (reported as errors) do not stop the caller from reading the
+ *  known ones, so one pass reports problems in the rest of the object too. */
+export function checkObject<T extends z.AnyZodObject>(
+  schema: T,
+  value: unknown,
+  base: Path,
+  issues: Issues,
+): z.infer<T> | undefined {
+  const strict = check(schema, value, base, issues);
+  if (strict !== undefined) return strict;
+  const r = schema.strip().safeParse(value);
+  return r.success ? (r.data as z.infer<T>) : undefined;
 }
 
 /** Enum values accept lower, UPPER and Capitalised spellings (polyaxon_schemas/utils.py); they are stored

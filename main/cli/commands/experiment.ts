@@ -18,7 +18,7 @@ export function registerExperiment(program: Command, run: Runner): void {
   const exp = program
     .command('experiment')
     .description('inspect and control one experiment')
-    .requiredOption('-xp, --experiment <id>', 'the experiment id');
+    .requiredOption('-x, --experiment <id>', 'the experiment id (Polyaxon spelling -xp works too)');
 
   exp
     .command('get')

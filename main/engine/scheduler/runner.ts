@@ -136,9 +136,10 @@ export class Runner {
       return;
     }
     await this.store.jobs.setProcess(jobId, job.handle.pid, job.handle.startTime);
-    await this.track(x.id, jobId, logPath, job);
+    // `running` is recorded before the end is watched, so a job that exits at once still passes through it.
     await this.lifecycle.job(jobId, 'running');
     await this.lifecycle.experiment(x.id, 'running');
+    await this.track(x.id, jobId, logPath, job);
   }
 
   private async track(experimentId: number, jobId: number, logPath: string, job: RunningJob): Promise<void> {
@@ -208,8 +209,8 @@ export class Runner {
       });
       if ('handle' in r) {
         log.debug(`re-attached experiment ${x.id} (pid ${j.pid})`);
-        await this.track(x.id, j.id, j.log_path, r);
         if (x.status !== 'running') await this.lifecycle.experiment(x.id, 'running');
+        await this.track(x.id, j.id, j.log_path, r);
       } else {
         // It ended while no engine watched: read the rest of its log, then record the real exit code.
         const follower = this.follower(x.id, j.id, j.log_path);

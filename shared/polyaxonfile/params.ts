@@ -1,0 +1,143 @@
+// v0 `declarations` / 0.5 `params` with typed `inputs`/`outputs` and `-P` overrides (SPEC §1.4, §1.13).
+import type { IOSpec, SpecKind } from './types';
+import { show, type Issues, type Path } from './errors';
+import { isPlainObject } from './pyrepr';
+import { clone, setKey } from './merge';
+import { renderTree } from './operators';
+import { coerceOverride, ioValueProblem, overrideIssue, parseIOList } from './io';
+import { coerceString } from './literal';
+
+export interface ResolvedParams {
+  params: Record<string, unknown>;
+  rawParams: Record<string, unknown>;
+  inputs?: IOSpec[];
+  outputs?: IOSpec[];
+}
+
+export interface ParamsContext {
+  issues: Issues;
+  overrides: Record<string, string>;
+}
+
+/** Typed IO rules shared by v0.5 and v1: params must be declared, `-P` names must be declared, required
+ *  inputs need a value. Returns the raw params: defaults, then params, then `-P`. */
+export function applyTypedParams(
+  io: { inputs: IOSpec[]; outputs: IOSpec[] },
+  given: Record<string, { value: unknown; path: Path }>,
+  overrides: Record<string, string>,
+  issues: Issues,
+  opts: { basePath: Path; provided?: Set<string>; requiredAt?: Path },
+): Record<string, unknown> {
+  const ios = [...io.inputs, ...io.outputs];
+  const declaredAt = (x: IOSpec): Path =>
+    io.inputs.includes(x)
+      ? [...opts.basePath, 'inputs', io.inputs.indexOf(x)]
+      : [...opts.basePath, 'outputs', io.outputs.indexOf(x)];
+  const byName = new Map(ios.map((x) => [x.name, x]));
+  const names = ios.map((io) => io.name).join(', ') || 'none declared';
+  const raw: Record<string, unknown> = {};
+  const origin = new Map<string, Path>();
+  for (const x of ios) {
+    if (x.value !== undefined) {
+      setKey(raw, x.name, clone(x.value));
+      origin.set(x.name, [...declaredAt(x), 'value']);
+    }
+  }
+  for (const [name, { value, path }] of Object.entries(given)) {
+    if (!byName.has(name)) {
+      issues.add(path, `a declared input or output (${names}); untyped params are not allowed`, show(name));
+      continue;
+    }
+    setKey(raw, name, value);
+    origin.set(name, path);
+  }
+  for (const [name, text] of Object.entries(overrides)) {
+    const declared = byName.get(name);
+    if (!declared) {
+      overrideIssue(issues, name, `a declared input or output (${names})`, show(`${name}=${text}`));
+      continue;
+    }
+    setKey(raw, name, coerceOverride(text, declared));
+    origin.set(name, ['-P', name]);
+  }
+  for (const x of ios) {
+    const v = raw[x.name];
+    const has = Object.prototype.hasOwnProperty.call(raw, x.name) && v !== null && v !== undefined;
+    if (!has) {
+      if (io.inputs.includes(x) && !x.isOptional && !opts.provided?.has(x.name)) {
+        issues.add(
+          opts.requiredAt ?? declaredAt(x),
+          `a value for the required input \`${x.name}\` (in params or with -P ${x.name}=…)`,
+          'nothing',
+        );
+      }
+      continue;
+    }
+    // Templated values (refs like `{{ jobs.1.outputs.x }}`) are checked once rendered.
+    if (typeof v === 'string' && v.includes('{{')) continue;
+    const problem = ioValueProblem(x, v);
+    if (!problem) continue;
+    const path = origin.get(x.name) ?? declaredAt(x);
+    if (path[0] === '-P') overrideIssue(issues, x.name, problem, show(`${x.name}=${overrides[x.name]}`));
+    else issues.add(path, problem, show(v));
+  }
+  return raw;
+}
+
+export function resolveV0Params(
+  doc: Record<string, unknown>,
+  kind: SpecKind,
+  ctx: ParamsContext,
+): ResolvedParams {
+  const { issues } = ctx;
+  const section = doc.params != null ? 'params' : 'declarations';
+  if (doc.params != null && doc.declarations != null) {
+    issues.add(['declarations'], 'either `params` or the deprecated `declarations`, not both', 'both');
+  }
+  const inputs = parseIOList(doc.inputs, ['inputs'], issues, 'v0');
+  const outputs = parseIOList(doc.outputs, ['outputs'], issues, 'v0');
+  const typed = doc.inputs != null || doc.outputs != null;
+  if (typed && doc.declarations != null) {
+    issues.add(
+      ['declarations'],
+      '`params` with typed inputs/outputs ("You should only use `params`")',
+      'declarations',
+    );
+  }
+  const rawSection = doc[section];
+  let given: Record<string, unknown> = {};
+  if (rawSection != null) {
+    if (isPlainObject(rawSection)) given = rawSection;
+    else issues.add([section], 'a mapping of name: value', show(rawSection));
+  }
+
+  let rawParams: Record<string, unknown>;
+  if (typed) {
+    const entries = Object.fromEntries(
+      Object.entries(given).map(([k, v]) => [k, { value: v, path: [section, k] }]),
+    );
+    const io = { inputs: inputs ?? [], outputs: outputs ?? [] };
+    // In a group, the matrix gives each experiment a value for the inputs it sweeps.
+    const matrix =
+      isPlainObject(doc.hptuning) && isPlainObject(doc.hptuning.matrix) ? doc.hptuning.matrix : {};
+    const provided = new Set(kind === 'group' ? Object.keys(matrix) : []);
+    rawParams = applyTypedParams(io, entries, ctx.overrides, issues, { basePath: [], provided });
+  } else {
+    rawParams = clone(given);
+    if (kind !== 'experiment' && kind !== 'group' && kind !== 'job' && Object.keys(ctx.overrides).length) {
+      for (const name of Object.keys(ctx.overrides))
+        overrideIssue(issues, name, `no -P for a ${kind} (it has no params)`, show(name));
+    }
+    for (const [name, text] of Object.entries(ctx.overrides))
+      setKey(rawParams, name, coerceString(text, { json: true }));
+  }
+  // Declarations are rendered against themselves, then coerced (SPEC §1.4 step 1).
+  const params = renderTree(rawParams, rawParams, [section], issues, { operators: false }) as Record<
+    string,
+    unknown
+  >;
+  const result: ResolvedParams = { params, rawParams };
+  if (inputs) result.inputs = inputs;
+  if (outputs) result.outputs = outputs;
+  return result;
+}

@@ -1,0 +1,26 @@
+// The digits example through the engine on the local backend: a real scikit-learn training run whose
+// accuracy arrives through the Polyaxon v0 shim. Needs scikit-learn (CI installs it with pip).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { cli, ROOT, tmpDir } from '../helpers';
+
+const hasSklearn = spawnSync('python3', ['-c', 'import sklearn'], { stdio: 'ignore' }).status === 0;
+
+test(
+  'examples/digits: the SVC experiment reports test accuracy above 0.95 through the polyaxon_client shim',
+  { skip: hasSklearn ? false : 'scikit-learn is not installed for python3 (pip install scikit-learn)' },
+  async () => {
+    const home = tmpDir();
+    const r = await cli(['run', '-f', path.join(ROOT, 'examples', 'digits', 'experiment.yml'), '--json'], {
+      home,
+      timeoutMs: 120_000,
+    });
+    assert.equal(r.code, 0, r.stderr);
+    const x = JSON.parse(r.stdout);
+    assert.equal(x.status, 'succeeded');
+    assert.ok(x.lastMetrics.accuracy > 0.95, `accuracy ${x.lastMetrics.accuracy}`);
+    assert.equal(x.params.C, 10);
+  },
+);
