@@ -13,7 +13,9 @@ const STEPS = Number(process.env.AXON_BENCH_MEMORY_STEPS ?? 250_000);
 const KEYS = 4;
 const POINTS = STEPS * KEYS;
 const SETTLE_IDLE_MS = 5_000;
-const SAMPLES_AFTER_MS = [5_000, 15_000];
+const SAMPLES_AFTER_MS = (process.env.AXON_BENCH_MEMORY_SAMPLES_S ?? '5,15,30')
+  .split(',')
+  .map((x) => Number(x) * 1000);
 const JOBS = 2;
 const MiB = 2 ** 20;
 
@@ -138,9 +140,9 @@ export async function run(): Promise<BenchResult> {
     const last = jobs[jobs.length - 1].samples;
     const settledFirst = first[first.length - 1].rss;
     const settledLast = last[last.length - 1].rss;
-    // "No growth": after the last job settles, RSS is within 10 % (or 10 MiB) of where the first job settled.
+    // "No growth": once settled, RSS is within 10 % (at least 10 MiB) of idle, and of where the first job settled.
+    const within = (b: number, ref: number) => b - ref <= Math.max(10 * MiB, 0.1 * ref);
     const growth = settledLast - settledFirst;
-    const noGrowth = growth <= Math.max(10 * MiB, 0.1 * settledFirst);
     const mb = (b: number) => b / MiB;
     const figures: Figure[] = [
       {
@@ -169,11 +171,18 @@ export async function run(): Promise<BenchResult> {
         })),
       ]),
       {
+        what: `growth: job ${JOBS} settled − idle`,
+        value: mb(settledLast - idle),
+        unit: 'MiB',
+        goal: 'no growth (≤ 10 %)',
+        met: within(settledLast, idle),
+      },
+      {
         what: `growth: job ${JOBS} settled − job 1 settled`,
         value: mb(growth),
         unit: 'MiB',
         goal: 'no growth (≤ 10 %)',
-        met: noGrowth,
+        met: within(settledLast, settledFirst),
       },
       { what: 'peak RSS of the engine (VmHWM)', value: mb(hwm), unit: 'MiB' },
     ];
@@ -191,6 +200,7 @@ export async function run(): Promise<BenchResult> {
       notes: [
         `\`axon serve\` as a child process on a temporary AXON_HOME; VmRSS from /proc/<pid>/status; idle read ${SETTLE_IDLE_MS / 1000} s after the first API call.`,
         `Each job is \`python3 gen.py\` printing ${STEPS.toLocaleString('en-US')} protocol lines × ${KEYS} metrics = ${POINTS.toLocaleString('en-US')} points as fast as it can; it took ${jobs.map((j) => j.seconds.toFixed(1)).join(' s, ')} s from runs.create to succeeded; the stored count was checked in the database file.`,
+        `"Settled" is the last sample, ${SAMPLES_AFTER_MS[SAMPLES_AFTER_MS.length - 1] / 1000} s after the job ended: V8 gives the ingest's garbage back to the system some 10–15 s after the work stops (AXON_BENCH_MEMORY_SAMPLES_S=2,5,10,15,20,30,45,60 shows the curve).`,
         `The baseline of the idle figure is \`node -e 'setInterval(() => {}, 1000)'\` after the same settle time; Axon's CLI also loads tsx, the SQLite binding and the API.`,
       ],
     });

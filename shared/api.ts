@@ -90,7 +90,12 @@ export interface Results {
   'runs.check': CheckResult;
   'runs.create': RunCreated;
   'experiments.list': Experiment[];
-  'experiments.get': Experiment & { code: CodeRef | null };
+  'experiments.get': Experiment & {
+    code: CodeRef | null;
+    outputs: Array<{ path: string; size: number }>;
+    /** Log bytes read so far and protocol lines that could not be parsed (they stay in the log). */
+    tracking: { consumedBytes: number; malformedLines: number };
+  };
   'experiments.statuses': StatusRecord[];
   'experiments.metrics': MetricPoint[];
   'experiments.logs': LogChunk;

@@ -65,10 +65,10 @@ function fail(e: unknown): number {
 
 let active: Connection | null = null;
 
-const run: Runner = async (body, _opts = {}) => {
+const run: Runner = async (body, opts = {}) => {
   let code: number = EXIT.ok;
   try {
-    active = await connect();
+    active = await connect({ serve: opts.keepEngine });
     const r = await body(active.api);
     if (typeof r === 'number') code = r;
   } catch (e) {
@@ -132,28 +132,31 @@ program
   .option('--detach', 'return once the run is created')
   .option('--json', 'JSON output')
   .action((o) =>
-    run(async (api: AxonApi) => {
-      const files = readSpecFiles(o.file);
-      const codePath = codeFolder(o.file);
-      const created = await api.call('runs.create', {
-        files,
-        params: parseParams(o.param),
-        project: o.project ?? linkedProject(codePath),
-        codePath,
-        backend: o.backend,
-        name: o.name,
-      });
-      announce(created, !!o.json);
-      if (o.detach) {
-        if (o.json) printJson(created);
-        if (active?.engine && !o.json)
-          process.stderr.write(
-            '[axon] no engine is serving this AXON_HOME: run `axon serve` to keep scheduling and tracking in the background.\n',
-          );
-        return EXIT.ok;
-      }
-      return finishRun(api, created, !!o.json);
-    }),
+    run(
+      async (api: AxonApi) => {
+        const files = readSpecFiles(o.file);
+        const codePath = codeFolder(o.file);
+        const created = await api.call('runs.create', {
+          files,
+          params: parseParams(o.param),
+          project: o.project ?? linkedProject(codePath),
+          codePath,
+          backend: o.backend,
+          name: o.name,
+        });
+        announce(created, !!o.json);
+        if (o.detach) {
+          if (o.json) printJson(created);
+          if (active?.engine && !o.json)
+            process.stderr.write(
+              '[axon] no engine is serving this AXON_HOME: run `axon serve` to keep scheduling and tracking in the background.\n',
+            );
+          return EXIT.ok;
+        }
+        return finishRun(api, created, !!o.json);
+      },
+      { keepEngine: !o.detach },
+    ),
   );
 
 program

@@ -200,10 +200,16 @@ export function makeHandlers(engine: Engine, lifecycle: Lifecycle): Handlers {
       const projectId = project ? (await store.projects.get(project)).id : undefined;
       return store.experiments.list({ projectId, groupId, status, limit });
     },
-    'experiments.get': async ({ id }) => ({
-      ...(await store.experiments.get(id)),
-      code: await store.codeRefs.get(id),
-    }),
+    'experiments.get': async ({ id }) => {
+      const x = await store.experiments.get(id);
+      const tracking = { consumedBytes: 0, malformedLines: 0 };
+      for (const j of await store.jobs.forExperiment(id)) {
+        const o = await store.metrics.offset(j.id);
+        tracking.consumedBytes += o.consumed;
+        tracking.malformedLines += o.malformed;
+      }
+      return { ...x, code: await store.codeRefs.get(id), outputs: await store.outputs.list(id), tracking };
+    },
     'experiments.statuses': async ({ id }) => {
       await store.experiments.row(id);
       return store.statuses.history('experiment', id);

@@ -60,6 +60,15 @@ test('axon run (attached) streams the log, exits 0 on success, and the run is li
   );
   const metrics = await cli(['experiment', '-xp', '1', 'metrics', '--json', '-k', 'branin'], { home });
   assert.equal(JSON.parse(metrics.stdout).length, 3);
+  const logs = await cli(['experiment', '-xp', '1', 'logs'], { home });
+  assert.equal(logs.code, 0);
+  assert.ok(logs.stdout.length > 0);
+  assert.doesNotMatch(logs.stdout, /@@axon/);
+  const raw = await cli(['experiment', '-xp', '1', 'logs', '--raw'], { home });
+  assert.equal(raw.stdout.match(/^@@axon \{"metrics"/gm)?.length, 3);
+  const follow = await cli(['experiment', '-xp', '1', 'logs', '-f'], { home });
+  assert.equal(follow.code, 0, 'logs -f of a finished run returns at once with its outcome');
+  assert.equal(follow.stdout, logs.stdout);
 });
 
 test('axon run of a failing command exits 1 and says why', async () => {
@@ -104,6 +113,24 @@ test('the CLI uses a serving engine when there is one, and the engine writes its
   } finally {
     await served.stop();
   }
+});
+
+test('while an attached run holds the engine, another terminal goes through it', async () => {
+  const home = tmpDir();
+  const { dir, file } = projectWith('echo started; sleep 3');
+  const first = cli(['run', '-f', file], { home, cwd: dir });
+  const deadline = Date.now() + 20_000;
+  let list: Array<{ status: string }> = [];
+  while (Date.now() < deadline) {
+    const ps = await cli(['ps', '--json'], { home });
+    assert.equal(ps.code, 0, ps.stderr);
+    list = JSON.parse(ps.stdout);
+    if (list[0]?.status === 'running') break;
+  }
+  assert.equal(list[0]?.status, 'running');
+  const r = await first;
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(fs.existsSync(path.join(home, 'engine.json')), false, 'the address file goes with the engine');
 });
 
 test('project create, ls, get and delete', async () => {

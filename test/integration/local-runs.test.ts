@@ -43,6 +43,8 @@ test('a successful run records statuses, logs, metrics, params, environment and 
     'print("params", os.environ["AXON_PARAMS"], os.environ["POLYAXON_DECLARATIONS"] == os.environ["AXON_PARAMS"])',
     'for i in range(5): tracking.log_metrics(loss=1.0/(i+1), step=i)',
     'tracking.log_params(batch=32)',
+    'open(os.path.join(os.environ["AXON_OUTPUTS_PATH"], "model.txt"), "w").write("weights")',
+    'print("@@axon {not json")',
   ].join('\n');
   const { dir, file } = projectWith('python3 train.py', 'declarations:\n  lr: 0.01\n');
   fs.writeFileSync(path.join(dir, 'train.py'), script);
@@ -75,6 +77,9 @@ test('a successful run records statuses, logs, metrics, params, environment and 
     assert.equal(got.code?.remote, 'https://example.invalid/me/proj.git');
     assert.equal(got.code?.dirty, true);
     assert.match(got.code!.diff!, /\+# a local change/);
+    assert.deepEqual(got.outputs, [{ path: 'model.txt', size: 7 }]);
+    assert.equal(got.tracking.malformedLines, 1);
+    assert.match(log, /^@@axon \{not json$/m, 'a malformed line stays in the log');
   } finally {
     await engine.close();
   }

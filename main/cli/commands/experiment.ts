@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import type { AxonApi } from '../../../shared/api';
 import { isDone } from '../../../shared/statuses';
 import { fmtStatus, fmtValue, printJson, printTable, UsageError } from '../format';
-import { attachExperiment, finishRun } from './run';
+import { attachExperiment, finishRun, logPrinter } from './run';
 import type { Runner } from './types';
 
 function xpId(cmd: Command): number {
@@ -57,6 +57,13 @@ export function registerExperiment(program: Command, run: Runner): void {
             ],
           );
         else if (c) rows.push(['code hash', `${c.contentHash} (${c.fileCount} files; not a git repository)`]);
+        if (x.outputs.length)
+          rows.push([
+            'outputs',
+            `${x.outputs.length} files, ${x.outputs.reduce((n, f) => n + f.size, 0)} bytes`,
+          ]);
+        if (x.tracking.malformedLines)
+          rows.push(['malformed metric lines', `${x.tracking.malformedLines} (kept in the log)`]);
         for (const [k, v] of Object.entries(x.params)) rows.push([`param ${k}`, fmtValue(v)]);
         for (const [k, v] of Object.entries(x.lastMetrics)) rows.push([`metric ${k}`, fmtValue(v)]);
         if (x.tags.length) rows.push(['tags', x.tags.join(', ')]);
@@ -70,27 +77,24 @@ export function registerExperiment(program: Command, run: Runner): void {
     .option('-f, --follow', 'follow until the run ends')
     .option('--raw', 'keep the metric protocol lines')
     .action((o, cmd) =>
-      run(async (api: AxonApi) => {
-        const id = xpId(cmd);
-        if (o.follow) {
-          const x = await attachExperiment(api, id, { json: false, showProtocol: o.raw });
-          return x.status === 'succeeded' ? 0 : 1;
-        }
-        let offset = 0;
-        for (;;) {
-          const c = await api.call('experiments.logs', { id, offset });
-          if (c.nextOffset <= offset) break;
-          process.stdout.write(
-            o.raw
-              ? c.text
-              : c.text
-                  .split('\n')
-                  .filter((l) => !l.startsWith('@@axon '))
-                  .join('\n'),
-          );
-          offset = c.nextOffset;
-        }
-      }),
+      run(
+        async (api: AxonApi) => {
+          const id = xpId(cmd);
+          if (o.follow) {
+            const x = await attachExperiment(api, id, { json: false, showProtocol: o.raw });
+            return x.status === 'succeeded' ? 0 : 1;
+          }
+          const printer = logPrinter(o.raw);
+          for (let offset = 0; ;) {
+            const c = await api.call('experiments.logs', { id, offset });
+            if (c.nextOffset <= offset) break;
+            printer.write(c.text);
+            offset = c.nextOffset;
+          }
+          printer.end();
+        },
+        { keepEngine: !!o.follow },
+      ),
     );
 
   exp

@@ -12,16 +12,29 @@ export interface AttachOptions {
   showProtocol?: boolean;
 }
 
+/** Writes log text line by line (chunks may split lines), leaving out protocol lines unless asked. */
+export function logPrinter(showProtocol = false): { write(text: string): void; end(): void } {
+  let carry = '';
+  return {
+    write(text: string) {
+      const lines = (carry + text).split('\n');
+      carry = lines.pop() ?? '';
+      const out = lines.filter((l) => showProtocol || !l.startsWith(PREFIX));
+      if (out.length) process.stdout.write(out.join('\n') + '\n');
+    },
+    end() {
+      if (carry && (showProtocol || !carry.startsWith(PREFIX))) process.stdout.write(carry + '\n');
+      carry = '';
+    },
+  };
+}
+
 /** Prints the run's log as it grows, without protocol lines, and resolves with the final experiment. */
 export async function attachExperiment(api: AxonApi, id: number, opts: AttachOptions): Promise<Experiment> {
   let printed = 0;
-  let carry = '';
+  const printer = logPrinter(opts.showProtocol);
   const write = (text: string) => {
-    if (opts.json) return;
-    const lines = (carry + text).split('\n');
-    carry = lines.pop() ?? '';
-    const out = lines.filter((l) => opts.showProtocol || !l.startsWith(PREFIX));
-    if (out.length) process.stdout.write(out.join('\n') + '\n');
+    if (!opts.json) printer.write(text);
   };
   const done = new Promise<Experiment>((resolve) => {
     const offStatus = api.on('experiments.changed', ({ experiment }) => {
@@ -54,7 +67,7 @@ export async function attachExperiment(api: AxonApi, id: number, opts: AttachOpt
   const current = await api.call('experiments.get', { id });
   const final = isDone(current.status) ? current : await done;
   offLogs();
-  if (carry && !opts.json) process.stdout.write(carry + '\n');
+  if (!opts.json) printer.end();
   return api.call('experiments.get', { id: final.id });
 }
 

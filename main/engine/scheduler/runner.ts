@@ -15,6 +15,29 @@ import { paths } from '../home';
 import { ACTIVE, isDone } from '../../../shared/statuses';
 import { log } from '../log';
 
+/** At most this many output files are indexed per run; the files themselves are all kept. */
+const MAX_OUTPUT_FILES = 10_000;
+
+async function listFiles(root: string): Promise<Array<{ path: string; size: number }>> {
+  const out: Array<{ path: string; size: number }> = [];
+  const walk = async (rel: string): Promise<void> => {
+    let entries: fs.Dirent[];
+    try {
+      entries = await fs.promises.readdir(path.join(root, rel), { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      if (out.length >= MAX_OUTPUT_FILES) return;
+      const r = rel ? `${rel}/${e.name}` : e.name;
+      if (e.isDirectory()) await walk(r);
+      else if (e.isFile()) out.push({ path: r, size: (await fs.promises.stat(path.join(root, r))).size });
+    }
+  };
+  await walk('');
+  return out;
+}
+
 export const SDK_PYTHON = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../sdk/python');
 
 interface Active {
@@ -173,6 +196,8 @@ export class Runner {
     await this.store.db.transaction(() =>
       this.store.experiments.update(experimentId, { exit_code: o.exitCode }),
     );
+    const row = await this.store.experiments.row(experimentId);
+    if (row.outputs_dir) await this.store.outputs.record(experimentId, await listFiles(row.outputs_dir));
     await this.lifecycle.job(jobId, status, why, o.exitCode);
     await this.lifecycle.experiment(experimentId, status, why, message);
     this.opts.onFinished(experimentId);

@@ -7,6 +7,7 @@ import { Jobs } from './jobs';
 import { Metrics } from './metrics';
 import { Statuses } from './statuses';
 import { CodeRefs } from './code-refs';
+import { Outputs } from './outputs';
 
 export class Store {
   readonly projects: Projects;
@@ -16,6 +17,7 @@ export class Store {
   readonly metrics: Metrics;
   readonly statuses: Statuses;
   readonly codeRefs: CodeRefs;
+  readonly outputs: Outputs;
 
   private constructor(readonly db: Db) {
     this.projects = new Projects(db);
@@ -25,6 +27,7 @@ export class Store {
     this.metrics = new Metrics(db);
     this.statuses = new Statuses(db);
     this.codeRefs = new CodeRefs(db);
+    this.outputs = new Outputs(db);
   }
 
   static async open(file: string): Promise<Store> {
