@@ -13,7 +13,11 @@ export class Outputs {
     await this.db.transaction(async () => {
       await this.db.run('DELETE FROM outputs WHERE experiment_id = ?', [experimentId]);
       for (const f of files)
-        await this.db.run('INSERT INTO outputs (experiment_id, path, size) VALUES (?, ?, ?)', [experimentId, f.path, f.size]);
+        await this.db.run('INSERT INTO outputs (experiment_id, path, size) VALUES (?, ?, ?)', [
+          experimentId,
+          f.path,
+          f.size,
+        ]);
     });
   }
 
