@@ -16,7 +16,7 @@ export function printTable(head: string[], rows: Array<Array<string | number | n
     process.stdout.write([head, ...cells].map((r) => r.join('\t')).join('\n') + '\n');
     return;
   }
-  const t = new Table({ head: head.map((h) => pc.bold(h)), style: { head: [], border: [] } });
+  const t = new Table({ head: head.map((h) => pc.bold(h)), style: { head: [], border: [], compact: true } });
   t.push(...cells);
   process.stdout.write(t.toString() + '\n');
 }

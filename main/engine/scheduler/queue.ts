@@ -3,7 +3,6 @@
 import type { Store } from '../store';
 import type { Runner } from './runner';
 import type { Lifecycle } from './lifecycle';
-import { isDone } from '../../../shared/statuses';
 import { log } from '../log';
 
 export class Queue {
@@ -69,9 +68,8 @@ export class Queue {
   /** After an experiment of a group ends: the group is done when every experiment is. */
   async settleGroup(groupId: number): Promise<void> {
     let g = await this.store.groups.row(groupId);
-    const exps = await this.store.experiments.list({ groupId, limit: 1_000_000 });
-    const allDone = exps.every((e) => isDone(e.status));
-    if (!allDone) {
+    const p = await this.store.groups.progress(groupId);
+    if (p.pending + p.running > 0) {
       await this.lifecycle.announceGroup(groupId);
       return;
     }
@@ -81,8 +79,7 @@ export class Queue {
     }
     if (g.status === 'stopping') await this.lifecycle.group(groupId, 'stopped', 'stopped by user');
     else if (g.status === 'running') {
-      const anySucceeded = exps.some((e) => e.status === 'succeeded');
-      if (anySucceeded || exps.length === 0) await this.lifecycle.group(groupId, 'done');
+      if (p.succeeded > 0 || p.total === 0) await this.lifecycle.group(groupId, 'done');
       else await this.lifecycle.group(groupId, 'failed', 'every experiment failed');
     }
   }

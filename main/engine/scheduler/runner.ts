@@ -108,7 +108,10 @@ export class Runner {
       await this.store.experiments.update(x.id, { run_dir: runDir, outputs_dir: outputs });
       return this.store.jobs.insert(x.id, 'master', 0, logPath);
     });
-    await this.lifecycle.experiment(x.id, 'starting');
+    if (!(await this.lifecycle.experiment(x.id, 'starting'))) {
+      await this.lifecycle.job(jobId, 'stopped', 'stopped before it started');
+      return; // stopped while being scheduled
+    }
     await this.lifecycle.job(jobId, 'starting');
     if (!x.cmd) {
       await this.finalize(
@@ -161,8 +164,9 @@ export class Runner {
     await this.store.jobs.setProcess(jobId, job.handle.pid, job.handle.startTime);
     // `running` is recorded before the end is watched, so a job that exits at once still passes through it.
     await this.lifecycle.job(jobId, 'running');
-    await this.lifecycle.experiment(x.id, 'running');
+    const stoppedMeanwhile = !(await this.lifecycle.experiment(x.id, 'running'));
     await this.track(x.id, jobId, logPath, job);
+    if (stoppedMeanwhile) await this.stop(x.id);
   }
 
   private async track(experimentId: number, jobId: number, logPath: string, job: RunningJob): Promise<void> {

@@ -6,6 +6,7 @@ import { StringDecoder } from 'node:string_decoder';
 import type { MetricPoint } from '../../../shared/domain';
 import type { Store } from '../store';
 import { parseLine } from './protocol';
+import { log } from '../log';
 
 const READ_CHUNK = 4 * 1024 * 1024;
 const POLL_MS = 250;
@@ -55,7 +56,14 @@ export class LogFollower {
     this.busy = (async () => {
       do {
         this.again = false;
-        await this.drain(final);
+        try {
+          await this.drain(final);
+        } catch (e) {
+          // Kept for the next pass: the offset only moves with a committed batch.
+          if (!this.closed)
+            log.warn(`log of experiment ${this.experimentId}: ${e instanceof Error ? e.message : e}`);
+          return;
+        }
       } while (this.again && !this.closed);
     })().finally(() => {
       this.busy = null;
