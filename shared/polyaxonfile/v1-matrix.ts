@@ -14,7 +14,7 @@ import { parseKind } from './matrix-parse';
 import { checkMatrixForAlgorithm, fillMetric, optionsMetric } from './search';
 import { isPlainObject } from './pyrepr';
 import { setKey } from './merge';
-import { arange } from './matrix';
+import { arange, MATRIX_KINDS } from './matrix';
 
 const HP_KINDS: Record<string, MatrixKind | 'daterange' | 'datetimerange'> = {
   choice: 'values',
@@ -179,20 +179,8 @@ function dateValues(
   };
 }
 
-const NUMERIC_KINDS = new Set<string>([
-  'range',
-  'linspace',
-  'logspace',
-  'geomspace',
-  'uniform',
-  'quniform',
-  'loguniform',
-  'qloguniform',
-  'normal',
-  'qnormal',
-  'lognormal',
-  'qlognormal',
-]);
+// Every kind but the categorical ones produces numbers.
+const NUMERIC_KINDS = new Set<string>(MATRIX_KINDS.filter((k) => k !== 'values' && k !== 'pvalues'));
 
 function parseParam(
   raw: unknown,

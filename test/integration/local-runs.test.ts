@@ -11,20 +11,24 @@ import { isDone } from '../../shared/statuses';
 import type { Experiment } from '../../shared/domain';
 import { projectWith, tmpDir, waitFor, sleep } from '../helpers';
 
-async function runToEnd(
+/** Creates an experiment from a polyaxonfile and returns its id. */
+async function start(
   engine: Engine,
   file: string,
   dir: string,
   params: Record<string, string> = {},
-): Promise<Experiment> {
+): Promise<number> {
   const created = await engine.call('runs.create', {
-    files: [{ name: 'polyaxonfile.yml', text: fs.readFileSync(file, 'utf8') }],
+    files: [{ name: path.basename(file), text: fs.readFileSync(file, 'utf8') }],
     params,
     codePath: dir,
   });
   assert.equal(created.kind, 'experiment');
-  const id = created.kind === 'experiment' ? created.experiment.id : 0;
-  return waitFor(
+  return created.kind === 'experiment' ? created.experiment.id : 0;
+}
+
+const ended = (engine: Engine, id: number) =>
+  waitFor(
     async () => {
       const x = await engine.call('experiments.get', { id });
       return isDone(x.status) ? x : null;
@@ -32,6 +36,9 @@ async function runToEnd(
     30_000,
     `experiment ${id} to end`,
   );
+
+async function runToEnd(engine: Engine, file: string, dir: string): Promise<Experiment> {
+  return ended(engine, await start(engine, file, dir));
 }
 
 test('a successful run records statuses, logs, metrics, params, environment and the git code version', async () => {
@@ -130,12 +137,7 @@ test('stop sends SIGTERM to the process group, then SIGKILL after the grace peri
     const stubborn = projectWith(`trap "echo ignoring TERM" TERM; while true; do sleep 0.1; done`);
     const ids: number[] = [];
     for (const p of [polite, stubborn]) {
-      const c = await engine.call('runs.create', {
-        files: [{ name: 'p.yml', text: fs.readFileSync(p.file, 'utf8') }],
-        params: {},
-        codePath: p.dir,
-      });
-      ids.push(c.kind === 'experiment' ? c.experiment.id : 0);
+      ids.push(await start(engine, p.file, p.dir));
     }
     await waitFor(
       async () =>
@@ -148,14 +150,7 @@ test('stop sends SIGTERM to the process group, then SIGKILL after the grace peri
     await sleep(300);
     const t0 = Date.now();
     await Promise.all(ids.map((id) => engine.call('experiments.stop', { id })));
-    const done = await Promise.all(
-      ids.map((id) =>
-        waitFor(async () => {
-          const x = await engine.call('experiments.get', { id });
-          return isDone(x.status) ? x : null;
-        }, 10_000),
-      ),
-    );
+    const done = await Promise.all(ids.map((id) => ended(engine, id)));
     assert.deepEqual(
       done.map((x) => x.status),
       ['stopped', 'stopped'],
@@ -172,12 +167,7 @@ test('a run that ends while no engine is running gets its real exit code from th
   const home = tmpDir();
   const { dir, file } = projectWith('echo started; sleep 1.5; echo finishing; exit 4');
   let engine = await Engine.start({ home });
-  const c = await engine.call('runs.create', {
-    files: [{ name: 'p.yml', text: fs.readFileSync(file, 'utf8') }],
-    params: {},
-    codePath: dir,
-  });
-  const id = c.kind === 'experiment' ? c.experiment.id : 0;
+  const id = await start(engine, file, dir);
   await waitFor(async () => (await engine.call('experiments.get', { id })).status === 'running', 10_000);
   await engine.close(); // the engine goes away; the job does not
   await sleep(2500);
@@ -198,22 +188,14 @@ test('a run still going when the engine comes back is re-attached and followed t
     'for i in 1 2 3 4 5 6 7 8 9 10; do echo "@@axon {\\"metrics\\":{\\"m\\":$i}}"; sleep 0.2; done',
   );
   let engine = await Engine.start({ home });
-  const c = await engine.call('runs.create', {
-    files: [{ name: 'p.yml', text: fs.readFileSync(file, 'utf8') }],
-    params: {},
-    codePath: dir,
-  });
-  const id = c.kind === 'experiment' ? c.experiment.id : 0;
+  const id = await start(engine, file, dir);
   await waitFor(async () => (await engine.call('experiments.metrics', { id })).length >= 2, 10_000);
   await engine.close();
   await sleep(300);
   engine = await Engine.start({ home });
   try {
     assert.equal((await engine.call('experiments.get', { id })).status, 'running');
-    const x = await waitFor(async () => {
-      const e = await engine.call('experiments.get', { id });
-      return isDone(e.status) ? e : null;
-    }, 15_000);
+    const x = await ended(engine, id);
     assert.equal(x.status, 'succeeded');
     const m = await engine.call('experiments.metrics', { id });
     assert.deepEqual(
@@ -233,12 +215,7 @@ test('a run whose wrapper was killed while no engine ran is failed with reason "
   const home = tmpDir();
   const { dir, file } = projectWith('sleep 30');
   let engine = await Engine.start({ home });
-  const c = await engine.call('runs.create', {
-    files: [{ name: 'p.yml', text: fs.readFileSync(file, 'utf8') }],
-    params: {},
-    codePath: dir,
-  });
-  const id = c.kind === 'experiment' ? c.experiment.id : 0;
+  const id = await start(engine, file, dir);
   await waitFor(async () => (await engine.call('experiments.get', { id })).status === 'running', 10_000);
   const [job] = await engine.store.jobs.forExperiment(id);
   await engine.close();
