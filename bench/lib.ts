@@ -37,6 +37,8 @@ export interface Machine {
   memoryGiB: number;
   node: string;
   platform: string;
+  /** 1-minute load average when the result was written: other work on the machine skews the figures. */
+  load1: number;
 }
 
 export function machine(): Machine {
@@ -47,6 +49,7 @@ export function machine(): Machine {
     memoryGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
     node: process.version,
     platform: `${os.platform()} ${os.release()}`,
+    load1: Math.round(os.loadavg()[0] * 100) / 100,
   };
 }
 
@@ -96,6 +99,10 @@ export function report(r: Omit<BenchResult, 'date' | 'machine'>): BenchResult {
       f.met === undefined ? '' : f.met ? 'yes' : 'NO',
     ]);
   process.stdout.write(`\n== ${r.name} ==\n${t.toString()}\n`);
+  const m = full.machine;
+  process.stdout.write(
+    `  machine: ${m.cpus} × ${m.cpuModel}, ${m.memoryGiB} GiB, Node ${m.node}, load average ${m.load1}\n`,
+  );
   for (const n of r.notes) process.stdout.write(`  - ${n}\n`);
   fs.mkdirSync(RESULTS_DIR, { recursive: true });
   fs.writeFileSync(path.join(RESULTS_DIR, `${r.name}.json`), JSON.stringify(full, null, 2) + '\n');

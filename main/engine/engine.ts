@@ -21,6 +21,10 @@ import { LocalBackend } from './backends/local/local-backend';
 import type { Backend } from './backends/backend';
 import { acquireLock, paths } from './home';
 import { makeHandlers, type Handlers } from './handlers';
+import { log } from './log';
+import { EarlyStopping } from './sweeps/early-stopping';
+import { groupState } from './sweeps/group-runner';
+import type { Lifecycle as LifecycleT } from './scheduler/lifecycle';
 
 export { VERSION_INFO as VERSION } from './version';
 
@@ -35,7 +39,10 @@ export class Engine implements AxonApi {
   readonly startedAt = new Date().toISOString();
   apiUrl = '';
   private handlers!: Handlers;
+  private earlyStopping!: EarlyStopping;
   private closed = false;
+  /** Work started by events (a run ended, metrics arrived); close() waits for it. */
+  private background = new Set<Promise<unknown>>();
 
   private constructor(
     readonly home: string,
@@ -68,11 +75,15 @@ export class Engine implements AxonApi {
       stopGraceMs: opts.stopGraceMs ?? 10_000,
       secret,
       apiUrl: () => engine?.apiUrl ?? '',
-      onFinished: (id) => void engine?.afterFinish(id),
+      onFinished: (id) => engine?.inBackground(() => engine!.afterFinish(id)),
     });
     const queue = new Queue(store, runner, lifecycle);
     engine = new Engine(opts.home, events, store, runner, queue, backends, release);
     engine.handlers = makeHandlers(engine, lifecycle);
+    engine.earlyStopping = engine.makeEarlyStopping(lifecycle);
+    events.on('metrics.appended', ({ experimentId, points }) => {
+      engine!.inBackground(() => engine!.earlyStopping.onMetrics(experimentId, points));
+    });
     await runner.reattachAll();
     await engine.settleAllGroups();
     await queue.tick();
@@ -93,11 +104,43 @@ export class Engine implements AxonApi {
     return this.events.on(event, listener);
   }
 
+  private inBackground(fn: () => Promise<unknown>): void {
+    if (this.closed) return;
+    const p: Promise<unknown> = fn()
+      .catch((e) => {
+        if (!this.closed) log.warn(e instanceof Error ? (e.stack ?? e.message) : String(e));
+      })
+      .finally(() => this.background.delete(p));
+    this.background.add(p);
+  }
+
   private async afterFinish(experimentId: number): Promise<void> {
     if (this.closed) return;
     const x = await this.store.experiments.row(experimentId).catch(() => null);
-    if (x?.group_id != null) await this.queue.settleGroup(x.group_id);
+    if (x?.group_id != null) {
+      await this.earlyStopping.onFinished(x.group_id);
+      await this.queue.settleGroup(x.group_id);
+    }
     await this.queue.tick();
+  }
+
+  private makeEarlyStopping(lifecycle: LifecycleT): EarlyStopping {
+    return new EarlyStopping(this.store, {
+      stopExperiment: async (id, reason, message) => {
+        if (!(await this.runner.stop(id, reason, message)))
+          await lifecycle.experiment(id, 'stopped', reason, message);
+      },
+      endSearch: async (groupId, message) => {
+        await this.store.db.transaction(async () => {
+          const g = await this.store.groups.row(groupId);
+          await this.store.groups.setState(groupId, { ...groupState(g), stoppedEarly: message });
+        });
+        for (const x of await this.store.experiments.list({ groupId, status: 'created', limit: 1_000_000 }))
+          await lifecycle.experiment(x.id, 'stopped', 'early stopping', message);
+        await this.queue.settleGroup(groupId);
+        await this.queue.tick();
+      },
+    });
   }
 
   private async settleAllGroups(): Promise<void> {
@@ -115,8 +158,9 @@ export class Engine implements AxonApi {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.queue.close();
+    await this.queue.close();
     await this.runner.detachAll();
+    await Promise.all([...this.background]);
     await this.store.close();
     this.releaseLock();
   }

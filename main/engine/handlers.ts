@@ -13,7 +13,9 @@ import {
 import type { Engine } from './engine';
 import type { Lifecycle } from './scheduler/lifecycle';
 import { snapshotCode } from './code/snapshot';
-import { suggestionsFor } from './sweeps/suggest';
+import { eagerSuggestions, sampleSuggestion, searchErrors } from './sweeps/suggest';
+import { ITERATIVE } from './sweeps/group-runner';
+import { randomInt } from 'node:crypto';
 import { groupMetric } from './store/groups';
 import { VERSION_INFO } from './version';
 
@@ -125,6 +127,8 @@ export function makeHandlers(engine: Engine, lifecycle: Lifecycle): Handlers {
     'runs.check': async ({ files, params }) => {
       const r = parsePolyaxonfiles(files, { params });
       if (!r.ok) return { ok: false, errors: r.errors };
+      const errors = searchErrors(r.value);
+      if (errors.length) return { ok: false, errors };
       return { ok: true, kind: r.value.kind, summary: summarize(r.value) };
     },
     'runs.create': async (input): Promise<RunCreated> => {
@@ -144,8 +148,16 @@ export function makeHandlers(engine: Engine, lifecycle: Lifecycle): Handlers {
         throw new ApiError('invalid_input', `code folder ${codePath} does not exist`);
       const project = await projectFor(input.project, codePath);
       const code = await snapshotCode(codePath);
-      const suggestions = spec.kind === 'group' ? suggestionsFor(spec.hptuning!) : [{}];
-      const rendered = suggestions.map((s) => {
+      const search = spec.kind === 'group' ? spec.hptuning! : null;
+      const searchErrs = search ? searchErrors(spec) : [];
+      if (searchErrs.length) throw specError(searchErrs);
+      // The seed the group uses, recorded in its state so the sweep can be replayed.
+      const seed = search?.seed || randomInt(1, 2 ** 31 - 1);
+      const iterative = !!search && ITERATIVE.has(search.algorithm);
+      const suggestions = !search ? [{}] : iterative ? [] : eagerSuggestions(search, seed);
+      // An iterative group is checked by rendering one sampled suggestion, as Polyaxon does.
+      const toCheck = iterative ? [sampleSuggestion(search!, seed)] : suggestions;
+      const rendered = toCheck.map((s) => {
         const r = renderExperiment(spec, s);
         if (!r.ok) throw specError(r.errors);
         if (!r.value.cmd)
@@ -158,16 +170,18 @@ export function makeHandlers(engine: Engine, lifecycle: Lifecycle): Handlers {
       const created = await store.db.transaction(async () => {
         const groupId =
           spec.kind === 'group'
-            ? await store.groups.insert(
-                project.id,
-                input.name ?? spec.name ?? null,
-                spec.hptuning!,
-                spec.raw,
+            ? await store.groups.insert({
+                projectId: project.id,
+                name: input.name ?? spec.name ?? null,
+                search: search!,
+                spec,
                 codePath,
-              )
+                code,
+                state: { seed },
+              })
             : null;
         const ids: number[] = [];
-        for (const r of rendered) {
+        for (const r of iterative ? [] : rendered) {
           const id = await store.experiments.insert({
             projectId: project.id,
             groupId,

@@ -14,6 +14,9 @@ import { renderV1Build, renderV1Command } from './render-v1';
 export interface RenderOptions {
   /** Extra template variables such as v1's `globals` (`{{ globals.run_outputs_path }}`); params win. */
   context?: Record<string, unknown>;
+  /** Params that win even over static declarations: the resource a hyperband/ASHA round injects
+   *  (Polyaxon patches that declaration, SPEC §1.11). */
+  overrides?: Record<string, unknown>;
 }
 
 function paramsPath(spec: ParsedSpec): Path {
@@ -35,7 +38,10 @@ export function renderExperiment(
 ): Result<RenderedExperiment> {
   try {
     const issues = new Issues(locateFromMap(spec.positions, spec.files[0] ?? ''));
-    const merged = deepMerge(suggestion ?? {}, spec.rawParams ?? spec.params) as Record<string, unknown>;
+    const merged = deepMerge(
+      deepMerge(suggestion ?? {}, spec.rawParams ?? spec.params),
+      opts.overrides ?? {},
+    ) as Record<string, unknown>;
     const params = renderTree(merged, merged, paramsPath(spec), issues, { operators: false }) as Record<
       string,
       unknown

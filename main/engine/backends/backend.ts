@@ -30,13 +30,14 @@ export interface Backend {
   readonly name: string;
   availability(): Promise<{ available: boolean; detail: string }>;
   launch(spec: LaunchSpec): Promise<RunningJob>;
-  /** After an engine restart: the job again if it still runs, else how it ended. */
+  /** After an engine restart: the job again if it still runs, how it ended if it ended, or null if it never
+   *  started (the engine stopped between recording the job and starting it: launching it now is safe). */
   reattach(job: {
-    pid: number;
-    startTime: string;
+    pid: number | null;
+    startTime: string | null;
     runDir: string;
     jobId: number;
-  }): Promise<RunningJob | JobOutcome>;
+  }): Promise<RunningJob | JobOutcome | null>;
 }
 
 export function describeOutcome(o: JobOutcome): string {

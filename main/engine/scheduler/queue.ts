@@ -4,17 +4,21 @@ import type { Store } from '../store';
 import type { Runner } from './runner';
 import type { Lifecycle } from './lifecycle';
 import { log } from '../log';
+import { GroupRunner, ITERATIVE, groupState, searchFinished } from '../sweeps/group-runner';
 
 export class Queue {
   private running: Promise<void> | null = null;
   private again = false;
   private closed = false;
+  private groupRunner: GroupRunner;
 
   constructor(
     private store: Store,
     private runner: Runner,
     private lifecycle: Lifecycle,
-  ) {}
+  ) {
+    this.groupRunner = new GroupRunner(store);
+  }
 
   /** Schedules a pass; passes never overlap, so a slot is never handed out twice. */
   tick(): Promise<void> {
@@ -38,11 +42,24 @@ export class Queue {
     return this.running;
   }
 
-  close(): void {
+  /** No new pass starts; the one running (if any) ends at its next step. */
+  async close(): Promise<void> {
     this.closed = true;
+    await this.running;
   }
 
   private async pass(): Promise<void> {
+    for (const g of await this.store.groups.rows({ status: ['running'] })) {
+      if (!ITERATIVE.has(g.algorithm)) continue;
+      try {
+        await this.groupRunner.advance(g);
+      } catch (e) {
+        await this.failGroup(g.id, e instanceof Error ? e.message : String(e));
+        continue;
+      }
+      // A search that has just finished with nothing left running ends its group now.
+      if (searchFinished(await this.store.groups.row(g.id))) await this.settleGroup(g.id);
+    }
     const pending = await this.store.experiments.rowsWithStatus(['created']);
     const activeByGroup = new Map<number, number>();
     const groupRows = await this.store.groups.rows({ status: ['created', 'running'] });
@@ -69,7 +86,8 @@ export class Queue {
   async settleGroup(groupId: number): Promise<void> {
     let g = await this.store.groups.row(groupId);
     const p = await this.store.groups.progress(groupId);
-    if (p.pending + p.running > 0) {
+    // An iterative search may still propose experiments: the next pass asks it.
+    if (p.pending + p.running > 0 || (!searchFinished(g) && g.status === 'running')) {
       await this.lifecycle.announceGroup(groupId);
       return;
     }
@@ -79,8 +97,17 @@ export class Queue {
     }
     if (g.status === 'stopping') await this.lifecycle.group(groupId, 'stopped', 'stopped by user');
     else if (g.status === 'running') {
-      if (p.succeeded > 0 || p.total === 0) await this.lifecycle.group(groupId, 'done');
+      if (p.succeeded > 0 || p.total === 0)
+        await this.lifecycle.group(groupId, 'done', groupState(g).stoppedEarly ?? null);
       else await this.lifecycle.group(groupId, 'failed', 'every experiment failed');
     }
+  }
+
+  /** A group whose search cannot go on: its pending experiments are stopped with the reason. */
+  async failGroup(groupId: number, message: string): Promise<void> {
+    log.warn(`group ${groupId}: ${message}`);
+    for (const x of await this.store.experiments.list({ groupId, status: 'created', limit: 1_000_000 }))
+      await this.lifecycle.experiment(x.id, 'stopped', 'group failed', message);
+    await this.lifecycle.group(groupId, 'failed', message);
   }
 }

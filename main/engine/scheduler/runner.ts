@@ -3,7 +3,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { createHmac } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import type { Store } from '../store';
 import type { ExperimentRow } from '../store/experiments';
 import type { EventBus } from '../events';
@@ -14,6 +13,7 @@ import { LogFollower } from '../tracking/follower';
 import { paths } from '../home';
 import { ACTIVE, isDone } from '../../../shared/statuses';
 import { log } from '../log';
+import { jobEnv } from './job-env';
 
 /** At most this many output files are indexed per run; the files themselves are all kept. */
 const MAX_OUTPUT_FILES = 10_000;
@@ -38,14 +38,14 @@ async function listFiles(root: string): Promise<Array<{ path: string; size: numb
   return out;
 }
 
-export const SDK_PYTHON = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../sdk/python');
-
 interface Active {
   experimentId: number;
   jobId: number;
   job: RunningJob;
   follower: LogFollower;
   stopRequested: boolean;
+  stopReason?: string;
+  stopMessage?: string;
 }
 
 export interface RunnerOptions {
@@ -60,6 +60,7 @@ export interface RunnerOptions {
 export class Runner {
   private active = new Map<number, Active>();
   private finishing = new Set<Promise<void>>();
+  private pending = new Set<Promise<void>>();
   private closed = false;
 
   constructor(
@@ -82,9 +83,19 @@ export class Runner {
   }
 
   /** created → scheduled → starting → running, or failed with the reason the launch gave. */
-  async launch(x: ExperimentRow): Promise<void> {
+  launch(x: ExperimentRow): Promise<void> {
+    return this.inflight(async () => {
+      if (!(await this.lifecycle.experiment(x.id, 'scheduled'))) return;
+      await this.start(await this.store.experiments.row(x.id));
+    });
+  }
+
+  /**
+   * From `scheduled` (or `starting` after a crash that left no process): the job row, the run folder, the
+   * process. Each step checks what is already there, so a launch cut short by a crash is finished, not doubled.
+   */
+  private async start(x: ExperimentRow): Promise<void> {
     const backend = this.opts.backends[x.backend];
-    if (!(await this.lifecycle.experiment(x.id, 'scheduled'))) return;
     if (!backend) {
       await this.lifecycle.experiment(
         x.id,
@@ -104,47 +115,21 @@ export class Runner {
       path.join(runDir, 'spec.json'),
       JSON.stringify({ cmd: x.cmd, params: exp.params, spec: JSON.parse(x.spec_json) }, null, 2),
     );
-    const jobId = await this.store.db.transaction(async () => {
-      await this.store.experiments.update(x.id, { run_dir: runDir, outputs_dir: outputs });
-      return this.store.jobs.insert(x.id, 'master', 0, logPath);
-    });
-    if (!(await this.lifecycle.experiment(x.id, 'starting'))) {
+    const existing = (await this.store.jobs.forExperiment(x.id)).find((j) => !isDone(j.status));
+    const jobId =
+      existing?.id ??
+      (await this.store.db.transaction(async () => {
+        await this.store.experiments.update(x.id, { run_dir: runDir, outputs_dir: outputs });
+        return this.store.jobs.insert(x.id, 'master', 0, logPath);
+      }));
+    if (exp.status !== 'starting' && !(await this.lifecycle.experiment(x.id, 'starting'))) {
       await this.lifecycle.job(jobId, 'stopped', 'stopped before it started');
       return; // stopped while being scheduled
     }
-    await this.lifecycle.job(jobId, 'starting');
-    if (!x.cmd) {
-      await this.finalize(
-        x.id,
-        jobId,
-        { exitCode: null, signal: null, lost: false },
-        'no command',
-        'run.cmd is empty',
-      );
-      return;
-    }
-    const params = JSON.stringify(exp.params);
-    const env: Record<string, string> = {
-      ...(process.env as Record<string, string>),
-      AXON_RUN_ID: String(x.id),
-      AXON_EXPERIMENT_ID: String(x.id),
-      AXON_GROUP_ID: x.group_id === null ? '' : String(x.group_id),
-      AXON_PROJECT: x.project_name,
-      AXON_PARAMS: params,
-      AXON_OUTPUTS_PATH: outputs,
-      AXON_API_URL: this.opts.apiUrl(),
-      AXON_TOKEN: this.runToken(x.id),
-      POLYAXON_DECLARATIONS: params,
-      POLYAXON_PARAMS: params,
-      POLYAXON_RUN_OUTPUTS_PATH: outputs,
-      POLYAXON_EXPERIMENT_INFO: JSON.stringify({
-        project_name: x.project_name,
-        experiment_name: `${x.project_name}.${x.id}`,
-        experiment_uuid: String(x.id),
-      }),
-      PYTHONPATH: [SDK_PYTHON, process.env.PYTHONPATH].filter(Boolean).join(path.delimiter),
-      PYTHONUNBUFFERED: '1',
-    };
+    if (!existing || existing.status === 'created') await this.lifecycle.job(jobId, 'starting');
+    const none = { exitCode: null, signal: null, lost: false };
+    if (!x.cmd) return this.finalize(x.id, jobId, none, 'no command', 'run.cmd is empty');
+    const env = jobEnv(x, exp.params, outputs, { url: this.opts.apiUrl(), token: this.runToken(x.id) });
     let job: RunningJob;
     try {
       job = await backend.launch({
@@ -157,9 +142,7 @@ export class Runner {
         runDir,
       });
     } catch (e) {
-      const why = e instanceof Error ? e.message : String(e);
-      await this.finalize(x.id, jobId, { exitCode: null, signal: null, lost: false }, 'launch failed', why);
-      return;
+      return this.finalize(x.id, jobId, none, 'launch failed', e instanceof Error ? e.message : String(e));
     }
     await this.store.jobs.setProcess(jobId, job.handle.pid, job.handle.startTime);
     // `running` is recorded before the end is watched, so a job that exits at once still passes through it.
@@ -169,19 +152,39 @@ export class Runner {
     if (stoppedMeanwhile) await this.stop(x.id);
   }
 
+  /** Runs `fn` as tracked work, so close() can wait for it; after close its failures are expected. */
+  private inflight(fn: () => Promise<void>): Promise<void> {
+    const p = fn()
+      .catch((e) => {
+        if (!this.closed) log.warn(`runner: ${e instanceof Error ? e.stack : e}`);
+      })
+      .finally(() => this.pending.delete(p));
+    this.pending.add(p);
+    return p;
+  }
+
   private async track(experimentId: number, jobId: number, logPath: string, job: RunningJob): Promise<void> {
     const follower = this.follower(experimentId, jobId, logPath);
     const a: Active = { experimentId, jobId, job, follower, stopRequested: false };
     this.active.set(experimentId, a);
     await follower.start();
     const p = job.done
-      .then(async (outcome) => {
-        if (this.closed) return;
-        await follower.finish();
-        this.active.delete(experimentId);
-        await this.finalize(experimentId, jobId, outcome, null, null, a.stopRequested);
-      })
-      .catch((e) => log.warn(`experiment ${experimentId}: ${e instanceof Error ? e.stack : e}`))
+      .then((outcome) =>
+        this.closed
+          ? undefined
+          : this.inflight(async () => {
+              await follower.finish();
+              this.active.delete(experimentId);
+              await this.finalize(
+                experimentId,
+                jobId,
+                outcome,
+                a.stopReason ?? null,
+                a.stopMessage ?? null,
+                a.stopRequested,
+              );
+            }),
+      )
       .finally(() => this.finishing.delete(p));
     this.finishing.add(p);
   }
@@ -208,10 +211,12 @@ export class Runner {
   }
 
   /** Graceful stop (SIGTERM to the group), forced after the grace period. */
-  async stop(experimentId: number): Promise<boolean> {
+  async stop(experimentId: number, reason?: string, message?: string): Promise<boolean> {
     const a = this.active.get(experimentId);
     if (!a) return false;
     a.stopRequested = true;
+    a.stopReason = reason;
+    a.stopMessage = message;
     await a.job.stop(this.opts.stopGraceMs);
     return true;
   }
@@ -220,32 +225,28 @@ export class Runner {
   async reattachAll(): Promise<void> {
     const rows = await this.store.experiments.rowsWithStatus([...ACTIVE]);
     for (const x of rows) {
-      const jobs = await this.store.jobs.forExperiment(x.id);
-      const j = jobs.find((jb) => !isDone(jb.status));
+      const j = (await this.store.jobs.forExperiment(x.id)).find((jb) => !isDone(jb.status));
       const backend = this.opts.backends[x.backend];
-      if (!j || !j.pid || !backend) {
-        // The engine died between scheduling and spawning: nothing ran.
-        if (j) await this.lifecycle.job(j.id, 'failed', 'lost');
-        await this.lifecycle.experiment(x.id, 'failed', 'lost', 'the engine stopped before the job started');
-        this.opts.onFinished(x.id);
-        continue;
-      }
-      const r = await backend.reattach({
-        pid: j.pid,
-        startTime: j.pid_start ?? '',
-        runDir: x.run_dir,
-        jobId: j.id,
-      });
-      if ('handle' in r) {
-        log.debug(`re-attached experiment ${x.id} (pid ${j.pid})`);
+      const r =
+        j && backend
+          ? await backend.reattach({ pid: j.pid, startTime: j.pid_start, runDir: x.run_dir, jobId: j.id })
+          : null;
+      if (r === null) {
+        // The engine stopped between scheduling and spawning: nothing ran, so the launch is finished now.
+        log.debug(`experiment ${x.id}: never started; launching it`);
+        await this.inflight(() => this.start(x));
+      } else if ('handle' in r) {
+        log.debug(`re-attached experiment ${x.id} (pid ${r.handle.pid})`);
+        if (!j!.pid) await this.store.jobs.setProcess(j!.id, r.handle.pid, r.handle.startTime);
+        if (j!.status !== 'running') await this.lifecycle.job(j!.id, 'running');
         if (x.status !== 'running') await this.lifecycle.experiment(x.id, 'running');
-        await this.track(x.id, j.id, j.log_path, r);
+        await this.track(x.id, j!.id, j!.log_path, r);
       } else {
         // It ended while no engine watched: read the rest of its log, then record the real exit code.
-        const follower = this.follower(x.id, j.id, j.log_path);
+        const follower = this.follower(x.id, j!.id, j!.log_path);
         await follower.start();
         await follower.finish();
-        await this.finalize(x.id, j.id, r, null, null);
+        await this.finalize(x.id, j!.id, r, null, null);
       }
     }
   }
@@ -258,10 +259,11 @@ export class Runner {
     });
   }
 
-  /** Stops following logs; the jobs themselves keep running for the next engine to re-attach. */
+  /** Lets launches in flight finish, then stops following logs; the jobs keep running for the next engine. */
   async detachAll(): Promise<void> {
     this.closed = true;
-    for (const a of this.active.values()) a.follower.close();
+    await Promise.all([...this.pending]);
+    await Promise.all([...this.active.values()].map((a) => a.follower.stop()));
     this.active.clear();
   }
 

@@ -19,6 +19,7 @@ export interface ExperimentRow {
   code_path: string;
   run_dir: string;
   outputs_dir: string | null;
+  sweep_json: string | null;
   original_id: number | null;
   cloning_strategy: Experiment['cloningStrategy'];
   exit_code: number | null;
@@ -39,6 +40,10 @@ export interface NewExperiment {
   codePath: string;
   originalId?: number | null;
   cloningStrategy?: Experiment['cloningStrategy'];
+  /** What the experiment is to its group's searcher (config, bracket, round, resource). */
+  sweep?: unknown;
+  /** Reuse this outputs folder (resume). */
+  outputsDir?: string | null;
 }
 
 const SELECT = `SELECT e.*, p.name AS project_name FROM experiments e JOIN projects p ON p.id = e.project_id`;
@@ -49,8 +54,8 @@ export class Experiments {
   /** Inserts one experiment with its params, tags and `created` status. Call inside a transaction. */
   async insert(x: NewExperiment): Promise<number> {
     const { lastID } = await this.db.run(
-      `INSERT INTO experiments (project_id, group_id, name, status, backend, cmd, spec_json, code_path, original_id, cloning_strategy)
-       VALUES (?, ?, ?, 'created', ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO experiments (project_id, group_id, name, status, backend, cmd, spec_json, code_path, original_id, cloning_strategy, sweep_json, outputs_dir)
+       VALUES (?, ?, ?, 'created', ?, ?, ?, ?, ?, ?, ?, ?)`,
       [
         x.projectId,
         x.groupId,
@@ -61,6 +66,8 @@ export class Experiments {
         x.codePath,
         x.originalId ?? null,
         x.cloningStrategy ?? null,
+        x.sweep === undefined ? null : JSON.stringify(x.sweep),
+        x.outputsDir ?? null,
       ],
     );
     for (const [k, v] of Object.entries(x.params))

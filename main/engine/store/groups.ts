@@ -18,6 +18,7 @@ export interface GroupRow {
   spec_json: string;
   code_path: string;
   state_json: string | null;
+  code_json: string | null;
   created_at: string;
   started_at: string | null;
   finished_at: string | null;
@@ -29,18 +30,28 @@ export class Groups {
   constructor(private db: Db) {}
 
   /** Call inside a transaction. */
-  async insert(projectId: number, name: string | null, search: SearchSpec, spec: unknown, codePath: string) {
+  async insert(g: {
+    projectId: number;
+    name: string | null;
+    search: SearchSpec;
+    spec: unknown;
+    codePath: string;
+    code: unknown;
+    state: unknown;
+  }) {
     const { lastID } = await this.db.run(
-      `INSERT INTO experiment_groups (project_id, name, status, algorithm, concurrency, search_json, spec_json, code_path)
-       VALUES (?, ?, 'created', ?, ?, ?, ?, ?)`,
+      `INSERT INTO experiment_groups (project_id, name, status, algorithm, concurrency, search_json, spec_json, code_path, code_json, state_json)
+       VALUES (?, ?, 'created', ?, ?, ?, ?, ?, ?, ?)`,
       [
-        projectId,
-        name,
-        search.algorithm,
-        search.concurrency,
-        JSON.stringify(search),
-        JSON.stringify(spec),
-        codePath,
+        g.projectId,
+        g.name,
+        g.search.algorithm,
+        g.search.concurrency,
+        JSON.stringify(g.search),
+        JSON.stringify(g.spec),
+        g.codePath,
+        JSON.stringify(g.code),
+        JSON.stringify(g.state),
       ],
     );
     await this.db.run(
@@ -62,6 +73,14 @@ export class Groups {
       !!filter.status && [`g.status IN (${filter.status.map(() => '?').join(',')})`, ...filter.status],
     ]);
     return this.db.all<GroupRow>(`${SELECT} ${w.sql} ORDER BY g.id DESC`, w.args);
+  }
+
+  /** Call inside a transaction. */
+  async setState(id: number, state: unknown): Promise<void> {
+    await this.db.run('UPDATE experiment_groups SET state_json = ? WHERE id = ?', [
+      JSON.stringify(state),
+      id,
+    ]);
   }
 
   async setConcurrency(id: number, concurrency: number): Promise<void> {

@@ -150,4 +150,8 @@ CREATE TABLE experiment_tags (
 ) WITHOUT ROWID;
 INSERT INTO users (id, username, is_superuser) VALUES (1, 'local', 1);
 `,
+  /* 2: iterative sweeps: what each experiment is to its searcher (config, bracket, rung, resource) */ `
+ALTER TABLE experiments ADD COLUMN sweep_json TEXT;
+ALTER TABLE experiment_groups ADD COLUMN code_json TEXT;
+`,
 ];

@@ -78,6 +78,12 @@ export class LogFollower {
     this.close();
   }
 
+  /** Stops tailing and waits for a read in progress to commit. */
+  async stop(): Promise<void> {
+    this.close();
+    await this.busy;
+  }
+
   close(): void {
     this.closed = true;
     this.watcher?.close();

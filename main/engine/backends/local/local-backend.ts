@@ -10,7 +10,9 @@ import { isAlive, processStartTime } from './process-probe';
 
 // `trap :` (a handler, not an ignore) lets the wrapper outlive the group's SIGTERM long enough to record the
 // child's status, while the child keeps default signal handling.
-const WRAPPER = `trap : TERM INT HUP
+// The wrapper first records its pid, so an engine that stops right after spawning still finds the job.
+const WRAPPER = `printf '%s\\n' "$$" > "$3.tmp" && mv -f "$3.tmp" "$3"
+trap : TERM INT HUP
 /bin/bash -c "$1"
 rc=$?
 printf '%s\\n' "$rc" > "$2.tmp" && mv -f "$2.tmp" "$2"
@@ -19,6 +21,7 @@ exit "$rc"`;
 const POLL_MS = 200;
 
 export const exitFile = (runDir: string, jobId: number) => path.join(runDir, `job-${jobId}.exit`);
+export const pidFile = (runDir: string, jobId: number) => path.join(runDir, `job-${jobId}.pid`);
 
 export class LocalBackend implements Backend {
   readonly name = 'local';
@@ -32,12 +35,16 @@ export class LocalBackend implements Backend {
     const fd = fs.openSync(spec.logPath, 'a');
     const file = exitFile(spec.runDir, spec.jobId);
     try {
-      const child = spawn('/bin/bash', ['-c', WRAPPER, 'axon-job', spec.cmd, file], {
-        cwd: spec.cwd,
-        env: spec.env,
-        detached: true,
-        stdio: ['ignore', fd, fd],
-      });
+      const child = spawn(
+        '/bin/bash',
+        ['-c', WRAPPER, 'axon-job', spec.cmd, file, pidFile(spec.runDir, spec.jobId)],
+        {
+          cwd: spec.cwd,
+          env: spec.env,
+          detached: true,
+          stdio: ['ignore', fd, fd],
+        },
+      );
       const pid = await new Promise<number>((resolve, reject) => {
         child.once('spawn', () => resolve(child.pid!));
         child.once('error', reject);
@@ -56,21 +63,33 @@ export class LocalBackend implements Backend {
     }
   }
 
-  async reattach(job: { pid: number; startTime: string; runDir: string; jobId: number }) {
+  async reattach(job: { pid: number | null; startTime: string | null; runDir: string; jobId: number }) {
     const file = exitFile(job.runDir, job.jobId);
-    if (!job.pid || !isAlive(job.pid, job.startTime)) return readOutcome(file, null, null);
+    let pid = job.pid;
+    let startTime = job.startTime ?? '';
+    if (!pid) {
+      // The engine stopped before it stored the pid: the wrapper's own record tells whether it started.
+      try {
+        pid = Number.parseInt(fs.readFileSync(pidFile(job.runDir, job.jobId), 'utf8'), 10);
+      } catch {
+        return fs.existsSync(file) ? readOutcome(file, null, null) : null;
+      }
+      startTime = processStartTime(pid) ?? '';
+    }
+    const id = pid;
+    if (!startTime || !isAlive(id, startTime)) return readOutcome(file, null, null);
     // Not our child any more: poll until it is gone, then read the wrapper's exit record.
     const done = new Promise<JobOutcome>((resolve) => {
       const t = setInterval(() => {
-        if (isAlive(job.pid, job.startTime)) return;
+        if (isAlive(id, startTime)) return;
         clearInterval(t);
         resolve(readOutcome(file, null, null));
       }, POLL_MS);
     });
     return {
-      handle: { pid: job.pid, startTime: job.startTime },
+      handle: { pid: id, startTime },
       done,
-      stop: (graceMs: number) => stopGroup(job.pid, graceMs, done),
+      stop: (graceMs: number) => stopGroup(id, graceMs, done),
     } satisfies RunningJob;
   }
 }

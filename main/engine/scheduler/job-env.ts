@@ -1,0 +1,37 @@
+// The environment every job gets (DESIGN "Backends"; docs/metrics-protocol.md lists it for users).
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { ExperimentRow } from '../store/experiments';
+
+export const SDK_PYTHON = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../sdk/python');
+
+export function jobEnv(
+  x: ExperimentRow,
+  params: Record<string, unknown>,
+  outputs: string,
+  api: { url: string; token: string },
+): Record<string, string> {
+  const json = JSON.stringify(params);
+  return {
+    ...(process.env as Record<string, string>),
+    AXON_RUN_ID: String(x.id),
+    AXON_EXPERIMENT_ID: String(x.id),
+    AXON_GROUP_ID: x.group_id === null ? '' : String(x.group_id),
+    AXON_PROJECT: x.project_name,
+    AXON_PARAMS: json,
+    AXON_OUTPUTS_PATH: outputs,
+    AXON_API_URL: api.url,
+    AXON_TOKEN: api.token,
+    // The names Polyaxon v0's client reads, so its training scripts run unchanged.
+    POLYAXON_DECLARATIONS: json,
+    POLYAXON_PARAMS: json,
+    POLYAXON_RUN_OUTPUTS_PATH: outputs,
+    POLYAXON_EXPERIMENT_INFO: JSON.stringify({
+      project_name: x.project_name,
+      experiment_name: `${x.project_name}.${x.id}`,
+      experiment_uuid: String(x.id),
+    }),
+    PYTHONPATH: [SDK_PYTHON, process.env.PYTHONPATH].filter(Boolean).join(path.delimiter),
+    PYTHONUNBUFFERED: '1',
+  };
+}

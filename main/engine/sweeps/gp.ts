@@ -1,0 +1,289 @@
+// A Gaussian process on [0,1]^d for Bayesian optimisation: Matérn (ν = 0.5, 1.5, 2.5) or RBF kernels with
+// per-dimension length scales (ARD), a signal variance and a noise variance, all fitted by maximising the
+// log marginal likelihood with analytic gradients. The Cholesky factorisation is ml-matrix's.
+import { CholeskyDecomposition, Matrix } from 'ml-matrix';
+import type { Rng } from '../../../shared/random';
+import { minimizeBox } from './acquisition';
+
+export type KernelKind = 'matern' | 'rbf';
+export interface KernelSpec {
+  kind: KernelKind;
+  nu: 0.5 | 1.5 | 2.5;
+}
+
+/** The closed forms exist for ν = 0.5, 1.5, 2.5: any other ν uses the nearest of them (ties go to the
+ *  smoother one); ν = ∞ is the RBF kernel, as in scikit-learn. */
+export function kernelSpec(kind: KernelKind, nu = 1.5): KernelSpec {
+  if (kind === 'rbf' || nu === Infinity) return { kind: 'rbf', nu: 2.5 };
+  const options = [2.5, 1.5, 0.5] as const;
+  let best: 0.5 | 1.5 | 2.5 = 2.5;
+  for (const o of options) if (Math.abs(nu - o) < Math.abs(nu - best)) best = o;
+  return { kind: 'matern', nu: best };
+}
+
+const SQRT3 = Math.sqrt(3);
+const SQRT5 = Math.sqrt(5);
+
+/** The unit-variance correlation c(r) at scaled distance r. */
+export function kernelValue(spec: KernelSpec, r: number): number {
+  if (spec.kind === 'rbf') return Math.exp(-0.5 * r * r);
+  if (spec.nu === 0.5) return Math.exp(-r);
+  if (spec.nu === 1.5) return (1 + SQRT3 * r) * Math.exp(-SQRT3 * r);
+  return (1 + SQRT5 * r + (5 / 3) * r * r) * Math.exp(-SQRT5 * r);
+}
+
+/** c'(r) / r, which every gradient needs; finite at r = 0 except for ν = 0.5, where the kink gives 0. */
+function kernelSlope(spec: KernelSpec, r: number): number {
+  if (spec.kind === 'rbf') return -Math.exp(-0.5 * r * r);
+  if (spec.nu === 0.5) return r < 1e-12 ? 0 : -Math.exp(-r) / r;
+  if (spec.nu === 1.5) return -3 * Math.exp(-SQRT3 * r);
+  return -(5 / 3) * (1 + SQRT5 * r) * Math.exp(-SQRT5 * r);
+}
+
+export interface GpHyper {
+  lengthScales: number[];
+  signal: number; // variance
+  noise: number; // variance, in standardised units
+}
+
+export const BOUNDS = { lengthScale: [1e-3, 1e3], signal: [1e-2, 1e2], noise: [1e-6, 1e-1] } as const;
+const JITTER = 1e-8;
+
+/** Lower-triangular L of K = L·Lᵀ, with jitter added until it factorises; null if it never does. */
+function cholesky(K: number[][]): Float64Array[] | null {
+  const n = K.length;
+  for (let extra = 0; extra <= 1e-4; extra = extra === 0 ? 1e-8 : extra * 100) {
+    const A = extra === 0 ? K : K.map((row, i) => row.map((v, j) => (i === j ? v + extra : v)));
+    const chol = new CholeskyDecomposition(new Matrix(A));
+    if (chol.isPositiveDefinite()) {
+      const L = chol.lowerTriangularMatrix;
+      return Array.from({ length: n }, (_, i) => Float64Array.from(L.getRow(i)));
+    }
+  }
+  return null;
+}
+
+/** Solves L·v = b (forward) in place. */
+function forward(L: Float64Array[], b: Float64Array): Float64Array {
+  for (let i = 0; i < b.length; i++) {
+    const row = L[i];
+    let s = b[i];
+    for (let k = 0; k < i; k++) s -= row[k] * b[k];
+    b[i] = s / row[i];
+  }
+  return b;
+}
+
+/** Solves Lᵀ·w = b (backward) in place. */
+function backward(L: Float64Array[], b: Float64Array): Float64Array {
+  for (let i = b.length - 1; i >= 0; i--) {
+    let s = b[i];
+    for (let k = i + 1; k < b.length; k++) s -= L[k][i] * b[k];
+    b[i] = s / L[i][i];
+  }
+  return b;
+}
+
+/** K⁻¹ = L⁻ᵀ·L⁻¹ in n³/3 operations, using that L⁻¹ is lower triangular; both halves are filled. */
+function inverseFromCholesky(L: Float64Array[]): Float64Array[] {
+  const n = L.length;
+  // C[c] holds column c of L⁻¹ (entries c..n-1), stored as a row so every loop below runs contiguously.
+  const C = Array.from({ length: n }, () => new Float64Array(n));
+  for (let c = 0; c < n; c++) {
+    const col = C[c];
+    col[c] = 1 / L[c][c];
+    for (let i = c + 1; i < n; i++) {
+      const row = L[i];
+      let s = 0;
+      for (let k = c; k < i; k++) s -= row[k] * col[k];
+      col[i] = s / row[i];
+    }
+  }
+  const out = Array.from({ length: n }, () => new Float64Array(n));
+  for (let i = 0; i < n; i++) {
+    const a = C[i];
+    for (let k = 0; k <= i; k++) {
+      const b = C[k];
+      let s = 0;
+      for (let m = i; m < n; m++) s += a[m] * b[m];
+      out[i][k] = out[k][i] = s;
+    }
+  }
+  return out;
+}
+
+/** Squared coordinate differences of every pair k < i, pair-major: [(1,0), (2,0), (2,1), ...] × d. */
+function pairDiffs(X: number[][]): Float64Array {
+  const n = X.length;
+  const d = X[0]?.length ?? 0;
+  const out = new Float64Array(((n * (n - 1)) / 2) * d);
+  let p = 0;
+  for (let i = 0; i < n; i++)
+    for (let k = 0; k < i; k++) for (let j = 0; j < d; j++) out[p++] = (X[i][j] - X[k][j]) ** 2;
+  return out;
+}
+
+/** Scaled distances of every pair (same order as pairDiffs). */
+function distances(sq: Float64Array, d: number, lengthScales: number[]): Float64Array {
+  const inv = Float64Array.from(lengthScales, (l) => 1 / (l * l));
+  const out = new Float64Array(sq.length / Math.max(d, 1));
+  for (let p = 0, q = 0; p < out.length; p++) {
+    let r2 = 0;
+    for (let j = 0; j < d; j++) r2 += sq[q++] * inv[j];
+    out[p] = Math.sqrt(r2);
+  }
+  return out;
+}
+
+function covariance(spec: KernelSpec, r: Float64Array, n: number, h: GpHyper): number[][] {
+  const K: number[][] = Array.from({ length: n }, () => new Array<number>(n).fill(0));
+  let p = 0;
+  for (let i = 0; i < n; i++) {
+    K[i][i] = h.signal + h.noise + JITTER;
+    for (let k = 0; k < i; k++) K[i][k] = K[k][i] = h.signal * kernelValue(spec, r[p++]);
+  }
+  return K;
+}
+
+/** Hyperparameters as the optimiser sees them: [log ℓ_1..ℓ_d, log signal, log noise]. */
+const pack = (h: GpHyper): number[] => [
+  ...h.lengthScales.map(Math.log),
+  Math.log(h.signal),
+  Math.log(h.noise),
+];
+const unpack = (t: number[]): GpHyper => ({
+  lengthScales: t.slice(0, -2).map(Math.exp),
+  signal: Math.exp(t[t.length - 2]),
+  noise: Math.exp(t[t.length - 1]),
+});
+
+/** log p(y | X, θ) and its gradient with respect to the log hyperparameters; -Infinity if K is singular. */
+export function logMarginalLikelihood(
+  spec: KernelSpec,
+  X: number[][],
+  y: number[],
+  h: GpHyper,
+  sq: Float64Array = pairDiffs(X),
+): { value: number; grad: number[] } {
+  const n = X.length;
+  const d = h.lengthScales.length;
+  const r = distances(sq, d, h.lengthScales);
+  const L = cholesky(covariance(spec, r, n, h));
+  if (!L) return { value: -Infinity, grad: new Array<number>(d + 2).fill(0) };
+  const alpha = backward(L, forward(L, Float64Array.from(y)));
+  let value = -0.5 * n * Math.log(2 * Math.PI);
+  for (let i = 0; i < n; i++) value -= 0.5 * y[i] * alpha[i] + Math.log(L[i][i]);
+  const Kinv = inverseFromCholesky(L);
+  // ∂LML/∂θ = ½ tr((ααᵀ − K⁻¹) ∂K/∂θ); the pairs are visited once and counted twice.
+  const grad = new Float64Array(d + 2);
+  const inv = Float64Array.from(h.lengthScales, (l) => 1 / (l * l));
+  for (let i = 0; i < n; i++) {
+    const wii = alpha[i] * alpha[i] - Kinv[i][i];
+    grad[d] += 0.5 * wii * h.signal;
+    grad[d + 1] += 0.5 * wii * h.noise;
+  }
+  for (let i = 0, p = 0; i < n; i++) {
+    const row = Kinv[i];
+    for (let k = 0; k < i; k++, p++) {
+      const w = alpha[i] * alpha[k] - row[k];
+      grad[d] += w * h.signal * kernelValue(spec, r[p]);
+      if (r[p] < 1e-12) continue;
+      const slope = w * h.signal * kernelSlope(spec, r[p]);
+      for (let j = 0, q = p * d; j < d; j++, q++) grad[j] -= slope * sq[q] * inv[j];
+    }
+  }
+  return { value, grad: Array.from(grad) };
+}
+
+export interface FitOptions {
+  initialLengthScale: number;
+  restarts: number; // extra random starts beyond the one from initialLengthScale
+  rng: Rng;
+  maxIter?: number;
+}
+
+/** The hyperparameters that maximise the log marginal likelihood, over the start and the restarts. */
+export function fitHyper(spec: KernelSpec, X: number[][], y: number[], opts: FitOptions): GpHyper {
+  const d = X[0]?.length ?? 0;
+  const lower = [
+    ...new Array<number>(d).fill(Math.log(BOUNDS.lengthScale[0])),
+    Math.log(BOUNDS.signal[0]),
+    Math.log(BOUNDS.noise[0]),
+  ];
+  const upper = [
+    ...new Array<number>(d).fill(Math.log(BOUNDS.lengthScale[1])),
+    Math.log(BOUNDS.signal[1]),
+    Math.log(BOUNDS.noise[1]),
+  ];
+  const ell = Math.min(Math.max(opts.initialLengthScale, BOUNDS.lengthScale[0]), BOUNDS.lengthScale[1]);
+  const starts = [pack({ lengthScales: new Array<number>(d).fill(ell), signal: 1, noise: 1e-4 })];
+  for (let r = 0; r < opts.restarts; r++) starts.push(lower.map((lo, i) => opts.rng.uniform(lo, upper[i])));
+  const sq = pairDiffs(X);
+  const objective = (t: number[]) => {
+    const { value, grad } = logMarginalLikelihood(spec, X, y, unpack(t), sq);
+    return { value: -value, grad: grad.map((g) => -g) };
+  };
+  let best = { x: starts[0], value: Infinity };
+  for (const start of starts) {
+    const res = minimizeBox(objective, start, lower, upper, { maxIter: opts.maxIter ?? 60, initialStep: 1 });
+    if (res.value < best.value) best = res;
+  }
+  return unpack(best.x);
+}
+
+/** The posterior given fitted hyperparameters: mean and standard deviation of the latent f, with their
+ *  gradients with respect to x (for polishing the acquisition function). */
+export class GaussianProcess {
+  private readonly L: Float64Array[];
+  private readonly alpha: Float64Array;
+  private readonly inv: number[];
+
+  constructor(
+    readonly spec: KernelSpec,
+    readonly X: number[][],
+    y: number[],
+    readonly hyper: GpHyper,
+  ) {
+    const n = X.length;
+    const L = cholesky(covariance(spec, distances(pairDiffs(X), X[0].length, hyper.lengthScales), n, hyper));
+    if (!L) throw new Error('GP covariance is not positive definite even with jitter');
+    this.L = L;
+    this.alpha = backward(L, forward(L, Float64Array.from(y)));
+    this.inv = hyper.lengthScales.map((l) => 1 / (l * l));
+  }
+
+  predict(x: number[], withGrad = false): { mean: number; sd: number; dMean?: number[]; dSd?: number[] } {
+    const { X, inv, alpha, L, spec } = this;
+    const n = X.length;
+    const d = x.length;
+    const s = this.hyper.signal;
+    const kx = new Float64Array(n);
+    const slope = withGrad ? new Float64Array(n) : null;
+    let mean = 0;
+    for (let i = 0; i < n; i++) {
+      let r2 = 0;
+      for (let j = 0; j < d; j++) r2 += (x[j] - X[i][j]) ** 2 * inv[j];
+      const r = Math.sqrt(r2);
+      kx[i] = s * kernelValue(spec, r);
+      if (slope) slope[i] = s * kernelSlope(spec, r);
+      mean += kx[i] * alpha[i];
+    }
+    const v = forward(L, Float64Array.from(kx));
+    let vv = 0;
+    for (let i = 0; i < n; i++) vv += v[i] * v[i];
+    const clamped = s - vv <= 1e-12;
+    const sd = Math.sqrt(clamped ? 1e-12 : s - vv);
+    if (!slope) return { mean, sd };
+    const w = backward(L, v); // K⁻¹ k(x)
+    const dMean = new Array<number>(d).fill(0);
+    const dSd = new Array<number>(d).fill(0);
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < d; j++) {
+        const dk = slope[i] * (x[j] - X[i][j]) * inv[j];
+        dMean[j] += dk * alpha[i];
+        if (!clamped) dSd[j] -= (dk * w[i]) / sd; // dσ = −(kᵀK⁻¹ dk)/σ
+      }
+    }
+    return { mean, sd, dMean, dSd };
+  }
+}
