@@ -120,7 +120,12 @@ export function resolveV0Params(
     // In a group, the matrix gives each experiment a value for the inputs it sweeps.
     const matrix =
       isPlainObject(doc.hptuning) && isPlainObject(doc.hptuning.matrix) ? doc.hptuning.matrix : {};
-    const provided = new Set(kind === 'group' ? Object.keys(matrix) : []);
+    const h = isPlainObject(doc.hptuning) ? doc.hptuning : {};
+    // The resource a hyperband/ASHA round injects is supplied by the search too.
+    const resources = [h.hyperband, h.asha]
+      .map((a) => (isPlainObject(a) && isPlainObject(a.resource) ? a.resource.name : undefined))
+      .filter((n): n is string => typeof n === 'string');
+    const provided = new Set(kind === 'group' ? [...Object.keys(matrix), ...resources] : []);
     rawParams = applyTypedParams(io, entries, ctx.overrides, issues, { basePath: [], provided });
   } else {
     rawParams = clone(given);

@@ -214,6 +214,11 @@ function resolveOperation(doc: Record<string, unknown>, ctx: ParseContext): Reso
   const provided = new Set<string>([
     ...(op?.fromRefs ?? []),
     ...(search ? [...Object.keys(search.matrix), ...(search.mapping ?? []).flatMap(Object.keys)] : []),
+    // The resource a hyperband/ASHA round injects is an input the search supplies.
+    ...(search?.hyperband ? [search.hyperband.resource.name] : []),
+    ...(typeof (search?.options?.resource as { name?: unknown } | undefined)?.name === 'string'
+      ? [(search!.options!.resource as { name: string }).name]
+      : []),
   ]);
   if (component || misplaced.length) {
     const basePath = component ? ['component'] : [];

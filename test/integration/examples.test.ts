@@ -24,3 +24,25 @@ test(
     assert.equal(x.params.C, 10);
   },
 );
+
+test(
+  'examples/digits: the grid group over C and gamma runs end to end and ranks by accuracy',
+  { skip: hasSklearn ? false : 'scikit-learn is not installed for python3 (pip install scikit-learn)' },
+  async () => {
+    const home = tmpDir();
+    const r = await cli(['run', '-f', path.join(ROOT, 'examples', 'digits', 'polyaxonfile.yml'), '--json'], {
+      home,
+      timeoutMs: 300_000,
+    });
+    assert.equal(r.code, 0, r.stderr);
+    const g = JSON.parse(r.stdout);
+    assert.equal(g.status, 'done');
+    assert.equal(g.progress.succeeded, 9);
+    const acc = g.ranked.map((e: { lastMetrics: { accuracy: number } }) => e.lastMetrics.accuracy);
+    assert.deepEqual(
+      acc,
+      [...acc].sort((a: number, b: number) => b - a),
+    );
+    assert.ok(acc[0] > 0.97, `best accuracy ${acc[0]}`);
+  },
+);

@@ -265,3 +265,46 @@ test('an invalid polyaxonfile is refused with file, line and field, and creates 
     await engine.close();
   }
 });
+
+test('a launch cut short by a crash is finished on restart, and a started process is never started twice', async () => {
+  const home = tmpDir();
+  const { dir, file } = projectWith('echo ran >> runs.txt; sleep 1');
+  // 1. The engine stopped after the process started but before its pid was stored.
+  let engine = await Engine.start({ home });
+  const id = await start(engine, file, dir);
+  await waitFor(async () => (await engine.call('experiments.get', { id })).status === 'running', 10_000);
+  await engine.store.db.transaction(() =>
+    engine.store.db.run('UPDATE jobs SET pid = NULL, pid_start = NULL'),
+  );
+  await engine.close();
+  // 2. The engine stopped after scheduling an experiment, before any job existed.
+  const { Store } = await import('../../main/engine/store');
+  const store = await Store.open(path.join(home, 'axon.db'));
+  const second = await store.db.transaction(() =>
+    store.experiments.insert({
+      projectId: 1,
+      groupId: null,
+      name: null,
+      backend: 'local',
+      cmd: 'echo second >> runs.txt',
+      spec: {},
+      params: {},
+      tags: [],
+      codePath: dir,
+    }),
+  );
+  await store.statuses.experiment(second, 'scheduled');
+  await store.close();
+  engine = await Engine.start({ home });
+  try {
+    const [a, b] = await Promise.all([ended(engine, id), ended(engine, second)]);
+    assert.equal(a.status, 'succeeded');
+    assert.equal(b.status, 'succeeded');
+    assert.deepEqual(fs.readFileSync(path.join(dir, 'runs.txt'), 'utf8').split('\n').filter(Boolean).sort(), [
+      'ran',
+      'second',
+    ]);
+  } finally {
+    await engine.close();
+  }
+});

@@ -168,6 +168,47 @@ for (const algorithm of ['tpe', 'bo', 'asha'] as const) {
   });
 }
 
+test('a v1.1 operation with a hyperband matrix runs the same way', async () => {
+  const dir = objectiveProject();
+  const text = [
+    'version: 1.1',
+    'kind: operation',
+    'matrix:',
+    '  kind: hyperband',
+    '  concurrency: 2',
+    '  maxIterations: 3',
+    '  eta: 3',
+    '  seed: 3',
+    '  resource: {name: epochs, type: int}',
+    '  metric: {name: loss, optimization: minimize}',
+    '  params:',
+    '    x: {kind: uniform, value: [0, 1]}',
+    '    y: {kind: uniform, value: [0, 1]}',
+    'component:',
+    '  inputs:',
+    '    - {name: x, type: float}',
+    '    - {name: y, type: float}',
+    '    - {name: epochs, type: int}',
+    '  run:',
+    '    kind: job',
+    '    container:',
+    '      image: python:3.11',
+    '      command: [bash, obj.sh, "{{ x }}", "{{ y }}", "{{ epochs }}"]',
+  ].join('\n');
+  const engine = await Engine.start({ home: tmpDir() });
+  try {
+    const id = await runGroup(engine, text, dir);
+    const g = await groupEnd(engine, id);
+    assert.equal(g.status, 'done');
+    // max_iter 3, eta 3: bracket s=1 (3×1 → 1×3), bracket s=0 (2×3).
+    assert.equal(g.progress.total, 6);
+    assert.equal(g.progress.succeeded, 6);
+    assert.ok(g.ranked[0].lastMetrics.loss <= g.ranked[5].lastMetrics.loss);
+  } finally {
+    await engine.close();
+  }
+});
+
 test('early stopping: the metric threshold ends the search and stops pending experiments with the reason', async () => {
   const dir = objectiveProject();
   const engine = await Engine.start({ home: tmpDir() });

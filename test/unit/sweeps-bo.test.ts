@@ -265,11 +265,19 @@ test('suggestions stay in the domain with exact discrete values, before and afte
     const state = t % 5 === 3 ? 'running' : t % 7 === 4 ? 'failed' : 'complete';
     obs.push({ params: p, value: state === 'complete' ? mixedObjective(p) : null, state });
   }
-  // The model found the good categorical value and integer ranges (not just random draws).
-  const best = obs
-    .filter((o) => o.state === 'complete')
-    .reduce((a, b) => ((a.value as number) < (b.value as number) ? a : b));
-  assert.ok((best.value as number) < 3, `best ${best.value}`);
+});
+
+test('mixed space: BO beats random search after 25 trials (median of 5 seeds)', (t) => {
+  const bo: number[] = [];
+  const random: number[] = [];
+  for (let seed = 1; seed <= 5; seed++) {
+    bo.push(optimise(mixed, mixedObjective, 25, seed, cfg({ nInitialTrials: 6 })).bests[24]);
+    random.push(optimise(mixed, mixedObjective, 25, seed, cfg({ nInitialTrials: 1000 })).bests[24]);
+  }
+  t.diagnostic(
+    `best after 25 (optimum 0.6): BO ${bo.map((v) => v.toFixed(2))}; random ${random.map((v) => v.toFixed(2))}`,
+  );
+  assert.ok(median(bo) < median(random), `BO ${bo} vs random ${random}`);
 });
 
 test('random until n_initial_trials complete (and at least 2); BO rejects other distributions', () => {
@@ -282,6 +290,16 @@ test('random until n_initial_trials complete (and at least 2); BO rejects other 
   // With fewer complete results the suggestion is exactly the matrix sample from the same generator.
   const a = suggestBo(matrix, running, new Rng(3), cfg({ nInitialTrials: 0 }));
   assert.deepEqual(a, { x: new Rng(3).uniform(0, 1) });
+  // Complete and pruned (their last value) results count; failed ones do not.
+  const results: Observation[] = [
+    { params: { x: 0.1 }, value: 1, state: 'complete' },
+    { params: { x: 0.9 }, value: 2, state: 'failed' },
+  ];
+  const still = suggestBo(matrix, results, new Rng(3), cfg({ nInitialTrials: 2 }));
+  assert.deepEqual(still, { x: new Rng(3).uniform(0, 1) });
+  results.push({ params: { x: 0.5 }, value: 0.5, state: 'pruned' });
+  const model = suggestBo(matrix, results, new Rng(3), cfg({ nInitialTrials: 2 }));
+  assert.notDeepEqual(model, still);
   assert.throws(
     () => suggestBo({ lr: { kind: 'loguniform', low: -5, high: 0 } }, [], new Rng(1), cfg()),
     /uniform and the discrete kinds; `lr` is loguniform/,
@@ -387,6 +405,50 @@ test('constant liar: a pending suggestion pushes the next one elsewhere', () => 
   );
   assert.notDeepEqual(third, first);
   assert.notDeepEqual(third, second);
+});
+
+test('4 concurrent workers on Branin: batches stay spread out and still converge', (t) => {
+  const matrix: Record<string, MatrixValue> = {
+    x1: { kind: 'uniform', low: -5, high: 10 },
+    x2: { kind: 'uniform', low: 0, high: 15 },
+  };
+  const branin = (x1: number, x2: number) =>
+    (x2 - (5.1 / (4 * Math.PI ** 2)) * x1 * x1 + (5 / Math.PI) * x1 - 6) ** 2 +
+    10 * (1 - 1 / (8 * Math.PI)) * Math.cos(x1) +
+    10;
+  const rounds: number[] = [];
+  let closest = Infinity;
+  for (let seed = 1; seed <= 3; seed++) {
+    const rng = new Rng(seed);
+    const obs: Observation[] = [];
+    let best = Infinity;
+    for (let round = 1; round <= 10 && best - 0.397887 > 0.1; round++) {
+      const batch: Observation[] = [];
+      for (let w = 0; w < 4; w++) {
+        const params = suggestBo(matrix, [...obs, ...batch], rng, cfg({ nInitialTrials: 8 }));
+        if (obs.length >= 8) {
+          for (const o of batch) {
+            const d = Math.hypot(
+              (params.x1 as number) - (o.params.x1 as number),
+              (params.x2 as number) - (o.params.x2 as number),
+            );
+            closest = Math.min(closest, d);
+          }
+        }
+        batch.push({ params, value: null, state: 'running' });
+      }
+      for (const o of batch) {
+        o.value = branin(o.params.x1 as number, o.params.x2 as number);
+        o.state = 'complete';
+        best = Math.min(best, o.value);
+      }
+      obs.push(...batch);
+      if (best - 0.397887 <= 0.1) rounds.push(round);
+    }
+  }
+  t.diagnostic(`rounds of 4 to regret ≤ 0.1: ${rounds.join(', ')}; closest pair within a batch ${closest}`);
+  assert.equal(rounds.length, 3, `rounds: ${rounds}`);
+  assert.ok(closest > 0.1, `two suggestions of one batch were ${closest} apart`);
 });
 
 test('deterministic for the same inputs and generator state; failed observations are ignored', () => {

@@ -1,6 +1,6 @@
 // Bayesian optimisation (SPEC §1.11 "Bayesian optimisation"; ALGORITHMS §5): a GP with ARD length scales
 // fitted by marginal likelihood, then the acquisition function maximised over [0,1]^d. Polyaxon proposed
-// one point per iteration (issue #707); here pending runs enter the GP as a constant liar (CL-min) so
+// one point per iteration (issue #707); here pending runs enter the GP as a constant liar (CL-mean) so
 // concurrent suggestions spread out.
 import { enumerate, sample, type MatrixValue, type SearchSpec } from '../../../shared/polyaxonfile';
 import type { Rng } from '../../../shared/random';
@@ -177,8 +177,8 @@ function capRows<T extends { y: number }>(rows: T[], cap: number): T[] {
 }
 
 /** The next params to try: random until `nInitialTrials` (and at least 2) observations are complete, then
- *  the maximiser of the acquisition function under a GP fitted to the complete observations. Failed and
- *  pruned observations are ignored; running ones are pending points whose value is the best so far. */
+ *  the maximiser of the acquisition function under a GP fitted to the complete (and pruned, with their last
+ *  value) observations. Failed ones are ignored; running ones are pending points valued at the mean. */
 export function suggestBo(
   matrix: Record<string, MatrixValue>,
   observations: Observation[],
@@ -190,7 +190,9 @@ export function suggestBo(
   const seen = new Set(observations.filter((o) => o.state !== 'failed').map((o) => keyOf(keys, o.params)));
   const rows: Array<{ x: number[]; y: number }> = [];
   for (const o of observations) {
-    if (o.state !== 'complete' || typeof o.value !== 'number' || !Number.isFinite(o.value)) continue;
+    // A pruned run's last value is kept: a policy stopped it for looking worse than its peers.
+    if (o.state !== 'complete' && o.state !== 'pruned') continue;
+    if (typeof o.value !== 'number' || !Number.isFinite(o.value)) continue;
     const x = encode(space, o.params);
     if (x) rows.push({ x, y: o.value });
   }
@@ -221,35 +223,57 @@ export function suggestBo(
     .filter((o) => o.state === 'running')
     .map((o) => encode(space, o.params))
     .filter((x): x is number[] => x !== null);
-  const gp = new GaussianProcess(spec, [...X, ...pending], [...y, ...pending.map(() => (process.env.LIE === "mean" ? 0 : process.env.LIE === "max" ? Math.max(...y) : best))], hyper);
+  // Constant liar with the mean (CL-mean): each pending point is taken to score the average observed
+  // value, 0 once standardised. CL-min (the best value) converged as fast on Branin with 4 workers but
+  // put a batch's points within 1e-3 of each other near the optimum, wasting the parallel runs.
+  const gp = new GaussianProcess(spec, [...X, ...pending], [...y, ...pending.map(() => 0)], hyper);
   // ε is in the metric's units (Polyaxon's GP saw raw values); the GP here sees standardised ones.
   const param = cfg.acquisition === 'ucb' ? (cfg.kappa ?? DEFAULT_KAPPA) : (cfg.eps ?? 0) / std;
+  const incumbents = scaled
+    .map((r, i) => [r.y, i] as const)
+    .sort((a, b) => a[0] - b[0] || a[1] - b[1])
+    .slice(0, 5)
+    .map(([, i]) => X[i]);
+  const scored = maximizeAcquisition(space, gp, cfg, best, param, incumbents, rng);
+  // A point already tried or pending is only suggested when nothing else is left.
+  for (const c of scored) {
+    const params = decode(space, c.x);
+    if (!seen.has(keyOf(keys, params))) return params;
+  }
+  return decode(space, scored[0].x);
+}
+
+/** Snapped candidates by acquisition value, best first: random valid points (max(n_warmup, 1000), at
+ *  most 10,000) and small moves around the incumbents, then the best `nIter` distinct ones polished by
+ *  the bounded quasi-Newton on the continuous relaxation and snapped again. */
+function maximizeAcquisition(
+  space: Space,
+  gp: GaussianProcess,
+  cfg: BoConfig,
+  best: number,
+  param: number,
+  incumbents: number[][],
+  rng: Rng,
+): Array<{ x: number[]; value: number }> {
   const score = (x: number[]) => {
     const p = gp.predict(x);
     return acquisition(cfg.acquisition, p.mean, p.sd, best, param).value;
   };
-
-  // Warm-up: random valid points plus small moves around the five best observations.
   const candidates: number[][] = [];
   const nRandom = Math.min(Math.max(cfg.nWarmup, 1000), 10000);
   for (let i = 0; i < nRandom; i++) candidates.push(randomPoint(space, rng));
-  const top = train
-    .map((r, i) => [r.y, i] as const)
-    .sort((a, b) => a[0] - b[0] || a[1] - b[1])
-    .slice(0, 5);
-  for (const [, i] of top) {
+  for (const x0 of incumbents) {
     for (let k = 0; k < 20; k++)
       candidates.push(
         snap(
           space,
-          X[i].map((v) => v + 0.05 * rng.normal()),
+          x0.map((v) => v + 0.05 * rng.normal()),
         ),
       );
   }
   const scored = candidates.map((x) => ({ x, value: score(x) }));
   scored.sort((a, b) => b.value - a.value);
 
-  // Polish the best distinct starts on the continuous relaxation, then snap and score again.
   const starts: number[][] = [];
   const startKeys = new Set<string>();
   for (const c of scored) {
@@ -273,10 +297,5 @@ export function suggestBo(
     scored.push({ x, value: score(x) });
   }
   scored.sort((a, b) => b.value - a.value);
-  // A point already tried or pending is only suggested when nothing else is left.
-  for (const c of scored) {
-    const params = decode(space, c.x);
-    if (!seen.has(keyOf(keys, params))) return params;
-  }
-  return decode(space, scored[0].x);
+  return scored;
 }
