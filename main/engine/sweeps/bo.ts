@@ -15,7 +15,7 @@ export type BoConfig = NonNullable<SearchSpec['bo']>;
  *  inverse); either way the best quarter plus the most recent rest. */
 export const MAX_TRAINING = 200;
 export const FIT_CAP = 100;
-/** Default κ (ucb) and ε (ei, poi) when the spec leaves them out (the parser requires them). */
+/** κ for ucb when the spec leaves it out (the parser requires it); a missing ε is 0. */
 export const DEFAULT_KAPPA = 2.576;
 
 type Dim =
