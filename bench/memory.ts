@@ -72,13 +72,25 @@ async function countPoints(dbFile: string, experimentId: number): Promise<number
   }
 }
 
+type AfterGc = { rss: number; heapUsed: number } | { error: string };
+
+/** Forces a full GC in the engine (inspector), waits a second, and reads RSS and the JS heap in use. */
+async function afterGc(pid: number): Promise<AfterGc> {
+  try {
+    const heap = await collectGarbage(pid);
+    await sleep(1000);
+    return { rss: memoryOf(pid).rss, heapUsed: heap.usedBytes };
+  } catch (e) {
+    return { error: e instanceof Error ? e.message : String(e) };
+  }
+}
+
 interface JobMemory {
   seconds: number;
   peakRss: number;
   samples: Array<{ afterMs: number; rss: number }>;
-  /** After the last sample, a forced full GC (through the inspector): RSS and JS heap in use; null if unavailable. */
-  gc: { rss: number; heapUsed: number } | null;
-  gcError?: string;
+  /** After the last sample, a forced full GC (through the inspector): RSS and JS heap in use. */
+  gc: AfterGc;
 }
 
 /** Runs the generator through the engine; samples RSS while it runs and after it ends. */
@@ -118,13 +130,7 @@ async function ingestJob(served: Served, home: string, code: string): Promise<Jo
       await sleep(Math.max(0, after - (nowMs() - ended)));
       samples.push({ afterMs: after, rss: memoryOf(pid).rss });
     }
-    try {
-      const heap = await collectGarbage(pid);
-      await sleep(1000);
-      return { seconds, peakRss, samples, gc: { rss: memoryOf(pid).rss, heapUsed: heap.usedBytes } };
-    } catch (e) {
-      return { seconds, peakRss, samples, gc: null, gcError: e instanceof Error ? e.message : String(e) };
-    }
+    return { seconds, peakRss, samples, gc: await afterGc(pid) };
   } finally {
     clearInterval(sampler);
   }
@@ -141,83 +147,77 @@ export async function run(): Promise<BenchResult> {
   try {
     await served.client.call('system.info', {});
     await sleep(SETTLE_IDLE_MS);
-    const idle = memoryOf(served.proc.pid!).rss;
+    const pid = served.proc.pid!;
+    const idle = memoryOf(pid).rss;
+    // Opens the inspector: every "after GC" figure below, idle included, has it attached.
+    const idleGc = await afterGc(pid);
     const jobs: JobMemory[] = [];
     for (let j = 0; j < JOBS; j++) {
       log(`memory: job ${j + 1}/${JOBS}: ${POINTS.toLocaleString('en-US')} points`);
       jobs.push(await ingestJob(served, home, code));
     }
-    const hwm = memoryOf(served.proc.pid!).hwm;
-    // "No growth": memory after the ingest, once garbage is collected, is within 10 % (at least 10 MiB) of idle
-    // and of where the first job left it. Without the inspector, the last sample stands in for "after GC".
-    const within = (b: number, ref: number) => b - ref <= Math.max(10 * MiB, 0.1 * ref);
-    const settled = (jm: JobMemory) => jm.gc?.rss ?? jm.samples[jm.samples.length - 1].rss;
+    const hwm = memoryOf(pid).hwm;
     const first = jobs[0];
     const last = jobs[jobs.length - 1];
-    const how = last.gc ? 'after GC' : `${SAMPLES_AFTER_MS[SAMPLES_AFTER_MS.length - 1] / 1000} s after`;
+    // "No growth": within 10 % (at least 10 MiB of RSS, 1 MiB of heap) of the reference.
+    const within = (b: number, ref: number, floor = 10 * MiB) => b - ref <= Math.max(floor, 0.1 * ref);
+    const rss = (what: string, bytes: number, ref?: { what: string; bytes: number }): Figure => ({
+      what,
+      value: mb(bytes),
+      unit: 'MiB',
+      ...(ref && { baseline: { what: ref.what, value: mb(ref.bytes) }, ratio: bytes / ref.bytes }),
+    });
+    const growth = (what: string, bytes: number, ref: number, floor?: number): Figure => ({
+      what: `growth: ${what}`,
+      value: mb(bytes - ref),
+      unit: 'MiB',
+      goal: 'no growth (≤ 10 %)',
+      met: within(bytes, ref, floor),
+    });
+    const idleRef = { what: 'idle engine', bytes: idle };
     const figures: Figure[] = [
       {
-        what: 'idle engine RSS',
-        value: mb(idle),
-        unit: 'MiB',
-        baseline: { what: 'bare idle node', value: mb(bare) },
-        ratio: idle / bare,
+        ...rss('idle engine RSS', idle, { what: 'bare idle node', bytes: bare }),
         goal: '< 150 MB (143 MiB)',
         met: idle < 150e6,
       },
+      ...('rss' in idleGc
+        ? [
+            rss('idle, after a forced full GC', idleGc.rss),
+            rss('idle: JS heap in use after GC', idleGc.heapUsed),
+          ]
+        : []),
       ...jobs.flatMap((jm, j) => [
-        {
-          what: `job ${j + 1}: peak RSS while ingesting`,
-          value: mb(jm.peakRss),
-          unit: 'MiB',
-          baseline: { what: 'idle engine', value: mb(idle) },
-          ratio: jm.peakRss / idle,
-        },
-        ...jm.samples.map((s) => ({
-          what: `job ${j + 1}: RSS ${s.afterMs / 1000} s after it ended`,
-          value: mb(s.rss),
-          unit: 'MiB',
-          baseline: { what: 'idle engine', value: mb(idle) },
-          ratio: s.rss / idle,
-        })),
-        ...(jm.gc
+        rss(`job ${j + 1}: peak RSS while ingesting`, jm.peakRss, idleRef),
+        ...jm.samples.map((x) =>
+          rss(`job ${j + 1}: RSS ${x.afterMs / 1000} s after it ended`, x.rss, idleRef),
+        ),
+        ...('rss' in jm.gc && 'rss' in idleGc
           ? [
-              {
-                what: `job ${j + 1}: RSS after a forced full GC`,
-                value: mb(jm.gc.rss),
-                unit: 'MiB',
-                baseline: { what: 'idle engine', value: mb(idle) },
-                ratio: jm.gc.rss / idle,
-              },
-              { what: `job ${j + 1}: JS heap in use after that GC`, value: mb(jm.gc.heapUsed), unit: 'MiB' },
+              rss(`job ${j + 1}: RSS after a forced full GC`, jm.gc.rss, {
+                what: 'idle after GC',
+                bytes: idleGc.rss,
+              }),
+              rss(`job ${j + 1}: JS heap in use after GC`, jm.gc.heapUsed, {
+                what: 'idle after GC',
+                bytes: idleGc.heapUsed,
+              }),
             ]
           : []),
       ]),
-      {
-        what: `growth: job ${JOBS} ${how} − idle (RSS)`,
-        value: mb(settled(last) - idle),
-        unit: 'MiB',
-        goal: 'no growth (≤ 10 %)',
-        met: within(settled(last), idle),
-      },
-      {
-        what: `growth: job ${JOBS} − job 1, ${how} (RSS)`,
-        value: mb(settled(last) - settled(first)),
-        unit: 'MiB',
-        goal: 'no growth (≤ 10 %)',
-        met: within(settled(last), settled(first)),
-      },
-      ...(first.gc && last.gc
+      ...('rss' in idleGc && 'rss' in first.gc && 'rss' in last.gc
         ? [
-            {
-              what: `growth: job ${JOBS} − job 1, JS heap after GC`,
-              value: mb(last.gc.heapUsed - first.gc.heapUsed),
-              unit: 'MiB',
-              goal: 'no growth (≤ 10 %)',
-              met: last.gc.heapUsed - first.gc.heapUsed <= Math.max(2 * MiB, 0.1 * first.gc.heapUsed),
-            },
+            growth(`job ${JOBS} − idle, RSS after GC`, last.gc.rss, idleGc.rss),
+            growth(`job ${JOBS} − job 1, RSS after GC`, last.gc.rss, first.gc.rss),
+            growth(`job ${JOBS} − job 1, JS heap after GC`, last.gc.heapUsed, first.gc.heapUsed, MiB),
           ]
-        : []),
+        : [
+            growth(
+              `job ${JOBS} − job 1, RSS ${SAMPLES_AFTER_MS[SAMPLES_AFTER_MS.length - 1] / 1000} s after`,
+              last.samples[last.samples.length - 1].rss,
+              first.samples[first.samples.length - 1].rss,
+            ),
+          ]),
       { what: 'peak RSS of the engine (VmHWM)', value: mb(hwm), unit: 'MiB' },
     ];
     return report({
@@ -234,10 +234,13 @@ export async function run(): Promise<BenchResult> {
       notes: [
         `\`axon serve\` as a child process on a temporary AXON_HOME; VmRSS from /proc/<pid>/status; idle read ${SETTLE_IDLE_MS / 1000} s after the first API call.`,
         `Each job is \`python3 gen.py\` printing ${STEPS.toLocaleString('en-US')} protocol lines × ${KEYS} metrics = ${POINTS.toLocaleString('en-US')} points as fast as it can; it took ${jobs.map((j) => j.seconds.toFixed(1)).join(' s, ')} s from runs.create to succeeded; the stored count was checked in the database file.`,
-        `RSS right after a run is mostly garbage V8 has not collected or given back yet; it does so some 10–30 s after the work stops, at a time that varies from run to run (AXON_BENCH_MEMORY_SAMPLES_S=2,5,10,15,20,30,45,60 prints the curve). So after the last sample the benchmark opens the engine's inspector (SIGUSR1), forces two full GCs and reads RSS and the JS heap: what the engine really keeps. The inspector itself adds a few MiB to the job 1 and job 2 figures. A leak would raise them from job to job.`,
-        ...jobs
-          .filter((jm) => jm.gcError)
-          .map((jm) => `Forced GC unavailable: ${jm.gcError}; the last sample stands in.`),
+        `RSS right after a run is mostly garbage V8 has not collected or given back yet; it does so some 10–30 s after the work stops, at a time that varies from run to run (AXON_BENCH_MEMORY_SAMPLES_S=2,5,10,15,20,30,45,60 prints the curve). So, once idle and after each job's last sample, the benchmark forces two full GCs through the engine's inspector (opened with SIGUSR1 after the idle reading) and reads RSS and the JS heap: what the engine really keeps. The inspector adds a few MiB, which is why the growth is measured from "idle after GC", also with it attached. A leak would raise these from job to job.`,
+        ...[idleGc, ...jobs.map((jm) => jm.gc)]
+          .filter((g) => 'error' in g)
+          .map(
+            (g) =>
+              `Forced GC unavailable (${'error' in g ? g.error : ''}); growth is judged on the last samples.`,
+          ),
         `The baseline of the idle figure is \`node -e 'setInterval(() => {}, 1000)'\` after the same settle time; Axon's CLI also loads tsx, the SQLite binding and the API.`,
       ],
     });

@@ -38,7 +38,7 @@ export const methods = {
     project: z.string().optional(),
     /** The code folder the run executes in (the project's folder). */
     codePath: z.string(),
-    backend: z.enum(['local']).default('local'),
+    backend: z.enum(['local', 'docker']).default('local'),
     name: z.string().optional(),
   }),
   'experiments.list': z.object({

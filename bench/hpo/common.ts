@@ -79,11 +79,21 @@ export async function startEngine(): Promise<BenchEngine> {
   };
 }
 
-/** Creates the group; returns its id. */
-export async function createGroup(engine: Engine, text: string, codePath: string): Promise<number> {
-  const c = await engine.call('runs.create', { files: [{ name: 'sweep.yml', text }], params: {}, codePath });
-  if (c.kind !== 'group') throw new Error('expected a group');
-  return c.group.id;
+let creating: Promise<unknown> = Promise.resolve();
+
+/**
+ * Creates the group; returns its id. Calls are serialised: two concurrent runs.create for a project that does
+ * not exist yet both try to insert it, and the second fails (UNIQUE constraint failed: projects.owner_id,
+ * projects.name).
+ */
+export function createGroup(engine: Engine, text: string, codePath: string): Promise<number> {
+  const next = creating.then(async () => {
+    const c = await engine.call('runs.create', { files: [{ name: 'sweep.yml', text }], params: {}, codePath });
+    if (c.kind !== 'group') throw new Error('expected a group');
+    return c.group.id;
+  });
+  creating = next.catch(() => undefined);
+  return next;
 }
 
 /** Resolves when the group reaches done/failed/stopped (from the groups.changed event, polled as a fallback). */

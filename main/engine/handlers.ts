@@ -178,6 +178,7 @@ export function makeHandlers(engine: Engine, lifecycle: Lifecycle): Handlers {
                 codePath,
                 code,
                 state: { seed },
+                backend: input.backend,
               })
             : null;
         const ids: number[] = [];
@@ -192,6 +193,7 @@ export function makeHandlers(engine: Engine, lifecycle: Lifecycle): Handlers {
             params: r.params,
             tags: spec.tags,
             codePath,
+            run: { build: r.build, environment: r.environment, framework: r.framework },
           });
           await store.codeRefs.insert(id, code);
           ids.push(id);

@@ -1,14 +1,46 @@
-// One interface, one implementation per place a job can run (local processes now; Docker and Kubernetes
-// follow). The lifecycle driver never knows which one it talks to.
+// One interface, one implementation per place a job can run (local processes, Docker; Kubernetes follows).
+// The lifecycle driver never knows which one it talks to.
+import type { BuildSpec, EnvironmentSpec } from '../../../shared/polyaxonfile';
+
+/** What an experiment asks of its backend beyond the command (rendered from its polyaxonfile). */
+export interface RunSpec {
+  build?: BuildSpec;
+  environment?: EnvironmentSpec;
+  framework?: string;
+}
+
+export interface PrepareSpec {
+  experimentId: number;
+  projectName: string;
+  codePath: string;
+  run: RunSpec;
+  /** Build output, as text, into the experiment's log. */
+  onOutput(text: string): void;
+  signal?: AbortSignal;
+}
 
 export interface LaunchSpec {
   jobId: number;
   experimentId: number;
+  groupId: number | null;
+  role: string; // master, worker, ps
+  index: number;
   cmd: string;
   cwd: string;
   env: Record<string, string>;
-  logPath: string; // the job writes stdout and stderr here; the engine tails it
+  logPath: string; // the job's stdout and stderr end up here; the engine tails it
   runDir: string;
+  outputsDir: string;
+  /** From prepare(): the image to run (container backends). */
+  image?: string;
+  run: RunSpec;
+}
+
+/** How to find a job again after an engine restart. */
+export interface JobHandle {
+  pid?: number;
+  startTime?: string;
+  container?: string;
 }
 
 /** How a job ended. `lost` means nothing could tell (no process, no exit record). */
@@ -16,31 +48,37 @@ export interface JobOutcome {
   exitCode: number | null;
   signal: string | null;
   lost: boolean;
+  /** Set when the backend knows better than the exit code (e.g. "out of memory (limit 64 MiB)"). */
+  reason?: string;
 }
 
 export interface RunningJob {
-  /** Identifies the job's process for re-attachment after an engine restart. */
-  handle: { pid: number; startTime: string };
+  handle: JobHandle;
   done: Promise<JobOutcome>;
   /** Graceful stop, then forced after `graceMs`. Resolves when the signal is sent, not when the job ends. */
   stop(graceMs: number): Promise<void>;
+  /** The size of the log file that is final (container backends copy logs and may roll back a torn tail). */
+  confirmedLogSize?(): number;
 }
 
 export interface Backend {
   readonly name: string;
   availability(): Promise<{ available: boolean; detail: string }>;
+  /** Build or find what the job needs before it can start (an image); local processes need nothing. */
+  prepare?(spec: PrepareSpec): Promise<{ image: string }>;
   launch(spec: LaunchSpec): Promise<RunningJob>;
   /** After an engine restart: the job again if it still runs, how it ended if it ended, or null if it never
    *  started (the engine stopped between recording the job and starting it: launching it now is safe). */
   reattach(job: {
-    pid: number | null;
-    startTime: string | null;
+    handle: JobHandle;
     runDir: string;
     jobId: number;
+    logPath: string;
   }): Promise<RunningJob | JobOutcome | null>;
 }
 
 export function describeOutcome(o: JobOutcome): string {
+  if (o.reason) return o.reason;
   if (o.lost) return 'lost: the process is gone and left no exit code';
   if (o.signal) return `killed by ${o.signal}`;
   if (o.exitCode !== null && o.exitCode > 128) {

@@ -7,7 +7,7 @@ import type { Store } from '../store';
 import type { ExperimentRow } from '../store/experiments';
 import type { EventBus } from '../events';
 import type { Lifecycle } from './lifecycle';
-import type { Backend, JobOutcome, RunningJob } from '../backends/backend';
+import type { Backend, JobOutcome, RunningJob, RunSpec } from '../backends/backend';
 import { describeOutcome } from '../backends/backend';
 import { LogFollower } from '../tracking/follower';
 import { paths } from '../home';
@@ -61,6 +61,8 @@ export class Runner {
   private active = new Map<number, Active>();
   private finishing = new Set<Promise<void>>();
   private pending = new Set<Promise<void>>();
+  /** Builds in progress, so that stop() can cancel them. */
+  private building = new Map<number, AbortController>();
   private closed = false;
 
   constructor(
@@ -82,17 +84,19 @@ export class Runner {
     return createHmac('sha256', this.opts.secret).update(`run:${experimentId}`).digest('hex');
   }
 
-  /** created → scheduled → starting → running, or failed with the reason the launch gave. */
+  /** created → (building →) scheduled → starting → running, or failed with the reason the launch gave. */
   launch(x: ExperimentRow): Promise<void> {
     return this.inflight(async () => {
-      if (!(await this.lifecycle.experiment(x.id, 'scheduled'))) return;
+      const first = this.opts.backends[x.backend]?.prepare ? 'building' : 'scheduled';
+      if (!(await this.lifecycle.experiment(x.id, first))) return;
       await this.start(await this.store.experiments.row(x.id));
     });
   }
 
   /**
-   * From `scheduled` (or `starting` after a crash that left no process): the job row, the run folder, the
-   * process. Each step checks what is already there, so a launch cut short by a crash is finished, not doubled.
+   * From `building`/`scheduled` (or `starting` after a crash that left no process): the job row, the run
+   * folder, the image, the process. Each step checks what is already there, so a launch cut short by a crash
+   * is finished, not doubled.
    */
   private async start(x: ExperimentRow): Promise<void> {
     const backend = this.opts.backends[x.backend];
@@ -111,9 +115,10 @@ export class Runner {
     await fs.promises.mkdir(path.dirname(logPath), { recursive: true });
     await fs.promises.mkdir(outputs, { recursive: true });
     const exp = await this.store.experiments.get(x.id);
+    const run = (x.run_json ? JSON.parse(x.run_json) : {}) as RunSpec;
     await fs.promises.writeFile(
       path.join(runDir, 'spec.json'),
-      JSON.stringify({ cmd: x.cmd, params: exp.params, spec: JSON.parse(x.spec_json) }, null, 2),
+      JSON.stringify({ cmd: x.cmd, params: exp.params, run, spec: JSON.parse(x.spec_json) }, null, 2),
     );
     const existing = (await this.store.jobs.forExperiment(x.id)).find((j) => !isDone(j.status));
     const jobId =
@@ -122,12 +127,42 @@ export class Runner {
         await this.store.experiments.update(x.id, { run_dir: runDir, outputs_dir: outputs });
         return this.store.jobs.insert(x.id, 'master', 0, logPath);
       }));
-    if (exp.status !== 'starting' && !(await this.lifecycle.experiment(x.id, 'starting'))) {
+    const none = { exitCode: null, signal: null, lost: false };
+    let image: string | undefined;
+    if (backend.prepare) {
+      const abort = new AbortController();
+      this.building.set(x.id, abort);
+      try {
+        if (exp.status === 'building') await this.lifecycle.job(jobId, 'building');
+        image = (
+          await backend.prepare({
+            experimentId: x.id,
+            projectName: x.project_name,
+            codePath: x.code_path,
+            run,
+            onOutput: (text) => this.appendLog(x.id, logPath, text),
+            signal: abort.signal,
+          })
+        ).image;
+      } catch (e) {
+        const err = e as Error & { step?: string | null; output?: string };
+        if (abort.signal.aborted)
+          return this.finalize(x.id, jobId, none, 'stopped by user', 'stopped while building', true);
+        const reason = err.step ? `build failed at ${err.step}` : `build failed: ${err.message}`;
+        return this.finalize(x.id, jobId, none, reason, (err.output ?? err.message).slice(-4000));
+      } finally {
+        this.building.delete(x.id);
+      }
+      const now = await this.store.experiments.row(x.id);
+      if (now.status === 'building' && !(await this.lifecycle.experiment(x.id, 'scheduled'))) return;
+    }
+    const current = (await this.store.experiments.row(x.id)).status;
+    if (current !== 'starting' && !(await this.lifecycle.experiment(x.id, 'starting'))) {
       await this.lifecycle.job(jobId, 'stopped', 'stopped before it started');
       return; // stopped while being scheduled
     }
-    if (!existing || existing.status === 'created') await this.lifecycle.job(jobId, 'starting');
-    const none = { exitCode: null, signal: null, lost: false };
+    const jobNow = await this.store.jobs.get(jobId);
+    if (jobNow && jobNow.status !== 'starting') await this.lifecycle.job(jobId, 'starting');
     if (!x.cmd) return this.finalize(x.id, jobId, none, 'no command', 'run.cmd is empty');
     const env = jobEnv(x, exp.params, outputs, { url: this.opts.apiUrl(), token: this.runToken(x.id) });
     let job: RunningJob;
@@ -135,21 +170,39 @@ export class Runner {
       job = await backend.launch({
         jobId,
         experimentId: x.id,
+        groupId: x.group_id,
+        role: 'master',
+        index: 0,
         cmd: x.cmd,
         cwd: x.code_path,
         env,
         logPath,
         runDir,
+        outputsDir: outputs,
+        image,
+        run,
       });
     } catch (e) {
       return this.finalize(x.id, jobId, none, 'launch failed', e instanceof Error ? e.message : String(e));
     }
-    await this.store.jobs.setProcess(jobId, job.handle.pid, job.handle.startTime);
+    await this.store.jobs.setHandle(jobId, job.handle);
     // `running` is recorded before the end is watched, so a job that exits at once still passes through it.
     await this.lifecycle.job(jobId, 'running');
     const stoppedMeanwhile = !(await this.lifecycle.experiment(x.id, 'running'));
     await this.track(x.id, jobId, logPath, job);
     if (stoppedMeanwhile) await this.stop(x.id);
+  }
+
+  /** Engine-written log text (build output): appended and announced with its offsets. */
+  private appendLog(experimentId: number, logPath: string, text: string): void {
+    const offset = fs.existsSync(logPath) ? fs.statSync(logPath).size : 0;
+    fs.appendFileSync(logPath, text);
+    this.events.emit('logs.appended', {
+      experimentId,
+      offset,
+      nextOffset: offset + Buffer.byteLength(text),
+      text,
+    });
   }
 
   /** Runs `fn` as tracked work, so close() can wait for it; after close its failures are expected. */
@@ -164,7 +217,7 @@ export class Runner {
   }
 
   private async track(experimentId: number, jobId: number, logPath: string, job: RunningJob): Promise<void> {
-    const follower = this.follower(experimentId, jobId, logPath);
+    const follower = this.follower(experimentId, jobId, logPath, job.confirmedLogSize?.bind(job));
     const a: Active = { experimentId, jobId, job, follower, stopRequested: false };
     this.active.set(experimentId, a);
     await follower.start();
@@ -212,6 +265,11 @@ export class Runner {
 
   /** Graceful stop (SIGTERM to the group), forced after the grace period. */
   async stop(experimentId: number, reason?: string, message?: string): Promise<boolean> {
+    const build = this.building.get(experimentId);
+    if (build) {
+      build.abort();
+      return true;
+    }
     const a = this.active.get(experimentId);
     if (!a) return false;
     a.stopRequested = true;
@@ -229,7 +287,16 @@ export class Runner {
       const backend = this.opts.backends[x.backend];
       const r =
         j && backend
-          ? await backend.reattach({ pid: j.pid, startTime: j.pid_start, runDir: x.run_dir, jobId: j.id })
+          ? await backend.reattach({
+              handle: {
+                pid: j.pid ?? undefined,
+                startTime: j.pid_start ?? undefined,
+                container: j.external_id ?? undefined,
+              },
+              runDir: x.run_dir,
+              jobId: j.id,
+              logPath: j.log_path,
+            })
           : null;
       if (r === null) {
         // The engine stopped between scheduling and spawning: nothing ran, so the launch is finished now.
@@ -237,7 +304,7 @@ export class Runner {
         await this.inflight(() => this.start(x));
       } else if ('handle' in r) {
         log.debug(`re-attached experiment ${x.id} (pid ${r.handle.pid})`);
-        if (!j!.pid) await this.store.jobs.setProcess(j!.id, r.handle.pid, r.handle.startTime);
+        if (!j!.pid && !j!.external_id) await this.store.jobs.setHandle(j!.id, r.handle);
         if (j!.status !== 'running') await this.lifecycle.job(j!.id, 'running');
         if (x.status !== 'running') await this.lifecycle.experiment(x.id, 'running');
         await this.track(x.id, j!.id, j!.log_path, r);
@@ -251,8 +318,9 @@ export class Runner {
     }
   }
 
-  private follower(experimentId: number, jobId: number, logPath: string): LogFollower {
+  private follower(experimentId: number, jobId: number, logPath: string, limit?: () => number): LogFollower {
     return new LogFollower(this.store, experimentId, jobId, logPath, {
+      limit,
       onLog: (offset, nextOffset, text) =>
         this.events.emit('logs.appended', { experimentId, offset, nextOffset, text }),
       onMetrics: (points) => this.events.emit('metrics.appended', { experimentId, points }),

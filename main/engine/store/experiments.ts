@@ -20,6 +20,7 @@ export interface ExperimentRow {
   run_dir: string;
   outputs_dir: string | null;
   sweep_json: string | null;
+  run_json: string | null;
   original_id: number | null;
   cloning_strategy: Experiment['cloningStrategy'];
   exit_code: number | null;
@@ -44,6 +45,8 @@ export interface NewExperiment {
   sweep?: unknown;
   /** Reuse this outputs folder (resume). */
   outputsDir?: string | null;
+  /** What the backend needs beyond the command: the rendered build, environment, framework. */
+  run?: unknown;
 }
 
 const SELECT = `SELECT e.*, p.name AS project_name FROM experiments e JOIN projects p ON p.id = e.project_id`;
@@ -54,8 +57,8 @@ export class Experiments {
   /** Inserts one experiment with its params, tags and `created` status. Call inside a transaction. */
   async insert(x: NewExperiment): Promise<number> {
     const { lastID } = await this.db.run(
-      `INSERT INTO experiments (project_id, group_id, name, status, backend, cmd, spec_json, code_path, original_id, cloning_strategy, sweep_json, outputs_dir)
-       VALUES (?, ?, ?, 'created', ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO experiments (project_id, group_id, name, status, backend, cmd, spec_json, code_path, original_id, cloning_strategy, sweep_json, outputs_dir, run_json)
+       VALUES (?, ?, ?, 'created', ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       [
         x.projectId,
         x.groupId,
@@ -68,6 +71,7 @@ export class Experiments {
         x.cloningStrategy ?? null,
         x.sweep === undefined ? null : JSON.stringify(x.sweep),
         x.outputsDir ?? null,
+        x.run === undefined ? null : JSON.stringify(x.run),
       ],
     );
     for (const [k, v] of Object.entries(x.params))

@@ -19,6 +19,7 @@ export interface GroupRow {
   code_path: string;
   state_json: string | null;
   code_json: string | null;
+  backend: string;
   created_at: string;
   started_at: string | null;
   finished_at: string | null;
@@ -38,10 +39,11 @@ export class Groups {
     codePath: string;
     code: unknown;
     state: unknown;
+    backend: string;
   }) {
     const { lastID } = await this.db.run(
-      `INSERT INTO experiment_groups (project_id, name, status, algorithm, concurrency, search_json, spec_json, code_path, code_json, state_json)
-       VALUES (?, ?, 'created', ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO experiment_groups (project_id, name, status, algorithm, concurrency, search_json, spec_json, code_path, code_json, state_json, backend)
+       VALUES (?, ?, 'created', ?, ?, ?, ?, ?, ?, ?, ?)`,
       [
         g.projectId,
         g.name,
@@ -52,6 +54,7 @@ export class Groups {
         g.codePath,
         JSON.stringify(g.code),
         JSON.stringify(g.state),
+        g.backend,
       ],
     );
     await this.db.run(

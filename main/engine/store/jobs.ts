@@ -10,6 +10,7 @@ export interface JobRow {
   status_reason: string | null;
   pid: number | null;
   pid_start: string | null;
+  external_id: string | null;
   exit_code: number | null;
   log_path: string;
   started_at: string | null;
@@ -38,9 +39,15 @@ export class Jobs {
     return this.db.get<JobRow>('SELECT * FROM jobs WHERE id = ?', [id]);
   }
 
-  async setProcess(id: number, pid: number, pidStart: string): Promise<void> {
+  /** Records how to find the job again: a process (pid + start time) or a container id. */
+  async setHandle(id: number, h: { pid?: number; startTime?: string; container?: string }): Promise<void> {
     await this.db.transaction(() =>
-      this.db.run('UPDATE jobs SET pid = ?, pid_start = ? WHERE id = ?', [pid, pidStart, id]),
+      this.db.run('UPDATE jobs SET pid = ?, pid_start = ?, external_id = ? WHERE id = ?', [
+        h.pid ?? null,
+        h.startTime ?? null,
+        h.container ?? null,
+        id,
+      ]),
     );
   }
 }

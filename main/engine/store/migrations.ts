@@ -154,4 +154,9 @@ INSERT INTO users (id, username, is_superuser) VALUES (1, 'local', 1);
 ALTER TABLE experiments ADD COLUMN sweep_json TEXT;
 ALTER TABLE experiment_groups ADD COLUMN code_json TEXT;
 `,
+  /* 3: backends beyond local processes: what to build and run, and the container of a job */ `
+ALTER TABLE experiments ADD COLUMN run_json TEXT;
+ALTER TABLE jobs ADD COLUMN external_id TEXT;
+ALTER TABLE experiment_groups ADD COLUMN backend TEXT NOT NULL DEFAULT 'local';
+`,
 ];

@@ -78,7 +78,7 @@ export class GroupRunner {
           projectId: g.project_id,
           groupId: g.id,
           name: null,
-          backend: 'local',
+          backend: g.backend,
           cmd: r.cmd ?? null,
           spec: spec.raw,
           params: r.params,
@@ -88,6 +88,7 @@ export class GroupRunner {
           cloningStrategy: from ? 'resume' : null,
           outputsDir: from?.outputs_dir ?? null,
           sweep: p.meta,
+          run: { build: r.build, environment: r.environment, framework: r.framework },
         });
         if (code) await this.store.codeRefs.insert(id, code);
       }

@@ -14,6 +14,8 @@ const POLL_MS = 250;
 export interface FollowerEvents {
   onLog(offset: number, nextOffset: number, text: string): void;
   onMetrics(points: MetricPoint[]): void;
+  /** Read no further than this (a container log copier may roll back an unconfirmed tail). */
+  limit?: () => number;
 }
 
 export class LogFollower {
@@ -98,7 +100,7 @@ export class LogFollower {
       return;
     }
     try {
-      const size = (await fh.stat()).size;
+      const size = Math.min((await fh.stat()).size, this.events.limit?.() ?? Infinity);
       while (this.consumed < size) {
         const len = Math.min(READ_CHUNK, size - this.consumed);
         const buf = Buffer.allocUnsafe(len);

@@ -5,7 +5,7 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Backend, JobOutcome, LaunchSpec, RunningJob } from '../backend';
+import type { Backend, JobHandle, JobOutcome, LaunchSpec, RunningJob } from '../backend';
 import { isAlive, processStartTime } from './process-probe';
 
 // `trap :` (a handler, not an ignore) lets the wrapper outlive the group's SIGTERM long enough to record the
@@ -63,10 +63,10 @@ export class LocalBackend implements Backend {
     }
   }
 
-  async reattach(job: { pid: number | null; startTime: string | null; runDir: string; jobId: number }) {
+  async reattach(job: { handle: JobHandle; runDir: string; jobId: number }) {
     const file = exitFile(job.runDir, job.jobId);
-    let pid = job.pid;
-    let startTime = job.startTime ?? '';
+    let pid = job.handle.pid ?? null;
+    let startTime = job.handle.startTime ?? '';
     if (!pid) {
       // The engine stopped before it stored the pid: the wrapper's own record tells whether it started.
       try {
