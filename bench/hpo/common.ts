@@ -88,7 +88,11 @@ let creating: Promise<unknown> = Promise.resolve();
  */
 export function createGroup(engine: Engine, text: string, codePath: string): Promise<number> {
   const next = creating.then(async () => {
-    const c = await engine.call('runs.create', { files: [{ name: 'sweep.yml', text }], params: {}, codePath });
+    const c = await engine.call('runs.create', {
+      files: [{ name: 'sweep.yml', text }],
+      params: {},
+      codePath,
+    });
     if (c.kind !== 'group') throw new Error('expected a group');
     return c.group.id;
   });

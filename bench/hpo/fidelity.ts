@@ -106,7 +106,9 @@ export function atBudget(points: Point[], budget: number, optimum: number): { be
     if (spent > budget) break;
     if (Number.isFinite(p.loss) && (!best || p.loss < best.loss)) best = p;
   }
-  return best ? { best: best.loss, regret: Math.max(0, best.trueLoss - optimum) } : { best: NaN, regret: NaN };
+  return best
+    ? { best: best.loss, regret: Math.max(0, best.trueLoss - optimum) }
+    : { best: NaN, regret: NaN };
 }
 
 export async function runFidelity(o: FidelityOptions): Promise<void> {
@@ -115,7 +117,10 @@ export async function runFidelity(o: FidelityOptions): Promise<void> {
   const { fns, curve } = describeFunctions(py);
   const maxResource = o.quick ? 27 : 81;
   const plan = hyperbandPlan(maxResource, ETA);
-  const hbBudget = plan.reduce((s, b) => s + b.rounds.reduce((t, r) => t + r.n * Math.trunc(r.resource), 0), 0);
+  const hbBudget = plan.reduce(
+    (s, b) => s + b.rounds.reduce((t, r) => t + r.n * Math.trunc(r.resource), 0),
+    0,
+  );
   const hbExperiments = plan.reduce((s, b) => s + b.rounds.reduce((t, r) => t + r.n, 0), 0);
   // Budgets comparable with one full Hyperband run: random at full resource, ASHA with enough configurations
   // for each of its rungs to cost about as much as the others.
@@ -203,7 +208,11 @@ export async function runFidelity(o: FidelityOptions): Promise<void> {
       head,
       regretRows,
     );
-    printTable(`${what}: cost`, ['algorithm', 'experiments', 'epochs spent', 'failed', 'time / sweep'], costRows);
+    printTable(
+      `${what}: cost`,
+      ['algorithm', 'experiments', 'epochs spent', 'failed', 'time / sweep'],
+      costRows,
+    );
   }
   const notes = [
     `R = ${maxResource}, η = ${ETA}, concurrency 1, resume off (a promoted config trains from scratch and its full resource counts). Hyperband: one full run (${hbExperiments} experiments, ${hbBudget} epochs); random: ${nRandom} experiments at r = ${maxResource}; ASHA: ${nAsha} configurations, min_resource 1.`,

@@ -12,7 +12,18 @@ import { performance } from 'node:perf_hooks';
 import type { Engine } from '../../main/engine/engine';
 import { LogFollower } from '../../main/engine/tracking/follower';
 import { GroupRunner, ITERATIVE, searchFinished } from '../../main/engine/sweeps/group-runner';
-import { createGroup, fmtS, groupEnd, log, median, nowMs, printTable, quantile, startEngine, writeResult } from './common';
+import {
+  createGroup,
+  fmtS,
+  groupEnd,
+  log,
+  median,
+  nowMs,
+  printTable,
+  quantile,
+  startEngine,
+  writeResult,
+} from './common';
 
 export interface OverheadOptions {
   reps: number;
@@ -50,7 +61,10 @@ exit "$rc"`;
 function timeShell(script: string, env: NodeJS.ProcessEnv = {}): Promise<number> {
   return new Promise((resolve, reject) => {
     const t0 = nowMs();
-    const p = spawn('/bin/bash', ['-c', script], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } });
+    const p = spawn('/bin/bash', ['-c', script], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, ...env },
+    });
     let err = '';
     p.stderr.on('data', (d) => (err += d));
     p.on('error', reject);
@@ -219,7 +233,12 @@ async function engineRun(
 type AnyFn = (...a: unknown[]) => unknown;
 
 /** Wraps obj[name] to count calls and sum the time until each call's promise settles. */
-function meter(obj: object, name: string, stats: Map<string, { n: number; ms: number; max: number }>, label = name) {
+function meter(
+  obj: object,
+  name: string,
+  stats: Map<string, { n: number; ms: number; max: number }>,
+  label = name,
+) {
   const o = obj as Record<string, AnyFn>;
   const orig = o[name];
   const s = { n: 0, ms: 0, max: 0 };
@@ -254,7 +273,12 @@ function category(url: string, fnName: string): string {
   if (m) return m[1].replace(/\.ts$/, '');
   const nm = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(rel);
   if (nm) return `node_modules/${nm[1]}`;
-  if (rel.startsWith('node:')) return rel.replace(/^node:internal\//, 'node:').split('/').slice(0, 2).join('/');
+  if (rel.startsWith('node:'))
+    return rel
+      .replace(/^node:internal\//, 'node:')
+      .split('/')
+      .slice(0, 2)
+      .join('/');
   return path.basename(rel);
 }
 
@@ -394,19 +418,36 @@ export async function runOverhead(o: OverheadOptions): Promise<void> {
       row('xargs -P 8 bash -c true (baseline)', x),
       row("xargs -P 8, each job in the engine's wrapper (4 processes)", median(wrapperMs)),
       row('xargs -P 8, the wrapper without its 2 mv (2 processes)', median(noMvMs)),
-      row('what-if: engine with one pass launching concurrently', median(whatIfMs), median(whatIfActive).toFixed(1)),
+      row(
+        'what-if: engine with one pass launching concurrently',
+        median(whatIfMs),
+        median(whatIfActive).toFixed(1),
+      ),
     ],
   );
-  printTable('Goal', ['measure', 'value', 'goal', 'met'], [
-    ['engine ÷ xargs, 1,000 × true at concurrency 8', `${(e / x).toFixed(2)}×`, '≤ 1.3×', e / x <= 1.3 ? 'yes' : 'NO'],
-  ]);
+  printTable(
+    'Goal',
+    ['measure', 'value', 'goal', 'met'],
+    [
+      [
+        'engine ÷ xargs, 1,000 × true at concurrency 8',
+        `${(e / x).toFixed(2)}×`,
+        '≤ 1.3×',
+        e / x <= 1.3 ? 'yes' : 'NO',
+      ],
+    ],
+  );
 
   log('profiling one more engine run (instrumented, CPU profiler on: slower than the timed runs)');
   const prof = await profiledRun(N, project);
   printTable(
     `Where the engine's time goes (one instrumented run: ${fmtS(prof.wallMs)}, event loop busy ${(prof.elu * 100).toFixed(0)}% of it, mean active experiments ${prof.meanActive.toFixed(1)} of ${P})`,
     ['phase per experiment (status history)', 'median', 'p90'],
-    Object.entries(prof.phases).map(([k, v]) => [k, `${median(v).toFixed(1)} ms`, `${quantile(v, 0.9).toFixed(1)} ms`]),
+    Object.entries(prof.phases).map(([k, v]) => [
+      k,
+      `${median(v).toFixed(1)} ms`,
+      `${quantile(v, 0.9).toFixed(1)} ms`,
+    ]),
   );
   printTable(
     'Calls during the run (latency = call to settle, overlapping)',
@@ -434,7 +475,12 @@ export async function runOverhead(o: OverheadOptions): Promise<void> {
     prof.byCat
       .filter(([k]) => k !== '(idle)')
       .slice(0, 15)
-      .map(([k, v]) => [k, `${v.toFixed(0)} ms`, `${((v / busy) * 100).toFixed(1)}%`, `${(v / N).toFixed(2)} ms`]),
+      .map(([k, v]) => [
+        k,
+        `${v.toFixed(0)} ms`,
+        `${((v / busy) * 100).toFixed(1)}%`,
+        `${(v / N).toFixed(2)} ms`,
+      ]),
   );
   printTable(
     'Top functions by self time',

@@ -64,7 +64,14 @@ interface Run {
 }
 
 /** The group file of one Axon sweep. Grid: a linspace per param, ~`trials` points in all (2-D only). */
-function groupFile(py: string, fn: string, info: FnInfo, algo: AxonAlgo, seed: number, trials: number): string {
+function groupFile(
+  py: string,
+  fn: string,
+  info: FnInfo,
+  algo: AxonAlgo,
+  seed: number,
+  trials: number,
+): string {
   const metric = '    metric: {name: loss, optimization: minimize}';
   const algoBlock = {
     random: [`  random_search: {n_experiments: ${trials}}`, '  metric: {name: loss, optimization: minimize}'],
@@ -75,9 +82,10 @@ function groupFile(py: string, fn: string, info: FnInfo, algo: AxonAlgo, seed: n
   const per = Math.round(trials ** (1 / info.params.length));
   const matrix =
     algo === 'grid'
-      ? ['  matrix:', ...info.params.map((p) => `    ${p.name}: {linspace: [${p.low}, ${p.high}, ${per}]}`)].join(
-          '\n',
-        )
+      ? [
+          '  matrix:',
+          ...info.params.map((p) => `    ${p.name}: {linspace: [${p.low}, ${p.high}, ${per}]}`),
+        ].join('\n')
       : uniformMatrix(info);
   return [
     'version: 1',
@@ -166,6 +174,27 @@ async function bareTrialMs(py: string, fn: string, info: FnInfo, n = 20): Promis
   return median(times);
 }
 
+/** Wall time per trial of one group alone in a fresh engine (random search, concurrency 1). */
+async function engineTrialCost(
+  py: string,
+  fn: string,
+  info: FnInfo,
+  project: string,
+  n = 30,
+): Promise<number> {
+  const cal = await startEngine();
+  try {
+    const t0 = nowMs();
+    await groupEnd(
+      cal.engine,
+      await createGroup(cal.engine, groupFile(py, fn, info, 'random', 999, n), project),
+    );
+    return (nowMs() - t0) / n;
+  } finally {
+    await cal.close();
+  }
+}
+
 export async function runQuality(o: QualityOptions): Promise<void> {
   const t0 = nowMs();
   const py = python();
@@ -185,26 +214,23 @@ export async function runQuality(o: QualityOptions): Promise<void> {
   } else {
     log(`optuna ${optuna.optuna}: ${optuna.runs!.length} studies in ${fmtS(optunaMs)}`);
     for (const r of optuna.runs!)
-      runs.push({ fn: r.fn, algo: `optuna-${r.sampler}`, seed: r.seed, values: r.values, wallMs: r.seconds * 1000 });
+      runs.push({
+        fn: r.fn,
+        algo: `optuna-${r.sampler}`,
+        seed: r.seed,
+        values: r.values,
+        wallMs: r.seconds * 1000,
+      });
   }
 
   // 2. Per-trial cost: the objective alone, then one group alone in the engine.
   const project = objectiveProject();
   const first = o.fns[0];
   const bareMs = await bareTrialMs(py, first, fns[first]);
-  const cal = await startEngine();
-  let engineTrialMs = NaN;
-  try {
-    const n = 30;
-    const text = groupFile(py, first, fns[first], 'random', 999, n);
-    const tc = nowMs();
-    const id = await createGroup(cal.engine, text, project);
-    await groupEnd(cal.engine, id);
-    engineTrialMs = (nowMs() - tc) / n;
-  } finally {
-    await cal.close();
-  }
-  log(`per trial: objective alone ${bareMs.toFixed(1)} ms; through the engine (1 group, concurrency 1) ${engineTrialMs.toFixed(1)} ms`);
+  const engineTrialMs = await engineTrialCost(py, first, fns[first], project);
+  log(
+    `per trial: objective alone ${bareMs.toFixed(1)} ms; through the engine (1 group, concurrency 1) ${engineTrialMs.toFixed(1)} ms`,
+  );
 
   // 3. The Axon sweeps: every (fn, algo, seed) as a group, `parallel` groups at once in one engine.
   let done = 0;
@@ -304,7 +330,8 @@ export async function runQuality(o: QualityOptions): Promise<void> {
   const goalRows: Array<Array<string | number>> = [];
   for (const fn of o.fns) {
     const s = summary[fn];
-    const tpe = s['axon-tpe'] as { ratioToOptunaTpe: number; medianTrialsToTarget: number | null } | undefined;
+    const tpe = s['axon-tpe'] as
+      { ratioToOptunaTpe: number; medianTrialsToTarget: number | null } | undefined;
     const uni = s['optuna-tpe-uni'] as { medianRegret: Record<number, number> } | undefined;
     const axonTpe = s['axon-tpe'] as { medianRegret: Record<number, number> } | undefined;
     if (tpe && Number.isFinite(tpe.ratioToOptunaTpe))
@@ -321,7 +348,8 @@ export async function runQuality(o: QualityOptions): Promise<void> {
         '(same model)',
         '',
       ]);
-    const bo = s['axon-bo'] as { medianTrialsToTarget: number | null; reachedTarget: number; runs: number } | undefined;
+    const bo = s['axon-bo'] as
+      { medianTrialsToTarget: number | null; reachedTarget: number; runs: number } | undefined;
     if (bo)
       goalRows.push([
         `${fn}: axon-bo median trials to regret ≤ ${fns[fn].target}`,

@@ -61,7 +61,8 @@ for (const mode of args.modes) {
   try {
     if (mode === 'quality') {
       const algos = (args.list('algos') ?? [...AXON_ALGOS]) as AxonAlgo[];
-      for (const a of algos) if (!(AXON_ALGOS as readonly string[]).includes(a)) throw new Error(`unknown algo ${a}`);
+      for (const a of algos)
+        if (!(AXON_ALGOS as readonly string[]).includes(a)) throw new Error(`unknown algo ${a}`);
       const fns = args.list('fns') ?? FNS;
       for (const f of fns) if (!FNS.includes(f)) throw new Error(`unknown function ${f}`);
       await runQuality({
@@ -86,7 +87,9 @@ for (const mode of args.modes) {
     log(`${mode}: ${fmtS(nowMs() - t0)}`);
   } catch (e) {
     failed++;
-    process.stderr.write(`\n[hpo] ${mode} failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    process.stderr.write(
+      `\n[hpo] ${mode} failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`,
+    );
   }
 }
 process.exit(failed ? 1 : 0);

@@ -127,7 +127,7 @@ program
   .option('-f, --file <file>', 'polyaxonfile (repeat to deep-merge, later wins)', collect)
   .option('-P, --param <name=value>', 'override a param (repeatable)', collect)
   .option('-p, --project <name>', 'project (default: the one `axon init` linked, else the folder name)')
-  .option('--backend <name>', 'where to run: local', 'local')
+  .option('--backend <name>', 'where to run: local (processes) or docker (containers)', 'local')
   .option('--name <name>', 'a name for the run')
   .option('--detach', 'return once the run is created')
   .option('--json', 'JSON output')

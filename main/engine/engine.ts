@@ -18,6 +18,7 @@ import { Lifecycle } from './scheduler/lifecycle';
 import { Runner } from './scheduler/runner';
 import { Queue } from './scheduler/queue';
 import { LocalBackend } from './backends/local/local-backend';
+import { DockerBackend } from './backends/docker/docker-backend';
 import type { Backend } from './backends/backend';
 import { acquireLock, paths } from './home';
 import { makeHandlers, type Handlers } from './handlers';
@@ -64,7 +65,10 @@ export class Engine implements AxonApi {
       release();
       throw e;
     }
-    const backends = opts.backends ?? { local: new LocalBackend() };
+    const backends = opts.backends ?? {
+      local: new LocalBackend(),
+      docker: new DockerBackend({ home: opts.home }),
+    };
     const events = new EventBus();
     const lifecycle = new Lifecycle(store, events);
     const secret = randomBytes(32).toString('hex');

@@ -143,6 +143,13 @@ export function makeHandlers(engine: Engine, lifecycle: Lifecycle): Handlers {
           'invalid_spec',
           `run.kind "${spec.runKind}" cannot run on the ${input.backend} backend yet`,
         );
+      const backend = engine.backends[input.backend];
+      const availability = backend ? await backend.availability() : null;
+      if (!availability?.available)
+        throw new ApiError(
+          'unavailable',
+          `${availability?.detail ?? `no ${input.backend} backend`}: start it, or choose the local backend`,
+        );
       const codePath = path.resolve(input.codePath);
       if (!fs.existsSync(codePath))
         throw new ApiError('invalid_input', `code folder ${codePath} does not exist`);

@@ -80,15 +80,17 @@ cached() {
 
 # ---------------------------------------------------------------- busybox
 find_static_busybox() {
-  local c
+  local c info
   for c in /bin/busybox /usr/bin/busybox /usr/lib/busybox/busybox; do
     [ -x "$c" ] || continue
     c=$(readlink -f "$c")
+    # `file` is not on a minimal Debian; ldd (libc-bin) always is, and exits 1 for a static binary.
     if command -v file >/dev/null 2>&1; then
-      file -L "$c" | grep -q 'statically linked' && { echo "$c"; return 0; }
-    elif ldd "$c" 2>&1 | grep -q 'not a dynamic executable'; then
-      echo "$c"
-      return 0
+      info=$(file -L "$c" 2>&1 || true)
+      case "$info" in *'statically linked'*) echo "$c"; return 0 ;; esac
+    else
+      info=$(ldd "$c" 2>&1 || true)
+      case "$info" in *'not a dynamic executable'*) echo "$c"; return 0 ;; esac
     fi
   done
   return 1

@@ -34,6 +34,11 @@ export interface LaunchSpec {
   /** From prepare(): the image to run (container backends). */
   image?: string;
   run: RunSpec;
+  /** Distributed experiments: the experiment's network and this replica's name on it (master-0, worker-1). */
+  network?: string;
+  hostname?: string;
+  /** Framework variables (TF_CONFIG, MASTER_ADDR, ...) that must reach the job whatever the backend. */
+  extraEnv?: Record<string, string>;
 }
 
 /** How to find a job again after an engine restart. */
@@ -67,6 +72,10 @@ export interface Backend {
   /** Build or find what the job needs before it can start (an image); local processes need nothing. */
   prepare?(spec: PrepareSpec): Promise<{ image: string }>;
   launch(spec: LaunchSpec): Promise<RunningJob>;
+  /** Distributed experiments: a network on which replicas reach each other by name (containers). Backends
+   *  without one run replicas on this machine's loopback with a port each. */
+  ensureNetwork?(experimentId: number): Promise<string>;
+  removeNetwork?(experimentId: number): Promise<void>;
   /** After an engine restart: the job again if it still runs, how it ended if it ended, or null if it never
    *  started (the engine stopped between recording the job and starting it: launching it now is safe). */
   reattach(job: {

@@ -21,7 +21,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import ignore, { type Ignore } from 'ignore';
-import tar from 'tar-stream';
+import tar, { type Header, type Pack } from 'tar-stream';
+
+type HeaderArg = Partial<Header> & { name: string };
 
 export interface ContextInfo {
   /** Regular files and symlinks sent (directories not counted). */
@@ -281,13 +283,13 @@ export function amendedDockerignore(userText: string | null, dockerfileName: str
 
 const HEADER = { uid: 0, gid: 0, uname: 'root', gname: 'root', mtime: new Date(0) };
 
-function writeEntry(pack: tar.Pack, header: tar.Headers, body?: Buffer | string): Promise<void> {
+function writeEntry(pack: Pack, header: HeaderArg, body?: Buffer | string): Promise<void> {
   return new Promise((resolve, reject) => {
     pack.entry({ ...HEADER, ...header }, body ?? '', (err) => (err ? reject(err) : resolve()));
   });
 }
 
-function writeFileEntry(pack: tar.Pack, abs: string, e: ContextEntry): Promise<void> {
+function writeFileEntry(pack: Pack, abs: string, e: ContextEntry): Promise<void> {
   if (e.size === 0) return writeEntry(pack, { name: e.rel, type: 'file', mode: e.mode, size: 0 });
   return new Promise((resolve, reject) => {
     let done = false;
@@ -322,7 +324,7 @@ function writeFileEntry(pack: tar.Pack, abs: string, e: ContextEntry): Promise<v
         finish(err);
         return;
       }
-      w.end();
+      w.end(undefined);
     });
   });
 }

@@ -1,48 +1,35 @@
-// Launches experiments on their backend, follows their logs and metrics, records how they end, and after an
-// engine restart finds them again (re-attach) or records the exit code they left.
+// Launches experiments on their backend — one job, or one per replica of a distributed experiment — follows
+// their logs and metrics, records how they end, and after an engine restart finds them again (re-attach),
+// records the exit code they left, or finishes a launch a crash cut short.
 import fs from 'node:fs';
 import path from 'node:path';
 import { createHmac } from 'node:crypto';
 import type { Store } from '../store';
 import type { ExperimentRow } from '../store/experiments';
+import type { JobRow } from '../store/jobs';
 import type { EventBus } from '../events';
 import type { Lifecycle } from './lifecycle';
 import type { Backend, JobOutcome, RunningJob, RunSpec } from '../backends/backend';
 import { describeOutcome } from '../backends/backend';
 import { LogFollower } from '../tracking/follower';
 import { paths } from '../home';
-import { ACTIVE, isDone } from '../../../shared/statuses';
+import { ACTIVE, experimentStatusFromJobs, isDone, type JobStatus } from '../../../shared/statuses';
 import { log } from '../log';
 import { jobEnv } from './job-env';
+import { listFiles } from './outputs';
+import { frameworkEnv, replicaName, replicaPlan, type Addressing, type Replica } from './replicas';
+import { freePort } from './ports';
 
-/** At most this many output files are indexed per run; the files themselves are all kept. */
-const MAX_OUTPUT_FILES = 10_000;
-
-async function listFiles(root: string): Promise<Array<{ path: string; size: number }>> {
-  const out: Array<{ path: string; size: number }> = [];
-  const walk = async (rel: string): Promise<void> => {
-    let entries: fs.Dirent[];
-    try {
-      entries = await fs.promises.readdir(path.join(root, rel), { withFileTypes: true });
-    } catch {
-      return;
-    }
-    for (const e of entries) {
-      if (out.length >= MAX_OUTPUT_FILES) return;
-      const r = rel ? `${rel}/${e.name}` : e.name;
-      if (e.isDirectory()) await walk(r);
-      else if (e.isFile()) out.push({ path: r, size: (await fs.promises.stat(path.join(root, r))).size });
-    }
-  };
-  await walk('');
-  return out;
-}
-
-interface Active {
-  experimentId: number;
+interface ActiveJob {
   jobId: number;
+  name: string;
   job: RunningJob;
   follower: LogFollower;
+}
+
+interface ActiveExperiment {
+  experimentId: number;
+  jobs: Map<number, ActiveJob>;
   stopRequested: boolean;
   stopReason?: string;
   stopMessage?: string;
@@ -57,9 +44,12 @@ export interface RunnerOptions {
   onFinished: (experimentId: number) => void;
 }
 
+/** Fixed ports inside containers (each replica has its own network namespace there). */
+const CONTAINER_PORT = 2222;
+const none: JobOutcome = { exitCode: null, signal: null, lost: false };
+
 export class Runner {
-  private active = new Map<number, Active>();
-  private finishing = new Set<Promise<void>>();
+  private active = new Map<number, ActiveExperiment>();
   private pending = new Set<Promise<void>>();
   /** Builds in progress, so that stop() can cancel them. */
   private building = new Map<number, AbortController>();
@@ -71,14 +61,6 @@ export class Runner {
     private lifecycle: Lifecycle,
     private opts: RunnerOptions,
   ) {}
-
-  get runningCount(): number {
-    return this.active.size;
-  }
-
-  isActive(experimentId: number): boolean {
-    return this.active.has(experimentId);
-  }
 
   runToken(experimentId: number): string {
     return createHmac('sha256', this.opts.secret).update(`run:${experimentId}`).digest('hex');
@@ -94,9 +76,9 @@ export class Runner {
   }
 
   /**
-   * From `building`/`scheduled` (or `starting` after a crash that left no process): the job row, the run
-   * folder, the image, the process. Each step checks what is already there, so a launch cut short by a crash
-   * is finished, not doubled.
+   * From `building`/`scheduled` (or later, after a crash that left jobs without a process): the job rows, the
+   * run folder, the image, the processes. Each step checks what is already there, so a launch cut short by a
+   * crash is finished, not doubled.
    */
   private async start(x: ExperimentRow): Promise<void> {
     const backend = this.opts.backends[x.backend];
@@ -111,8 +93,7 @@ export class Runner {
     }
     const runDir = x.run_dir || paths(this.opts.home).runDir(x.id);
     const outputs = x.outputs_dir || path.join(runDir, 'outputs');
-    const logPath = path.join(runDir, 'logs', 'master-0.log');
-    await fs.promises.mkdir(path.dirname(logPath), { recursive: true });
+    await fs.promises.mkdir(path.join(runDir, 'logs'), { recursive: true });
     await fs.promises.mkdir(outputs, { recursive: true });
     const exp = await this.store.experiments.get(x.id);
     const run = (x.run_json ? JSON.parse(x.run_json) : {}) as RunSpec;
@@ -120,77 +101,114 @@ export class Runner {
       path.join(runDir, 'spec.json'),
       JSON.stringify({ cmd: x.cmd, params: exp.params, run, spec: JSON.parse(x.spec_json) }, null, 2),
     );
-    const existing = (await this.store.jobs.forExperiment(x.id)).find((j) => !isDone(j.status));
-    const jobId =
-      existing?.id ??
-      (await this.store.db.transaction(async () => {
-        await this.store.experiments.update(x.id, { run_dir: runDir, outputs_dir: outputs });
-        return this.store.jobs.insert(x.id, 'master', 0, logPath);
-      }));
-    const none = { exitCode: null, signal: null, lost: false };
+    const plan = replicaPlan(run.environment);
+    const jobs = await this.ensureJobs(x, plan, runDir, outputs);
+    const master = jobs[0];
+
     let image: string | undefined;
     if (backend.prepare) {
       const abort = new AbortController();
       this.building.set(x.id, abort);
       try {
-        if (exp.status === 'building') await this.lifecycle.job(jobId, 'building');
+        if ((await this.store.experiments.row(x.id)).status === 'building')
+          for (const j of jobs) if (j.status === 'created') await this.lifecycle.job(j.id, 'building');
         image = (
           await backend.prepare({
             experimentId: x.id,
             projectName: x.project_name,
             codePath: x.code_path,
             run,
-            onOutput: (text) => this.appendLog(x.id, logPath, text),
+            onOutput: (text) => this.appendLog(x.id, master.log_path, text),
             signal: abort.signal,
           })
         ).image;
       } catch (e) {
         const err = e as Error & { step?: string | null; output?: string };
         if (abort.signal.aborted)
-          return this.finalize(x.id, jobId, none, 'stopped by user', 'stopped while building', true);
+          return this.endBeforeStart(x.id, jobs, 'stopped', 'stopped by user', 'stopped while building');
         const reason = err.step ? `build failed at ${err.step}` : `build failed: ${err.message}`;
-        return this.finalize(x.id, jobId, none, reason, (err.output ?? err.message).slice(-4000));
+        return this.endBeforeStart(x.id, jobs, 'failed', reason, (err.output ?? err.message).slice(-4000));
       } finally {
         this.building.delete(x.id);
       }
-      const now = await this.store.experiments.row(x.id);
-      if (now.status === 'building' && !(await this.lifecycle.experiment(x.id, 'scheduled'))) return;
+      if ((await this.store.experiments.row(x.id)).status === 'building')
+        if (!(await this.lifecycle.experiment(x.id, 'scheduled'))) return;
     }
     const current = (await this.store.experiments.row(x.id)).status;
-    if (current !== 'starting' && !(await this.lifecycle.experiment(x.id, 'starting'))) {
-      await this.lifecycle.job(jobId, 'stopped', 'stopped before it started');
-      return; // stopped while being scheduled
+    if (!['starting', 'running'].includes(current) && !(await this.lifecycle.experiment(x.id, 'starting')))
+      return this.endBeforeStart(x.id, jobs, 'stopped', 'stopped before it started', null);
+    if (!x.cmd) return this.endBeforeStart(x.id, jobs, 'failed', 'no command', 'run.cmd is empty');
+
+    const network = plan.length > 1 && backend.ensureNetwork ? await backend.ensureNetwork(x.id) : undefined;
+    const at = await this.addressing(plan, !!network);
+    const base = jobEnv(x, exp.params, outputs, { url: this.opts.apiUrl(), token: this.runToken(x.id) });
+    const toLaunch = jobs.filter((j) => !j.pid && !j.external_id && !isDone(j.status));
+    const started: Array<{ row: JobRow; job: RunningJob }> = [];
+    for (const row of toLaunch) {
+      const r = plan.find((p) => replicaName(p) === `${row.role}-${row.replica_index}`)!;
+      const extraEnv = frameworkEnv(run.framework, plan, r, at, network ? '/axon/outputs' : outputs);
+      if (row.status !== 'starting') await this.lifecycle.job(row.id, 'starting');
+      try {
+        const job = await backend.launch({
+          jobId: row.id,
+          experimentId: x.id,
+          groupId: x.group_id,
+          role: r.role,
+          index: r.index,
+          cmd: x.cmd,
+          cwd: x.code_path,
+          env: { ...base, ...extraEnv },
+          extraEnv,
+          logPath: row.log_path,
+          runDir,
+          outputsDir: outputs,
+          image,
+          run: { ...run, environment: r.environment },
+          network,
+          hostname: network ? replicaName(r) : undefined,
+        });
+        await this.store.jobs.setHandle(row.id, job.handle);
+        started.push({ row, job });
+      } catch (e) {
+        await this.lifecycle.job(row.id, 'failed', `launch failed: ${e instanceof Error ? e.message : e}`);
+      }
     }
-    const jobNow = await this.store.jobs.get(jobId);
-    if (jobNow && jobNow.status !== 'starting') await this.lifecycle.job(jobId, 'starting');
-    if (!x.cmd) return this.finalize(x.id, jobId, none, 'no command', 'run.cmd is empty');
-    const env = jobEnv(x, exp.params, outputs, { url: this.opts.apiUrl(), token: this.runToken(x.id) });
-    let job: RunningJob;
-    try {
-      job = await backend.launch({
-        jobId,
-        experimentId: x.id,
-        groupId: x.group_id,
-        role: 'master',
-        index: 0,
-        cmd: x.cmd,
-        cwd: x.code_path,
-        env,
-        logPath,
-        runDir,
-        outputsDir: outputs,
-        image,
-        run,
-      });
-    } catch (e) {
-      return this.finalize(x.id, jobId, none, 'launch failed', e instanceof Error ? e.message : String(e));
-    }
-    await this.store.jobs.setHandle(jobId, job.handle);
-    // `running` is recorded before the end is watched, so a job that exits at once still passes through it.
-    await this.lifecycle.job(jobId, 'running');
-    const stoppedMeanwhile = !(await this.lifecycle.experiment(x.id, 'running'));
-    await this.track(x.id, jobId, logPath, job);
+    // `running` is recorded before the ends are watched, so a job that exits at once still passes through it.
+    for (const { row } of started) await this.lifecycle.job(row.id, 'running');
+    const stoppedMeanwhile = started.length > 0 && !(await this.lifecycle.experiment(x.id, 'running'));
+    for (const { row, job } of started) await this.track(x.id, row, job);
+    if (!started.length || started.length < toLaunch.length) await this.settle(x.id);
     if (stoppedMeanwhile) await this.stop(x.id);
+  }
+
+  /** The job rows of the plan, created in one transaction if missing (master first). */
+  private async ensureJobs(
+    x: ExperimentRow,
+    plan: Replica[],
+    runDir: string,
+    outputs: string,
+  ): Promise<JobRow[]> {
+    const existing = await this.store.jobs.forExperiment(x.id);
+    if (existing.length) return existing;
+    await this.store.db.transaction(async () => {
+      await this.store.experiments.update(x.id, { run_dir: runDir, outputs_dir: outputs });
+      for (const r of plan)
+        await this.store.jobs.insert(
+          x.id,
+          r.role,
+          r.index,
+          path.join(runDir, 'logs', `${replicaName(r)}.log`),
+        );
+    });
+    return this.store.jobs.forExperiment(x.id);
+  }
+
+  /** Containers on the experiment's network: by name on a fixed port. Local processes: loopback, a port each. */
+  private async addressing(plan: Replica[], network: boolean): Promise<Addressing> {
+    if (network) return { host: (r) => replicaName(r), port: () => CONTAINER_PORT };
+    const ports = new Map<string, number>();
+    if (plan.length > 1) for (const r of plan) ports.set(replicaName(r), await freePort());
+    return { host: () => '127.0.0.1', port: (r) => ports.get(replicaName(r)) ?? CONTAINER_PORT };
   }
 
   /** Engine-written log text (build output): appended and announced with its offsets. */
@@ -216,54 +234,91 @@ export class Runner {
     return p;
   }
 
-  private async track(experimentId: number, jobId: number, logPath: string, job: RunningJob): Promise<void> {
-    const follower = this.follower(experimentId, jobId, logPath, job.confirmedLogSize?.bind(job));
-    const a: Active = { experimentId, jobId, job, follower, stopRequested: false };
-    this.active.set(experimentId, a);
-    await follower.start();
-    const p = job.done
-      .then((outcome) =>
-        this.closed
-          ? undefined
-          : this.inflight(async () => {
-              await follower.finish();
-              this.active.delete(experimentId);
-              await this.finalize(
-                experimentId,
-                jobId,
-                outcome,
-                a.stopReason ?? null,
-                a.stopMessage ?? null,
-                a.stopRequested,
-              );
-            }),
-      )
-      .finally(() => this.finishing.delete(p));
-    this.finishing.add(p);
+  private entry(experimentId: number): ActiveExperiment {
+    let a = this.active.get(experimentId);
+    if (!a) this.active.set(experimentId, (a = { experimentId, jobs: new Map(), stopRequested: false }));
+    return a;
   }
 
-  private async finalize(
-    experimentId: number,
-    jobId: number,
-    o: JobOutcome,
-    reason: string | null,
-    message: string | null,
-    stopped = false,
-  ): Promise<void> {
-    const ok = !o.lost && o.signal === null && o.exitCode === 0;
-    const status = stopped ? 'stopped' : ok ? 'succeeded' : 'failed';
-    const why = reason ?? (stopped ? 'stopped by user' : ok ? null : describeOutcome(o));
-    await this.store.db.transaction(() =>
-      this.store.experiments.update(experimentId, { exit_code: o.exitCode }),
+  private async track(experimentId: number, row: JobRow, job: RunningJob): Promise<void> {
+    const follower = this.follower(experimentId, row.id, row.log_path, job.confirmedLogSize?.bind(job));
+    const a = this.entry(experimentId);
+    a.jobs.set(row.id, { jobId: row.id, name: `${row.role}-${row.replica_index}`, job, follower });
+    await follower.start();
+    void job.done.then((outcome) =>
+      this.closed
+        ? undefined
+        : this.inflight(async () => {
+            await follower.finish();
+            a.jobs.delete(row.id);
+            await this.jobEnded(experimentId, row, outcome, a);
+          }),
     );
-    const row = await this.store.experiments.row(experimentId);
-    if (row.outputs_dir) await this.store.outputs.record(experimentId, await listFiles(row.outputs_dir));
-    await this.lifecycle.job(jobId, status, why, o.exitCode);
-    await this.lifecycle.experiment(experimentId, status, why, message);
+  }
+
+  /** One job ended: record it; a failed replica stops the others; the last one ends the experiment. */
+  private async jobEnded(
+    experimentId: number,
+    row: JobRow,
+    o: JobOutcome,
+    a: ActiveExperiment,
+  ): Promise<void> {
+    const ok = !o.lost && o.signal === null && o.exitCode === 0 && !o.reason;
+    const status: JobStatus = a.stopRequested ? 'stopped' : ok ? 'succeeded' : 'failed';
+    const why = a.stopRequested ? (a.stopReason ?? 'stopped by user') : ok ? null : describeOutcome(o);
+    await this.lifecycle.job(row.id, status, why, o.exitCode);
+    if (status === 'failed' && a.jobs.size)
+      for (const j of a.jobs.values()) await j.job.stop(this.opts.stopGraceMs);
+    await this.settle(experimentId);
+  }
+
+  /** When every job has ended: the experiment's status from its jobs (SPEC §2.1), outputs, cleanup. */
+  private async settle(experimentId: number): Promise<void> {
+    const jobs = await this.store.jobs.forExperiment(experimentId);
+    if (jobs.some((j) => !isDone(j.status))) return;
+    const a = this.active.get(experimentId);
+    this.active.delete(experimentId);
+    const x = await this.store.experiments.row(experimentId);
+    if (isDone(x.status)) return;
+    const master = jobs[0];
+    const failed = jobs.find((j) => j.status === 'failed');
+    let status = a?.stopRequested
+      ? 'stopped'
+      : (experimentStatusFromJobs(jobs.map((j) => j.status)) ?? 'failed');
+    if (!isDone(status as JobStatus)) status = 'failed';
+    const reason = a?.stopRequested
+      ? (a.stopReason ?? 'stopped by user')
+      : status === 'succeeded'
+        ? null
+        : failed
+          ? jobs.length > 1
+            ? `${failed.role}-${failed.replica_index}: ${failed.status_reason}`
+            : failed.status_reason
+          : (master.status_reason ?? status);
+    await this.store.db.transaction(() =>
+      this.store.experiments.update(experimentId, { exit_code: master.exit_code }),
+    );
+    if (x.outputs_dir) await this.store.outputs.record(experimentId, await listFiles(x.outputs_dir));
+    const backend = this.opts.backends[x.backend];
+    if (jobs.length > 1) await backend?.removeNetwork?.(experimentId).catch(() => undefined);
+    await this.lifecycle.experiment(experimentId, status as JobStatus, reason, a?.stopMessage ?? null);
     this.opts.onFinished(experimentId);
   }
 
-  /** Graceful stop (SIGTERM to the group), forced after the grace period. */
+  /** Ends an experiment whose jobs never started (build failed, stopped while scheduled, no command). */
+  private async endBeforeStart(
+    experimentId: number,
+    jobs: JobRow[],
+    status: 'failed' | 'stopped',
+    reason: string,
+    message: string | null,
+  ): Promise<void> {
+    for (const j of jobs) if (!isDone(j.status)) await this.lifecycle.job(j.id, status, reason);
+    await this.lifecycle.experiment(experimentId, status, reason, message);
+    this.opts.onFinished(experimentId);
+  }
+
+  /** Graceful stop (SIGTERM, or docker stop), forced after the grace period; a build is cancelled. */
   async stop(experimentId: number, reason?: string, message?: string): Promise<boolean> {
     const build = this.building.get(experimentId);
     if (build) {
@@ -271,50 +326,53 @@ export class Runner {
       return true;
     }
     const a = this.active.get(experimentId);
-    if (!a) return false;
+    if (!a || !a.jobs.size) return false;
     a.stopRequested = true;
     a.stopReason = reason;
     a.stopMessage = message;
-    await a.job.stop(this.opts.stopGraceMs);
+    for (const j of a.jobs.values()) await j.job.stop(this.opts.stopGraceMs);
     return true;
   }
 
   /** After a restart: every experiment the store thinks is active is re-attached or given its real ending. */
   async reattachAll(): Promise<void> {
-    const rows = await this.store.experiments.rowsWithStatus([...ACTIVE]);
-    for (const x of rows) {
-      const j = (await this.store.jobs.forExperiment(x.id)).find((jb) => !isDone(jb.status));
+    for (const x of await this.store.experiments.rowsWithStatus([...ACTIVE])) {
       const backend = this.opts.backends[x.backend];
-      const r =
-        j && backend
-          ? await backend.reattach({
-              handle: {
-                pid: j.pid ?? undefined,
-                startTime: j.pid_start ?? undefined,
-                container: j.external_id ?? undefined,
-              },
-              runDir: x.run_dir,
-              jobId: j.id,
-              logPath: j.log_path,
-            })
-          : null;
-      if (r === null) {
-        // The engine stopped between scheduling and spawning: nothing ran, so the launch is finished now.
-        log.debug(`experiment ${x.id}: never started; launching it`);
-        await this.inflight(() => this.start(x));
-      } else if ('handle' in r) {
-        log.debug(`re-attached experiment ${x.id} (pid ${r.handle.pid})`);
-        if (!j!.pid && !j!.external_id) await this.store.jobs.setHandle(j!.id, r.handle);
-        if (j!.status !== 'running') await this.lifecycle.job(j!.id, 'running');
-        if (x.status !== 'running') await this.lifecycle.experiment(x.id, 'running');
-        await this.track(x.id, j!.id, j!.log_path, r);
-      } else {
-        // It ended while no engine watched: read the rest of its log, then record the real exit code.
-        const follower = this.follower(x.id, j!.id, j!.log_path);
-        await follower.start();
-        await follower.finish();
-        await this.finalize(x.id, j!.id, r, null, null);
+      const jobs = (await this.store.jobs.forExperiment(x.id)).filter((j) => !isDone(j.status));
+      let launchNeeded = !jobs.length || !backend;
+      const reattached: Array<{ row: JobRow; job: RunningJob }> = [];
+      for (const j of backend ? jobs : []) {
+        const r = await backend!.reattach({
+          handle: {
+            pid: j.pid ?? undefined,
+            startTime: j.pid_start ?? undefined,
+            container: j.external_id ?? undefined,
+          },
+          runDir: x.run_dir,
+          jobId: j.id,
+          logPath: j.log_path,
+        });
+        if (r === null) launchNeeded = true;
+        else if ('handle' in r) {
+          log.debug(`re-attached ${j.role}-${j.replica_index} of experiment ${x.id}`);
+          if (!j.pid && !j.external_id) await this.store.jobs.setHandle(j.id, r.handle);
+          if (j.status !== 'running') await this.lifecycle.job(j.id, 'running');
+          reattached.push({ row: j, job: r });
+        } else {
+          // It ended while no engine watched: read the rest of its log, then record the real exit code.
+          const follower = this.follower(x.id, j.id, j.log_path);
+          await follower.start();
+          await follower.finish();
+          await this.jobEnded(x.id, j, r, this.entry(x.id));
+        }
       }
+      if (reattached.length && x.status !== 'running') await this.lifecycle.experiment(x.id, 'running');
+      for (const { row, job } of reattached) await this.track(x.id, row, job);
+      if (launchNeeded) {
+        // The engine stopped between scheduling and spawning: nothing ran, so the launch is finished now.
+        log.debug(`experiment ${x.id}: launch not finished; finishing it`);
+        await this.inflight(() => this.start(x));
+      } else if (!reattached.length) await this.settle(x.id);
     }
   }
 
@@ -331,11 +389,14 @@ export class Runner {
   async detachAll(): Promise<void> {
     this.closed = true;
     await Promise.all([...this.pending]);
-    await Promise.all([...this.active.values()].map((a) => a.follower.stop()));
+    await Promise.all(
+      [...this.active.values()].flatMap((a) => [...a.jobs.values()].map((j) => j.follower.stop())),
+    );
     this.active.clear();
   }
 
+  /** Waits for launches and endings in flight (tests, the CLI's in-process engine). */
   async settled(): Promise<void> {
-    await Promise.all([...this.finishing]);
+    await Promise.all([...this.pending]);
   }
 }

@@ -1,0 +1,190 @@
+// The Docker backend: the experiment's image is built from its polyaxonfile's `build` section (builder/),
+// each job is a container with Axon's labels, environment, outputs mount and resource limits, its log is
+// copied into the run's log file (so metrics work as for local runs), and after an engine restart the
+// containers are found again by label.
+import fs from 'node:fs';
+import { createHash } from 'node:crypto';
+import type Docker from 'dockerode';
+import type { Backend, JobHandle, JobOutcome, LaunchSpec, PrepareSpec, RunningJob } from '../backend';
+import { buildImage } from '../../builder';
+import { SDK_PYTHON } from '../../scheduler/job-env';
+import { DockerConnection } from './connection';
+import { LogCopier } from './log-copier';
+import { containerResources } from './resources';
+
+export const CONTAINER_OUTPUTS = '/axon/outputs';
+export const CONTAINER_SDK = '/axon/sdk/python';
+
+export interface DockerBackendOptions {
+  home: string;
+  /** Remove a finished container once its log is copied (its log file is kept either way). */
+  removeFinished?: boolean;
+}
+
+/** A short stable id of an AXON_HOME, so two homes on one Docker engine never take each other's containers. */
+export function homeId(home: string): string {
+  return createHash('sha256').update(home).digest('hex').slice(0, 12);
+}
+
+export class DockerBackend implements Backend {
+  readonly name = 'docker';
+  readonly conn: DockerConnection;
+  private readonly home: string;
+  private readonly removeFinished: boolean;
+
+  constructor(opts: DockerBackendOptions, conn = new DockerConnection()) {
+    this.conn = conn;
+    this.home = opts.home;
+    this.removeFinished = opts.removeFinished ?? process.env.AXON_DOCKER_KEEP_CONTAINERS !== '1';
+  }
+
+  private get docker(): Docker {
+    return this.conn.docker;
+  }
+
+  async availability() {
+    const s = await this.conn.status();
+    return { available: s.reachable, detail: s.detail };
+  }
+
+  private async reachable(): Promise<void> {
+    const s = await this.conn.status(0);
+    if (!s.reachable) throw new Error(`${s.detail}. Start Docker, or run with --backend local.`);
+  }
+
+  async prepare(spec: PrepareSpec): Promise<{ image: string }> {
+    await this.reachable();
+    const build = spec.run.build;
+    if (!build || (!build.image && !build.dockerfile))
+      throw new Error(
+        'the docker backend needs a `build` section with an `image` or a `dockerfile` (SPEC §1.5)',
+      );
+    const repo = `axon/${spec.projectName.toLowerCase().replace(/[^a-z0-9_.-]/g, '-')}`;
+    const r = await buildImage(this.docker, {
+      build,
+      codeDir: spec.codePath,
+      repo,
+      onOutput: spec.onOutput,
+      signal: spec.signal,
+      nocache: build.nocache,
+    });
+    spec.onOutput(`[axon] image ${r.tag}${r.cached ? ' (unchanged project: reused)' : ''}\n`);
+    return { image: r.tag };
+  }
+
+  async launch(spec: LaunchSpec): Promise<RunningJob> {
+    await this.reachable();
+    if (!spec.image) throw new Error('no image: prepare() did not run');
+    const env = Object.entries({
+      ...spec.env,
+      AXON_OUTPUTS_PATH: CONTAINER_OUTPUTS,
+      POLYAXON_RUN_OUTPUTS_PATH: CONTAINER_OUTPUTS,
+      PYTHONPATH: CONTAINER_SDK,
+    })
+      // The host's own environment stays on the host; only the job's variables cross into the container.
+      .filter(([k]) => /^(AXON_|POLYAXON_|PYTHON)/.test(k) || k in (spec.extraEnv ?? {}))
+      .map(([k, v]) => `${k}=${v}`);
+    const container = await this.docker.createContainer({
+      name: `axon-${homeId(this.home)}-${spec.experimentId}-${spec.role}-${spec.index}-${spec.jobId}`,
+      Image: spec.image,
+      Cmd: ['/bin/bash', '-c', spec.cmd],
+      WorkingDir: '/code',
+      Env: env,
+      Labels: {
+        'axon.home': homeId(this.home),
+        'axon.run': String(spec.experimentId),
+        'axon.job': String(spec.jobId),
+        'axon.group': spec.groupId === null ? '' : String(spec.groupId),
+        'axon.role': spec.role,
+        'axon.index': String(spec.index),
+      },
+      Hostname: spec.hostname,
+      HostConfig: {
+        Binds: [`${spec.outputsDir}:${CONTAINER_OUTPUTS}`, `${SDK_PYTHON}:${CONTAINER_SDK}:ro`],
+        NetworkMode: spec.network,
+        ...containerResources(spec.run.environment),
+      },
+      ...(spec.network
+        ? { NetworkingConfig: { EndpointsConfig: { [spec.network]: { Aliases: [spec.hostname ?? ''] } } } }
+        : {}),
+    });
+    await container.start();
+    return this.follow(container, spec.logPath);
+  }
+
+  async reattach(job: { handle: JobHandle; runDir: string; jobId: number; logPath: string }) {
+    let container: Docker.Container | null = null;
+    if (job.handle.container) container = this.docker.getContainer(job.handle.container);
+    else {
+      const found = await this.docker.listContainers({
+        all: true,
+        filters: { label: [`axon.home=${homeId(this.home)}`, `axon.job=${job.jobId}`] },
+      });
+      if (!found.length) return null; // never created: launching it now is safe
+      container = this.docker.getContainer(found[0].Id);
+    }
+    let info: Docker.ContainerInspectInfo;
+    try {
+      info = await container.inspect();
+    } catch {
+      return {
+        exitCode: null,
+        signal: null,
+        lost: true,
+        reason: 'lost: the container is gone',
+      } satisfies JobOutcome;
+    }
+    if (info.State.Running) return this.follow(container, job.logPath);
+    const copier = new LogCopier(job.logPath);
+    await copier.copy(container, this.docker.modem, false);
+    const outcome = outcomeOf(info);
+    await this.cleanup(container);
+    return outcome;
+  }
+
+  /** Copies the log while the container runs; `done` resolves once it stopped and every line is copied. */
+  private follow(container: Docker.Container, logPath: string): RunningJob {
+    const copier = new LogCopier(logPath);
+    const copying = copier.copy(container, this.docker.modem, true);
+    const done = (async (): Promise<JobOutcome> => {
+      await container.wait();
+      await copying;
+      const info = await container.inspect();
+      await this.cleanup(container);
+      return outcomeOf(info);
+    })().catch((e): JobOutcome => ({
+      exitCode: null,
+      signal: null,
+      lost: true,
+      reason: `lost: ${(e as Error).message}`,
+    }));
+    return {
+      handle: { container: container.id },
+      done,
+      confirmedLogSize: () => copier.confirmedSize(),
+      stop: async (graceMs) => {
+        await container.stop({ t: Math.max(1, Math.ceil(graceMs / 1000)) }).catch(() => undefined);
+      },
+    };
+  }
+
+  private async cleanup(container: Docker.Container): Promise<void> {
+    if (this.removeFinished) await container.remove({ force: true }).catch(() => undefined);
+  }
+}
+
+/** Exit code from the container state; OOMKilled says so with the limit. */
+export function outcomeOf(info: Docker.ContainerInspectInfo): JobOutcome {
+  const code = info.State.ExitCode;
+  if (info.State.OOMKilled) {
+    const limit = info.HostConfig.Memory
+      ? ` (limit ${Math.round(info.HostConfig.Memory / 1024 / 1024)} MiB)`
+      : '';
+    return { exitCode: code, signal: null, lost: false, reason: `out of memory${limit}` };
+  }
+  return { exitCode: code, signal: null, lost: false };
+}
+
+export function dockerAvailable(): boolean {
+  return fs.existsSync('/var/run/docker.sock') || !!process.env.DOCKER_HOST;
+}

@@ -1,0 +1,139 @@
+// Copies a container's log (stdout and stderr, demultiplexed) into the run's log file, so the same follower and
+// metric parser serve every backend. A cursor file beside the log records the last Docker timestamp copied and
+// the log size it belongs to; after an engine restart the copy resumes there, and a tail written after the
+// last cursor (torn by the crash) is cut before it is fetched again: no line lost or doubled.
+import fs from 'node:fs';
+import { PassThrough } from 'node:stream';
+import type Docker from 'dockerode';
+
+interface Cursor {
+  ts: string | null; // Docker's RFC3339Nano timestamp of the last line copied
+  n: number; // lines copied with exactly that timestamp
+  size: number; // the log size once they were written
+}
+
+/** [seconds, nanoseconds] of an RFC3339Nano timestamp (Docker trims trailing zeros, so strings don't compare). */
+export function tsKey(ts: string): [number, number] {
+  const m = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?Z$/.exec(ts);
+  if (!m) return [0, 0];
+  return [Date.parse(`${m[1]}Z`) / 1000, Number((m[2] ?? '').padEnd(9, '0').slice(0, 9))];
+}
+
+const cmp = (a: [number, number], b: [number, number]) => a[0] - b[0] || a[1] - b[1];
+
+export class LogCopier {
+  private cursor: Cursor;
+  private readonly cursorPath: string;
+
+  constructor(readonly logPath: string) {
+    this.cursorPath = `${logPath}.cursor`;
+    this.cursor = this.load();
+  }
+
+  private load(): Cursor {
+    let c: Cursor = { ts: null, n: 0, size: 0 };
+    try {
+      c = JSON.parse(fs.readFileSync(this.cursorPath, 'utf8')) as Cursor;
+    } catch {
+      // No cursor yet: whatever the log holds (build output) is confirmed as it is.
+      c.size = fs.existsSync(this.logPath) ? fs.statSync(this.logPath).size : 0;
+    }
+    if (fs.existsSync(this.logPath) && fs.statSync(this.logPath).size > c.size)
+      fs.truncateSync(this.logPath, c.size);
+    return c;
+  }
+
+  /** The log size the follower may read up to. */
+  confirmedSize(): number {
+    return this.cursor.size;
+  }
+
+  /** Streams the container's log from the cursor until the container stops (or `follow` is false). */
+  async copy(
+    container: Docker.Container,
+    modem: { demuxStream: Docker['modem']['demuxStream'] },
+    follow: boolean,
+  ): Promise<void> {
+    const since = this.cursor.ts
+      ? `${tsKey(this.cursor.ts)[0]}.${String(tsKey(this.cursor.ts)[1]).padStart(9, '0')}`
+      : undefined;
+    const opts = { follow, stdout: true, stderr: true, timestamps: true, ...(since ? { since } : {}) };
+    const raw = (await container.logs(opts as never)) as unknown;
+    // Not following, Docker answers with the whole (multiplexed) log as one buffer.
+    const stream = Buffer.isBuffer(raw) ? bufferStream(raw) : (raw as NodeJS.ReadableStream);
+    const fd = fs.openSync(this.logPath, 'a');
+    try {
+      const out = new PassThrough();
+      const done = this.consume(out, fd);
+      modem.demuxStream(stream, out, out);
+      await new Promise<void>((resolve) => {
+        stream.on('end', resolve);
+        stream.on('close', resolve);
+        stream.on('error', () => resolve());
+      });
+      out.end();
+      await done;
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+
+  private consume(stream: PassThrough, fd: number): Promise<void> {
+    let carry = '';
+    const from = this.cursor.ts ? tsKey(this.cursor.ts) : null;
+    let skipAtTs = this.cursor.n;
+    const writeLines = (text: string) => {
+      const lines = (carry + text).split('\n');
+      carry = lines.pop() ?? '';
+      const out: string[] = [];
+      for (const line of lines) this.take(line, from, out, () => (skipAtTs > 0 ? (skipAtTs--, true) : false));
+      this.write(fd, out);
+    };
+    return new Promise((resolve) => {
+      stream.on('data', (d: Buffer) => writeLines(d.toString('utf8')));
+      stream.on('end', () => {
+        if (carry) {
+          const out: string[] = [];
+          this.take(carry, from, out, () => false);
+          this.write(fd, out);
+        }
+        resolve();
+      });
+    });
+  }
+
+  /** One "TIMESTAMP text" line: skipped if already copied, else queued with its cursor update. */
+  private take(line: string, from: [number, number] | null, out: string[], skipSame: () => boolean): void {
+    const sp = line.indexOf(' ');
+    const ts = sp > 0 ? line.slice(0, sp) : line;
+    const text = sp > 0 ? line.slice(sp + 1) : '';
+    const key = tsKey(ts);
+    if (from) {
+      const c = cmp(key, from);
+      if (c < 0) return;
+      if (c === 0 && skipSame()) return;
+    }
+    out.push(text + '\n');
+    if (this.cursor.ts && cmp(tsKey(this.cursor.ts), key) === 0) this.cursor.n++;
+    else {
+      this.cursor.ts = ts;
+      this.cursor.n = 1;
+    }
+  }
+
+  private write(fd: number, lines: string[]): void {
+    if (!lines.length) return;
+    const buf = Buffer.from(lines.join(''), 'utf8');
+    fs.writeSync(fd, buf);
+    this.cursor.size += buf.length;
+    const tmp = `${this.cursorPath}.tmp`;
+    fs.writeFileSync(tmp, JSON.stringify(this.cursor));
+    fs.renameSync(tmp, this.cursorPath);
+  }
+}
+
+function bufferStream(buf: Buffer): NodeJS.ReadableStream {
+  const p = new PassThrough();
+  p.end(buf);
+  return p;
+}

@@ -1,0 +1,26 @@
+// The index of a run's output files (the files themselves stay in its outputs folder).
+import fs from 'node:fs';
+import path from 'node:path';
+
+/** At most this many output files are indexed per run; the files themselves are all kept. */
+export const MAX_OUTPUT_FILES = 10_000;
+
+export async function listFiles(root: string): Promise<Array<{ path: string; size: number }>> {
+  const out: Array<{ path: string; size: number }> = [];
+  const walk = async (rel: string): Promise<void> => {
+    let entries: fs.Dirent[];
+    try {
+      entries = await fs.promises.readdir(path.join(root, rel), { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      if (out.length >= MAX_OUTPUT_FILES) return;
+      const r = rel ? `${rel}/${e.name}` : e.name;
+      if (e.isDirectory()) await walk(r);
+      else if (e.isFile()) out.push({ path: r, size: (await fs.promises.stat(path.join(root, r))).size });
+    }
+  };
+  await walk('');
+  return out;
+}

@@ -1,0 +1,424 @@
+// The image builder (main/engine/builder): the build context (ignore rules, a reproducible tar, the content
+// hash) without Docker, then real builds against the Docker engine (skipped, with the reason, without one):
+// a first build, the cache hit of the second, a failing step, cancellation, a user Dockerfile, one build for
+// concurrent callers.
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import tar from 'tar-stream';
+import { buildImage, BuildError } from '../../main/engine/builder/build';
+import {
+  dockerignoreToGitignore,
+  GENERATED_DOCKERFILE,
+  packContext,
+  scanContext,
+  type ContextEntry,
+} from '../../main/engine/builder/context';
+import type { BuildSpec } from '../../shared/polyaxonfile/types';
+import { BUSYBOX_IMAGE, docker, dockerSkipReason, removeRepo, runIn, tmpDir } from './helpers';
+
+type Tree = Record<string, string | Buffer>;
+
+function project(tree: Tree, dir = tmpDir('axon-build-')): string {
+  for (const [rel, body] of Object.entries(tree)) {
+    const abs = path.join(dir, rel);
+    fs.mkdirSync(path.dirname(abs), { recursive: true });
+    fs.writeFileSync(abs, body);
+  }
+  return dir;
+}
+
+interface TarItem {
+  name: string;
+  type: string;
+  mode: number;
+  uid: number;
+  gid: number;
+  uname: string;
+  gname: string;
+  mtime: number;
+  body: Buffer;
+}
+
+async function readTar(stream: NodeJS.ReadableStream): Promise<{ items: Map<string, TarItem>; sha: string }> {
+  const chunks: Buffer[] = [];
+  for await (const c of stream as AsyncIterable<Buffer>) chunks.push(Buffer.from(c));
+  const all = Buffer.concat(chunks);
+  const items = new Map<string, TarItem>();
+  const ex = tar.extract();
+  const done = (async () => {
+    for await (const entry of ex) {
+      const parts: Buffer[] = [];
+      for await (const c of entry as AsyncIterable<Buffer>) parts.push(Buffer.from(c));
+      const h = entry.header;
+      items.set(h.name.replace(/\/$/, ''), {
+        name: h.name,
+        type: h.type,
+        mode: h.mode,
+        uid: h.uid,
+        gid: h.gid,
+        uname: h.uname,
+        gname: h.gname,
+        mtime: h.mtime.getTime(),
+        body: Buffer.concat(parts),
+      });
+    }
+  })();
+  ex.end(all);
+  await done;
+  return { items, sha: createHash('sha256').update(all).digest('hex') };
+}
+
+const rels = (entries: ContextEntry[]) => entries.map((e) => e.rel);
+const BIG = Buffer.alloc(3 * 1024 * 1024, 7);
+
+// ---------------------------------------------------------------- the context, no Docker needed
+
+test('.dockerignore (anchored at the root, as Docker), .axonignore and .polyaxonignore are honoured; .git never goes', async () => {
+  const dir = project({
+    'main.py': 'print(1)\n',
+    'data/big.bin': BIG,
+    'notes.md': 'root md\n',
+    'sub/notes.md': 'sub md\n',
+    'logs/a.log': 'x',
+    'logs/keep.log': 'kept',
+    'secret.txt': 's',
+    'sub/secret.txt': 's',
+    'tmp/cache.bin': 'c',
+    '.git/HEAD': 'ref: refs/heads/main\n',
+    '.dockerignore': '# comment\ndata/\n*.md\nlogs/*.log\n!logs/keep.log\n',
+    '.axonignore': 'secret.txt\n',
+    '.polyaxonignore': 'tmp\n',
+  });
+  const { entries, info } = await scanContext(dir);
+  assert.deepEqual(rels(entries), [
+    '.axonignore',
+    '.dockerignore',
+    '.polyaxonignore',
+    'logs',
+    'logs/keep.log',
+    'main.py',
+    'sub',
+    'sub/notes.md', // `*.md` in .dockerignore is the root's only, as in Docker
+  ]);
+  assert.equal(info.files, 6);
+  assert.ok(info.bytes < 1024, `${info.bytes} bytes: the big file was counted`);
+
+  // The tar has exactly these, plus the generated Dockerfile; the big file is not in it.
+  const { items } = await readTar(packContext(dir, entries, { name: GENERATED_DOCKERFILE, text: 'FROM x\n' }));
+  assert.deepEqual([...items.keys()].sort(), [...rels(entries), GENERATED_DOCKERFILE].sort());
+  assert.ok(!items.has('data/big.bin') && !items.has('data'));
+  assert.equal(items.get(GENERATED_DOCKERFILE)!.body.toString(), 'FROM x\n');
+  // The tar's .dockerignore keeps the generated Dockerfile (and itself) out of `COPY . /code`.
+  const di = items.get('.dockerignore')!.body.toString();
+  assert.ok(di.startsWith('# comment\ndata/\n'));
+  assert.match(di, /\n\.dockerignore\n\.axon\.Dockerfile\n$/);
+});
+
+test('tar entries belong to root (uid/gid 0) with mtime 0, modes kept, and the same tree gives the same bytes', async () => {
+  const tree = { 'run.sh': '#!/bin/sh\necho hi\n', 'pkg/mod.py': 'x = 1\n', 'empty/': '' };
+  const a = project({ 'run.sh': tree['run.sh'], 'pkg/mod.py': tree['pkg/mod.py'] });
+  fs.mkdirSync(path.join(a, 'empty'));
+  fs.chmodSync(path.join(a, 'run.sh'), 0o755);
+  fs.symlinkSync('pkg/mod.py', path.join(a, 'link.py'));
+  const scan = await scanContext(a);
+  const { items, sha } = await readTar(packContext(a, scan.entries, { name: GENERATED_DOCKERFILE, text: 'FROM x\n' }));
+  for (const it of items.values()) {
+    assert.equal(it.uid, 0, it.name);
+    assert.equal(it.gid, 0, it.name);
+    assert.equal(it.uname, 'root', it.name);
+    assert.equal(it.gname, 'root', it.name);
+    assert.equal(it.mtime, 0, it.name);
+  }
+  assert.equal(items.get('run.sh')!.mode & 0o777, 0o755);
+  assert.equal(items.get('pkg/mod.py')!.mode & 0o777, fs.statSync(path.join(a, 'pkg/mod.py')).mode & 0o777);
+  assert.equal(items.get('empty')!.type, 'directory');
+  assert.equal(items.get('link.py')!.type, 'symlink');
+  const again = await readTar(packContext(a, scan.entries, { name: GENERATED_DOCKERFILE, text: 'FROM x\n' }));
+  assert.equal(again.sha, sha);
+});
+
+test('the hash: the same tree elsewhere and later gives the same hash; content, mode, names and the Dockerfile change it', async () => {
+  const tree: Tree = { 'a.py': 'print(1)\n', 'd/b.txt': 'b', 'requirements.txt': 'numpy\n' };
+  const one = project(tree);
+  await new Promise((r) => setTimeout(r, 20));
+  const two = project(tree); // other folder, other mtimes
+  const h1 = (await scanContext(one)).info.hash;
+  assert.equal((await scanContext(two)).info.hash, h1);
+  assert.equal((await scanContext(one)).info.hash, h1, 'a rescan (cached digests) agrees');
+
+  fs.writeFileSync(path.join(two, 'd/b.txt'), 'B'); // same size, other content
+  const h2 = (await scanContext(two)).info.hash;
+  assert.notEqual(h2, h1);
+  fs.writeFileSync(path.join(two, 'd/b.txt'), 'b');
+  assert.equal((await scanContext(two)).info.hash, h1, 'back to the same content, back to the same hash');
+
+  fs.chmodSync(path.join(two, 'a.py'), 0o755);
+  assert.notEqual((await scanContext(two)).info.hash, h1);
+  fs.chmodSync(path.join(two, 'a.py'), fs.statSync(path.join(one, 'a.py')).mode & 0o777);
+
+  fs.renameSync(path.join(two, 'd/b.txt'), path.join(two, 'd/c.txt'));
+  assert.notEqual((await scanContext(two)).info.hash, h1);
+
+  const df1 = (await scanContext(one, { dockerfile: { name: 'D', text: 'FROM a\n' } })).info.hash;
+  const df2 = (await scanContext(one, { dockerfile: { name: 'D', text: 'FROM b\n' } })).info.hash;
+  assert.notEqual(df1, df2);
+  assert.notEqual(df1, h1);
+
+  // An ignored file does not count.
+  fs.writeFileSync(path.join(one, '.axonignore'), 'junk/\n');
+  const withIgnore = (await scanContext(one)).info.hash;
+  fs.mkdirSync(path.join(one, 'junk'));
+  fs.writeFileSync(path.join(one, 'junk/x.bin'), BIG);
+  assert.equal((await scanContext(one)).info.hash, withIgnore);
+});
+
+test('a user Dockerfile and .dockerignore are always sent, untouched, even when .dockerignore lists them', async () => {
+  const text = 'FROM scratch\n# the user\'s own, byte for byte\nCOPY . /app\n';
+  const dir = project({ 'docker/Dockerfile': text, 'x.py': '1', '.dockerignore': 'docker\n.dockerignore\n' });
+  const scan = await scanContext(dir, { keep: ['docker/Dockerfile'] });
+  assert.deepEqual(rels(scan.entries), ['.dockerignore', 'docker/Dockerfile', 'x.py']);
+  const { items } = await readTar(packContext(dir, scan.entries, { name: 'docker/Dockerfile', text }));
+  assert.equal(items.get('docker/Dockerfile')!.body.toString(), text);
+  assert.equal(items.get('.dockerignore')!.body.toString(), 'docker\n.dockerignore\n', 'not amended');
+  assert.ok(!items.has(GENERATED_DOCKERFILE));
+});
+
+test('a context subfolder also honours the project root .axonignore, matched from the root', async () => {
+  const dir = project({
+    '.axonignore': 'app/cache/\n',
+    'app/train.py': '1',
+    'app/cache/huge.bin': 'h',
+    'app/.axonignore': '*.tmp\n',
+    'app/x.tmp': 't',
+  });
+  const scan = await scanContext(path.join(dir, 'app'), { outerDir: dir });
+  assert.deepEqual(rels(scan.entries), ['.axonignore', 'train.py']);
+});
+
+test('.dockerignore lines are read as Docker reads them', () => {
+  assert.deepEqual(dockerignoreToGitignore('  # c\n\n*.md\n/abs/x\n./rel/\n!keep.md\n**/*.pyc\n../out\n.\n'), [
+    '/*.md',
+    '/abs/x',
+    '/rel',
+    '!/keep.md',
+    '/**/*.pyc',
+  ]);
+});
+
+test('the size and count are reported before any file is read', async () => {
+  const dir = project({ 'a.bin': BIG, 'b.txt': 'b' });
+  let listed: { files: number; bytes: number } | null = null;
+  await scanContext(dir, { onListed: (l) => (listed = l) });
+  assert.deepEqual(listed, { files: 2, bytes: BIG.length + 1 });
+});
+
+// ---------------------------------------------------------------- real builds
+
+const skip = await dockerSkipReason();
+// Test builds and containers use no network (`networkMode: 'none'`): they need none, and it keeps them
+// working where the daemon's default bridge is unusable.
+const REPO = `axon-test/build-${process.pid}`;
+const spec = (b: Partial<BuildSpec>): BuildSpec => ({
+  image: BUSYBOX_IMAGE,
+  buildSteps: [],
+  envVars: [],
+  nocache: false,
+  ...b,
+});
+const collect = () => {
+  const lines: string[] = [];
+  return { onOutput: (t: string) => void lines.push(t), text: () => lines.join('') };
+};
+async function imageExists(ref: string): Promise<boolean> {
+  return docker()
+    .getImage(ref)
+    .inspect()
+    .then(
+      () => true,
+      () => false,
+    );
+}
+
+test('a first build runs its step and copies the code; the second is a cache hit in well under a second', { skip: skip ?? false }, async (t) => {
+  const d = docker();
+  t.after(() => removeRepo(d, `${REPO}-first`));
+  const dir = project({
+    'main.py': 'print("hello")\n',
+    'requirements.txt': 'numpy\n',
+    'data/big.bin': BIG,
+    '.dockerignore': 'data\n',
+  });
+  const build = spec({
+    buildSteps: ['echo built > /built.txt', 'test -f /code/requirements.txt && ! test -f /code/main.py'],
+    envVars: [['MSG', 'a "quoted" $NOT_EXPANDED \\ value']],
+  });
+  const out1 = collect();
+  const first = await buildImage(d, { build, codeDir: dir, networkMode: 'none', repo: `${REPO}-first`, onOutput: out1.onOutput });
+  assert.equal(first.cached, false);
+  assert.match(first.tag, new RegExp(`^${REPO}-first:[0-9a-f]{16}$`));
+  assert.equal(first.tag.split(':')[1], first.info.hash.slice(0, 16));
+  assert.match(out1.text(), /^\[axon\] build context: 3 files, /);
+  assert.match(out1.text(), /Step \d+\/\d+ : RUN echo built > \/built.txt/);
+
+  const img = await d.getImage(first.tag).inspect();
+  assert.equal(img.Config.Labels['axon.build'], '1');
+  assert.equal(img.Config.Labels['axon.hash'], first.info.hash);
+  const run = await runIn(d, first.tag, ['sh', '-c', 'cat /built.txt; ls -A /code; echo "MSG=$MSG"; pwd']);
+  assert.equal(run.code, 0, run.stderr);
+  assert.deepEqual(run.stdout.trim().split('\n'), [
+    'built',
+    'main.py',
+    'requirements.txt',
+    'MSG=a "quoted" $NOT_EXPANDED \\ value',
+    '/code',
+  ]);
+
+  const out2 = collect();
+  const t0 = performance.now();
+  const second = await buildImage(d, { build, codeDir: dir, networkMode: 'none', repo: `${REPO}-first`, onOutput: out2.onOutput });
+  const ms = performance.now() - t0;
+  assert.equal(second.cached, true);
+  assert.equal(second.tag, first.tag);
+  assert.ok(ms < 1000, `the cache hit took ${ms.toFixed(0)} ms`);
+  assert.doesNotMatch(out2.text(), /Step 1\//);
+
+  // A change in the code gives a new tag and a build (the requirements layer comes from the daemon's cache).
+  fs.writeFileSync(path.join(dir, 'main.py'), 'print("changed")\n');
+  const third = await buildImage(d, { build, codeDir: dir, networkMode: 'none', repo: `${REPO}-first`, onOutput: () => undefined });
+  assert.equal(third.cached, false);
+  assert.notEqual(third.tag, first.tag);
+  // An ignored file changing does not.
+  fs.writeFileSync(path.join(dir, 'data/big.bin'), 'small now');
+  const fourth = await buildImage(d, { build, codeDir: dir, networkMode: 'none', repo: `${REPO}-first`, onOutput: () => undefined });
+  assert.equal(fourth.cached, true);
+  assert.equal(fourth.tag, third.tag);
+});
+
+test('a failing build step fails with that step and its output', { skip: skip ?? false }, async (t) => {
+  const d = docker();
+  t.after(() => removeRepo(d, `${REPO}-fail`));
+  const dir = project({ 'main.py': '1\n' });
+  const build = spec({ buildSteps: ['echo fine', 'echo "about to fail" && echo "on stderr" >&2 && exit 3', 'echo never'] });
+  const out = collect();
+  const err = await buildImage(d, { build, codeDir: dir, networkMode: 'none', repo: `${REPO}-fail`, onOutput: out.onOutput }).then(
+    () => assert.fail('the build should fail'),
+    (e: unknown) => e,
+  );
+  assert.ok(err instanceof BuildError, String(err));
+  assert.equal(err.step, 'RUN echo "about to fail" && echo "on stderr" >&2 && exit 3');
+  assert.match(err.stepNumber ?? '', /^\d+\/\d+$/);
+  assert.equal(err.exitCode, 3);
+  assert.match(err.output, /about to fail/);
+  assert.match(err.output, /on stderr/);
+  assert.doesNotMatch(err.output, /Running in|--->/);
+  assert.match(err.message, /build step \d+\/\d+ `RUN echo "about to fail".*` failed: .*returned a non-zero code: 3/);
+  assert.match(err.message, /about to fail/);
+  assert.doesNotMatch(out.text(), /Step \d+\/\d+ : RUN echo never/);
+  assert.equal((await d.listImages({ filters: JSON.stringify({ reference: [`${REPO}-fail`] }) })).length, 0);
+});
+
+test('cancelling a build (AbortSignal) rejects at once, leaves no tag and no running container', { skip: skip ?? false }, async (t) => {
+  const d = docker();
+  t.after(() => removeRepo(d, `${REPO}-cancel`));
+  const marker = `axon-cancel-${process.pid}-${Date.now()}`;
+  const dir = project({ 'main.py': '1\n' });
+  const build = spec({ buildSteps: [`sleep 30 # ${marker}`] });
+  const ac = new AbortController();
+  let abortedAt = 0;
+  const p = buildImage(d, {
+    build,
+    codeDir: dir,
+    networkMode: 'none', repo: `${REPO}-cancel`,
+    signal: ac.signal,
+    onOutput: (text) => {
+      if (text.includes(`RUN sleep 30 # ${marker}`) && !abortedAt)
+        setTimeout(() => {
+          abortedAt = performance.now();
+          ac.abort();
+        }, 500);
+    },
+  });
+  const err = await p.then(
+    () => assert.fail('the build should be cancelled'),
+    (e: unknown) => e as Error,
+  );
+  const took = performance.now() - abortedAt;
+  assert.ok(abortedAt > 0, `rejected before the abort: ${err}`);
+  assert.equal(err.name, 'AbortError');
+  assert.ok(took < 2000, `rejected ${took.toFixed(0)} ms after the abort`);
+  assert.equal((await d.listImages({ filters: JSON.stringify({ reference: [`${REPO}-cancel`] }) })).length, 0);
+  // The daemon kills and removes the step's container once the request is gone.
+  let left: string[] = [];
+  for (let i = 0; i < 40; i++) {
+    const cs = await d.listContainers({ all: true });
+    left = cs.filter((c) => c.Command.includes(marker)).map((c) => `${c.Id.slice(0, 12)} ${c.State}`);
+    if (!left.length) break;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  assert.deepEqual(left, [], 'the build container is gone');
+});
+
+test('a user Dockerfile is used as it is; `context` picks a subfolder', { skip: skip ?? false }, async (t) => {
+  const d = docker();
+  t.after(() => removeRepo(d, `${REPO}-user`));
+  const dir = project({
+    'app/train.py': 'print(1)\n',
+    'app/Dockerfile': `FROM ${BUSYBOX_IMAGE}\nRUN echo custom > /custom.txt\nCOPY . /srv/\n`,
+    'outside.txt': 'not in the context\n',
+  });
+  const build: BuildSpec = { dockerfile: 'app/Dockerfile', context: 'app', buildSteps: [], envVars: [], nocache: false };
+  const r = await buildImage(d, { build, codeDir: dir, networkMode: 'none', repo: `${REPO}-user`, onOutput: () => undefined });
+  assert.equal(r.cached, false);
+  const run = await runIn(d, r.tag, ['sh', '-c', 'cat /custom.txt; ls -A /srv; ls /code 2>&1 || true']);
+  assert.deepEqual(run.stdout.trim().split('\n').slice(0, 4), ['custom', 'Dockerfile', 'train.py', 'ls: /code: No such file or directory']);
+  // Editing the Dockerfile changes the tag.
+  fs.appendFileSync(path.join(dir, 'app/Dockerfile'), 'ENV X=1\n');
+  const r2 = await buildImage(d, { build, codeDir: dir, networkMode: 'none', repo: `${REPO}-user`, onOutput: () => undefined });
+  assert.notEqual(r2.tag, r.tag);
+  // A missing Dockerfile is a clear BuildError.
+  await assert.rejects(
+    buildImage(d, { build: { ...build, dockerfile: 'nope/Dockerfile' }, codeDir: dir, onOutput: () => undefined }),
+    (e: unknown) => e instanceof BuildError && /nope\/Dockerfile.*not found/.test(e.message),
+  );
+});
+
+test('concurrent builds of one image share one build; a caller that leaves does not cancel the others', { skip: skip ?? false }, async (t) => {
+  const d = docker();
+  t.after(() => removeRepo(d, `${REPO}-group`));
+  const dir = project({ 'main.py': '1\n', 'big.bin': BIG });
+  // nocache: two separate builds would make two different images; shared, both callers see one.
+  const build = spec({ buildSteps: ['date +%s%N > /stamp', 'sleep 1'], nocache: true });
+  const outs = [collect(), collect(), collect()];
+  const leaving = new AbortController();
+  const common = { build, codeDir: dir, networkMode: 'none', repo: `${REPO}-group`, warnBytes: 1024 * 1024 };
+  const [a, b, c] = await Promise.allSettled([
+    buildImage(d, { ...common, onOutput: outs[0].onOutput }),
+    buildImage(d, { ...common, onOutput: outs[1].onOutput }),
+    buildImage(d, {
+      ...common,
+      signal: leaving.signal,
+      onOutput: (text) => {
+        outs[2].onOutput(text);
+        // Leave once this caller is surely attached to the shared build.
+        if (/Step 2\//.test(text)) setTimeout(() => leaving.abort(), 0);
+      },
+    }),
+  ]);
+  assert.equal(a.status, 'fulfilled');
+  assert.equal(b.status, 'fulfilled');
+  assert.equal(c.status, 'rejected');
+  assert.equal((c as PromiseRejectedResult).reason.name, 'AbortError');
+  const [ra, rb] = [a, b].map((x) => (x as PromiseFulfilledResult<Awaited<ReturnType<typeof buildImage>>>).value);
+  assert.equal(ra.tag, rb.tag);
+  const built = (s: string) => [...s.matchAll(/Successfully built ([0-9a-f]+)/g)].map((m) => m[1]);
+  assert.deepEqual(built(outs[0].text()), built(outs[1].text()));
+  assert.equal(built(outs[0].text()).length, 1, 'one build');
+  // Over warnBytes, each caller was warned before the build.
+  for (const o of outs.slice(0, 2))
+    assert.match(o.text(), /\[axon\] warning: the build context is 3\.\d MB; add large data folders to \.dockerignore or \.axonignore/);
+  const run = await runIn(d, ra.tag, ['cat', '/stamp']);
+  assert.match(run.stdout, /^\d+/);
+});

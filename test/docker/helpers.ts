@@ -1,0 +1,152 @@
+// Helpers for the tests that need a Docker engine: whether one answers, and an offline base image.
+// No registry is reachable here, so the base image is built `FROM scratch` with a static busybox.
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { PassThrough } from 'node:stream';
+import Docker from 'dockerode';
+import tar from 'tar-stream';
+
+export const DOCKER_SOCKET = process.env.DOCKER_SOCKET ?? '/var/run/docker.sock';
+export const BUSYBOX_IMAGE = 'axon-test/busybox:1';
+
+let cached: Promise<string | null> | null = null;
+
+/**
+ * Null when a Docker engine answers on DOCKER_SOCKET, else the reason the Docker tests are skipped.
+ * Usage: `const reason = await dockerAvailable(); test('…', { skip: reason ?? false }, …)`.
+ */
+export function dockerAvailable(): Promise<string | null> {
+  cached ??= (async () => {
+    if (!fs.existsSync(DOCKER_SOCKET)) return `no Docker engine: ${DOCKER_SOCKET} does not exist`;
+    try {
+      await new Docker({ socketPath: DOCKER_SOCKET, timeout: 5000 }).ping();
+      return null;
+    } catch (e) {
+      return `no Docker engine answers on ${DOCKER_SOCKET}: ${(e as Error).message}`;
+    }
+  })();
+  return cached;
+}
+
+export function docker(): Docker {
+  return new Docker({ socketPath: DOCKER_SOCKET });
+}
+
+/** A static busybox on this machine (Debian's busybox-static), or null. */
+export function staticBusybox(): string | null {
+  for (const p of [process.env.AXON_TEST_BUSYBOX, '/bin/busybox', '/usr/bin/busybox']) {
+    if (!p || !fs.existsSync(p)) continue;
+    try {
+      const out = execFileSync('file', ['-L', p], { encoding: 'utf8' });
+      if (/statically linked|static-pie/.test(out)) return p;
+    } catch {
+      // no `file` command: trust `ldd`
+      try {
+        execFileSync('ldd', [p], { stdio: 'pipe' });
+      } catch {
+        return p; // "not a dynamic executable"
+      }
+    }
+  }
+  return null;
+}
+
+function waitFollow(d: Docker, stream: NodeJS.ReadableStream): Promise<void> {
+  return new Promise((resolve, reject) =>
+    d.modem.followProgress(
+      stream,
+      (err: Error | null, out: Array<{ error?: string }>) => {
+        const failed = out.find((o) => o.error);
+        if (err || failed) reject(err ?? new Error(failed?.error));
+        else resolve();
+      },
+      () => undefined,
+    ),
+  );
+}
+
+/**
+ * Builds `axon-test/busybox:1` (FROM scratch + a static busybox, its applets installed in /bin) unless it
+ * exists. Returns null when it is there, else why it could not be made (a reason to skip).
+ */
+export async function ensureBusyboxImage(d: Docker = docker()): Promise<string | null> {
+  try {
+    await d.getImage(BUSYBOX_IMAGE).inspect();
+    return null;
+  } catch {
+    /* absent: build it */
+  }
+  const bb = staticBusybox();
+  if (!bb) return `cannot build ${BUSYBOX_IMAGE}: no static busybox here (apt-get install busybox-static)`;
+  const pack = tar.pack();
+  const dockerfile =
+    'FROM scratch\nCOPY bin/busybox /bin/busybox\nRUN ["/bin/busybox","--install","-s","/bin"]\nENV PATH=/bin\n';
+  pack.entry({ name: 'Dockerfile', mode: 0o644 }, dockerfile);
+  const body = fs.readFileSync(bb);
+  pack.entry({ name: 'bin/busybox', mode: 0o755 }, body);
+  pack.finalize();
+  try {
+    const stream = await d.buildImage(pack as unknown as NodeJS.ReadableStream, {
+      t: BUSYBOX_IMAGE,
+      rm: true,
+      forcerm: true,
+      networkmode: 'none',
+    });
+    await waitFollow(d, stream);
+    return null;
+  } catch (e) {
+    return `cannot build ${BUSYBOX_IMAGE}: ${(e as Error).message}`;
+  }
+}
+
+/** Why Docker tests cannot run (no engine, no base image), or null. */
+export async function dockerSkipReason(): Promise<string | null> {
+  return (await dockerAvailable()) ?? (await ensureBusyboxImage());
+}
+
+/** Runs `cmd` in `image` and returns its exit code and output (stdout and stderr demultiplexed). */
+export async function runIn(
+  d: Docker,
+  image: string,
+  cmd: string[],
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const c = await d.createContainer({
+    Image: image,
+    Cmd: cmd,
+    Labels: { 'axon.test': '1' },
+    HostConfig: { NetworkMode: 'none' },
+  });
+  try {
+    await c.start();
+    const { StatusCode } = (await c.wait()) as { StatusCode: number };
+    // Container logs come multiplexed (8-byte frame headers): docker-modem demultiplexes them.
+    const logs = (await c.logs({ stdout: true, stderr: true, follow: true })) as unknown as NodeJS.ReadableStream;
+    const out = new PassThrough();
+    const err = new PassThrough();
+    let stdout = '';
+    let stderr = '';
+    out.on('data', (b: Buffer) => (stdout += b.toString('utf8')));
+    err.on('data', (b: Buffer) => (stderr += b.toString('utf8')));
+    d.modem.demuxStream(logs, out, err);
+    await new Promise<void>((resolve, reject) => {
+      logs.on('end', () => resolve());
+      logs.on('error', reject);
+    });
+    return { code: StatusCode, stdout, stderr };
+  } finally {
+    await c.remove({ force: true }).catch(() => undefined);
+  }
+}
+
+/** Removes every tag of `repo` (test images), ignoring errors. */
+export async function removeRepo(d: Docker, repo: string): Promise<void> {
+  const images = await d.listImages({ filters: JSON.stringify({ reference: [`${repo}`] }) }).catch(() => []);
+  for (const img of images)
+    for (const t of img.RepoTags ?? []) await d.getImage(t).remove({ force: true }).catch(() => undefined);
+}
+
+export function tmpDir(prefix = 'axon-docker-'): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
