@@ -104,7 +104,7 @@ build_busybox() {
   cleanup_dirs+=("$ctx")
   cp "$bb" "$ctx/busybox"
   # Axon runs job commands with `/bin/bash -c`. Debian's busybox has no `bash` applet (a /bin/bash symlink
-  # to busybox fails with "bash: applet not found"), so /bin/bash is a two-line script that hands its
+  # to busybox fails with "bash: applet not found"), so /bin/bash is a tiny script that hands its
   # arguments to busybox's ash, which understands the bash-isms jobs usually use ([[ ]], ${x:1}, source).
   printf '%s\n' '#!/bin/busybox sh' \
     '# No bash in this image: busybox ash stands in for it (Axon runs jobs with /bin/bash -c).' \

@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
+import type Dockerode from 'dockerode';
 import tar from 'tar-stream';
 import { buildImage, BuildError } from '../../main/engine/builder/build';
 import {
@@ -21,7 +22,13 @@ import { BUSYBOX_IMAGE, docker, dockerSkipReason, removeRepo, runIn, tmpDir } fr
 
 type Tree = Record<string, string | Buffer>;
 
+const made: string[] = [];
+after(() => {
+  for (const d of made) fs.rmSync(d, { recursive: true, force: true });
+});
+
 function project(tree: Tree, dir = tmpDir('axon-build-')): string {
+  made.push(dir);
   for (const [rel, body] of Object.entries(tree)) {
     const abs = path.join(dir, rel);
     fs.mkdirSync(path.dirname(abs), { recursive: true });
@@ -107,7 +114,9 @@ test('.dockerignore (anchored at the root, as Docker), .axonignore and .polyaxon
   assert.ok(info.bytes < 1024, `${info.bytes} bytes: the big file was counted`);
 
   // The tar has exactly these, plus the generated Dockerfile; the big file is not in it.
-  const { items } = await readTar(packContext(dir, entries, { name: GENERATED_DOCKERFILE, text: 'FROM x\n' }));
+  const { items } = await readTar(
+    packContext(dir, entries, { name: GENERATED_DOCKERFILE, text: 'FROM x\n' }),
+  );
   assert.deepEqual([...items.keys()].sort(), [...rels(entries), GENERATED_DOCKERFILE].sort());
   assert.ok(!items.has('data/big.bin') && !items.has('data'));
   assert.equal(items.get(GENERATED_DOCKERFILE)!.body.toString(), 'FROM x\n');
@@ -124,7 +133,9 @@ test('tar entries belong to root (uid/gid 0) with mtime 0, modes kept, and the s
   fs.chmodSync(path.join(a, 'run.sh'), 0o755);
   fs.symlinkSync('pkg/mod.py', path.join(a, 'link.py'));
   const scan = await scanContext(a);
-  const { items, sha } = await readTar(packContext(a, scan.entries, { name: GENERATED_DOCKERFILE, text: 'FROM x\n' }));
+  const { items, sha } = await readTar(
+    packContext(a, scan.entries, { name: GENERATED_DOCKERFILE, text: 'FROM x\n' }),
+  );
   for (const it of items.values()) {
     assert.equal(it.uid, 0, it.name);
     assert.equal(it.gid, 0, it.name);
@@ -176,7 +187,7 @@ test('the hash: the same tree elsewhere and later gives the same hash; content, 
 });
 
 test('a user Dockerfile and .dockerignore are always sent, untouched, even when .dockerignore lists them', async () => {
-  const text = 'FROM scratch\n# the user\'s own, byte for byte\nCOPY . /app\n';
+  const text = "FROM scratch\n# the user's own, byte for byte\nCOPY . /app\n";
   const dir = project({ 'docker/Dockerfile': text, 'x.py': '1', '.dockerignore': 'docker\n.dockerignore\n' });
   const scan = await scanContext(dir, { keep: ['docker/Dockerfile'] });
   assert.deepEqual(rels(scan.entries), ['.dockerignore', 'docker/Dockerfile', 'x.py']);
@@ -199,13 +210,10 @@ test('a context subfolder also honours the project root .axonignore, matched fro
 });
 
 test('.dockerignore lines are read as Docker reads them', () => {
-  assert.deepEqual(dockerignoreToGitignore('  # c\n\n*.md\n/abs/x\n./rel/\n!keep.md\n**/*.pyc\n../out\n.\n'), [
-    '/*.md',
-    '/abs/x',
-    '/rel',
-    '!/keep.md',
-    '/**/*.pyc',
-  ]);
+  assert.deepEqual(
+    dockerignoreToGitignore('  # c\n\n*.md\n/abs/x\n./rel/\n!keep.md\n**/*.pyc\n../out\n.\n'),
+    ['/*.md', '/abs/x', '/rel', '!/keep.md', '/**/*.pyc'],
+  );
 });
 
 test('the size and count are reported before any file is read', async () => {
@@ -213,6 +221,42 @@ test('the size and count are reported before any file is read', async () => {
   let listed: { files: number; bytes: number } | null = null;
   await scanContext(dir, { onListed: (l) => (listed = l) });
   assert.deepEqual(listed, { files: 2, bytes: BIG.length + 1 });
+});
+
+test('without the daemon: an aborted signal rejects at once; a bad context or repository is a BuildError', async () => {
+  const noDocker = new Proxy({} as Dockerode, {
+    get: () => {
+      throw new Error('the daemon must not be asked');
+    },
+  });
+  const dir = project({ 'a.py': '1' });
+  const build: BuildSpec = { image: 'x', buildSteps: [], envVars: [], nocache: false };
+  const ac = new AbortController();
+  ac.abort();
+  await assert.rejects(
+    buildImage(noDocker, { build, codeDir: dir, signal: ac.signal, onOutput: () => undefined }),
+    { name: 'AbortError' },
+  );
+  await assert.rejects(
+    buildImage(noDocker, {
+      build: { ...build, context: '../elsewhere' },
+      codeDir: dir,
+      onOutput: () => undefined,
+    }),
+    (e: unknown) => e instanceof BuildError && /outside the project/.test(e.message),
+  );
+  await assert.rejects(
+    buildImage(noDocker, { build, codeDir: dir, repo: 'Not/Valid', onOutput: () => undefined }),
+    (e: unknown) => e instanceof BuildError && /not a valid image repository/.test(e.message),
+  );
+  await assert.rejects(
+    buildImage(noDocker, {
+      build: { ...build, envVars: [['K', 'two\nlines']] },
+      codeDir: dir,
+      onOutput: () => undefined,
+    }),
+    (e: unknown) => e instanceof BuildError && e.step === null && /env_vars: K: .*newline/.test(e.message),
+  );
 });
 
 // ---------------------------------------------------------------- real builds
@@ -232,78 +276,105 @@ const collect = () => {
   const lines: string[] = [];
   return { onOutput: (t: string) => void lines.push(t), text: () => lines.join('') };
 };
-async function imageExists(ref: string): Promise<boolean> {
-  return docker()
-    .getImage(ref)
-    .inspect()
-    .then(
-      () => true,
-      () => false,
-    );
-}
 
-test('a first build runs its step and copies the code; the second is a cache hit in well under a second', { skip: skip ?? false }, async (t) => {
-  const d = docker();
-  t.after(() => removeRepo(d, `${REPO}-first`));
-  const dir = project({
-    'main.py': 'print("hello")\n',
-    'requirements.txt': 'numpy\n',
-    'data/big.bin': BIG,
-    '.dockerignore': 'data\n',
-  });
-  const build = spec({
-    buildSteps: ['echo built > /built.txt', 'test -f /code/requirements.txt && ! test -f /code/main.py'],
-    envVars: [['MSG', 'a "quoted" $NOT_EXPANDED \\ value']],
-  });
-  const out1 = collect();
-  const first = await buildImage(d, { build, codeDir: dir, networkMode: 'none', repo: `${REPO}-first`, onOutput: out1.onOutput });
-  assert.equal(first.cached, false);
-  assert.match(first.tag, new RegExp(`^${REPO}-first:[0-9a-f]{16}$`));
-  assert.equal(first.tag.split(':')[1], first.info.hash.slice(0, 16));
-  assert.match(out1.text(), /^\[axon\] build context: 3 files, /);
-  assert.match(out1.text(), /Step \d+\/\d+ : RUN echo built > \/built.txt/);
+test(
+  'a first build runs its step and copies the code; the second is a cache hit in well under a second',
+  { skip: skip ?? false },
+  async (t) => {
+    const d = docker();
+    t.after(() => removeRepo(d, `${REPO}-first`));
+    const dir = project({
+      'main.py': 'print("hello")\n',
+      'requirements.txt': 'numpy\n',
+      'data/big.bin': BIG,
+      '.dockerignore': 'data\n',
+    });
+    const build = spec({
+      buildSteps: ['echo built > /built.txt', 'test -f /code/requirements.txt && ! test -f /code/main.py'],
+      envVars: [['MSG', 'a "quoted" $NOT_EXPANDED \\ value']],
+    });
+    const out1 = collect();
+    const first = await buildImage(d, {
+      build,
+      codeDir: dir,
+      networkMode: 'none',
+      repo: `${REPO}-first`,
+      onOutput: out1.onOutput,
+    });
+    assert.equal(first.cached, false);
+    assert.match(first.tag, new RegExp(`^${REPO}-first:[0-9a-f]{16}$`));
+    assert.equal(first.tag.split(':')[1], first.info.hash.slice(0, 16));
+    assert.match(out1.text(), /^\[axon\] build context: 3 files, /);
+    assert.match(out1.text(), /Step \d+\/\d+ : RUN echo built > \/built.txt/);
 
-  const img = await d.getImage(first.tag).inspect();
-  assert.equal(img.Config.Labels['axon.build'], '1');
-  assert.equal(img.Config.Labels['axon.hash'], first.info.hash);
-  const run = await runIn(d, first.tag, ['sh', '-c', 'cat /built.txt; ls -A /code; echo "MSG=$MSG"; pwd']);
-  assert.equal(run.code, 0, run.stderr);
-  assert.deepEqual(run.stdout.trim().split('\n'), [
-    'built',
-    'main.py',
-    'requirements.txt',
-    'MSG=a "quoted" $NOT_EXPANDED \\ value',
-    '/code',
-  ]);
+    const img = await d.getImage(first.tag).inspect();
+    assert.equal(img.Config.Labels['axon.build'], '1');
+    assert.equal(img.Config.Labels['axon.hash'], first.info.hash);
+    const run = await runIn(d, first.tag, ['sh', '-c', 'cat /built.txt; ls -A /code; echo "MSG=$MSG"; pwd']);
+    assert.equal(run.code, 0, run.stderr);
+    assert.deepEqual(run.stdout.trim().split('\n'), [
+      'built',
+      'main.py',
+      'requirements.txt',
+      'MSG=a "quoted" $NOT_EXPANDED \\ value',
+      '/code',
+    ]);
 
-  const out2 = collect();
-  const t0 = performance.now();
-  const second = await buildImage(d, { build, codeDir: dir, networkMode: 'none', repo: `${REPO}-first`, onOutput: out2.onOutput });
-  const ms = performance.now() - t0;
-  assert.equal(second.cached, true);
-  assert.equal(second.tag, first.tag);
-  assert.ok(ms < 1000, `the cache hit took ${ms.toFixed(0)} ms`);
-  assert.doesNotMatch(out2.text(), /Step 1\//);
+    const out2 = collect();
+    const t0 = performance.now();
+    const second = await buildImage(d, {
+      build,
+      codeDir: dir,
+      networkMode: 'none',
+      repo: `${REPO}-first`,
+      onOutput: out2.onOutput,
+    });
+    const ms = performance.now() - t0;
+    assert.equal(second.cached, true);
+    assert.equal(second.tag, first.tag);
+    assert.ok(ms < 1000, `the cache hit took ${ms.toFixed(0)} ms`);
+    assert.doesNotMatch(out2.text(), /Step 1\//);
 
-  // A change in the code gives a new tag and a build (the requirements layer comes from the daemon's cache).
-  fs.writeFileSync(path.join(dir, 'main.py'), 'print("changed")\n');
-  const third = await buildImage(d, { build, codeDir: dir, networkMode: 'none', repo: `${REPO}-first`, onOutput: () => undefined });
-  assert.equal(third.cached, false);
-  assert.notEqual(third.tag, first.tag);
-  // An ignored file changing does not.
-  fs.writeFileSync(path.join(dir, 'data/big.bin'), 'small now');
-  const fourth = await buildImage(d, { build, codeDir: dir, networkMode: 'none', repo: `${REPO}-first`, onOutput: () => undefined });
-  assert.equal(fourth.cached, true);
-  assert.equal(fourth.tag, third.tag);
-});
+    // A change in the code gives a new tag and a build (the requirements layer comes from the daemon's cache).
+    fs.writeFileSync(path.join(dir, 'main.py'), 'print("changed")\n');
+    const third = await buildImage(d, {
+      build,
+      codeDir: dir,
+      networkMode: 'none',
+      repo: `${REPO}-first`,
+      onOutput: () => undefined,
+    });
+    assert.equal(third.cached, false);
+    assert.notEqual(third.tag, first.tag);
+    // An ignored file changing does not.
+    fs.writeFileSync(path.join(dir, 'data/big.bin'), 'small now');
+    const fourth = await buildImage(d, {
+      build,
+      codeDir: dir,
+      networkMode: 'none',
+      repo: `${REPO}-first`,
+      onOutput: () => undefined,
+    });
+    assert.equal(fourth.cached, true);
+    assert.equal(fourth.tag, third.tag);
+  },
+);
 
 test('a failing build step fails with that step and its output', { skip: skip ?? false }, async (t) => {
   const d = docker();
   t.after(() => removeRepo(d, `${REPO}-fail`));
   const dir = project({ 'main.py': '1\n' });
-  const build = spec({ buildSteps: ['echo fine', 'echo "about to fail" && echo "on stderr" >&2 && exit 3', 'echo never'] });
+  const build = spec({
+    buildSteps: ['echo fine', 'echo "about to fail" && echo "on stderr" >&2 && exit 3', 'echo never'],
+  });
   const out = collect();
-  const err = await buildImage(d, { build, codeDir: dir, networkMode: 'none', repo: `${REPO}-fail`, onOutput: out.onOutput }).then(
+  const err = await buildImage(d, {
+    build,
+    codeDir: dir,
+    networkMode: 'none',
+    repo: `${REPO}-fail`,
+    onOutput: out.onOutput,
+  }).then(
     () => assert.fail('the build should fail'),
     (e: unknown) => e,
   );
@@ -314,111 +385,168 @@ test('a failing build step fails with that step and its output', { skip: skip ??
   assert.match(err.output, /about to fail/);
   assert.match(err.output, /on stderr/);
   assert.doesNotMatch(err.output, /Running in|--->/);
-  assert.match(err.message, /build step \d+\/\d+ `RUN echo "about to fail".*` failed: .*returned a non-zero code: 3/);
+  assert.match(
+    err.message,
+    /build step \d+\/\d+ `RUN echo "about to fail".*` failed: .*returned a non-zero code: 3/,
+  );
   assert.match(err.message, /about to fail/);
   assert.doesNotMatch(out.text(), /Step \d+\/\d+ : RUN echo never/);
   assert.equal((await d.listImages({ filters: JSON.stringify({ reference: [`${REPO}-fail`] }) })).length, 0);
 });
 
-test('cancelling a build (AbortSignal) rejects at once, leaves no tag and no running container', { skip: skip ?? false }, async (t) => {
-  const d = docker();
-  t.after(() => removeRepo(d, `${REPO}-cancel`));
-  const marker = `axon-cancel-${process.pid}-${Date.now()}`;
-  const dir = project({ 'main.py': '1\n' });
-  const build = spec({ buildSteps: [`sleep 30 # ${marker}`] });
-  const ac = new AbortController();
-  let abortedAt = 0;
-  const p = buildImage(d, {
-    build,
-    codeDir: dir,
-    networkMode: 'none', repo: `${REPO}-cancel`,
-    signal: ac.signal,
-    onOutput: (text) => {
-      if (text.includes(`RUN sleep 30 # ${marker}`) && !abortedAt)
-        setTimeout(() => {
-          abortedAt = performance.now();
-          ac.abort();
-        }, 500);
-    },
-  });
-  const err = await p.then(
-    () => assert.fail('the build should be cancelled'),
-    (e: unknown) => e as Error,
-  );
-  const took = performance.now() - abortedAt;
-  assert.ok(abortedAt > 0, `rejected before the abort: ${err}`);
-  assert.equal(err.name, 'AbortError');
-  assert.ok(took < 2000, `rejected ${took.toFixed(0)} ms after the abort`);
-  assert.equal((await d.listImages({ filters: JSON.stringify({ reference: [`${REPO}-cancel`] }) })).length, 0);
-  // The daemon kills and removes the step's container once the request is gone.
-  let left: string[] = [];
-  for (let i = 0; i < 40; i++) {
-    const cs = await d.listContainers({ all: true });
-    left = cs.filter((c) => c.Command.includes(marker)).map((c) => `${c.Id.slice(0, 12)} ${c.State}`);
-    if (!left.length) break;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  assert.deepEqual(left, [], 'the build container is gone');
-});
-
-test('a user Dockerfile is used as it is; `context` picks a subfolder', { skip: skip ?? false }, async (t) => {
-  const d = docker();
-  t.after(() => removeRepo(d, `${REPO}-user`));
-  const dir = project({
-    'app/train.py': 'print(1)\n',
-    'app/Dockerfile': `FROM ${BUSYBOX_IMAGE}\nRUN echo custom > /custom.txt\nCOPY . /srv/\n`,
-    'outside.txt': 'not in the context\n',
-  });
-  const build: BuildSpec = { dockerfile: 'app/Dockerfile', context: 'app', buildSteps: [], envVars: [], nocache: false };
-  const r = await buildImage(d, { build, codeDir: dir, networkMode: 'none', repo: `${REPO}-user`, onOutput: () => undefined });
-  assert.equal(r.cached, false);
-  const run = await runIn(d, r.tag, ['sh', '-c', 'cat /custom.txt; ls -A /srv; ls /code 2>&1 || true']);
-  assert.deepEqual(run.stdout.trim().split('\n').slice(0, 4), ['custom', 'Dockerfile', 'train.py', 'ls: /code: No such file or directory']);
-  // Editing the Dockerfile changes the tag.
-  fs.appendFileSync(path.join(dir, 'app/Dockerfile'), 'ENV X=1\n');
-  const r2 = await buildImage(d, { build, codeDir: dir, networkMode: 'none', repo: `${REPO}-user`, onOutput: () => undefined });
-  assert.notEqual(r2.tag, r.tag);
-  // A missing Dockerfile is a clear BuildError.
-  await assert.rejects(
-    buildImage(d, { build: { ...build, dockerfile: 'nope/Dockerfile' }, codeDir: dir, onOutput: () => undefined }),
-    (e: unknown) => e instanceof BuildError && /nope\/Dockerfile.*not found/.test(e.message),
-  );
-});
-
-test('concurrent builds of one image share one build; a caller that leaves does not cancel the others', { skip: skip ?? false }, async (t) => {
-  const d = docker();
-  t.after(() => removeRepo(d, `${REPO}-group`));
-  const dir = project({ 'main.py': '1\n', 'big.bin': BIG });
-  // nocache: two separate builds would make two different images; shared, both callers see one.
-  const build = spec({ buildSteps: ['date +%s%N > /stamp', 'sleep 1'], nocache: true });
-  const outs = [collect(), collect(), collect()];
-  const leaving = new AbortController();
-  const common = { build, codeDir: dir, networkMode: 'none', repo: `${REPO}-group`, warnBytes: 1024 * 1024 };
-  const [a, b, c] = await Promise.allSettled([
-    buildImage(d, { ...common, onOutput: outs[0].onOutput }),
-    buildImage(d, { ...common, onOutput: outs[1].onOutput }),
-    buildImage(d, {
-      ...common,
-      signal: leaving.signal,
+test(
+  'cancelling a build (AbortSignal) rejects at once, leaves no tag and no running container',
+  { skip: skip ?? false },
+  async (t) => {
+    const d = docker();
+    t.after(() => removeRepo(d, `${REPO}-cancel`));
+    const marker = `axon-cancel-${process.pid}-${Date.now()}`;
+    const dir = project({ 'main.py': '1\n' });
+    const build = spec({ buildSteps: [`sleep 30 # ${marker}`] });
+    const ac = new AbortController();
+    let abortedAt = 0;
+    const p = buildImage(d, {
+      build,
+      codeDir: dir,
+      networkMode: 'none',
+      repo: `${REPO}-cancel`,
+      signal: ac.signal,
       onOutput: (text) => {
-        outs[2].onOutput(text);
-        // Leave once this caller is surely attached to the shared build.
-        if (/Step 2\//.test(text)) setTimeout(() => leaving.abort(), 0);
+        if (text.includes(`RUN sleep 30 # ${marker}`) && !abortedAt)
+          setTimeout(() => {
+            abortedAt = performance.now();
+            ac.abort();
+          }, 500);
       },
-    }),
-  ]);
-  assert.equal(a.status, 'fulfilled');
-  assert.equal(b.status, 'fulfilled');
-  assert.equal(c.status, 'rejected');
-  assert.equal((c as PromiseRejectedResult).reason.name, 'AbortError');
-  const [ra, rb] = [a, b].map((x) => (x as PromiseFulfilledResult<Awaited<ReturnType<typeof buildImage>>>).value);
-  assert.equal(ra.tag, rb.tag);
-  const built = (s: string) => [...s.matchAll(/Successfully built ([0-9a-f]+)/g)].map((m) => m[1]);
-  assert.deepEqual(built(outs[0].text()), built(outs[1].text()));
-  assert.equal(built(outs[0].text()).length, 1, 'one build');
-  // Over warnBytes, each caller was warned before the build.
-  for (const o of outs.slice(0, 2))
-    assert.match(o.text(), /\[axon\] warning: the build context is 3\.\d MB; add large data folders to \.dockerignore or \.axonignore/);
-  const run = await runIn(d, ra.tag, ['cat', '/stamp']);
-  assert.match(run.stdout, /^\d+/);
-});
+    });
+    const err = await p.then(
+      () => assert.fail('the build should be cancelled'),
+      (e: unknown) => e as Error,
+    );
+    const took = performance.now() - abortedAt;
+    assert.ok(abortedAt > 0, `rejected before the abort: ${err}`);
+    assert.equal(err.name, 'AbortError');
+    assert.ok(took < 2000, `rejected ${took.toFixed(0)} ms after the abort`);
+    assert.equal(
+      (await d.listImages({ filters: JSON.stringify({ reference: [`${REPO}-cancel`] }) })).length,
+      0,
+    );
+    // The daemon kills and removes the step's container once the request is gone.
+    let left: string[] = [];
+    for (let i = 0; i < 40; i++) {
+      const cs = await d.listContainers({ all: true });
+      left = cs.filter((c) => c.Command.includes(marker)).map((c) => `${c.Id.slice(0, 12)} ${c.State}`);
+      if (!left.length) break;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    assert.deepEqual(left, [], 'the build container is gone');
+  },
+);
+
+test(
+  'a user Dockerfile is used as it is; `context` picks a subfolder',
+  { skip: skip ?? false },
+  async (t) => {
+    const d = docker();
+    t.after(() => removeRepo(d, `${REPO}-user`));
+    const dir = project({
+      'app/train.py': 'print(1)\n',
+      'app/Dockerfile': `FROM ${BUSYBOX_IMAGE}\nRUN echo custom > /custom.txt\nCOPY . /srv/\n`,
+      'outside.txt': 'not in the context\n',
+    });
+    const build: BuildSpec = {
+      dockerfile: 'app/Dockerfile',
+      context: 'app',
+      buildSteps: [],
+      envVars: [],
+      nocache: false,
+    };
+    const r = await buildImage(d, {
+      build,
+      codeDir: dir,
+      networkMode: 'none',
+      repo: `${REPO}-user`,
+      onOutput: () => undefined,
+    });
+    assert.equal(r.cached, false);
+    const run = await runIn(d, r.tag, ['sh', '-c', 'cat /custom.txt; ls -A /srv; ls /code 2>&1 || true']);
+    assert.deepEqual(run.stdout.trim().split('\n').slice(0, 4), [
+      'custom',
+      'Dockerfile',
+      'train.py',
+      'ls: /code: No such file or directory',
+    ]);
+    // Editing the Dockerfile changes the tag.
+    fs.appendFileSync(path.join(dir, 'app/Dockerfile'), 'ENV X=1\n');
+    const r2 = await buildImage(d, {
+      build,
+      codeDir: dir,
+      networkMode: 'none',
+      repo: `${REPO}-user`,
+      onOutput: () => undefined,
+    });
+    assert.notEqual(r2.tag, r.tag);
+    // A missing Dockerfile is a clear BuildError.
+    await assert.rejects(
+      buildImage(d, {
+        build: { ...build, dockerfile: 'nope/Dockerfile' },
+        codeDir: dir,
+        onOutput: () => undefined,
+      }),
+      (e: unknown) => e instanceof BuildError && /nope\/Dockerfile.*not found/.test(e.message),
+    );
+  },
+);
+
+test(
+  'concurrent builds of one image share one build; a caller that leaves does not cancel the others',
+  { skip: skip ?? false },
+  async (t) => {
+    const d = docker();
+    t.after(() => removeRepo(d, `${REPO}-group`));
+    const dir = project({ 'main.py': '1\n', 'big.bin': BIG });
+    // nocache: two separate builds would make two different images; shared, both callers see one.
+    const build = spec({ buildSteps: ['date +%s%N > /stamp', 'sleep 1'], nocache: true });
+    const outs = [collect(), collect(), collect()];
+    const leaving = new AbortController();
+    const common = {
+      build,
+      codeDir: dir,
+      networkMode: 'none',
+      repo: `${REPO}-group`,
+      warnBytes: 1024 * 1024,
+    };
+    const [a, b, c] = await Promise.allSettled([
+      buildImage(d, { ...common, onOutput: outs[0].onOutput }),
+      buildImage(d, { ...common, onOutput: outs[1].onOutput }),
+      buildImage(d, {
+        ...common,
+        signal: leaving.signal,
+        onOutput: (text) => {
+          outs[2].onOutput(text);
+          // Leave once this caller is surely attached to the shared build.
+          if (/Step 2\//.test(text)) setTimeout(() => leaving.abort(), 0);
+        },
+      }),
+    ]);
+    assert.equal(a.status, 'fulfilled');
+    assert.equal(b.status, 'fulfilled');
+    assert.equal(c.status, 'rejected');
+    assert.equal((c as PromiseRejectedResult).reason.name, 'AbortError');
+    const [ra, rb] = [a, b].map(
+      (x) => (x as PromiseFulfilledResult<Awaited<ReturnType<typeof buildImage>>>).value,
+    );
+    assert.equal(ra.tag, rb.tag);
+    const built = (s: string) => [...s.matchAll(/Successfully built ([0-9a-f]+)/g)].map((m) => m[1]);
+    assert.deepEqual(built(outs[0].text()), built(outs[1].text()));
+    assert.equal(built(outs[0].text()).length, 1, 'one build');
+    // Over warnBytes, each caller was warned before the build.
+    for (const o of outs.slice(0, 2))
+      assert.match(
+        o.text(),
+        /\[axon\] warning: the build context is 3\.\d MB; add large data folders to \.dockerignore or \.axonignore/,
+      );
+    const run = await runIn(d, ra.tag, ['cat', '/stamp']);
+    assert.match(run.stdout, /^\d+/);
+  },
+);

@@ -71,15 +71,15 @@ function waitFollow(d: Docker, stream: NodeJS.ReadableStream): Promise<void> {
  * Builds `axon-test/busybox:1` (FROM scratch + a static busybox, its applets installed in /bin) unless it
  * exists. Returns null when it is there, else why it could not be made (a reason to skip).
  */
-export async function ensureBusyboxImage(d: Docker = docker()): Promise<string | null> {
+export async function ensureBusyboxImage(d: Docker = docker(), tag = BUSYBOX_IMAGE): Promise<string | null> {
   try {
-    await d.getImage(BUSYBOX_IMAGE).inspect();
+    await d.getImage(tag).inspect();
     return null;
   } catch {
     /* absent: build it */
   }
   const bb = staticBusybox();
-  if (!bb) return `cannot build ${BUSYBOX_IMAGE}: no static busybox here (apt-get install busybox-static)`;
+  if (!bb) return `cannot build ${tag}: no static busybox here (apt-get install busybox-static)`;
   const pack = tar.pack();
   const dockerfile =
     'FROM scratch\nCOPY bin/busybox /bin/busybox\nRUN ["/bin/busybox","--install","-s","/bin"]\nENV PATH=/bin\n';
@@ -89,7 +89,7 @@ export async function ensureBusyboxImage(d: Docker = docker()): Promise<string |
   pack.finalize();
   try {
     const stream = await d.buildImage(pack as unknown as NodeJS.ReadableStream, {
-      t: BUSYBOX_IMAGE,
+      t: tag,
       rm: true,
       forcerm: true,
       networkmode: 'none',
@@ -97,7 +97,7 @@ export async function ensureBusyboxImage(d: Docker = docker()): Promise<string |
     await waitFollow(d, stream);
     return null;
   } catch (e) {
-    return `cannot build ${BUSYBOX_IMAGE}: ${(e as Error).message}`;
+    return `cannot build ${tag}: ${(e as Error).message}`;
   }
 }
 
@@ -122,7 +122,11 @@ export async function runIn(
     await c.start();
     const { StatusCode } = (await c.wait()) as { StatusCode: number };
     // Container logs come multiplexed (8-byte frame headers): docker-modem demultiplexes them.
-    const logs = (await c.logs({ stdout: true, stderr: true, follow: true })) as unknown as NodeJS.ReadableStream;
+    const logs = (await c.logs({
+      stdout: true,
+      stderr: true,
+      follow: true,
+    })) as unknown as NodeJS.ReadableStream;
     const out = new PassThrough();
     const err = new PassThrough();
     let stdout = '';
@@ -144,7 +148,11 @@ export async function runIn(
 export async function removeRepo(d: Docker, repo: string): Promise<void> {
   const images = await d.listImages({ filters: JSON.stringify({ reference: [`${repo}`] }) }).catch(() => []);
   for (const img of images)
-    for (const t of img.RepoTags ?? []) await d.getImage(t).remove({ force: true }).catch(() => undefined);
+    for (const t of img.RepoTags ?? [])
+      await d
+        .getImage(t)
+        .remove({ force: true })
+        .catch(() => undefined);
 }
 
 export function tmpDir(prefix = 'axon-docker-'): string {

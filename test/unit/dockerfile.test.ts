@@ -72,15 +72,22 @@ test('the first existing file of each group is copied; Polyaxon-prefixed names f
     condaEnv: null,
     setup: null,
   });
-  assert.deepEqual(pickBuildFiles(has('conda_env.yml', 'conda_env.yaml', 'polyaxon_conda_env.yml', 'setup.sh')), {
-    requirements: null,
-    condaEnv: 'polyaxon_conda_env.yml',
-    setup: 'setup.sh',
-  });
+  assert.deepEqual(
+    pickBuildFiles(has('conda_env.yml', 'conda_env.yaml', 'polyaxon_conda_env.yml', 'setup.sh')),
+    {
+      requirements: null,
+      condaEnv: 'polyaxon_conda_env.yml',
+      setup: 'setup.sh',
+    },
+  );
   assert.equal(pickBuildFiles(has('conda_env.yml', 'conda_env.yaml')).condaEnv, 'conda_env.yaml');
   assert.equal(pickBuildFiles(has('polyaxon_setup.sh', 'setup.sh')).setup, 'polyaxon_setup.sh');
   // Files in subfolders do not count: the names are at the context root.
-  assert.deepEqual(pickBuildFiles(has('sub/requirements.txt')), { requirements: null, condaEnv: null, setup: null });
+  assert.deepEqual(pickBuildFiles(has('sub/requirements.txt')), {
+    requirements: null,
+    condaEnv: null,
+    setup: null,
+  });
   const df = generateDockerfile(spec({ image: 'x' }), has('polyaxon_requirements.txt', 'requirements.txt'));
   assert.match(df, /^COPY polyaxon_requirements.txt \/code\/polyaxon_requirements.txt$/m);
   assert.doesNotMatch(df, /^COPY requirements.txt/m);
@@ -97,14 +104,22 @@ test('env values are quoted so the Dockerfile parser keeps them literal', () => 
   const df = generateDockerfile(spec({ image: 'x', envVars: [['MSG', 'a "b" $c \\d']] }), has());
   assert.match(df, /^ENV MSG="a \\"b\\" \\\$c \\\\d"$/m);
   // A trailing backslash cannot turn into a line continuation: the closing quote follows it.
-  assert.ok(!instructions(generateDockerfile(spec({ image: 'x', envVars: [['E', 'end\\']] }), has())).some((l) =>
-    l.endsWith('\\'),
-  ));
+  assert.ok(
+    !instructions(generateDockerfile(spec({ image: 'x', envVars: [['E', 'end\\']] }), has())).some((l) =>
+      l.endsWith('\\'),
+    ),
+  );
 });
 
 test('env values with a newline and invalid env names are refused with the name in the message', () => {
-  assert.throws(() => generateDockerfile(spec({ image: 'x', envVars: [['K', 'a\nb']] }), has()), /env_vars: K: .*newline/);
-  assert.throws(() => generateDockerfile(spec({ image: 'x', envVars: [['BAD NAME', 'v']] }), has()), /"BAD NAME"/);
+  assert.throws(
+    () => generateDockerfile(spec({ image: 'x', envVars: [['K', 'a\nb']] }), has()),
+    /env_vars: K: .*newline/,
+  );
+  assert.throws(
+    () => generateDockerfile(spec({ image: 'x', envVars: [['BAD NAME', 'v']] }), has()),
+    /"BAD NAME"/,
+  );
   assert.throws(() => generateDockerfile(spec({ image: 'x', envVars: [['A=B', 'v']] }), has()), /"A=B"/);
   assert.throws(() => generateDockerfile(spec({ image: 'x', envVars: [['1A', 'v']] }), has()), /"1A"/);
 });
@@ -136,6 +151,9 @@ test('an image is required (a user dockerfile never reaches the generator); spac
 
 test('the same spec and files always give the same text (it names the image)', () => {
   const s = spec({ image: 'x', envVars: [['A', '1']], buildSteps: ['echo 1'] });
-  assert.equal(generateDockerfile(s, has('requirements.txt')), generateDockerfile(s, has('requirements.txt')));
+  assert.equal(
+    generateDockerfile(s, has('requirements.txt')),
+    generateDockerfile(s, has('requirements.txt')),
+  );
   assert.notEqual(generateDockerfile(s, has('requirements.txt')), generateDockerfile(s, has()));
 });

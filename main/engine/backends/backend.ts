@@ -64,6 +64,8 @@ export interface RunningJob {
   stop(graceMs: number): Promise<void>;
   /** The size of the log file that is final (container backends copy logs and may roll back a torn tail). */
   confirmedLogSize?(): number;
+  /** The engine is closing: stop watching (copying logs), leave the job running. */
+  detach?(): void;
 }
 
 export interface Backend {

@@ -415,7 +415,13 @@ export async function buildImage(docker: Dockerode, opts: BuildImageOptions): Pr
   if (opts.signal?.aborted) throw abortError();
   const repo = opts.repo ?? defaultRepo(opts.project ?? path.basename(path.resolve(opts.codeDir)));
   if (!REPO.test(repo)) throw new BuildError(`${JSON.stringify(repo)} is not a valid image repository name`);
-  const p = await prepare(opts);
+  let p: Prepared;
+  try {
+    p = await prepare(opts);
+  } catch (e) {
+    if (e instanceof BuildError) throw e;
+    throw new BuildError(`the build context could not be read: ${(e as Error).message}`);
+  }
   if (opts.signal?.aborted) throw abortError();
   const tag = `${repo}:${p.info.hash.slice(0, 16)}`;
   const nocache = !!(opts.nocache || opts.build.nocache);

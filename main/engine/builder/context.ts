@@ -293,9 +293,15 @@ function writeFileEntry(pack: Pack, abs: string, e: ContextEntry): Promise<void>
   if (e.size === 0) return writeEntry(pack, { name: e.rel, type: 'file', mode: e.mode, size: 0 });
   return new Promise((resolve, reject) => {
     let done = false;
+    // A destroyed pack (a cancelled build) must not leave this file open behind a pause.
+    const onClose = () => {
+      rs.destroy();
+      finish(new Error('the build context stream was closed'));
+    };
     const finish = (err?: Error | null) => {
       if (done) return;
       done = true;
+      pack.off('close', onClose);
       if (err) reject(err);
       else resolve();
     };
@@ -303,6 +309,7 @@ function writeFileEntry(pack: Pack, abs: string, e: ContextEntry): Promise<void>
       finish(err),
     );
     const rs = fs.createReadStream(abs, { start: 0, end: e.size - 1, highWaterMark: 256 * 1024 });
+    pack.once('close', onClose);
     let got = 0;
     rs.on('data', (chunk) => {
       got += chunk.length;

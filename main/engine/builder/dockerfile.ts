@@ -98,7 +98,7 @@ export function generateDockerfile(build: BuildSpec, files: { exists(rel: string
     try {
       quoted = quoteEnvValue(v);
     } catch (e) {
-      throw new Error(`env_vars: ${k}: ${(e as Error).message}`);
+      throw new Error(`env_vars: ${k}: ${(e as Error).message}`, { cause: e });
     }
     lines.push(`ENV ${k}=${quoted}`);
   }

@@ -33,6 +33,8 @@ interface ActiveExperiment {
   stopRequested: boolean;
   stopReason?: string;
   stopMessage?: string;
+  /** The replica whose failure ended the experiment; the others were stopped because of it. */
+  failure?: { name: string; reason: string };
 }
 
 export interface RunnerOptions {
@@ -264,11 +266,17 @@ export class Runner {
     a: ActiveExperiment,
   ): Promise<void> {
     const ok = !o.lost && o.signal === null && o.exitCode === 0 && !o.reason;
-    const status: JobStatus = a.stopRequested ? 'stopped' : ok ? 'succeeded' : 'failed';
-    const why = a.stopRequested ? (a.stopReason ?? 'stopped by user') : ok ? null : describeOutcome(o);
-    await this.lifecycle.job(row.id, status, why, o.exitCode);
-    if (status === 'failed' && a.jobs.size)
+    const name = `${row.role}-${row.replica_index}`;
+    let status: JobStatus = ok ? 'succeeded' : 'failed';
+    let why = ok ? null : describeOutcome(o);
+    if (a.stopRequested) [status, why] = ['stopped', a.stopReason ?? 'stopped by user'];
+    else if (a.failure) [status, why] = ['stopped', `stopped after ${a.failure.name} failed`];
+    else if (status === 'failed' && a.jobs.size) {
+      // One replica failed: the experiment has failed; the others are stopped rather than waited for.
+      a.failure = { name, reason: why! };
       for (const j of a.jobs.values()) await j.job.stop(this.opts.stopGraceMs);
+    }
+    await this.lifecycle.job(row.id, status, why, o.exitCode);
     await this.settle(experimentId);
   }
 
@@ -284,17 +292,21 @@ export class Runner {
     const failed = jobs.find((j) => j.status === 'failed');
     let status = a?.stopRequested
       ? 'stopped'
-      : (experimentStatusFromJobs(jobs.map((j) => j.status)) ?? 'failed');
+      : a?.failure
+        ? 'failed'
+        : (experimentStatusFromJobs(jobs.map((j) => j.status)) ?? 'failed');
     if (!isDone(status as JobStatus)) status = 'failed';
     const reason = a?.stopRequested
       ? (a.stopReason ?? 'stopped by user')
       : status === 'succeeded'
         ? null
-        : failed
-          ? jobs.length > 1
-            ? `${failed.role}-${failed.replica_index}: ${failed.status_reason}`
-            : failed.status_reason
-          : (master.status_reason ?? status);
+        : a?.failure
+          ? `${a.failure.name}: ${a.failure.reason}`
+          : failed
+            ? jobs.length > 1
+              ? `${failed.role}-${failed.replica_index}: ${failed.status_reason}`
+              : failed.status_reason
+            : (master.status_reason ?? status);
     await this.store.db.transaction(() =>
       this.store.experiments.update(experimentId, { exit_code: master.exit_code }),
     );
@@ -389,9 +401,9 @@ export class Runner {
   async detachAll(): Promise<void> {
     this.closed = true;
     await Promise.all([...this.pending]);
-    await Promise.all(
-      [...this.active.values()].flatMap((a) => [...a.jobs.values()].map((j) => j.follower.stop())),
-    );
+    const jobs = [...this.active.values()].flatMap((a) => [...a.jobs.values()]);
+    for (const j of jobs) j.job.detach?.();
+    await Promise.all(jobs.map((j) => j.follower.stop()));
     this.active.clear();
   }
 

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import { createHash } from 'node:crypto';
 import type Docker from 'dockerode';
 import type { Backend, JobHandle, JobOutcome, LaunchSpec, PrepareSpec, RunningJob } from '../backend';
-import { buildImage } from '../../builder';
+import { buildImage, defaultRepo } from '../../builder';
 import { SDK_PYTHON } from '../../scheduler/job-env';
 import { DockerConnection } from './connection';
 import { LogCopier } from './log-copier';
@@ -59,7 +59,7 @@ export class DockerBackend implements Backend {
       throw new Error(
         'the docker backend needs a `build` section with an `image` or a `dockerfile` (SPEC §1.5)',
       );
-    const repo = `axon/${spec.projectName.toLowerCase().replace(/[^a-z0-9_.-]/g, '-')}`;
+    const repo = defaultRepo(spec.projectName);
     const r = await buildImage(this.docker, {
       build,
       codeDir: spec.codePath,
@@ -162,10 +162,32 @@ export class DockerBackend implements Backend {
       handle: { container: container.id },
       done,
       confirmedLogSize: () => copier.confirmedSize(),
+      detach: () => copier.detach(),
       stop: async (graceMs) => {
         await container.stop({ t: Math.max(1, Math.ceil(graceMs / 1000)) }).catch(() => undefined);
       },
     };
+  }
+
+  /** One user-defined network per distributed experiment: replicas reach each other by name. */
+  async ensureNetwork(experimentId: number): Promise<string> {
+    const name = `axon-${homeId(this.home)}-${experimentId}`;
+    const found = await this.docker.listNetworks({ filters: { name: [name] } });
+    if (!found.some((n) => n.Name === name))
+      await this.docker.createNetwork({
+        Name: name,
+        Driver: 'bridge',
+        Labels: { 'axon.home': homeId(this.home), 'axon.run': String(experimentId) },
+      });
+    return name;
+  }
+
+  async removeNetwork(experimentId: number): Promise<void> {
+    const name = `axon-${homeId(this.home)}-${experimentId}`;
+    await this.docker
+      .getNetwork(name)
+      .remove()
+      .catch(() => undefined);
   }
 
   private async cleanup(container: Docker.Container): Promise<void> {

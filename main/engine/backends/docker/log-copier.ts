@@ -23,6 +23,8 @@ const cmp = (a: [number, number], b: [number, number]) => a[0] - b[0] || a[1] - 
 
 export class LogCopier {
   private cursor: Cursor;
+  private stream: NodeJS.ReadableStream | null = null;
+  private detached = false;
   private readonly cursorPath: string;
 
   constructor(readonly logPath: string) {
@@ -43,6 +45,12 @@ export class LogCopier {
     return c;
   }
 
+  /** Stops copying (the engine is closing); what was written stays confirmed by the cursor. */
+  detach(): void {
+    this.detached = true;
+    (this.stream as unknown as { destroy?(): void } | null)?.destroy?.();
+  }
+
   /** The log size the follower may read up to. */
   confirmedSize(): number {
     return this.cursor.size;
@@ -61,6 +69,8 @@ export class LogCopier {
     const raw = (await container.logs(opts as never)) as unknown;
     // Not following, Docker answers with the whole (multiplexed) log as one buffer.
     const stream = Buffer.isBuffer(raw) ? bufferStream(raw) : (raw as NodeJS.ReadableStream);
+    this.stream = stream;
+    if (this.detached) (stream as unknown as { destroy(): void }).destroy();
     const fd = fs.openSync(this.logPath, 'a');
     try {
       const out = new PassThrough();
@@ -122,7 +132,7 @@ export class LogCopier {
   }
 
   private write(fd: number, lines: string[]): void {
-    if (!lines.length) return;
+    if (!lines.length || this.detached) return;
     const buf = Buffer.from(lines.join(''), 'utf8');
     fs.writeSync(fd, buf);
     this.cursor.size += buf.length;

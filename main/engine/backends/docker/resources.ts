@@ -16,7 +16,8 @@ export function containerResources(env: EnvironmentSpec | undefined): Partial<Do
   const cpu = amount(r?.cpu);
   if (cpu) out.NanoCpus = Math.round(cpu * 1e9);
   const mem = amount(r?.memory);
-  if (mem) out.Memory = Math.round(mem * 1024 * 1024);
+  // No swap beyond the limit: a job over its memory is killed (OOMKilled), as on Kubernetes.
+  if (mem) out.Memory = out.MemorySwap = Math.round(mem * 1024 * 1024);
   const gpu = amount(r?.gpu);
   if (gpu)
     out.DeviceRequests = [

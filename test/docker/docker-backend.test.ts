@@ -1,0 +1,375 @@
+// The Docker backend against the real engine: build, success, failure, OOM, stop, logs and metrics, a group
+// with concurrency, a 3-replica distributed experiment over the experiment's network, the digits example in
+// the Python image, and an engine that goes away mid-run and reconciles. Skips, saying why, without Docker.
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import Docker from 'dockerode';
+import { Engine } from '../../main/engine/engine';
+import { homeId } from '../../main/engine/backends/docker/docker-backend';
+import { isDone, isGroupDone } from '../../shared/statuses';
+import type { Experiment } from '../../shared/domain';
+import { ROOT, sleep, tmpDir, waitFor } from '../helpers';
+import { dockerAvailable } from './helpers';
+
+const BUSYBOX = 'axon-test/busybox:1';
+const PYTHON = 'axon-test/python:1';
+const noDocker = await dockerAvailable();
+const docker = new Docker({ socketPath: '/var/run/docker.sock' });
+const hasImage = async (tag: string) =>
+  !noDocker &&
+  !!(await docker
+    .getImage(tag)
+    .inspect()
+    .catch(() => null));
+
+before(async () => {
+  if (noDocker || (await hasImage(BUSYBOX))) return;
+  execFileSync('bash', [path.join(ROOT, 'test/docker/build-images.sh'), '--only', 'busybox'], {
+    stdio: 'inherit',
+  });
+});
+
+const skip = noDocker ?? false;
+
+function project(body: string[], files: Record<string, string> = {}): { dir: string; text: string } {
+  const dir = tmpDir('axon-docker-');
+  for (const [name, content] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), content);
+  return { dir, text: ['version: 1', ...body].join('\n') };
+}
+
+async function run(engine: Engine, p: { dir: string; text: string }): Promise<Experiment> {
+  const c = await engine.call('runs.create', {
+    files: [{ name: 'polyaxonfile.yml', text: p.text }],
+    params: {},
+    codePath: p.dir,
+    backend: 'docker',
+  });
+  if (c.kind !== 'experiment') throw new Error('expected an experiment');
+  const id = c.experiment.id;
+  return waitFor(
+    async () => {
+      const x = await engine.call('experiments.get', { id });
+      return isDone(x.status) ? x : null;
+    },
+    120_000,
+    `experiment ${id}`,
+  );
+}
+
+const containersOf = (home: string, experimentId: number) =>
+  docker.listContainers({
+    all: true,
+    filters: { label: [`axon.home=${homeId(home)}`, `axon.run=${experimentId}`] },
+  });
+
+test(
+  'build from the polyaxonfile, run, stream logs and metrics, record the status path, remove the container',
+  { skip },
+  async () => {
+    const home = tmpDir();
+    const engine = await Engine.start({ home });
+    try {
+      const p = project(
+        [
+          'kind: experiment',
+          'build:',
+          `  image: ${BUSYBOX}`,
+          '  build_steps: ["echo built-in-image > /built.txt"]',
+          '  env_vars: [[GREETING, "hello there"]]',
+          'run:',
+          '  cmd: cat /built.txt; echo "$GREETING from $AXON_RUN_ID"; ls /code; echo "@@axon {\\"metrics\\":{\\"m\\":7},\\"step\\":1}"; echo out > $AXON_OUTPUTS_PATH/model.txt',
+        ],
+        { 'train.sh': 'echo code\n' },
+      );
+      const x = await run(engine, p);
+      assert.equal(x.status, 'succeeded', `${x.statusReason} ${x.statusMessage}`);
+      const statuses = (await engine.call('experiments.statuses', { id: x.id })).map((s) => s.status);
+      assert.deepEqual(statuses, ['created', 'building', 'scheduled', 'starting', 'running', 'succeeded']);
+      const log = (await engine.call('experiments.logs', { id: x.id })).text;
+      assert.match(log, /\[axon\] build context: \d+ files/);
+      assert.match(log, /^built-in-image$/m);
+      assert.match(log, new RegExp(`^hello there from ${x.id}$`, 'm'));
+      assert.match(log, /^train\.sh$/m);
+      assert.equal(x.lastMetrics.m, 7);
+      const got = await engine.call('experiments.get', { id: x.id });
+      assert.deepEqual(got.outputs, [{ path: 'model.txt', size: 4 }]);
+      assert.equal((await containersOf(home, x.id)).length, 0, 'the finished container is removed');
+    } finally {
+      await engine.close();
+    }
+  },
+);
+
+test(
+  'a failing command fails with its exit code; a memory limit overrun fails as out of memory',
+  { skip },
+  async () => {
+    const engine = await Engine.start({ home: tmpDir() });
+    try {
+      const fail = await run(
+        engine,
+        project(['kind: experiment', `build: {image: "${BUSYBOX}"}`, 'run:', '  cmd: echo nope; exit 3']),
+      );
+      assert.equal(fail.status, 'failed');
+      assert.equal(fail.statusReason, 'exit code 3');
+      const oom = await run(
+        engine,
+        project([
+          'kind: experiment',
+          `build: {image: "${BUSYBOX}"}`,
+          'environment:',
+          '  resources: {memory: {limits: 16}}',
+          'run:',
+          "  cmd: x=$(head -c 300000000 /dev/zero | tr '\\0' a); echo done",
+        ]),
+      );
+      assert.equal(oom.status, 'failed');
+      assert.equal(oom.statusReason, 'out of memory (limit 16 MiB)');
+    } finally {
+      await engine.close();
+    }
+  },
+);
+
+test('stop sends the container a graceful stop and the run ends stopped', { skip }, async () => {
+  const engine = await Engine.start({ home: tmpDir(), stopGraceMs: 1000 });
+  try {
+    const p = project([
+      'kind: experiment',
+      `build: {image: "${BUSYBOX}"}`,
+      'run:',
+      '  cmd: echo started; sleep 60',
+    ]);
+    const c = await engine.call('runs.create', {
+      files: [{ name: 'p.yml', text: p.text }],
+      params: {},
+      codePath: p.dir,
+      backend: 'docker',
+    });
+    const id = c.kind === 'experiment' ? c.experiment.id : 0;
+    await waitFor(
+      async () => (await engine.call('experiments.logs', { id })).text.includes('started'),
+      60_000,
+      'started',
+    );
+    await engine.call('experiments.stop', { id });
+    const x = await waitFor(async () => {
+      const e = await engine.call('experiments.get', { id });
+      return isDone(e.status) ? e : null;
+    }, 30_000);
+    assert.equal(x.status, 'stopped');
+    assert.equal(x.statusReason, 'stopped by user');
+  } finally {
+    await engine.close();
+  }
+});
+
+test(
+  'the engine goes away mid-run: the container is found by label, its log resumes, nothing lost or doubled',
+  { skip },
+  async () => {
+    const home = tmpDir();
+    const N = 40;
+    const p = project([
+      'kind: experiment',
+      `build: {image: "${BUSYBOX}"}`,
+      'run:',
+      `  cmd: i=0; while [ $i -lt ${N} ]; do echo "line $i"; echo "@@axon {\\"metrics\\":{\\"v\\":$i}}"; i=$((i+1)); sleep 0.1; done`,
+    ]);
+    let engine = await Engine.start({ home });
+    const c = await engine.call('runs.create', {
+      files: [{ name: 'p.yml', text: p.text }],
+      params: {},
+      codePath: p.dir,
+      backend: 'docker',
+    });
+    const id = c.kind === 'experiment' ? c.experiment.id : 0;
+    await waitFor(
+      async () => (await engine.call('experiments.metrics', { id })).length >= 5,
+      60_000,
+      'first metrics',
+    );
+    await engine.close();
+    await sleep(1200); // the container keeps logging with no engine
+    engine = await Engine.start({ home });
+    try {
+      const x = await waitFor(async () => {
+        const e = await engine.call('experiments.get', { id });
+        return isDone(e.status) ? e : null;
+      }, 60_000);
+      assert.equal(x.status, 'succeeded');
+      const m = await engine.call('experiments.metrics', { id });
+      assert.deepEqual(
+        m.map((pt) => pt.value),
+        Array.from({ length: N }, (_, i) => i),
+      );
+      const lines = (await engine.call('experiments.logs', { id })).text
+        .split('\n')
+        .filter((l) => l.startsWith('line '));
+      assert.deepEqual(
+        lines,
+        Array.from({ length: N }, (_, i) => `line ${i}`),
+      );
+    } finally {
+      await engine.close();
+    }
+  },
+);
+
+test(
+  'a group of containers honours its concurrency; the image is built once for the group',
+  { skip },
+  async () => {
+    const engine = await Engine.start({ home: tmpDir() });
+    try {
+      const p = project([
+        'kind: group',
+        `build: {image: "${BUSYBOX}", build_steps: ["echo group > /g.txt"]}`,
+        'hptuning:',
+        '  concurrency: 2',
+        '  matrix:',
+        '    i: {values: [1, 2, 3, 4]}',
+        'run:',
+        '  cmd: sleep 0.5; echo "@@axon {\\"metrics\\":{\\"i\\":{{ i }}}}"',
+      ]);
+      const c = await engine.call('runs.create', {
+        files: [{ name: 'g.yml', text: p.text }],
+        params: {},
+        codePath: p.dir,
+        backend: 'docker',
+      });
+      if (c.kind !== 'group') throw new Error('expected a group');
+      const g = await waitFor(async () => {
+        const x = await engine.call('groups.get', { id: c.group.id });
+        return isGroupDone(x.status) ? x : null;
+      }, 180_000);
+      assert.equal(g.status, 'done');
+      assert.equal(g.progress.succeeded, 4);
+      const rows = await engine.store.db.all<{ entity_id: number; status: string }>(
+        `SELECT h.entity_id, h.status FROM status_history h JOIN experiments e ON e.id = h.entity_id WHERE h.entity = 'experiment' AND e.group_id = ? ORDER BY h.id`,
+        [g.id],
+      );
+      const active = new Set<number>();
+      let max = 0;
+      for (const r of rows) {
+        if (['building', 'scheduled', 'starting', 'running'].includes(r.status)) active.add(r.entity_id);
+        else active.delete(r.entity_id);
+        max = Math.max(max, active.size);
+      }
+      assert.equal(max, 2);
+      const logs = await Promise.all(
+        (await engine.call('groups.experiments', { id: g.id })).map((e) =>
+          engine.call('experiments.logs', { id: e.id }),
+        ),
+      );
+      assert.equal(
+        logs.filter((l) => /image axon\/[^ ]+ \(unchanged project: reused\)/.test(l.text)).length >= 3,
+        true,
+        'one build, then reuse',
+      );
+    } finally {
+      await engine.close();
+    }
+  },
+);
+
+test(
+  'a 3-replica PyTorch-style experiment: workers reach master-0 over the experiment network',
+  { skip },
+  async () => {
+    const home = tmpDir();
+    const engine = await Engine.start({ home });
+    try {
+      const p = project(
+        [
+          'kind: experiment',
+          'framework: pytorch',
+          `build: {image: "${PYTHON}"}`,
+          'environment:',
+          '  replicas: {n_workers: 2}',
+          'run:',
+          '  cmd: python3 rendezvous.py',
+        ],
+        {
+          'rendezvous.py': fs.readFileSync(
+            path.join(ROOT, 'test/fixtures/distributed/rendezvous.py'),
+            'utf8',
+          ),
+        },
+      );
+      if (!(await hasImage(PYTHON)))
+        return void test.skip?.(`${PYTHON} is not built (test/docker/build-images.sh)`);
+      const x = await run(engine, p);
+      assert.equal(x.status, 'succeeded', `${x.statusReason}`);
+      const jobs = await engine.store.jobs.forExperiment(x.id);
+      assert.match(fs.readFileSync(jobs[0].log_path, 'utf8'), /master got ranks \[1, 2\]/);
+      assert.match(fs.readFileSync(jobs[1].log_path, 'utf8'), /worker 1 reported to master-0:2222/);
+      const nets = await docker.listNetworks({ filters: { name: [`axon-${homeId(home)}-${x.id}`] } });
+      assert.equal(nets.length, 0, 'the experiment network is removed');
+    } finally {
+      await engine.close();
+    }
+  },
+);
+
+test('examples/digits trains in the Python image and reports its accuracy', { skip }, async (t) => {
+  if (!(await hasImage(PYTHON))) return t.skip(`${PYTHON} is not built (test/docker/build-images.sh)`);
+  const dir = tmpDir('axon-digits-');
+  fs.copyFileSync(path.join(ROOT, 'examples/digits/train.py'), path.join(dir, 'train.py'));
+  const engine = await Engine.start({ home: tmpDir() });
+  try {
+    const x = await run(engine, {
+      dir,
+      text: [
+        'version: 1',
+        'kind: experiment',
+        `build: {image: "${PYTHON}"}`,
+        'run:',
+        '  cmd: python3 train.py --C=10 --gamma=0.001',
+      ].join('\n'),
+    });
+    assert.equal(x.status, 'succeeded', `${x.statusReason}`);
+    assert.ok(x.lastMetrics.accuracy > 0.95, `accuracy ${x.lastMetrics.accuracy}`);
+  } finally {
+    await engine.close();
+  }
+});
+
+test('Docker that is not reachable is reported with the reason; local runs are not affected', async () => {
+  const prev = process.env.AXON_DOCKER_HOST;
+  process.env.AXON_DOCKER_HOST = 'unix:///nonexistent/docker.sock';
+  const engine = await Engine.start({ home: tmpDir() });
+  try {
+    const info = await engine.call('system.info', {});
+    const d = info.backends.find((b) => b.name === 'docker')!;
+    assert.equal(d.available, false);
+    assert.match(
+      d.detail,
+      /Docker: not reachable at unix:\/\/\/nonexistent\/docker\.sock \(AXON_DOCKER_HOST\): no socket there/,
+    );
+    const p = project(['kind: experiment', 'build: {image: "x"}', 'run:', '  cmd: echo hi']);
+    await assert.rejects(
+      engine.call('runs.create', {
+        files: [{ name: 'p.yml', text: p.text }],
+        params: {},
+        codePath: p.dir,
+        backend: 'docker',
+      }),
+      /not reachable.*start it, or choose the local backend/,
+    );
+    assert.equal((await engine.call('experiments.list', {})).length, 0);
+    const local = await engine.call('runs.create', {
+      files: [{ name: 'p.yml', text: p.text }],
+      params: {},
+      codePath: p.dir,
+    });
+    assert.equal(local.kind, 'experiment');
+  } finally {
+    await engine.close();
+    if (prev === undefined) delete process.env.AXON_DOCKER_HOST;
+    else process.env.AXON_DOCKER_HOST = prev;
+  }
+});

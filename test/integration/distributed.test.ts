@@ -1,0 +1,88 @@
+// A distributed experiment on the local backend: one process per replica on loopback, each with its
+// framework's variables, reaching the master over TCP; the experiment's status comes from its jobs.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { Engine } from '../../main/engine/engine';
+import { isDone } from '../../shared/statuses';
+import { ROOT, tmpDir, waitFor } from '../helpers';
+
+const spec = (workers: number, cmd: string) =>
+  [
+    'version: 1',
+    'kind: experiment',
+    'framework: pytorch',
+    'environment:',
+    '  replicas:',
+    `    n_workers: ${workers}`,
+    'run:',
+    `  cmd: ${cmd}`,
+  ].join('\n');
+
+async function runToEnd(engine: Engine, text: string, dir: string) {
+  const c = await engine.call('runs.create', {
+    files: [{ name: 'dist.yml', text }],
+    params: {},
+    codePath: dir,
+  });
+  if (c.kind !== 'experiment') throw new Error('expected an experiment');
+  const id = c.experiment.id;
+  return waitFor(async () => {
+    const x = await engine.call('experiments.get', { id });
+    return isDone(x.status) ? x : null;
+  }, 60_000);
+}
+
+test('a 3-replica PyTorch-style experiment: workers reach the master and report RANK and WORLD_SIZE', async () => {
+  const dir = tmpDir('axon-dist-');
+  fs.copyFileSync(
+    path.join(ROOT, 'test/fixtures/distributed/rendezvous.py'),
+    path.join(dir, 'rendezvous.py'),
+  );
+  const engine = await Engine.start({ home: tmpDir() });
+  try {
+    const x = await runToEnd(engine, spec(2, 'python3 rendezvous.py'), dir);
+    assert.equal(x.status, 'succeeded', `${x.statusReason}`);
+    const jobs = await engine.store.jobs.forExperiment(x.id);
+    assert.deepEqual(
+      jobs.map((j) => [j.role, j.replica_index, j.status]),
+      [
+        ['master', 0, 'succeeded'],
+        ['worker', 0, 'succeeded'],
+        ['worker', 1, 'succeeded'],
+      ],
+    );
+    const master = fs.readFileSync(jobs[0].log_path, 'utf8');
+    assert.match(master, /rank=0 world=3/);
+    assert.match(master, /master got ranks \[1, 2\]/);
+    assert.match(fs.readFileSync(jobs[2].log_path, 'utf8'), /replica worker-1 rank=2 world=3/);
+    assert.equal(x.lastMetrics.world_size, 3);
+  } finally {
+    await engine.close();
+  }
+});
+
+test('a failing replica fails the experiment, names the replica, and the others are stopped', async () => {
+  const dir = tmpDir('axon-dist-');
+  const cmd = '"if [ $RANK = 2 ]; then exit 5; else sleep 30; fi"';
+  const engine = await Engine.start({ home: tmpDir(), stopGraceMs: 500 });
+  try {
+    const t0 = Date.now();
+    const x = await runToEnd(engine, spec(2, cmd), dir);
+    assert.equal(x.status, 'failed');
+    assert.equal(x.statusReason, 'worker-1: exit code 5');
+    assert.ok(Date.now() - t0 < 20_000, 'the sleeping replicas were stopped, not waited for');
+    const jobs = await engine.store.jobs.forExperiment(x.id);
+    assert.deepEqual(
+      jobs.map((j) => [j.status, j.status_reason]),
+      [
+        ['stopped', 'stopped after worker-1 failed'],
+        ['stopped', 'stopped after worker-1 failed'],
+        ['failed', 'exit code 5'],
+      ],
+    );
+  } finally {
+    await engine.close();
+  }
+});
