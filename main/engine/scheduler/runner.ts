@@ -48,7 +48,6 @@ export interface RunnerOptions {
 
 /** Fixed ports inside containers (each replica has its own network namespace there). */
 const CONTAINER_PORT = 2222;
-const none: JobOutcome = { exitCode: null, signal: null, lost: false };
 
 export class Runner {
   private active = new Map<number, ActiveExperiment>();

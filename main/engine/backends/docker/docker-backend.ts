@@ -113,7 +113,7 @@ export class DockerBackend implements Backend {
   }
 
   async reattach(job: { handle: JobHandle; runDir: string; jobId: number; logPath: string }) {
-    let container: Docker.Container | null = null;
+    let container: Docker.Container;
     if (job.handle.container) container = this.docker.getContainer(job.handle.container);
     else {
       const found = await this.docker.listContainers({
