@@ -27,6 +27,16 @@ const RUNS = Number(process.env.AXON_BENCH_LAUNCH_RUNS ?? 30);
 const CLI_RUNS = Number(process.env.AXON_BENCH_LAUNCH_CLI_RUNS ?? 30);
 const WARMUP = 3;
 const GOAL_ADDED_MS = 30;
+const RUN_TIMEOUT_MS = 30_000;
+
+/** Rejects with `why()` when `p` has not settled within `ms`. */
+function withTimeout<T>(p: Promise<T>, ms: number, why: () => Promise<string>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => void why().then((m) => reject(new Error(m)), reject), ms);
+  });
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
+}
 
 const POLYAXONFILE = 'version: 1\nkind: experiment\nrun:\n  cmd: "true"\n';
 
@@ -106,7 +116,10 @@ async function engineSide(served: Served, codePath: string, runs: number): Promi
       codePath,
     });
     if (created.kind !== 'experiment') throw new Error(`expected an experiment, got a ${created.kind}`);
-    const { at, x } = await ended(created.experiment.id);
+    const { at, x } = await withTimeout(ended(created.experiment.id), RUN_TIMEOUT_MS, async () => {
+      const history = await served.client.call('experiments.statuses', { id: created.experiment.id });
+      return `experiment ${created.experiment.id} did not end within ${RUN_TIMEOUT_MS / 1000} s; statuses: ${history.map((h) => h.status).join(', ')}`;
+    });
     const wallEnd = Date.now();
     if (x.status !== 'succeeded') throw new Error(`experiment ${x.id} ended ${x.status} (${x.statusReason})`);
     const bare = await bareSpawn();

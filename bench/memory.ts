@@ -19,6 +19,7 @@ const SAMPLES_AFTER_MS = (process.env.AXON_BENCH_MEMORY_SAMPLES_S ?? '5,15,30')
   .split(',')
   .map((x) => Number(x) * 1000);
 const JOBS = 2;
+const JOB_TIMEOUT_MS = 180_000;
 const MiB = 2 ** 20;
 const mb = (bytes: number) => bytes / MiB;
 
@@ -111,8 +112,14 @@ async function ingestJob(served: Served, home: string, code: string): Promise<Jo
     });
     if (created.kind !== 'experiment') throw new Error(`expected an experiment, got a ${created.kind}`);
     const id = created.experiment.id;
-    for (;;) {
+    for (const deadline = Date.now() + JOB_TIMEOUT_MS; ;) {
       const x = await served.client.call('experiments.get', { id });
+      if (Date.now() > deadline) {
+        const history = await served.client.call('experiments.statuses', { id });
+        throw new Error(
+          `experiment ${id} did not end within ${JOB_TIMEOUT_MS / 1000} s; statuses: ${history.map((h) => `${h.status} ${h.at}`).join(', ')}`,
+        );
+      }
       if (isDone(x.status)) {
         if (x.status !== 'succeeded')
           throw new Error(`experiment ${id} ended ${x.status} (${x.statusReason})`);

@@ -373,3 +373,58 @@ test('Docker that is not reachable is reported with the reason; local runs are n
     else process.env.AXON_DOCKER_HOST = prev;
   }
 });
+
+test(
+  'kill -9 of a serving engine mid-run, then a new engine reconciles the container by label',
+  { skip },
+  async () => {
+    const { startServe } = await import('../helpers');
+    const home = tmpDir();
+    const N = 30;
+    const p = project([
+      'kind: experiment',
+      `build: {image: "${BUSYBOX}"}`,
+      'run:',
+      `  cmd: i=0; while [ $i -lt ${N} ]; do echo "line $i"; echo "@@axon {\\"metrics\\":{\\"v\\":$i}}"; i=$((i+1)); sleep 0.1; done`,
+    ]);
+    let served = await startServe(home);
+    const c = await served.client.call('runs.create', {
+      files: [{ name: 'p.yml', text: p.text }],
+      params: {},
+      codePath: p.dir,
+      backend: 'docker',
+    });
+    const id = c.kind === 'experiment' ? c.experiment.id : 0;
+    await waitFor(
+      async () => (await served.client.call('experiments.metrics', { id })).length >= 5,
+      60_000,
+      'first metrics',
+    );
+    served.proc.kill('SIGKILL');
+    await new Promise((r) => served.proc.once('exit', r));
+    served.client.close();
+    await sleep(800);
+    served = await startServe(home);
+    try {
+      const x = await waitFor(async () => {
+        const e = await served.client.call('experiments.get', { id });
+        return isDone(e.status) ? e : null;
+      }, 60_000);
+      assert.equal(x.status, 'succeeded');
+      const m = await served.client.call('experiments.metrics', { id });
+      assert.deepEqual(
+        m.map((pt) => pt.value),
+        Array.from({ length: N }, (_, i) => i),
+      );
+      const lines = (await served.client.call('experiments.logs', { id })).text
+        .split('\n')
+        .filter((l) => l.startsWith('line '));
+      assert.deepEqual(
+        lines,
+        Array.from({ length: N }, (_, i) => `line ${i}`),
+      );
+    } finally {
+      await served.stop();
+    }
+  },
+);
