@@ -40,7 +40,7 @@ function withTimeout<T>(p: Promise<T>, ms: number, why: () => Promise<string>): 
 
 const POLYAXONFILE = 'version: 1\nkind: experiment\nrun:\n  cmd: "true"\n';
 
-/** Wall time of a child process from spawn() to its exit, in ms; rejects on a non-zero exit. */
+/** Wall time of a child process from spawn() to its exit, in ms; rejects on a non-zero exit (or a kill after RUN_TIMEOUT_MS). */
 function timeChild(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   return new Promise((resolve, reject) => {
     const t0 = nowMs();
@@ -48,7 +48,9 @@ function timeChild(cmd: string, args: string[], env: NodeJS.ProcessEnv = process
     let err = '';
     p.stderr.on('data', (d) => (err += d));
     p.on('error', reject);
+    const timer = setTimeout(() => p.kill('SIGKILL'), RUN_TIMEOUT_MS);
     p.on('exit', (code) => {
+      clearTimeout(timer);
       const ms = nowMs() - t0;
       if (code === 0) resolve(ms);
       else reject(new Error(`${cmd} ${args.join(' ')} exited ${code}: ${err}`));

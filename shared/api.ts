@@ -11,6 +11,7 @@ import type {
   Project,
   StatusRecord,
   CodeRef,
+  ResourceSample,
 } from './domain';
 import type { SpecError } from './polyaxonfile/types';
 
@@ -60,6 +61,7 @@ export const methods = {
       .max(16 * 1024 * 1024)
       .default(1024 * 1024),
   }),
+  'experiments.resources': z.object({ id, since: z.number().default(0) }),
   'experiments.stop': z.object({ id }),
   'experiments.restart': z.object({ id }),
   'experiments.resume': z.object({ id }),
@@ -99,6 +101,7 @@ export interface Results {
   'experiments.statuses': StatusRecord[];
   'experiments.metrics': MetricPoint[];
   'experiments.logs': LogChunk;
+  'experiments.resources': ResourceSample[];
   'experiments.stop': Experiment;
   'experiments.restart': Experiment;
   'experiments.resume': Experiment;
@@ -116,6 +119,7 @@ export interface Events {
   'groups.changed': { group: Group };
   'logs.appended': LogChunk;
   'metrics.appended': { experimentId: number; points: MetricPoint[] };
+  'resources.sampled': { samples: ResourceSample[] };
 }
 export type EventName = keyof Events;
 export const EVENT_NAMES: readonly EventName[] = [
@@ -123,6 +127,7 @@ export const EVENT_NAMES: readonly EventName[] = [
   'groups.changed',
   'logs.appended',
   'metrics.appended',
+  'resources.sampled',
 ];
 
 /** What every transport exposes: call a method, subscribe to an event. */

@@ -106,3 +106,27 @@ export interface EngineInfo {
   startedAt: string;
   backends: Array<{ name: string; available: boolean; detail: string }>;
 }
+
+export interface GpuUse {
+  index: number;
+  name: string;
+  utilizationPercent: number | null;
+  memoryUsedBytes: number | null;
+  memoryTotalBytes: number | null;
+}
+
+/** One job's resources at one moment. Fields a backend cannot measure are null. */
+export interface ResourceSample {
+  experimentId: number;
+  jobId: number;
+  ts: number; // unix seconds
+  cpuPercent: number | null; // 100 = one CPU busy
+  memoryBytes: number | null;
+  memoryLimitBytes: number | null;
+  netRxBytes: number | null;
+  netTxBytes: number | null;
+  blockReadBytes: number | null;
+  blockWriteBytes: number | null;
+  /** This machine's GPUs (nvidia-smi), when it has any. */
+  gpus: GpuUse[] | null;
+}

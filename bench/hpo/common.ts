@@ -211,11 +211,17 @@ export function machine(): Machine {
   };
 }
 
-/** Writes bench/results/hpo-<name>.json with the date and the machine. */
+let tag = '';
+/** `--tag T`: results go to hpo-<name>-T.json, so a partial run does not replace the full one. */
+export function setResultTag(t: string): void {
+  tag = t ? `-${t.replace(/[^\w.-]/g, '_')}` : '';
+}
+
+/** Writes bench/results/hpo-<name>[-tag].json with the date and the machine. */
 export function writeResult(name: string, body: Record<string, unknown>): string {
   fs.mkdirSync(RESULTS_DIR, { recursive: true });
-  const file = path.join(RESULTS_DIR, `hpo-${name}.json`);
-  const full = { name: `hpo-${name}`, date: new Date().toISOString(), machine: machine(), ...body };
+  const file = path.join(RESULTS_DIR, `hpo-${name}${tag}.json`);
+  const full = { name: `hpo-${name}${tag}`, date: new Date().toISOString(), machine: machine(), ...body };
   fs.writeFileSync(file, JSON.stringify(full, null, 2) + '\n');
   process.stdout.write(`  (written to ${path.relative(ROOT, file)})\n`);
   return file;

@@ -36,7 +36,8 @@ export interface QualityOptions {
   algos: AxonAlgo[];
 }
 
-export const AXON_ALGOS = ['random', 'grid', 'tpe', 'bo'] as const;
+/** `tpe-mv`: Axon's TPE with `multivariate: true`, the model Optuna 5's TPESampler uses by default. */
+export const AXON_ALGOS = ['random', 'grid', 'tpe', 'tpe-mv', 'bo'] as const;
 export type AxonAlgo = (typeof AXON_ALGOS)[number];
 const OPTUNA_SAMPLERS = ['tpe', 'tpe-uni', 'random'] as const;
 const CHECKPOINTS = [20, 50, 100];
@@ -61,6 +62,8 @@ interface Run {
   values: number[];
   failed?: number;
   wallMs?: number;
+  /** Median ms from one experiment's end to the next one's creation (suggestion + queue pass), Axon only. */
+  gapMs?: number;
 }
 
 /** The group file of one Axon sweep. Grid: a linspace per param, ~`trials` points in all (2-D only). */
@@ -77,6 +80,7 @@ function groupFile(
     random: [`  random_search: {n_experiments: ${trials}}`, '  metric: {name: loss, optimization: minimize}'],
     grid: [`  grid_search: {n_experiments: ${trials}}`, '  metric: {name: loss, optimization: minimize}'],
     tpe: ['  tpe:', `    n_experiments: ${trials}`, metric],
+    'tpe-mv': ['  tpe:', `    n_experiments: ${trials}`, '    multivariate: true', metric],
     bo: BO_BLOCK(trials),
   }[algo];
   const per = Math.round(trials ** (1 / info.params.length));
@@ -237,7 +241,7 @@ export async function runQuality(o: QualityOptions): Promise<void> {
   const be = await startEngine();
   const tAxon = nowMs();
   const tasks: Array<() => Promise<Run>> = [];
-  const order: AxonAlgo[] = ['bo', 'tpe', 'random', 'grid']; // the slow BO sweeps first, so none ends last alone
+  const order: AxonAlgo[] = ['bo', 'tpe', 'tpe-mv', 'random', 'grid']; // the slow BO sweeps first, so none ends last alone
   for (const algo of order.filter((a) => o.algos.includes(a)))
     for (const fn of o.fns)
       for (const seed of algo === 'grid' ? [0] : seeds) {
@@ -255,7 +259,13 @@ export async function runQuality(o: QualityOptions): Promise<void> {
               Math.min(...values.filter(Number.isFinite)),
             )}, ${fmtS(nowMs() - ts)} (elapsed ${fmtS(nowMs() - tAxon)})`,
           );
-          return { fn, algo: `axon-${algo}`, seed, values, failed, wallMs: nowMs() - ts };
+          // Concurrency 1: experiment i+1 is created after experiment i ends (for the iterative searches).
+          const gaps = xs
+            .slice(1)
+            .map((x, i) => Date.parse(x.createdAt) - Date.parse(xs[i].finishedAt ?? ''))
+            .filter((g) => Number.isFinite(g) && g >= 0);
+          const gapMs = algo === 'tpe' || algo === 'tpe-mv' || algo === 'bo' ? median(gaps) : undefined;
+          return { fn, algo: `axon-${algo}`, seed, values, failed, wallMs: nowMs() - ts, gapMs };
         });
       }
   try {
@@ -296,6 +306,7 @@ export async function runQuality(o: QualityOptions): Promise<void> {
         medianTrialsToTarget: Number.isFinite(medHit) ? medHit : null,
         trialsToTarget: hits.map((h) => (Number.isFinite(h) ? h : null)),
         medianSecondsPerSweep: median(rs.map((r) => (r.wallMs ?? NaN) / 1000)),
+        medianGapMs: median(rs.map((r) => r.gapMs ?? NaN)),
         failedTrials: rs.reduce((s, r) => s + (r.failed ?? 0), 0),
       };
       rows.push([
@@ -306,6 +317,9 @@ export async function runQuality(o: QualityOptions): Promise<void> {
         `${reached}/${rs.length}`,
         Number.isFinite(medHit) ? medHit : `>${o.trials}`,
         fmtS(median(rs.map((r) => r.wallMs ?? NaN))),
+        algo.startsWith('axon-') && rs[0].gapMs !== undefined
+          ? `${median(rs.map((r) => r.gapMs!)).toFixed(0)} ms`
+          : '',
       ]);
     }
     const d = info.params.map((p) => `[${p.low}, ${p.high}]`);
@@ -321,6 +335,7 @@ export async function runQuality(o: QualityOptions): Promise<void> {
         'reached target',
         'median trials to target',
         'time / sweep',
+        'end → next created',
       ],
       rows,
     );
@@ -340,6 +355,14 @@ export async function runQuality(o: QualityOptions): Promise<void> {
         `${fmt(tpe.ratioToOptunaTpe)}×`,
         '≤ 1.0',
         tpe.ratioToOptunaTpe <= 1 ? 'yes' : 'NO',
+      ]);
+    const mv = s['axon-tpe-mv'] as { ratioToOptunaTpe: number } | undefined;
+    if (mv && Number.isFinite(mv.ratioToOptunaTpe))
+      goalRows.push([
+        `${fn}: axon-tpe-mv ÷ optuna-tpe (both multivariate) @${last}`,
+        `${fmt(mv.ratioToOptunaTpe)}×`,
+        '≤ 1.0',
+        mv.ratioToOptunaTpe <= 1 ? 'yes' : 'NO',
       ]);
     if (uni && axonTpe)
       goalRows.push([
@@ -363,7 +386,7 @@ export async function runQuality(o: QualityOptions): Promise<void> {
     `Optuna ${optuna.optuna ?? 'missing'} in-process: ${fmtS(optunaMs)} for all studies.`,
     `Axon: ${axonTrials} trials in ${fmtS(axonMs)} (${((axonTrials / axonMs) * 1000).toFixed(1)} trials/s) with ${o.parallel} groups at once in one engine, each at concurrency 1.`,
     `Per trial: objective alone (python -S, bare spawn) ${bareMs.toFixed(1)} ms; one group alone through the engine ${engineTrialMs.toFixed(1)} ms.`,
-    `BO: EI (eps 0), Matérn ν=2.5, n_restarts_optimizer 2, 10 initial random trials; TPE: Axon defaults (n_startup_trials 10, univariate). Grid: a linspace of ${Math.round(
+    `BO: EI (eps 0), Matérn ν=2.5, n_restarts_optimizer 2, 10 initial random trials; TPE: Axon defaults (n_startup_trials 10, univariate; tpe-mv adds multivariate: true). Grid: a linspace of ${Math.round(
       Math.sqrt(o.trials),
     )} per param on the 2-D functions (deterministic: one run). Regret clamped at 0.`,
     `Total ${fmtS(nowMs() - t0)}.`,

@@ -2,13 +2,13 @@
 //
 //   node --import tsx bench/hpo/run.ts [quality|fidelity|overhead ...] [--seeds N] [--quick]
 //        [--parallel P] [--fns branin,hartmann6,rosenbrock2] [--algos random,grid,tpe,bo] [--trials N]
-//        [--reps N]
+//        [--reps N] [--tag T]
 //
 // No mode runs all three. Each prints its tables and writes bench/results/hpo-<mode>.json.
 import { AXON_ALGOS, runQuality, type AxonAlgo } from './quality';
 import { runFidelity } from './fidelity';
 import { runOverhead } from './overhead';
-import { fmtS, log, nowMs } from './common';
+import { fmtS, log, nowMs, setResultTag } from './common';
 
 const MODES = ['quality', 'fidelity', 'overhead'] as const;
 type Mode = (typeof MODES)[number];
@@ -28,7 +28,7 @@ function parseArgs(argv: string[]) {
     } else if ((MODES as readonly string[]).includes(a)) modes.push(a as Mode);
     else throw new Error(`unknown mode "${a}": one of ${MODES.join(', ')}`);
   }
-  const known = new Set(['quick', 'seeds', 'parallel', 'fns', 'algos', 'trials', 'reps']);
+  const known = new Set(['quick', 'seeds', 'parallel', 'fns', 'algos', 'trials', 'reps', 'tag']);
   for (const k of flags.keys()) if (!known.has(k)) throw new Error(`unknown option --${k}`);
   const int = (k: string, dflt: number) => {
     const v = flags.get(k);
@@ -39,7 +39,7 @@ function parseArgs(argv: string[]) {
   };
   const list = (k: string) => flags.get(k)?.split(',').filter(Boolean);
   const quick = flags.has('quick');
-  return { modes: modes.length ? modes : [...MODES], quick, int, list };
+  return { modes: modes.length ? modes : [...MODES], quick, int, list, tag: flags.get('tag') ?? '' };
 }
 
 const args = (() => {
@@ -51,6 +51,7 @@ const args = (() => {
   }
 })();
 
+setResultTag(args.tag);
 // The engine's own diagnostics are not part of the tables.
 process.env.AXON_QUIET ??= '1';
 
@@ -73,7 +74,7 @@ for (const mode of args.modes) {
         algos,
       });
     } else if (mode === 'fidelity') {
-      const fns = args.list('fns') ?? ['hartmann6'];
+      const fns = args.list('fns') ?? ['branin', 'hartmann6'];
       for (const f of fns) if (!FNS.includes(f)) throw new Error(`unknown function ${f}`);
       await runFidelity({
         seeds: args.int('seeds', args.quick ? 3 : 10),

@@ -24,6 +24,7 @@ import { acquireLock, paths } from './home';
 import { makeHandlers, type Handlers } from './handlers';
 import { log } from './log';
 import { EarlyStopping } from './sweeps/early-stopping';
+import { ResourceMonitor } from './monitor/sampler';
 import { groupState } from './sweeps/group-runner';
 import type { Lifecycle as LifecycleT } from './scheduler/lifecycle';
 
@@ -41,6 +42,7 @@ export class Engine implements AxonApi {
   apiUrl = '';
   private handlers!: Handlers;
   private earlyStopping!: EarlyStopping;
+  readonly monitor!: ResourceMonitor;
   private closed = false;
   /** Work started by events (a run ended, metrics arrived); close() waits for it. */
   private background = new Set<Promise<unknown>>();
@@ -85,12 +87,14 @@ export class Engine implements AxonApi {
     engine = new Engine(opts.home, events, store, runner, queue, backends, release);
     engine.handlers = makeHandlers(engine, lifecycle);
     engine.earlyStopping = engine.makeEarlyStopping(lifecycle);
+    (engine as { monitor: ResourceMonitor }).monitor = new ResourceMonitor(store, events, runner, backends);
     events.on('metrics.appended', ({ experimentId, points }) => {
       engine!.inBackground(() => engine!.earlyStopping.onMetrics(experimentId, points));
     });
     await runner.reattachAll();
     await engine.settleAllGroups();
     await queue.tick();
+    engine.monitor.start();
     return engine;
   }
 
@@ -162,6 +166,7 @@ export class Engine implements AxonApi {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    await this.monitor.stop();
     await this.queue.close();
     await this.runner.detachAll();
     await Promise.all([...this.background]);

@@ -10,6 +10,9 @@ export class EventBus {
   emit<E extends EventName>(event: E, payload: Events[E]): void {
     this.ee.emit(event, payload);
   }
+  listenerCount(event: EventName): number {
+    return this.ee.listenerCount(event);
+  }
   on<E extends EventName>(event: E, listener: (payload: Events[E]) => void): () => void {
     this.ee.on(event, listener);
     return () => this.ee.off(event, listener);

@@ -258,6 +258,10 @@ export function makeHandlers(engine: Engine, lifecycle: Lifecycle): Handlers {
         await fh.close();
       }
     },
+    'experiments.resources': async ({ id, since }) => {
+      await store.experiments.row(id);
+      return store.resources.list(id, since);
+    },
     'experiments.stop': async ({ id }) => {
       const x = await store.experiments.row(id);
       if (isDone(x.status)) return store.experiments.get(id);

@@ -428,3 +428,37 @@ test(
     }
   },
 );
+
+test('docker stats of a running container are sampled into the store', { skip }, async () => {
+  const engine = await Engine.start({ home: tmpDir() });
+  try {
+    const p = project([
+      'kind: experiment',
+      `build: {image: "${BUSYBOX}"}`,
+      'environment:',
+      '  resources: {memory: {limits: 64}}',
+      'run:',
+      '  cmd: echo started; end=$(($(date +%s)+3)); while [ $(date +%s) -lt $end ]; do :; done',
+    ]);
+    const c = await engine.call('runs.create', {
+      files: [{ name: 'p.yml', text: p.text }],
+      params: {},
+      codePath: p.dir,
+      backend: 'docker',
+    });
+    const id = c.kind === 'experiment' ? c.experiment.id : 0;
+    await waitFor(
+      async () => (await engine.call('experiments.logs', { id })).text.includes('started'),
+      60_000,
+    );
+    await engine.monitor.tick();
+    const samples = await engine.call('experiments.resources', { id });
+    assert.ok(samples.length >= 1);
+    const s = samples.at(-1)!;
+    assert.equal(s.memoryLimitBytes, 64 * 1024 * 1024);
+    assert.ok(s.memoryBytes !== null && s.memoryBytes > 0);
+    assert.ok(s.cpuPercent !== null && s.cpuPercent > 10, `cpu ${s.cpuPercent}`);
+  } finally {
+    await engine.close();
+  }
+});

@@ -308,3 +308,23 @@ test('a launch cut short by a crash is finished on restart, and a started proces
     await engine.close();
   }
 });
+
+test('resources of a running local job are sampled into the store: CPU of its process group and its memory', async () => {
+  const { dir, file } = projectWith(`node -e "const t = Date.now(); while (Date.now() - t < 2500) {}"`);
+  const engine = await Engine.start({ home: tmpDir() });
+  try {
+    const id = await start(engine, file, dir);
+    await waitFor(async () => (await engine.call('experiments.get', { id })).status === 'running', 10_000);
+    await engine.monitor.tick();
+    await new Promise((r) => setTimeout(r, 700));
+    await engine.monitor.tick();
+    const samples = await engine.call('experiments.resources', { id });
+    assert.ok(samples.length >= 2, `${samples.length} samples`);
+    const last = samples.at(-1)!;
+    assert.ok(last.cpuPercent !== null && last.cpuPercent > 20, `cpu ${last.cpuPercent}`);
+    assert.ok(last.memoryBytes !== null && last.memoryBytes > 5 * 1024 * 1024, `rss ${last.memoryBytes}`);
+    await ended(engine, id);
+  } finally {
+    await engine.close();
+  }
+});

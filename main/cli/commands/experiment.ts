@@ -129,6 +129,31 @@ export function registerExperiment(program: Command, run: Runner): void {
     );
 
   exp
+    .command('resources')
+    .description('CPU, memory, network, block I/O and GPU samples of its jobs')
+    .option('--json', 'JSON output')
+    .action((o, cmd) =>
+      run(async (api: AxonApi) => {
+        const samples = await api.call('experiments.resources', { id: xpId(cmd) });
+        if (o.json) return printJson(samples);
+        const mb = (b: number | null) => (b === null ? '' : `${(b / 1024 / 1024).toFixed(1)} MiB`);
+        printTable(
+          ['time', 'job', 'cpu %', 'memory', 'limit', 'net rx/tx', 'block r/w', 'gpus'],
+          samples.map((s) => [
+            new Date(s.ts * 1000).toISOString(),
+            s.jobId,
+            s.cpuPercent === null ? '' : s.cpuPercent.toFixed(1),
+            mb(s.memoryBytes),
+            mb(s.memoryLimitBytes),
+            s.netRxBytes === null ? '' : `${mb(s.netRxBytes)} / ${mb(s.netTxBytes)}`,
+            s.blockReadBytes === null ? '' : `${mb(s.blockReadBytes)} / ${mb(s.blockWriteBytes)}`,
+            s.gpus?.map((g) => `${g.index}:${g.utilizationPercent ?? '?'}%`).join(' ') ?? '',
+          ]),
+        );
+      }),
+    );
+
+  exp
     .command('stop')
     .description('stop it (SIGTERM, then SIGKILL after the grace period)')
     .option('--json', 'JSON output')

@@ -48,6 +48,16 @@ export interface JobHandle {
   container?: string;
 }
 
+export interface JobResources {
+  cpuPercent: number | null;
+  memoryBytes: number | null;
+  memoryLimitBytes: number | null;
+  netRxBytes: number | null;
+  netTxBytes: number | null;
+  blockReadBytes: number | null;
+  blockWriteBytes: number | null;
+}
+
 /** How a job ended. `lost` means nothing could tell (no process, no exit record). */
 export interface JobOutcome {
   exitCode: number | null;
@@ -74,6 +84,8 @@ export interface Backend {
   /** Build or find what the job needs before it can start (an image); local processes need nothing. */
   prepare?(spec: PrepareSpec): Promise<{ image: string }>;
   launch(spec: LaunchSpec): Promise<RunningJob>;
+  /** A running job's resources now; null when it cannot tell (the job just ended). */
+  sample?(handle: JobHandle): Promise<JobResources | null>;
   /** Distributed experiments: a network on which replicas reach each other by name (containers). Backends
    *  without one run replicas on this machine's loopback with a port each. */
   ensureNetwork?(experimentId: number): Promise<string>;

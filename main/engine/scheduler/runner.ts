@@ -29,6 +29,7 @@ interface ActiveJob {
 
 interface ActiveExperiment {
   experimentId: number;
+  backend: string;
   jobs: Map<number, ActiveJob>;
   stopRequested: boolean;
   stopReason?: string;
@@ -177,7 +178,7 @@ export class Runner {
     // `running` is recorded before the ends are watched, so a job that exits at once still passes through it.
     for (const { row } of started) await this.lifecycle.job(row.id, 'running');
     const stoppedMeanwhile = started.length > 0 && !(await this.lifecycle.experiment(x.id, 'running'));
-    for (const { row, job } of started) await this.track(x.id, row, job);
+    for (const { row, job } of started) await this.track(x.id, x.backend, row, job);
     if (!started.length || started.length < toLaunch.length) await this.settle(x.id);
     if (stoppedMeanwhile) await this.stop(x.id);
   }
@@ -235,15 +236,33 @@ export class Runner {
     return p;
   }
 
-  private entry(experimentId: number): ActiveExperiment {
+  private entry(experimentId: number, backend: string): ActiveExperiment {
     let a = this.active.get(experimentId);
-    if (!a) this.active.set(experimentId, (a = { experimentId, jobs: new Map(), stopRequested: false }));
+    if (!a)
+      this.active.set(experimentId, (a = { experimentId, backend, jobs: new Map(), stopRequested: false }));
     return a;
   }
 
-  private async track(experimentId: number, row: JobRow, job: RunningJob): Promise<void> {
+  /** The jobs running now, for the resource monitor. */
+  runningJobs(): Array<{
+    experimentId: number;
+    jobId: number;
+    backend: string;
+    handle: RunningJob['handle'];
+  }> {
+    return [...this.active.values()].flatMap((a) =>
+      [...a.jobs.values()].map((j) => ({
+        experimentId: a.experimentId,
+        jobId: j.jobId,
+        backend: a.backend,
+        handle: j.job.handle,
+      })),
+    );
+  }
+
+  private async track(experimentId: number, backend: string, row: JobRow, job: RunningJob): Promise<void> {
     const follower = this.follower(experimentId, row.id, row.log_path, job.confirmedLogSize?.bind(job));
-    const a = this.entry(experimentId);
+    const a = this.entry(experimentId, backend);
     a.jobs.set(row.id, { jobId: row.id, name: `${row.role}-${row.replica_index}`, job, follower });
     await follower.start();
     void job.done.then((outcome) =>
@@ -374,11 +393,11 @@ export class Runner {
           const follower = this.follower(x.id, j.id, j.log_path);
           await follower.start();
           await follower.finish();
-          await this.jobEnded(x.id, j, r, this.entry(x.id));
+          await this.jobEnded(x.id, j, r, this.entry(x.id, x.backend));
         }
       }
       if (reattached.length && x.status !== 'running') await this.lifecycle.experiment(x.id, 'running');
-      for (const { row, job } of reattached) await this.track(x.id, row, job);
+      for (const { row, job } of reattached) await this.track(x.id, x.backend, row, job);
       if (launchNeeded) {
         // The engine stopped between scheduling and spawning: nothing ran, so the launch is finished now.
         log.debug(`experiment ${x.id}: launch not finished; finishing it`);

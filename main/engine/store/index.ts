@@ -8,6 +8,7 @@ import { Metrics } from './metrics';
 import { Statuses } from './statuses';
 import { CodeRefs } from './code-refs';
 import { Outputs } from './outputs';
+import { Resources } from './resources';
 
 export class Store {
   readonly projects: Projects;
@@ -18,6 +19,7 @@ export class Store {
   readonly statuses: Statuses;
   readonly codeRefs: CodeRefs;
   readonly outputs: Outputs;
+  readonly resources: Resources;
 
   private constructor(readonly db: Db) {
     this.projects = new Projects(db);
@@ -28,6 +30,7 @@ export class Store {
     this.statuses = new Statuses(db);
     this.codeRefs = new CodeRefs(db);
     this.outputs = new Outputs(db);
+    this.resources = new Resources(db);
   }
 
   static async open(file: string): Promise<Store> {

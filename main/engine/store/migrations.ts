@@ -159,4 +159,21 @@ ALTER TABLE experiments ADD COLUMN run_json TEXT;
 ALTER TABLE jobs ADD COLUMN external_id TEXT;
 ALTER TABLE experiment_groups ADD COLUMN backend TEXT NOT NULL DEFAULT 'local';
 `,
+  /* 4: resource samples of running jobs (CPU, memory, network, block I/O, GPUs) */ `
+CREATE TABLE resources (
+  job_id INTEGER NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+  experiment_id INTEGER NOT NULL REFERENCES experiments(id) ON DELETE CASCADE,
+  ts REAL NOT NULL,
+  cpu_percent REAL,
+  memory_bytes INTEGER,
+  memory_limit_bytes INTEGER,
+  net_rx_bytes INTEGER,
+  net_tx_bytes INTEGER,
+  block_read_bytes INTEGER,
+  block_write_bytes INTEGER,
+  gpus_json TEXT,
+  PRIMARY KEY (job_id, ts)
+) WITHOUT ROWID;
+CREATE INDEX resources_by_experiment ON resources(experiment_id, ts);
+`,
 ];

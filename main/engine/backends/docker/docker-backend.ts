@@ -5,7 +5,16 @@
 import fs from 'node:fs';
 import { createHash } from 'node:crypto';
 import type Docker from 'dockerode';
-import type { Backend, JobHandle, JobOutcome, LaunchSpec, PrepareSpec, RunningJob } from '../backend';
+import type {
+  Backend,
+  JobHandle,
+  JobOutcome,
+  JobResources,
+  LaunchSpec,
+  PrepareSpec,
+  RunningJob,
+} from '../backend';
+import { containerResources as statsOf, type DockerStatsJson } from '../../monitor/docker-stats';
 import { buildImage, defaultRepo } from '../../builder';
 import { SDK_PYTHON } from '../../scheduler/job-env';
 import { DockerConnection } from './connection';
@@ -167,6 +176,28 @@ export class DockerBackend implements Backend {
         await container.stop({ t: Math.max(1, Math.ceil(graceMs / 1000)) }).catch(() => undefined);
       },
     };
+  }
+
+  /** `docker stats` of the job's container, one reading (the daemon includes the previous CPU reading). */
+  async sample(handle: JobHandle): Promise<JobResources | null> {
+    if (!handle.container) return null;
+    try {
+      const json = (await this.docker
+        .getContainer(handle.container)
+        .stats({ stream: false })) as DockerStatsJson;
+      const r = statsOf(json);
+      return {
+        cpuPercent: r.cpuPercent,
+        memoryBytes: r.memoryBytes,
+        memoryLimitBytes: r.memoryLimitBytes,
+        netRxBytes: r.netRxBytes,
+        netTxBytes: r.netTxBytes,
+        blockReadBytes: r.blockReadBytes,
+        blockWriteBytes: r.blockWriteBytes,
+      };
+    } catch {
+      return null;
+    }
   }
 
   /** One user-defined network per distributed experiment: replicas reach each other by name. */

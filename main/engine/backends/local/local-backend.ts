@@ -5,7 +5,8 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Backend, JobHandle, JobOutcome, LaunchSpec, RunningJob } from '../backend';
+import type { Backend, JobHandle, JobOutcome, JobResources, LaunchSpec, RunningJob } from '../backend';
+import { ProcessGroupSampler } from '../../monitor/proc';
 import { isAlive, processStartTime } from './process-probe';
 
 // `trap :` (a handler, not an ignore) lets the wrapper outlive the group's SIGTERM long enough to record the
@@ -25,6 +26,26 @@ export const pidFile = (runDir: string, jobId: number) => path.join(runDir, `job
 
 export class LocalBackend implements Backend {
   readonly name = 'local';
+  private sampler = new ProcessGroupSampler();
+
+  /** CPU and resident memory of the job's process group (/proc); the rest cannot be told per process. */
+  async sample(handle: JobHandle): Promise<JobResources | null> {
+    if (!handle.pid || process.platform !== 'linux') return null;
+    const [s] = this.sampler.sample([handle.pid]);
+    if (!s) {
+      this.sampler.forget(handle.pid);
+      return null;
+    }
+    return {
+      cpuPercent: s.cpuPercent,
+      memoryBytes: s.rssBytes,
+      memoryLimitBytes: null,
+      netRxBytes: null,
+      netTxBytes: null,
+      blockReadBytes: null,
+      blockWriteBytes: null,
+    };
+  }
 
   async availability() {
     return { available: true, detail: `local processes (${process.platform})` };
