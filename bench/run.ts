@@ -7,6 +7,8 @@ const BENCHMARKS: Record<string, () => Promise<{ run(): Promise<BenchResult | nu
   ingest: () => import('./ingest'),
   memory: () => import('./memory'),
   mlflow: () => import('./mlflow'),
+  'docker-rebuild': () => import('./docker-rebuild'),
+  'docker-start': () => import('./docker-start'),
 };
 
 const filters = process.argv.slice(2).filter((a) => a !== '--');
