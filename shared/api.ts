@@ -12,6 +12,8 @@ import type {
   StatusRecord,
   CodeRef,
   ResourceSample,
+  MetricSeries,
+  MachineInfo,
 } from './domain';
 import type { SpecError } from './polyaxonfile/types';
 
@@ -24,6 +26,7 @@ const runFiles = z.object({
 
 export const methods = {
   'system.info': z.object({}),
+  'system.machine': z.object({}),
   'projects.create': z.object({
     name: z
       .string()
@@ -51,6 +54,11 @@ export const methods = {
   'experiments.get': z.object({ id }),
   'experiments.statuses': z.object({ id }),
   'experiments.metrics': z.object({ id, keys: z.array(z.string()).optional() }),
+  'experiments.metricSeries': z.object({
+    id,
+    keys: z.array(z.string()).optional(),
+    maxPoints: z.number().int().min(10).max(100_000).default(2000),
+  }),
   'experiments.logs': z.object({
     id,
     offset: z.number().int().min(0).default(0),
@@ -85,6 +93,7 @@ export type RunCreated =
 
 export interface Results {
   'system.info': EngineInfo;
+  'system.machine': MachineInfo;
   'projects.create': Project;
   'projects.list': Project[];
   'projects.get': Project;
@@ -100,6 +109,7 @@ export interface Results {
   };
   'experiments.statuses': StatusRecord[];
   'experiments.metrics': MetricPoint[];
+  'experiments.metricSeries': MetricSeries[];
   'experiments.logs': LogChunk;
   'experiments.resources': ResourceSample[];
   'experiments.stop': Experiment;

@@ -130,3 +130,18 @@ export interface ResourceSample {
   /** This machine's GPUs (nvidia-smi), when it has any. */
   gpus: GpuUse[] | null;
 }
+
+/** A metric series as charts draw it: downsampled by the engine, with a min/max band per point. */
+export interface MetricSeries {
+  key: string;
+  total: number;
+  points: Array<{ step: number; ts: number; value: number; min: number; max: number }>;
+}
+
+export interface MachineInfo {
+  platform: string;
+  cpus: number;
+  memoryBytes: number;
+  freeMemoryBytes: number;
+  gpus: GpuUse[] | null;
+}

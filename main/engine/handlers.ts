@@ -18,6 +18,8 @@ import { ITERATIVE } from './sweeps/group-runner';
 import { randomInt } from 'node:crypto';
 import { groupMetric } from './store/groups';
 import { VERSION_INFO } from './version';
+import { machineResources } from './monitor/proc';
+import { sampleGpus } from './monitor/nvidia-smi';
 
 export type Handlers = { [M in MethodName]: (input: ParsedInput<M>) => Promise<Results[M]> };
 
@@ -257,6 +259,28 @@ export function makeHandlers(engine: Engine, lifecycle: Lifecycle): Handlers {
       } finally {
         await fh.close();
       }
+    },
+    'experiments.metricSeries': async ({ id, keys, maxPoints }) => {
+      await store.experiments.row(id);
+      return store.metrics.downsampled(id, keys, maxPoints);
+    },
+    'system.machine': async () => {
+      const m = machineResources();
+      const gpus = await sampleGpus().catch(() => null);
+      return {
+        platform: process.platform,
+        cpus: m.cpuCount,
+        memoryBytes: m.totalMemoryBytes,
+        freeMemoryBytes: m.freeMemoryBytes,
+        gpus:
+          gpus?.map((g) => ({
+            index: g.index,
+            name: g.name,
+            utilizationPercent: g.utilizationPercent,
+            memoryUsedBytes: g.memoryUsedBytes,
+            memoryTotalBytes: g.memoryTotalBytes,
+          })) ?? null,
+      };
     },
     'experiments.resources': async ({ id, since }) => {
       await store.experiments.row(id);

@@ -1,6 +1,7 @@
 // HTTP + WebSocket transport of the API, generated from the contract: POST /api/<method> with the JSON input,
 // and one WebSocket at /api/events for subscriptions. Binds to loopback and requires the engine's token.
 import http from 'node:http';
+import { serveStatic } from './static';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -17,6 +18,8 @@ export interface ServerOptions {
   port?: number;
   host?: string;
   token?: string;
+  /** The renderer build served at `/` (default dist/renderer). */
+  staticDir?: string;
 }
 
 export interface RunningServer {
@@ -50,6 +53,8 @@ export async function serve(api: AxonApi, opts: ServerOptions = {}): Promise<Run
     };
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (url.pathname === '/api/health') return send(200, { ok: true });
+    if (req.method === 'GET' && !url.pathname.startsWith('/api/'))
+      return serveStatic(req, res, opts.staticDir);
     if (!tokenOk(token, bearer(req)))
       return send(401, { ok: false, error: { code: 'unauthorized', message: 'missing or wrong token' } });
     const m = /^\/api\/([a-zA-Z]+\.[a-zA-Z]+)$/.exec(url.pathname);

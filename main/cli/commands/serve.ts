@@ -18,6 +18,7 @@ export function serveCommand(program: Command): void {
       engine.apiUrl = server.url;
       writeAddress(home, { pid: process.pid, url: server.url, token: server.token });
       process.stdout.write(`axon engine serving ${home} at ${server.url}\n`);
+      process.stdout.write(`open the dashboard: ${server.url}/?token=${server.token}\n`);
       const shutdown = async () => {
         removeAddress(home);
         await server.close();

@@ -87,4 +87,50 @@ export class Metrics {
       [experimentId, ...(keys ?? [])],
     );
   }
+
+  /**
+   * Each key's series in at most `maxPoints` points: consecutive steps are bucketed, each bucket giving its
+   * last step, the mean as the line, and the min and max as a band. One pass over the index per key.
+   */
+  async downsampled(
+    experimentId: number,
+    keys: string[] | undefined,
+    maxPoints: number,
+  ): Promise<MetricSeries[]> {
+    const stats = await this.db.all<{ key: string; n: number; lo: number; hi: number }>(
+      `SELECT key, count(*) AS n, min(step) AS lo, max(step) AS hi FROM metrics WHERE experiment_id = ?
+       ${keys?.length ? `AND key IN (${keys.map(() => '?').join(',')})` : ''} GROUP BY key ORDER BY key`,
+      [experimentId, ...(keys ?? [])],
+    );
+    const out: MetricSeries[] = [];
+    for (const st of stats) {
+      if (st.n <= maxPoints) {
+        const rows = await this.db.all<{ step: number; ts: number; value: number }>(
+          'SELECT step, ts, value FROM metrics WHERE experiment_id = ? AND key = ? ORDER BY step',
+          [experimentId, st.key],
+        );
+        out.push({
+          key: st.key,
+          total: st.n,
+          points: rows.map((r) => ({ ...r, min: r.value, max: r.value })),
+        });
+        continue;
+      }
+      const width = Math.ceil((st.hi - st.lo + 1) / maxPoints);
+      const points = await this.db.all<{ step: number; ts: number; value: number; min: number; max: number }>(
+        `SELECT max(step) AS step, max(ts) AS ts, avg(value) AS value, min(value) AS min, max(value) AS max
+         FROM metrics WHERE experiment_id = ? AND key = ? GROUP BY (step - ?) / ? ORDER BY step`,
+        [experimentId, st.key, st.lo, width],
+      );
+      out.push({ key: st.key, total: st.n, points });
+    }
+    return out;
+  }
+}
+
+export interface MetricSeries {
+  key: string;
+  /** How many points the series has before downsampling. */
+  total: number;
+  points: Array<{ step: number; ts: number; value: number; min: number; max: number }>;
 }
