@@ -112,3 +112,24 @@ export async function waitFor<T>(
     await sleep(50);
   }
 }
+
+/** The most experiments of a group that were active at the same moment, read from the status history. */
+export async function maxActive(
+  engine: { store: { db: { all<T>(sql: string, params?: unknown[]): Promise<T[]> } } },
+  groupId: number,
+): Promise<number> {
+  const { ACTIVE } = await import('../shared/statuses');
+  const rows = await engine.store.db.all<{ entity_id: number; status: string }>(
+    `SELECT h.entity_id, h.status FROM status_history h JOIN experiments e ON e.id = h.entity_id
+     WHERE h.entity = 'experiment' AND e.group_id = ? ORDER BY h.id`,
+    [groupId],
+  );
+  const active = new Set<number>();
+  let max = 0;
+  for (const r of rows) {
+    if (ACTIVE.has(r.status as never)) active.add(r.entity_id);
+    else active.delete(r.entity_id);
+    max = Math.max(max, active.size);
+  }
+  return max;
+}

@@ -11,7 +11,7 @@ import { Engine } from '../../main/engine/engine';
 import { homeId } from '../../main/engine/backends/docker/docker-backend';
 import { isDone, isGroupDone } from '../../shared/statuses';
 import type { Experiment } from '../../shared/domain';
-import { ROOT, sleep, tmpDir, waitFor } from '../helpers';
+import { ROOT, maxActive, sleep, tmpDir, waitFor } from '../helpers';
 import { dockerAvailable } from './helpers';
 
 const BUSYBOX = 'axon-test/busybox:1';
@@ -248,18 +248,7 @@ test(
       }, 180_000);
       assert.equal(g.status, 'done');
       assert.equal(g.progress.succeeded, 4);
-      const rows = await engine.store.db.all<{ entity_id: number; status: string }>(
-        `SELECT h.entity_id, h.status FROM status_history h JOIN experiments e ON e.id = h.entity_id WHERE h.entity = 'experiment' AND e.group_id = ? ORDER BY h.id`,
-        [g.id],
-      );
-      const active = new Set<number>();
-      let max = 0;
-      for (const r of rows) {
-        if (['building', 'scheduled', 'starting', 'running'].includes(r.status)) active.add(r.entity_id);
-        else active.delete(r.entity_id);
-        max = Math.max(max, active.size);
-      }
-      assert.equal(max, 2);
+      assert.equal(await maxActive(engine, g.id), 2);
       const logs = await Promise.all(
         (await engine.call('groups.experiments', { id: g.id })).map((e) =>
           engine.call('experiments.logs', { id: e.id }),

@@ -5,25 +5,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Engine } from '../../main/engine/engine';
-import { ACTIVE, isGroupDone } from '../../shared/statuses';
-import { ROOT, tmpDir, waitFor } from '../helpers';
-
-/** The most experiments of a group that were active at the same moment, from status_history. */
-async function maxConcurrency(engine: Engine, groupId: number): Promise<number> {
-  const rows = await engine.store.db.all<{ entity_id: number; status: string; id: number }>(
-    `SELECT h.entity_id, h.status, h.id FROM status_history h JOIN experiments e ON e.id = h.entity_id
-     WHERE h.entity = 'experiment' AND e.group_id = ? ORDER BY h.id`,
-    [groupId],
-  );
-  const active = new Set<number>();
-  let max = 0;
-  for (const r of rows) {
-    if (ACTIVE.has(r.status as never)) active.add(r.entity_id);
-    else active.delete(r.entity_id);
-    max = Math.max(max, active.size);
-  }
-  return max;
-}
+import { isGroupDone } from '../../shared/statuses';
+import { ROOT, tmpDir, waitFor, maxActive } from '../helpers';
 
 test('the branin grid group runs its 9 experiments with concurrency 2 and ranks the best first', async () => {
   const dir = path.join(ROOT, 'examples', 'branin');
@@ -50,8 +33,8 @@ test('the branin grid group runs its 9 experiments with concurrency 2 and ranks 
     );
     assert.equal(g.status, 'done');
     assert.equal(g.progress.succeeded, 9);
-    assert.ok((await maxConcurrency(engine, g.id)) <= 2);
-    assert.equal(await maxConcurrency(engine, g.id), 2);
+    assert.ok((await maxActive(engine, g.id)) <= 2);
+    assert.equal(await maxActive(engine, g.id), 2);
     // Grid order: last key fastest.
     const exps = await engine.call('groups.experiments', { id: g.id });
     assert.deepEqual(
@@ -119,7 +102,7 @@ test('concurrency can be raised while the group runs, and stopping the group sto
     assert.equal(g.status, 'stopped');
     assert.equal(g.progress.pending + g.progress.running, 0);
     assert.ok(g.progress.stopped >= 1);
-    assert.equal(await maxConcurrency(engine, g.id), 3);
+    assert.equal(await maxActive(engine, g.id), 3);
   } finally {
     await engine.close();
   }

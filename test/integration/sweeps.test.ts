@@ -5,9 +5,9 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Engine } from '../../main/engine/engine';
-import { ACTIVE, isGroupDone } from '../../shared/statuses';
+import { isGroupDone } from '../../shared/statuses';
 import type { Experiment } from '../../shared/domain';
-import { tmpDir, waitFor, sleep } from '../helpers';
+import { tmpDir, waitFor, sleep, maxActive } from '../helpers';
 
 /** A project whose objective is a quick awk one-liner: loss = (x-0.3)^2 + (y-0.6)^2 + 1/epochs. */
 function objectiveProject(): string {
@@ -58,22 +58,6 @@ const groupEnd = (engine: Engine, id: number, ms = 90_000) =>
     ms,
     `group ${id} to end`,
   );
-
-async function maxActive(engine: Engine, groupId: number): Promise<number> {
-  const rows = await engine.store.db.all<{ entity_id: number; status: string }>(
-    `SELECT h.entity_id, h.status FROM status_history h JOIN experiments e ON e.id = h.entity_id
-     WHERE h.entity = 'experiment' AND e.group_id = ? ORDER BY h.id`,
-    [groupId],
-  );
-  const active = new Set<number>();
-  let max = 0;
-  for (const r of rows) {
-    if (ACTIVE.has(r.status as never)) active.add(r.entity_id);
-    else active.delete(r.entity_id);
-    max = Math.max(max, active.size);
-  }
-  return max;
-}
 
 const sweepMeta = async (engine: Engine, id: number) =>
   JSON.parse(
