@@ -1,5 +1,37 @@
 #!/usr/bin/env node
-// Runs the TypeScript CLI through tsx's loader, so a fresh clone needs no build step.
-import { register } from 'tsx/esm/api';
-register();
-await import('../main/cli/index.ts');
+// Starts the CLI: the esbuild bundle (dist/cli/axon.mjs, made at `npm ci`) when it is newer than every source
+// file, else the TypeScript sources through tsx, so a fresh clone and a working tree both just work.
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const bundle = path.join(root, 'dist', 'cli', 'axon.mjs');
+
+function newestSource(dir, newest = 0) {
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    if (e.name === 'electron') continue;
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) newest = newestSource(p, newest);
+    else if (e.name.endsWith('.ts')) newest = Math.max(newest, fs.statSync(p).mtimeMs);
+  }
+  return newest;
+}
+
+function bundleIsFresh() {
+  if (process.env.AXON_FROM_SOURCE === '1') return false;
+  try {
+    const built = fs.statSync(bundle).mtimeMs;
+    return built >= newestSource(path.join(root, 'main')) && built >= newestSource(path.join(root, 'shared'));
+  } catch {
+    return false;
+  }
+}
+
+if (bundleIsFresh()) {
+  await import(bundle);
+} else {
+  const { register } = await import('tsx/esm/api');
+  register();
+  await import('../main/cli/index.ts');
+}

@@ -2,10 +2,10 @@
 // no data, so they need no token; the page reads the token from its URL and the API checks it.
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { PACKAGE_ROOT } from '../engine/package-root';
 import type http from 'node:http';
 
-export const RENDERER_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../dist/renderer');
+export const RENDERER_DIR = path.join(PACKAGE_ROOT, 'dist', 'renderer');
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',

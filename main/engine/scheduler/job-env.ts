@@ -1,9 +1,9 @@
 // The environment every job gets (DESIGN "Backends"; docs/metrics-protocol.md lists it for users).
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { PACKAGE_ROOT } from '../package-root';
 import type { ExperimentRow } from '../store/experiments';
 
-export const SDK_PYTHON = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../sdk/python');
+export const SDK_PYTHON = path.join(PACKAGE_ROOT, 'sdk', 'python');
 
 export function jobEnv(
   x: ExperimentRow,
