@@ -33,4 +33,28 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    // The renderer runs in a browser (or Electron's sandboxed renderer): browser globals, no Node, and it
+    // reaches the engine only through the API client (renderer/src/api.ts), never by importing main/.
+    files: ['renderer/**/*.ts', 'renderer/**/*.tsx'],
+    ignores: ['renderer/vite.config.ts'],
+    languageOptions: { globals: { ...globals.browser } },
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['node:*', 'fs', 'path', 'child_process', 'os', 'electron', 'sqlite3'],
+              message: 'The renderer has no Node: talk to the engine through renderer/src/api.ts.',
+            },
+            {
+              group: ['**/main/**', '../main/*', '../../main/*', '../../../main/*'],
+              message: 'The renderer never imports the engine: use the API contract in shared/.',
+            },
+          ],
+        },
+      ],
+    },
+  },
 );

@@ -179,7 +179,11 @@ export async function run(): Promise<BenchResult> {
   const file = path.join(code, 'polyaxonfile.yml');
   fs.writeFileSync(file, POLYAXONFILE);
   log(`launch: starting axon serve on ${home}`);
-  const served = await startServe(home);
+  const served = await startServe(home).catch((e) => {
+    removeDir(home);
+    removeDir(code);
+    throw e;
+  });
   try {
     log(`launch: ${RUNS} engine-side runs (+${WARMUP} warm-up), each followed by a bare spawn`);
     const a = await engineSide(served, code, RUNS);

@@ -150,7 +150,11 @@ export async function run(): Promise<BenchResult> {
   log('memory: bare Node baseline');
   const bare = await bareNodeRss();
   log(`memory: starting axon serve on ${home}`);
-  const served = await startServe(home);
+  const served = await startServe(home).catch((e) => {
+    removeDir(home);
+    removeDir(code);
+    throw e;
+  });
   try {
     await served.client.call('system.info', {});
     await sleep(SETTLE_IDLE_MS);

@@ -309,21 +309,26 @@ test('a launch cut short by a crash is finished on restart, and a started proces
   }
 });
 
-test('resources of a running local job are sampled into the store: CPU of its process group and its memory', async () => {
-  const { dir, file } = projectWith(`node -e "const t = Date.now(); while (Date.now() - t < 2500) {}"`);
+test('resources of running local jobs are sampled into the store: CPU of each process group and memory', async () => {
+  const busy = projectWith(`node -e "const t = Date.now(); while (Date.now() - t < 2500) {}"`);
+  const idle = projectWith('sleep 2.5');
   const engine = await Engine.start({ home: tmpDir() });
   try {
-    const id = await start(engine, file, dir);
-    await waitFor(async () => (await engine.call('experiments.get', { id })).status === 'running', 10_000);
+    const ids = [await start(engine, busy.file, busy.dir), await start(engine, idle.file, idle.dir)];
+    for (const id of ids)
+      await waitFor(async () => (await engine.call('experiments.get', { id })).status === 'running', 10_000);
     await engine.monitor.tick();
-    await new Promise((r) => setTimeout(r, 700));
+    await new Promise((r) => setTimeout(r, 800));
     await engine.monitor.tick();
-    const samples = await engine.call('experiments.resources', { id });
-    assert.ok(samples.length >= 2, `${samples.length} samples`);
-    const last = samples.at(-1)!;
-    assert.ok(last.cpuPercent !== null && last.cpuPercent > 20, `cpu ${last.cpuPercent}`);
-    assert.ok(last.memoryBytes !== null && last.memoryBytes > 5 * 1024 * 1024, `rss ${last.memoryBytes}`);
-    await ended(engine, id);
+    const [b, i] = await Promise.all(
+      ids.map(async (id) => (await engine.call('experiments.resources', { id })).at(-1)!),
+    );
+    // Under load the busy job gets less than a CPU, but always far more than a sleeping one.
+    assert.ok(b.cpuPercent !== null && i.cpuPercent !== null, 'two samples give a CPU figure');
+    assert.ok(b.cpuPercent > i.cpuPercent + 5, `busy ${b.cpuPercent}% vs sleeping ${i.cpuPercent}%`);
+    assert.ok(i.cpuPercent < 5, `sleeping ${i.cpuPercent}%`);
+    assert.ok(b.memoryBytes !== null && b.memoryBytes > 5 * 1024 * 1024, `rss ${b.memoryBytes}`);
+    await Promise.all(ids.map((id) => ended(engine, id)));
   } finally {
     await engine.close();
   }

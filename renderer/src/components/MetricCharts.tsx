@@ -1,0 +1,133 @@
+// The metric charts of one experiment: one uPlot per key, from experiments.metricSeries (downsampled by the
+// engine, so a 1,000,000-point metric draws at once), with the min/max band of each bucket, a step or time
+// axis and a log scale. Live: metrics.appended for this experiment re-reads the series (at most once a second).
+import { useEffect, useMemo, useState } from 'react';
+import type uPlot from 'uplot';
+import { call, subscribe, type MetricSeries } from '../api';
+import { useAsync } from '../lib/useAsync';
+import { debounce } from '../lib/debounce';
+import { axis, UPlotChart } from './UPlotChart';
+import { Empty, ErrorState, Loading } from './States';
+import { formatNumber } from '../lib/format';
+
+export const MAX_POINTS = 2000;
+
+/** Steps are whole numbers: ticks at 1, 2, 5 × 10^k. */
+export const STEP_INCREMENTS = Array.from({ length: 12 }, (_, k) => [1, 2, 5].map((m) => m * 10 ** k)).flat();
+
+export function MetricCharts({ experimentId }: { experimentId: number }) {
+  const series = useAsync(
+    () => call('experiments.metricSeries', { id: experimentId, maxPoints: MAX_POINTS }),
+    [experimentId],
+  );
+  const [logScale, setLogScale] = useState(false);
+  const [xAxis, setXAxis] = useState<'step' | 'time'>('step');
+  const { reload } = series;
+
+  useEffect(() => {
+    const again = debounce(reload, 1000);
+    const off = subscribe('metrics.appended', (m) => {
+      if (m.experimentId === experimentId) again();
+    });
+    return () => {
+      off();
+      again.cancel();
+    };
+  }, [experimentId, reload]);
+
+  if (series.error)
+    return <ErrorState error={`Metrics could not be read: ${series.error}`} onRetry={series.reload} />;
+  if (!series.data) return <Loading what="metrics" />;
+  if (!series.data.length)
+    return (
+      <Empty title="No metrics yet">
+        A job reports metrics by printing <code>@@axon {'{"metrics": {"loss": 0.2}, "step": 1}'}</code> lines;
+        the Python client does it for you: <code>tracking.log_metrics(step=i, loss=loss)</code>.
+      </Empty>
+    );
+
+  const positive = series.data.every((s) => s.points.every((p) => p.min > 0));
+  return (
+    <section aria-label="Metric charts">
+      <div className="toolbar" role="toolbar" aria-label="Chart controls">
+        <label className="check">
+          <input
+            type="checkbox"
+            checked={logScale && positive}
+            disabled={!positive}
+            onChange={(e) => setLogScale(e.target.checked)}
+          />{' '}
+          Log scale{positive ? '' : ' (needs values above 0)'}
+        </label>
+        <label>
+          X axis{' '}
+          <select value={xAxis} onChange={(e) => setXAxis(e.target.value as 'step' | 'time')}>
+            <option value="step">Step</option>
+            <option value="time">Time</option>
+          </select>
+        </label>
+      </div>
+      <div className="chart-grid">
+        {series.data.map((s) => (
+          <MetricChart key={s.key} series={s} logScale={logScale && positive} xAxis={xAxis} />
+        ))}
+      </div>
+    </section>
+  );
+}
+
+function MetricChart({
+  series,
+  logScale,
+  xAxis,
+}: {
+  series: MetricSeries;
+  logScale: boolean;
+  xAxis: 'step' | 'time';
+}) {
+  const banded = series.points.some((p) => p.min !== p.max);
+  const data = useMemo<uPlot.AlignedData>(() => {
+    const pts = xAxis === 'time' ? [...series.points].sort((a, b) => a.ts - b.ts) : series.points;
+    const x = pts.map((p) => (xAxis === 'time' ? p.ts : p.step));
+    const value = pts.map((p) => p.value);
+    return banded ? [x, value, pts.map((p) => p.min), pts.map((p) => p.max)] : [x, value];
+  }, [series, xAxis, banded]);
+  const last = series.points[series.points.length - 1];
+
+  return (
+    <figure className="card chart-card" data-metric={series.key}>
+      <figcaption>
+        <strong>{series.key}</strong>{' '}
+        <span className="muted">
+          last {formatNumber(last?.value)} · {series.points.length.toLocaleString()} points drawn
+          {banded ? ' · band: min–max per bucket' : ''}
+        </span>
+      </figcaption>
+      <UPlotChart
+        label={`Chart of ${series.key} by ${xAxis}`}
+        optionsKey={`${series.key}:${logScale}:${xAxis}:${banded}`}
+        data={data}
+        options={(t) => ({
+          scales: { x: { time: xAxis === 'time' }, y: logScale ? { distr: 3 } : {} },
+          axes: [
+            axis(t, xAxis === 'time' ? {} : { label: 'step', incrs: STEP_INCREMENTS, space: 80 }),
+            axis(t, { size: 60 }),
+          ],
+          series: [
+            { label: xAxis },
+            { label: series.key, stroke: t.palette[0], width: 1.5, points: { show: false } },
+            ...(banded
+              ? [
+                  { label: 'min', stroke: 'transparent', points: { show: false } },
+                  { label: 'max', stroke: 'transparent', points: { show: false } },
+                ]
+              : []),
+          ],
+          bands: banded ? [{ series: [3, 2], fill: `${t.palette[0]}33` }] : [],
+          legend: { show: true },
+          cursor: { drag: { x: true, y: false } },
+        })}
+      />
+    </figure>
+  );
+}

@@ -1,0 +1,92 @@
+// Stop, restart, resume and delete. Restart and resume create a new experiment (as in Polyaxon) and open it.
+import { useState } from 'react';
+import { useNavigate } from 'react-router-dom';
+import type { Experiment } from '../../../shared/domain';
+import { DONE } from '../../../shared/statuses';
+import { call, errorMessage } from '../api';
+import { useExperiments } from '../stores/experiments';
+import { ConfirmDialog } from '../components/ConfirmDialog';
+
+export function ExperimentActions({ experiment: x }: { experiment: Experiment }) {
+  const [busy, setBusy] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [confirmDelete, setConfirmDelete] = useState(false);
+  const navigate = useNavigate();
+  const done = DONE.has(x.status);
+
+  async function act(what: 'stop' | 'restart' | 'resume' | 'delete') {
+    setBusy(what);
+    setError(null);
+    try {
+      if (what === 'delete') {
+        await call('experiments.delete', { id: x.id });
+        useExperiments.getState().remove(x.id);
+        setConfirmDelete(false);
+        navigate(`/projects/${encodeURIComponent(x.projectName)}`);
+        return;
+      }
+      const r = await call(`experiments.${what}`, { id: x.id });
+      useExperiments.getState().upsert([r]);
+      if (r.id !== x.id) navigate(`/experiments/${r.id}`);
+    } catch (e) {
+      setError(errorMessage(e));
+    } finally {
+      setBusy(null);
+    }
+  }
+
+  return (
+    <div className="actions" role="group" aria-label="Experiment actions">
+      {!done && (
+        <button type="button" className="danger" onClick={() => act('stop')} disabled={!!busy}>
+          {busy === 'stop' ? 'Stopping…' : 'Stop'}
+        </button>
+      )}
+      <button
+        type="button"
+        onClick={() => act('restart')}
+        disabled={!!busy || !done}
+        title="Run it again as a new experiment"
+      >
+        Restart
+      </button>
+      <button
+        type="button"
+        onClick={() => act('resume')}
+        disabled={!!busy || !done}
+        title="A new experiment that continues in this one's outputs folder"
+      >
+        Resume
+      </button>
+      <button
+        type="button"
+        className="danger-text"
+        onClick={() => setConfirmDelete(true)}
+        disabled={!!busy || !done}
+        title={done ? 'Delete' : 'Stop it first'}
+      >
+        Delete
+      </button>
+      {error && (
+        <p className="form-error" role="alert">
+          {error}
+        </p>
+      )}
+      <ConfirmDialog
+        open={confirmDelete}
+        title={`Delete experiment ${x.id}?`}
+        confirmLabel="Delete experiment"
+        danger
+        busy={busy === 'delete'}
+        error={error}
+        onCancel={() => setConfirmDelete(false)}
+        onConfirm={() => act('delete')}
+      >
+        <p>
+          Its record, statuses and metrics go, with its logs and outputs under {x.runDir}. This cannot be
+          undone.
+        </p>
+      </ConfirmDialog>
+    </div>
+  );
+}

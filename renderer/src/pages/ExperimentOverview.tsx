@@ -1,0 +1,137 @@
+// The overview tab: what ran (command, backend, params, code), what came out (outputs), and the statuses.
+import type { Experiment } from '../../../shared/domain';
+import type { Results } from '../../../shared/api';
+import { StatusTimeline } from '../components/StatusTimeline';
+import { formatBytes, formatNumber, formatTime } from '../lib/format';
+
+type Details = Results['experiments.get'];
+
+export function ExperimentOverview({
+  experiment: x,
+  details: d,
+}: {
+  experiment: Experiment;
+  details: Details;
+}) {
+  const params = Object.entries(x.params);
+  const metrics = Object.entries(x.lastMetrics);
+  return (
+    <div className="overview-grid">
+      <section className="card" aria-labelledby="run-title">
+        <h2 id="run-title">Run</h2>
+        <dl className="props">
+          <dt>Command</dt>
+          <dd>
+            <code className="cmd">{x.cmd ?? '—'}</code>
+          </dd>
+          <dt>Backend</dt>
+          <dd>{x.backend}</dd>
+          <dt>Code folder</dt>
+          <dd className="mono small">{x.codePath}</dd>
+          <dt>Code version</dt>
+          <dd>
+            {d.code?.kind === 'git' ? (
+              <>
+                <span className="mono">{d.code.commit?.slice(0, 12) ?? 'no commit'}</span>
+                {d.code.branch ? ` on ${d.code.branch}` : ''}
+                {d.code.dirty ? <span className="badge badge-warning">uncommitted changes</span> : ' (clean)'}
+              </>
+            ) : d.code?.kind === 'hash' ? (
+              <span className="mono">content {d.code.contentHash?.slice(0, 12)}</span>
+            ) : (
+              <span className="muted">not recorded</span>
+            )}
+          </dd>
+          <dt>Run folder</dt>
+          <dd className="mono small">{x.runDir}</dd>
+          <dt>Created</dt>
+          <dd>{formatTime(x.createdAt)}</dd>
+          <dt>Started</dt>
+          <dd>{formatTime(x.startedAt)}</dd>
+          <dt>Finished</dt>
+          <dd>{formatTime(x.finishedAt)}</dd>
+          {x.exitCode != null && (
+            <>
+              <dt>Exit code</dt>
+              <dd>{x.exitCode}</dd>
+            </>
+          )}
+          {x.tags.length > 0 && (
+            <>
+              <dt>Tags</dt>
+              <dd>
+                {x.tags.map((t) => (
+                  <span key={t} className="tag">
+                    {t}
+                  </span>
+                ))}
+              </dd>
+            </>
+          )}
+        </dl>
+        {d.tracking.malformedLines > 0 && (
+          <p className="muted small">
+            {d.tracking.malformedLines} metric lines could not be read (they stay in the log).
+          </p>
+        )}
+      </section>
+      <section className="card" aria-labelledby="params-title">
+        <h2 id="params-title">Params</h2>
+        {params.length ? <KeyValues entries={params} label="Params" /> : <p className="muted">No params.</p>}
+        <h2 id="last-metrics-title">Last metrics</h2>
+        {metrics.length ? (
+          <KeyValues entries={metrics} label="Last metrics" />
+        ) : (
+          <p className="muted">No metrics yet.</p>
+        )}
+      </section>
+      <section className="card" aria-labelledby="timeline-title">
+        <h2 id="timeline-title">Status timeline</h2>
+        <StatusTimeline experimentId={x.id} status={x.status} />
+      </section>
+      <section className="card" aria-labelledby="outputs-title">
+        <h2 id="outputs-title">Outputs</h2>
+        {d.outputs.length ? (
+          <table className="table compact" aria-labelledby="outputs-title">
+            <thead>
+              <tr>
+                <th scope="col">File</th>
+                <th scope="col" className="num">
+                  Size
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {d.outputs.map((o) => (
+                <tr key={o.path}>
+                  <td className="mono small">{o.path}</td>
+                  <td className="num">{formatBytes(o.size)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        ) : (
+          <p className="muted">
+            No outputs. A job writes them to the folder in <code>AXON_OUTPUTS_PATH</code> ({x.runDir}
+            /outputs).
+          </p>
+        )}
+      </section>
+    </div>
+  );
+}
+
+function KeyValues({ entries, label }: { entries: Array<[string, unknown]>; label: string }) {
+  return (
+    <table className="table compact" aria-label={label}>
+      <tbody>
+        {entries.map(([k, v]) => (
+          <tr key={k}>
+            <th scope="row">{k}</th>
+            <td className="num mono">{formatNumber(v)}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}

@@ -1,0 +1,218 @@
+// One group (sweep): progress, best so far, concurrency (editable while it runs), the ranked table and a
+// metric-vs-param scatter. Live from experiments.changed / groups.changed / metrics.appended.
+import { useEffect, useMemo, useState, type FormEvent } from 'react';
+import { Link, useNavigate, useParams } from 'react-router-dom';
+import type { Experiment } from '../../../shared/domain';
+import { call, errorMessage } from '../api';
+import { useAsync } from '../lib/useAsync';
+import { useGroups } from '../stores/groups';
+import { useExperiments } from '../stores/experiments';
+import { StatusBadge } from '../components/StatusBadge';
+import { Progress } from '../components/Progress';
+import { ErrorState, Loading, Notice } from '../components/States';
+import { VirtualTable } from '../components/VirtualTable';
+import { baseColumns, discoverKeys, metricColumn, paramColumn } from './experimentColumns';
+import { ParamScatter } from '../components/ParamScatter';
+import { formatNumber } from '../lib/format';
+
+const ACTIVE_GROUP = new Set(['created', 'running', 'stopping']);
+
+export function GroupPage() {
+  const id = Number(useParams().id);
+  const navigate = useNavigate();
+  const loaded = useAsync(async () => {
+    const [g, xs] = await Promise.all([call('groups.get', { id }), call('groups.experiments', { id })]);
+    const { ranked: _r, ...group } = g;
+    useGroups.getState().upsert([group]);
+    useExperiments.getState().upsert(xs);
+    return true;
+  }, [id]);
+  const group = useGroups((s) => s.byId[id]);
+  const byId = useExperiments((s) => s.byId);
+  const experiments = useMemo(() => Object.values(byId).filter((x) => x.groupId === id), [byId, id]);
+  const [stopError, setStopError] = useState<string | null>(null);
+
+  const metric = group?.metric ?? null;
+  const ranked = useMemo(() => {
+    if (!metric) return experiments;
+    const sign = metric.optimization === 'maximize' ? -1 : 1;
+    return [...experiments].sort((a, b) => {
+      const va = a.lastMetrics[metric.name];
+      const vb = b.lastMetrics[metric.name];
+      if (va === undefined || vb === undefined) return va === vb ? a.id - b.id : va === undefined ? 1 : -1;
+      return sign * (va - vb);
+    });
+  }, [experiments, metric]);
+  const keys = useMemo(() => discoverKeys(experiments), [experiments]);
+  const rank = useMemo(() => new Map(ranked.map((x, i) => [x.id, i + 1])), [ranked]);
+  const columns = useMemo(
+    () => [
+      {
+        id: 'rank',
+        header: 'Rank',
+        width: 70,
+        align: 'right' as const,
+        value: (x: Experiment) => rank.get(x.id),
+      },
+      ...baseColumns().filter((c) => c.id !== 'group' && c.id !== 'created'),
+      ...(metric ? [metricColumn(metric.name)] : []),
+      ...keys.params.map(paramColumn),
+      ...keys.metrics.filter((k) => k !== metric?.name).map(metricColumn),
+    ],
+    [keys, metric, rank],
+  );
+
+  if (loaded.error && !group)
+    return (
+      <div className="page">
+        <ErrorState
+          error={loaded.error}
+          onRetry={loaded.reload}
+          hint={<Link to="/">Back to the projects</Link>}
+        />
+      </div>
+    );
+  if (!group) return <Loading what={`group ${id}`} />;
+  const best = metric ? ranked.find((x) => x.lastMetrics[metric.name] !== undefined) : undefined;
+  const active = ACTIVE_GROUP.has(group.status);
+
+  async function stop() {
+    setStopError(null);
+    try {
+      useGroups.getState().upsert([await call('groups.stop', { id })]);
+    } catch (e) {
+      setStopError(errorMessage(e));
+    }
+  }
+
+  return (
+    <div className="page">
+      <header className="page-head">
+        <div>
+          <nav aria-label="Breadcrumb" className="crumbs">
+            <Link to="/">Projects</Link> /{' '}
+            <Link to={`/projects/${encodeURIComponent(group.projectName)}`}>{group.projectName}</Link> /{' '}
+            <span aria-current="page">group {group.id}</span>
+          </nav>
+          <h1>
+            Group {group.id}
+            {group.name ? <span className="muted"> · {group.name}</span> : null}{' '}
+            <StatusBadge status={group.status} />
+          </h1>
+          <p className="muted">
+            {group.algorithm} search
+            {metric ? `, ${metric.optimization} ${metric.name}` : ', no objective metric'}
+            {group.statusMessage ? ` · ${group.statusMessage}` : ''}
+          </p>
+        </div>
+        <div className="actions">
+          {active && (
+            <button type="button" className="danger" onClick={stop}>
+              Stop group
+            </button>
+          )}
+        </div>
+      </header>
+      {stopError && <Notice kind="error">The group was not stopped: {stopError}</Notice>}
+      <div className="summary-grid">
+        <section className="card" aria-labelledby="progress-title">
+          <h2 id="progress-title">Progress</h2>
+          <Progress progress={group.progress} />
+          <p className="small muted">
+            {group.progress.succeeded} succeeded · {group.progress.failed} failed · {group.progress.stopped}{' '}
+            stopped · {group.progress.running} running · {group.progress.pending} pending
+          </p>
+        </section>
+        <section className="card" aria-labelledby="best-title">
+          <h2 id="best-title">Best so far</h2>
+          {best && metric ? (
+            <p>
+              <Link to={`/experiments/${best.id}`}>Experiment {best.id}</Link>: {metric.name} ={' '}
+              <strong>{formatNumber(best.lastMetrics[metric.name])}</strong>
+              <br />
+              <span className="small muted">
+                {Object.entries(best.params)
+                  .map(([k, v]) => `${k}=${formatNumber(v)}`)
+                  .join(', ')}
+              </span>
+            </p>
+          ) : (
+            <p className="muted">
+              {metric ? `No ${metric.name} reported yet.` : 'This group has no objective metric.'}
+            </p>
+          )}
+        </section>
+        <Concurrency id={group.id} value={group.concurrency} editable={active} />
+      </div>
+      <section className="section" aria-labelledby="ranked-title">
+        <h2 id="ranked-title">Experiments, best first</h2>
+        <VirtualTable
+          label="Ranked experiments"
+          rows={ranked}
+          columns={columns}
+          rowKey={(x) => x.id}
+          onOpen={(x) => navigate(`/experiments/${x.id}`)}
+          height={Math.min(480, 40 + ranked.length * 34)}
+        />
+      </section>
+      {keys.params.length > 0 && keys.metrics.length > 0 && (
+        <ParamScatter
+          experiments={experiments}
+          params={keys.params}
+          metrics={keys.metrics}
+          defaultMetric={metric?.name}
+        />
+      )}
+    </div>
+  );
+}
+
+function Concurrency({ id, value, editable }: { id: number; value: number; editable: boolean }) {
+  const [draft, setDraft] = useState(String(value));
+  const [error, setError] = useState<string | null>(null);
+  const [saved, setSaved] = useState(false);
+  useEffect(() => setDraft(String(value)), [value]);
+  async function save(e: FormEvent) {
+    e.preventDefault();
+    setError(null);
+    setSaved(false);
+    try {
+      useGroups.getState().upsert([await call('groups.setConcurrency', { id, concurrency: Number(draft) })]);
+      setSaved(true);
+    } catch (err) {
+      setError(errorMessage(err));
+    }
+  }
+  return (
+    <form className="card" onSubmit={save} aria-labelledby="concurrency-title">
+      <h2 id="concurrency-title">Concurrency</h2>
+      <div className="fields">
+        <label>
+          Experiments at a time
+          <input
+            type="number"
+            min={1}
+            step={1}
+            value={draft}
+            onChange={(e) => setDraft(e.target.value)}
+            disabled={!editable}
+          />
+        </label>
+        <button type="submit" disabled={!editable || Number(draft) === value || !(Number(draft) >= 1)}>
+          Save
+        </button>
+      </div>
+      {saved && (
+        <p className="ok-text small" role="status">
+          Saved: takes effect on the next scheduling pass.
+        </p>
+      )}
+      {error && (
+        <p className="form-error" role="alert">
+          {error}
+        </p>
+      )}
+      {!editable && <p className="muted small">The group has ended.</p>}
+    </form>
+  );
+}

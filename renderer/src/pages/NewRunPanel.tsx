@@ -1,0 +1,177 @@
+// "New run": a polyaxonfile editor validated as you type, a backend choice, -P overrides, and Run
+// (runs.create in the project's code folder).
+import { useMemo, useState, type FormEvent } from 'react';
+import { useNavigate } from 'react-router-dom';
+import type { Project } from '../../../shared/domain';
+import { ApiError } from '../../../shared/api';
+import type { SpecError } from '../../../shared/polyaxonfile';
+import { call, errorMessage } from '../api';
+import { PolyaxonEditor, type Validation } from '../components/PolyaxonEditor';
+import { Notice } from '../components/States';
+import { useSettings, type BackendName } from '../stores/settings';
+import { backendStatus, useSystem } from '../stores/system';
+import { useExperiments } from '../stores/experiments';
+import { useGroups } from '../stores/groups';
+import { formatNumber } from '../lib/format';
+
+const FILE_NAME = 'polyaxonfile.yml';
+const DRAFT_KEY = (project: string) => `axon.draft.${project}`;
+
+/** `name=value` lines → overrides; lines that are not are reported. */
+function parseOverrides(text: string): { params: Record<string, string>; bad: string[] } {
+  const params: Record<string, string> = {};
+  const bad: string[] = [];
+  for (const raw of text.split('\n')) {
+    const line = raw.trim();
+    if (!line) continue;
+    const i = line.indexOf('=');
+    if (i <= 0) bad.push(line);
+    else params[line.slice(0, i).trim()] = line.slice(i + 1).trim();
+  }
+  return { params, bad };
+}
+
+export function NewRunPanel({ project, onStarted }: { project: Project; onStarted(): void }) {
+  const defaultBackend = useSettings((s) => s.defaultBackend);
+  const info = useSystem((s) => s.info);
+  const [text, setText] = useState(() => sessionStorage.getItem(DRAFT_KEY(project.name)) ?? '');
+  const [overridesText, setOverridesText] = useState('');
+  const [backend, setBackend] = useState<BackendName>(defaultBackend);
+  const [name, setName] = useState('');
+  const [validation, setValidation] = useState<Validation>(null);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<{ message: string; specErrors?: SpecError[] } | null>(null);
+  const navigate = useNavigate();
+
+  const { params: overrides, bad } = useMemo(() => parseOverrides(overridesText), [overridesText]);
+  const docker = backendStatus(info, 'docker');
+  const canRun = !!validation?.ok && !bad.length && !!project.codePath && !busy;
+
+  async function run(e: FormEvent) {
+    e.preventDefault();
+    if (!canRun || !project.codePath) return;
+    setBusy(true);
+    setError(null);
+    try {
+      const r = await call('runs.create', {
+        files: [{ name: FILE_NAME, text }],
+        params: overrides,
+        project: project.name,
+        codePath: project.codePath,
+        backend,
+        ...(name.trim() ? { name: name.trim() } : {}),
+      });
+      sessionStorage.removeItem(DRAFT_KEY(project.name));
+      onStarted();
+      if (r.kind === 'group') {
+        useGroups.getState().upsert([r.group]);
+        useExperiments.getState().upsert(r.experiments);
+        navigate(`/groups/${r.group.id}`);
+      } else {
+        useExperiments.getState().upsert([r.experiment]);
+        navigate(`/experiments/${r.experiment.id}`);
+      }
+    } catch (err) {
+      const specErrors =
+        err instanceof ApiError && err.code === 'invalid_spec' ? (err.details as SpecError[]) : undefined;
+      setError({ message: errorMessage(err), specErrors });
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  const declared = validation?.ok ? Object.entries(validation.summary.params ?? {}) : [];
+
+  return (
+    <form id="new-run" className="card new-run" onSubmit={run} aria-labelledby="new-run-title">
+      <h2 id="new-run-title">New run</h2>
+      {!project.codePath && (
+        <Notice kind="warning">
+          This project has no code folder, so Axon does not know where to run the command. Create a project
+          with a code folder, or use <code>axon run</code> in the folder.
+        </Notice>
+      )}
+      <label htmlFor="polyaxonfile-editor" className="label">
+        Polyaxonfile <span className="muted small">(runs in {project.codePath ?? '—'})</span>
+      </label>
+      <PolyaxonEditor
+        id="polyaxonfile-editor"
+        fileName={FILE_NAME}
+        text={text}
+        params={overrides}
+        onChange={(t) => {
+          setText(t);
+          sessionStorage.setItem(DRAFT_KEY(project.name), t);
+        }}
+        onValidated={setValidation}
+      />
+      <div className="fields">
+        <fieldset className="radio-group">
+          <legend>Backend</legend>
+          {(['local', 'docker'] as const).map((b) => (
+            <label key={b} className="check">
+              <input
+                type="radio"
+                name="backend"
+                value={b}
+                checked={backend === b}
+                onChange={() => setBackend(b)}
+              />{' '}
+              {b}
+              {b === 'docker' && docker && !docker.available ? (
+                <span className="muted small"> (not reachable)</span>
+              ) : null}
+            </label>
+          ))}
+        </fieldset>
+        <label className="grow">
+          <span>
+            Param overrides (-P), one <code>name=value</code> per line
+          </span>
+          <textarea
+            className="mono"
+            rows={3}
+            value={overridesText}
+            onChange={(e) => setOverridesText(e.target.value)}
+            placeholder="steps=2"
+            spellCheck={false}
+            aria-invalid={bad.length > 0}
+          />
+          {bad.length > 0 && <span className="form-error">Not name=value: {bad.join(', ')}</span>}
+          {declared.length > 0 && (
+            <span className="muted small">
+              Declared: {declared.map(([k, v]) => `${k}=${formatNumber(v)}`).join(', ')}
+            </span>
+          )}
+        </label>
+        <label>
+          Name (optional)
+          <input value={name} onChange={(e) => setName(e.target.value)} />
+        </label>
+      </div>
+      {backend === 'docker' && docker && !docker.available && (
+        <Notice kind="warning">
+          Docker is not reachable: {docker.detail}. Start it, or choose the local backend.
+        </Notice>
+      )}
+      {error && (
+        <Notice kind="error">
+          <p>The run was not started: {error.message}</p>
+          {error.specErrors?.length ? (
+            <ul>
+              {error.specErrors.map((s, i) => (
+                <li key={i}>{s.message}</li>
+              ))}
+            </ul>
+          ) : null}
+        </Notice>
+      )}
+      <div className="actions">
+        <button type="submit" className="primary" disabled={!canRun}>
+          {busy ? 'Starting…' : 'Run'}
+        </button>
+        {!validation?.ok && text.trim() && <span className="muted small">Fix the errors above to run.</span>}
+      </div>
+    </form>
+  );
+}

@@ -1,0 +1,196 @@
+// One project: its experiments (virtualised, sortable, filterable, selectable for Compare), its groups,
+// and "New run".
+import { useEffect, useMemo, useState } from 'react';
+import { Link, useNavigate, useParams } from 'react-router-dom';
+import { call } from '../api';
+import { useAsync } from '../lib/useAsync';
+import { selectProjectExperiments, useExperiments } from '../stores/experiments';
+import { EXPERIMENT_STATUSES } from '../../../shared/statuses';
+import { VirtualTable } from '../components/VirtualTable';
+import { Empty, ErrorState, Loading } from '../components/States';
+import { baseColumns, discoverKeys, metricColumn, paramColumn } from './experimentColumns';
+import { GroupsList } from './GroupsList';
+import { NewRunPanel } from './NewRunPanel';
+
+const MAX_COMPARE = 20;
+
+export function ProjectPage() {
+  const name = decodeURIComponent(useParams().name ?? '');
+  const project = useAsync(() => call('projects.get', { name }), [name]);
+  const loadExperiments = useExperiments((s) => s.loadProject);
+  const listState = useExperiments((s) => s.projects[name]);
+  const byId = useExperiments((s) => s.byId);
+  const [status, setStatus] = useState('');
+  const [selected, setSelected] = useState<Set<number>>(new Set());
+  const [hidden, setHidden] = useState<Set<string>>(new Set());
+  const [showNewRun, setShowNewRun] = useState(false);
+  const navigate = useNavigate();
+
+  useEffect(() => {
+    void loadExperiments(name);
+  }, [name, loadExperiments]);
+
+  const all = useMemo(() => selectProjectExperiments(byId, name), [byId, name]);
+  const rows = useMemo(() => (status ? all.filter((x) => x.status === status) : all), [all, status]);
+  const keys = useMemo(() => discoverKeys(all), [all]);
+  const columns = useMemo(
+    () => [
+      ...baseColumns(),
+      ...keys.params.filter((k) => !hidden.has(`param:${k}`)).map(paramColumn),
+      ...keys.metrics.filter((k) => !hidden.has(`metric:${k}`)).map(metricColumn),
+    ],
+    [keys, hidden],
+  );
+
+  function toggle(id: number) {
+    setSelected((s) => {
+      const n = new Set(s);
+      if (n.has(id)) n.delete(id);
+      else n.add(id);
+      return n;
+    });
+  }
+
+  if (project.error)
+    return (
+      <div className="page">
+        <ErrorState
+          error={project.error}
+          hint={<Link to="/">Back to the projects</Link>}
+          onRetry={project.reload}
+        />
+      </div>
+    );
+  const p = project.data;
+  const canCompare = selected.size >= 2 && selected.size <= MAX_COMPARE;
+
+  return (
+    <div className="page">
+      <header className="page-head">
+        <div>
+          <nav aria-label="Breadcrumb" className="crumbs">
+            <Link to="/">Projects</Link> / <span aria-current="page">{name}</span>
+          </nav>
+          <h1>{name}</h1>
+          {p && (
+            <p className="muted">
+              {p.description && <>{p.description} · </>}
+              Code folder: <span className="mono">{p.codePath ?? 'none'}</span>
+            </p>
+          )}
+        </div>
+        <div className="actions">
+          <button
+            type="button"
+            className="primary"
+            aria-expanded={showNewRun}
+            aria-controls="new-run"
+            onClick={() => setShowNewRun((v) => !v)}
+          >
+            {showNewRun ? 'Close the editor' : 'New run'}
+          </button>
+        </div>
+      </header>
+
+      {showNewRun && p && <NewRunPanel project={p} onStarted={() => setShowNewRun(false)} />}
+
+      <GroupsList project={name} />
+
+      <section aria-labelledby="xp-title" className="section">
+        <div className="section-head">
+          <h2 id="xp-title">
+            Experiments{' '}
+            <span className="muted small">
+              {rows.length.toLocaleString()} shown of {all.length.toLocaleString()}
+            </span>
+          </h2>
+          <div className="toolbar">
+            <label>
+              Status{' '}
+              <select value={status} onChange={(e) => setStatus(e.target.value)}>
+                <option value="">all</option>
+                {EXPERIMENT_STATUSES.map((s) => (
+                  <option key={s} value={s}>
+                    {s}
+                  </option>
+                ))}
+              </select>
+            </label>
+            <details className="menu">
+              <summary>Columns</summary>
+              <div className="menu-body" role="group" aria-label="Columns to show">
+                {[...keys.params.map((k) => `param:${k}`), ...keys.metrics.map((k) => `metric:${k}`)].map(
+                  (id) => (
+                    <label key={id} className="check">
+                      <input
+                        type="checkbox"
+                        checked={!hidden.has(id)}
+                        onChange={() =>
+                          setHidden((h) => {
+                            const n = new Set(h);
+                            if (n.has(id)) n.delete(id);
+                            else n.add(id);
+                            return n;
+                          })
+                        }
+                      />{' '}
+                      {id.replace(':', ': ')}
+                    </label>
+                  ),
+                )}
+                {!keys.params.length && !keys.metrics.length && (
+                  <p className="muted small">No params or metrics yet.</p>
+                )}
+              </div>
+            </details>
+            <button
+              type="button"
+              disabled={!canCompare}
+              onClick={() => navigate(`/compare?ids=${[...selected].join(',')}`)}
+            >
+              Compare {selected.size ? `(${selected.size})` : ''}
+            </button>
+            {selected.size > 0 && (
+              <button type="button" onClick={() => setSelected(new Set())}>
+                Clear selection
+              </button>
+            )}
+          </div>
+        </div>
+        {selected.size > MAX_COMPARE && (
+          <p className="form-error">Compare takes at most {MAX_COMPARE} experiments.</p>
+        )}
+        {listState?.status === 'error' ? (
+          <ErrorState
+            error={`The experiments could not be read: ${listState.error}`}
+            onRetry={() => loadExperiments(name)}
+          />
+        ) : (!listState || listState.status === 'loading') && !all.length ? (
+          <Loading what="experiments" />
+        ) : !all.length ? (
+          <Empty title="No experiments in this project yet">
+            Choose <strong>New run</strong> and paste a polyaxonfile, or run{' '}
+            <code>axon run -f polyaxonfile.yml -p {name}</code>.
+          </Empty>
+        ) : !rows.length ? (
+          <Empty title={`No experiment is ${status}`}>Choose another status, or “all”.</Empty>
+        ) : (
+          <VirtualTable
+            label="Experiments"
+            rows={rows}
+            columns={columns}
+            rowKey={(x) => x.id}
+            onOpen={(x) => navigate(`/experiments/${x.id}`)}
+            selected={selected}
+            onToggleSelect={toggle}
+            initialSort={{ id: 'id', dir: 'desc' }}
+            height={`min(62vh, ${38 + rows.length * 34}px)`}
+          />
+        )}
+        <p className="muted small">
+          Select rows (Space or the checkbox) to compare; Enter opens an experiment.
+        </p>
+      </section>
+    </div>
+  );
+}

@@ -1,0 +1,198 @@
+// Projects: the list, a form to create one (name + code folder), delete with confirmation.
+import { useEffect, useState, type FormEvent } from 'react';
+import { Link, useNavigate } from 'react-router-dom';
+import type { Project } from '../../../shared/domain';
+import { errorMessage } from '../api';
+import { useProjects } from '../stores/projects';
+import { ConfirmDialog } from '../components/ConfirmDialog';
+import { Empty, ErrorState, Loading } from '../components/States';
+import { formatTime } from '../lib/format';
+
+export function ProjectsPage() {
+  const { list, state, load, remove } = useProjects();
+  const [deleting, setDeleting] = useState<Project | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [deleteError, setDeleteError] = useState<string | null>(null);
+  const navigate = useNavigate();
+
+  useEffect(() => {
+    void load();
+  }, [load]);
+
+  async function confirmDelete() {
+    if (!deleting) return;
+    setBusy(true);
+    setDeleteError(null);
+    try {
+      await remove(deleting.name);
+      setDeleting(null);
+    } catch (e) {
+      setDeleteError(errorMessage(e));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <div className="page">
+      <header className="page-head">
+        <h1>Projects</h1>
+      </header>
+      <CreateProject />
+      <section aria-labelledby="projects-title">
+        <h2 id="projects-title" className="sr-only">
+          All projects
+        </h2>
+        {state?.status === 'error' ? (
+          <ErrorState
+            error={`The projects could not be read: ${state.error}`}
+            onRetry={load}
+            hint={<p>Is the engine still running? Start it with `axon serve` and open the address it prints.</p>}
+          />
+        ) : !state || (state.status === 'loading' && !list.length) ? (
+          <Loading what="projects" />
+        ) : !list.length ? (
+          <Empty title="No projects yet">
+            Create one above with the folder of your code (for example the <code>examples/branin</code> folder
+            of Axon), or run <code>axon init</code> in that folder.
+          </Empty>
+        ) : (
+          <table className="table" aria-label="Projects">
+            <thead>
+              <tr>
+                <th scope="col">Name</th>
+                <th scope="col">Code folder</th>
+                <th scope="col" className="num">
+                  Experiments
+                </th>
+                <th scope="col" className="num">
+                  Groups
+                </th>
+                <th scope="col">Created</th>
+                <th scope="col">
+                  <span className="sr-only">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {list.map((p) => (
+                <tr
+                  key={p.id}
+                  className="clickable"
+                  onClick={(e) =>
+                    !(e.target as HTMLElement).closest('a,button') &&
+                    navigate(`/projects/${encodeURIComponent(p.name)}`)
+                  }
+                >
+                  <td>
+                    <Link to={`/projects/${encodeURIComponent(p.name)}`}>{p.name}</Link>
+                    {p.description && <div className="muted small">{p.description}</div>}
+                  </td>
+                  <td className="mono small">{p.codePath ?? <span className="muted">none</span>}</td>
+                  <td className="num">{p.experimentCount ?? '—'}</td>
+                  <td className="num">{p.groupCount ?? '—'}</td>
+                  <td>{formatTime(p.createdAt)}</td>
+                  <td>
+                    <button
+                      type="button"
+                      className="danger-text"
+                      onClick={() => setDeleting(p)}
+                      aria-label={`Delete project ${p.name}`}
+                    >
+                      Delete
+                    </button>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </section>
+      <ConfirmDialog
+        open={!!deleting}
+        title={`Delete project “${deleting?.name ?? ''}”?`}
+        confirmLabel="Delete project"
+        danger
+        busy={busy}
+        error={deleteError}
+        onCancel={() => {
+          setDeleting(null);
+          setDeleteError(null);
+        }}
+        onConfirm={confirmDelete}
+      >
+        <p>
+          This deletes its {deleting?.experimentCount ?? 0} experiments and {deleting?.groupCount ?? 0} groups
+          from Axon, with their logs and outputs. The code folder is not touched. Stop its running experiments
+          first.
+        </p>
+      </ConfirmDialog>
+    </div>
+  );
+}
+
+function CreateProject() {
+  const create = useProjects((s) => s.create);
+  const [name, setName] = useState('');
+  const [codePath, setCodePath] = useState('');
+  const [description, setDescription] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const navigate = useNavigate();
+
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      const p = await create({ name: name.trim(), description, codePath: codePath.trim() || null });
+      navigate(`/projects/${encodeURIComponent(p.name)}`);
+    } catch (err) {
+      setError(errorMessage(err));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <form className="card form-inline" onSubmit={submit} aria-labelledby="create-title">
+      <h2 id="create-title">New project</h2>
+      <div className="fields">
+        <label>
+          Name
+          <input
+            name="name"
+            required
+            value={name}
+            onChange={(e) => setName(e.target.value)}
+            pattern="[A-Za-z0-9][A-Za-z0-9_.\-]*"
+            title="Letters, digits, _ . - (starting with a letter or digit)"
+            placeholder="branin"
+          />
+        </label>
+        <label className="grow">
+          Code folder (absolute path)
+          <input
+            name="codePath"
+            value={codePath}
+            onChange={(e) => setCodePath(e.target.value)}
+            placeholder="/home/me/code/branin"
+            spellCheck={false}
+          />
+        </label>
+        <label className="grow">
+          Description
+          <input name="description" value={description} onChange={(e) => setDescription(e.target.value)} />
+        </label>
+        <button type="submit" className="primary" disabled={busy || !name.trim()}>
+          {busy ? 'Creating…' : 'Create project'}
+        </button>
+      </div>
+      {error && (
+        <p className="form-error" role="alert">
+          {error}
+        </p>
+      )}
+    </form>
+  );
+}

@@ -1,0 +1,97 @@
+// The columns of the experiments table: fixed ones, then one per param and one per metric (last value).
+import { Link } from 'react-router-dom';
+import type { Experiment } from '../../../shared/domain';
+import type { Column } from '../components/VirtualTable';
+import { StatusBadge } from '../components/StatusBadge';
+import { durationMs, formatDuration, formatNumber, formatShortTime, formatTime } from '../lib/format';
+
+export function baseColumns(): Column<Experiment>[] {
+  return [
+    {
+      id: 'id',
+      header: 'ID',
+      width: 80,
+      value: (x) => x.id,
+      align: 'right',
+      render: (x) => (
+        <Link to={`/experiments/${x.id}`} tabIndex={-1}>
+          {x.id}
+        </Link>
+      ),
+    },
+    { id: 'name', header: 'Name', width: 130, value: (x) => x.name ?? undefined },
+    {
+      id: 'status',
+      header: 'Status',
+      width: 130,
+      value: (x) => x.status,
+      render: (x) => <StatusBadge status={x.status} />,
+    },
+    {
+      id: 'group',
+      header: 'Group',
+      width: 80,
+      value: (x) => x.groupId ?? undefined,
+      align: 'right',
+      render: (x) =>
+        x.groupId == null ? (
+          '—'
+        ) : (
+          <Link to={`/groups/${x.groupId}`} tabIndex={-1}>
+            {x.groupId}
+          </Link>
+        ),
+    },
+    { id: 'backend', header: 'Backend', width: 90, value: (x) => x.backend },
+    {
+      id: 'created',
+      header: 'Created',
+      width: 190,
+      value: (x) => x.createdAt,
+      render: (x) => <span title={formatTime(x.createdAt)}>{formatShortTime(x.createdAt)}</span>,
+    },
+    {
+      id: 'duration',
+      header: 'Duration',
+      width: 110,
+      align: 'right',
+      value: (x) => durationMs(x.startedAt, x.finishedAt) ?? undefined,
+      render: (x) => formatDuration(durationMs(x.startedAt, x.finishedAt)),
+    },
+  ];
+}
+
+export function paramColumn(key: string): Column<Experiment> {
+  return {
+    id: `param:${key}`,
+    header: key,
+    title: `Sort by param ${key}`,
+    width: Math.max(90, Math.min(200, key.length * 9 + 40)),
+    align: 'right',
+    value: (x) => x.params[key] as unknown,
+    render: (x) => formatNumber(x.params[key]),
+  };
+}
+
+export function metricColumn(key: string): Column<Experiment> {
+  return {
+    id: `metric:${key}`,
+    header: `${key} (last)`,
+    title: `Sort by the last value of metric ${key}`,
+    width: Math.max(110, Math.min(220, key.length * 9 + 70)),
+    align: 'right',
+    value: (x) => x.lastMetrics[key],
+    render: (x) => formatNumber(x.lastMetrics[key]),
+  };
+}
+
+/** Param and metric keys found in the rows, in first-seen order (bounded: a column per key). */
+export function discoverKeys(rows: Experiment[], limit = 50): { params: string[]; metrics: string[] } {
+  const params = new Set<string>();
+  const metrics = new Set<string>();
+  for (const x of rows) {
+    for (const k in x.params) if (params.size < limit) params.add(k);
+    for (const k in x.lastMetrics) if (metrics.size < limit) metrics.add(k);
+  }
+  return { params: [...params], metrics: [...metrics] };
+}
