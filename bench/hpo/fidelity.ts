@@ -204,7 +204,7 @@ export async function runFidelity(o: FidelityOptions): Promise<void> {
     const what = `${fn} curve, loss = f(x) + ${curve.c}/r + ${curve.noise}·z/√r, r ≤ ${maxResource}; median over ${o.seeds} seeds`;
     printTable(`${what}: best observed loss by total resource spent`, head, bestRows);
     printTable(
-      `${what}: true regret f(x̂) − ${info.optimum} of the incumbent (best observed loss)`,
+      `${what}: true regret f(x̂) − f* (f* = ${info.optimum}) of the incumbent x̂ (best observed loss)`,
       head,
       regretRows,
     );

@@ -282,6 +282,21 @@ function category(url: string, fnName: string): string {
   return path.basename(rel);
 }
 
+/**
+ * How long the synchronous part of child_process.spawn() blocks this (the engine's) thread: libuv forks the
+ * whole process, so the cost grows with its resident memory. Measured right after the run, in its process.
+ */
+async function spawnCallMs(n: number): Promise<{ medianMs: number; rssMiB: number }> {
+  const times: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t0 = nowMs();
+    const c = spawn('/bin/true', [], { stdio: 'ignore', detached: true });
+    times.push(nowMs() - t0);
+    await new Promise((r) => c.on('exit', r));
+  }
+  return { medianMs: median(times), rssMiB: Math.round(process.memoryUsage().rss / 2 ** 20) };
+}
+
 async function profiledRun(n: number, project: string) {
   const be = await startEngine();
   const engine = be.engine;
@@ -333,6 +348,7 @@ async function profiledRun(n: number, project: string) {
   session.disconnect();
 
   const history = await historyStats(engine);
+  const spawnCall = await spawnCallMs(50);
   await be.close();
 
   // CPU profile: self time per function and per module.
@@ -361,6 +377,7 @@ async function profiledRun(n: number, project: string) {
   return {
     wallMs,
     elu: elu.utilization,
+    spawnCall,
     stats: Object.fromEntries([...stats, ...fstats]),
     pendingRowsRead,
     events: Object.fromEntries(events),
@@ -462,6 +479,9 @@ export async function runOverhead(o: OverheadOptions): Promise<void> {
     ]),
   );
   process.stdout.write(
+    `  spawn() blocks the engine's thread ${prof.spawnCall.medianMs.toFixed(2)} ms per call (median of 50, measured after the run in the same process, RSS ${prof.spawnCall.rssMiB} MiB)\n`,
+  );
+  process.stdout.write(
     `  pending rows read by the queue passes: ${prof.pendingRowsRead.toLocaleString('en-US')} (${(prof.pendingRowsRead / N).toFixed(0)} per trial); events: ${Object.entries(
       prof.events,
     )
@@ -516,6 +536,7 @@ export async function runOverhead(o: OverheadOptions): Promise<void> {
     profile: {
       wallMs: prof.wallMs,
       eventLoopUtilization: prof.elu,
+      spawnCall: prof.spawnCall,
       meanActive: prof.meanActive,
       maxActive: prof.maxActive,
       calls: prof.stats,

@@ -6,7 +6,10 @@ import { App } from './App';
 import { applyTheme, useSettings } from './stores/settings';
 import { connection } from './api';
 import { startEventSync } from './events';
-import './styles.css';
+import './styles/theme.css';
+import './styles/layout.css';
+import './styles/status.css';
+import './styles/viewers.css';
 
 applyTheme(useSettings.getState().theme);
 if (connection.kind !== 'none') startEventSync();

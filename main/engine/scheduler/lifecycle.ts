@@ -24,10 +24,12 @@ export class Lifecycle {
       );
       return false;
     }
-    this.events.emit('experiments.changed', {
-      experiment: await this.store.experiments.get(id),
-      previous: t.from,
-    });
+    // The event carries the whole experiment; with nobody listening (a headless sweep) it is not read.
+    if (this.events.listenerCount('experiments.changed') > 0)
+      this.events.emit('experiments.changed', {
+        experiment: await this.store.experiments.get(id),
+        previous: t.from,
+      });
     return true;
   }
 
@@ -48,6 +50,7 @@ export class Lifecycle {
   }
 
   async announceGroup(id: number) {
+    if (this.events.listenerCount('groups.changed') === 0) return;
     this.events.emit('groups.changed', {
       group: await this.store.groups.toGroup(await this.store.groups.row(id)),
     });

@@ -69,12 +69,12 @@ export class Runner {
   }
 
   /** created → (building →) scheduled → starting → running, or failed with the reason the launch gave. */
-  launch(x: ExperimentRow): Promise<void> {
-    return this.inflight(async () => {
-      const first = this.opts.backends[x.backend]?.prepare ? 'building' : 'scheduled';
-      if (!(await this.lifecycle.experiment(x.id, first))) return;
-      await this.start(await this.store.experiments.row(x.id));
-    });
+  /** Resolves once the experiment holds its slot (its first status is recorded); the rest runs in the
+   *  background, so a queue pass starts many experiments at once. */
+  async launch(x: ExperimentRow): Promise<void> {
+    const first = this.opts.backends[x.backend]?.prepare ? 'building' : 'scheduled';
+    if (!(await this.lifecycle.experiment(x.id, first))) return;
+    void this.inflight(async () => this.start(await this.store.experiments.row(x.id)));
   }
 
   /**
@@ -328,7 +328,8 @@ export class Runner {
     await this.store.db.transaction(() =>
       this.store.experiments.update(experimentId, { exit_code: master.exit_code }),
     );
-    if (x.outputs_dir) await this.store.outputs.record(experimentId, await listFiles(x.outputs_dir));
+    const files = x.outputs_dir ? await listFiles(x.outputs_dir) : [];
+    if (files.length) await this.store.outputs.record(experimentId, files);
     const backend = this.opts.backends[x.backend];
     if (jobs.length > 1) await backend?.removeNetwork?.(experimentId).catch(() => undefined);
     await this.lifecycle.experiment(experimentId, status as JobStatus, reason, a?.stopMessage ?? null);

@@ -17,7 +17,7 @@ export interface Column<T> {
   title?: string;
 }
 
-/** Matches `.vtable-head` in styles.css. */
+/** Matches `.vtable-head` in styles/status.css. */
 const HEAD_HEIGHT = 36;
 
 export type Sort = { id: string; dir: 'asc' | 'desc' } | null;

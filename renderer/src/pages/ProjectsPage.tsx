@@ -47,7 +47,9 @@ export function ProjectsPage() {
           <ErrorState
             error={`The projects could not be read: ${state.error}`}
             onRetry={load}
-            hint={<p>Is the engine still running? Start it with `axon serve` and open the address it prints.</p>}
+            hint={
+              <p>Is the engine still running? Start it with `axon serve` and open the address it prints.</p>
+            }
           />
         ) : !state || (state.status === 'loading' && !list.length) ? (
           <Loading what="projects" />
