@@ -11,6 +11,7 @@ Samplers:
   tpe      TPESampler(seed=s) with the installed Optuna's defaults (Optuna 5: multivariate TPE)
   tpe-uni  TPESampler(seed=s, multivariate=False, constant_liar=False): Optuna 4's defaults, the same model
            as Axon's default TPE (univariate)
+  tpe-mv   TPESampler(seed=s, multivariate=True): Optuna 5's default model in any version
   random   RandomSampler(seed=s)
 """
 
@@ -26,6 +27,8 @@ import objectives  # noqa: E402
 def make_sampler(optuna, name, seed):
     if name == "tpe":
         return optuna.samplers.TPESampler(seed=seed)
+    if name == "tpe-mv":
+        return optuna.samplers.TPESampler(seed=seed, multivariate=True)
     if name == "tpe-uni":
         return optuna.samplers.TPESampler(seed=seed, multivariate=False, constant_liar=False)
     if name == "random":

@@ -62,7 +62,7 @@ test('axon run (attached) streams the log, exits 0 on success, and the run is li
   assert.equal(JSON.parse(metrics.stdout).length, 3);
   const logs = await cli(['experiment', '-xp', '1', 'logs'], { home });
   assert.equal(logs.code, 0);
-  assert.ok(logs.stdout.length > 0);
+  assert.ok(logs.stdout.length > 0, 'logs.stdout.length > 0');
   assert.doesNotMatch(logs.stdout, /@@axon/);
   const raw = await cli(['experiment', '-xp', '1', 'logs', '--raw'], { home });
   assert.equal(raw.stdout.match(/^@@axon \{"metrics"/gm)?.length, 3);
@@ -93,7 +93,10 @@ test('axon run of the branin grid group prints the ranked results table', async 
   for (const h of ['x1', 'x2', 'steps', 'branin']) assert.ok(header.includes(h), `column ${h}`);
   const rows = lines.slice(2, 11).map((l) => l.split('\t'));
   assert.equal(rows.length, 9);
-  assert.ok(rows.every((row) => row[1] === 'succeeded'));
+  assert.ok(
+    rows.every((row) => row[1] === 'succeeded'),
+    "rows.every((row) => row[1] === 'succeeded')",
+  );
   assert.match(lines.at(-1)!, /^Best: experiment \d+, branin=0\.39/);
 });
 

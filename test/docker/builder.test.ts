@@ -118,11 +118,14 @@ test('.dockerignore (anchored at the root, as Docker), .axonignore and .polyaxon
     packContext(dir, entries, { name: GENERATED_DOCKERFILE, text: 'FROM x\n' }),
   );
   assert.deepEqual([...items.keys()].sort(), [...rels(entries), GENERATED_DOCKERFILE].sort());
-  assert.ok(!items.has('data/big.bin') && !items.has('data'));
+  assert.ok(
+    !items.has('data/big.bin') && !items.has('data'),
+    "!items.has('data/big.bin') && !items.has('data')",
+  );
   assert.equal(items.get(GENERATED_DOCKERFILE)!.body.toString(), 'FROM x\n');
   // The tar's .dockerignore keeps the generated Dockerfile (and itself) out of `COPY . /code`.
   const di = items.get('.dockerignore')!.body.toString();
-  assert.ok(di.startsWith('# comment\ndata/\n'));
+  assert.ok(di.startsWith('# comment\ndata/\n'), "di.startsWith('# comment\\ndata/\\n')");
   assert.match(di, /\n\.dockerignore\n\.axon\.Dockerfile\n$/);
 });
 
@@ -194,7 +197,7 @@ test('a user Dockerfile and .dockerignore are always sent, untouched, even when 
   const { items } = await readTar(packContext(dir, scan.entries, { name: 'docker/Dockerfile', text }));
   assert.equal(items.get('docker/Dockerfile')!.body.toString(), text);
   assert.equal(items.get('.dockerignore')!.body.toString(), 'docker\n.dockerignore\n', 'not amended');
-  assert.ok(!items.has(GENERATED_DOCKERFILE));
+  assert.ok(!items.has(GENERATED_DOCKERFILE), '!items.has(GENERATED_DOCKERFILE)');
 });
 
 test('a context subfolder also honours the project root .axonignore, matched from the root', async () => {

@@ -442,12 +442,18 @@ test('docker stats of a running container are sampled into the store', { skip },
       async () => (await engine.call('experiments.logs', { id })).text.includes('started'),
       60_000,
     );
-    await engine.monitor.tick();
-    const samples = await engine.call('experiments.resources', { id });
-    assert.ok(samples.length >= 1);
+    const samples = await waitFor(
+      async () => {
+        await engine.monitor.tick();
+        const got = await engine.call('experiments.resources', { id });
+        return got.length ? got : null;
+      },
+      10_000,
+      'a resource sample',
+    );
     const s = samples.at(-1)!;
     assert.equal(s.memoryLimitBytes, 64 * 1024 * 1024);
-    assert.ok(s.memoryBytes !== null && s.memoryBytes > 0);
+    assert.ok(s.memoryBytes !== null && s.memoryBytes > 0, 's.memoryBytes !== null && s.memoryBytes > 0');
     assert.ok(s.cpuPercent !== null && s.cpuPercent > 10, `cpu ${s.cpuPercent}`);
   } finally {
     await engine.close();

@@ -136,7 +136,7 @@ test(
       await page.getByRole('tab', { name: 'Logs' }).click();
       const log = page.getByRole('log', { name: 'Log output' });
       await log.getByText(/branin\(.*\) = /).waitFor();
-      assert.ok((await log.innerText()).length > 10);
+      assert.ok((await log.innerText()).length > 10, '(await log.innerText()).length > 10');
       await page.getByLabel('Metric lines').check();
       await log.getByText('@@axon').first().waitFor();
       await page.getByLabel('Search the log').fill('branin(');
@@ -146,7 +146,10 @@ test(
       await page.getByRole('tab', { name: 'Metrics' }).click();
       const chart = page.locator('figure[data-metric="branin"]');
       await chart.locator('canvas').waitFor();
-      assert.ok((await chart.locator('canvas').boundingBox())!.width > 200);
+      assert.ok(
+        (await chart.locator('canvas').boundingBox())!.width > 200,
+        "(await chart.locator('canvas').boundingBox())!.width > 200",
+      );
       await page.getByLabel(/Log scale/).check();
       await chart.locator('canvas').waitFor();
       await w.shot('08-experiment-metrics');
@@ -198,7 +201,7 @@ test(
       const started = Date.now();
       await page.getByRole('button', { name: 'Stop', exact: true }).click();
       await waitForHeadingStatus(page, ['stopped'], 20_000);
-      assert.ok(Date.now() - started < 15_000);
+      assert.ok(Date.now() - started < 15_000, 'Date.now() - started < 15_000');
       await page.getByText('stopped by user').first().waitFor();
       await w.shot('13-experiment-stopped');
     });

@@ -33,7 +33,7 @@ test('the branin grid group runs its 9 experiments with concurrency 2 and ranks 
     );
     assert.equal(g.status, 'done');
     assert.equal(g.progress.succeeded, 9);
-    assert.ok((await maxActive(engine, g.id)) <= 2);
+    assert.ok((await maxActive(engine, g.id)) <= 2, '(await maxActive(engine, g.id)) <= 2');
     assert.equal(await maxActive(engine, g.id), 2);
     // Grid order: last key fastest.
     const exps = await engine.call('groups.experiments', { id: g.id });
@@ -46,7 +46,7 @@ test('the branin grid group runs its 9 experiments with concurrency 2 and ranks 
       ].map(([a, b]) => [a, b]),
     );
     // Branin is minimised: the best is near one of its minima (0.397887).
-    assert.ok(g.metric);
+    assert.ok(g.metric, 'g.metric');
     const best = g.ranked[0];
     assert.equal(best.id, g.bestExperimentId);
     assert.ok(
@@ -101,7 +101,7 @@ test('concurrency can be raised while the group runs, and stopping the group sto
     }, 20_000);
     assert.equal(g.status, 'stopped');
     assert.equal(g.progress.pending + g.progress.running, 0);
-    assert.ok(g.progress.stopped >= 1);
+    assert.ok(g.progress.stopped >= 1, 'g.progress.stopped >= 1');
     assert.equal(await maxActive(engine, g.id), 3);
   } finally {
     await engine.close();

@@ -72,7 +72,7 @@ test('the renderer build is served at / without a token, with a CSP; no path esc
     const js = await fetch(`${server.url}/assets/app.js`);
     assert.match(js.headers.get('content-type') ?? '', /^text\/javascript/);
     const escape = await fetch(`${server.url}/..%2F..%2Fetc%2Fpasswd`);
-    assert.ok([403, 404].includes(escape.status));
+    assert.ok([403, 404].includes(escape.status), '[403, 404].includes(escape.status)');
     assert.equal((await fetch(`${server.url}/missing.js`)).status, 404);
     assert.equal((await fetch(`${server.url}/api/projects.list`, { method: 'POST' })).status, 401);
   } finally {
@@ -122,7 +122,8 @@ test('metric series are downsampled by the engine with a min/max band; the machi
     assert.equal(loss.total, 10_000);
     assert.ok(loss.points.length <= 100 && loss.points.length >= 90, `${loss.points.length} points`);
     assert.equal(loss.points.at(-1)!.step, 9999);
-    for (const pt of loss.points) assert.ok(pt.min <= pt.value && pt.value <= pt.max);
+    for (const pt of loss.points)
+      assert.ok(pt.min <= pt.value && pt.value <= pt.max, 'pt.min <= pt.value && pt.value <= pt.max');
     assert.ok(
       Math.max(...loss.points.map((pt) => pt.max)) >=
         Math.max(...points.filter((x) => x.key === 'loss').map((x) => x.value)) - 1e-12,
@@ -131,7 +132,10 @@ test('metric series are downsampled by the engine with a min/max band; the machi
       { step: 0, ts: 1, value: 0.5, min: 0.5, max: 0.5 },
     ]);
     const m = await engine.call('system.machine', {});
-    assert.ok(m.cpus >= 1 && m.memoryBytes > m.freeMemoryBytes && m.freeMemoryBytes > 0);
+    assert.ok(
+      m.cpus >= 1 && m.memoryBytes > m.freeMemoryBytes && m.freeMemoryBytes > 0,
+      'm.cpus >= 1 && m.memoryBytes > m.freeMemoryBytes && m.freeMemoryBytes > 0',
+    );
   } finally {
     await engine.close();
   }

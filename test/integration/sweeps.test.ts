@@ -84,7 +84,7 @@ test('hyperband: every round of every bracket, concurrency held in all of them, 
     const g = await groupEnd(engine, id);
     assert.equal(g.status, 'done');
     assert.equal(g.progress.total, 22); // 9+3+1 + 5+1 + 3
-    assert.ok((await maxActive(engine, id)) <= 3);
+    assert.ok((await maxActive(engine, id)) <= 3, '(await maxActive(engine, id)) <= 3');
     const exps = (await engine.call('groups.experiments', { id })) as Experiment[];
     const epochs = exps.map((e) => e.params.epochs);
     assert.deepEqual(
@@ -145,7 +145,7 @@ for (const algorithm of ['tpe', 'bo', 'asha'] as const) {
       if (algorithm === 'asha') assert.ok(g.progress.total >= 9 + 3, `asha made ${g.progress.total}`);
       assert.equal(g.progress.succeeded, g.progress.total);
       assert.equal(await maxActive(engine, id), 2);
-      assert.ok(g.bestExperimentId !== null);
+      assert.ok(g.bestExperimentId !== null, 'g.bestExperimentId !== null');
     } finally {
       await engine.close();
     }
@@ -187,7 +187,10 @@ test('a v1.1 operation with a hyperband matrix runs the same way', async () => {
     // max_iter 3, eta 3: bracket s=1 (3×1 → 1×3), bracket s=0 (2×3).
     assert.equal(g.progress.total, 6);
     assert.equal(g.progress.succeeded, 6);
-    assert.ok(g.ranked[0].lastMetrics.loss <= g.ranked[5].lastMetrics.loss);
+    assert.ok(
+      g.ranked[0].lastMetrics.loss <= g.ranked[5].lastMetrics.loss,
+      'g.ranked[0].lastMetrics.loss <= g.ranked[5].lastMetrics.loss',
+    );
   } finally {
     await engine.close();
   }

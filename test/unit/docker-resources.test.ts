@@ -60,6 +60,6 @@ test('an OOM-killed container says so with its limit', () => {
 test("Docker's timestamps compare by value although it trims trailing zeros", () => {
   const a = tsKey('2026-11-27T21:30:00.1Z');
   const b = tsKey('2026-11-27T21:30:00.09999Z');
-  assert.ok(a[0] === b[0] && a[1] > b[1]);
+  assert.ok(a[0] === b[0] && a[1] > b[1], 'a[0] === b[0] && a[1] > b[1]');
   assert.deepEqual(tsKey('2026-11-27T21:30:01Z')[1], 0);
 });

@@ -23,7 +23,7 @@ test('a bare image: FROM, the locale, WORKDIR /code, then the code', () => {
     'WORKDIR /code',
     'COPY . /code',
   ]);
-  assert.ok(df.endsWith('\n'));
+  assert.ok(df.endsWith('\n'), "df.endsWith('\\n')");
 });
 
 test('order: FROM, ENV, WORKDIR, requirement files copied, build steps, then the code', () => {
@@ -57,7 +57,7 @@ test('order: FROM, ENV, WORKDIR, requirement files copied, build steps, then the
   const reqAt = lines.indexOf('COPY requirements.txt /code/requirements.txt');
   const stepAt = lines.indexOf('RUN pip install -r requirements.txt');
   const codeAt = lines.indexOf('COPY . /code');
-  assert.ok(reqAt < stepAt && stepAt < codeAt);
+  assert.ok(reqAt < stepAt && stepAt < codeAt, 'reqAt < stepAt && stepAt < codeAt');
   assert.equal(codeAt, lines.length - 1);
 });
 
@@ -134,9 +134,9 @@ test('build steps: one RUN each, blank ones dropped, a multi-line step in exec f
   assert.equal(runInstruction('  echo hi  '), 'RUN echo hi');
   const multi = 'set -e\nif true; then\n  echo "yes"\nfi\n';
   const ins = runInstruction(multi);
-  assert.ok(ins.startsWith('RUN ['));
+  assert.ok(ins.startsWith('RUN ['), "ins.startsWith('RUN [')");
   assert.deepEqual(JSON.parse(ins.slice(4)), ['/bin/sh', '-c', multi.trim()]);
-  assert.ok(!ins.includes('\n'));
+  assert.ok(!ins.includes('\n'), "!ins.includes('\\n')");
   const df = generateDockerfile(spec({ image: 'x', buildSteps: ['a', '   ', '', 'b'] }), has());
   assert.deepEqual(
     instructions(df).filter((l) => l.startsWith('RUN')),

@@ -51,7 +51,10 @@ test('the bundles: preload needs only electron; main only electron, sqlite3 and 
   assert.ok(!/import\.meta/.test(text), 'no import.meta left in a CJS bundle');
   // PACKAGE_ROOT is the Electron one (app.asar.unpacked once packaged), not the package.json walk.
   assert.match(text, /var PACKAGE_ROOT = unpackedRoot\(__axonAppDir\)/);
-  assert.ok(!text.includes("Axon's package.json was not found"));
+  assert.ok(
+    !text.includes("Axon's package.json was not found"),
+    '!text.includes("Axon\'s package.json was not found")',
+  );
   const external = [...requires(main)].filter((r) => !BUILTINS.has(r)).sort();
   // Optional dependencies that their packages require inside try/catch and do without.
   const optional = [
@@ -120,7 +123,7 @@ test('the bundled preload exposes window.axon only, and it works over IPC with a
     assert.ok(err && !(err instanceof Error), 'a plain object crosses the bridge');
     assert.equal((err as { code: string }).code, 'invalid_input');
     const apiErr = toApiError(err);
-    assert.ok(apiErr instanceof ApiError);
+    assert.ok(apiErr instanceof ApiError, 'apiErr instanceof ApiError');
     assert.equal(apiErr.code, 'invalid_input');
 
     const seen: Array<Events['experiments.changed']> = [];

@@ -116,5 +116,8 @@ test('state events alone are coalesced at doubling thresholds: bounded by the nu
     last.set(p.experiment.id, p.experiment.status);
   }
   assert.equal(last.size, 300);
-  assert.ok([...last.values()].every((s) => s === 's49'));
+  assert.ok(
+    [...last.values()].every((s) => s === 's49'),
+    "[...last.values()].every((s) => s === 's49')",
+  );
 });

@@ -155,13 +155,13 @@ test('a call from the app frame returns the result of the real engine', async ()
     });
     assert.equal(made.ok, true);
     const list = await ipc.invoke(CALL_CHANNEL, wc.event(), { method: 'projects.list' });
-    assert.ok(list.ok);
+    assert.ok(list.ok, 'list.ok');
     assert.deepEqual(
       (list.result as Array<{ name: string; description: string }>).map((p) => [p.name, p.description]),
       [['mnist', 'digits']],
     );
     const info = await ipc.invoke(CALL_CHANNEL, wc.event(), { method: 'system.info', input: {} });
-    assert.ok(info.ok);
+    assert.ok(info.ok, 'info.ok');
     assert.equal((info.result as { home: string }).home, engine.home);
   });
 });
@@ -217,7 +217,10 @@ test('invalid input gives invalid_input with the zod issues and no stack; unknow
     if (bad.ok) return;
     assert.equal(bad.error.code, 'invalid_input');
     assert.match(bad.error.message, /^name: /);
-    assert.ok(Array.isArray((bad.error as { details?: unknown }).details));
+    assert.ok(
+      Array.isArray((bad.error as { details?: unknown }).details),
+      'Array.isArray((bad.error as { details?: unknown }).details)',
+    );
     const text = JSON.stringify(bad);
     assert.ok(!/stack|\bat .*\.ts:\d+/.test(text), text);
     assert.deepEqual(Object.keys(bad.error).sort(), ['code', 'details', 'message']);
@@ -241,7 +244,7 @@ test('invalid input gives invalid_input with the zod issues and no stack; unknow
       input: { name: 'none' },
     });
     assert.equal(!missing.ok && missing.error.code, 'not_found');
-    assert.ok(!JSON.stringify(missing).includes('stack'));
+    assert.ok(!JSON.stringify(missing).includes('stack'), "!JSON.stringify(missing).includes('stack')");
 
     const spec = await ipc.invoke(CALL_CHANNEL, wc.event(), {
       method: 'runs.create',
@@ -295,8 +298,11 @@ test('events reach a subscribed webContents after runs.create, and stop once it 
       .filter((x) => x.id === id)
       .map((x) => x.status);
     assert.ok(statuses.includes('running'), statuses.join());
-    assert.ok(isDone(statuses[statuses.length - 1]));
-    assert.ok(wc.batches.every((b, i) => b.session === 'page-1' && b.seq === i + 1 && !b.dropped));
+    assert.ok(isDone(statuses[statuses.length - 1]), 'isDone(statuses[statuses.length - 1])');
+    assert.ok(
+      wc.batches.every((b, i) => b.session === 'page-1' && b.seq === i + 1 && !b.dropped),
+      "wc.batches.every((b, i) => b.session === 'page-1' && b.seq === i + 1 && !b.dropped)",
+    );
     assert.equal(other.batches.length, 0);
 
     // Unsubscribe stops one event; destroying the webContents stops the rest and frees the engine listeners.
@@ -390,7 +396,10 @@ test('a renderer that stops acknowledging: two batches in flight, a bounded queu
   }
   await sleep(30);
   assert.equal(wc.batches.length, 2, 'at most two unacknowledged batches');
-  assert.ok(wc.batches.every((b) => b.events.length <= 10));
+  assert.ok(
+    wc.batches.every((b) => b.events.length <= 10),
+    'wc.batches.every((b) => b.events.length <= 10)',
+  );
   // Acknowledge until the queue is empty.
   for (let i = 0; i < 100 && wc.batches.length > 0; i++) {
     const n: number = wc.batches.length;
@@ -413,7 +422,10 @@ test('a renderer that stops acknowledging: two batches in flight, a bounded queu
     [...last.keys()].sort((a, b) => a - b),
     [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
   );
-  assert.ok([...last.values()].every((s) => s === 'succeeded'));
+  assert.ok(
+    [...last.values()].every((s) => s === 'succeeded'),
+    "[...last.values()].every((s) => s === 'succeeded')",
+  );
   const seqs = wc.batches.map((b) => b.seq);
   assert.deepEqual(
     seqs,

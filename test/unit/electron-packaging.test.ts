@@ -137,8 +137,11 @@ test('electron-builder.yml: targets, bundles, unpacked sqlite3, no rebuild, the 
   assert.equal(c.extraMetadata.main, 'dist/electron/main.cjs');
   for (const f of ['package.json', 'dist/electron/**', 'dist/renderer/**', 'sdk/python/**'])
     assert.ok(c.files.includes(f), f);
-  assert.ok(c.asarUnpack.includes('**/node_modules/sqlite3/build/Release/*.node'));
-  assert.ok(c.asarUnpack.includes('sdk/python/**'));
+  assert.ok(
+    c.asarUnpack.includes('**/node_modules/sqlite3/build/Release/*.node'),
+    "c.asarUnpack.includes('**/node_modules/sqlite3/build/Release/*.node')",
+  );
+  assert.ok(c.asarUnpack.includes('sdk/python/**'), "c.asarUnpack.includes('sdk/python/**')");
   // Every folder the engine finds from PACKAGE_ROOT (app.asar.unpacked once packaged) is unpacked.
   const rootFolders = new Set<string>();
   const walk = (dir: string) => {
@@ -156,9 +159,12 @@ test('electron-builder.yml: targets, bundles, unpacked sqlite3, no rebuild, the 
   assert.ok(rootFolders.size >= 2, [...rootFolders].join());
   for (const f of rootFolders) assert.ok(c.asarUnpack.includes(`${f}/**`), `${f}/** is in asarUnpack`);
   assert.equal(c.afterPack, 'build/afterPack.cjs');
-  assert.ok(fs.existsSync(path.join(ROOT, c.afterPack)));
+  assert.ok(fs.existsSync(path.join(ROOT, c.afterPack)), 'fs.existsSync(path.join(ROOT, c.afterPack))');
   // The glob names the binary that sqlite3 actually loads.
-  assert.ok(fs.existsSync(path.join(ROOT, 'node_modules/sqlite3/build/Release/node_sqlite3.node')));
+  assert.ok(
+    fs.existsSync(path.join(ROOT, 'node_modules/sqlite3/build/Release/node_sqlite3.node')),
+    "fs.existsSync(path.join(ROOT, 'node_modules/sqlite3/build/Release/node_sqlite3.node'))",
+  );
   assert.match(
     fs.readFileSync(path.join(ROOT, 'node_modules/sqlite3/lib/sqlite3-binding.js'), 'utf8'),
     /node_sqlite3\.node/,

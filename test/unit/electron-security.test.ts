@@ -51,7 +51,7 @@ test('CSP: scripts from the app only, inline styles only, no objects, no framing
   assert.deepEqual(d.get('base-uri'), ["'none'"]);
   assert.deepEqual(d.get('frame-ancestors'), ["'none'"]);
   assert.deepEqual(d.get('form-action'), ["'none'"]);
-  assert.ok(!CSP.includes('unsafe-eval'));
+  assert.ok(!CSP.includes('unsafe-eval'), "!CSP.includes('unsafe-eval')");
   assert.equal(CSP.match(/unsafe-inline/g)?.length, 1, 'unsafe-inline only for styles');
   assert.equal(contentSecurityPolicy(), CSP);
 });
@@ -84,9 +84,12 @@ test('withSecurityHeaders replaces any CSP the response had, whatever its case, 
 });
 
 test('isAppUrl compares parsed scheme, host and port, never string prefixes', () => {
-  assert.ok(isAppUrl('app://axon/index.html', APP_ORIGIN));
-  assert.ok(isAppUrl('app://axon/experiments/12?tab=logs#x', APP_ORIGIN));
-  assert.ok(isAppUrl('APP://AXON/index.html', APP_ORIGIN));
+  assert.ok(isAppUrl('app://axon/index.html', APP_ORIGIN), "isAppUrl('app://axon/index.html', APP_ORIGIN)");
+  assert.ok(
+    isAppUrl('app://axon/experiments/12?tab=logs#x', APP_ORIGIN),
+    "isAppUrl('app://axon/experiments/12?tab=logs#x', APP_ORIGIN)",
+  );
+  assert.ok(isAppUrl('APP://AXON/index.html', APP_ORIGIN), "isAppUrl('APP://AXON/index.html', APP_ORIGIN)");
   for (const url of [
     'app://axon.evil/index.html',
     'app://evil/index.html',
@@ -98,8 +101,11 @@ test('isAppUrl compares parsed scheme, host and port, never string prefixes', ()
   ])
     assert.ok(!isAppUrl(url, APP_ORIGIN), url);
   const dev = 'http://localhost:5173';
-  assert.ok(isAppUrl('http://localhost:5173/', dev));
-  assert.ok(isAppUrl('http://localhost:5173/src/main.tsx', dev));
+  assert.ok(isAppUrl('http://localhost:5173/', dev), "isAppUrl('http://localhost:5173/', dev)");
+  assert.ok(
+    isAppUrl('http://localhost:5173/src/main.tsx', dev),
+    "isAppUrl('http://localhost:5173/src/main.tsx', dev)",
+  );
   for (const url of [
     'http://localhost:51730/',
     'http://localhost:5174/',
@@ -113,8 +119,14 @@ test('isAppUrl compares parsed scheme, host and port, never string prefixes', ()
 
 test('isAppUrl with a file:// renderer folder: only files inside it', () => {
   const base = 'file:///opt/Axon/resources/app.asar/dist/renderer/';
-  assert.ok(isAppUrl('file:///opt/Axon/resources/app.asar/dist/renderer/index.html', base));
-  assert.ok(isAppUrl('file:///opt/Axon/resources/app.asar/dist/renderer/assets/a.js', base));
+  assert.ok(
+    isAppUrl('file:///opt/Axon/resources/app.asar/dist/renderer/index.html', base),
+    "isAppUrl('file:///opt/Axon/resources/app.asar/dist/renderer/index.html', base)",
+  );
+  assert.ok(
+    isAppUrl('file:///opt/Axon/resources/app.asar/dist/renderer/assets/a.js', base),
+    "isAppUrl('file:///opt/Axon/resources/app.asar/dist/renderer/assets/a.js', base)",
+  );
   for (const url of [
     'file:///etc/passwd',
     'file:///opt/Axon/resources/app.asar/dist/renderer/../../../../etc/passwd',

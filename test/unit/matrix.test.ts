@@ -102,7 +102,7 @@ test('values keep their YAML types: ints stay ints, floats floats, strings strin
       text: "version: 1\nkind: group\nhptuning:\n  matrix:\n    x: {values: [1, 2.5, '3', true, null, [1, 2]]}\n",
     },
   ]);
-  assert.ok(r.ok);
+  assert.ok(r.ok, 'r.ok');
   assert.deepEqual(enumerate(r.value.hptuning!.matrix.x), [1, 2.5, '3', true, null, [1, 2]]);
 });
 
@@ -117,9 +117,12 @@ test('discrete kinds, distributions and the space size', () => {
   };
   const uniform: MatrixValue = { kind: 'uniform', low: 0, high: 1 };
   const logspace: MatrixValue = { kind: 'logspace', start: 0.01, stop: 0.1, num: 5, base: 10 };
-  assert.ok(isDiscrete(values) && !isDistribution(values));
-  assert.ok(isDiscrete(pvalues) && isDistribution(pvalues));
-  assert.ok(!isDiscrete(uniform) && isDistribution(uniform));
+  assert.ok(isDiscrete(values) && !isDistribution(values), 'isDiscrete(values) && !isDistribution(values)');
+  assert.ok(isDiscrete(pvalues) && isDistribution(pvalues), 'isDiscrete(pvalues) && isDistribution(pvalues)');
+  assert.ok(
+    !isDiscrete(uniform) && isDistribution(uniform),
+    '!isDiscrete(uniform) && isDistribution(uniform)',
+  );
   assert.equal(enumerate(uniform), null);
   assert.equal(spaceSize({ values, logspace }), 10);
   assert.equal(spaceSize({ values, pvalues }), 4);
@@ -138,7 +141,7 @@ test('pvalues: the last option takes the remaining mass', () => {
   const all = draws(v, 20000);
   const relu = all.filter((x) => x === 'relu').length / all.length;
   assert.ok(Math.abs(relu - 0.1) < 0.01, `relu share ${relu}`);
-  assert.ok(Math.abs(1 - relu - 0.9) < 0.01);
+  assert.ok(Math.abs(1 - relu - 0.9) < 0.01, 'Math.abs(1 - relu - 0.9) < 0.01');
 });
 
 test("q-kinds floor-quantise as numpy's round(x // q) * q does", () => {
@@ -167,16 +170,25 @@ test("q-kinds floor-quantise as numpy's round(x // q) * q does", () => {
 
 test('continuous kinds: ranges and moments', () => {
   const u = draws({ kind: 'uniform', low: 2, high: 3 }, 5000) as number[];
-  assert.ok(u.every((x) => x >= 2 && x < 3));
+  assert.ok(
+    u.every((x) => x >= 2 && x < 3),
+    'u.every((x) => x >= 2 && x < 3)',
+  );
   const lu = draws({ kind: 'loguniform', low: -2, high: 0 }, 5000) as number[];
-  assert.ok(lu.every((x) => x >= Math.exp(-2) && x < 1));
+  assert.ok(
+    lu.every((x) => x >= Math.exp(-2) && x < 1),
+    'lu.every((x) => x >= Math.exp(-2) && x < 1)',
+  );
   const n = draws({ kind: 'normal', loc: 5, scale: 2 }, 20000) as number[];
   const mean = n.reduce((a, b) => a + b, 0) / n.length;
   const sd = Math.sqrt(n.reduce((a, b) => a + (b - mean) ** 2, 0) / n.length);
   assert.ok(Math.abs(mean - 5) < 0.05, `mean ${mean}`);
   assert.ok(Math.abs(sd - 2) < 0.05, `sd ${sd}`);
   const ln = draws({ kind: 'lognormal', loc: 0, scale: 1 }, 2000) as number[];
-  assert.ok(ln.every((x) => x > 0));
+  assert.ok(
+    ln.every((x) => x > 0),
+    'ln.every((x) => x > 0)',
+  );
   const choices = draws({ kind: 'linspace', start: 1, stop: 10, num: 5 }, 500);
   assert.deepEqual(
     [...new Set(choices)].sort((a, b) => (a as number) - (b as number)),
@@ -204,7 +216,7 @@ test('Rng: seeded, the same sequence on every machine, state saves and restores'
   );
   for (let i = 0; i < 1000; i++) {
     const x = a.int(7);
-    assert.ok(Number.isInteger(x) && x >= 0 && x < 7);
+    assert.ok(Number.isInteger(x) && x >= 0 && x < 7, 'Number.isInteger(x) && x >= 0 && x < 7');
   }
   assert.throws(() => Rng.fromState([0, 0, 0, 0]));
   assert.throws(() => a.int(0));

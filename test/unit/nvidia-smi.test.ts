@@ -37,7 +37,10 @@ test('recorded nvidia-smi output (no GPU here): 4×V100, one power.draw is [N/A]
     gpus.map((g) => g.index),
     [0, 1, 2, 3],
   );
-  assert.ok(gpus.every((g) => g.name === 'Tesla V100-SXM2-16GB' && g.memoryTotalBytes === 16160 * MIB));
+  assert.ok(
+    gpus.every((g) => g.name === 'Tesla V100-SXM2-16GB' && g.memoryTotalBytes === 16160 * MIB),
+    "gpus.every((g) => g.name === 'Tesla V100-SXM2-16GB' && g.memoryTotalBytes === 16160 * MIB)",
+  );
   assert.deepEqual(
     gpus.map((g) => g.powerDrawW),
     [251.32, 243.87, null, 41.1],

@@ -263,16 +263,19 @@ const yamlish = fc
   .map((lines) => lines.map(([indent, key, value]) => `${' '.repeat(indent)}${key}: ${value}`).join('\n'));
 
 function checkResult(r: Result<ParsedSpec>, names: string[]): void {
-  assert.ok(r && typeof r === 'object');
+  assert.ok(r && typeof r === 'object', "r && typeof r === 'object'");
   if (r.ok) {
-    assert.ok(r.value && typeof r.value === 'object');
+    assert.ok(r.value && typeof r.value === 'object', "r.value && typeof r.value === 'object'");
     return;
   }
   assert.ok(Array.isArray(r.errors) && r.errors.length > 0, 'a rejection carries errors');
   for (const e of r.errors as SpecError[]) {
     assert.ok(!/internal error/.test(e.found), e.message);
     assert.ok(names.includes(e.file) || e.file === '(command line)', e.file);
-    assert.ok(Number.isInteger(e.line) && e.line >= 0 && Number.isInteger(e.column) && e.column >= 0);
+    assert.ok(
+      Number.isInteger(e.line) && e.line >= 0 && Number.isInteger(e.column) && e.column >= 0,
+      'Number.isInteger(e.line) && e.line >= 0 && Number.isInteger(e.column) && e.column >= 0',
+    );
     assert.equal(typeof e.path, 'string');
     assert.equal(typeof e.expected, 'string');
     assert.equal(typeof e.found, 'string');

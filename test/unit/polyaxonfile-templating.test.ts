@@ -195,7 +195,7 @@ run:
   cmd: python train.py
 `);
   const r = renderExperiment(spec, { img: 'not ok' });
-  assert.ok(!r.ok);
+  assert.ok(!r.ok, '!r.ok');
   assert.equal(
     r.errors[0].message,
     "polyaxonfile.yml:8:3 build.image: expected an image name without spaces, found 'not ok'",
@@ -250,7 +250,7 @@ test('a template syntax error is reported at the field', () => {
   const r = parsePolyaxonfiles([
     { name: 'p.yml', text: 'version: 1\nkind: experiment\nrun:\n  cmd: "echo {{ unclosed"\n' },
   ]);
-  assert.ok(!r.ok);
+  assert.ok(!r.ok, '!r.ok');
   assert.equal(r.errors[0].path, 'run.cmd');
   assert.equal(r.errors[0].line, 4);
   assert.match(r.errors[0].expected, /valid template/);

@@ -110,12 +110,12 @@ build:
     { name: 'base.yml', text: base.replace('units: {values: [1, 2]}', 'units: {range: 5}') },
     { name: 'override.yml', text: 'hptuning:\n  matrix:\n    lr:\n      uniform: [0, 1]\n' },
   ]);
-  assert.ok(!bad.ok);
+  assert.ok(!bad.ok, '!bad.ok');
   const lr = bad.errors.find((e) => e.path === 'hptuning.matrix.lr');
   assert.ok(lr, bad.errors.map((e) => e.message).join('\n'));
   assert.equal(lr.file, 'override.yml'); // merged {values, uniform}: two kinds, written by the override
   const units = bad.errors.find((e) => e.path === 'hptuning.matrix.units.range');
-  assert.ok(units);
+  assert.ok(units, 'units');
   assert.deepEqual([units.file, units.line, units.column], ['base.yml', 7, 13]);
 });
 

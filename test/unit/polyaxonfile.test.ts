@@ -141,13 +141,16 @@ test('typing/required_inputs.yml becomes valid with -P loss=... -P flag=true', (
 test('typing/required_inputs.yml: an unknown -P name and a mistyped -P value are errors', () => {
   const name = 'polyaxon-schemas-v0.5.6__tests__fixtures__typing__required_inputs.yml';
   const r = parsePolyaxonfiles(read(name), { params: { loss: 'x', flag: '3', lr: '0.1' } });
-  assert.ok(!r.ok);
+  assert.ok(!r.ok, '!r.ok');
   const lr = r.errors.find((e) => e.path === '-P.lr');
   assert.ok(
     lr && lr.file === '(command line)' && /declared input/.test(lr.expected),
     JSON.stringify(r.errors),
   );
-  assert.ok(r.errors.some((e) => e.path === '-P.flag' && /true or false/.test(e.expected)));
+  assert.ok(
+    r.errors.some((e) => e.path === '-P.flag' && /true or false/.test(e.expected)),
+    "r.errors.some((e) => e.path === '-P.flag' && /true or false/.test(e.expected))",
+  );
 });
 
 test('fixture shapes: what the valid files map to', () => {
@@ -172,7 +175,10 @@ test('fixture shapes: what the valid files map to', () => {
     param1: { kind: 'values', values: [1, 2] },
     param2: { kind: 'values', values: [3.3, 4.4] },
   });
-  assert.ok(Number.isInteger((types.hptuning?.matrix.param1 as { values: number[] }).values[0]));
+  assert.ok(
+    Number.isInteger((types.hptuning?.matrix.param1 as { values: number[] }).values[0]),
+    'Number.isInteger((types.hptuning?.matrix.param1 as { values: number[] }).values[0])',
+  );
 
   const tf = parse('polyaxon-schemas-v0.4.4__tests__fixtures__distributed_tensorflow_file.yml');
   const replicas = tf.environment?.replicas;

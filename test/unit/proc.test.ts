@@ -33,9 +33,15 @@ function group(cmd: string, args: string[]) {
 
 test('machineResources: CPU count and memory from the os module', () => {
   const m = machineResources();
-  assert.ok(m.cpuCount >= 1 && m.cpuCount <= os.cpus().length);
+  assert.ok(
+    m.cpuCount >= 1 && m.cpuCount <= os.cpus().length,
+    'm.cpuCount >= 1 && m.cpuCount <= os.cpus().length',
+  );
   assert.equal(m.totalMemoryBytes, os.totalmem());
-  assert.ok(m.freeMemoryBytes > 0 && m.freeMemoryBytes <= m.totalMemoryBytes);
+  assert.ok(
+    m.freeMemoryBytes > 0 && m.freeMemoryBytes <= m.totalMemoryBytes,
+    'm.freeMemoryBytes > 0 && m.freeMemoryBytes <= m.totalMemoryBytes',
+  );
 });
 
 test('clockTicks and pageBytes come from getconf', { skip }, () => {
@@ -64,7 +70,7 @@ test('parseProcStat reads this process from /proc', { skip }, () => {
   const st = parseProcStat(fs.readFileSync('/proc/self/stat', 'utf8'));
   assert.equal(st?.pid, process.pid);
   assert.equal(st?.state, 'R');
-  assert.ok((st?.rssPages ?? 0) > 0);
+  assert.ok((st?.rssPages ?? 0) > 0, '(st?.rssPages ?? 0) > 0');
 });
 
 /** Command names of the live members of a process group, from /proc. */
@@ -123,7 +129,7 @@ test('a sleeping process group shows about 0% CPU', { skip }, async (t) => {
   await sleep(1000);
   const [s] = sampler.sample([g.pgid]);
   assert.ok(s.cpuPercent !== null && s.cpuPercent < 5, `sleep: ${s.cpuPercent}% CPU`);
-  assert.ok(s.rssBytes > 0);
+  assert.ok(s.rssBytes > 0, 's.rssBytes > 0');
   assert.equal(s.processes, 1);
 });
 
@@ -172,6 +178,6 @@ test(
 test('readGroupTotals without a filter sees this process group', { skip }, () => {
   const all = readGroupTotals();
   const mine = parseProcStat(fs.readFileSync('/proc/self/stat', 'utf8'))!.pgrp;
-  assert.ok(all.get(mine)!.processes >= 1);
+  assert.ok(all.get(mine)!.processes >= 1, 'all.get(mine)!.processes >= 1');
   assert.deepEqual(readGroupTotals([mine], '/nonexistent'), new Map());
 });

@@ -10,7 +10,7 @@ import {
 
 test('the typical path created → scheduled → starting → running → succeeded is allowed', () => {
   const path = ['created', 'scheduled', 'starting', 'running', 'succeeded'] as const;
-  assert.ok(canTransition(null, 'created'));
+  assert.ok(canTransition(null, 'created'), "canTransition(null, 'created')");
   for (let i = 1; i < path.length; i++)
     assert.ok(canTransition(path[i - 1], path[i]), `${path[i - 1]} → ${path[i]}`);
 });
@@ -28,19 +28,19 @@ test('0.4.4 rules: stopped from any live state, warning not from warning, runnin
   assert.equal(canTransition('running', 'scheduled'), false);
   assert.equal(canTransition('running', 'building'), false);
   assert.equal(canTransition(null, 'running'), false);
-  assert.ok(canTransition('created', 'skipped'));
+  assert.ok(canTransition('created', 'skipped'), "canTransition('created', 'skipped')");
   assert.equal(canTransition('running', 'skipped'), false);
-  assert.ok(canTransition('scheduled', 'unschedulable'));
-  assert.ok(canTransition('unschedulable', 'running'));
+  assert.ok(canTransition('scheduled', 'unschedulable'), "canTransition('scheduled', 'unschedulable')");
+  assert.ok(canTransition('unschedulable', 'running'), "canTransition('unschedulable', 'running')");
 });
 
 test('group transitions follow SPEC §2.1', () => {
-  assert.ok(canTransitionGroup(null, 'created'));
-  assert.ok(canTransitionGroup('created', 'running'));
-  assert.ok(canTransitionGroup('running', 'done'));
+  assert.ok(canTransitionGroup(null, 'created'), "canTransitionGroup(null, 'created')");
+  assert.ok(canTransitionGroup('created', 'running'), "canTransitionGroup('created', 'running')");
+  assert.ok(canTransitionGroup('running', 'done'), "canTransitionGroup('running', 'done')");
   assert.equal(canTransitionGroup('created', 'done'), false);
-  assert.ok(canTransitionGroup('running', 'stopping'));
-  assert.ok(canTransitionGroup('stopping', 'stopped'));
+  assert.ok(canTransitionGroup('running', 'stopping'), "canTransitionGroup('running', 'stopping')");
+  assert.ok(canTransitionGroup('stopping', 'stopped'), "canTransitionGroup('stopping', 'stopped')");
   assert.equal(canTransitionGroup('stopped', 'stopped'), false);
   assert.equal(canTransitionGroup('done', 'running'), false);
 });

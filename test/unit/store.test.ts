@@ -113,7 +113,7 @@ test('a refused transition changes nothing and records nothing', async () => {
   );
   assert.equal(h[2].reason, 'exit code 0');
   const x = await store.experiments.get(id);
-  assert.ok(x.startedAt && x.finishedAt);
+  assert.ok(x.startedAt && x.finishedAt, 'x.startedAt && x.finishedAt');
   await store.close();
 });
 

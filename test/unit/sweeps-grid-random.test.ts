@@ -63,7 +63,7 @@ test('random: capped at the space size when every dimension is discrete (fixture
   const name = 'polyaxon-schemas-v0.4.4__tests__fixtures__matrix_file_ignored_n_experiments.yml';
   assert.ok(fs.existsSync(path.join(fixtures, name)), `missing fixture folder ${fixtures}`);
   const r = parsePolyaxonfiles([{ name, text: fs.readFileSync(path.join(fixtures, name), 'utf8') }]);
-  assert.ok(r.ok);
+  assert.ok(r.ok, 'r.ok');
   const h = r.value.hptuning!;
   const suggestions = randomSuggestions(h.matrix, h.nExperiments!, new Rng(1));
   assert.equal(suggestions.length, 10);

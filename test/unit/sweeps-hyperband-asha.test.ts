@@ -138,7 +138,10 @@ test('hyperband runs every bracket and round, promotes the best by the metric, i
       .map((t) => t.params.lr)
       .sort(),
   );
-  assert.ok(proposals.every((p) => Number.isInteger(p.overrides!.epochs)));
+  assert.ok(
+    proposals.every((p) => Number.isInteger(p.overrides!.epochs)),
+    'proposals.every((p) => Number.isInteger(p.overrides!.epochs))',
+  );
 });
 
 test('hyperband with resume: false starts promoted configurations afresh', () => {
@@ -146,8 +149,14 @@ test('hyperband with resume: false starts promoted configurations afresh', () =>
     hyperband: { maxIter: 9, eta: 3, resource: { name: 'epochs', type: 'float' }, resume: false },
   });
   const { proposals } = drive(hyperbandSearcher(search, 1), () => 1);
-  assert.ok(proposals.filter((p) => p.meta.round! > 0).length > 0);
-  assert.ok(proposals.every((p) => p.resumeFrom === undefined));
+  assert.ok(
+    proposals.filter((p) => p.meta.round! > 0).length > 0,
+    'proposals.filter((p) => p.meta.round! > 0).length > 0',
+  );
+  assert.ok(
+    proposals.every((p) => p.resumeFrom === undefined),
+    'proposals.every((p) => p.resumeFrom === undefined)',
+  );
 });
 
 test('hyperband is deterministic for a seed and waits for a whole round', () => {

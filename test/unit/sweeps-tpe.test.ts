@@ -341,9 +341,18 @@ test('tpeOptions: defaults, snake_case and camelCase, caller keys ignored, wrong
 });
 
 test('numerics: erf, the truncated normal quantile and the recency weights', () => {
-  assert.ok(Math.abs(erf(0.5) - 0.5204998778130465) < 1e-16);
-  assert.ok(Math.abs(erfc(3) / 2.209049699858544e-5 - 1) < 1e-14);
-  assert.ok(Math.abs(erfc(-1) - 1.8427007929497148) < 1e-15);
+  assert.ok(
+    Math.abs(erf(0.5) - 0.5204998778130465) < 1e-16,
+    'Math.abs(erf(0.5) - 0.5204998778130465) < 1e-16',
+  );
+  assert.ok(
+    Math.abs(erfc(3) / 2.209049699858544e-5 - 1) < 1e-14,
+    'Math.abs(erfc(3) / 2.209049699858544e-5 - 1) < 1e-14',
+  );
+  assert.ok(
+    Math.abs(erfc(-1) - 1.8427007929497148) < 1e-15,
+    'Math.abs(erfc(-1) - 1.8427007929497148) < 1e-15',
+  );
   for (const [q, a, b] of [
     [0.3, -1, 1],
     [0.9, 2, 30],
@@ -351,7 +360,7 @@ test('numerics: erf, the truncated normal quantile and the recency weights', () 
     [0.5, -0.1, 0.1],
   ]) {
     const x = truncnormPpf(q, a, b);
-    assert.ok(x >= a && x <= b);
+    assert.ok(x >= a && x <= b, 'x >= a && x <= b');
     const cdf = (ndtr(x) - ndtr(a)) / (ndtr(b) - ndtr(a));
     assert.ok(Math.abs(cdf - q) < 1e-6, `${q} ${a} ${b}: ${cdf}`);
   }

@@ -60,25 +60,21 @@ export class Queue {
       // A search that has just finished with nothing left running ends its group now.
       if (searchFinished(await this.store.groups.row(g.id))) await this.settleGroup(g.id);
     }
-    const pending = await this.store.experiments.rowsWithStatus(['created']);
-    const activeByGroup = new Map<number, number>();
-    const groupRows = await this.store.groups.rows({ status: ['created', 'running'] });
-    const groups = new Map(groupRows.map((g) => [g.id, g]));
-    for (const g of groupRows) {
-      const p = await this.store.groups.progress(g.id);
-      activeByGroup.set(g.id, p.running);
-    }
-    for (const x of pending) {
+    // Only as many pending rows as there are free slots are read: a 1,000-experiment sweep would otherwise
+    // read its whole queue on every pass.
+    for (const x of await this.store.experiments.pendingIn(null, 1_000_000)) {
       if (this.closed) return;
-      if (x.group_id !== null) {
-        const g = groups.get(x.group_id);
-        if (!g) continue; // stopping or finished group: its pending experiments are handled by the stop
-        const n = activeByGroup.get(g.id) ?? 0;
-        if (n >= g.concurrency) continue;
-        activeByGroup.set(g.id, n + 1);
-        if (g.status === 'created') await this.lifecycle.group(g.id, 'running');
-      }
       await this.runner.launch(x);
+    }
+    for (const g of await this.store.groups.rows({ status: ['created', 'running'] })) {
+      const free = g.concurrency - (await this.store.groups.progress(g.id)).running;
+      if (free <= 0) continue;
+      const next = await this.store.experiments.pendingIn(g.id, free);
+      if (next.length && g.status === 'created') await this.lifecycle.group(g.id, 'running');
+      for (const x of next) {
+        if (this.closed) return;
+        await this.runner.launch(x);
+      }
     }
   }
 

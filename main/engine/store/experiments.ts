@@ -122,6 +122,15 @@ export class Experiments {
     );
   }
 
+  /** The next `limit` experiments waiting to start, oldest first: of one group, or outside any group (null). */
+  async pendingIn(groupId: number | null, limit: number): Promise<ExperimentRow[]> {
+    return this.db.all<ExperimentRow>(
+      `${SELECT} WHERE e.status = 'created' AND ${groupId === null ? 'e.group_id IS NULL' : 'e.group_id = ?'}
+       ORDER BY e.id LIMIT ?`,
+      groupId === null ? [limit] : [groupId, limit],
+    );
+  }
+
   async update(
     id: number,
     fields: Partial<Pick<ExperimentRow, 'run_dir' | 'outputs_dir' | 'exit_code' | 'cmd'>>,
