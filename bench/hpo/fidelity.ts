@@ -3,6 +3,7 @@
 // engine. Cost = the sum of the resource param (epochs) over the experiments, in creation order; at each
 // budget checkpoint: the best observed loss so far, and the true regret f(x̂) − f* of the incumbent x̂ (the
 // experiment with the best observed loss), which is what a user picking the winner would get.
+import fs from 'node:fs';
 import { hyperbandPlan } from '../../main/engine/sweeps/hyperband';
 import {
   createGroup,
@@ -167,6 +168,7 @@ export async function runFidelity(o: FidelityOptions): Promise<void> {
     runs = await pool(tasks, o.parallel);
   } finally {
     await be.close();
+    fs.rmSync(project, { recursive: true, force: true });
   }
   const axonMs = nowMs() - tAxon;
 

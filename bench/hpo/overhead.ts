@@ -245,15 +245,20 @@ async function profiledRun(n: number, project: string) {
   meter(engine.queue, 'settleGroup', stats, 'queue.settleGroup');
   meter(engine.runner, 'launch', stats, 'runner.launch (created → running)');
   meter(engine.backends.local, 'launch', stats, 'backend.launch (spawn)');
-  meter(engine.store.experiments, 'rowsWithStatus', stats, 'experiments.rowsWithStatus');
   meter(engine.store.experiments, 'get', stats, 'experiments.get (full row for events)');
+  // The rows the queue passes read to find pending experiments (whichever store method the queue uses).
   let pendingRowsRead = 0;
-  const rws = engine.store.experiments.rowsWithStatus.bind(engine.store.experiments);
-  engine.store.experiments.rowsWithStatus = async (s) => {
-    const rows = await rws(s);
-    pendingRowsRead += rows.length;
-    return rows;
-  };
+  const store = engine.store.experiments as unknown as Record<string, AnyFn>;
+  for (const name of ['rowsWithStatus', 'pendingIn']) {
+    if (typeof store[name] !== 'function') continue;
+    meter(store, name, stats, `experiments.${name} (pending rows)`);
+    const metered = store[name];
+    store[name] = async function (this: unknown, ...args: unknown[]) {
+      const rows = (await metered.apply(this, args)) as unknown[];
+      pendingRowsRead += rows.length;
+      return rows;
+    };
+  }
   // The followers: every poke (fs.watch event, 250 ms poll, finish) and every drain (open + stat + read).
   const proto = LogFollower.prototype as unknown as Record<string, AnyFn>;
   const origPoke = proto.poke;

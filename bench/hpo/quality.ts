@@ -2,6 +2,7 @@
 // Hartmann-6 and Rosenbrock-2, against Optuna's TPESampler and RandomSampler run in-process on the same
 // functions, bounds and budgets. Regret after N trials = best of the first N experiments (creation order)
 // minus the known optimum.
+import fs from 'node:fs';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import {
@@ -36,8 +37,9 @@ export interface QualityOptions {
   algos: AxonAlgo[];
 }
 
-/** `tpe-mv`: Axon's TPE with `multivariate: true`, the model Optuna 5's TPESampler uses by default. */
-export const AXON_ALGOS = ['random', 'grid', 'tpe', 'tpe-mv', 'bo'] as const;
+/** `tpe`: Axon's TPE with its defaults (whatever they are at the time); `tpe-uni` and `tpe-mv` pin the model:
+ *  `multivariate: false` (Optuna 4's default) and `multivariate: true` (Optuna 5's). */
+export const AXON_ALGOS = ['random', 'grid', 'tpe', 'tpe-uni', 'tpe-mv', 'bo'] as const;
 export type AxonAlgo = (typeof AXON_ALGOS)[number];
 const OPTUNA_SAMPLERS = ['tpe', 'tpe-uni', 'random'] as const;
 const CHECKPOINTS = [20, 50, 100];
@@ -80,6 +82,7 @@ function groupFile(
     random: [`  random_search: {n_experiments: ${trials}}`, '  metric: {name: loss, optimization: minimize}'],
     grid: [`  grid_search: {n_experiments: ${trials}}`, '  metric: {name: loss, optimization: minimize}'],
     tpe: ['  tpe:', `    n_experiments: ${trials}`, metric],
+    'tpe-uni': ['  tpe:', `    n_experiments: ${trials}`, '    multivariate: false', metric],
     'tpe-mv': ['  tpe:', `    n_experiments: ${trials}`, '    multivariate: true', metric],
     bo: BO_BLOCK(trials),
   }[algo];
@@ -241,7 +244,7 @@ export async function runQuality(o: QualityOptions): Promise<void> {
   const be = await startEngine();
   const tAxon = nowMs();
   const tasks: Array<() => Promise<Run>> = [];
-  const order: AxonAlgo[] = ['bo', 'tpe', 'tpe-mv', 'random', 'grid']; // the slow BO sweeps first, so none ends last alone
+  const order: AxonAlgo[] = ['bo', 'tpe', 'tpe-uni', 'tpe-mv', 'random', 'grid']; // the slow BO sweeps first, so none ends last alone
   for (const algo of order.filter((a) => o.algos.includes(a)))
     for (const fn of o.fns)
       for (const seed of algo === 'grid' ? [0] : seeds) {
@@ -264,7 +267,7 @@ export async function runQuality(o: QualityOptions): Promise<void> {
             .slice(1)
             .map((x, i) => Date.parse(x.createdAt) - Date.parse(xs[i].finishedAt ?? ''))
             .filter((g) => Number.isFinite(g) && g >= 0);
-          const gapMs = algo === 'tpe' || algo === 'tpe-mv' || algo === 'bo' ? median(gaps) : undefined;
+          const gapMs = algo === 'random' || algo === 'grid' ? undefined : median(gaps);
           return { fn, algo: `axon-${algo}`, seed, values, failed, wallMs: nowMs() - ts, gapMs };
         });
       }
@@ -272,6 +275,7 @@ export async function runQuality(o: QualityOptions): Promise<void> {
     runs.push(...(await pool(tasks, o.parallel)));
   } finally {
     await be.close();
+    fs.rmSync(project, { recursive: true, force: true });
   }
   const axonMs = nowMs() - tAxon;
   const axonTrials = runs.filter((r) => r.algo.startsWith('axon-')).reduce((s, r) => s + r.values.length, 0);
@@ -282,7 +286,7 @@ export async function runQuality(o: QualityOptions): Promise<void> {
     ...OPTUNA_SAMPLERS.map((s) => `optuna-${s}`),
   ];
   const summary: Record<string, Record<string, unknown>> = {};
-  const checkpoints = CHECKPOINTS.filter((c) => c <= o.trials);
+  const checkpoints = [...new Set([...CHECKPOINTS.filter((c) => c < o.trials), o.trials])];
   const last = checkpoints[checkpoints.length - 1] ?? o.trials;
   for (const fn of o.fns) {
     const info = fns[fn];
@@ -348,7 +352,6 @@ export async function runQuality(o: QualityOptions): Promise<void> {
     const tpe = s['axon-tpe'] as
       { ratioToOptunaTpe: number; medianTrialsToTarget: number | null } | undefined;
     const uni = s['optuna-tpe-uni'] as { medianRegret: Record<number, number> } | undefined;
-    const axonTpe = s['axon-tpe'] as { medianRegret: Record<number, number> } | undefined;
     if (tpe && Number.isFinite(tpe.ratioToOptunaTpe))
       goalRows.push([
         `${fn}: axon-tpe ÷ optuna-tpe median regret @${last}`,
@@ -364,10 +367,11 @@ export async function runQuality(o: QualityOptions): Promise<void> {
         '≤ 1.0',
         mv.ratioToOptunaTpe <= 1 ? 'yes' : 'NO',
       ]);
-    if (uni && axonTpe)
+    const axonUni = s['axon-tpe-uni'] as { medianRegret: Record<number, number> } | undefined;
+    if (uni && axonUni)
       goalRows.push([
-        `${fn}: axon-tpe ÷ optuna-tpe-uni (Optuna 4 defaults) @${last}`,
-        `${fmt(axonTpe.medianRegret[last] / uni.medianRegret[last])}×`,
+        `${fn}: axon-tpe-uni ÷ optuna-tpe-uni (Optuna 4 defaults) @${last}`,
+        `${fmt(axonUni.medianRegret[last] / uni.medianRegret[last])}×`,
         '(same model)',
         '',
       ]);
@@ -386,7 +390,7 @@ export async function runQuality(o: QualityOptions): Promise<void> {
     `Optuna ${optuna.optuna ?? 'missing'} in-process: ${fmtS(optunaMs)} for all studies.`,
     `Axon: ${axonTrials} trials in ${fmtS(axonMs)} (${((axonTrials / axonMs) * 1000).toFixed(1)} trials/s) with ${o.parallel} groups at once in one engine, each at concurrency 1.`,
     `Per trial: objective alone (python -S, bare spawn) ${bareMs.toFixed(1)} ms; one group alone through the engine ${engineTrialMs.toFixed(1)} ms.`,
-    `BO: EI (eps 0), Matérn ν=2.5, n_restarts_optimizer 2, 10 initial random trials; TPE: Axon defaults (n_startup_trials 10, univariate; tpe-mv adds multivariate: true). Grid: a linspace of ${Math.round(
+    `BO: EI (eps 0), Matérn ν=2.5, n_restarts_optimizer 2, 10 initial random trials; TPE: Axon's defaults (n_startup_trials 10, …); tpe-uni / tpe-mv set multivariate: false / true. Grid: a linspace of ${Math.round(
       Math.sqrt(o.trials),
     )} per param on the 2-D functions (deterministic: one run). Regret clamped at 0.`,
     `Total ${fmtS(nowMs() - t0)}.`,

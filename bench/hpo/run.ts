@@ -37,6 +37,7 @@ function parseArgs(argv: string[]) {
     if (!Number.isInteger(n) || n < 1) throw new Error(`--${k} takes a positive integer, not ${v}`);
     return n;
   };
+  for (const k of ['seeds', 'parallel', 'trials', 'reps']) int(k, 1); // usage errors before anything runs
   const list = (k: string) => flags.get(k)?.split(',').filter(Boolean);
   const quick = flags.has('quick');
   return { modes: modes.length ? modes : [...MODES], quick, int, list, tag: flags.get('tag') ?? '' };

@@ -64,7 +64,7 @@ export function makeHandlers(engine: Engine, lifecycle: Lifecycle): Handlers {
         .replace(/[^A-Za-z0-9_.-]/g, '-')
         .replace(/^[^A-Za-z0-9]+/, '') ||
         'default');
-    return (await store.projects.find(projectName)) ?? store.projects.create(projectName, '', codePath);
+    return store.projects.ensure(projectName, codePath);
   }
 
   async function clone(id: number, strategy: 'restart' | 'resume') {

@@ -140,3 +140,20 @@ test('metric series are downsampled by the engine with a min/max band; the machi
     await engine.close();
   }
 });
+
+test('concurrent runs in a new project create it once', async () => {
+  const engine = await Engine.start({ home: tmpDir() });
+  try {
+    const { dir, file } = projectWith('true');
+    const text = fs.readFileSync(file, 'utf8');
+    const created = await Promise.all(
+      [1, 2, 3, 4].map(() =>
+        engine.call('runs.create', { files: [{ name: 'p.yml', text }], params: {}, codePath: dir }),
+      ),
+    );
+    assert.equal(new Set(created.map((c) => (c.kind === 'experiment' ? c.experiment.projectId : 0))).size, 1);
+    assert.equal((await engine.call('projects.list', {})).length, 1);
+  } finally {
+    await engine.close();
+  }
+});

@@ -333,3 +333,28 @@ test('resources of running local jobs are sampled into the store: CPU of each pr
     await engine.close();
   }
 });
+
+test('a launch interrupted by an error after the process started is recovered, not left unwatched', async () => {
+  const { dir, file } = projectWith(
+    'echo ran-once >> runs.txt; echo "@@axon {\\"metrics\\":{\\"m\\":1}}"; sleep 0.5',
+  );
+  const engine = await Engine.start({ home: tmpDir() });
+  const jobs = engine.store.jobs;
+  const original = jobs.setHandle.bind(jobs);
+  let failed = 0;
+  jobs.setHandle = async (...args: Parameters<typeof original>) => {
+    if (failed++ === 0) throw new Error('database is locked (simulated)');
+    return original(...args);
+  };
+  try {
+    const id = await start(engine, file, dir);
+    const x = await ended(engine, id);
+    assert.equal(x.status, 'succeeded', `${x.statusReason}`);
+    assert.equal(x.lastMetrics.m, 1);
+    assert.equal(fs.readFileSync(path.join(dir, 'runs.txt'), 'utf8'), 'ran-once\n');
+    assert.ok(failed >= 2, 'the handle was stored on recovery');
+  } finally {
+    jobs.setHandle = original;
+    await engine.close();
+  }
+});

@@ -74,7 +74,19 @@ export class Runner {
   async launch(x: ExperimentRow): Promise<void> {
     const first = this.opts.backends[x.backend]?.prepare ? 'building' : 'scheduled';
     if (!(await this.lifecycle.experiment(x.id, first))) return;
-    void this.inflight(async () => this.start(await this.store.experiments.row(x.id)));
+    void this.inflight(async () => {
+      try {
+        await this.start(await this.store.experiments.row(x.id));
+      } catch (e) {
+        if (this.closed) throw e;
+        // A launch cut short by an error (the store busy, the backend gone) must not leave the run unwatched:
+        // recover it as a restart would, from what was recorded (the wrapper's pid file, container labels).
+        log.warn(
+          `experiment ${x.id}: launch interrupted (${e instanceof Error ? e.message : e}); recovering`,
+        );
+        await this.reattachOne(await this.store.experiments.row(x.id));
+      }
+    });
   }
 
   /**
@@ -150,8 +162,9 @@ export class Runner {
       const r = plan.find((p) => replicaName(p) === `${row.role}-${row.replica_index}`)!;
       const extraEnv = frameworkEnv(run.framework, plan, r, at, network ? '/axon/outputs' : outputs);
       if (row.status !== 'starting') await this.lifecycle.job(row.id, 'starting');
+      let job: RunningJob;
       try {
-        const job = await backend.launch({
+        job = await backend.launch({
           jobId: row.id,
           experimentId: x.id,
           groupId: x.group_id,
@@ -169,17 +182,45 @@ export class Runner {
           network,
           hostname: network ? replicaName(r) : undefined,
         });
-        await this.store.jobs.setHandle(row.id, job.handle);
-        started.push({ row, job });
       } catch (e) {
         await this.lifecycle.job(row.id, 'failed', `launch failed: ${e instanceof Error ? e.message : e}`);
+        continue;
+      }
+      started.push({ row, job });
+    }
+    // From here processes run: a failure (the store busy, say) is retried; each step checks what is already
+    // recorded, so a retry never repeats one. Still failing, the caller recovers them as a restart would.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.watchStarted(x, started, toLaunch.length);
+        return;
+      } catch (e) {
+        if (attempt >= 4 || this.closed) {
+          for (const { job } of started) job.detach?.();
+          throw e;
+        }
+        log.warn(`experiment ${x.id}: ${e instanceof Error ? e.message : e}; retrying`);
+        await new Promise((r) => setTimeout(r, 200 * 2 ** attempt));
       }
     }
+  }
+
+  private async watchStarted(
+    x: ExperimentRow,
+    started: Array<{ row: JobRow; job: RunningJob }>,
+    wanted: number,
+  ) {
+    for (const { row, job } of started) await this.store.jobs.setHandle(row.id, job.handle);
     // `running` is recorded before the ends are watched, so a job that exits at once still passes through it.
-    for (const { row } of started) await this.lifecycle.job(row.id, 'running');
-    const stoppedMeanwhile = started.length > 0 && !(await this.lifecycle.experiment(x.id, 'running'));
-    for (const { row, job } of started) await this.track(x.id, x.backend, row, job);
-    if (!started.length || started.length < toLaunch.length) await this.settle(x.id);
+    for (const { row } of started)
+      if ((await this.store.jobs.get(row.id))?.status !== 'running')
+        await this.lifecycle.job(row.id, 'running');
+    if (started.length && (await this.store.experiments.row(x.id)).status !== 'running')
+      await this.lifecycle.experiment(x.id, 'running');
+    const stoppedMeanwhile = started.length > 0 && isDone((await this.store.experiments.row(x.id)).status);
+    for (const { row, job } of started)
+      if (!this.active.get(x.id)?.jobs.has(row.id)) await this.track(x.id, x.backend, row, job);
+    if (!started.length || started.length < wanted) await this.settle(x.id);
     if (stoppedMeanwhile) await this.stop(x.id);
   }
 
@@ -367,44 +408,51 @@ export class Runner {
 
   /** After a restart: every experiment the store thinks is active is re-attached or given its real ending. */
   async reattachAll(): Promise<void> {
-    for (const x of await this.store.experiments.rowsWithStatus([...ACTIVE])) {
-      const backend = this.opts.backends[x.backend];
-      const jobs = (await this.store.jobs.forExperiment(x.id)).filter((j) => !isDone(j.status));
-      let launchNeeded = !jobs.length || !backend;
-      const reattached: Array<{ row: JobRow; job: RunningJob }> = [];
-      for (const j of backend ? jobs : []) {
-        const r = await backend!.reattach({
-          handle: {
-            pid: j.pid ?? undefined,
-            startTime: j.pid_start ?? undefined,
-            container: j.external_id ?? undefined,
-          },
-          runDir: x.run_dir,
-          jobId: j.id,
-          logPath: j.log_path,
-        });
-        if (r === null) launchNeeded = true;
-        else if ('handle' in r) {
-          log.debug(`re-attached ${j.role}-${j.replica_index} of experiment ${x.id}`);
-          if (!j.pid && !j.external_id) await this.store.jobs.setHandle(j.id, r.handle);
-          if (j.status !== 'running') await this.lifecycle.job(j.id, 'running');
-          reattached.push({ row: j, job: r });
-        } else {
-          // It ended while no engine watched: read the rest of its log, then record the real exit code.
-          const follower = this.follower(x.id, j.id, j.log_path);
-          await follower.start();
-          await follower.finish();
-          await this.jobEnded(x.id, j, r, this.entry(x.id, x.backend));
-        }
+    for (const x of await this.store.experiments.rowsWithStatus([...ACTIVE])) await this.reattachOne(x);
+  }
+
+  /** One experiment the store calls active: each of its jobs not followed yet is re-attached, given its
+   *  ending, or (never started) launched. Also the recovery when a launch was interrupted by an error. */
+  private async reattachOne(x: ExperimentRow): Promise<void> {
+    const backend = this.opts.backends[x.backend];
+    const followed = this.active.get(x.id)?.jobs;
+    const jobs = (await this.store.jobs.forExperiment(x.id)).filter(
+      (j) => !isDone(j.status) && !followed?.has(j.id),
+    );
+    let launchNeeded = (!jobs.length && !followed?.size) || !backend;
+    const reattached: Array<{ row: JobRow; job: RunningJob }> = [];
+    for (const j of backend ? jobs : []) {
+      const r = await backend!.reattach({
+        handle: {
+          pid: j.pid ?? undefined,
+          startTime: j.pid_start ?? undefined,
+          container: j.external_id ?? undefined,
+        },
+        runDir: x.run_dir,
+        jobId: j.id,
+        logPath: j.log_path,
+      });
+      if (r === null) launchNeeded = true;
+      else if ('handle' in r) {
+        log.debug(`re-attached ${j.role}-${j.replica_index} of experiment ${x.id}`);
+        if (!j.pid && !j.external_id) await this.store.jobs.setHandle(j.id, r.handle);
+        if (j.status !== 'running') await this.lifecycle.job(j.id, 'running');
+        reattached.push({ row: j, job: r });
+      } else {
+        // It ended while no engine watched: read the rest of its log, then record the real exit code.
+        const follower = this.follower(x.id, j.id, j.log_path);
+        await follower.start();
+        await follower.finish();
+        await this.jobEnded(x.id, j, r, this.entry(x.id, x.backend));
       }
-      if (reattached.length && x.status !== 'running') await this.lifecycle.experiment(x.id, 'running');
-      for (const { row, job } of reattached) await this.track(x.id, x.backend, row, job);
-      if (launchNeeded) {
-        // The engine stopped between scheduling and spawning: nothing ran, so the launch is finished now.
-        log.debug(`experiment ${x.id}: launch not finished; finishing it`);
-        await this.inflight(() => this.start(x));
-      } else if (!reattached.length) await this.settle(x.id);
     }
+    if (reattached.length && x.status !== 'running') await this.lifecycle.experiment(x.id, 'running');
+    for (const { row, job } of reattached) await this.track(x.id, x.backend, row, job);
+    if (launchNeeded) {
+      // The engine stopped between scheduling and spawning: nothing ran, so the launch is finished now.
+      log.debug(`experiment ${x.id}: launch not finished; finishing it`);
+      await this.inflight(() => this.start(x));
+    } else if (!reattached.length && !followed?.size) await this.settle(x.id);
   }
 
   private follower(experimentId: number, jobId: number, logPath: string, limit?: () => number): LogFollower {

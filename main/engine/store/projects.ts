@@ -42,6 +42,18 @@ export class Projects {
     return this.byId(lastID);
   }
 
+  /** The project of that name, created if missing; two concurrent callers get the same one. */
+  async ensure(name: string, codePath: string): Promise<Project> {
+    await this.db.transaction(() =>
+      this.db.run(
+        `INSERT INTO projects (owner_id, name, description, code_path) VALUES (1, ?, '', ?)
+         ON CONFLICT (owner_id, name) DO NOTHING`,
+        [name, codePath],
+      ),
+    );
+    return this.get(name);
+  }
+
   async list(): Promise<Project[]> {
     return (await this.db.all<ProjectRow>(`${SELECT} ORDER BY p.name`)).map(toProject);
   }

@@ -227,7 +227,7 @@ export class ParzenEstimator {
       const column = observations.map((row) => row[d]);
       return dim.type === 'categorical'
         ? { dim, rows: categoricalRows(dim, column, p.priorWeight) }
-        : numericKernels(dim, column, p, dims.length);
+        : numericKernels(dim, column, p);
     });
   }
 
@@ -306,26 +306,22 @@ function categoricalRows(dim: CategoricalDim, column: number[], priorWeight: num
   });
 }
 
-function numericKernels(dim: NumericDim, mus: number[], p: ParzenParams, nDims: number): NumericKernels {
+function numericKernels(dim: NumericDim, mus: number[], p: ParzenParams): NumericKernels {
   const lo = dim.low - dim.step / 2;
   const hi = dim.high + dim.step / 2;
   const n = mus.length;
-  let sigmas: number[];
-  if (p.multivariate) {
-    // Scott-like bandwidth shared by every kernel
-    sigmas = new Array<number>(n).fill(0.2 * Math.max(n, 1) ** (-1 / (nDims + 4)) * (hi - lo));
-  } else {
-    // each kernel as wide as the larger gap to its sorted neighbours, the bounds counting as neighbours
-    const order = mus.map((_, i) => i).sort((a, b) => mus[a] - mus[b] || a - b);
-    const s = [lo, ...order.map((i) => mus[i]), hi];
-    const sorted = order.map((_, j) => Math.max(s[j + 1] - s[j], s[j + 2] - s[j + 1]));
-    if (!p.considerEndpoints && s.length >= 4) {
-      sorted[0] = s[2] - s[1];
-      sorted[n - 1] = s[n] - s[n - 1];
-    }
-    sigmas = new Array<number>(n);
-    order.forEach((i, j) => (sigmas[i] = sorted[j]));
+  // Each kernel as wide as the larger gap to its sorted neighbours, the bounds counting as neighbours. Optuna 5
+  // uses these widths for the multivariate model too (Optuna 4 shared one Scott-like width there, which did
+  // markedly worse here: bench/hpo/README.md).
+  const order = mus.map((_, i) => i).sort((a, b) => mus[a] - mus[b] || a - b);
+  const s = [lo, ...order.map((i) => mus[i]), hi];
+  const sorted = order.map((_, j) => Math.max(s[j + 1] - s[j], s[j + 2] - s[j + 1]));
+  if (!p.considerEndpoints && s.length >= 4) {
+    sorted[0] = s[2] - s[1];
+    sorted[n - 1] = s[n] - s[n - 1];
   }
+  let sigmas = new Array<number>(n);
+  order.forEach((i, j) => (sigmas[i] = sorted[j]));
   const minSigma = p.considerMagicClip ? (hi - lo) / Math.min(100, 1 + (n + 1)) : EPS;
   sigmas = sigmas.map((x) => Math.min(hi - lo, Math.max(minSigma, x)));
   const allMus = [...mus, 0.5 * (lo + hi)];
