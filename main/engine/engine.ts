@@ -26,13 +26,12 @@ import { log } from './log';
 import { EarlyStopping } from './sweeps/early-stopping';
 import { ResourceMonitor } from './monitor/sampler';
 import { groupState } from './sweeps/group-runner';
-import type { Lifecycle as LifecycleT } from './scheduler/lifecycle';
 
 export { VERSION_INFO as VERSION } from './version';
 
 export interface EngineOptions {
   home: string;
-  /** Seconds between SIGTERM and SIGKILL when a run is stopped. */
+  /** Milliseconds between the graceful stop (SIGTERM) and the forced one (SIGKILL); default 10 s. */
   stopGraceMs?: number;
   backends?: Record<string, Backend>;
 }
@@ -132,7 +131,7 @@ export class Engine implements AxonApi {
     await this.queue.tick();
   }
 
-  private makeEarlyStopping(lifecycle: LifecycleT): EarlyStopping {
+  private makeEarlyStopping(lifecycle: Lifecycle): EarlyStopping {
     return new EarlyStopping(this.store, {
       stopExperiment: async (id, reason, message) => {
         if (!(await this.runner.stop(id, reason, message)))
@@ -156,7 +155,7 @@ export class Engine implements AxonApi {
       await this.queue.settleGroup(g.id);
   }
 
-  /** Waits until no run is active (used by the CLI's in-process engine and by tests). */
+  /** Waits for the scheduling pass and the launches in flight (not for the runs to end). */
   async idle(): Promise<void> {
     await this.queue.tick();
     await this.runner.settled();
