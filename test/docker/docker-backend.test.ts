@@ -40,24 +40,32 @@ function project(body: string[], files: Record<string, string> = {}): { dir: str
   return { dir, text: ['version: 1', ...body].join('\n') };
 }
 
-async function run(engine: Engine, p: { dir: string; text: string }): Promise<Experiment> {
-  const c = await engine.call('runs.create', {
+type Api = Pick<Engine, 'call'>;
+
+/** Creates an experiment on the docker backend and returns its id. */
+async function startDocker(api: Api, p: { dir: string; text: string }): Promise<number> {
+  const c = await api.call('runs.create', {
     files: [{ name: 'polyaxonfile.yml', text: p.text }],
     params: {},
     codePath: p.dir,
     backend: 'docker',
   });
   if (c.kind !== 'experiment') throw new Error('expected an experiment');
-  const id = c.experiment.id;
-  return waitFor(
+  return c.experiment.id;
+}
+
+const endOf = (api: Api, id: number, ms = 120_000): Promise<Experiment> =>
+  waitFor(
     async () => {
-      const x = await engine.call('experiments.get', { id });
+      const x = await api.call('experiments.get', { id });
       return isDone(x.status) ? x : null;
     },
-    120_000,
-    `experiment ${id}`,
+    ms,
+    `experiment ${id} to end`,
   );
-}
+
+const run = async (engine: Engine, p: { dir: string; text: string }) =>
+  endOf(engine, await startDocker(engine, p));
 
 const containersOf = (home: string, experimentId: number) =>
   docker.listContainers({
@@ -143,23 +151,14 @@ test('stop sends the container a graceful stop and the run ends stopped', { skip
       'run:',
       '  cmd: echo started; sleep 60',
     ]);
-    const c = await engine.call('runs.create', {
-      files: [{ name: 'p.yml', text: p.text }],
-      params: {},
-      codePath: p.dir,
-      backend: 'docker',
-    });
-    const id = c.kind === 'experiment' ? c.experiment.id : 0;
+    const id = await startDocker(engine, p);
     await waitFor(
       async () => (await engine.call('experiments.logs', { id })).text.includes('started'),
       60_000,
       'started',
     );
     await engine.call('experiments.stop', { id });
-    const x = await waitFor(async () => {
-      const e = await engine.call('experiments.get', { id });
-      return isDone(e.status) ? e : null;
-    }, 30_000);
+    const x = await endOf(engine, id, 30_000);
     assert.equal(x.status, 'stopped');
     assert.equal(x.statusReason, 'stopped by user');
   } finally {
@@ -180,13 +179,7 @@ test(
       `  cmd: i=0; while [ $i -lt ${N} ]; do echo "line $i"; echo "@@axon {\\"metrics\\":{\\"v\\":$i}}"; i=$((i+1)); sleep 0.1; done`,
     ]);
     let engine = await Engine.start({ home });
-    const c = await engine.call('runs.create', {
-      files: [{ name: 'p.yml', text: p.text }],
-      params: {},
-      codePath: p.dir,
-      backend: 'docker',
-    });
-    const id = c.kind === 'experiment' ? c.experiment.id : 0;
+    const id = await startDocker(engine, p);
     await waitFor(
       async () => (await engine.call('experiments.metrics', { id })).length >= 5,
       60_000,
@@ -196,10 +189,7 @@ test(
     await sleep(1200); // the container keeps logging with no engine
     engine = await Engine.start({ home });
     try {
-      const x = await waitFor(async () => {
-        const e = await engine.call('experiments.get', { id });
-        return isDone(e.status) ? e : null;
-      }, 60_000);
+      const x = await endOf(engine, id, 60_000);
       assert.equal(x.status, 'succeeded');
       const m = await engine.call('experiments.metrics', { id });
       assert.deepEqual(
@@ -379,13 +369,7 @@ test(
       `  cmd: i=0; while [ $i -lt ${N} ]; do echo "line $i"; echo "@@axon {\\"metrics\\":{\\"v\\":$i}}"; i=$((i+1)); sleep 0.1; done`,
     ]);
     let served = await startServe(home);
-    const c = await served.client.call('runs.create', {
-      files: [{ name: 'p.yml', text: p.text }],
-      params: {},
-      codePath: p.dir,
-      backend: 'docker',
-    });
-    const id = c.kind === 'experiment' ? c.experiment.id : 0;
+    const id = await startDocker(served.client, p);
     await waitFor(
       async () => (await served.client.call('experiments.metrics', { id })).length >= 5,
       60_000,
@@ -397,10 +381,7 @@ test(
     await sleep(800);
     served = await startServe(home);
     try {
-      const x = await waitFor(async () => {
-        const e = await served.client.call('experiments.get', { id });
-        return isDone(e.status) ? e : null;
-      }, 60_000);
+      const x = await endOf(served.client, id, 60_000);
       assert.equal(x.status, 'succeeded');
       const m = await served.client.call('experiments.metrics', { id });
       assert.deepEqual(
@@ -431,13 +412,7 @@ test('docker stats of a running container are sampled into the store', { skip },
       'run:',
       '  cmd: echo started; end=$(($(date +%s)+3)); while [ $(date +%s) -lt $end ]; do :; done',
     ]);
-    const c = await engine.call('runs.create', {
-      files: [{ name: 'p.yml', text: p.text }],
-      params: {},
-      codePath: p.dir,
-      backend: 'docker',
-    });
-    const id = c.kind === 'experiment' ? c.experiment.id : 0;
+    const id = await startDocker(engine, p);
     await waitFor(
       async () => (await engine.call('experiments.logs', { id })).text.includes('started'),
       60_000,

@@ -1,27 +1,8 @@
 // The v0 rules (SPEC §1.1–1.12): errors and their positions, merging several files, -P overrides.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatError, parsePolyaxonfiles, type ParsedSpec, type SpecError } from '../../shared/polyaxonfile';
-
-function ok(text: string, params?: Record<string, string>): ParsedSpec {
-  const r = parsePolyaxonfiles([{ name: 'polyaxonfile.yml', text }], { params });
-  assert.ok(r.ok, r.ok ? '' : r.errors.map((e) => e.message).join('\n'));
-  return r.value;
-}
-
-function errors(text: string, params?: Record<string, string>): SpecError[] {
-  const r = parsePolyaxonfiles([{ name: 'polyaxonfile.yml', text }], { params });
-  assert.ok(!r.ok, 'expected a rejection');
-  for (const e of r.errors) assert.ok(!/internal error/.test(e.found), e.message);
-  return r.errors;
-}
-
-function hasError(errs: SpecError[], path: string, says: RegExp): void {
-  assert.ok(
-    errs.some((e) => e.path === path && says.test(`${e.expected}, found ${e.found}`)),
-    `no error at ${path} matching ${says}:\n${errs.map((e) => e.message).join('\n')}`,
-  );
-}
+import { errors, hasError, ok } from './spec-helpers';
+import { formatError, parsePolyaxonfiles } from '../../shared/polyaxonfile';
 
 const group = (matrix: string, extra = '') => `version: 1
 kind: group
