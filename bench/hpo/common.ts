@@ -9,6 +9,7 @@ import Table from 'cli-table3';
 import { Engine } from '../../main/engine/engine';
 import type { Experiment, Group } from '../../shared/domain';
 import { isGroupDone } from '../../shared/statuses';
+import { machine } from '../lib';
 
 export const HPO_DIR = path.dirname(fileURLToPath(import.meta.url));
 export const ROOT = path.resolve(HPO_DIR, '..', '..');
@@ -188,27 +189,6 @@ export function printTable(title: string, head: string[], rows: Array<Array<stri
   const text = `\n${title}\n${t.toString()}\n`;
   process.stdout.write(text);
   return text;
-}
-
-export interface Machine {
-  cpus: number;
-  cpuModel: string;
-  memoryGiB: number;
-  node: string;
-  platform: string;
-  load1AtEnd: number;
-}
-
-export function machine(): Machine {
-  const cpus = os.cpus();
-  return {
-    cpus: cpus.length,
-    cpuModel: cpus[0]?.model.trim() ?? 'unknown',
-    memoryGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
-    node: process.version,
-    platform: `${os.platform()} ${os.release()}`,
-    load1AtEnd: Math.round(os.loadavg()[0] * 100) / 100,
-  };
 }
 
 let tag = '';
