@@ -6,6 +6,7 @@ import type {
   EngineInfo,
   Experiment,
   Group,
+  JobInfo,
   LogChunk,
   MetricPoint,
   Project,
@@ -61,6 +62,8 @@ export const methods = {
   }),
   'experiments.logs': z.object({
     id,
+    /** The job whose log to read; the first (master) job when left out. */
+    job: id.optional(),
     offset: z.number().int().min(0).default(0),
     limit: z
       .number()
@@ -106,6 +109,8 @@ export interface Results {
     outputs: Array<{ path: string; size: number }>;
     /** Log bytes read so far and protocol lines that could not be parsed (they stay in the log). */
     tracking: { consumedBytes: number; malformedLines: number };
+    /** Its jobs: one, or one per replica of a distributed run (master first). */
+    jobs: JobInfo[];
   };
   'experiments.statuses': StatusRecord[];
   'experiments.metrics': MetricPoint[];

@@ -1,5 +1,5 @@
 // Domain types that cross the API: what the engine returns and the renderer shows.
-import type { ExperimentStatus, GroupStatus } from './statuses';
+import type { ExperimentStatus, GroupStatus, JobStatus } from './statuses';
 import type { SearchSpec } from './polyaxonfile/types';
 
 export interface Project {
@@ -51,6 +51,23 @@ export interface Experiment {
   code?: CodeRef | null;
 }
 
+/** One job of an experiment: the single process or container, or one replica of a distributed run. */
+export interface JobInfo {
+  id: number;
+  role: string;
+  index: number;
+  status: JobStatus;
+  statusReason: string | null;
+  pid: number | null;
+  /** The container id (Docker) when the job runs in a container. */
+  container: string | null;
+  exitCode: number | null;
+  startedAt: string | null;
+  finishedAt: string | null;
+  logPath: string;
+  logBytes: number;
+}
+
 export interface GroupProgress {
   total: number;
   pending: number;
@@ -94,6 +111,8 @@ export interface MetricPoint {
 
 export interface LogChunk {
   experimentId: number;
+  /** Which job's log (a distributed experiment has one per replica). */
+  jobId: number;
   offset: number; // byte offset of `text` in the log file
   nextOffset: number;
   text: string;

@@ -148,7 +148,7 @@ export class EventQueue {
   private coalesce(): void {
     const out: Array<Item | null> = [];
     const lastState = new Map<string, number>(); // 'x:<id>' | 'g:<id>' | 'r' → index in out
-    const lastLog = new Map<number, number>(); // experiment → index of its latest log item in out
+    const lastLog = new Map<string, number>(); // "experiment:job" → index of its latest log item in out
     const lastMetrics = new Map<number, number>();
     const replaceState = (key: string, item: Item, merge: (prev: Item) => Item) => {
       const at = lastState.get(key);
@@ -188,14 +188,16 @@ export class EventQueue {
         }
         case 'logs.appended': {
           const p = item.payload as Events['logs.appended'];
-          const at = lastLog.get(p.experimentId);
+          // Each job of a distributed run has its own log and offsets: join within one job only.
+          const key = `${p.experimentId}:${p.jobId}`;
+          const at = lastLog.get(key);
           const prev = at === undefined ? null : out[at];
           const prevChunk = prev?.payload as Events['logs.appended'] | undefined;
           if (prev && prevChunk && prevChunk.nextOffset === p.offset) {
             const merged = { ...prevChunk, nextOffset: p.nextOffset, text: prevChunk.text + p.text };
             out[at!] = { event: item.event, payload: merged, bytes: prev.bytes + item.bytes - 64 };
           } else {
-            lastLog.set(p.experimentId, out.length);
+            lastLog.set(key, out.length);
             out.push(item);
           }
           break;

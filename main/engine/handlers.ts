@@ -17,6 +17,8 @@ import { eagerSuggestions, sampleSuggestion, searchErrors } from './sweeps/sugge
 import { ITERATIVE } from './sweeps/group-runner';
 import { randomInt } from 'node:crypto';
 import { groupMetric } from './store/groups';
+import type { JobRow } from './store/jobs';
+import type { JobInfo } from '../../shared/domain';
 import { VERSION_INFO } from './version';
 import { machineResources } from './monitor/proc';
 import { sampleGpus } from './monitor/nvidia-smi';
@@ -24,6 +26,27 @@ import { sampleGpus } from './monitor/nvidia-smi';
 export type Handlers = { [M in MethodName]: (input: ParsedInput<M>) => Promise<Results[M]> };
 
 const LOG_TAIL_DEFAULT = 1024 * 1024;
+
+async function jobInfo(j: JobRow): Promise<JobInfo> {
+  const logBytes = await fs.promises.stat(j.log_path).then(
+    (s) => s.size,
+    () => 0,
+  );
+  return {
+    id: j.id,
+    role: j.role,
+    index: j.replica_index,
+    status: j.status,
+    statusReason: j.status_reason,
+    pid: j.pid,
+    container: j.external_id,
+    exitCode: j.exit_code,
+    startedAt: j.started_at,
+    finishedAt: j.finished_at,
+    logPath: j.log_path,
+    logBytes,
+  };
+}
 
 function specError(errors: SpecError[]): ApiError {
   return new ApiError('invalid_spec', errors.map(formatError).join('\n'), errors);
@@ -228,12 +251,20 @@ export function makeHandlers(engine: Engine, lifecycle: Lifecycle): Handlers {
     'experiments.get': async ({ id }) => {
       const x = await store.experiments.get(id);
       const tracking = { consumedBytes: 0, malformedLines: 0 };
-      for (const j of await store.jobs.forExperiment(id)) {
+      const rows = await store.jobs.forExperiment(id);
+      for (const j of rows) {
         const o = await store.metrics.offset(j.id);
         tracking.consumedBytes += o.consumed;
         tracking.malformedLines += o.malformed;
       }
-      return { ...x, code: await store.codeRefs.get(id), outputs: await store.outputs.list(id), tracking };
+      const jobs = await Promise.all(rows.map(jobInfo));
+      return {
+        ...x,
+        code: await store.codeRefs.get(id),
+        outputs: await store.outputs.list(id),
+        tracking,
+        jobs,
+      };
     },
     'experiments.statuses': async ({ id }) => {
       await store.experiments.row(id);
@@ -243,11 +274,19 @@ export function makeHandlers(engine: Engine, lifecycle: Lifecycle): Handlers {
       await store.experiments.row(id);
       return store.metrics.series(id, keys);
     },
-    'experiments.logs': async ({ id, offset, limit }) => {
+    'experiments.logs': async ({ id, job, offset, limit }) => {
       const x = await store.experiments.row(id);
       const jobs = await store.jobs.forExperiment(id);
-      const file = jobs[0]?.log_path;
-      if (!file || !fs.existsSync(file)) return { experimentId: id, offset, nextOffset: offset, text: '' };
+      const row = job === undefined ? jobs[0] : jobs.find((j) => j.id === job);
+      if (job !== undefined && !row)
+        throw new ApiError(
+          'not_found',
+          `experiment ${id} has no job ${job} (its jobs: ${jobs.map((j) => j.id).join(', ') || 'none'})`,
+        );
+      const file = row?.log_path;
+      const jobId = row?.id ?? 0;
+      if (!file || !fs.existsSync(file))
+        return { experimentId: id, jobId, offset, nextOffset: offset, text: '' };
       const size = (await fs.promises.stat(file)).size;
       const start = Math.min(offset, size);
       const len = Math.min(limit ?? LOG_TAIL_DEFAULT, size - start);
@@ -255,7 +294,13 @@ export function makeHandlers(engine: Engine, lifecycle: Lifecycle): Handlers {
       try {
         const buf = Buffer.alloc(len);
         await fh.read(buf, 0, len, start);
-        return { experimentId: x.id, offset: start, nextOffset: start + len, text: buf.toString('utf8') };
+        return {
+          experimentId: x.id,
+          jobId,
+          offset: start,
+          nextOffset: start + len,
+          text: buf.toString('utf8'),
+        };
       } finally {
         await fh.close();
       }

@@ -9,8 +9,9 @@ const changed = (id: number, status: string, previous: string | null): Events['e
   experiment: { id, status } as never,
   previous,
 });
-const log = (experimentId: number, offset: number, text: string): Events['logs.appended'] => ({
+const log = (experimentId: number, offset: number, text: string, jobId = 1): Events['logs.appended'] => ({
   experimentId,
+  jobId,
   offset,
   nextOffset: offset + text.length,
   text,
@@ -49,9 +50,29 @@ test('under pressure: latest state per experiment with the oldest previous; cont
     events.map((e) => e.event),
     ['logs.appended', 'groups.changed', 'experiments.changed'],
   );
-  assert.deepEqual(events[0].payload, { experimentId: 1, offset: 0, nextOffset: 11, text: 'hello world' });
+  assert.deepEqual(events[0].payload, {
+    experimentId: 1,
+    jobId: 1,
+    offset: 0,
+    nextOffset: 11,
+    text: 'hello world',
+  });
   assert.equal((events[1].payload as Events['groups.changed']).group.status, 'done');
   assert.deepEqual(events[2].payload, changed(1, 'succeeded', 'created'));
+});
+
+test('under pressure, logs of two jobs of one experiment are joined per job, never across jobs', () => {
+  const q = new EventQueue({ maxEvents: 3, maxBytes: 1 << 20 });
+  q.push('logs.appended', log(1, 0, 'master a ', 1));
+  q.push('logs.appended', log(1, 0, 'worker a ', 2)); // same offsets, another file
+  q.push('logs.appended', log(1, 9, 'master b', 1));
+  q.push('logs.appended', log(1, 9, 'worker b', 2)); // 4 > 3: coalesce
+  const { events } = q.take(100, 1 << 20);
+  const texts = events.map((e) => {
+    const c = e.payload as Events['logs.appended'];
+    return `${c.jobId}:${c.offset}-${c.nextOffset}:${c.text}`;
+  });
+  assert.deepEqual(texts, ['1:0-17:master a master b', '2:0-17:worker a worker b']);
 });
 
 test('logs with a gap are not joined; metrics of one experiment merge; resources keep the latest per job', () => {

@@ -385,6 +385,7 @@ test('a renderer that stops acknowledging: two batches in flight, a bounded queu
   for (let i = 0; i < 5000; i++) {
     emit('logs.appended', {
       experimentId: i % 50,
+      jobId: i % 50,
       offset: i * 10,
       nextOffset: i * 10 + 5,
       text: `line ${i}`,

@@ -64,6 +64,14 @@ export function registerExperiment(program: Command, run: Runner): void {
           ]);
         if (x.tracking.malformedLines)
           rows.push(['malformed metric lines', `${x.tracking.malformedLines} (kept in the log)`]);
+        if (x.jobs.length > 1)
+          for (const j of x.jobs)
+            rows.push([
+              `job ${j.role}-${j.index}`,
+              fmtStatus(j.status) +
+                (j.statusReason ? ` (${j.statusReason})` : '') +
+                (j.exitCode === null ? '' : `, exit ${j.exitCode}`),
+            ]);
         for (const [k, v] of Object.entries(x.params)) rows.push([`param ${k}`, fmtValue(v)]);
         for (const [k, v] of Object.entries(x.lastMetrics)) rows.push([`metric ${k}`, fmtValue(v)]);
         if (x.tags.length) rows.push(['tags', x.tags.join(', ')]);
@@ -76,17 +84,31 @@ export function registerExperiment(program: Command, run: Runner): void {
     .description('print the log; -f follows it')
     .option('-f, --follow', 'follow until the run ends')
     .option('--raw', 'keep the metric protocol lines')
+    .option(
+      '--replica <name>',
+      'the log of one replica of a distributed run, e.g. worker-1 (default: master-0)',
+    )
     .action((o, cmd) =>
       run(
         async (api: AxonApi) => {
           const id = xpId(cmd);
+          let job: number | undefined;
+          if (o.replica) {
+            const { jobs } = await api.call('experiments.get', { id });
+            const names = jobs.map((j) => `${j.role}-${j.index}`);
+            job = jobs[names.indexOf(o.replica)]?.id;
+            if (job === undefined)
+              throw new UsageError(
+                `experiment ${id} has no replica ${o.replica}; its replicas: ${names.join(', ') || 'none yet'}`,
+              );
+          }
           if (o.follow) {
             const x = await attachExperiment(api, id, { json: false, showProtocol: o.raw });
             return x.status === 'succeeded' ? 0 : 1;
           }
           const printer = logPrinter(o.raw);
           for (let offset = 0; ;) {
-            const c = await api.call('experiments.logs', { id, offset });
+            const c = await api.call('experiments.logs', { id, job, offset });
             if (c.nextOffset <= offset) break;
             printer.write(c.text);
             offset = c.nextOffset;

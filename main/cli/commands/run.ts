@@ -31,7 +31,8 @@ export function logPrinter(showProtocol = false): { write(text: string): void; e
 
 /** Prints the run's log as it grows, without protocol lines, and resolves with the final experiment. */
 export async function attachExperiment(api: AxonApi, id: number, opts: AttachOptions): Promise<Experiment> {
-  let printed = 0;
+  // Bytes printed of each job's log (a distributed run has one log per replica).
+  const printedOf = new Map<number, number>();
   const printer = logPrinter(opts.showProtocol);
   const write = (text: string) => {
     if (!opts.json) printer.write(text);
@@ -52,17 +53,24 @@ export async function attachExperiment(api: AxonApi, id: number, opts: AttachOpt
     });
   });
   const offLogs = api.on('logs.appended', (c) => {
+    const printed = printedOf.get(c.jobId) ?? 0;
     if (c.experimentId !== id || c.nextOffset <= printed) return;
     write(c.text.slice(Math.max(0, printed - c.offset)));
-    printed = c.nextOffset;
+    printedOf.set(c.jobId, c.nextOffset);
   });
   if ('ready' in api) await (api as { ready(): Promise<void> }).ready();
   // History first, then live events from where it ended.
+  let master: number | undefined; // the job experiments.logs reads by default
   for (;;) {
-    const chunk = await api.call('experiments.logs', { id, offset: printed });
-    if (chunk.nextOffset <= printed) break;
-    write(chunk.text);
-    printed = chunk.nextOffset;
+    const from = master === undefined ? 0 : (printedOf.get(master) ?? 0);
+    const chunk = await api.call('experiments.logs', { id, offset: from });
+    master = chunk.jobId;
+    if (chunk.nextOffset <= from) break;
+    const printed = printedOf.get(master) ?? 0; // live events may have printed part of it meanwhile
+    if (chunk.nextOffset > printed) {
+      write(chunk.text.slice(Math.max(0, printed - chunk.offset)));
+      printedOf.set(master, chunk.nextOffset);
+    }
   }
   const current = await api.call('experiments.get', { id });
   const final = isDone(current.status) ? current : await done;

@@ -132,7 +132,7 @@ export class Runner {
             projectName: x.project_name,
             codePath: x.code_path,
             run,
-            onOutput: (text) => this.appendLog(x.id, master.log_path, text),
+            onOutput: (text) => this.appendLog(x.id, master.id, master.log_path, text),
             signal: abort.signal,
           })
         ).image;
@@ -255,11 +255,12 @@ export class Runner {
   }
 
   /** Engine-written log text (build output): appended and announced with its offsets. */
-  private appendLog(experimentId: number, logPath: string, text: string): void {
+  private appendLog(experimentId: number, jobId: number, logPath: string, text: string): void {
     const offset = fs.existsSync(logPath) ? fs.statSync(logPath).size : 0;
     fs.appendFileSync(logPath, text);
     this.events.emit('logs.appended', {
       experimentId,
+      jobId,
       offset,
       nextOffset: offset + Buffer.byteLength(text),
       text,
@@ -459,7 +460,7 @@ export class Runner {
     return new LogFollower(this.store, experimentId, jobId, logPath, {
       limit,
       onLog: (offset, nextOffset, text) =>
-        this.events.emit('logs.appended', { experimentId, offset, nextOffset, text }),
+        this.events.emit('logs.appended', { experimentId, jobId, offset, nextOffset, text }),
       onMetrics: (points) => this.events.emit('metrics.appended', { experimentId, points }),
     });
   }
