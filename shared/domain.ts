@@ -35,6 +35,8 @@ export interface Experiment {
   statusReason: string | null;
   statusMessage: string | null;
   backend: string;
+  /** The image a container backend ran it in (built or reused), null for local processes. */
+  image: string | null;
   cmd: string | null;
   params: Record<string, unknown>;
   tags: string[];

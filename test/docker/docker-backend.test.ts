@@ -104,6 +104,12 @@ test(
       assert.equal(x.lastMetrics.m, 7);
       const got = await engine.call('experiments.get', { id: x.id });
       assert.deepEqual(got.outputs, [{ path: 'model.txt', size: 4 }]);
+      assert.match(
+        got.image ?? '',
+        /^axon\/[a-z0-9._-]+:[0-9a-f]{16}$/,
+        `the image it ran in is recorded: ${got.image}`,
+      );
+      assert.equal(got.jobs[0].container?.length, 64, 'the job names its container');
       assert.equal((await containersOf(home, x.id)).length, 0, 'the finished container is removed');
     } finally {
       await engine.close();

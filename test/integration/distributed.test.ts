@@ -86,3 +86,40 @@ test('a failing replica fails the experiment, names the replica, and the others 
     await engine.close();
   }
 });
+
+test('each replica has its own log: experiments.get lists the jobs, experiments.logs reads any, events name the job', async () => {
+  const dir = tmpDir('axon-dist-');
+  const engine = await Engine.start({ home: tmpDir() });
+  const seen = new Map<number, string>(); // job → text from logs.appended, in offset order
+  const off = engine.on('logs.appended', (c) => {
+    const text = seen.get(c.jobId) ?? '';
+    assert.equal(c.offset, Buffer.byteLength(text), `job ${c.jobId}'s chunks continue its own log`);
+    seen.set(c.jobId, text + c.text);
+  });
+  try {
+    const x = await runToEnd(engine, spec(1, '"echo I am $AXON_REPLICA_ROLE; echo bye from $RANK"'), dir);
+    assert.equal(x.status, 'succeeded', `${x.statusReason}`);
+    assert.deepEqual(
+      x.jobs.map((j) => [`${j.role}-${j.index}`, j.status, j.exitCode]),
+      [
+        ['master-0', 'succeeded', 0],
+        ['worker-0', 'succeeded', 0],
+      ],
+    );
+    const [master, worker] = x.jobs;
+    assert.ok(master.pid && master.logBytes > 0, 'the master job has a pid and a log');
+    const byDefault = await engine.call('experiments.logs', { id: x.id });
+    assert.equal(byDefault.jobId, master.id);
+    const workerLog = await engine.call('experiments.logs', { id: x.id, job: worker.id });
+    assert.equal(workerLog.jobId, worker.id);
+    assert.equal(workerLog.text, fs.readFileSync(worker.logPath, 'utf8'));
+    assert.match(workerLog.text, /bye from 1/);
+    assert.doesNotMatch(byDefault.text, /bye from 1/);
+    assert.equal(seen.get(worker.id), workerLog.text, 'the events of the worker carry exactly its log');
+    assert.equal(seen.get(master.id), byDefault.text, 'the events of the master carry exactly its log');
+    await assert.rejects(engine.call('experiments.logs', { id: x.id, job: 999_999 }), /has no job 999999/);
+  } finally {
+    off();
+    await engine.close();
+  }
+});

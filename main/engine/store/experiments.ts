@@ -21,6 +21,7 @@ export interface ExperimentRow {
   outputs_dir: string | null;
   sweep_json: string | null;
   run_json: string | null;
+  image: string | null;
   original_id: number | null;
   cloning_strategy: Experiment['cloningStrategy'];
   exit_code: number | null;
@@ -133,7 +134,7 @@ export class Experiments {
 
   async update(
     id: number,
-    fields: Partial<Pick<ExperimentRow, 'run_dir' | 'outputs_dir' | 'exit_code' | 'cmd'>>,
+    fields: Partial<Pick<ExperimentRow, 'run_dir' | 'outputs_dir' | 'exit_code' | 'cmd' | 'image'>>,
   ) {
     const keys = Object.keys(fields);
     if (!keys.length) return;
@@ -183,6 +184,7 @@ export class Experiments {
         statusReason: r.status_reason,
         statusMessage: r.status_message,
         backend: r.backend,
+        image: r.image,
         cmd: r.cmd,
         params: {},
         tags: [],

@@ -176,4 +176,7 @@ CREATE TABLE resources (
 ) WITHOUT ROWID;
 CREATE INDEX resources_by_experiment ON resources(experiment_id, ts);
 `,
+  /* 5: the image a container backend ran the experiment in */ `
+ALTER TABLE experiments ADD COLUMN image TEXT;
+`,
 ];

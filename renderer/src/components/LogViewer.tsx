@@ -6,15 +6,20 @@ import { VirtualLines } from './VirtualLines';
 import { ErrorState, Loading } from './States';
 import { useLogBuffer } from '../lib/useLogBuffer';
 import { ansiSpans, stripAnsi } from '../lib/ansi';
+import type { JobInfo } from '../../../shared/domain';
 
 interface Props {
   experimentId: number;
+  /** The experiment's jobs: a distributed run gets a replica picker. */
+  jobs?: JobInfo[];
   /** Where the full log lives on disk, for the "not all loaded" note. */
   logPath?: string;
 }
 
-export function LogViewer({ experimentId, logPath }: Props) {
-  const { buffer, version, loading, error } = useLogBuffer(experimentId);
+export function LogViewer({ experimentId, jobs = [], logPath }: Props) {
+  const [jobId, setJobId] = useState<number | undefined>(undefined);
+  const job = jobs.find((j) => j.id === jobId) ?? jobs[0];
+  const { buffer, version, loading, error } = useLogBuffer(experimentId, job?.id);
   const [follow, setFollow] = useState(true);
   const [colours, setColours] = useState(true);
   const [showTracking, setShowTracking] = useState(false);
@@ -58,6 +63,18 @@ export function LogViewer({ experimentId, logPath }: Props) {
   return (
     <section className="logs" aria-label="Logs">
       <div className="toolbar" role="toolbar" aria-label="Log controls">
+        {jobs.length > 1 && (
+          <label>
+            Replica{' '}
+            <select value={job?.id} onChange={(e) => setJobId(Number(e.target.value))}>
+              {jobs.map((j) => (
+                <option key={j.id} value={j.id}>
+                  {j.role}-{j.index} ({j.status})
+                </option>
+              ))}
+            </select>
+          </label>
+        )}
         <button
           type="button"
           aria-pressed={follow}
@@ -109,7 +126,7 @@ export function LogViewer({ experimentId, logPath }: Props) {
         <p className="muted small">
           Showing the end of a long log
           {buffer.droppedLines ? ` (${buffer.droppedLines.toLocaleString()} earlier lines dropped)` : ''}.
-          {logPath ? ` The whole log is in ${logPath}.` : ''}
+          {job ? ` The whole log is in ${job.logPath}.` : logPath ? ` The whole log is in ${logPath}.` : ''}
         </p>
       )}
       {error && <ErrorState error={`The log could not be read: ${error}`} />}

@@ -1,4 +1,4 @@
-// The lines of one experiment's log: the tail read with experiments.logs, then kept live from logs.appended.
+// The lines of one job's log (the experiment's first job when `job` is left out): the tail read with experiments.logs, then kept live from logs.appended.
 // The buffer is bounded (MAX_LINES; older lines are dropped and counted) and mutated in place, with a
 // version number that re-renders at most every 100 ms, so a chatty job never freezes the page.
 import { useEffect, useRef, useState } from 'react';
@@ -29,7 +29,7 @@ function lastSegment(raw: string): string {
   return '';
 }
 
-export function useLogBuffer(id: number) {
+export function useLogBuffer(id: number, job?: number) {
   const buf = useRef<LogBuffer>(empty());
   const [version, setVersion] = useState(0);
   const [loading, setLoading] = useState(true);
@@ -38,6 +38,8 @@ export function useLogBuffer(id: number) {
   useEffect(() => {
     let alive = true;
     buf.current = empty();
+    // Which job's chunks to take: a distributed run's replicas each have a log, with their own offsets.
+    let jobId = job;
     let next = -1; // byte offset read up to; -1 until the first read has answered
     let pulling = false;
     let wantPull = false;
@@ -83,7 +85,7 @@ export function useLogBuffer(id: number) {
         do {
           wantPull = false;
           for (;;) {
-            const c = await call('experiments.logs', { id, offset: next, limit: CHUNK_BYTES });
+            const c = await call('experiments.logs', { id, job, offset: next, limit: CHUNK_BYTES });
             if (!alive) return;
             if (c.nextOffset <= next) break;
             push(c.text, false);
@@ -98,7 +100,7 @@ export function useLogBuffer(id: number) {
     };
 
     const off = subscribe('logs.appended', (c) => {
-      if (c.experimentId !== id || next < 0) return;
+      if (c.experimentId !== id || next < 0 || (jobId !== undefined && c.jobId !== jobId)) return;
       if (c.offset === next && !pulling) {
         push(c.text, false);
         next = c.nextOffset;
@@ -108,15 +110,16 @@ export function useLogBuffer(id: number) {
     (async () => {
       try {
         // Where the log ends: an offset past the end answers with the file's size.
-        const end = (await call('experiments.logs', { id, offset: Number.MAX_SAFE_INTEGER, limit: 1 }))
-          .offset;
+        const tail = await call('experiments.logs', { id, job, offset: Number.MAX_SAFE_INTEGER, limit: 1 });
+        if (tail.jobId) jobId = tail.jobId; // 0: no job yet
+        const end = tail.offset;
         const start = Math.max(0, end - INITIAL_TAIL_BYTES);
         buf.current.skippedBytes = start;
         let first = true;
         next = start;
         pulling = true;
         for (;;) {
-          const c = await call('experiments.logs', { id, offset: next, limit: CHUNK_BYTES });
+          const c = await call('experiments.logs', { id, job, offset: next, limit: CHUNK_BYTES });
           if (!alive) return;
           if (c.nextOffset <= next) break;
           push(c.text, first);
@@ -141,7 +144,7 @@ export function useLogBuffer(id: number) {
       off();
       if (tick) clearTimeout(tick);
     };
-  }, [id]);
+  }, [id, job]);
 
   return { buffer: buf.current, version, loading, error };
 }

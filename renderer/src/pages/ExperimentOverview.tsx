@@ -2,6 +2,7 @@
 import type { Experiment } from '../../../shared/domain';
 import type { Results } from '../../../shared/api';
 import { StatusTimeline } from '../components/StatusTimeline';
+import { StatusBadge } from '../components/StatusBadge';
 import { formatBytes, formatNumber, formatTime } from '../lib/format';
 
 type Details = Results['experiments.get'];
@@ -26,6 +27,12 @@ export function ExperimentOverview({
           </dd>
           <dt>Backend</dt>
           <dd>{x.backend}</dd>
+          {x.image && (
+            <>
+              <dt>Image</dt>
+              <dd className="mono small">{x.image}</dd>
+            </>
+          )}
           <dt>Code folder</dt>
           <dd className="mono small">{x.codePath}</dd>
           <dt>Code version</dt>
@@ -89,6 +96,44 @@ export function ExperimentOverview({
         <h2 id="timeline-title">Status timeline</h2>
         <StatusTimeline experimentId={x.id} status={x.status} />
       </section>
+      {d.jobs.length > 1 && (
+        <section className="card" aria-labelledby="jobs-title">
+          <h2 id="jobs-title">Jobs ({d.jobs.length} replicas)</h2>
+          <table className="table compact" aria-labelledby="jobs-title">
+            <thead>
+              <tr>
+                <th scope="col">Replica</th>
+                <th scope="col">Status</th>
+                <th scope="col">{x.backend === 'local' ? 'Process' : 'Container'}</th>
+                <th scope="col" className="num">
+                  Exit code
+                </th>
+                <th scope="col" className="num">
+                  Log
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {d.jobs.map((j) => (
+                <tr key={j.id}>
+                  <th scope="row" className="mono">
+                    {j.role}-{j.index}
+                  </th>
+                  <td>
+                    <StatusBadge status={j.status} />
+                    {j.statusReason ? <span className="muted small"> {j.statusReason}</span> : null}
+                  </td>
+                  <td className="mono small">
+                    {j.container?.slice(0, 12) ?? (j.pid ? `pid ${j.pid}` : '—')}
+                  </td>
+                  <td className="num">{j.exitCode ?? '—'}</td>
+                  <td className="num">{formatBytes(j.logBytes)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </section>
+      )}
       <section className="card" aria-labelledby="outputs-title">
         <h2 id="outputs-title">Outputs</h2>
         {d.outputs.length ? (

@@ -39,7 +39,7 @@ export function ExperimentPage() {
   // The row from experiments.get goes into the store, so events keep it current from then on.
   useEffect(() => {
     if (details.data) {
-      const { code: _c, outputs: _o, tracking: _t, ...row } = details.data;
+      const { code: _c, outputs: _o, tracking: _t, jobs: _j, ...row } = details.data;
       upsert([row]);
     }
   }, [details.data, upsert]);
@@ -110,7 +110,7 @@ export function ExperimentPage() {
         label="Experiment views"
       >
         {tab === 'overview' && <ExperimentOverview experiment={x} details={d} />}
-        {tab === 'logs' && <LogViewer experimentId={id} logPath={`${x.runDir}/logs`} />}
+        {tab === 'logs' && <LogViewer experimentId={id} jobs={d.jobs} logPath={`${x.runDir}/logs`} />}
         {tab === 'metrics' && <MetricCharts experimentId={id} />}
         {tab === 'resources' && <ResourceChart experimentId={id} />}
         {tab === 'code' && <CodeVersion code={d.code} />}
