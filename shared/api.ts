@@ -15,6 +15,7 @@ import type {
   ResourceSample,
   MetricSeries,
   MachineInfo,
+  OutputPreview,
 } from './domain';
 import type { SpecError } from './polyaxonfile/types';
 
@@ -73,6 +74,17 @@ export const methods = {
       .default(1024 * 1024),
   }),
   'experiments.resources': z.object({ id, since: z.number().default(0) }),
+  /** A preview of one output file: text up to maxBytes, an image whole (≤ 4 MiB), else only its size. */
+  'experiments.outputFile': z.object({
+    id,
+    path: z.string().min(1),
+    maxBytes: z
+      .number()
+      .int()
+      .positive()
+      .max(4 * 1024 * 1024)
+      .default(256 * 1024),
+  }),
   'experiments.stop': z.object({ id }),
   'experiments.restart': z.object({ id }),
   'experiments.resume': z.object({ id }),
@@ -117,6 +129,7 @@ export interface Results {
   'experiments.metricSeries': MetricSeries[];
   'experiments.logs': LogChunk;
   'experiments.resources': ResourceSample[];
+  'experiments.outputFile': OutputPreview;
   'experiments.stop': Experiment;
   'experiments.restart': Experiment;
   'experiments.resume': Experiment;

@@ -70,6 +70,21 @@ export interface JobInfo {
   logBytes: number;
 }
 
+/** A bounded look at one output file (`experiments.outputFile`). */
+export interface OutputPreview {
+  /** Relative to the run's outputs folder. */
+  path: string;
+  absolutePath: string;
+  size: number;
+  kind: 'text' | 'image' | 'binary';
+  /** The first bytes of a text file (UTF-8). */
+  text?: string;
+  /** An image, whole, as a data: URL. */
+  dataUrl?: string;
+  /** Only the start of the file was read (text), or it was too big to send (image). */
+  truncated: boolean;
+}
+
 export interface GroupProgress {
   total: number;
   pending: number;

@@ -20,6 +20,7 @@ import { groupMetric } from './store/groups';
 import type { JobRow } from './store/jobs';
 import type { JobInfo } from '../../shared/domain';
 import { VERSION_INFO } from './version';
+import { outputFiles, previewOutput } from './outputs-reader';
 import { machineResources } from './monitor/proc';
 import { sampleGpus } from './monitor/nvidia-smi';
 
@@ -261,7 +262,7 @@ export function makeHandlers(engine: Engine, lifecycle: Lifecycle): Handlers {
       return {
         ...x,
         code: await store.codeRefs.get(id),
-        outputs: await store.outputs.list(id),
+        outputs: await outputFiles(store, await store.experiments.row(id)),
         tracking,
         jobs,
       };
@@ -339,6 +340,7 @@ export function makeHandlers(engine: Engine, lifecycle: Lifecycle): Handlers {
     },
     'experiments.restart': ({ id }) => clone(id, 'restart'),
     'experiments.resume': ({ id }) => clone(id, 'resume'),
+    'experiments.outputFile': ({ id, path: rel, maxBytes }) => previewOutput(store, id, rel, maxBytes),
     'experiments.delete': async ({ id }) => {
       const x = await store.experiments.row(id);
       if (!isDone(x.status)) throw new ApiError('conflict', `experiment ${id} is ${x.status}; stop it first`);

@@ -3,6 +3,7 @@ import type { Experiment } from '../../../shared/domain';
 import type { Results } from '../../../shared/api';
 import { StatusTimeline } from '../components/StatusTimeline';
 import { StatusBadge } from '../components/StatusBadge';
+import { OutputsBrowser } from '../components/OutputsBrowser';
 import { formatBytes, formatNumber, formatTime } from '../lib/format';
 
 type Details = Results['experiments.get'];
@@ -136,31 +137,7 @@ export function ExperimentOverview({
       )}
       <section className="card" aria-labelledby="outputs-title">
         <h2 id="outputs-title">Outputs</h2>
-        {d.outputs.length ? (
-          <table className="table compact" aria-labelledby="outputs-title">
-            <thead>
-              <tr>
-                <th scope="col">File</th>
-                <th scope="col" className="num">
-                  Size
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {d.outputs.map((o) => (
-                <tr key={o.path}>
-                  <td className="mono small">{o.path}</td>
-                  <td className="num">{formatBytes(o.size)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        ) : (
-          <p className="muted">
-            No outputs. A job writes them to the folder in <code>AXON_OUTPUTS_PATH</code> ({x.runDir}
-            /outputs).
-          </p>
-        )}
+        <OutputsBrowser experimentId={x.id} files={d.outputs} folder={`${x.runDir}/outputs`} />
       </section>
     </div>
   );

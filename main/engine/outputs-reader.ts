@@ -1,0 +1,77 @@
+// The outputs browser's engine side: a run's output files (live from its folder while it runs, the recorded
+// index once it ended) and a bounded preview of one of them. Paths are confined to the outputs folder: a
+// `..` or a symlink that leads out of it is refused, so the API never becomes a way to read any file.
+import fs from 'node:fs';
+import path from 'node:path';
+import { ApiError } from '../../shared/api';
+import type { OutputPreview } from '../../shared/domain';
+import { isDone } from '../../shared/statuses';
+import type { Store } from './store';
+import type { ExperimentRow } from './store/experiments';
+import { listFiles } from './scheduler/outputs';
+
+const IMAGE_TYPES: Record<string, string> = {
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.jpeg': 'image/jpeg',
+  '.gif': 'image/gif',
+  '.webp': 'image/webp',
+};
+/** Images up to this size are sent whole (as a data: URL); larger ones are described, not sent. */
+const MAX_IMAGE_BYTES = 4 * 1024 * 1024;
+
+export const outputsDir = (x: ExperimentRow) =>
+  x.outputs_dir || (x.run_dir ? path.join(x.run_dir, 'outputs') : null);
+
+/** The output files of a run: the recorded index when it ended, what is in its folder while it runs. */
+export async function outputFiles(store: Store, x: ExperimentRow) {
+  const dir = outputsDir(x);
+  if (!isDone(x.status) && dir) return listFiles(dir);
+  return store.outputs.list(x.id);
+}
+
+export async function previewOutput(
+  store: Store,
+  id: number,
+  rel: string,
+  maxBytes: number,
+): Promise<OutputPreview> {
+  const x = await store.experiments.row(id);
+  const dir = outputsDir(x);
+  if (!dir || !fs.existsSync(dir)) throw new ApiError('not_found', `experiment ${id} has no outputs folder`);
+  const root = await fs.promises.realpath(dir);
+  const wanted = path.resolve(root, rel);
+  let real: string;
+  try {
+    real = await fs.promises.realpath(wanted);
+  } catch {
+    throw new ApiError('not_found', `experiment ${id} has no output file ${rel}`);
+  }
+  if (real !== root && !real.startsWith(root + path.sep))
+    throw new ApiError('invalid_input', `${rel} is outside experiment ${id}'s outputs folder`);
+  const stat = await fs.promises.stat(real);
+  if (!stat.isFile()) throw new ApiError('invalid_input', `${rel} is not a file`);
+  const base = { path: rel, absolutePath: wanted, size: stat.size };
+  const mime = IMAGE_TYPES[path.extname(real).toLowerCase()];
+  if (mime) {
+    if (stat.size > MAX_IMAGE_BYTES) return { ...base, kind: 'binary', truncated: true };
+    const data = await fs.promises.readFile(real);
+    return {
+      ...base,
+      kind: 'image',
+      dataUrl: `data:${mime};base64,${data.toString('base64')}`,
+      truncated: false,
+    };
+  }
+  const len = Math.min(stat.size, maxBytes);
+  const fh = await fs.promises.open(real, 'r');
+  try {
+    const buf = Buffer.alloc(len);
+    await fh.read(buf, 0, len, 0);
+    // A NUL in the first bytes: not text (git's heuristic).
+    if (buf.subarray(0, 8000).includes(0)) return { ...base, kind: 'binary', truncated: len < stat.size };
+    return { ...base, kind: 'text', text: buf.toString('utf8'), truncated: len < stat.size };
+  } finally {
+    await fh.close();
+  }
+}
