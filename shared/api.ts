@@ -16,6 +16,7 @@ import type {
   MetricSeries,
   MachineInfo,
   OutputPreview,
+  CodeDiff,
 } from './domain';
 import type { SpecError } from './polyaxonfile/types';
 
@@ -74,6 +75,8 @@ export const methods = {
       .default(1024 * 1024),
   }),
   'experiments.resources': z.object({ id, since: z.number().default(0) }),
+  /** The code difference between two experiments (commit diff + each one's uncommitted changes). */
+  'experiments.codeDiff': z.object({ base: id, other: id }),
   /** A preview of one output file: text up to maxBytes, an image whole (≤ 4 MiB), else only its size. */
   'experiments.outputFile': z.object({
     id,
@@ -130,6 +133,7 @@ export interface Results {
   'experiments.logs': LogChunk;
   'experiments.resources': ResourceSample[];
   'experiments.outputFile': OutputPreview;
+  'experiments.codeDiff': CodeDiff;
   'experiments.stop': Experiment;
   'experiments.restart': Experiment;
   'experiments.resume': Experiment;

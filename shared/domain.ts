@@ -70,6 +70,23 @@ export interface JobInfo {
   logBytes: number;
 }
 
+/** How the code of two experiments differs (`experiments.codeDiff`). */
+export interface CodeDiff {
+  base: number;
+  other: number;
+  /** Same commit and same uncommitted changes (git), or the same content hash. */
+  same: boolean;
+  /** `git diff base-commit other-commit` ('' for the same commit; null when it could not be computed). */
+  commitDiff: string | null;
+  /** The commit diff was cut at 1 MiB. */
+  truncated: boolean;
+  /** Why there is no diff, or what it is (same commit, no git). */
+  note: string | null;
+  /** Each one's uncommitted changes as recorded when it ran. */
+  baseUncommitted: string | null;
+  otherUncommitted: string | null;
+}
+
 /** A bounded look at one output file (`experiments.outputFile`). */
 export interface OutputPreview {
   /** Relative to the run's outputs folder. */

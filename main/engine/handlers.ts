@@ -21,6 +21,7 @@ import type { JobRow } from './store/jobs';
 import type { JobInfo } from '../../shared/domain';
 import { VERSION_INFO } from './version';
 import { outputFiles, previewOutput } from './outputs-reader';
+import { codeDiff } from './code/compare';
 import { machineResources } from './monitor/proc';
 import { sampleGpus } from './monitor/nvidia-smi';
 
@@ -341,6 +342,7 @@ export function makeHandlers(engine: Engine, lifecycle: Lifecycle): Handlers {
     'experiments.restart': ({ id }) => clone(id, 'restart'),
     'experiments.resume': ({ id }) => clone(id, 'resume'),
     'experiments.outputFile': ({ id, path: rel, maxBytes }) => previewOutput(store, id, rel, maxBytes),
+    'experiments.codeDiff': ({ base, other }) => codeDiff(store, base, other),
     'experiments.delete': async ({ id }) => {
       const x = await store.experiments.row(id);
       if (!isDone(x.status)) throw new ApiError('conflict', `experiment ${id} is ${x.status}; stop it first`);

@@ -14,7 +14,7 @@ export const HASH_CONTENT_LIMIT_BYTES = 8 * 1024 * 1024;
 /** At most this many files go into the content hash; the count says how many there were. */
 export const HASH_MAX_FILES = 20000;
 
-function git(cwd: string, args: string[]): Promise<string | null> {
+export function git(cwd: string, args: string[]): Promise<string | null> {
   return new Promise((resolve) =>
     execFile('git', args, { cwd, maxBuffer: 64 * 1024 * 1024, timeout: 15000 }, (err, stdout) =>
       resolve(err ? null : stdout),

@@ -1,5 +1,5 @@
-// Compare 2 to 20 experiments: params side by side with differences marked, code versions, and one metric
-// overlaid for all of them.
+// Compare 2 to 20 experiments: params side by side with differences marked, code versions, one metric
+// overlaid for all of them, and the code diff against the first.
 import { useMemo, useState } from 'react';
 import { Link, useSearchParams } from 'react-router-dom';
 import uPlot from 'uplot';
@@ -7,6 +7,7 @@ import { call } from '../api';
 import { useAsync } from '../lib/useAsync';
 import { axis, UPlotChart } from '../components/UPlotChart';
 import { StatusBadge } from '../components/StatusBadge';
+import { CodeComparison } from '../components/CodeComparison';
 import { Empty, ErrorState, Loading } from '../components/States';
 import { formatNumber } from '../lib/format';
 import { MAX_POINTS, STEP_INCREMENTS } from '../components/MetricCharts';
@@ -133,6 +134,7 @@ export function ComparePage() {
       ) : (
         <p className="muted">None of these experiments has reported a metric.</p>
       )}
+      <CodeComparison ids={list.map((x) => x.id)} />
     </div>
   );
 }

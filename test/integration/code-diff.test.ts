@@ -1,0 +1,72 @@
+// Compare's code diff on real git repositories and plain folders: the diff between two runs' commits, the
+// uncommitted changes each recorded, and honest notes where git cannot say more.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { Engine } from '../../main/engine/engine';
+import { isDone } from '../../shared/statuses';
+import { tmpDir, waitFor } from '../helpers';
+
+const FILE = 'version: 1\nkind: experiment\nrun:\n  cmd: cat train.py\n';
+
+async function runIn(engine: Engine, dir: string): Promise<number> {
+  const c = await engine.call('runs.create', {
+    files: [{ name: 'p.yml', text: FILE }],
+    params: {},
+    codePath: dir,
+  });
+  if (c.kind !== 'experiment') throw new Error('expected an experiment');
+  const id = c.experiment.id;
+  await waitFor(async () => isDone((await engine.call('experiments.get', { id })).status), 20_000);
+  return id;
+}
+
+const gitIn = (dir: string, ...args: string[]) =>
+  execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], { cwd: dir });
+
+test('code diff between two experiments: commits, uncommitted changes, same commit, no git', async () => {
+  const repo = tmpDir('axon-codediff-');
+  gitIn(repo, 'init', '-q');
+  fs.writeFileSync(path.join(repo, 'train.py'), 'lr = 0.1\n');
+  gitIn(repo, 'add', '.');
+  gitIn(repo, 'commit', '-qm', 'one');
+  const engine = await Engine.start({ home: tmpDir() });
+  try {
+    const a = await runIn(engine, repo);
+    const a2 = await runIn(engine, repo);
+    fs.writeFileSync(path.join(repo, 'train.py'), 'lr = 0.01\n');
+    gitIn(repo, 'commit', '-qam', 'two');
+    const b = await runIn(engine, repo);
+    fs.writeFileSync(path.join(repo, 'train.py'), 'lr = 0.5\n');
+    const dirty = await runIn(engine, repo);
+
+    const ab = await engine.call('experiments.codeDiff', { base: a, other: b });
+    assert.equal(ab.same, false);
+    assert.match(ab.commitDiff ?? '', /^-lr = 0\.1$/m);
+    assert.match(ab.commitDiff ?? '', /^\+lr = 0\.01$/m);
+    assert.equal(ab.baseUncommitted, null);
+
+    const same = await engine.call('experiments.codeDiff', { base: a, other: a2 });
+    assert.equal(same.same, true);
+    assert.equal(same.commitDiff, '');
+    assert.match(same.note ?? '', /^same commit [0-9a-f]{12}$/);
+
+    const bd = await engine.call('experiments.codeDiff', { base: b, other: dirty });
+    assert.equal(bd.same, false, 'same commit but uncommitted changes');
+    assert.match(bd.otherUncommitted ?? '', /^\+lr = 0\.5$/m);
+
+    const plain = tmpDir('axon-codediff-plain-');
+    fs.writeFileSync(path.join(plain, 'train.py'), 'x = 1\n');
+    const p1 = await runIn(engine, plain);
+    fs.writeFileSync(path.join(plain, 'train.py'), 'x = 2\n');
+    const p2 = await runIn(engine, plain);
+    const hashes = await engine.call('experiments.codeDiff', { base: p1, other: p2 });
+    assert.equal(hashes.same, false);
+    assert.equal(hashes.commitDiff, null);
+    assert.match(hashes.note ?? '', /not a git repository/);
+  } finally {
+    await engine.close();
+  }
+});
