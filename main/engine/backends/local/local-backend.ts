@@ -11,12 +11,14 @@ import { isAlive, processStartTime } from './process-probe';
 
 // `trap :` (a handler, not an ignore) lets the wrapper outlive the group's SIGTERM long enough to record the
 // child's status, while the child keeps default signal handling.
-// The wrapper first records its pid, so an engine that stops right after spawning still finds the job.
-const WRAPPER = `printf '%s\\n' "$$" > "$3.tmp" && mv -f "$3.tmp" "$3"
+// The wrapper first records its pid, so an engine that stops right after spawning still finds the job. Both
+// records are written with a builtin (no `mv`: 2 processes per job, not 4) and end with a newline, which is
+// what tells a reader that a record is complete (see readRecord).
+const WRAPPER = `printf '%s\\n' "$$" > "$3"
 trap : TERM INT HUP
 /bin/bash -c "$1"
 rc=$?
-printf '%s\\n' "$rc" > "$2.tmp" && mv -f "$2.tmp" "$2"
+printf '%s\\n' "$rc" > "$2"
 exit "$rc"`;
 
 const POLL_MS = 200;
@@ -90,11 +92,16 @@ export class LocalBackend implements Backend {
     let startTime = job.handle.startTime ?? '';
     if (!pid) {
       // The engine stopped before it stored the pid: the wrapper's own record tells whether it started.
-      try {
-        pid = Number.parseInt(fs.readFileSync(pidFile(job.runDir, job.jobId), 'utf8'), 10);
-      } catch {
-        return fs.existsSync(file) ? readOutcome(file, null, null) : null;
+      let rec = readRecord(pidFile(job.runDir, job.jobId));
+      // Created but not yet complete: the wrapper is writing it this very moment, or died doing so.
+      for (let i = 0; rec === 'partial' && i < 20; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        rec = readRecord(pidFile(job.runDir, job.jobId));
       }
+      if (rec === 'absent') return fs.existsSync(file) ? readOutcome(file, null, null) : null;
+      // A wrapper that started but never finished its pid record: it ran, so it is never launched again.
+      if (rec === 'partial') return readOutcome(file, null, null);
+      pid = rec;
       startTime = processStartTime(pid) ?? '';
     }
     const id = pid;
@@ -115,13 +122,22 @@ export class LocalBackend implements Backend {
   }
 }
 
-function readOutcome(file: string, code: number | null, signal: NodeJS.Signals | null): JobOutcome {
+/** A wrapper record (pid or exit code): complete once it ends with a newline. */
+export function readRecord(file: string): number | 'absent' | 'partial' {
+  let text: string;
   try {
-    const rc = Number.parseInt(fs.readFileSync(file, 'utf8').trim(), 10);
-    if (Number.isInteger(rc)) return { exitCode: rc, signal: null, lost: false };
+    text = fs.readFileSync(file, 'utf8');
   } catch {
-    /* no record: the wrapper itself was killed */
+    return 'absent';
   }
+  const n = Number.parseInt(text, 10);
+  return text.endsWith('\n') && Number.isInteger(n) ? n : 'partial';
+}
+
+function readOutcome(file: string, code: number | null, signal: NodeJS.Signals | null): JobOutcome {
+  // No record, or an unfinished one: the wrapper itself was killed.
+  const rc = readRecord(file);
+  if (typeof rc === 'number') return { exitCode: rc, signal: null, lost: false };
   if (code !== null || signal !== null) return { exitCode: code, signal, lost: false };
   return { exitCode: null, signal: null, lost: true };
 }
