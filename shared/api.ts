@@ -17,6 +17,8 @@ import type {
   MachineInfo,
   OutputPreview,
   CodeDiff,
+  FolderInfo,
+  SpecFileText,
 } from './domain';
 import type { SpecError } from './polyaxonfile/types';
 
@@ -30,6 +32,8 @@ const runFiles = z.object({
 export const methods = {
   'system.info': z.object({}),
   'system.machine': z.object({}),
+  /** A folder's sub-folders, polyaxonfiles and git state, for choosing a project's code folder (default: home). */
+  'system.folder': z.object({ path: z.string().optional() }),
   'projects.create': z.object({
     name: z
       .string()
@@ -40,6 +44,8 @@ export const methods = {
   'projects.list': z.object({}),
   'projects.get': z.object({ name: z.string() }),
   'projects.delete': z.object({ name: z.string() }),
+  /** The polyaxonfiles in the project's code folder, with their text. */
+  'projects.files': z.object({ name: z.string() }),
   'runs.check': runFiles,
   'runs.create': runFiles.extend({
     project: z.string().optional(),
@@ -112,10 +118,12 @@ export type RunCreated =
 export interface Results {
   'system.info': EngineInfo;
   'system.machine': MachineInfo;
+  'system.folder': FolderInfo;
   'projects.create': Project;
   'projects.list': Project[];
   'projects.get': Project;
   'projects.delete': { deleted: true };
+  'projects.files': SpecFileText[];
   'runs.check': CheckResult;
   'runs.create': RunCreated;
   'experiments.list': Experiment[];

@@ -70,6 +70,25 @@ export interface JobInfo {
   logBytes: number;
 }
 
+/** A folder as the project picker sees it (`system.folder`). */
+export interface FolderInfo {
+  path: string;
+  parent: string | null;
+  /** Sub-folders (not hidden, not node_modules), sorted; at most 1,000, `moreDirs` counts the rest. */
+  dirs: string[];
+  moreDirs: number;
+  /** Polyaxonfiles at its top: the names `axon run` looks for first, then YAML files that read like one. */
+  polyaxonfiles: string[];
+  git: { root: string; commit: string | null; branch: string | null; dirty: boolean } | null;
+  /** A valid project name made from the folder's name. */
+  suggestedName: string | null;
+}
+
+export interface SpecFileText {
+  name: string;
+  text: string;
+}
+
 /** How the code of two experiments differs (`experiments.codeDiff`). */
 export interface CodeDiff {
   base: number;

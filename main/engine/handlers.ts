@@ -22,6 +22,7 @@ import type { JobInfo } from '../../shared/domain';
 import { VERSION_INFO } from './version';
 import { outputFiles, previewOutput } from './outputs-reader';
 import { codeDiff } from './code/compare';
+import { inspectFolder, projectSpecFiles } from './folders';
 import { machineResources } from './monitor/proc';
 import { sampleGpus } from './monitor/nvidia-smi';
 
@@ -138,6 +139,8 @@ export function makeHandlers(engine: Engine, lifecycle: Lifecycle): Handlers {
       store.projects.create(name, description, codePath),
     'projects.list': () => store.projects.list(),
     'projects.get': ({ name }) => store.projects.get(name),
+    'projects.files': async ({ name }) => projectSpecFiles((await store.projects.get(name)).codePath),
+    'system.folder': ({ path: p }) => inspectFolder(p),
     'projects.delete': async ({ name }) => {
       const p = await store.projects.get(name);
       const active = (await store.experiments.list({ projectId: p.id, limit: 1_000_000 })).filter(

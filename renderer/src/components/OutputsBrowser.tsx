@@ -6,7 +6,7 @@ import { call } from '../api';
 import { useAsync } from '../lib/useAsync';
 import { formatBytes } from '../lib/format';
 import { ErrorState, Loading } from './States';
-import '../styles/outputs.css';
+import '../styles/panels.css';
 
 interface Props {
   experimentId: number;

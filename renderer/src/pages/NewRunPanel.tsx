@@ -13,6 +13,7 @@ import { backendStatus, useSystem } from '../stores/system';
 import { useExperiments } from '../stores/experiments';
 import { useGroups } from '../stores/groups';
 import { formatNumber } from '../lib/format';
+import { useAsync } from '../lib/useAsync';
 
 const FILE_NAME = 'polyaxonfile.yml';
 const DRAFT_KEY = (project: string) => `axon.draft.${project}`;
@@ -35,6 +36,9 @@ export function NewRunPanel({ project, onStarted }: { project: Project; onStarte
   const defaultBackend = useSettings((s) => s.defaultBackend);
   const info = useSystem((s) => s.info);
   const [text, setText] = useState(() => sessionStorage.getItem(DRAFT_KEY(project.name)) ?? '');
+  const [fileName, setFileName] = useState(FILE_NAME);
+  // The polyaxonfiles in the project's folder, offered for loading into the editor.
+  const found = useAsync(() => call('projects.files', { name: project.name }), [project.name]);
   const [overridesText, setOverridesText] = useState('');
   const [backend, setBackend] = useState<BackendName>(defaultBackend);
   const [name, setName] = useState('');
@@ -54,7 +58,7 @@ export function NewRunPanel({ project, onStarted }: { project: Project; onStarte
     setError(null);
     try {
       const r = await call('runs.create', {
-        files: [{ name: FILE_NAME, text }],
+        files: [{ name: fileName, text }],
         params: overrides,
         project: project.name,
         codePath: project.codePath,
@@ -94,9 +98,34 @@ export function NewRunPanel({ project, onStarted }: { project: Project; onStarte
       <label htmlFor="polyaxonfile-editor" className="label">
         Polyaxonfile <span className="muted small">(runs in {project.codePath ?? '—'})</span>
       </label>
+      {!!found.data?.length && (
+        <div className="toolbar" role="group" aria-label="Polyaxonfiles in the project's folder">
+          <span className="muted small">In the folder:</span>
+          {found.data.map((f) => (
+            <button
+              key={f.name}
+              type="button"
+              aria-pressed={fileName === f.name && text === f.text}
+              onClick={() => {
+                if (
+                  text.trim() &&
+                  text !== f.text &&
+                  !window.confirm(`Replace the editor's text with ${f.name}?`)
+                )
+                  return;
+                setText(f.text);
+                setFileName(f.name);
+                sessionStorage.setItem(DRAFT_KEY(project.name), f.text);
+              }}
+            >
+              Load {f.name}
+            </button>
+          ))}
+        </div>
+      )}
       <PolyaxonEditor
         id="polyaxonfile-editor"
-        fileName={FILE_NAME}
+        fileName={fileName}
         text={text}
         params={overrides}
         onChange={(t) => {

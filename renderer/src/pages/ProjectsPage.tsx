@@ -1,4 +1,4 @@
-// Projects: the list, a form to create one (name + code folder), delete with confirmation.
+// Projects: the list, a form to create one (name + code folder, browsed and detected), delete with confirmation.
 import { useEffect, useState, type FormEvent } from 'react';
 import { Link, useNavigate } from 'react-router-dom';
 import type { Project } from '../../../shared/domain';
@@ -7,6 +7,9 @@ import { useProjects } from '../stores/projects';
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { Empty, ErrorState, Loading } from '../components/States';
 import { formatTime } from '../lib/format';
+import { FolderPicker } from '../components/FolderPicker';
+
+const plural = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
 
 export function ProjectsPage() {
   const { list, state, load, remove } = useProjects();
@@ -124,9 +127,9 @@ export function ProjectsPage() {
         onConfirm={confirmDelete}
       >
         <p>
-          This deletes its {deleting?.experimentCount ?? 0} experiments and {deleting?.groupCount ?? 0} groups
-          from Axon, with their logs and outputs. The code folder is not touched. Stop its running experiments
-          first.
+          This deletes its {plural(deleting?.experimentCount ?? 0, 'experiment')} and{' '}
+          {plural(deleting?.groupCount ?? 0, 'group')} from Axon, with their logs and outputs. The code folder
+          is not touched. Stop its running experiments first.
         </p>
       </ConfirmDialog>
     </div>
@@ -136,6 +139,7 @@ export function ProjectsPage() {
 function CreateProject() {
   const create = useProjects((s) => s.create);
   const [name, setName] = useState('');
+  const [nameTouched, setNameTouched] = useState(false);
   const [codePath, setCodePath] = useState('');
   const [description, setDescription] = useState('');
   const [error, setError] = useState<string | null>(null);
@@ -166,22 +170,22 @@ function CreateProject() {
             name="name"
             required
             value={name}
-            onChange={(e) => setName(e.target.value)}
+            onChange={(e) => (setName(e.target.value), setNameTouched(true))}
             pattern="[A-Za-z0-9][A-Za-z0-9_.\-]*"
             title="Letters, digits, _ . - (starting with a letter or digit)"
             placeholder="branin"
           />
         </label>
-        <label className="grow">
-          Code folder (absolute path)
-          <input
-            name="codePath"
+        <div className="grow field">
+          <span className="label-text">Code folder (absolute path)</span>
+          <FolderPicker
             value={codePath}
-            onChange={(e) => setCodePath(e.target.value)}
-            placeholder="/home/me/code/branin"
-            spellCheck={false}
+            onChange={setCodePath}
+            onDetected={(f) => {
+              if (f?.suggestedName && !nameTouched) setName(f.suggestedName);
+            }}
           />
-        </label>
+        </div>
         <label className="grow">
           Description
           <input name="description" value={description} onChange={(e) => setDescription(e.target.value)} />
