@@ -21,6 +21,7 @@ import type {
   SpecFileText,
 } from './domain';
 import type { SpecError } from './polyaxonfile/types';
+import { settingsPatch, type KubeContextDetails, type KubeContextList, type SettingsView } from './clusters';
 
 const id = z.number().int().positive();
 const fileText = z.object({ name: z.string().min(1), text: z.string() });
@@ -32,6 +33,15 @@ const runFiles = z.object({
 export const methods = {
   'system.info': z.object({}),
   'system.machine': z.object({}),
+  /** The contexts of the user's kubeconfig (KUBECONFIG, else ~/.kube/config), read now; never written. */
+  'clusters.kubeContexts': z.object({}),
+  /** One context's cluster, probed now: reachability (/version), nodes, namespace; default: the one in use. */
+  'clusters.kubeContext': z.object({
+    name: z.string().min(1).optional(),
+    timeoutMs: z.number().int().min(100).max(60_000).optional(),
+  }),
+  'settings.get': z.object({}),
+  'settings.update': settingsPatch,
   /** A folder's sub-folders, polyaxonfiles and git state, for choosing a project's code folder (default: home). */
   'system.folder': z.object({ path: z.string().optional() }),
   'projects.create': z.object({
@@ -118,6 +128,10 @@ export type RunCreated =
 export interface Results {
   'system.info': EngineInfo;
   'system.machine': MachineInfo;
+  'clusters.kubeContexts': KubeContextList;
+  'clusters.kubeContext': KubeContextDetails;
+  'settings.get': SettingsView;
+  'settings.update': SettingsView;
   'system.folder': FolderInfo;
   'projects.create': Project;
   'projects.list': Project[];

@@ -25,6 +25,7 @@ import { codeDiff } from './code/compare';
 import { inspectFolder, projectSpecFiles } from './folders';
 import { machineResources } from './monitor/proc';
 import { sampleGpus } from './monitor/nvidia-smi';
+import { makeClusterHandlers } from './handlers-clusters';
 
 export type Handlers = { [M in MethodName]: (input: ParsedInput<M>) => Promise<Results[M]> };
 
@@ -126,6 +127,7 @@ export function makeHandlers(engine: Engine, lifecycle: Lifecycle): Handlers {
   }
 
   const handlers: Handlers = {
+    ...makeClusterHandlers(engine),
     'system.info': async () => ({
       version: VERSION_INFO,
       home: engine.home,

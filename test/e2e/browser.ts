@@ -1,5 +1,6 @@
-// Shared pieces of the browser tests: Debian's Chromium through playwright-core, the renderer build, and a
-// page that records console errors and saves full-page screenshots under test-results/.
+// Shared pieces of the browser tests: Debian's Chromium through playwright-core, the renderer build, a
+// page that records console errors and saves full-page screenshots under test-results/, and an axe-core
+// accessibility audit of the page as it is.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -81,4 +82,87 @@ export async function watchedPage(browser: Browser, prefix: string): Promise<Wat
       return file;
     },
   };
+}
+
+const AXE_SOURCE = path.join(ROOT, 'node_modules', 'axe-core', 'axe.min.js');
+/** The WCAG 2.0 and 2.1 level A and AA rules (axe's tags). */
+export const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] as const;
+
+export interface AxeViolation {
+  id: string;
+  impact: 'minor' | 'moderate' | 'serious' | 'critical' | null;
+  help: string;
+  helpUrl: string;
+  nodes: Array<{ target: string[]; summary: string }>;
+}
+
+export interface AxeResult {
+  violations: AxeViolation[];
+  /** Checks axe could not decide (e.g. text over a gradient or a canvas): for a person to look at. */
+  incomplete: AxeViolation[];
+}
+
+/**
+ * Runs axe-core (WCAG 2.0/2.1 A and AA rules) on the page as it is now.
+ *
+ * The page's Content-Security-Policy allows scripts from 'self' only (no inline scripts, no eval), so
+ * `page.addScriptTag({ content })` would be refused. `page.evaluate` with a string is sent over CDP
+ * (Runtime.evaluate), which the page's CSP does not govern, so axe is injected that way and the context needs
+ * no `bypassCSP`: the audit sees the page under its real policy. axe itself needs no eval.
+ */
+export async function axeAudit(page: Page): Promise<AxeResult> {
+  if ((await page.evaluate('typeof window.axe')) !== 'object') {
+    await page.evaluate(fs.readFileSync(AXE_SOURCE, 'utf8'));
+  }
+  const options = { runOnly: { type: 'tag', values: AXE_TAGS }, resultTypes: ['violations', 'incomplete'] };
+  const json = await page.evaluate(
+    `axe.run(document, ${JSON.stringify(options)}).then((r) => {
+      const brief = (list) => list.map((v) => ({
+        id: v.id, impact: v.impact, help: v.help, helpUrl: v.helpUrl,
+        nodes: v.nodes.map((n) => ({ target: n.target.map(String), summary: n.failureSummary ?? '' })),
+      }));
+      return JSON.stringify({ violations: brief(r.violations), incomplete: brief(r.incomplete) });
+    })`,
+  );
+  return JSON.parse(json as string) as AxeResult;
+}
+
+/** Rule id, impact, help, then (up to `maxNodes`) each node's selector and axe's summary of what is wrong. */
+export function formatViolations(where: string, violations: AxeViolation[], maxNodes = 5): string {
+  return violations
+    .map(
+      (v) =>
+        `${where}: [${v.impact ?? 'n/a'}] ${v.id}: ${v.help} (${v.helpUrl})\n` +
+        v.nodes
+          .slice(0, maxNodes)
+          .map((n) => `    ${n.target.join(' ')}\n      ${n.summary.replace(/\n/g, '\n      ')}`)
+          .join('\n') +
+        (v.nodes.length > maxNodes ? `\n    … and ${v.nodes.length - maxNodes} more like these` : ''),
+    )
+    .join('\n');
+}
+
+export interface FocusStyle {
+  /** `tag#id.class "text"` of document.activeElement. */
+  element: string;
+  outlineWidth: number;
+  outlineStyle: string;
+  outlineColor: string;
+}
+
+/** The focused element and its computed outline: the visible focus indicator. */
+export async function focusStyle(page: Page): Promise<FocusStyle> {
+  return page.evaluate(`(() => {
+    const el = document.activeElement;
+    const cs = getComputedStyle(el);
+    const text = (el.getAttribute('aria-label') || el.textContent || '').trim().slice(0, 40);
+    return {
+      element: el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') +
+        (typeof el.className === 'string' && el.className ? '.' + el.className.trim().split(/\\s+/).join('.') : '') +
+        ' "' + text + '"',
+      outlineWidth: parseFloat(cs.outlineWidth) || 0,
+      outlineStyle: cs.outlineStyle,
+      outlineColor: cs.outlineColor,
+    };
+  })()`);
 }

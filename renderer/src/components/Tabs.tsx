@@ -12,7 +12,9 @@ interface Props {
 export function Tabs({ tabs, current, onChange, label, children }: Props) {
   const list = useRef<HTMLDivElement>(null);
   function onKeyDown(e: KeyboardEvent) {
-    const i = tabs.findIndex((t) => t.id === current);
+    // From the focused tab, not `current`: a second key press can come before the selection re-renders.
+    const focused = tabs.findIndex((t) => `tab-${t.id}` === (e.target as HTMLElement).id);
+    const i = focused >= 0 ? focused : tabs.findIndex((t) => t.id === current);
     const to = { ArrowRight: i + 1, ArrowLeft: i - 1, Home: 0, End: tabs.length - 1 }[e.key];
     if (to === undefined) return;
     e.preventDefault();

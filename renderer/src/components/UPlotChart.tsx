@@ -11,18 +11,14 @@ export interface ChartTheme {
   palette: string[];
 }
 
-/** Series colours that stay apart for colour-blind readers (Okabe–Ito), tuned per theme. */
-const PALETTE = {
-  light: ['#0072b2', '#d55e00', '#009e73', '#cc79a7', '#e69f00', '#56b4e9', '#7a6a00', '#444444'],
-  dark: ['#56b4e9', '#f0a35e', '#3fd1a3', '#e09bc7', '#f0c34a', '#9ecbff', '#d8d27a', '#cccccc'],
-};
-
+/** The theme's chart colours: series from `--chart-1`…`--chart-8` (theme.css, tuned per theme). */
 export function chartTheme(theme: 'light' | 'dark'): ChartTheme {
   const css = getComputedStyle(document.documentElement);
+  const v = (name: string, fallback: string) => css.getPropertyValue(name).trim() || fallback;
   return {
-    text: css.getPropertyValue('--text-muted').trim() || (theme === 'dark' ? '#b8c0cc' : '#4a5261'),
-    grid: css.getPropertyValue('--border').trim() || (theme === 'dark' ? '#333a45' : '#dde1e7'),
-    palette: PALETTE[theme],
+    text: v('--text-muted', theme === 'dark' ? '#a9b2c0' : '#4f5868'),
+    grid: v('--border', theme === 'dark' ? '#363d49' : '#d5dae2'),
+    palette: [1, 2, 3, 4, 5, 6, 7, 8].map((i) => v(`--chart-${i}`, theme === 'dark' ? '#cccccc' : '#444444')),
   };
 }
 

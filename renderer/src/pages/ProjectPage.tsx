@@ -1,6 +1,6 @@
 // One project: its experiments (virtualised, sortable, filterable, selectable for Compare), its groups,
 // and "New run".
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
 import { Link, useNavigate, useParams } from 'react-router-dom';
 import { call } from '../api';
 import { useAsync } from '../lib/useAsync';
@@ -41,6 +41,17 @@ export function ProjectPage() {
     ],
     [keys, hidden],
   );
+
+  // The columns menu is a disclosure (<details>): Enter or Space opens it, Tab walks its checkboxes, and
+  // Escape closes it with the focus back on its button.
+  const columnsMenu = useRef<HTMLDetailsElement>(null);
+  function closeMenuOnEscape(e: KeyboardEvent<HTMLDetailsElement>) {
+    const menu = columnsMenu.current;
+    if (e.key !== 'Escape' || !menu?.open) return;
+    e.preventDefault();
+    menu.open = false;
+    menu.querySelector('summary')?.focus();
+  }
 
   function toggle(id: number) {
     setSelected((s) => {
@@ -116,7 +127,7 @@ export function ProjectPage() {
                 ))}
               </select>
             </label>
-            <details className="menu">
+            <details className="menu" ref={columnsMenu} onKeyDown={closeMenuOnEscape}>
               <summary>Columns</summary>
               <div className="menu-body" role="group" aria-label="Columns to show">
                 {[...keys.params.map((k) => `param:${k}`), ...keys.metrics.map((k) => `metric:${k}`)].map(
