@@ -60,10 +60,11 @@ export interface Served {
   stop(): Promise<void>;
 }
 
-/** `axon serve` as a real child process; resolves once its address file is written. */
-export async function startServe(home: string): Promise<Served> {
+/** `axon serve` as a real child process; resolves once its address file is written. `opts.env` adds to (or
+ *  overrides) the environment it inherits, e.g. KUBECONFIG. */
+export async function startServe(home: string, opts: { env?: Record<string, string> } = {}): Promise<Served> {
   const proc = spawn(process.execPath, [BIN, 'serve'], {
-    env: { ...process.env, AXON_HOME: home, AXON_QUIET: '1' },
+    env: { ...process.env, AXON_HOME: home, AXON_QUIET: '1', ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let err = '';

@@ -11,6 +11,7 @@ import { announce, finishRun } from './commands/run';
 import { registerExperiment } from './commands/experiment';
 import { registerGroup } from './commands/group';
 import { registerProject } from './commands/project';
+import { registerContext } from './commands/context';
 import { serveCommand } from './commands/serve';
 import { LockedError } from '../engine/home';
 import { StoreError } from '../engine/store';
@@ -28,7 +29,8 @@ Exit codes:
   130  interrupted (Ctrl-C); runs keep going and the next engine re-attaches them
 
 Environment:
-  AXON_HOME  where Axon keeps its database, logs and outputs (default ~/.axon)`;
+  AXON_HOME  where Axon keeps its database, logs and outputs (default ~/.axon)
+  KUBECONFIG kubeconfig files that axon context reads (':'-separated; default ~/.kube/config); never written`;
 
 function fail(e: unknown): number {
   if (e instanceof UsageError || e instanceof CommanderError) {
@@ -218,6 +220,7 @@ program
 registerProject(program, run);
 registerExperiment(program, run);
 registerGroup(program, run);
+registerContext(program, run);
 serveCommand(program);
 
 // Polyaxon's CLI spells the experiment option `-xp`; commander takes one-letter short flags only.

@@ -62,6 +62,8 @@ test('the bundles: preload needs only electron; main only electron, sqlite3 and 
     'bufferutil',
     'chokidar',
     'cpu-features',
+    // node-fetch (inside @kubernetes/client-node) tries it for textConverted() only.
+    'encoding',
     'supports-color',
     'utf-8-validate',
   ];

@@ -1,14 +1,17 @@
-// Where runs can go: this machine (system.machine), Docker (reachable or why not), Kubernetes (not yet).
-import { useEffect } from 'react';
+// Where runs can go: this machine (system.machine), Docker (reachable or why not), and the kube contexts of
+// the user's kubeconfig with their clusters checked on demand (KubernetesCard; no Kubernetes backend yet).
+import { useEffect, useState } from 'react';
 import { call } from '../api';
 import { useAsync } from '../lib/useAsync';
 import { useSystem } from '../stores/system';
-import { Empty, ErrorState, Loading } from '../components/States';
+import { ErrorState, Loading } from '../components/States';
 import { formatBytes } from '../lib/format';
+import { KubernetesCard } from './KubernetesCard';
 
 export function ClustersPage() {
   const machine = useAsync(() => call('system.machine', {}), []);
   const { info, error, load } = useSystem();
+  const [refresh, setRefresh] = useState(0);
   useEffect(() => {
     void load();
   }, [load]);
@@ -20,7 +23,7 @@ export function ClustersPage() {
     <div className="page">
       <header className="page-head">
         <h1>Clusters</h1>
-        <button type="button" onClick={() => (machine.reload(), load())}>
+        <button type="button" onClick={() => (machine.reload(), load(), setRefresh((n) => n + 1))}>
           Check again
         </button>
       </header>
@@ -95,13 +98,7 @@ export function ClustersPage() {
             </div>
           )}
         </section>
-        <section className="card" aria-labelledby="k8s-title">
-          <h2 id="k8s-title">Kubernetes</h2>
-          <Empty title="Kubernetes backend not available yet">
-            Axon will list your kube contexts here (from KUBECONFIG), with reachability, namespace and node
-            capacity. Until then, run on this machine or in Docker.
-          </Empty>
-        </section>
+        <KubernetesCard refresh={refresh} />
       </div>
     </div>
   );

@@ -1,9 +1,11 @@
-// Settings: the engine's home and version, the default backend and the theme (both kept in localStorage).
+// Settings: the engine's home and version, the default backend and the theme (both kept in localStorage), and
+// the engine-side settings (AXON_HOME/settings.json): the kube context Axon uses, its namespace, registries.
 import { useEffect } from 'react';
 import { useSettings, type BackendName, type Theme } from '../stores/settings';
 import { backendStatus, useSystem } from '../stores/system';
 import { connection } from '../api';
 import { ErrorState, Loading } from '../components/States';
+import { KubeSettings } from './KubeSettings';
 
 export function SettingsPage() {
   const { theme, setTheme, defaultBackend, setDefaultBackend } = useSettings();
@@ -69,6 +71,7 @@ export function SettingsPage() {
           ))}
           <p className="muted small">Also in the sidebar. Kept in this browser (localStorage).</p>
         </fieldset>
+        <KubeSettings />
       </div>
     </div>
   );
