@@ -113,6 +113,7 @@ export const methods = {
   'groups.experiments': z.object({ id }),
   'groups.stop': z.object({ id }),
   'groups.setConcurrency': z.object({ id, concurrency: z.number().int().positive() }),
+  'groups.sweep': z.object({ id }),
 } as const;
 
 export type MethodName = keyof typeof methods;
@@ -124,6 +125,64 @@ export type CheckResult =
 
 export type RunCreated =
   { kind: 'experiment'; experiment: Experiment } | { kind: 'group'; group: Group; experiments: Experiment[] };
+
+/** One param of a group's search space, as a chart should draw it (`groups.sweep`). */
+export interface SweepParam {
+  name: string;
+  /** The matrix kind (`uniform`, `logspace`, …), `mapping` for a key of a mapping, `resource` for the
+   * hyperband/ASHA resource. */
+  kind: string;
+  /** `log` for logspace, geomspace, loguniform, qloguniform, lognormal and qlognormal and the resource;
+   * `categorical` for `values`/`pvalues` with any item that is not a number. */
+  scale: 'linear' | 'log' | 'categorical';
+  /** The matrix's own items in file order (`values`, `pvalues`, mapping). */
+  values?: unknown[];
+}
+
+/** A hyperband bracket (or ASHA's one ladder of rungs): its rounds, configurations × resource. */
+export interface SweepBracket {
+  /** The index experiments refer to (`SweepExperiment.bracket`). */
+  index: number;
+  /** Hyperband's s (s_max … 0); null for ASHA. */
+  s: number | null;
+  /** Hyperband: n configurations × resource as planned. ASHA: `n` is the most configurations that can
+   * reach the rung (⌊n_experiments / η^k⌋). */
+  rounds: Array<{ n: number; resource: number }>;
+}
+
+/** What one experiment is to its group's search. */
+export interface SweepExperiment {
+  id: number;
+  status: Experiment['status'];
+  /** The group's metric, last value, as reported (not negated). */
+  value: number | null;
+  /** Hyperband/ASHA: the configuration (a promoted one keeps its number), bracket, round (ASHA: the
+   * rung) and resource; null for the other algorithms. */
+  config: number | null;
+  bracket: number | null;
+  round: number | null;
+  resource: number | null;
+  /** A later round runs this experiment's configuration. */
+  promoted: boolean;
+}
+
+export interface GroupSweep {
+  groupId: number;
+  algorithm: Group['algorithm'];
+  metric: Group['metric'];
+  /** The params the search varies, in file order (then the resource). */
+  params: SweepParam[];
+  resource: { name: string; type: 'int' | 'float' } | null;
+  /** Hyperband's η or ASHA's reduction factor. */
+  eta: number | null;
+  /** Hyperband: every bracket of the plan, in the order they run; ASHA: one bracket of rungs; else []. */
+  brackets: SweepBracket[];
+  /** The round hyperband waits for now; null when the search is over or the algorithm has no rounds. */
+  current: { bracket: number; round: number } | null;
+  /** No experiment will be proposed any more. */
+  searchFinished: boolean;
+  experiments: SweepExperiment[];
+}
 
 export interface Results {
   'system.info': EngineInfo;
@@ -165,6 +224,7 @@ export interface Results {
   'groups.experiments': Experiment[];
   'groups.stop': Group;
   'groups.setConcurrency': Group;
+  'groups.sweep': GroupSweep;
 }
 
 /** Events the engine pushes. Subscriptions return an unsubscribe function. */

@@ -15,6 +15,7 @@ import type { Lifecycle } from './scheduler/lifecycle';
 import { snapshotCode } from './code/snapshot';
 import { eagerSuggestions, sampleSuggestion, searchErrors } from './sweeps/suggest';
 import { ITERATIVE } from './sweeps/group-runner';
+import { groupSweep } from './sweeps/view';
 import { randomInt } from 'node:crypto';
 import { groupMetric } from './store/groups';
 import type { JobRow } from './store/jobs';
@@ -387,6 +388,7 @@ export function makeHandlers(engine: Engine, lifecycle: Lifecycle): Handlers {
       void engine.queue.tick();
       return store.groups.toGroup(await store.groups.row(id));
     },
+    'groups.sweep': ({ id }) => groupSweep(store, id),
   };
   return handlers;
 }

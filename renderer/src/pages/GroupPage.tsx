@@ -1,12 +1,15 @@
-// One group (sweep): progress, best so far, concurrency (editable while it runs), the ranked table and a
-// metric-vs-param scatter. Live from experiments.changed / groups.changed / metrics.appended.
-import { useEffect, useMemo, useState, type FormEvent } from 'react';
+// One group (sweep): progress, best so far, concurrency (editable while it runs), hyperband's brackets or
+// ASHA's rungs, the ranked table, parallel coordinates of params → metric and a metric-vs-param scatter.
+// Live from experiments.changed / groups.changed / metrics.appended; groups.sweep (the search's plan and each
+// experiment's place in it) is re-read, debounced, when the group gains experiments or some end.
+import { useCallback, useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
 import { Link, useNavigate, useParams } from 'react-router-dom';
 import type { Experiment } from '../../../shared/domain';
 import { call, errorMessage } from '../api';
 import { useAsync } from '../lib/useAsync';
 import { useGroups } from '../stores/groups';
 import { useExperiments } from '../stores/experiments';
+import { isDone } from '../../../shared/statuses';
 import { StatusBadge } from '../components/StatusBadge';
 import { Progress } from '../components/Progress';
 import { ErrorState, Loading, Notice } from '../components/States';
@@ -14,6 +17,9 @@ import { VirtualTable } from '../components/VirtualTable';
 import { baseColumns, discoverKeys, metricColumn, paramColumn } from './experimentColumns';
 import { ParamScatter } from '../components/ParamScatter';
 import { formatNumber } from '../lib/format';
+import { debounce } from '../lib/debounce';
+import { ParallelCoordinates } from '../components/ParallelCoordinates';
+import { SweepBrackets } from '../components/SweepBrackets';
 
 const ACTIVE_GROUP = new Set(['created', 'running', 'stopping']);
 
@@ -31,6 +37,18 @@ export function GroupPage() {
   const byId = useExperiments((s) => s.byId);
   const experiments = useMemo(() => Object.values(byId).filter((x) => x.groupId === id), [byId, id]);
   const [stopError, setStopError] = useState<string | null>(null);
+  const sweep = useAsync(() => call('groups.sweep', { id }), [id]);
+  // New experiments (a round opens, a rung is reached) and ended ones (hyperband moves on) change the sweep;
+  // statuses and metrics in between come from the store.
+  const sweepKey = `${experiments.length}:${group?.progress.done ?? 0}:${group?.status ?? ''}`;
+  const reloadSweep = useMemo(() => debounce(sweep.reload, 400), [sweep.reload]);
+  const lastSweepKey = useRef(sweepKey);
+  useEffect(() => {
+    if (lastSweepKey.current === sweepKey) return;
+    lastSweepKey.current = sweepKey;
+    reloadSweep();
+  }, [sweepKey, reloadSweep]);
+  useEffect(() => () => reloadSweep.cancel(), [reloadSweep]);
 
   const metric = group?.metric ?? null;
   const ranked = useMemo(() => {
@@ -44,6 +62,23 @@ export function GroupPage() {
     });
   }, [experiments, metric]);
   const keys = useMemo(() => discoverKeys(experiments), [experiments]);
+  const live = useCallback(
+    (xid: number) => {
+      const x = byId[xid];
+      if (!x) return undefined;
+      const v = metric ? x.lastMetrics[metric.name] : undefined;
+      return { status: x.status, value: v === undefined ? null : v };
+    },
+    [byId, metric],
+  );
+  // The params the search varies (groups.sweep); until it answers, those that vary among the experiments.
+  const pcParams = useMemo(() => {
+    if (sweep.data) return sweep.data.params;
+    return keys.params
+      .filter((k) => new Set(experiments.map((x) => JSON.stringify(x.params[k]))).size > 1)
+      .map((name) => ({ name }));
+  }, [sweep.data, keys.params, experiments]);
+  const pcMetric = metric?.name ?? keys.metrics[0];
   const rank = useMemo(() => new Map(ranked.map((x, i) => [x.id, i + 1])), [ranked]);
   const columns = useMemo(
     () => [
@@ -144,6 +179,10 @@ export function GroupPage() {
         </section>
         <Concurrency id={group.id} value={group.concurrency} editable={active} />
       </div>
+      {sweep.data && sweep.data.brackets.length > 0 && <SweepBrackets sweep={sweep.data} live={live} />}
+      {sweep.error && !sweep.data && (
+        <Notice kind="warning">The search plan could not be read: {sweep.error}</Notice>
+      )}
       <section className="section" aria-labelledby="ranked-title">
         <h2 id="ranked-title">Experiments, best first</h2>
         <VirtualTable
@@ -155,6 +194,24 @@ export function GroupPage() {
           height={Math.min(480, 40 + ranked.length * 34)}
         />
       </section>
+      {pcParams.length > 0 &&
+        (pcMetric && experiments.some((x) => isDone(x.status) && x.lastMetrics[pcMetric] !== undefined) ? (
+          <ParallelCoordinates
+            experiments={experiments}
+            params={pcParams}
+            metric={pcMetric}
+            optimization={metric?.optimization ?? null}
+          />
+        ) : (
+          <section className="card section" aria-labelledby="pcoords-title">
+            <h2 id="pcoords-title">Parallel coordinates</h2>
+            <p className="muted">
+              {pcMetric
+                ? `Parallel coordinates appear when experiments report ${pcMetric}.`
+                : 'Parallel coordinates appear when experiments report a metric.'}
+            </p>
+          </section>
+        ))}
       {keys.params.length > 0 && keys.metrics.length > 0 && (
         <ParamScatter
           experiments={experiments}

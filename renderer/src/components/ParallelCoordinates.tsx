@@ -1,0 +1,594 @@
+// Parallel coordinates of a group: one vertical axis per param of the search (linear, log for the log
+// kinds, categories evenly spaced) and the group's metric last; one line per finished experiment, coloured
+// by the metric (viridis, cut per theme), the best drawn on top. Lines are drawn on a canvas, bucketed by
+// colour (one path per bucket), so a thousand experiments redraw in a few milliseconds; axes and brushes are
+// an SVG on top. Drag along an axis to brush a range (click the axis to clear it); the same filters can be
+// typed in the form under the chart. Hover a line to see its experiment, click it to keep it shown.
+import { useEffect, useMemo, useRef, useState, type FormEvent, type PointerEvent } from 'react';
+import { Link } from 'react-router-dom';
+import type { Experiment } from '../../../shared/domain';
+import type { SweepParam } from '../../../shared/api';
+import { isDone } from '../../../shared/statuses';
+import { useSettings } from '../stores/settings';
+import { formatNumber } from '../lib/format';
+import {
+  brushFromValues,
+  buildAxes,
+  matches,
+  nearestLine,
+  position,
+  quality,
+  rampColor,
+  ticks,
+  valueAt,
+  type Brush,
+  type PcAxis,
+  type PcRow,
+} from '../lib/parcoords';
+
+interface Props {
+  experiments: Experiment[];
+  /** The params the search varies (groups.sweep), in order. */
+  params: Array<Pick<SweepParam, 'name' | 'values'> & { scale?: SweepParam['scale']; kind?: string }>;
+  metric: string;
+  /** null: the group has no objective; colours then go from low to high. */
+  optimization: 'maximize' | 'minimize' | null;
+}
+
+const HEIGHT = 340;
+const M = { top: 40, bottom: 16, left: 64, right: 64 };
+const BUCKETS = 24;
+const AXIS_GRAB = 14;
+
+interface Line {
+  id: number;
+  ys: Array<number | null>;
+  q: number;
+  bucket: number;
+}
+
+export function ParallelCoordinates({ experiments, params, metric, optimization }: Props) {
+  const theme = useSettings((s) => s.theme);
+  const host = useRef<HTMLDivElement>(null);
+  const canvas = useRef<HTMLCanvasElement>(null);
+  const [width, setWidth] = useState(900);
+  const [brushes, setBrushes] = useState<Record<string, Brush>>({});
+  const [hover, setHover] = useState<number | null>(null);
+  const [pinned, setPinned] = useState<number | null>(null);
+  const drag = useRef<{ axis: string; from: number } | null>(null);
+  /** The pending animation frame of a hover or brush update. */
+  const hoverFrame = useRef(0);
+
+  useEffect(() => {
+    const el = host.current;
+    if (!el) return;
+    setWidth(Math.max(320, el.clientWidth));
+    const ro = new ResizeObserver(() => setWidth(Math.max(320, el.clientWidth)));
+    ro.observe(el);
+    return () => ro.disconnect();
+  }, []);
+
+  const finished = useMemo(
+    (): PcRow[] =>
+      experiments
+        .filter((x) => isDone(x.status) && Number.isFinite(x.lastMetrics[metric]))
+        .map((x) => ({ id: x.id, values: { ...x.params, [metric]: x.lastMetrics[metric] } })),
+    [experiments, metric],
+  );
+  const axes = useMemo(
+    () =>
+      buildAxes(
+        params,
+        metric,
+        finished,
+        experiments.map((x) => ({ id: x.id, values: x.params })),
+      ),
+    [params, metric, finished, experiments],
+  );
+  const metricAxis = axes[axes.length - 1];
+  const plotH = HEIGHT - M.top - M.bottom;
+  const xs = useMemo(() => {
+    const inner = width - M.left - M.right;
+    return axes.map((_, i) => M.left + (axes.length === 1 ? inner / 2 : (inner * i) / (axes.length - 1)));
+  }, [axes, width]);
+  const yOf = (p: number) => M.top + (1 - p) * plotH;
+
+  // Every finished experiment placed on every axis; the worst first, so the best are drawn last (on top).
+  const { lines, incomplete } = useMemo(() => {
+    const out: Line[] = [];
+    let missing = 0;
+    for (const r of finished) {
+      const ps = axes.map((a) => position(a, r.values[a.key]));
+      if (ps.some((p) => p === null)) {
+        missing++;
+        continue;
+      }
+      const mp = ps[ps.length - 1]!;
+      const q = optimization ? quality(mp, optimization) : mp;
+      out.push({
+        id: r.id,
+        ys: ps.map((p) => M.top + (1 - p!) * plotH),
+        q,
+        bucket: Math.min(BUCKETS - 1, Math.floor(q * BUCKETS)),
+      });
+    }
+    out.sort((a, b) => a.q - b.q || b.id - a.id);
+    return { lines: out, incomplete: missing };
+  }, [finished, axes, optimization, plotH]);
+
+  const rowsById = useMemo(() => new Map(finished.map((r) => [r.id, r])), [finished]);
+  const matching = useMemo(() => {
+    if (!Object.keys(brushes).length) return null;
+    const set = new Set<number>();
+    for (const l of lines) if (matches(rowsById.get(l.id)!, axes, brushes)) set.add(l.id);
+    return set;
+  }, [brushes, lines, rowsById, axes]);
+  const visible = useMemo(
+    () => (matching ? lines.filter((l) => matching.has(l.id)) : lines),
+    [lines, matching],
+  );
+
+  // Drop brushes on axes that went away (another metric, a param no longer there).
+  useEffect(() => {
+    const keys = new Set(axes.map((a) => a.key));
+    if (Object.keys(brushes).some((k) => !keys.has(k)))
+      setBrushes((b) => Object.fromEntries(Object.entries(b).filter(([k]) => keys.has(k))));
+  }, [axes, brushes]);
+
+  const shown = pinned ?? hover;
+
+  useEffect(() => {
+    const c = canvas.current;
+    if (!c) return;
+    const dpr = window.devicePixelRatio || 1;
+    c.width = Math.round(width * dpr);
+    c.height = Math.round(HEIGHT * dpr);
+    const ctx = c.getContext('2d');
+    if (!ctx) return;
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    ctx.clearRect(0, 0, width, HEIGHT);
+    const css = getComputedStyle(c);
+    const faded = css.getPropertyValue('--border').trim() || '#999';
+    const path = (l: Line) => {
+      ctx.moveTo(xs[0], l.ys[0]!);
+      for (let i = 1; i < xs.length; i++) ctx.lineTo(xs[i], l.ys[i]!);
+    };
+    ctx.lineJoin = 'round';
+    if (matching) {
+      ctx.globalAlpha = 0.6;
+      ctx.strokeStyle = faded;
+      ctx.lineWidth = 1;
+      ctx.beginPath();
+      for (const l of lines) if (!matching.has(l.id)) path(l);
+      ctx.stroke();
+    }
+    ctx.globalAlpha = lines.length > 400 ? 0.55 : 0.85;
+    ctx.lineWidth = lines.length > 400 ? 1 : 1.6;
+    let b = -1;
+    for (const l of visible) {
+      if (l.bucket !== b) {
+        if (b >= 0) ctx.stroke();
+        b = l.bucket;
+        ctx.strokeStyle = rampColor((b + 0.5) / BUCKETS, theme);
+        ctx.beginPath();
+      }
+      path(l);
+    }
+    if (b >= 0) ctx.stroke();
+    ctx.globalAlpha = 1;
+  }, [lines, visible, matching, xs, width, theme]);
+  // The line under the pointer (or selected) is drawn in the SVG, so pointing never redraws the canvas.
+  const focus = shown !== null ? lines.find((l) => l.id === shown) : undefined;
+  const focusPath = focus ? xs.map((x, i) => `${i ? 'L' : 'M'}${x},${focus.ys[i]}`).join('') : null;
+
+  const axisAt = (x: number, y: number): number => {
+    if (y < M.top - 12 || y > M.top + plotH + 12) return -1;
+    let best = -1;
+    let d = AXIS_GRAB;
+    xs.forEach((ax, i) => {
+      if (Math.abs(ax - x) <= d) {
+        d = Math.abs(ax - x);
+        best = i;
+      }
+    });
+    return best;
+  };
+  const local = (e: PointerEvent<SVGSVGElement>) => {
+    const r = e.currentTarget.getBoundingClientRect();
+    return { x: e.clientX - r.left, y: e.clientY - r.top };
+  };
+  const pAt = (y: number) => Math.max(0, Math.min(1, 1 - (y - M.top) / plotH));
+
+  function onDown(e: PointerEvent<SVGSVGElement>) {
+    const { x, y } = local(e);
+    const i = axisAt(x, y);
+    if (i < 0) return;
+    e.currentTarget.setPointerCapture(e.pointerId);
+    drag.current = { axis: axes[i].key, from: pAt(y) };
+  }
+  function onMove(e: PointerEvent<SVGSVGElement>) {
+    const { x, y } = local(e);
+    const d = drag.current;
+    if (d) {
+      const p = pAt(y);
+      // One brush update per frame, however fast the pointer events come.
+      cancelAnimationFrame(hoverFrame.current);
+      if (Math.abs(p - d.from) * plotH >= 3)
+        hoverFrame.current = requestAnimationFrame(() =>
+          setBrushes((b) => ({ ...b, [d.axis]: { lo: Math.min(p, d.from), hi: Math.max(p, d.from) } })),
+        );
+      return;
+    }
+    e.currentTarget.style.cursor = axisAt(x, y) >= 0 ? 'ns-resize' : 'default';
+    cancelAnimationFrame(hoverFrame.current);
+    hoverFrame.current = requestAnimationFrame(() => setHover(nearestLine(xs, visible, x, y)));
+  }
+  function onUp(e: PointerEvent<SVGSVGElement>) {
+    const d = drag.current;
+    const { x, y } = local(e);
+    if (d) {
+      drag.current = null;
+      cancelAnimationFrame(hoverFrame.current);
+      const p = pAt(y);
+      if (Math.abs(p - d.from) * plotH >= 3)
+        setBrushes((bs) => ({ ...bs, [d.axis]: { lo: Math.min(p, d.from), hi: Math.max(p, d.from) } }));
+      // A click on an axis (no drag) clears its brush.
+      else setBrushes((bs) => Object.fromEntries(Object.entries(bs).filter(([k]) => k !== d.axis)));
+      return;
+    }
+    setPinned(nearestLine(xs, visible, x, y));
+  }
+
+  const describe = (id: number) => {
+    const r = rowsById.get(id);
+    if (!r) return null;
+    return (
+      <>
+        <Link to={`/experiments/${id}`}>Experiment {id}</Link>: {metric} ={' '}
+        <strong>{formatNumber(r.values[metric])}</strong>
+        <span className="muted">
+          {' · '}
+          {axes
+            .slice(0, -1)
+            .map((a) => `${a.key}=${formatNumber(r.values[a.key])}`)
+            .join(', ')}
+        </span>
+      </>
+    );
+  };
+
+  const matchCount = matching ? matching.size : lines.length;
+  const bestMatching = matching ? [...visible].reverse().slice(0, 5) : [];
+  const summary =
+    `${lines.length} finished experiment${lines.length === 1 ? '' : 's'} across ` +
+    `${axes.length - 1} param${axes.length === 2 ? '' : 's'} (${axes
+      .slice(0, -1)
+      .map((a) => a.key)
+      .join(', ')}) and ${metric}` +
+    (matching ? `; ${matchCount} match the filters` : '');
+
+  return (
+    <section className="card section pcoords" aria-labelledby="pcoords-title">
+      <div className="section-head">
+        <h2 id="pcoords-title">Parallel coordinates: params → {metric}</h2>
+        <Legend axis={metricAxis} optimization={optimization} theme={theme} />
+      </div>
+      <div ref={host} className="pcoords-plot" role="img" aria-label={`Parallel coordinates. ${summary}.`}>
+        <canvas
+          ref={canvas}
+          style={{ width, height: HEIGHT }}
+          data-lines={lines.length}
+          data-visible={visible.length}
+        />
+        <svg
+          width={width}
+          height={HEIGHT}
+          aria-hidden="true"
+          onPointerDown={onDown}
+          onPointerMove={onMove}
+          onPointerUp={onUp}
+          onPointerLeave={() => {
+            cancelAnimationFrame(hoverFrame.current);
+            setHover(null);
+          }}
+        >
+          {focus && focusPath && (
+            <g className="pc-focus" data-focus={focus.id}>
+              <path d={focusPath} className="pc-focus-halo" />
+              <path d={focusPath} style={{ stroke: rampColor(focus.q, theme) }} className="pc-focus-line" />
+            </g>
+          )}
+          {axes.map((a, i) => (
+            <AxisView
+              key={a.key}
+              axis={a}
+              x={xs[i]}
+              top={M.top}
+              height={plotH}
+              brush={brushes[a.key]}
+              yOf={yOf}
+              optimization={optimization}
+            />
+          ))}
+        </svg>
+      </div>
+      <p className="small pcoords-summary" role="status">
+        {matching ? (
+          <>
+            <strong>
+              {matchCount} of {lines.length}
+            </strong>{' '}
+            experiments match the filters.
+          </>
+        ) : (
+          <>
+            {lines.length} finished experiment{lines.length === 1 ? '' : 's'}. Drag along an axis to filter;
+            click an axis to clear its filter.
+          </>
+        )}
+        {incomplete > 0 && (
+          <span className="muted">
+            {' '}
+            {incomplete} without a value on every axis {incomplete === 1 ? 'is' : 'are'} not drawn.
+          </span>
+        )}
+      </p>
+      {bestMatching.length > 0 && (
+        <p className="small">
+          Best matching:{' '}
+          {bestMatching.map((l, i) => (
+            <span key={l.id}>
+              {i > 0 && ', '}
+              <Link to={`/experiments/${l.id}`}>{l.id}</Link> (
+              {formatNumber(rowsById.get(l.id)?.values[metric])})
+            </span>
+          ))}
+        </p>
+      )}
+      <p className="small pcoords-detail">
+        {shown !== null && rowsById.has(shown) ? (
+          <>
+            {pinned !== null ? 'Selected: ' : ''}
+            {describe(shown)}
+            {pinned !== null && (
+              <>
+                {' '}
+                <button type="button" className="link-button" onClick={() => setPinned(null)}>
+                  Unselect
+                </button>
+              </>
+            )}
+          </>
+        ) : (
+          <span className="muted">Point at a line to see its experiment; click to keep it.</span>
+        )}
+      </p>
+      <BrushForm axes={axes} brushes={brushes} setBrushes={setBrushes} />
+    </section>
+  );
+}
+
+function AxisView({
+  axis,
+  x,
+  top,
+  height,
+  brush,
+  yOf,
+  optimization,
+}: {
+  axis: PcAxis;
+  x: number;
+  top: number;
+  height: number;
+  brush?: Brush;
+  yOf: (p: number) => number;
+  optimization: 'maximize' | 'minimize' | null;
+}) {
+  const ts = ticks(axis, Math.max(3, Math.floor(height / 55)));
+  const title =
+    axis.isMetric && optimization
+      ? `${axis.label} (${optimization === 'minimize' ? 'min' : 'max'})`
+      : axis.label;
+  return (
+    <g className={`pc-axis${axis.isMetric ? ' pc-metric' : ''}`} data-axis={axis.key}>
+      <rect className="pc-grab" x={x - AXIS_GRAB} y={top - 6} width={AXIS_GRAB * 2} height={height + 12} />
+      <line x1={x} x2={x} y1={top} y2={top + height} className="pc-axis-line" />
+      {ts.map((t) => (
+        <g key={`${t.label}:${t.p}`}>
+          <line x1={x - 4} x2={x} y1={yOf(t.p)} y2={yOf(t.p)} className="pc-tick" />
+          <text x={x - 7} y={yOf(t.p)} dy="0.32em" textAnchor="end" className="pc-tick-label">
+            {t.label}
+          </text>
+        </g>
+      ))}
+      <text x={x} y={top - 14} textAnchor="middle" className="pc-axis-title">
+        {title}
+        {axis.scale === 'log' ? ' · log' : ''}
+      </text>
+      {brush && (
+        <rect
+          className="pc-brush"
+          data-brush={axis.key}
+          x={x - 8}
+          width={16}
+          y={yOf(brush.hi)}
+          height={Math.max(2, yOf(brush.lo) - yOf(brush.hi))}
+        />
+      )}
+    </g>
+  );
+}
+
+function Legend({
+  axis,
+  optimization,
+  theme,
+}: {
+  axis: PcAxis;
+  optimization: 'maximize' | 'minimize' | null;
+  theme: 'light' | 'dark';
+}) {
+  const stops = Array.from({ length: 9 }, (_, i) => rampColor(i / 8, theme));
+  const [lo, hi] = axis.domain;
+  // Worst on the left, best on the right.
+  const left = optimization === 'minimize' ? hi : lo;
+  const right = optimization === 'minimize' ? lo : hi;
+  return (
+    <div className="pc-legend small" aria-hidden="true">
+      <span>{formatNumber(Number(left.toPrecision(4)))}</span>
+      <span className="pc-ramp" style={{ background: `linear-gradient(to right, ${stops.join(', ')})` }} />
+      <span>{formatNumber(Number(right.toPrecision(4)))}</span>
+      <span className="muted">{optimization ? '(best on the right, drawn on top)' : '(low to high)'}</span>
+    </div>
+  );
+}
+
+/** The brushes as a form: choose an axis, type the range (pick the categories), apply; or clear. */
+function BrushForm({
+  axes,
+  brushes,
+  setBrushes,
+}: {
+  axes: PcAxis[];
+  brushes: Record<string, Brush>;
+  setBrushes: (f: (b: Record<string, Brush>) => Record<string, Brush>) => void;
+}) {
+  const [key, setKey] = useState(axes[0]?.key ?? '');
+  const axis = axes.find((a) => a.key === key) ?? axes[0];
+  const [from, setFrom] = useState('');
+  const [to, setTo] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    setFrom('');
+    setTo('');
+    setError(null);
+  }, [key]);
+  if (!axis) return null;
+  const apply = (e: FormEvent) => {
+    e.preventDefault();
+    const b = brushFromValues(
+      axis,
+      from || (axis.scale === 'categorical' ? axis.categories[0] : ''),
+      to || (axis.scale === 'categorical' ? axis.categories[axis.categories.length - 1] : ''),
+    );
+    if (!b) {
+      setError(`Give ${axis.key} a range: two numbers within its axis.`);
+      return;
+    }
+    setError(null);
+    setBrushes((bs) => ({ ...bs, [axis.key]: b }));
+  };
+  const describe = (a: PcAxis, b: Brush) => {
+    if (a.scale === 'categorical') {
+      const inside = a.categories.filter((c) => {
+        const p = position(a, c)!;
+        return p >= b.lo - 1e-9 && p <= b.hi + 1e-9;
+      });
+      return `${a.key} ∈ {${inside.join(', ')}}`;
+    }
+    return `${formatNumber(Number((valueAt(a, b.lo) as number).toPrecision(4)))} ≤ ${a.key} ≤ ${formatNumber(
+      Number((valueAt(a, b.hi) as number).toPrecision(4)),
+    )}`;
+  };
+  const active = axes.filter((a) => brushes[a.key]);
+  return (
+    <div className="pc-filters">
+      <form className="toolbar" onSubmit={apply} aria-label="Filter the parallel coordinates">
+        <label>
+          Filter axis{' '}
+          <select value={axis.key} onChange={(e) => setKey(e.target.value)}>
+            {axes.map((a) => (
+              <option key={a.key} value={a.key}>
+                {a.key}
+              </option>
+            ))}
+          </select>
+        </label>
+        {axis.scale === 'categorical' ? (
+          <>
+            <label>
+              from{' '}
+              <select
+                aria-label={`Filter ${axis.key} from`}
+                value={from || axis.categories[0]}
+                onChange={(e) => setFrom(e.target.value)}
+              >
+                {axis.categories.map((c) => (
+                  <option key={c}>{c}</option>
+                ))}
+              </select>
+            </label>
+            <label>
+              to{' '}
+              <select
+                aria-label={`Filter ${axis.key} to`}
+                value={to || axis.categories[axis.categories.length - 1]}
+                onChange={(e) => setTo(e.target.value)}
+              >
+                {axis.categories.map((c) => (
+                  <option key={c}>{c}</option>
+                ))}
+              </select>
+            </label>
+          </>
+        ) : (
+          <>
+            <label>
+              from{' '}
+              <input
+                aria-label={`Filter ${axis.key} from`}
+                type="number"
+                step="any"
+                value={from}
+                placeholder={formatNumber(Number(axis.domain[0].toPrecision(4)))}
+                onChange={(e) => setFrom(e.target.value)}
+              />
+            </label>
+            <label>
+              to{' '}
+              <input
+                aria-label={`Filter ${axis.key} to`}
+                type="number"
+                step="any"
+                value={to}
+                placeholder={formatNumber(Number(axis.domain[1].toPrecision(4)))}
+                onChange={(e) => setTo(e.target.value)}
+              />
+            </label>
+          </>
+        )}
+        <button type="submit">Apply filter</button>
+        {active.length > 0 && (
+          <button type="button" onClick={() => setBrushes(() => ({}))}>
+            Clear all filters
+          </button>
+        )}
+      </form>
+      {error && (
+        <p className="form-error small" role="alert">
+          {error}
+        </p>
+      )}
+      {active.length > 0 && (
+        <ul className="pc-chips" aria-label="Filters">
+          {active.map((a) => (
+            <li key={a.key}>
+              {describe(a, brushes[a.key])}{' '}
+              <button
+                type="button"
+                className="link-button"
+                aria-label={`Clear the filter on ${a.key}`}
+                onClick={() =>
+                  setBrushes((bs) => Object.fromEntries(Object.entries(bs).filter(([k]) => k !== a.key)))
+                }
+              >
+                Clear
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+    </div>
+  );
+}
