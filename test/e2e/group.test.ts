@@ -35,6 +35,7 @@ before(async () => {
     ].join('\n'),
   );
   served = await startServe(home);
+  await served.client.call('projects.create', { name: 'hb', codePath: project });
   browser = await launch();
 });
 
@@ -131,7 +132,6 @@ test(
     const w = await watchedPage(browser!, 'group');
     const { page } = w;
     const api = served!.client;
-    await api.call('projects.create', { name: 'hb', codePath: project });
     const created = await api.call('runs.create', {
       files: [{ name: 'polyaxonfile.yml', text: SWEEP }],
       project: 'hb',
