@@ -33,6 +33,8 @@ const runFiles = z.object({
 export const methods = {
   'system.info': z.object({}),
   'system.machine': z.object({}),
+  /** A folder's sub-folders, polyaxonfiles and git state, for choosing a project's code folder (default: home). */
+  'system.folder': z.object({ path: z.string().optional() }),
   /** The contexts of the user's kubeconfig (KUBECONFIG, else ~/.kube/config), read now; never written. */
   'clusters.kubeContexts': z.object({}),
   /** One context's cluster, probed now: reachability (/version), nodes, namespace; default: the one in use. */
@@ -42,8 +44,6 @@ export const methods = {
   }),
   'settings.get': z.object({}),
   'settings.update': settingsPatch,
-  /** A folder's sub-folders, polyaxonfiles and git state, for choosing a project's code folder (default: home). */
-  'system.folder': z.object({ path: z.string().optional() }),
   'projects.create': z.object({
     name: z
       .string()
@@ -187,11 +187,11 @@ export interface GroupSweep {
 export interface Results {
   'system.info': EngineInfo;
   'system.machine': MachineInfo;
+  'system.folder': FolderInfo;
   'clusters.kubeContexts': KubeContextList;
   'clusters.kubeContext': KubeContextDetails;
   'settings.get': SettingsView;
   'settings.update': SettingsView;
-  'system.folder': FolderInfo;
   'projects.create': Project;
   'projects.list': Project[];
   'projects.get': Project;

@@ -7,6 +7,8 @@ export const CALL_CHANNEL = 'axon:call';
 export const SUBSCRIBE_CHANNEL = 'axon:subscribe';
 /** invoke: `{ session, event }` → `{ ok: true }`. */
 export const UNSUBSCRIBE_CHANNEL = 'axon:unsubscribe';
+/** invoke: `{}` → `{ ok: true, result: string | null }`: the folder chosen in the native dialog, or null. */
+export const CHOOSE_FOLDER_CHANNEL = 'axon:choose-folder';
 /** main → renderer: one `EventBatch` per message. */
 export const EVENT_CHANNEL = 'axon:event';
 /** renderer → main (send): `{ session, seq }` once a batch has been dispatched to the listeners. */

@@ -25,6 +25,7 @@ import {
 import {
   ACK_CHANNEL,
   CALL_CHANNEL,
+  CHOOSE_FOLDER_CHANNEL,
   EVENT_CHANNEL,
   SUBSCRIBE_CHANNEL,
   UNSUBSCRIBE_CHANNEL,
@@ -74,6 +75,8 @@ export interface IpcOptions {
   maxInFlight?: number;
   batchMaxEvents?: number;
   batchMaxBytes?: number;
+  /** The desktop's native folder dialog (a project's code folder); without it the channel answers null. */
+  chooseFolder?: (sender: WebContentsLike) => Promise<string | null>;
 }
 
 export interface IpcRegistration {
@@ -112,7 +115,7 @@ class Connection {
   constructor(
     readonly wc: WebContentsLike,
     private api: AxonApi,
-    private opts: Required<IpcOptions>,
+    private opts: Required<Omit<IpcOptions, 'chooseFolder'>>,
   ) {
     this.queue = new EventQueue(opts.limits);
   }
@@ -185,7 +188,7 @@ export function registerIpc(
   isTrustedSender: (frame: FrameLike | null) => boolean,
   options: IpcOptions = {},
 ): IpcRegistration {
-  const opts: Required<IpcOptions> = {
+  const opts: Required<Omit<IpcOptions, 'chooseFolder'>> = {
     limits: options.limits ?? DEFAULT_QUEUE_LIMITS,
     flushDelayMs: options.flushDelayMs ?? 16,
     maxInFlight: options.maxInFlight ?? 2,
@@ -240,6 +243,15 @@ export function registerIpc(
     }
   });
 
+  ipcMain.handle(CHOOSE_FOLDER_CHANNEL, async (event): Promise<IpcReply<string | null>> => {
+    if (!trusted(event)) return REFUSED;
+    try {
+      return { ok: true, result: options.chooseFolder ? await options.chooseFolder(event.sender) : null };
+    } catch (e) {
+      return failure(e);
+    }
+  });
+
   ipcMain.handle(SUBSCRIBE_CHANNEL, (event, msg): IpcReply<null> => {
     if (!trusted(event)) return REFUSED;
     try {
@@ -277,7 +289,8 @@ export function registerIpc(
       return n;
     },
     dispose() {
-      for (const ch of [CALL_CHANNEL, SUBSCRIBE_CHANNEL, UNSUBSCRIBE_CHANNEL]) ipcMain.removeHandler(ch);
+      for (const ch of [CALL_CHANNEL, SUBSCRIBE_CHANNEL, UNSUBSCRIBE_CHANNEL, CHOOSE_FOLDER_CHANNEL])
+        ipcMain.removeHandler(ch);
       ipcMain.removeListener(ACK_CHANNEL, onAck);
       for (const c of conns.values()) c.reset(null);
       conns.clear();

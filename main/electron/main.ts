@@ -250,7 +250,14 @@ async function start(): Promise<void> {
     app.exit(1);
     return;
   }
-  ipc = registerIpc(ipcMain, conn.api, trustedFrame(source.appOrigin));
+  ipc = registerIpc(ipcMain, conn.api, trustedFrame(source.appOrigin), {
+    chooseFolder: async (sender) => {
+      const owner = win && !win.isDestroyed() && win.webContents.id === sender.id ? win : null;
+      const options = { title: 'Code folder of the project', properties: ['openDirectory' as const] };
+      const r = owner ? await dialog.showOpenDialog(owner, options) : await dialog.showOpenDialog(options);
+      return r.canceled ? null : (r.filePaths[0] ?? null);
+    },
+  });
   tray = createTray();
   win = createWindow();
 }

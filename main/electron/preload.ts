@@ -5,6 +5,7 @@ import type { ApiErrorShape, AxonApi } from '../../shared/api';
 import {
   ACK_CHANNEL,
   CALL_CHANNEL,
+  CHOOSE_FOLDER_CHANNEL,
   EVENT_CHANNEL,
   SUBSCRIBE_CHANNEL,
   UNSUBSCRIBE_CHANNEL,
@@ -16,7 +17,10 @@ import {
  * (contextBridge copies Errors without their own properties, so an ApiError would lose its code): wrap it
  * with `toApiError` from shared/api to get an ApiError back.
  */
-export type AxonBridge = AxonApi;
+export type AxonBridge = AxonApi & {
+  /** The desktop's native folder dialog: the chosen folder, or null when cancelled. */
+  chooseFolder(): Promise<string | null>;
+};
 
 type Reply = { ok: true; result: unknown } | { ok: false; error: ApiErrorShape };
 
@@ -63,6 +67,7 @@ function on(event: string, listener: (payload: unknown) => void): () => void {
 const bridge: AxonBridge = {
   call: ((method: string, input: unknown) => request(CALL_CHANNEL, { method, input })) as AxonBridge['call'],
   on: on as AxonBridge['on'],
+  chooseFolder: () => request(CHOOSE_FOLDER_CHANNEL, {}) as Promise<string | null>,
 };
 
 contextBridge.exposeInMainWorld('axon', bridge);

@@ -10,9 +10,15 @@ export type { MachineInfo, MetricSeries } from '../../shared/domain';
 
 declare global {
   interface Window {
-    axon?: AxonApi;
+    /** The desktop app's preload bridge (main/electron/preload.ts AxonBridge). */
+    axon?: AxonApi & { chooseFolder?(): Promise<string | null> };
   }
 }
+
+/** The desktop app's native folder dialog; undefined in a browser (the page browses through the engine). */
+export const chooseFolderNatively: (() => Promise<string | null>) | undefined = window.axon?.chooseFolder
+  ? () => window.axon!.chooseFolder!()
+  : undefined;
 
 const TOKEN_KEY = 'axon.token';
 

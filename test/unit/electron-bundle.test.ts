@@ -116,7 +116,7 @@ test('the bundled preload exposes window.axon only, and it works over IPC with a
   try {
     assert.deepEqual(Object.keys(exposed), ['axon']);
     const axon = exposed.axon as AxonApi;
-    assert.deepEqual(Object.keys(axon).sort(), ['call', 'on']);
+    assert.deepEqual(Object.keys(axon).sort(), ['call', 'chooseFolder', 'on']);
     assert.deepEqual(await axon.call('projects.list', {}), []);
     const err = await axon.call('projects.create', { name: '../x' }).then(
       () => null,
@@ -239,6 +239,7 @@ const electron = {
   dialog: {
     showMessageBox: async (a, b) => { rec('dialog', b ?? a); return { response: 0 }; },
     showErrorBox: (t, m) => rec('errorBox', t, m),
+    showOpenDialog: async (w, o) => { rec('openDialog', o ?? w); return { canceled: false, filePaths: ['/home/me/code/branin'] }; },
   },
   Menu: { buildFromTemplate: (t) => t },
   nativeImage: { createFromBuffer: (buf, opts) => ({ buf, opts }) },
@@ -302,6 +303,8 @@ const has = (name) => log.some((l) => l[0] === name);
   r.channels = [...ipcHandlers.keys()].sort();
   r.projects = await call(appFrame, { method: 'projects.list', input: {} });
   r.evil = await call({ sender: wc, senderFrame: { url: 'https://evil.example/', parent: null } }, { method: 'projects.list', input: {} });
+  r.folder = await ipcHandlers.get('axon:choose-folder')(appFrame, {});
+  r.folderDialog = log.find((l) => l[0] === 'openDialog')?.[1];
 
   // A run that outlives the app: closing the window hides it to the tray, quitting asks and keeps it running.
   const created = await call(appFrame, { method: 'runs.create', input: { files: [{ name: 'polyaxonfile.yml', text: 'version: 1\nkind: experiment\nrun:\n  cmd: sleep 30\n' }], codePath: process.env.CODE_PATH } });
@@ -408,7 +411,9 @@ test('the bundled main process, with a fake electron module: its whole wiring', 
     });
     assert.equal(r.webviewPrevented, true);
     assert.deepEqual(r.openedExternally, ['https://example.com/doc', 'https://example.com/x']);
-    assert.deepEqual(r.channels, ['axon:call', 'axon:subscribe', 'axon:unsubscribe']);
+    assert.deepEqual(r.channels, ['axon:call', 'axon:choose-folder', 'axon:subscribe', 'axon:unsubscribe']);
+    assert.deepEqual(r.folder, { ok: true, result: '/home/me/code/branin' });
+    assert.deepEqual(r.folderDialog?.properties, ['openDirectory'], 'a folder dialog');
     assert.deepEqual(r.projects, { ok: true, result: [] });
     assert.equal(r.evil.ok, false);
     assert.equal(r.evil.error.code, 'unauthorized');

@@ -11,6 +11,7 @@ import { Engine } from '../../main/engine/engine';
 import {
   ACK_CHANNEL,
   CALL_CHANNEL,
+  CHOOSE_FOLDER_CHANNEL,
   EVENT_CHANNEL,
   SUBSCRIBE_CHANNEL,
   UNSUBSCRIBE_CHANNEL,
@@ -134,12 +135,35 @@ test('registers one handler per channel on the contract, and dispose removes the
   const reg = registerIpc(ipc, fakeApi, () => true);
   assert.deepEqual(
     [...ipc.handlers.keys()].sort(),
-    [CALL_CHANNEL, SUBSCRIBE_CHANNEL, UNSUBSCRIBE_CHANNEL].sort(),
+    [CALL_CHANNEL, SUBSCRIBE_CHANNEL, UNSUBSCRIBE_CHANNEL, CHOOSE_FOLDER_CHANNEL].sort(),
   );
   assert.equal(ipc.listeners.get(ACK_CHANNEL)?.size, 1);
   reg.dispose();
   assert.equal(ipc.handlers.size, 0);
   assert.equal(ipc.listeners.get(ACK_CHANNEL)?.size, 0);
+});
+
+test('the native folder dialog answers the app frame only, with the sender it was asked from', async () => {
+  const ipc = new FakeIpcMain();
+  const fakeApi = { call: async () => [], on: () => () => undefined } as unknown as AxonApi;
+  const asked: number[] = [];
+  const reg = registerIpc(ipc, fakeApi, trustedFrame(APP_ORIGIN), {
+    chooseFolder: async (sender) => (asked.push(sender.id), '/home/me/code/branin'),
+  });
+  const wc = new FakeWebContents(ipc);
+  assert.deepEqual(await ipc.invoke(CHOOSE_FOLDER_CHANNEL, wc.event(), {}), {
+    ok: true,
+    result: '/home/me/code/branin',
+  });
+  assert.deepEqual(asked, [wc.id]);
+  const evil = await ipc.invoke(CHOOSE_FOLDER_CHANNEL, wc.event(frame('https://evil.example/')), {});
+  assert.equal(evil.ok, false);
+  assert.deepEqual(asked, [wc.id], 'an untrusted frame never opens the dialog');
+  reg.dispose();
+  const none = new FakeIpcMain();
+  const reg2 = registerIpc(none, fakeApi, () => true);
+  assert.deepEqual(await none.invoke(CHOOSE_FOLDER_CHANNEL, wc.event(), {}), { ok: true, result: null });
+  reg2.dispose();
 });
 
 test('a call from the app frame returns the result of the real engine', async () => {

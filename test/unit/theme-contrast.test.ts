@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import postcss from 'postcss';
+import { rampColor } from '../../renderer/src/lib/parcoords';
 import { ROOT } from '../helpers';
 
 const THEME_CSS = path.join(ROOT, 'renderer', 'src', 'styles', 'theme.css');
@@ -249,4 +250,17 @@ test('a colour lowered below its threshold is caught', () => {
   assert.equal(v.dark['--text-muted'], '#5a6270', 'the replacement took');
   assert.ok(contrast(v.dark['--text-muted'], v.dark['--surface']) < TEXT, 'and it is below 4.5:1');
   assert.equal(v.light['--text-muted'], vars.light['--text-muted'], 'the light theme is unchanged');
+});
+
+test('parallel coordinates: every line colour of the ramp keeps 3:1 against the card in both themes', () => {
+  for (const theme of ['light', 'dark'] as const) {
+    const surface = vars[theme]['--surface'];
+    for (let i = 0; i <= 100; i++) {
+      const q = i / 100;
+      const [r, g, b] = rampColor(q, theme).match(/\d+/g)!.map(Number);
+      const hex = `#${[r, g, b].map((v) => v.toString(16).padStart(2, '0')).join('')}`;
+      const ratio = contrast(hex, surface);
+      assert.ok(ratio >= NON_TEXT, `${theme}: quality ${q} is ${hex}, ${ratio.toFixed(2)}:1 on ${surface}`);
+    }
+  }
 });

@@ -1,9 +1,9 @@
-// The code folder of a new project: typed, or chosen by browsing the engine's file system (a browser page has
-// no native folder dialog, and the engine is what runs the code). Says what it found there: the
-// polyaxonfiles and the git state.
+// The code folder of a new project: typed, chosen in the desktop's native dialog, or by browsing the engine's
+// file system (a browser page has no native dialog, and the engine is what runs the code). Says what it found
+// there: the polyaxonfiles and the git state.
 import { useEffect, useState } from 'react';
 import type { FolderInfo } from '../../../shared/domain';
-import { call, errorMessage } from '../api';
+import { call, chooseFolderNatively, errorMessage } from '../api';
 import '../styles/panels.css';
 
 interface Props {
@@ -70,6 +70,19 @@ export function FolderPicker({ value, onChange, onDetected }: Props) {
           placeholder="/home/me/code/branin"
           spellCheck={false}
         />
+        {chooseFolderNatively && (
+          <button
+            type="button"
+            onClick={() =>
+              void chooseFolderNatively!().then(
+                (p) => p && onChange(p),
+                (e) => setBrowseError(errorMessage(e)),
+              )
+            }
+          >
+            Choose…
+          </button>
+        )}
         <button
           type="button"
           aria-expanded={!!browsing}

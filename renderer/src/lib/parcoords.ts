@@ -279,10 +279,11 @@ function viridis(t: number): [number, number, number] {
 /**
  * The colour of a line by its quality q (0 worst … 1 best). The best end is the one that stands out
  * against the theme: dark violet on a light background, bright yellow on a dark one; the other end is cut
- * where it would vanish into the background (viridis' yellow on white, its violet on near-black).
+ * where it would fade into the background (viridis' green-yellow on white, its blue-violet on near-black).
  */
 export function rampColor(q: number, theme: 'light' | 'dark'): string {
-  const t = theme === 'dark' ? 0.22 + 0.78 * q : 0.82 * (1 - q);
+  // Cut so that even the worst line keeps 3:1 against the card (WCAG 1.4.11; test/unit/group-charts.test.ts).
+  const t = theme === 'dark' ? 0.4 + 0.6 * q : 0.56 * (1 - q);
   const [r, g, b] = viridis(t);
   return `rgb(${r}, ${g}, ${b})`;
 }
