@@ -314,7 +314,10 @@ const has = (name) => log.some((l) => l[0] === name);
   const pidFile = await wait(() => fs.readdirSync(runDir).find((f) => /^job-.*\.pid$/.test(f)), 'the pid file');
   r.pid = Number(await wait(() => fs.readFileSync(path.join(runDir, pidFile), 'utf8').trim(), 'the pid'));
   try {
-    const env = fs.readFileSync('/proc/' + r.pid + '/environ', 'utf8').split('\0');
+    // The command's own process (the wrapper's child): a wrapper forked by the local launcher keeps the
+    // launcher's initial environment in /proc, and exports the job's only to what it runs.
+    const child = await wait(() => fs.readFileSync('/proc/' + r.pid + '/task/' + r.pid + '/children', 'utf8').trim().split(' ')[0], 'the command process');
+    const env = fs.readFileSync('/proc/' + child + '/environ', 'utf8').split('\0');
     r.pythonPath = (env.find((e) => e.startsWith('PYTHONPATH=')) || '').slice('PYTHONPATH='.length);
   } catch { r.pythonPath = null; } // no /proc here
   win.close();

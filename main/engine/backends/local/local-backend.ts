@@ -2,12 +2,16 @@
 // process group. A small bash wrapper writes the exit code to a file, so a run that ends while no engine is
 // running still reports its real exit code. Output goes straight to the log file (not through a pipe), so the
 // job survives the engine and the engine can re-read the log after a crash.
+// On Linux the jobs are started by a long-lived bash launcher (launcher.ts) rather than by Node's spawn(), which
+// forks the whole engine on its own thread; where that is not possible the job is spawned directly.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Backend, JobHandle, JobOutcome, JobResources, LaunchSpec, RunningJob } from '../backend';
 import { ProcessGroupSampler } from '../../monitor/proc';
 import { isAlive, processStartTime } from './process-probe';
+import { Launcher, LauncherUnavailable } from './launcher';
+import { log } from '../../log';
 
 // `trap :` (a handler, not an ignore) lets the wrapper outlive the group's SIGTERM long enough to record the
 // child's status, while the child keeps default signal handling.
@@ -22,6 +26,8 @@ printf '%s\\n' "$rc" > "$2"
 exit "$rc"`;
 
 const POLL_MS = 200;
+/** Jobs the launcher started end with an X line; this poll only catches a wrapper killed outright. */
+const LAUNCHED_POLL_MS = 1000;
 
 export const exitFile = (runDir: string, jobId: number) => path.join(runDir, `job-${jobId}.exit`);
 export const pidFile = (runDir: string, jobId: number) => path.join(runDir, `job-${jobId}.pid`);
@@ -29,6 +35,17 @@ export const pidFile = (runDir: string, jobId: number) => path.join(runDir, `job
 export class LocalBackend implements Backend {
   readonly name = 'local';
   private sampler = new ProcessGroupSampler();
+  private launcher: Launcher | null;
+
+  /** `launcher`: start jobs through the bash launcher (default where supported) or with Node's spawn. */
+  constructor(opts: { launcher?: boolean } = {}) {
+    this.launcher = (opts.launcher ?? Launcher.supported()) ? new Launcher() : null;
+  }
+
+  /** The launcher's pid while it runs (tests). */
+  get launcherPid(): number | null {
+    return this.launcher?.pid ?? null;
+  }
 
   /** CPU and resident memory of the job's process group (/proc); the rest cannot be told per process. */
   async sample(handle: JobHandle): Promise<JobResources | null> {
@@ -55,6 +72,60 @@ export class LocalBackend implements Backend {
 
   async launch(spec: LaunchSpec): Promise<RunningJob> {
     await fs.promises.mkdir(path.dirname(spec.logPath), { recursive: true });
+    if (this.launcher?.usable) {
+      try {
+        return await this.viaLauncher(this.launcher, spec);
+      } catch (e) {
+        if (!(e instanceof LauncherUnavailable)) throw e;
+        log.debug(`job ${spec.jobId}: ${e.message}; spawning it directly`);
+      }
+    }
+    return this.spawnDirect(spec);
+  }
+
+  /** Through the launcher: the engine's thread does not fork. */
+  private async viaLauncher(launcher: Launcher, spec: LaunchSpec): Promise<RunningJob> {
+    const file = exitFile(spec.runDir, spec.jobId);
+    // The log exists before the job does, so the engine's follower watches it from the start.
+    fs.closeSync(fs.openSync(spec.logPath, 'a'));
+    const { pid, exited } = await launcher.start({
+      jobId: spec.jobId,
+      cwd: spec.cwd,
+      cmd: spec.cmd,
+      env: spec.env,
+      logPath: spec.logPath,
+      exitFile: file,
+      pidFile: pidFile(spec.runDir, spec.jobId),
+    });
+    // A short job may be gone already (the launcher reaps it at once): no start time then, and its end comes
+    // from its X line or its exit record.
+    const startTime = processStartTime(pid) ?? '';
+    const done = new Promise<JobOutcome>((resolve) => {
+      let settled = false;
+      const end = (o: JobOutcome) => {
+        if (settled) return;
+        settled = true;
+        clearInterval(t);
+        resolve(o);
+      };
+      void exited.then((rc) => end({ exitCode: rc, signal: null, lost: false }));
+      // A wrapper killed outright (SIGKILL to its group) writes no X line: its process being gone tells.
+      const t = setInterval(() => {
+        if (startTime && isAlive(pid, startTime)) return;
+        launcher.forget(spec.jobId);
+        end(readOutcome(file, null, null));
+      }, LAUNCHED_POLL_MS);
+      t.unref();
+    });
+    return {
+      handle: { pid, startTime },
+      done,
+      stop: (graceMs) => stopGroup(pid, graceMs, done),
+    };
+  }
+
+  /** Node's own spawn: forks the engine's process (the fallback where the launcher is not available). */
+  private async spawnDirect(spec: LaunchSpec): Promise<RunningJob> {
     const fd = fs.openSync(spec.logPath, 'a');
     const file = exitFile(spec.runDir, spec.jobId);
     try {
