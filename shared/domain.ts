@@ -50,6 +50,9 @@ export interface Experiment {
   finishedAt: string | null;
   /** The last value of each metric (by step). */
   lastMetrics: Record<string, number>;
+  /** The smallest and the largest value each metric reported. */
+  minMetrics: Record<string, number>;
+  maxMetrics: Record<string, number>;
   code?: CodeRef | null;
 }
 

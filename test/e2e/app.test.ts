@@ -355,6 +355,16 @@ test(
       assert.equal(await rows.count(), 9);
       await shotAndAudit(w, '11-project-runs');
 
+      // The filter: conditions on params and metrics; one it cannot read is named, the others apply.
+      const filter = page.getByRole('searchbox', { name: 'Filter experiments' });
+      await filter.fill('x1<100 nope>1');
+      await page.getByRole('alert').filter({ hasText: '“nope” is not a param' }).waitFor();
+      assert.equal(await rows.count(), 9, 'x1 < 100 holds for every run');
+      await filter.fill('x1>100');
+      await page.getByText('No experiment matches the filter').waitFor();
+      await filter.fill('');
+      await rows.nth(8).waitFor();
+
       // The columns menu: Enter opens it, Tab reaches its checkboxes, Space toggles, Escape closes.
       const summary = page.locator('details.menu > summary');
       await page.getByLabel('Status').focus();

@@ -169,3 +169,50 @@ test('metric batches upsert by (run, key, step) and store the log offset in the 
   assert.equal((await store.metrics.offset(jobId)).consumed, 200);
   await store.close();
 });
+
+test("each metric's smallest and largest value: kept across batches, out-of-order steps included", async () => {
+  const { store } = await freshStore();
+  const id = await experiment(store);
+  const jobId = await store.db.transaction(() => store.jobs.insert(id, 'master', 0, '/dev/null'));
+  const batch = (points: Array<[string, number, number]>) =>
+    store.metrics.ingest({
+      experimentId: id,
+      jobId,
+      points: points.map(([key, step, value]) => ({ key, step, ts: 1, value })),
+      params: {},
+      tags: [],
+      consumed: 0,
+      malformed: 0,
+    });
+  await batch([
+    ['loss', 0, 2.5],
+    ['loss', 1, 0.7],
+    ['loss', 2, 1.1],
+    ['acc', 0, 0.4],
+  ]);
+  await batch([['loss', 3, 0.9]]);
+  await batch([['loss', 1, -0.2]]); // an earlier step: not the last value, but a new minimum
+  const x = await store.experiments.get(id);
+  assert.deepEqual(x.lastMetrics, { loss: 0.9, acc: 0.4 });
+  assert.deepEqual(x.minMetrics, { loss: -0.2, acc: 0.4 });
+  assert.deepEqual(x.maxMetrics, { loss: 2.5, acc: 0.4 });
+  await store.close();
+});
+
+test('migration 6 fills the min and max of metrics stored before it', async () => {
+  const file = path.join(tmpDir(), 'axon.db');
+  // A database at schema 5 with metrics in it, as an Axon before migration 6 left it.
+  const raw = new sqlite3.Database(file);
+  const exec = (sql: string) => new Promise<void>((r, j) => raw.exec(sql, (e) => (e ? j(e) : r())));
+  await exec(MIGRATIONS.slice(0, 5).join('\n'));
+  await exec(`PRAGMA user_version = 5;
+    INSERT INTO projects (id, name, owner_id) VALUES (1, 'p', 1);
+    INSERT INTO experiments (id, project_id, status, backend, spec_json, code_path) VALUES (1, 1, 'succeeded', 'local', '{}', '/tmp');
+    INSERT INTO metrics (experiment_id, key, step, ts, value) VALUES (1, 'loss', 0, 1, 3), (1, 'loss', 1, 1, 1), (1, 'loss', 2, 1, 2);
+    INSERT INTO last_metrics (experiment_id, key, step, value) VALUES (1, 'loss', 2, 2);`);
+  await new Promise<void>((r) => raw.close(() => r()));
+  const store = await Store.open(file);
+  const x = await store.experiments.get(1);
+  assert.deepEqual([x.lastMetrics.loss, x.minMetrics.loss, x.maxMetrics.loss], [2, 1, 3]);
+  await store.close();
+});

@@ -155,7 +155,7 @@ export class Experiments {
     });
   }
 
-  /** Adds params, last metrics and tags to rows, with one query each for the whole list. */
+  /** Adds params, last (and min, max) metrics and tags to rows, with one query each for the whole list. */
   async hydrate(rows: ExperimentRow[]): Promise<Experiment[]> {
     if (!rows.length) return [];
     const ids = rows.map((r) => r.id);
@@ -164,8 +164,14 @@ export class Experiments {
       `SELECT experiment_id, key, value_json FROM params WHERE experiment_id IN (${inList}) ORDER BY source DESC`,
       ids,
     );
-    const metrics = await this.db.all<{ experiment_id: number; key: string; value: number }>(
-      `SELECT experiment_id, key, value FROM last_metrics WHERE experiment_id IN (${inList})`,
+    const metrics = await this.db.all<{
+      experiment_id: number;
+      key: string;
+      value: number;
+      min_value: number | null;
+      max_value: number | null;
+    }>(
+      `SELECT experiment_id, key, value, min_value, max_value FROM last_metrics WHERE experiment_id IN (${inList})`,
       ids,
     );
     const tags = await this.db.all<{ experiment_id: number; tag: string }>(
@@ -197,12 +203,19 @@ export class Experiments {
         startedAt: r.started_at,
         finishedAt: r.finished_at,
         lastMetrics: {},
+        minMetrics: {},
+        maxMetrics: {},
       };
       by.set(r.id, x);
       return x;
     });
     for (const p of params) by.get(p.experiment_id)!.params[p.key] = JSON.parse(p.value_json);
-    for (const m of metrics) by.get(m.experiment_id)!.lastMetrics[m.key] = m.value;
+    for (const m of metrics) {
+      const x = by.get(m.experiment_id)!;
+      x.lastMetrics[m.key] = m.value;
+      x.minMetrics[m.key] = m.min_value ?? m.value;
+      x.maxMetrics[m.key] = m.max_value ?? m.value;
+    }
     for (const t of tags) by.get(t.experiment_id)!.tags.push(t.tag);
     return out;
   }

@@ -27,17 +27,26 @@ export class Metrics {
            ON CONFLICT (experiment_id, key, step) DO UPDATE SET ts = excluded.ts, value = excluded.value`,
           [b.experimentId, JSON.stringify(b.points.map((p) => [p.key, p.step, p.ts, p.value]))],
         );
-      const last = new Map<string, MetricPoint>();
+      // Per key: the point with the highest step (the last value), and the batch's min and max.
+      const last = new Map<string, { p: MetricPoint; min: number; max: number }>();
       for (const p of b.points) {
         const prev = last.get(p.key);
-        if (!prev || p.step >= prev.step) last.set(p.key, p);
+        if (!prev) last.set(p.key, { p, min: p.value, max: p.value });
+        else {
+          if (p.step >= prev.p.step) prev.p = p;
+          prev.min = Math.min(prev.min, p.value);
+          prev.max = Math.max(prev.max, p.value);
+        }
       }
-      for (const p of last.values())
+      for (const { p, min, max } of last.values())
         await this.db.run(
-          `INSERT INTO last_metrics (experiment_id, key, step, value) VALUES (?, ?, ?, ?)
-           ON CONFLICT (experiment_id, key) DO UPDATE SET step = excluded.step, value = excluded.value
-           WHERE excluded.step >= last_metrics.step`,
-          [b.experimentId, p.key, p.step, p.value],
+          `INSERT INTO last_metrics (experiment_id, key, step, value, min_value, max_value) VALUES (?, ?, ?, ?, ?, ?)
+           ON CONFLICT (experiment_id, key) DO UPDATE SET
+             value = CASE WHEN excluded.step >= last_metrics.step THEN excluded.value ELSE last_metrics.value END,
+             step = MAX(excluded.step, last_metrics.step),
+             min_value = MIN(COALESCE(last_metrics.min_value, excluded.min_value), excluded.min_value),
+             max_value = MAX(COALESCE(last_metrics.max_value, excluded.max_value), excluded.max_value)`,
+          [b.experimentId, p.key, p.step, p.value, min, max],
         );
       for (const [k, v] of Object.entries(b.params))
         await this.db.run(

@@ -179,4 +179,11 @@ CREATE INDEX resources_by_experiment ON resources(experiment_id, ts);
   /* 5: the image a container backend ran the experiment in */ `
 ALTER TABLE experiments ADD COLUMN image TEXT;
 `,
+  /* 6: each metric's smallest and largest value, for the experiments table (sort and filter by min / max) */ `
+ALTER TABLE last_metrics ADD COLUMN min_value REAL;
+ALTER TABLE last_metrics ADD COLUMN max_value REAL;
+UPDATE last_metrics SET
+  min_value = (SELECT MIN(m.value) FROM metrics m WHERE m.experiment_id = last_metrics.experiment_id AND m.key = last_metrics.key),
+  max_value = (SELECT MAX(m.value) FROM metrics m WHERE m.experiment_id = last_metrics.experiment_id AND m.key = last_metrics.key);
+`,
 ];

@@ -1,6 +1,6 @@
 // The metric charts of one experiment: one uPlot per key, from experiments.metricSeries (downsampled by the
 // engine, so a 1,000,000-point metric draws at once), with the min/max band of each bucket, a step or time
-// axis and a log scale. Live: metrics.appended for this experiment re-reads the series (at most once a second).
+// axis, a log scale and smoothing (debiased EMA, the raw line kept faint). Live: metrics.appended for this experiment re-reads the series (at most once a second).
 import { useEffect, useMemo, useState } from 'react';
 import type uPlot from 'uplot';
 import { call, subscribe, type MetricSeries } from '../api';
@@ -9,6 +9,7 @@ import { debounce } from '../lib/debounce';
 import { axis, UPlotChart } from './UPlotChart';
 import { Empty, ErrorState, Loading } from './States';
 import { formatNumber } from '../lib/format';
+import { smoothEma } from '../lib/smoothing';
 
 export const MAX_POINTS = 2000;
 
@@ -22,6 +23,7 @@ export function MetricCharts({ experimentId }: { experimentId: number }) {
   );
   const [logScale, setLogScale] = useState(false);
   const [xAxis, setXAxis] = useState<'step' | 'time'>('step');
+  const [smoothing, setSmoothing] = useState(0);
   const { reload } = series;
 
   useEffect(() => {
@@ -60,6 +62,19 @@ export function MetricCharts({ experimentId }: { experimentId: number }) {
           Log scale{positive ? '' : ' (needs values above 0)'}
         </label>
         <label>
+          Smoothing{' '}
+          <input
+            type="range"
+            min={0}
+            max={0.99}
+            step={0.01}
+            value={smoothing}
+            onChange={(e) => setSmoothing(Number(e.target.value))}
+            aria-valuetext={smoothing ? `exponential moving average, weight ${smoothing}` : 'off'}
+          />{' '}
+          <span className="mono small">{smoothing ? smoothing.toFixed(2) : 'off'}</span>
+        </label>
+        <label>
           X axis{' '}
           <select value={xAxis} onChange={(e) => setXAxis(e.target.value as 'step' | 'time')}>
             <option value="step">Step</option>
@@ -69,7 +84,13 @@ export function MetricCharts({ experimentId }: { experimentId: number }) {
       </div>
       <div className="chart-grid">
         {series.data.map((s) => (
-          <MetricChart key={s.key} series={s} logScale={logScale && positive} xAxis={xAxis} />
+          <MetricChart
+            key={s.key}
+            series={s}
+            logScale={logScale && positive}
+            xAxis={xAxis}
+            smoothing={smoothing}
+          />
         ))}
       </div>
     </section>
@@ -80,18 +101,25 @@ function MetricChart({
   series,
   logScale,
   xAxis,
+  smoothing,
 }: {
   series: MetricSeries;
   logScale: boolean;
   xAxis: 'step' | 'time';
+  smoothing: number;
 }) {
   const banded = series.points.some((p) => p.min !== p.max);
+  const smoothed = smoothing > 0;
+  // Columns: x, the value (raw, faint when smoothed), [min, max], [the smoothed line].
   const data = useMemo<uPlot.AlignedData>(() => {
     const pts = xAxis === 'time' ? [...series.points].sort((a, b) => a.ts - b.ts) : series.points;
     const x = pts.map((p) => (xAxis === 'time' ? p.ts : p.step));
     const value = pts.map((p) => p.value);
-    return banded ? [x, value, pts.map((p) => p.min), pts.map((p) => p.max)] : [x, value];
-  }, [series, xAxis, banded]);
+    const cols: uPlot.AlignedData = banded
+      ? [x, value, pts.map((p) => p.min), pts.map((p) => p.max)]
+      : [x, value];
+    return smoothed ? [...cols, smoothEma(value, smoothing)] : cols;
+  }, [series, xAxis, banded, smoothed, smoothing]);
   const last = series.points[series.points.length - 1];
 
   return (
@@ -105,7 +133,7 @@ function MetricChart({
       </figcaption>
       <UPlotChart
         label={`Chart of ${series.key} by ${xAxis}`}
-        optionsKey={`${series.key}:${logScale}:${xAxis}:${banded}`}
+        optionsKey={`${series.key}:${logScale}:${xAxis}:${banded}:${smoothed}`}
         data={data}
         options={(t) => ({
           scales: { x: { time: xAxis === 'time' }, y: logScale ? { distr: 3 } : {} },
@@ -115,11 +143,26 @@ function MetricChart({
           ],
           series: [
             { label: xAxis },
-            { label: series.key, stroke: t.palette[0], width: 1.5, points: { show: false } },
+            {
+              label: smoothed ? `${series.key} (raw)` : series.key,
+              stroke: smoothed ? `${t.palette[0]}66` : t.palette[0],
+              width: smoothed ? 1 : 1.5,
+              points: { show: false },
+            },
             ...(banded
               ? [
                   { label: 'min', stroke: 'transparent', points: { show: false } },
                   { label: 'max', stroke: 'transparent', points: { show: false } },
+                ]
+              : []),
+            ...(smoothed
+              ? [
+                  {
+                    label: `${series.key} (smoothed)`,
+                    stroke: t.palette[0],
+                    width: 2,
+                    points: { show: false },
+                  },
                 ]
               : []),
           ],

@@ -92,7 +92,7 @@ export function GroupPage() {
       ...baseColumns().filter((c) => c.id !== 'group' && c.id !== 'created'),
       ...(metric ? [metricColumn(metric.name)] : []),
       ...keys.params.map(paramColumn),
-      ...keys.metrics.filter((k) => k !== metric?.name).map(metricColumn),
+      ...keys.metrics.filter((k) => k !== metric?.name).map((k) => metricColumn(k)),
     ],
     [keys, metric, rank],
   );

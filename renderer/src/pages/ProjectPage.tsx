@@ -8,7 +8,8 @@ import { selectProjectExperiments, useExperiments } from '../stores/experiments'
 import { EXPERIMENT_STATUSES } from '../../../shared/statuses';
 import { VirtualTable } from '../components/VirtualTable';
 import { Empty, ErrorState, Loading } from '../components/States';
-import { baseColumns, discoverKeys, metricColumn, paramColumn } from './experimentColumns';
+import { baseColumns, discoverKeys, metricColumn, metricColumnId, paramColumn } from './experimentColumns';
+import { parseRowFilter } from '../lib/rowFilter';
 import { GroupsList } from './GroupsList';
 import { NewRunPanel } from './NewRunPanel';
 
@@ -22,7 +23,10 @@ export function ProjectPage() {
   const byId = useExperiments((s) => s.byId);
   const [status, setStatus] = useState('');
   const [selected, setSelected] = useState<Set<number>>(new Set());
-  const [hidden, setHidden] = useState<Set<string>>(new Set());
+  // Columns the user switched from their default: params and last values show by default, min / max not.
+  const [toggled, setToggled] = useState<Set<string>>(new Set());
+  const shown = (id: string) => (id.startsWith('metric-') ? toggled.has(id) : !toggled.has(id));
+  const [filterText, setFilterText] = useState('');
   const [showNewRun, setShowNewRun] = useState(false);
   const navigate = useNavigate();
 
@@ -31,15 +35,29 @@ export function ProjectPage() {
   }, [name, loadExperiments]);
 
   const all = useMemo(() => selectProjectExperiments(byId, name), [byId, name]);
-  const rows = useMemo(() => (status ? all.filter((x) => x.status === status) : all), [all, status]);
   const keys = useMemo(() => discoverKeys(all), [all]);
-  const columns = useMemo(
+  const filter = useMemo(() => parseRowFilter(filterText, keys), [filterText, keys]);
+  const rows = useMemo(
+    () => all.filter((x) => (!status || x.status === status) && filter.test(x)),
+    [all, status, filter],
+  );
+  const columnChoices = useMemo(
     () => [
-      ...baseColumns(),
-      ...keys.params.filter((k) => !hidden.has(`param:${k}`)).map(paramColumn),
-      ...keys.metrics.filter((k) => !hidden.has(`metric:${k}`)).map(metricColumn),
+      ...keys.params.map((k) => ({ id: `param:${k}`, label: `param: ${k}`, column: () => paramColumn(k) })),
+      ...keys.metrics.flatMap((k) =>
+        (['last', 'min', 'max'] as const).map((stat) => ({
+          id: metricColumnId(k, stat),
+          label: `metric: ${k} (${stat})`,
+          column: () => metricColumn(k, stat),
+        })),
+      ),
     ],
-    [keys, hidden],
+    [keys],
+  );
+  const columns = useMemo(
+    () => [...baseColumns(), ...columnChoices.filter((c) => shown(c.id)).map((c) => c.column())],
+    // `shown` reads `toggled`.
+    [columnChoices, toggled],
   );
 
   // The columns menu is a disclosure (<details>): Enter or Space opens it, Tab walks its checkboxes, and
@@ -127,28 +145,38 @@ export function ProjectPage() {
                 ))}
               </select>
             </label>
+            <label className="search">
+              <span className="sr-only">Filter experiments</span>
+              <input
+                type="search"
+                placeholder="Filter: lr<0.01 loss.min<0.5"
+                title="Conditions separated by spaces: a param, a metric (its last value, or NAME.min / NAME.max), status, name, backend, group or id; then = != < <= > >= or ~ (contains); then a value"
+                value={filterText}
+                onChange={(e) => setFilterText(e.target.value)}
+                aria-invalid={filter.errors.length > 0}
+                aria-describedby={filter.errors.length ? 'filter-errors' : undefined}
+              />
+            </label>
             <details className="menu" ref={columnsMenu} onKeyDown={closeMenuOnEscape}>
               <summary>Columns</summary>
               <div className="menu-body" role="group" aria-label="Columns to show">
-                {[...keys.params.map((k) => `param:${k}`), ...keys.metrics.map((k) => `metric:${k}`)].map(
-                  (id) => (
-                    <label key={id} className="check">
-                      <input
-                        type="checkbox"
-                        checked={!hidden.has(id)}
-                        onChange={() =>
-                          setHidden((h) => {
-                            const n = new Set(h);
-                            if (n.has(id)) n.delete(id);
-                            else n.add(id);
-                            return n;
-                          })
-                        }
-                      />{' '}
-                      {id.replace(':', ': ')}
-                    </label>
-                  ),
-                )}
+                {columnChoices.map(({ id, label }) => (
+                  <label key={id} className="check">
+                    <input
+                      type="checkbox"
+                      checked={shown(id)}
+                      onChange={() =>
+                        setToggled((h) => {
+                          const n = new Set(h);
+                          if (n.has(id)) n.delete(id);
+                          else n.add(id);
+                          return n;
+                        })
+                      }
+                    />{' '}
+                    {label}
+                  </label>
+                ))}
                 {!keys.params.length && !keys.metrics.length && (
                   <p className="muted small">No params or metrics yet.</p>
                 )}
@@ -168,6 +196,13 @@ export function ProjectPage() {
             )}
           </div>
         </div>
+        {filter.errors.length > 0 && (
+          <ul id="filter-errors" className="form-error plain" role="alert">
+            {filter.errors.map((e) => (
+              <li key={e}>{e}</li>
+            ))}
+          </ul>
+        )}
         {selected.size > MAX_COMPARE && (
           <p className="form-error">Compare takes at most {MAX_COMPARE} experiments.</p>
         )}
@@ -184,7 +219,9 @@ export function ProjectPage() {
             <code>axon run -f polyaxonfile.yml -p {name}</code>.
           </Empty>
         ) : !rows.length ? (
-          <Empty title={`No experiment is ${status}`}>Choose another status, or “all”.</Empty>
+          <Empty title={filter.count ? 'No experiment matches the filter' : `No experiment is ${status}`}>
+            {filter.count ? 'Loosen or clear the filter' : 'Choose another status'}, or “all” statuses.
+          </Empty>
         ) : (
           <VirtualTable
             label="Experiments"

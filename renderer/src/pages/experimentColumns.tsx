@@ -1,4 +1,5 @@
-// The columns of the experiments table: fixed ones, then one per param and one per metric (last value).
+// The columns of the experiments table: fixed ones, then one per param and per metric its last value (and,
+// when chosen, its min and max).
 import { Link } from 'react-router-dom';
 import type { Experiment } from '../../../shared/domain';
 import type { Column } from '../components/VirtualTable';
@@ -73,15 +74,24 @@ export function paramColumn(key: string): Column<Experiment> {
   };
 }
 
-export function metricColumn(key: string): Column<Experiment> {
+export type MetricStat = 'last' | 'min' | 'max';
+const STAT_FIELD = { last: 'lastMetrics', min: 'minMetrics', max: 'maxMetrics' } as const;
+const STAT_WORD = { last: 'last value', min: 'smallest value', max: 'largest value' };
+
+/** Column ids: `metric:KEY` (last value), `metric-min:KEY`, `metric-max:KEY`. */
+export const metricColumnId = (key: string, stat: MetricStat) =>
+  stat === 'last' ? `metric:${key}` : `metric-${stat}:${key}`;
+
+export function metricColumn(key: string, stat: MetricStat = 'last'): Column<Experiment> {
+  const read = (x: Experiment) => x[STAT_FIELD[stat]]?.[key];
   return {
-    id: `metric:${key}`,
-    header: `${key} (last)`,
-    title: `Sort by the last value of metric ${key}`,
+    id: metricColumnId(key, stat),
+    header: `${key} (${stat})`,
+    title: `Sort by the ${STAT_WORD[stat]} of metric ${key}`,
     width: Math.max(110, Math.min(220, key.length * 9 + 70)),
     align: 'right',
-    value: (x) => x.lastMetrics[key],
-    render: (x) => formatNumber(x.lastMetrics[key]),
+    value: read,
+    render: (x) => formatNumber(read(x)),
   };
 }
 

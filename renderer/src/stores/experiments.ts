@@ -18,6 +18,17 @@ interface ExperimentsState {
 /** The engine returns at most this many per list call; the UI asks for all of a project's runs. */
 const PROJECT_LIMIT = 100_000;
 
+/** Min or max per key of two records (either may lack the key, or be missing in rows of an older engine). */
+function mergeWith(
+  pick: (a: number, b: number) => number,
+  a: Record<string, number> | undefined,
+  b: Record<string, number> | undefined,
+): Record<string, number> {
+  const out = { ...a };
+  for (const [k, v] of Object.entries(b ?? {})) out[k] = k in out ? pick(out[k], v) : v;
+  return out;
+}
+
 export const useExperiments = create<ExperimentsState>((set, get) => ({
   byId: {},
   projects: {},
@@ -28,7 +39,14 @@ export const useExperiments = create<ExperimentsState>((set, get) => ({
       for (const x of xs) {
         const prev = byId[x.id];
         // Events carry the experiment row; keep last metrics that arrived after it was read.
-        byId[x.id] = prev ? { ...x, lastMetrics: { ...prev.lastMetrics, ...x.lastMetrics } } : x;
+        byId[x.id] = prev
+          ? {
+              ...x,
+              lastMetrics: { ...prev.lastMetrics, ...x.lastMetrics },
+              minMetrics: mergeWith(Math.min, prev.minMetrics, x.minMetrics),
+              maxMetrics: mergeWith(Math.max, prev.maxMetrics, x.maxMetrics),
+            }
+          : x;
       }
       return { byId };
     });
@@ -48,15 +66,19 @@ export const useExperiments = create<ExperimentsState>((set, get) => ({
         const x = (byId ?? s.byId)[experimentId];
         if (!x || !points.length) continue;
         const last = { ...x.lastMetrics };
+        const min = { ...x.minMetrics };
+        const max = { ...x.maxMetrics };
         const steps = new Map<string, number>();
         for (const p of points) {
           if ((steps.get(p.key) ?? -Infinity) <= p.step) {
             steps.set(p.key, p.step);
             last[p.key] = p.value;
           }
+          min[p.key] = Math.min(min[p.key] ?? p.value, p.value);
+          max[p.key] = Math.max(max[p.key] ?? p.value, p.value);
         }
         byId ??= { ...s.byId };
-        byId[experimentId] = { ...x, lastMetrics: last };
+        byId[experimentId] = { ...x, lastMetrics: last, minMetrics: min, maxMetrics: max };
       }
       return byId ? { byId } : s;
     });
