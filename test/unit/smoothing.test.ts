@@ -20,6 +20,6 @@ test('hand-computed: w = 0.5 over 0, 2, 4 (with a gap) follows the debiased aver
 test('a noisy series is calmer smoothed: less variation step to step', () => {
   const noisy = Array.from({ length: 200 }, (_, i) => 1 / (i + 1) + (i % 2 ? 0.1 : -0.1));
   const tv = (xs: Array<number | null>) =>
-    xs.slice(1).reduce((s, v, i) => s + Math.abs((v as number) - (xs[i] as number)), 0);
+    xs.slice(1).reduce<number>((sum, v, i) => sum + Math.abs((v as number) - (xs[i] as number)), 0);
   assert.ok(tv(smoothEma(noisy, 0.9)) < tv(noisy) / 5, 'total variation drops more than 5×');
 });
