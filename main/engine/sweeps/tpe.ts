@@ -1,7 +1,8 @@
-// TPE (Bergstra et al. 2011) as Optuna 4.x's TPESampler runs it, with its defaults: random until
-// n_startup_trials finished, then per param (or jointly, `multivariate`) Parzen estimators l(x) on the best
-// gamma(n) observations and g(x) on the rest; the suggestion is the candidate drawn from l maximising
-// log l(x) - log g(x). See docs/sweeps.md (TPE) for how each matrix kind is modelled.
+// TPE (Bergstra et al. 2011) as Optuna 5.0's TPESampler runs it: random until n_startup_trials finished, then
+// jointly (`multivariate`, the default) or per param Parzen estimators l(x) on the best gamma(n) observations and
+// g(x) on the rest; the suggestion is the candidate drawn from l maximising log l(x) - log g(x). Given the same
+// uniforms it suggests exactly what Optuna does (bench/hpo/tpe-inprocess.ts --rng numpy); the one default that
+// differs is `pooled_magic_clip` (the kernels' minimum width; `false` is Optuna's). See docs/sweeps.md (TPE).
 import { sample, type MatrixValue } from '../../../shared/polyaxonfile';
 import type { Rng } from '../../../shared/random';
 import { ParzenEstimator, type ParzenParams } from './parzen';
@@ -18,6 +19,9 @@ export interface TpeOptions {
   considerEndpoints: boolean;
   multivariate: boolean;
   constantLiar: boolean;
+  /** The magic clip counts sqrt(own · all) observations rather than the estimator's own (parzen.ts); unset: on
+   *  with `multivariate`, off without (Optuna 4's univariate TPE exactly). `false`: Optuna's clip. */
+  pooledMagicClip?: boolean;
 }
 
 /** Optuna's default_gamma: min(ceil(0.1·n), 25). */
@@ -27,7 +31,9 @@ export function defaultGamma(n: number): number {
 
 /** Optuna 5.0's defaults for one objective: multivariate and the constant liar on (Optuna 4 had both off). The
  *  joint model did better on Hartmann-6 and Rosenbrock here (bench/hpo); the liar keeps parallel suggestions
- *  apart in groups with concurrency > 1. `multivariate: false` gives Optuna 4's independent TPE. */
+ *  apart in groups with concurrency > 1. `multivariate: false` gives Optuna 4's independent TPE. Axon's own
+ *  default on top: the pooled magic clip with the multivariate model (`pooled_magic_clip: false` is Optuna 5's
+ *  TPE exactly). */
 export const TPE_DEFAULTS: TpeOptions = Object.freeze({
   nStartupTrials: 10,
   nEiCandidates: 24,
@@ -37,6 +43,7 @@ export const TPE_DEFAULTS: TpeOptions = Object.freeze({
   considerEndpoints: false,
   multivariate: true,
   constantLiar: true,
+  pooledMagicClip: undefined,
 });
 
 type OptionKey = Exclude<keyof TpeOptions, 'gamma'>;
@@ -48,6 +55,7 @@ const OPTION_KEYS: Array<[OptionKey, string, 'count' | 'positive' | 'weight' | '
   ['considerEndpoints', 'consider_endpoints', 'boolean'],
   ['multivariate', 'multivariate', 'boolean'],
   ['constantLiar', 'constant_liar', 'boolean'],
+  ['pooledMagicClip', 'pooled_magic_clip', 'boolean'],
 ];
 const EXPECTED = {
   count: 'an integer >= 0',
@@ -145,6 +153,7 @@ export function suggestTpe(
     considerEndpoints: opts.considerEndpoints,
     multivariate: opts.multivariate,
   };
+  const pooled = opts.pooledMagicClip ?? opts.multivariate;
   // Single-valued params need no model (Optuna leaves them out of the search space too).
   const modelled = keys.map((_, i) => i).filter((i) => dims[i].kind === 'model');
   const groups = opts.multivariate ? [modelled] : modelled.map((i) => [i]);
@@ -166,8 +175,11 @@ export function suggestTpe(
         return row.every((x) => x !== null) ? [row as number[]] : [];
       });
     const parzenDims = models.map((m) => m.parzen);
-    const l = new ParzenEstimator(parzenDims, rows(below), params);
-    const g = new ParzenEstimator(parzenDims, rows(above), params);
+    const belowRows = rows(below);
+    const aboveRows = rows(above);
+    const fit = pooled ? { ...params, pooledCount: belowRows.length + aboveRows.length } : params;
+    const l = new ParzenEstimator(parzenDims, belowRows, fit);
+    const g = new ParzenEstimator(parzenDims, aboveRows, fit);
     const candidates = l.sample(rng, opts.nEiCandidates);
     const ll = l.logPdf(candidates);
     const lg = g.logPdf(candidates);
