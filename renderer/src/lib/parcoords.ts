@@ -3,6 +3,7 @@
 // ramp. No DOM here, so the unit tests run them in Node.
 import type { SweepParam } from '../../../shared/api';
 import { formatNumber } from './format';
+import { DISCRETE_KINDS as MATRIX_DISCRETE_KINDS } from '../../../shared/polyaxonfile/matrix';
 
 export type AxisScale = 'linear' | 'log' | 'categorical';
 
@@ -87,17 +88,8 @@ export function buildAxis(
   return { ...base, scale, domain: [lo, hi], categories: [], ...(ticksAt ? { ticksAt } : {}) };
 }
 
-/** Matrix kinds whose values are a short list of numbers. */
-export const DISCRETE_KINDS = new Set([
-  'values',
-  'pvalues',
-  'range',
-  'linspace',
-  'logspace',
-  'geomspace',
-  'resource',
-  'mapping',
-]);
+/** Matrix kinds whose values are a short list of numbers (and the resource, and a mapping's keys). */
+export const DISCRETE_KINDS = new Set<string>([...MATRIX_DISCRETE_KINDS, 'resource', 'mapping']);
 
 /** The metric gets a log axis when every value is above 0 and they span more than 3 decades. */
 export function metricScale(values: number[]): AxisScale {

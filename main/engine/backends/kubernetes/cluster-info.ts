@@ -6,7 +6,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
-import type { KubeNode, NodeResources } from '../../../../shared/clusters';
+import type { KubeContextDetails, KubeNode, NodeResources } from '../../../../shared/clusters';
 
 export const DEFAULT_TIMEOUT_MS = 5000;
 /** Nodes read per probe (the rest are counted as truncated). */
@@ -244,15 +244,10 @@ export async function kubeGet<T>({ kc, path, timeoutMs }: RequestOptions): Promi
   }
 }
 
-export interface ProbeResult {
-  reachable: boolean;
-  reason: string | null;
-  version: { gitVersion: string; platform: string | null } | null;
-  nodes: KubeNode[] | null;
-  nodesError: string | null;
-  nodesTruncated: boolean;
-  namespace: { name: string; exists: boolean | null; reason: string | null };
-}
+export type ProbeResult = Pick<
+  KubeContextDetails,
+  'reachable' | 'reason' | 'version' | 'nodes' | 'nodesError' | 'nodesTruncated' | 'namespace'
+>;
 
 /** Asks the cluster of `kc`'s context for its version, nodes and namespace, at once and each time-limited. */
 export async function probeCluster(
