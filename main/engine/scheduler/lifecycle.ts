@@ -5,6 +5,17 @@ import type { EventBus } from '../events';
 import type { ExperimentStatus, GroupStatus } from '../../../shared/statuses';
 import { log } from '../log';
 
+/** Status changes inside Lifecycle.transaction: true when applied. */
+export interface StatusTx {
+  experiment(
+    id: number,
+    to: ExperimentStatus,
+    reason?: string | null,
+    message?: string | null,
+  ): Promise<boolean>;
+  job(id: number, to: ExperimentStatus, reason?: string | null, exitCode?: number | null): Promise<boolean>;
+}
+
 export class Lifecycle {
   constructor(
     private store: Store,
@@ -31,6 +42,56 @@ export class Lifecycle {
         previous: t.from,
       });
     return true;
+  }
+
+  /**
+   * Several status changes (and whatever else `fn` writes) in one transaction: a launch's or an ending's
+   * changes cost one commit and one wait for the write lock instead of one each. Each refused change is logged
+   * and skipped (the caller sees false); a change to the status the entity already has is skipped quietly.
+   * Events follow the commit, one per experiment status change, in order.
+   */
+  async transaction<T>(fn: (tx: StatusTx) => Promise<T>): Promise<T> {
+    const changes: Array<{
+      id: number;
+      from: ExperimentStatus | null;
+      to: ExperimentStatus;
+      reason: string | null;
+      message: string | null;
+    }> = [];
+    const tx: StatusTx = {
+      experiment: async (id, to, reason = null, message = null) => {
+        const t = await this.store.statuses.experimentIn(id, to, reason, message);
+        if (!t.applied) {
+          if (t.from !== to)
+            log.warn(
+              `refused status change of experiment ${id}: ${t.from ?? 'none'} → ${to}${reason ? ` (${reason})` : ''}`,
+            );
+          return false;
+        }
+        changes.push({ id, from: t.from, to, reason, message });
+        return true;
+      },
+      job: async (id, to, reason = null, exitCode = null) => {
+        const t = await this.store.statuses.jobIn(id, to, reason, { exitCode });
+        if (!t.applied && t.from !== to)
+          log.warn(`refused status change of job ${id}: ${t.from ?? 'none'} → ${to}`);
+        return t.applied;
+      },
+    };
+    const out = await this.store.db.transaction(() => fn(tx));
+    if (changes.length && this.events.listenerCount('experiments.changed') > 0) {
+      const now = new Map<number, Awaited<ReturnType<Store['experiments']['get']>>>();
+      for (const c of changes) {
+        let x = now.get(c.id);
+        if (!x) now.set(c.id, (x = await this.store.experiments.get(c.id)));
+        // Each change as it was: the experiment with that change's status, reason and message.
+        this.events.emit('experiments.changed', {
+          experiment: { ...x, status: c.to, statusReason: c.reason, statusMessage: c.message },
+          previous: c.from,
+        });
+      }
+    }
+    return out;
   }
 
   async job(id: number, to: ExperimentStatus, reason: string | null = null, exitCode: number | null = null) {

@@ -13,7 +13,13 @@ import type { Backend, JobOutcome, RunningJob, RunSpec } from '../backends/backe
 import { describeOutcome } from '../backends/backend';
 import { LogFollower } from '../tracking/follower';
 import { paths } from '../home';
-import { ACTIVE, experimentStatusFromJobs, isDone, type JobStatus } from '../../../shared/statuses';
+import {
+  ACTIVE,
+  canTransition,
+  experimentStatusFromJobs,
+  isDone,
+  type JobStatus,
+} from '../../../shared/statuses';
 import { log } from '../log';
 import { jobEnv } from './job-env';
 import { listFiles } from './outputs';
@@ -72,11 +78,29 @@ export class Runner {
   /** Resolves once the experiment holds its slot (its first status is recorded); the rest runs in the
    *  background, so a queue pass starts many experiments at once. */
   async launch(x: ExperimentRow): Promise<void> {
-    const first = this.opts.backends[x.backend]?.prepare ? 'building' : 'scheduled';
-    if (!(await this.lifecycle.experiment(x.id, first))) return;
+    const backend = this.opts.backends[x.backend];
+    let row: ExperimentRow | null = null;
+    if (!backend || backend.prepare) {
+      if (!(await this.lifecycle.experiment(x.id, backend ? 'building' : 'scheduled'))) return;
+    } else {
+      // Nothing to build: scheduled, the job rows and starting are one commit (a crash after it finds jobs
+      // without a process, which start() finishes; before it, nothing happened).
+      const runDir = x.run_dir || paths(this.opts.home).runDir(x.id);
+      const outputs = x.outputs_dir || path.join(runDir, 'outputs');
+      const plan = replicaPlan(((x.run_json ? JSON.parse(x.run_json) : {}) as RunSpec).environment);
+      const ok = await this.lifecycle.transaction(async (tx) => {
+        if (!(await tx.experiment(x.id, 'scheduled'))) return false;
+        const jobs = await this.insertJobs(x, plan, runDir, outputs);
+        if (await tx.experiment(x.id, 'starting'))
+          for (const j of jobs) if (j.status === 'created') await tx.job(j.id, 'starting');
+        return true;
+      });
+      if (!ok) return;
+      row = { ...x, status: 'starting', run_dir: runDir, outputs_dir: outputs };
+    }
     void this.inflight(async () => {
       try {
-        await this.start(await this.store.experiments.row(x.id));
+        await this.start(row ?? (await this.store.experiments.row(x.id)));
       } catch (e) {
         if (this.closed) throw e;
         // A launch cut short by an error (the store busy, the backend gone) must not leave the run unwatched:
@@ -109,11 +133,11 @@ export class Runner {
     const outputs = x.outputs_dir || path.join(runDir, 'outputs');
     await fs.promises.mkdir(path.join(runDir, 'logs'), { recursive: true });
     await fs.promises.mkdir(outputs, { recursive: true });
-    const exp = await this.store.experiments.get(x.id);
+    const params = await this.store.experiments.params(x.id);
     const run = (x.run_json ? JSON.parse(x.run_json) : {}) as RunSpec;
     await fs.promises.writeFile(
       path.join(runDir, 'spec.json'),
-      JSON.stringify({ cmd: x.cmd, params: exp.params, run, spec: JSON.parse(x.spec_json) }, null, 2),
+      JSON.stringify({ cmd: x.cmd, params, run, spec: JSON.parse(x.spec_json) }, null, 2),
     );
     const plan = replicaPlan(run.environment);
     const jobs = await this.ensureJobs(x, plan, runDir, outputs);
@@ -156,7 +180,7 @@ export class Runner {
 
     const network = plan.length > 1 && backend.ensureNetwork ? await backend.ensureNetwork(x.id) : undefined;
     const at = await this.addressing(plan, !!network);
-    const base = jobEnv(x, exp.params, outputs, { url: this.opts.apiUrl(), token: this.runToken(x.id) });
+    const base = jobEnv(x, params, outputs, { url: this.opts.apiUrl(), token: this.runToken(x.id) });
     const toLaunch = jobs.filter((j) => !j.pid && !j.external_id && !isDone(j.status));
     const started: Array<{ row: JobRow; job: RunningJob }> = [];
     for (const row of toLaunch) {
@@ -211,14 +235,17 @@ export class Runner {
     started: Array<{ row: JobRow; job: RunningJob }>,
     wanted: number,
   ) {
-    for (const { row, job } of started) await this.store.jobs.setHandle(row.id, job.handle);
-    // `running` is recorded before the ends are watched, so a job that exits at once still passes through it.
-    for (const { row } of started)
-      if ((await this.store.jobs.get(row.id))?.status !== 'running')
-        await this.lifecycle.job(row.id, 'running');
-    if (started.length && (await this.store.experiments.row(x.id)).status !== 'running')
-      await this.lifecycle.experiment(x.id, 'running');
-    const stoppedMeanwhile = started.length > 0 && isDone((await this.store.experiments.row(x.id)).status);
+    // The handles and `running` in one commit, recorded before the ends are watched, so a job that exits at
+    // once still passes through it.
+    const stoppedMeanwhile = await this.lifecycle.transaction(async (tx) => {
+      for (const { row, job } of started) {
+        await this.store.jobs.setHandle(row.id, job.handle);
+        await tx.job(row.id, 'running');
+      }
+      if (!started.length) return false;
+      await tx.experiment(x.id, 'running');
+      return isDone((await this.store.experiments.row(x.id)).status);
+    });
     for (const { row, job } of started)
       if (!this.active.get(x.id)?.jobs.has(row.id)) await this.track(x.id, x.backend, row, job);
     if (!started.length || started.length < wanted) await this.settle(x.id);
@@ -234,16 +261,21 @@ export class Runner {
   ): Promise<JobRow[]> {
     const existing = await this.store.jobs.forExperiment(x.id);
     if (existing.length) return existing;
-    await this.store.db.transaction(async () => {
-      await this.store.experiments.update(x.id, { run_dir: runDir, outputs_dir: outputs });
-      for (const r of plan)
-        await this.store.jobs.insert(
-          x.id,
-          r.role,
-          r.index,
-          path.join(runDir, 'logs', `${replicaName(r)}.log`),
-        );
-    });
+    return this.store.db.transaction(() => this.insertJobs(x, plan, runDir, outputs));
+  }
+
+  /** Inside a transaction: the run folder and the plan's job rows, unless they exist. */
+  private async insertJobs(
+    x: ExperimentRow,
+    plan: Replica[],
+    runDir: string,
+    outputs: string,
+  ): Promise<JobRow[]> {
+    const existing = await this.store.jobs.forExperiment(x.id);
+    if (existing.length) return existing;
+    await this.store.experiments.update(x.id, { run_dir: runDir, outputs_dir: outputs });
+    for (const r of plan)
+      await this.store.jobs.insert(x.id, r.role, r.index, path.join(runDir, 'logs', `${replicaName(r)}.log`));
     return this.store.jobs.forExperiment(x.id);
   }
 
@@ -337,18 +369,42 @@ export class Runner {
       a.failure = { name, reason: why! };
       for (const j of a.jobs.values()) await j.job.stop(this.opts.stopGraceMs);
     }
-    await this.lifecycle.job(row.id, status, why, o.exitCode);
-    await this.settle(experimentId);
+    await this.settle(experimentId, { id: row.id, status, why, exitCode: o.exitCode });
   }
 
-  /** When every job has ended: the experiment's status from its jobs (SPEC §2.1), outputs, cleanup. */
-  private async settle(experimentId: number): Promise<void> {
-    const jobs = await this.store.jobs.forExperiment(experimentId);
-    if (jobs.some((j) => !isDone(j.status))) return;
+  /**
+   * When every job has ended: the experiment's status from its jobs (SPEC §2.1), outputs, cleanup. `ended` is
+   * a job's own ending, not recorded yet: for a one-job experiment it is committed with the experiment's (one
+   * transaction); with replicas it is committed first, so that two replicas ending at once both see it.
+   */
+  private async settle(
+    experimentId: number,
+    ended?: { id: number; status: JobStatus; why: string | null; exitCode: number | null },
+  ): Promise<void> {
+    let jobs = await this.store.jobs.forExperiment(experimentId);
+    if (ended && jobs.length > 1) {
+      await this.lifecycle.job(ended.id, ended.status, ended.why, ended.exitCode);
+      jobs = await this.store.jobs.forExperiment(experimentId);
+      ended = undefined;
+    } else if (ended)
+      jobs = jobs.map((j) =>
+        j.id === ended!.id && canTransition(j.status, ended!.status)
+          ? {
+              ...j,
+              status: ended!.status,
+              status_reason: ended!.why,
+              exit_code: ended!.exitCode ?? j.exit_code,
+            }
+          : j,
+      );
+    const endJob = async () => {
+      if (ended) await this.lifecycle.job(ended.id, ended.status, ended.why, ended.exitCode);
+    };
+    if (jobs.some((j) => !isDone(j.status))) return endJob();
     const a = this.active.get(experimentId);
     this.active.delete(experimentId);
     const x = await this.store.experiments.row(experimentId);
-    if (isDone(x.status)) return;
+    if (isDone(x.status)) return endJob();
     const master = jobs[0];
     const failed = jobs.find((j) => j.status === 'failed');
     let status = a?.stopRequested
@@ -368,14 +424,15 @@ export class Runner {
               ? `${failed.role}-${failed.replica_index}: ${failed.status_reason}`
               : failed.status_reason
             : (master.status_reason ?? status);
-    await this.store.db.transaction(() =>
-      this.store.experiments.update(experimentId, { exit_code: master.exit_code }),
-    );
     const files = x.outputs_dir ? await listFiles(x.outputs_dir) : [];
-    if (files.length) await this.store.outputs.record(experimentId, files);
     const backend = this.opts.backends[x.backend];
     if (jobs.length > 1) await backend?.removeNetwork?.(experimentId).catch(() => undefined);
-    await this.lifecycle.experiment(experimentId, status as JobStatus, reason, a?.stopMessage ?? null);
+    await this.lifecycle.transaction(async (tx) => {
+      if (ended) await tx.job(ended.id, ended.status, ended.why, ended.exitCode);
+      await this.store.experiments.update(experimentId, { exit_code: master.exit_code });
+      if (files.length) await this.store.outputs.recordIn(experimentId, files);
+      await tx.experiment(experimentId, status as JobStatus, reason, a?.stopMessage ?? null);
+    });
     this.opts.onFinished(experimentId);
   }
 
@@ -437,7 +494,8 @@ export class Runner {
       if (r === null) launchNeeded = true;
       else if ('handle' in r) {
         log.debug(`re-attached ${j.role}-${j.replica_index} of experiment ${x.id}`);
-        if (!j.pid && !j.external_id) await this.store.jobs.setHandle(j.id, r.handle);
+        if (!j.pid && !j.external_id)
+          await this.store.db.transaction(() => this.store.jobs.setHandle(j.id, r.handle));
         if (j.status !== 'running') await this.lifecycle.job(j.id, 'running');
         reattached.push({ row: j, job: r });
       } else {

@@ -100,6 +100,17 @@ export class Experiments {
     return (await this.hydrate([await this.row(id)]))[0];
   }
 
+  /** An experiment's params alone (what a launch needs; get() also reads metrics and tags). */
+  async params(id: number): Promise<Record<string, unknown>> {
+    const rows = await this.db.all<{ key: string; value_json: string }>(
+      'SELECT key, value_json FROM params WHERE experiment_id = ? ORDER BY source DESC',
+      [id],
+    );
+    const out: Record<string, unknown> = {};
+    for (const p of rows) out[p.key] = JSON.parse(p.value_json);
+    return out;
+  }
+
   async list(filter: {
     projectId?: number;
     groupId?: number;

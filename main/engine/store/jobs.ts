@@ -39,15 +39,14 @@ export class Jobs {
     return this.db.get<JobRow>('SELECT * FROM jobs WHERE id = ?', [id]);
   }
 
-  /** Records how to find the job again: a process (pid + start time) or a container id. */
+  /** Records how to find the job again: a process (pid + start time) or a container id. Call inside a
+   *  transaction (the runner stores it with the job's `running`). */
   async setHandle(id: number, h: { pid?: number; startTime?: string; container?: string }): Promise<void> {
-    await this.db.transaction(() =>
-      this.db.run('UPDATE jobs SET pid = ?, pid_start = ?, external_id = ? WHERE id = ?', [
-        h.pid ?? null,
-        h.startTime ?? null,
-        h.container ?? null,
-        id,
-      ]),
-    );
+    await this.db.run('UPDATE jobs SET pid = ?, pid_start = ?, external_id = ? WHERE id = ?', [
+      h.pid ?? null,
+      h.startTime ?? null,
+      h.container ?? null,
+      id,
+    ]);
   }
 }

@@ -10,15 +10,18 @@ export class Outputs {
 
   /** Replaces the recorded list of a run's output files. */
   async record(experimentId: number, files: OutputFile[]): Promise<void> {
-    await this.db.transaction(async () => {
-      await this.db.run('DELETE FROM outputs WHERE experiment_id = ?', [experimentId]);
-      for (const f of files)
-        await this.db.run('INSERT INTO outputs (experiment_id, path, size) VALUES (?, ?, ?)', [
-          experimentId,
-          f.path,
-          f.size,
-        ]);
-    });
+    await this.db.transaction(() => this.recordIn(experimentId, files));
+  }
+
+  /** The same inside the caller's transaction. */
+  async recordIn(experimentId: number, files: OutputFile[]): Promise<void> {
+    await this.db.run('DELETE FROM outputs WHERE experiment_id = ?', [experimentId]);
+    for (const f of files)
+      await this.db.run('INSERT INTO outputs (experiment_id, path, size) VALUES (?, ?, ?)', [
+        experimentId,
+        f.path,
+        f.size,
+      ]);
   }
 
   list(experimentId: number): Promise<OutputFile[]> {

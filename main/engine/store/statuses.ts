@@ -26,26 +26,33 @@ export class Statuses {
     reason: string | null = null,
     message: string | null = null,
   ): Promise<Transition<ExperimentStatus>> {
-    return this.db.transaction(async () => {
-      const r = await this.db.get<{ status: ExperimentStatus }>(
-        'SELECT status FROM experiments WHERE id = ?',
-        [id],
-      );
-      if (!r) return { applied: false, from: null, to };
-      if (!canTransition(r.status, to)) return { applied: false, from: r.status, to };
-      await this.db.run(
-        `UPDATE experiments SET status = ?, status_reason = ?, status_message = ?,
-           started_at = CASE WHEN started_at IS NULL AND ? = 'running' THEN strftime('%Y-%m-%dT%H:%M:%fZ','now') ELSE started_at END,
-           finished_at = CASE WHEN ? THEN strftime('%Y-%m-%dT%H:%M:%fZ','now') ELSE finished_at END
-         WHERE id = ?`,
-        [to, reason, message, to, isDone(to) ? 1 : 0, id],
-      );
-      await this.db.run(
-        `INSERT INTO status_history (entity, entity_id, status, reason, message) VALUES ('experiment', ?, ?, ?, ?)`,
-        [id, to, reason, message],
-      );
-      return { applied: true, from: r.status, to };
-    });
+    return this.db.transaction(() => this.experimentIn(id, to, reason, message));
+  }
+
+  /** The same inside the caller's transaction (several changes committed together). */
+  async experimentIn(
+    id: number,
+    to: ExperimentStatus,
+    reason: string | null = null,
+    message: string | null = null,
+  ): Promise<Transition<ExperimentStatus>> {
+    const r = await this.db.get<{ status: ExperimentStatus }>('SELECT status FROM experiments WHERE id = ?', [
+      id,
+    ]);
+    if (!r) return { applied: false, from: null, to };
+    if (!canTransition(r.status, to)) return { applied: false, from: r.status, to };
+    await this.db.run(
+      `UPDATE experiments SET status = ?, status_reason = ?, status_message = ?,
+         started_at = CASE WHEN started_at IS NULL AND ? = 'running' THEN strftime('%Y-%m-%dT%H:%M:%fZ','now') ELSE started_at END,
+         finished_at = CASE WHEN ? THEN strftime('%Y-%m-%dT%H:%M:%fZ','now') ELSE finished_at END
+       WHERE id = ?`,
+      [to, reason, message, to, isDone(to) ? 1 : 0, id],
+    );
+    await this.db.run(
+      `INSERT INTO status_history (entity, entity_id, status, reason, message) VALUES ('experiment', ?, ?, ?, ?)`,
+      [id, to, reason, message],
+    );
+    return { applied: true, from: r.status, to };
   }
 
   async job(
@@ -54,23 +61,31 @@ export class Statuses {
     reason: string | null = null,
     fields: { exitCode?: number | null } = {},
   ): Promise<Transition<ExperimentStatus>> {
-    return this.db.transaction(async () => {
-      const r = await this.db.get<{ status: ExperimentStatus }>('SELECT status FROM jobs WHERE id = ?', [id]);
-      if (!r) return { applied: false, from: null, to };
-      if (!canTransition(r.status, to)) return { applied: false, from: r.status, to };
-      await this.db.run(
-        `UPDATE jobs SET status = ?, status_reason = ?, exit_code = COALESCE(?, exit_code),
-           started_at = CASE WHEN started_at IS NULL AND ? = 'running' THEN strftime('%Y-%m-%dT%H:%M:%fZ','now') ELSE started_at END,
-           finished_at = CASE WHEN ? THEN strftime('%Y-%m-%dT%H:%M:%fZ','now') ELSE finished_at END
-         WHERE id = ?`,
-        [to, reason, fields.exitCode ?? null, to, isDone(to) ? 1 : 0, id],
-      );
-      await this.db.run(
-        `INSERT INTO status_history (entity, entity_id, status, reason) VALUES ('job', ?, ?, ?)`,
-        [id, to, reason],
-      );
-      return { applied: true, from: r.status, to };
-    });
+    return this.db.transaction(() => this.jobIn(id, to, reason, fields));
+  }
+
+  /** The same inside the caller's transaction. */
+  async jobIn(
+    id: number,
+    to: ExperimentStatus,
+    reason: string | null = null,
+    fields: { exitCode?: number | null } = {},
+  ): Promise<Transition<ExperimentStatus>> {
+    const r = await this.db.get<{ status: ExperimentStatus }>('SELECT status FROM jobs WHERE id = ?', [id]);
+    if (!r) return { applied: false, from: null, to };
+    if (!canTransition(r.status, to)) return { applied: false, from: r.status, to };
+    await this.db.run(
+      `UPDATE jobs SET status = ?, status_reason = ?, exit_code = COALESCE(?, exit_code),
+         started_at = CASE WHEN started_at IS NULL AND ? = 'running' THEN strftime('%Y-%m-%dT%H:%M:%fZ','now') ELSE started_at END,
+         finished_at = CASE WHEN ? THEN strftime('%Y-%m-%dT%H:%M:%fZ','now') ELSE finished_at END
+       WHERE id = ?`,
+      [to, reason, fields.exitCode ?? null, to, isDone(to) ? 1 : 0, id],
+    );
+    await this.db.run(
+      `INSERT INTO status_history (entity, entity_id, status, reason) VALUES ('job', ?, ?, ?)`,
+      [id, to, reason],
+    );
+    return { applied: true, from: r.status, to };
   }
 
   async group(id: number, to: GroupStatus, message: string | null = null): Promise<Transition<GroupStatus>> {
