@@ -49,8 +49,9 @@ export class Queue {
   }
 
   private async pass(): Promise<void> {
-    for (const g of await this.store.groups.rows({ status: ['running'] })) {
-      if (!ITERATIVE.has(g.algorithm)) continue;
+    const groups = await this.store.groups.rows({ status: ['created', 'running'] });
+    for (const g of groups) {
+      if (g.status !== 'running' || !ITERATIVE.has(g.algorithm)) continue;
       try {
         await this.groupRunner.advance(g);
       } catch (e) {
@@ -66,9 +67,11 @@ export class Queue {
       if (this.closed) return;
       await this.runner.launch(x);
     }
-    for (const g of await this.store.groups.rows({ status: ['created', 'running'] })) {
-      const free = g.concurrency - (await this.store.groups.progress(g.id)).running;
-      if (free <= 0) continue;
+    // The rows read above: a group its searcher settled meanwhile has no pending experiment left.
+    for (const g of groups) {
+      const p = await this.store.groups.progress(g.id);
+      const free = g.concurrency - p.running;
+      if (free <= 0 || p.pending === 0) continue;
       const next = await this.store.experiments.pendingIn(g.id, free);
       if (next.length && g.status === 'created') await this.lifecycle.group(g.id, 'running');
       for (const x of next) {

@@ -80,6 +80,7 @@ export class Runner {
   async launch(x: ExperimentRow): Promise<void> {
     const backend = this.opts.backends[x.backend];
     let row: ExperimentRow | null = null;
+    let known: JobRow[] | undefined;
     if (!backend || backend.prepare) {
       if (!(await this.lifecycle.experiment(x.id, backend ? 'building' : 'scheduled'))) return;
     } else {
@@ -88,19 +89,21 @@ export class Runner {
       const runDir = x.run_dir || paths(this.opts.home).runDir(x.id);
       const outputs = x.outputs_dir || path.join(runDir, 'outputs');
       const plan = replicaPlan(((x.run_json ? JSON.parse(x.run_json) : {}) as RunSpec).environment);
-      const ok = await this.lifecycle.transaction(async (tx) => {
-        if (!(await tx.experiment(x.id, 'scheduled'))) return false;
+      const jobs = await this.lifecycle.transaction(async (tx) => {
+        if (!(await tx.experiment(x.id, 'scheduled'))) return null;
         const jobs = await this.insertJobs(x, plan, runDir, outputs);
         if (await tx.experiment(x.id, 'starting'))
-          for (const j of jobs) if (j.status === 'created') await tx.job(j.id, 'starting');
-        return true;
+          for (const j of jobs)
+            if (j.status === 'created' && (await tx.job(j.id, 'starting'))) j.status = 'starting';
+        return jobs;
       });
-      if (!ok) return;
+      if (!jobs) return;
       row = { ...x, status: 'starting', run_dir: runDir, outputs_dir: outputs };
+      known = jobs;
     }
     void this.inflight(async () => {
       try {
-        await this.start(row ?? (await this.store.experiments.row(x.id)));
+        await this.start(row ?? (await this.store.experiments.row(x.id)), known);
       } catch (e) {
         if (this.closed) throw e;
         // A launch cut short by an error (the store busy, the backend gone) must not leave the run unwatched:
@@ -118,7 +121,7 @@ export class Runner {
    * run folder, the image, the processes. Each step checks what is already there, so a launch cut short by a
    * crash is finished, not doubled.
    */
-  private async start(x: ExperimentRow): Promise<void> {
+  private async start(x: ExperimentRow, known?: JobRow[]): Promise<void> {
     const backend = this.opts.backends[x.backend];
     if (!backend) {
       await this.lifecycle.experiment(
@@ -140,7 +143,7 @@ export class Runner {
       JSON.stringify({ cmd: x.cmd, params, run, spec: JSON.parse(x.spec_json) }, null, 2),
     );
     const plan = replicaPlan(run.environment);
-    const jobs = await this.ensureJobs(x, plan, runDir, outputs);
+    const jobs = known ?? (await this.ensureJobs(x, plan, runDir, outputs));
     const master = jobs[0];
 
     let image: string | undefined;
@@ -242,8 +245,7 @@ export class Runner {
         await this.store.jobs.setHandle(row.id, job.handle);
         await tx.job(row.id, 'running');
       }
-      if (!started.length) return false;
-      await tx.experiment(x.id, 'running');
+      if (!started.length || (await tx.experiment(x.id, 'running'))) return false;
       return isDone((await this.store.experiments.row(x.id)).status);
     });
     for (const { row, job } of started)
@@ -274,9 +276,27 @@ export class Runner {
     const existing = await this.store.jobs.forExperiment(x.id);
     if (existing.length) return existing;
     await this.store.experiments.update(x.id, { run_dir: runDir, outputs_dir: outputs });
-    for (const r of plan)
-      await this.store.jobs.insert(x.id, r.role, r.index, path.join(runDir, 'logs', `${replicaName(r)}.log`));
-    return this.store.jobs.forExperiment(x.id);
+    const rows: JobRow[] = [];
+    for (const r of plan) {
+      const logPath = path.join(runDir, 'logs', `${replicaName(r)}.log`);
+      const id = await this.store.jobs.insert(x.id, r.role, r.index, logPath);
+      rows.push({
+        id,
+        experiment_id: x.id,
+        role: r.role,
+        replica_index: r.index,
+        status: 'created',
+        status_reason: null,
+        pid: null,
+        pid_start: null,
+        external_id: null,
+        exit_code: null,
+        log_path: logPath,
+        started_at: null,
+        finished_at: null,
+      });
+    }
+    return rows;
   }
 
   /** Containers on the experiment's network: by name on a fixed port. Local processes: loopback, a port each. */

@@ -76,6 +76,24 @@ export class Metrics {
     return r ?? { consumed: 0, malformed: 0 };
   }
 
+  /** Where a follower resumes, in one query: the job's log offset and the experiment's highest step per key. */
+  async resumePoint(
+    jobId: number,
+    experimentId: number,
+  ): Promise<{ consumed: number; maxSteps: Map<string, number> }> {
+    const rows = await this.db.all<{ key: string | null; n: number }>(
+      `SELECT NULL AS key, consumed AS n FROM log_offsets WHERE job_id = ?
+       UNION ALL SELECT key, step AS n FROM last_metrics WHERE experiment_id = ?`,
+      [jobId, experimentId],
+    );
+    let consumed = 0;
+    const maxSteps = new Map<string, number>();
+    for (const r of rows)
+      if (r.key === null) consumed = r.n;
+      else maxSteps.set(r.key, r.n);
+    return { consumed, maxSteps };
+  }
+
   /** The highest step stored per key, so that step-less points continue the numbering after a restart. */
   async maxSteps(experimentId: number): Promise<Map<string, number>> {
     const rows = await this.db.all<{ key: string; step: number }>(

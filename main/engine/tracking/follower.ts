@@ -36,8 +36,10 @@ export class LogFollower {
   ) {}
 
   async start(): Promise<void> {
-    this.consumed = (await this.store.metrics.offset(this.jobId)).consumed;
-    this.maxStep = await this.store.metrics.maxSteps(this.experimentId);
+    ({ consumed: this.consumed, maxSteps: this.maxStep } = await this.store.metrics.resumePoint(
+      this.jobId,
+      this.experimentId,
+    ));
     try {
       this.watcher = fs.watch(this.logPath, () => this.poke());
       this.watcher.on('error', () => undefined);
