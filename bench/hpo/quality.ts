@@ -38,8 +38,9 @@ export interface QualityOptions {
 }
 
 /** `tpe`: Axon's TPE with its defaults (whatever they are at the time); `tpe-uni` and `tpe-mv` pin the model:
- *  `multivariate: false` (Optuna 4's default) and `multivariate: true` (Optuna 5's). */
-export const AXON_ALGOS = ['random', 'grid', 'tpe', 'tpe-uni', 'tpe-mv', 'bo'] as const;
+ *  `multivariate: false` (Optuna 4's default) and `multivariate: true` (Optuna 5's); `tpe-optuna` is Optuna 5's
+ *  TPE exactly (`pooled_magic_clip: false`), with Axon's generator. */
+export const AXON_ALGOS = ['random', 'grid', 'tpe', 'tpe-uni', 'tpe-mv', 'tpe-optuna', 'bo'] as const;
 export type AxonAlgo = (typeof AXON_ALGOS)[number];
 const OPTUNA_SAMPLERS = ['tpe', 'tpe-uni', 'random'] as const;
 const CHECKPOINTS = [20, 50, 100];
@@ -84,6 +85,13 @@ function groupFile(
     tpe: ['  tpe:', `    n_experiments: ${trials}`, metric],
     'tpe-uni': ['  tpe:', `    n_experiments: ${trials}`, '    multivariate: false', metric],
     'tpe-mv': ['  tpe:', `    n_experiments: ${trials}`, '    multivariate: true', metric],
+    'tpe-optuna': [
+      '  tpe:',
+      `    n_experiments: ${trials}`,
+      '    multivariate: true',
+      '    pooled_magic_clip: false',
+      metric,
+    ],
     bo: BO_BLOCK(trials),
   }[algo];
   const per = Math.round(trials ** (1 / info.params.length));
@@ -244,7 +252,7 @@ export async function runQuality(o: QualityOptions): Promise<void> {
   const be = await startEngine();
   const tAxon = nowMs();
   const tasks: Array<() => Promise<Run>> = [];
-  const order: AxonAlgo[] = ['bo', 'tpe', 'tpe-uni', 'tpe-mv', 'random', 'grid']; // the slow BO sweeps first, so none ends last alone
+  const order: AxonAlgo[] = ['bo', 'tpe', 'tpe-uni', 'tpe-mv', 'tpe-optuna', 'random', 'grid']; // the slow BO sweeps first, so none ends last alone
   for (const algo of order.filter((a) => o.algos.includes(a)))
     for (const fn of o.fns)
       for (const seed of algo === 'grid' ? [0] : seeds) {
@@ -366,6 +374,14 @@ export async function runQuality(o: QualityOptions): Promise<void> {
         `${fmt(mv.ratioToOptunaTpe)}×`,
         '≤ 1.0',
         mv.ratioToOptunaTpe <= 1 ? 'yes' : 'NO',
+      ]);
+    const same = s['axon-tpe-optuna'] as { ratioToOptunaTpe: number } | undefined;
+    if (same && Number.isFinite(same.ratioToOptunaTpe))
+      goalRows.push([
+        `${fn}: axon-tpe-optuna ÷ optuna-tpe (same algorithm) @${last}`,
+        `${fmt(same.ratioToOptunaTpe)}×`,
+        '(same model)',
+        '',
       ]);
     const axonUni = s['axon-tpe-uni'] as { medianRegret: Record<number, number> } | undefined;
     if (uni && axonUni)
