@@ -462,7 +462,7 @@ test(
 
     await t.test('settings: AXON_HOME, and the theme switch is kept', async () => {
       await page.getByRole('link', { name: 'Settings' }).click();
-      await page.getByText(home).waitFor();
+      await page.getByText(home, { exact: true }).waitFor();
       await shotAndAudit(w, '16-settings');
       await page.getByRole('radio', { name: 'Dark' }).check();
       assert.equal(await page.evaluate('document.documentElement.dataset.theme'), 'dark');
