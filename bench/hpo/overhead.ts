@@ -238,7 +238,7 @@ async function profiledRun(n: number, project: string) {
   meter(engine.queue, 'pass', stats, 'queue.pass');
   meter(engine.queue, 'settleGroup', stats, 'queue.settleGroup');
   meter(engine.runner, 'launch', stats, 'runner.launch (created → running)');
-  meter(engine.backends.local, 'launch', stats, 'backend.launch (spawn)');
+  meter(engine.backends.local, 'launch', stats, 'backend.launch (launcher round trip)');
   meter(engine.store.experiments, 'get', stats, 'experiments.get (full row for events)');
   // The rows the queue passes read to find pending experiments (whichever store method the queue uses).
   let pendingRowsRead = 0;
@@ -406,7 +406,7 @@ export async function runOverhead(o: OverheadOptions): Promise<void> {
     ]),
   );
   process.stdout.write(
-    `  spawn() blocks the engine's thread ${prof.spawnCall.medianMs.toFixed(2)} ms per call (median of 50, measured after the run in the same process, RSS ${prof.spawnCall.rssMiB} MiB)\n`,
+    `  a direct spawn() would block the engine's thread ${prof.spawnCall.medianMs.toFixed(2)} ms per job (median of 50, measured after the run in the same process, RSS ${prof.spawnCall.rssMiB} MiB); the local launcher avoids it\n`,
   );
   process.stdout.write(
     `  pending rows read by the queue passes: ${prof.pendingRowsRead.toLocaleString('en-US')} (${(prof.pendingRowsRead / N).toFixed(0)} per trial); events: ${Object.entries(
