@@ -17,7 +17,9 @@ engine puts on PYTHONPATH).
 """
 
 import argparse
+import json
 import math
+import os
 import sys
 import time
 
@@ -66,6 +68,10 @@ def main(argv=None):
         if args.sleep > 0:
             time.sleep(args.sleep)
     sys.stderr.write("branin({}, {}) = {:.6f}\n".format(args.x1, args.x2, f))
+    # Run by Axon, the result is also an output file (the experiment page's outputs browser shows it).
+    if os.environ.get("AXON_OUTPUTS_PATH"):
+        with open(os.path.join(tracking.get_outputs_path(), "result.json"), "w") as out:
+            json.dump({"x1": args.x1, "x2": args.x2, "branin": f}, out, indent=2)
     return 0
 
 

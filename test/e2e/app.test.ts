@@ -260,6 +260,9 @@ test(
       await waitForHeadingStatus(page, ['succeeded']);
       await page.getByText('Status timeline').waitFor();
       await page.locator('.timeline [data-status="running"]').waitFor();
+      // The outputs browser: branin.py writes result.json; choosing it shows its text.
+      await page.getByRole('button', { name: 'result.json' }).click();
+      await page.getByRole('figure', { name: 'Preview of result.json' }).getByText('"branin"').waitFor();
       await shotAndAudit(w, '06-experiment-overview');
 
       // The tab list: one tab stop (the selected tab), ←/→/Home/End move and select (ARIA tabs pattern).

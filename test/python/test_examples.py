@@ -48,6 +48,16 @@ class BraninTests(unittest.TestCase):
             self.assertAlmostEqual(final["metrics"]["branin"], BRANIN_MIN, places=5)
             self.assertEqual(final["metrics"]["loss"], final["metrics"]["branin"])
 
+    def test_result_file_only_when_run_by_axon(self):
+        with tempfile.TemporaryDirectory() as out:
+            self.run_branin("--x1=0", "--x2=7.5", "--steps=2", env={"AXON_OUTPUTS_PATH": out})
+            with open(os.path.join(out, "result.json")) as f:
+                result = json.load(f)
+            self.assertEqual((result["x1"], result["x2"]), (0.0, 7.5))
+            self.assertAlmostEqual(result["branin"], reference_branin(0.0, 7.5), places=12)
+        self.run_branin("--steps=1")  # clean_env drops every AXON_* variable
+        self.assertFalse(os.path.exists(os.path.join(BRANIN_DIR, "outputs")), "no outputs folder by hand")
+
     def test_steps_converge_to_exact_value(self):
         x1, x2 = 0.0, 7.5
         objs = self.run_branin("--x1=0", "--x2=7.5", "--steps=6")
