@@ -1,6 +1,6 @@
 import type { Db } from './db';
 import type { Group, GroupProgress } from '../../../shared/domain';
-import type { GroupStatus } from '../../../shared/statuses';
+import type { ExperimentStatus, GroupStatus } from '../../../shared/statuses';
 import type { SearchSpec } from '../../../shared/polyaxonfile/types';
 import { ApiError } from '../../../shared/api';
 import { where } from './where';
@@ -126,6 +126,21 @@ export class Groups {
       [metric, id],
     );
     return r?.id ?? null;
+  }
+
+  /** Each experiment of the group with its searcher meta (sweep_json) and the last value of `metric`. */
+  sweepRows(
+    id: number,
+    metric: string,
+  ): Promise<
+    Array<{ id: number; status: ExperimentStatus; sweep_json: string | null; value: number | null }>
+  > {
+    return this.db.all(
+      `SELECT e.id, e.status, e.sweep_json, m.value FROM experiments e
+       LEFT JOIN last_metrics m ON m.experiment_id = e.id AND m.key = ?
+       WHERE e.group_id = ? ORDER BY e.id`,
+      [metric, id],
+    );
   }
 
   async toGroup(r: GroupRow): Promise<Group> {

@@ -3,7 +3,6 @@
 // for, and each experiment's place in it (from its stored `sweep_json`, see searcher.ts's TrialMeta).
 import type { GroupSweep, SweepBracket, SweepExperiment, SweepParam } from '../../../shared/api';
 import type { MatrixValue, SearchSpec } from '../../../shared/polyaxonfile';
-import type { ExperimentStatus } from '../../../shared/statuses';
 import { isGroupDone } from '../../../shared/statuses';
 import type { Store } from '../store';
 import { groupMetric } from '../store/groups';
@@ -76,17 +75,7 @@ export async function groupSweep(store: Store, id: number): Promise<GroupSweep> 
   if (plan.resource && !params.some((p) => p.name === plan.resource!.name))
     params.push({ name: plan.resource.name, kind: 'resource', scale: 'log' });
 
-  const rows = await store.db.all<{
-    id: number;
-    status: ExperimentStatus;
-    sweep_json: string | null;
-    value: number | null;
-  }>(
-    `SELECT e.id, e.status, e.sweep_json, m.value FROM experiments e
-     LEFT JOIN last_metrics m ON m.experiment_id = e.id AND m.key = ?
-     WHERE e.group_id = ? ORDER BY e.id`,
-    [metric?.name ?? '', id],
-  );
+  const rows = await store.groups.sweepRows(id, metric?.name ?? '');
   const ranked = plan.brackets.length > 0;
   const metas = rows.map((r) => (r.sweep_json ? (JSON.parse(r.sweep_json) as TrialMeta) : {}));
   // A configuration is promoted out of (bracket, round) when it runs again in a later round.
