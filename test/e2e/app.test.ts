@@ -259,6 +259,7 @@ test(
       await page.waitForURL(/#\/experiments\/\d+/);
       await waitForHeadingStatus(page, ['succeeded']);
       await page.getByText('Status timeline').waitFor();
+      assert.match(await page.title(), /^Experiment \d+ \(succeeded\) — Axon$/, 'the page names itself');
       await page.locator('.timeline [data-status="running"]').waitFor();
       // The outputs browser: branin.py writes result.json; choosing it shows its text.
       await page.getByRole('button', { name: 'result.json' }).click();
@@ -466,6 +467,7 @@ test(
     await t.test('settings: AXON_HOME, and the theme switch is kept', async () => {
       await page.getByRole('link', { name: 'Settings' }).click();
       await page.getByText(home, { exact: true }).waitFor();
+      assert.equal(await page.title(), 'Settings — Axon');
       await shotAndAudit(w, '16-settings');
       await page.getByRole('radio', { name: 'Dark' }).check();
       assert.equal(await page.evaluate('document.documentElement.dataset.theme'), 'dark');

@@ -7,8 +7,10 @@ import { useSystem } from '../stores/system';
 import { ErrorState, Loading } from '../components/States';
 import { formatBytes } from '../lib/format';
 import { KubernetesCard } from './KubernetesCard';
+import { useTitle } from '../lib/useTitle';
 
 export function ClustersPage() {
+  useTitle('Clusters');
   const machine = useAsync(() => call('system.machine', {}), []);
   const { info, error, load } = useSystem();
   const [refresh, setRefresh] = useState(0);

@@ -11,8 +11,10 @@ import { CodeComparison } from '../components/CodeComparison';
 import { Empty, ErrorState, Loading } from '../components/States';
 import { formatNumber } from '../lib/format';
 import { MAX_POINTS, STEP_INCREMENTS } from '../components/MetricCharts';
+import { useTitle } from '../lib/useTitle';
 
 export function ComparePage() {
+  useTitle('Compare');
   const [search] = useSearchParams();
   const ids = useMemo(
     () =>

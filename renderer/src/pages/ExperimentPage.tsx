@@ -16,6 +16,7 @@ import { ExperimentOverview } from './ExperimentOverview';
 import { CodeVersion } from './CodeVersion';
 import { durationMs, formatDuration } from '../lib/format';
 import { useNow } from '../lib/useNow';
+import { useTitle } from '../lib/useTitle';
 
 const TABS = [
   { id: 'overview', label: 'Overview' },
@@ -34,6 +35,7 @@ export function ExperimentPage() {
   const upsert = useExperiments((s) => s.upsert);
   const x = live ?? details.data;
   const status = x?.status;
+  useTitle(`Experiment ${id}${status ? ` (${status})` : ''}`);
   const { reload } = details;
 
   // The row from experiments.get goes into the store, so events keep it current from then on.

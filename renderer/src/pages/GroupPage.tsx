@@ -20,11 +20,13 @@ import { formatNumber } from '../lib/format';
 import { debounce } from '../lib/debounce';
 import { ParallelCoordinates } from '../components/ParallelCoordinates';
 import { SweepBrackets } from '../components/SweepBrackets';
+import { useTitle } from '../lib/useTitle';
 
 const ACTIVE_GROUP = new Set(['created', 'running', 'stopping']);
 
 export function GroupPage() {
   const id = Number(useParams().id);
+  useTitle(`Group ${id}`);
   const navigate = useNavigate();
   const loaded = useAsync(async () => {
     const [g, xs] = await Promise.all([call('groups.get', { id }), call('groups.experiments', { id })]);

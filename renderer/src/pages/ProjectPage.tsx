@@ -12,11 +12,13 @@ import { baseColumns, discoverKeys, metricColumn, metricColumnId, paramColumn } 
 import { parseRowFilter } from '../lib/rowFilter';
 import { GroupsList } from './GroupsList';
 import { NewRunPanel } from './NewRunPanel';
+import { useTitle } from '../lib/useTitle';
 
 const MAX_COMPARE = 20;
 
 export function ProjectPage() {
   const name = decodeURIComponent(useParams().name ?? '');
+  useTitle(name);
   const project = useAsync(() => call('projects.get', { name }), [name]);
   const loadExperiments = useExperiments((s) => s.loadProject);
   const listState = useExperiments((s) => s.projects[name]);

@@ -8,10 +8,12 @@ import { ConfirmDialog } from '../components/ConfirmDialog';
 import { Empty, ErrorState, Loading } from '../components/States';
 import { formatTime } from '../lib/format';
 import { FolderPicker } from '../components/FolderPicker';
+import { useTitle } from '../lib/useTitle';
 
 const plural = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
 
 export function ProjectsPage() {
+  useTitle('Projects');
   const { list, state, load, remove } = useProjects();
   const [deleting, setDeleting] = useState<Project | null>(null);
   const [busy, setBusy] = useState(false);

@@ -6,8 +6,10 @@ import { backendStatus, useSystem } from '../stores/system';
 import { connection } from '../api';
 import { ErrorState, Loading } from '../components/States';
 import { KubeSettings } from './KubeSettings';
+import { useTitle } from '../lib/useTitle';
 
 export function SettingsPage() {
+  useTitle('Settings');
   const { theme, setTheme, defaultBackend, setDefaultBackend } = useSettings();
   const { info, error, load } = useSystem();
   useEffect(() => {
