@@ -71,6 +71,32 @@ test('axon run (attached) streams the log, exits 0 on success, and the run is li
   assert.equal(follow.stdout, logs.stdout);
 });
 
+test("a distributed run attached: the master's log is printed, each replica's is one --replica away", async () => {
+  const home = tmpDir();
+  const { dir, file } = projectWith(
+    'for i in 1 2 3; do echo "line $i of $AXON_REPLICA_ROLE-$AXON_REPLICA_INDEX"; done',
+    'framework: pytorch\nenvironment:\n  replicas:\n    n_workers: 2\n',
+  );
+  const r = await cli(['run', '-f', file], { home, cwd: dir });
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(
+    r.stdout,
+    'line 1 of master-0\nline 2 of master-0\nline 3 of master-0\n',
+    "only the master's lines, whole and in order",
+  );
+  assert.match(
+    r.stderr,
+    /axon experiment -xp 1 logs --replica worker-0, axon experiment -xp 1 logs --replica worker-1/,
+  );
+  const worker = await cli(['experiment', '-xp', '1', 'logs', '--replica', 'worker-1'], { home });
+  assert.equal(worker.stdout, 'line 1 of worker-1\nline 2 of worker-1\nline 3 of worker-1\n');
+  const get = await cli(['experiment', '-xp', '1', 'get'], { home });
+  assert.match(get.stdout, /job worker-1\s+succeeded, exit 0/);
+  const none = await cli(['experiment', '-xp', '1', 'logs', '--replica', 'worker-7'], { home });
+  assert.equal(none.code, 2);
+  assert.match(none.stderr, /has no replica worker-7; its replicas: master-0, worker-0, worker-1/);
+});
+
 test('axon run of a failing command exits 1 and says why', async () => {
   const { dir, file } = projectWith('echo oops >&2; exit 7');
   const r = await cli(['run', '-f', file], { home: tmpDir(), cwd: dir });

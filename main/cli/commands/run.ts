@@ -2,7 +2,7 @@
 // results table), exit code follows the run.
 import pc from 'picocolors';
 import type { AxonApi, RunCreated } from '../../../shared/api';
-import type { Experiment, Group } from '../../../shared/domain';
+import type { Experiment, Group, LogChunk } from '../../../shared/domain';
 import { isDone, isGroupDone, type GroupStatus } from '../../../shared/statuses';
 import { PREFIX } from '../../engine/tracking/protocol';
 import { experimentsTable, fmtStatus, fmtValue, isTTY, printJson } from '../format';
@@ -29,13 +29,34 @@ export function logPrinter(showProtocol = false): { write(text: string): void; e
   };
 }
 
-/** Prints the run's log as it grows, without protocol lines, and resolves with the final experiment. */
+/**
+ * Prints the run's log as it grows, without protocol lines, and resolves with the final experiment. A distributed
+ * run has a log per replica: the master's is printed (the first job), and the others are named at the end.
+ */
 export async function attachExperiment(api: AxonApi, id: number, opts: AttachOptions): Promise<Experiment> {
-  // Bytes printed of each job's log (a distributed run has one log per replica).
-  const printedOf = new Map<number, number>();
   const printer = logPrinter(opts.showProtocol);
-  const write = (text: string) => {
-    if (!opts.json) printer.write(text);
+  let master: number | undefined; // the job whose log is printed, once known
+  let printed = 0; // bytes of its log printed
+  const early: LogChunk[] = []; // chunks that came before the master was known
+  const take = (c: LogChunk) => {
+    if (c.jobId !== master || c.nextOffset <= printed) return;
+    if (!opts.json) printer.write(c.text.slice(Math.max(0, printed - c.offset)));
+    printed = c.nextOffset;
+  };
+  const knowMaster = (jobId: number) => {
+    if (master !== undefined || !jobId) return;
+    master = jobId;
+    for (const c of early.splice(0)) take(c);
+  };
+  let asking = false;
+  const askMaster = async () => {
+    if (asking) return;
+    asking = true;
+    try {
+      knowMaster((await api.call('experiments.get', { id })).jobs[0]?.id ?? 0);
+    } finally {
+      asking = false;
+    }
   };
   const done = new Promise<Experiment>((resolve) => {
     const offStatus = api.on('experiments.changed', ({ experiment }) => {
@@ -53,30 +74,35 @@ export async function attachExperiment(api: AxonApi, id: number, opts: AttachOpt
     });
   });
   const offLogs = api.on('logs.appended', (c) => {
-    const printed = printedOf.get(c.jobId) ?? 0;
-    if (c.experimentId !== id || c.nextOffset <= printed) return;
-    write(c.text.slice(Math.max(0, printed - c.offset)));
-    printedOf.set(c.jobId, c.nextOffset);
+    if (c.experimentId !== id) return;
+    if (master !== undefined) return take(c);
+    early.push(c);
+    void askMaster().catch(() => undefined);
   });
   if ('ready' in api) await (api as { ready(): Promise<void> }).ready();
-  // History first, then live events from where it ended.
-  let master: number | undefined; // the job experiments.logs reads by default
+  // History first (experiments.logs reads the master's log), then live events from where it ended.
   for (;;) {
-    const from = master === undefined ? 0 : (printedOf.get(master) ?? 0);
+    const from = printed;
     const chunk = await api.call('experiments.logs', { id, offset: from });
-    master = chunk.jobId;
+    knowMaster(chunk.jobId);
     if (chunk.nextOffset <= from) break;
-    const printed = printedOf.get(master) ?? 0; // live events may have printed part of it meanwhile
-    if (chunk.nextOffset > printed) {
-      write(chunk.text.slice(Math.max(0, printed - chunk.offset)));
-      printedOf.set(master, chunk.nextOffset);
-    }
+    take(chunk);
   }
   const current = await api.call('experiments.get', { id });
   const final = isDone(current.status) ? current : await done;
   offLogs();
   if (!opts.json) printer.end();
-  return api.call('experiments.get', { id: final.id });
+  const result = await api.call('experiments.get', { id: final.id });
+  const others = result.jobs.slice(1).map((j) => `${j.role}-${j.index}`);
+  if (others.length && !opts.json)
+    process.stderr.write(
+      pc.dim(
+        `[axon] the log above is ${result.jobs[0].role}-${result.jobs[0].index}'s; the other replicas' logs: ` +
+          others.map((r) => `axon experiment -xp ${id} logs --replica ${r}`).join(', ') +
+          '\n',
+      ),
+    );
+  return result;
 }
 
 export async function attachGroup(api: AxonApi, id: number, opts: AttachOptions): Promise<Group> {
