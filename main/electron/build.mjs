@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Bundles the Electron shell with esbuild (installed with tsx): main.ts → dist/electron/main.cjs (the engine,
-// the HTTP server and every JS dependency inlined; `electron` and the native `sqlite3` left as require()s) and
+// the HTTP server and every JS dependency inlined; `electron` and the native `sqlite3` left as require()s, and
+// `@kubernetes/client-node` in kube.cjs beside it, required on first use) and
 // preload.ts → dist/electron/preload.cjs (sandboxed preloads cannot require local files, so it must be one
 // file; only `electron` stays external). CommonJS, because a sandboxed preload must be, and a CJS main needs
 // none of the ESM start-up caveats (ready may fire before an ESM main's imports settle).
@@ -48,6 +49,18 @@ const packageRootPlugin = {
   },
 };
 
+/**
+ * `@kubernetes/client-node` (~15 MB bundled, its generated API models) goes into its own kube.cjs, required the
+ * first time a kube context is read, so the app does not parse it at every start.
+ */
+const KUBE_BUNDLE = './kube.cjs';
+const kubeChunkPlugin = {
+  name: 'axon-kube-chunk',
+  setup(b) {
+    b.onResolve({ filter: /^@kubernetes\/client-node$/ }, () => ({ path: KUBE_BUNDLE, external: true }));
+  },
+};
+
 const moduleUrlPlugin = {
   name: 'axon-module-url',
   setup(b) {
@@ -89,7 +102,17 @@ export function options(outdir) {
       // (cpu-features, sshcrypto.node) are tried in try/catch and fall back to JS.
       external: ['electron', 'sqlite3', 'cpu-features', '*.node'],
       banner: { js: banner },
-      plugins: [packageRootPlugin, moduleUrlPlugin],
+      plugins: [packageRootPlugin, moduleUrlPlugin, kubeChunkPlugin],
+      // import() of kube.cjs becomes require(): CommonJS loads from inside app.asar everywhere.
+      supported: { 'dynamic-import': false },
+    },
+    {
+      ...common,
+      entryPoints: { kube: '@kubernetes/client-node' },
+      outfile: path.join(outdir, 'kube.cjs'),
+      platform: 'node',
+      target: 'node22',
+      external: ['electron', '*.node'],
     },
     {
       ...common,

@@ -10,6 +10,7 @@ import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { createRequire } from 'node:module';
 import vm from 'node:vm';
 import { fileURLToPath } from 'node:url';
 import { Engine } from '../../main/engine/engine';
@@ -62,15 +63,23 @@ test('the bundles: preload needs only electron; main only electron, sqlite3 and 
     'bufferutil',
     'chokidar',
     'cpu-features',
-    // node-fetch (inside @kubernetes/client-node) tries it for textConverted() only.
-    'encoding',
     'supports-color',
     'utf-8-validate',
   ];
   assert.deepEqual(
     external.filter((r) => !optional.includes(r)),
-    ['electron', 'sqlite3'],
+    ['./kube.cjs', 'electron', 'sqlite3'],
   );
+  assert.ok(fs.statSync(main).size < 8 * 1024 * 1024, 'the Kubernetes client is not parsed at every start');
+  // kube.cjs: @kubernetes/client-node alone, loaded on first use; node-fetch inside it tries `encoding` in a
+  // try/catch for textConverted() only.
+  const kube = path.join(out, 'kube.cjs');
+  assert.deepEqual(
+    [...requires(kube)].filter((r) => !BUILTINS.has(r) && !optional.includes(r) && r !== 'encoding'),
+    [],
+  );
+  const { KubeConfig } = createRequire(import.meta.url)(kube) as typeof import('@kubernetes/client-node');
+  assert.equal(typeof new KubeConfig().loadFromString, 'function', 'kube.cjs exports the client');
 });
 
 type Handler = (event: IpcEventLike, ...args: unknown[]) => unknown;
@@ -304,6 +313,7 @@ const has = (name) => log.some((l) => l[0] === name);
   r.projects = await call(appFrame, { method: 'projects.list', input: {} });
   r.evil = await call({ sender: wc, senderFrame: { url: 'https://evil.example/', parent: null } }, { method: 'projects.list', input: {} });
   r.folder = await ipcHandlers.get('axon:choose-folder')(appFrame, {});
+  r.kube = await call(appFrame, { method: 'clusters.kubeContexts', input: {} });
   r.folderDialog = log.find((l) => l[0] === 'openDialog')?.[1];
 
   // A run that outlives the app: closing the window hides it to the tray, quitting asks and keeps it running.
@@ -340,6 +350,18 @@ const has = (name) => log.some((l) => l[0] === name);
 
 test('the bundled main process, with a fake electron module: its whole wiring', async () => {
   const home = tmp('axon-main-home-');
+  const kubeconfig = path.join(tmp('axon-main-kube-'), 'config');
+  fs.writeFileSync(
+    kubeconfig,
+    [
+      'apiVersion: v1',
+      'kind: Config',
+      'current-context: laptop',
+      'clusters: [{name: kind, cluster: {server: "https://127.0.0.1:6443"}}]',
+      'users: [{name: me, user: {token: t}}]',
+      'contexts: [{name: laptop, context: {cluster: kind, user: me}}]',
+    ].join('\n'),
+  );
   const runner = path.join(out, 'runner.cjs');
   const resultFile = path.join(out, 'result.json');
   fs.writeFileSync(runner, RUNNER);
@@ -354,6 +376,7 @@ test('the bundled main process, with a fake electron module: its whole wiring', 
       MAIN_BUNDLE: path.join(out, 'main.cjs'),
       CODE_PATH: tmp('axon-main-code-'),
       RESULT_FILE: resultFile,
+      KUBECONFIG: kubeconfig,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -416,6 +439,11 @@ test('the bundled main process, with a fake electron module: its whole wiring', 
     assert.deepEqual(r.openedExternally, ['https://example.com/doc', 'https://example.com/x']);
     assert.deepEqual(r.channels, ['axon:call', 'axon:choose-folder', 'axon:subscribe', 'axon:unsubscribe']);
     assert.deepEqual(r.folder, { ok: true, result: '/home/me/code/branin' });
+    assert.equal(r.kube.ok, true, `kube contexts through kube.cjs: ${JSON.stringify(r.kube)}`);
+    assert.deepEqual(
+      r.kube.result.contexts.map((c: { name: string }) => c.name),
+      ['laptop'],
+    );
     assert.deepEqual(r.folderDialog?.properties, ['openDirectory'], 'a folder dialog');
     assert.deepEqual(r.projects, { ok: true, result: [] });
     assert.equal(r.evil.ok, false);
