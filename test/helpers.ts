@@ -6,6 +6,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
 import { createHttpClient, type HttpClient } from '../shared/http-client';
+import type { AxonApi, Results } from '../shared/api';
+import { isGroupDone } from '../shared/statuses';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const BIN = path.join(ROOT, 'bin', 'axon.mjs');
@@ -133,4 +135,33 @@ export async function maxActive(
     max = Math.max(max, active.size);
   }
   return max;
+}
+
+/** Creates a group from one polyaxonfile text through the API and returns its id. */
+export async function startGroup(
+  api: AxonApi,
+  text: string,
+  codePath: string,
+  opts: { backend?: 'local' | 'docker'; name?: string } = {},
+): Promise<number> {
+  const c = await api.call('runs.create', {
+    files: [{ name: opts.name ?? 'sweep.yml', text }],
+    params: {},
+    codePath,
+    ...(opts.backend ? { backend: opts.backend } : {}),
+  });
+  if (c.kind !== 'group') throw new Error(`expected a group, got ${c.kind}`);
+  return c.group.id;
+}
+
+/** Waits for a group to reach a final status and returns it. */
+export function groupEnd(api: AxonApi, id: number, ms = 90_000): Promise<Results['groups.get']> {
+  return waitFor(
+    async () => {
+      const g = await api.call('groups.get', { id });
+      return isGroupDone(g.status) ? g : null;
+    },
+    ms,
+    `group ${id} to end`,
+  );
 }

@@ -6,8 +6,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Engine } from '../../main/engine/engine';
-import { isGroupDone } from '../../shared/statuses';
-import { tmpDir, waitFor } from '../helpers';
+import { groupEnd, startGroup, tmpDir } from '../helpers';
 
 /** loss = (x-0.3)^2 + 1/epochs, printed as a metric line; `lr` and `opt` are only carried along. */
 function project(): string {
@@ -39,21 +38,8 @@ const file = (hptuning: string[]) =>
   ].join('\n');
 
 async function runToEnd(engine: Engine, text: string, dir: string) {
-  const c = await engine.call('runs.create', {
-    files: [{ name: 'sweep.yml', text }],
-    params: {},
-    codePath: dir,
-  });
-  if (c.kind !== 'group') throw new Error('expected a group');
-  const id = c.group.id;
-  const g = await waitFor(
-    async () => {
-      const x = await engine.call('groups.get', { id });
-      return isGroupDone(x.status) ? x : null;
-    },
-    90_000,
-    `group ${id} to end`,
-  );
+  const id = await startGroup(engine, text, dir);
+  const g = await groupEnd(engine, id);
   assert.equal(g.status, 'done', g.statusMessage ?? '');
   return id;
 }

@@ -5,9 +5,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Engine } from '../../main/engine/engine';
-import { isGroupDone } from '../../shared/statuses';
 import type { Experiment } from '../../shared/domain';
-import { tmpDir, waitFor, sleep, maxActive } from '../helpers';
+import { groupEnd, maxActive, sleep, startGroup, tmpDir } from '../helpers';
 
 /** A project whose objective is a quick awk one-liner: loss = (x-0.3)^2 + (y-0.6)^2 + 1/epochs. */
 function objectiveProject(): string {
@@ -39,25 +38,7 @@ const groupFile = (hptuning: string[], cmd = 'bash obj.sh {{ x }} {{ y }} {{ epo
     `  cmd: ${cmd}`,
   ].join('\n');
 
-async function runGroup(engine: Engine, text: string, dir: string) {
-  const c = await engine.call('runs.create', {
-    files: [{ name: 'sweep.yml', text }],
-    params: {},
-    codePath: dir,
-  });
-  if (c.kind !== 'group') throw new Error('expected a group');
-  return c.group.id;
-}
-
-const groupEnd = (engine: Engine, id: number, ms = 90_000) =>
-  waitFor(
-    async () => {
-      const g = await engine.call('groups.get', { id });
-      return isGroupDone(g.status) ? g : null;
-    },
-    ms,
-    `group ${id} to end`,
-  );
+const runGroup = (engine: Engine, text: string, dir: string) => startGroup(engine, text, dir);
 
 const sweepMeta = async (engine: Engine, id: number) =>
   JSON.parse(
