@@ -63,10 +63,7 @@ export class Queue {
     }
     // Only as many pending rows as there are free slots are read: a 1,000-experiment sweep would otherwise
     // read its whole queue on every pass.
-    for (const x of await this.store.experiments.pendingIn(null, 1_000_000)) {
-      if (this.closed) return;
-      await this.runner.launch(x);
-    }
+    const launch = await this.store.experiments.pendingIn(null, 1_000_000);
     // The rows read above: a group its searcher settled meanwhile has no pending experiment left.
     for (const g of groups) {
       const p = await this.store.groups.progress(g.id);
@@ -74,11 +71,10 @@ export class Queue {
       if (free <= 0 || p.pending === 0) continue;
       const next = await this.store.experiments.pendingIn(g.id, free);
       if (next.length && g.status === 'created') await this.lifecycle.group(g.id, 'running');
-      for (const x of next) {
-        if (this.closed) return;
-        await this.runner.launch(x);
-      }
+      launch.push(...next);
     }
+    // Slots are counted above and taken here; passes never overlap, so none is handed out twice.
+    if (launch.length && !this.closed) await this.runner.launchMany(launch);
   }
 
   /** After an experiment of a group ends: the group is done when every experiment is. */

@@ -75,35 +75,48 @@ export class Runner {
   }
 
   /** created → (building →) scheduled → starting → running, or failed with the reason the launch gave. */
-  /** Resolves once the experiment holds its slot (its first status is recorded); the rest runs in the
-   *  background, so a queue pass starts many experiments at once. */
-  async launch(x: ExperimentRow): Promise<void> {
-    const backend = this.opts.backends[x.backend];
-    let row: ExperimentRow | null = null;
-    let known: JobRow[] | undefined;
-    if (!backend || backend.prepare) {
-      if (!(await this.lifecycle.experiment(x.id, backend ? 'building' : 'scheduled'))) return;
-    } else {
-      // Nothing to build: scheduled, the job rows and starting are one commit (a crash after it finds jobs
-      // without a process, which start() finishes; before it, nothing happened).
-      const runDir = x.run_dir || paths(this.opts.home).runDir(x.id);
-      const outputs = x.outputs_dir || path.join(runDir, 'outputs');
-      const plan = replicaPlan(((x.run_json ? JSON.parse(x.run_json) : {}) as RunSpec).environment);
-      const jobs = await this.lifecycle.transaction(async (tx) => {
-        if (!(await tx.experiment(x.id, 'scheduled'))) return null;
+  launch(x: ExperimentRow): Promise<void> {
+    return this.launchMany([x]);
+  }
+
+  /**
+   * Resolves once each experiment holds its slot (its first status is recorded); the rest runs in the
+   * background. Those with nothing to build take their slots in one commit: a queue pass that fills eight
+   * slots waits for the write lock once, not eight times.
+   */
+  async launchMany(xs: ExperimentRow[]): Promise<void> {
+    const direct = xs.filter((x) => this.opts.backends[x.backend] && !this.opts.backends[x.backend].prepare);
+    for (const x of xs) {
+      if (direct.includes(x)) continue;
+      const backend = this.opts.backends[x.backend];
+      if (await this.lifecycle.experiment(x.id, backend ? 'building' : 'scheduled')) this.background(x);
+    }
+    if (!direct.length) return;
+    // Nothing to build: scheduled, the job rows and starting are one commit (a crash after it finds jobs
+    // without a process, which start() finishes; before it, nothing happened).
+    const launched = await this.lifecycle.transaction(async (tx) => {
+      const out: Array<{ row: ExperimentRow; jobs: JobRow[] }> = [];
+      for (const x of direct) {
+        const runDir = x.run_dir || paths(this.opts.home).runDir(x.id);
+        const outputs = x.outputs_dir || path.join(runDir, 'outputs');
+        const plan = replicaPlan(((x.run_json ? JSON.parse(x.run_json) : {}) as RunSpec).environment);
+        if (!(await tx.experiment(x.id, 'scheduled'))) continue;
         const jobs = await this.insertJobs(x, plan, runDir, outputs);
         if (await tx.experiment(x.id, 'starting'))
           for (const j of jobs)
             if (j.status === 'created' && (await tx.job(j.id, 'starting'))) j.status = 'starting';
-        return jobs;
-      });
-      if (!jobs) return;
-      row = { ...x, status: 'starting', run_dir: runDir, outputs_dir: outputs };
-      known = jobs;
-    }
+        out.push({ row: { ...x, status: 'starting', run_dir: runDir, outputs_dir: outputs }, jobs });
+      }
+      return out;
+    });
+    for (const { row, jobs } of launched) this.background(row, jobs);
+  }
+
+  /** The rest of a launch, in the background; `known` rows skip reading the experiment and its jobs again. */
+  private background(x: ExperimentRow, known?: JobRow[]): void {
     void this.inflight(async () => {
       try {
-        await this.start(row ?? (await this.store.experiments.row(x.id)), known);
+        await this.start(known ? x : await this.store.experiments.row(x.id), known);
       } catch (e) {
         if (this.closed) throw e;
         // A launch cut short by an error (the store busy, the backend gone) must not leave the run unwatched:

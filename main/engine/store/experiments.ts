@@ -149,7 +149,7 @@ export class Experiments {
   ) {
     const keys = Object.keys(fields);
     if (!keys.length) return;
-    await this.db.run(`UPDATE experiments SET ${keys.map((k) => `${k} = ?`).join(', ')} WHERE id = ?`, [
+    await this.db.write(`UPDATE experiments SET ${keys.map((k) => `${k} = ?`).join(', ')} WHERE id = ?`, [
       ...keys.map((k) => (fields as Record<string, unknown>)[k]),
       id,
     ]);

@@ -21,14 +21,17 @@ export class Jobs {
   constructor(private db: Db) {}
 
   async insert(experimentId: number, role: string, index: number, logPath: string): Promise<number> {
-    const { lastID } = await this.db.run(
-      `INSERT INTO jobs (experiment_id, role, replica_index, status, log_path) VALUES (?, ?, ?, 'created', ?)`,
+    const [{ id }] = await this.db.all<{ id: number }>(
+      `INSERT INTO jobs (experiment_id, role, replica_index, status, log_path) VALUES (?, ?, ?, 'created', ?)
+       RETURNING id`,
       [experimentId, role, index, logPath],
     );
-    await this.db.run(`INSERT INTO status_history (entity, entity_id, status) VALUES ('job', ?, 'created')`, [
-      lastID,
-    ]);
-    return lastID;
+    this.db.memo()?.set(`jobs:${id}`, 'created');
+    await this.db.write(
+      `INSERT INTO status_history (entity, entity_id, status) VALUES ('job', ?, 'created')`,
+      [id],
+    );
+    return id;
   }
 
   forExperiment(experimentId: number): Promise<JobRow[]> {
@@ -42,7 +45,7 @@ export class Jobs {
   /** Records how to find the job again: a process (pid + start time) or a container id. Call inside a
    *  transaction (the runner stores it with the job's `running`). */
   async setHandle(id: number, h: { pid?: number; startTime?: string; container?: string }): Promise<void> {
-    await this.db.run('UPDATE jobs SET pid = ?, pid_start = ?, external_id = ? WHERE id = ?', [
+    await this.db.write('UPDATE jobs SET pid = ?, pid_start = ?, external_id = ? WHERE id = ?', [
       h.pid ?? null,
       h.startTime ?? null,
       h.container ?? null,

@@ -15,9 +15,9 @@ export class Outputs {
 
   /** The same inside the caller's transaction. */
   async recordIn(experimentId: number, files: OutputFile[]): Promise<void> {
-    await this.db.run('DELETE FROM outputs WHERE experiment_id = ?', [experimentId]);
+    await this.db.write('DELETE FROM outputs WHERE experiment_id = ?', [experimentId]);
     for (const f of files)
-      await this.db.run('INSERT INTO outputs (experiment_id, path, size) VALUES (?, ?, ?)', [
+      await this.db.write('INSERT INTO outputs (experiment_id, path, size) VALUES (?, ?, ?)', [
         experimentId,
         f.path,
         f.size,

@@ -36,19 +36,18 @@ export class Statuses {
     reason: string | null = null,
     message: string | null = null,
   ): Promise<Transition<ExperimentStatus>> {
-    const r = await this.db.get<{ status: ExperimentStatus }>('SELECT status FROM experiments WHERE id = ?', [
-      id,
-    ]);
+    const r = await this.current<ExperimentStatus>('experiments', id);
     if (!r) return { applied: false, from: null, to };
     if (!canTransition(r.status, to)) return { applied: false, from: r.status, to };
-    await this.db.run(
+    this.db.memo()?.set(`experiments:${id}`, to);
+    await this.db.write(
       `UPDATE experiments SET status = ?, status_reason = ?, status_message = ?,
          started_at = CASE WHEN started_at IS NULL AND ? = 'running' THEN strftime('%Y-%m-%dT%H:%M:%fZ','now') ELSE started_at END,
          finished_at = CASE WHEN ? THEN strftime('%Y-%m-%dT%H:%M:%fZ','now') ELSE finished_at END
        WHERE id = ?`,
       [to, reason, message, to, isDone(to) ? 1 : 0, id],
     );
-    await this.db.run(
+    await this.db.write(
       `INSERT INTO status_history (entity, entity_id, status, reason, message) VALUES ('experiment', ?, ?, ?, ?)`,
       [id, to, reason, message],
     );
@@ -71,17 +70,18 @@ export class Statuses {
     reason: string | null = null,
     fields: { exitCode?: number | null } = {},
   ): Promise<Transition<ExperimentStatus>> {
-    const r = await this.db.get<{ status: ExperimentStatus }>('SELECT status FROM jobs WHERE id = ?', [id]);
+    const r = await this.current<ExperimentStatus>('jobs', id);
     if (!r) return { applied: false, from: null, to };
     if (!canTransition(r.status, to)) return { applied: false, from: r.status, to };
-    await this.db.run(
+    this.db.memo()?.set(`jobs:${id}`, to);
+    await this.db.write(
       `UPDATE jobs SET status = ?, status_reason = ?, exit_code = COALESCE(?, exit_code),
          started_at = CASE WHEN started_at IS NULL AND ? = 'running' THEN strftime('%Y-%m-%dT%H:%M:%fZ','now') ELSE started_at END,
          finished_at = CASE WHEN ? THEN strftime('%Y-%m-%dT%H:%M:%fZ','now') ELSE finished_at END
        WHERE id = ?`,
       [to, reason, fields.exitCode ?? null, to, isDone(to) ? 1 : 0, id],
     );
-    await this.db.run(
+    await this.db.write(
       `INSERT INTO status_history (entity, entity_id, status, reason) VALUES ('job', ?, ?, ?)`,
       [id, to, reason],
     );
@@ -109,6 +109,19 @@ export class Statuses {
       );
       return { applied: true, from: r.status, to };
     });
+  }
+
+  /**
+   * An experiment's or job's status as this transaction knows it: read once, then what it wrote (nothing else
+   * writes while it holds the lock), which saves a round trip per further change of the same row.
+   */
+  private async current<S>(table: 'experiments' | 'jobs', id: number): Promise<{ status: S } | undefined> {
+    const memo = this.db.memo();
+    const known = memo?.get(`${table}:${id}`) as S | undefined;
+    if (known !== undefined) return { status: known };
+    const r = await this.db.get<{ status: S }>(`SELECT status FROM ${table} WHERE id = ?`, [id]);
+    if (r) memo?.set(`${table}:${id}`, r.status);
+    return r;
   }
 
   history(entity: 'experiment' | 'job' | 'group', id: number): Promise<StatusRecord[]> {
