@@ -67,7 +67,8 @@ export interface BenchEngine {
   close(): Promise<void>;
 }
 
-export async function startEngine(): Promise<BenchEngine> {
+/** An engine in a fresh AXON_HOME; close() removes the folder unless `keepHome` (the caller removes it). */
+export async function startEngine(opts: { keepHome?: boolean } = {}): Promise<BenchEngine> {
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'axon-hpo-home-'));
   const engine = await Engine.start({ home });
   return {
@@ -75,7 +76,7 @@ export async function startEngine(): Promise<BenchEngine> {
     home,
     close: async () => {
       await engine.close();
-      fs.rmSync(home, { recursive: true, force: true });
+      if (!opts.keepHome) fs.rmSync(home, { recursive: true, force: true });
     },
   };
 }

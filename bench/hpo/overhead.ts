@@ -11,6 +11,8 @@ import { Session } from 'node:inspector/promises';
 import { performance } from 'node:perf_hooks';
 import type { Engine } from '../../main/engine/engine';
 import { LogFollower } from '../../main/engine/tracking/follower';
+import { Launcher } from '../../main/engine/backends/local/launcher';
+import type { Group } from '../../shared/domain';
 import {
   createGroup,
   fmtS,
@@ -46,28 +48,38 @@ const groupText = (n: number) =>
     '  cmd: "true"',
   ].join('\n');
 
+/** CPU time the whole machine spent busy so far (all processes, user + system), from /proc/stat. */
+function machineCpuS(): number {
+  try {
+    const f = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+    return (f.reduce((x, y) => x + y, 0) - f[3] - f[4]) / 100;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+interface Timed {
+  ms: number;
+  /** Machine CPU seconds spent during the run (every process: the engine, its jobs, the kernel, others). */
+  cpuS: number;
+}
+
+async function timed(fn: () => Promise<unknown>): Promise<Timed> {
+  const c0 = machineCpuS();
+  const t0 = nowMs();
+  await fn();
+  return { ms: nowMs() - t0, cpuS: machineCpuS() - c0 };
+}
+
 /**
- * A copy of the local backend's job wrapper (main/engine/backends/local/local-backend.ts): per job a bash
- * that records its pid (printf), runs `/bin/bash -c "$cmd"`, and records the exit code (printf).
+ * Folders the runs wrote, removed only after the last timed run: deleting thousands of files makes ext4's
+ * inode allocation slow for the next ~30 s (find_inode_bit → recently_deleted, 35% of the engine's CPU in a
+ * perf profile taken right after a deletion), which would charge one run for the cleanup of the one before.
  */
-const WRAPPER = `printf '%s\\n' "$$" > "$3"
-trap : TERM INT HUP
-/bin/bash -c "$1"
-rc=$?
-printf '%s\\n' "$rc" > "$2"
-exit "$rc"`;
+const leftovers: string[] = [];
 
-/** The wrapper before 2026-11-27: each record written to a temporary file and moved (two `mv` per job). */
-const WRAPPER_MV = `printf '%s\\n' "$$" > "$3.tmp" && mv -f "$3.tmp" "$3"
-trap : TERM INT HUP
-/bin/bash -c "$1"
-rc=$?
-printf '%s\\n' "$rc" > "$2.tmp" && mv -f "$2.tmp" "$2"
-exit "$rc"`;
-
-function timeShell(script: string, env: NodeJS.ProcessEnv = {}): Promise<number> {
+function timeShell(script: string, env: NodeJS.ProcessEnv = {}): Promise<void> {
   return new Promise((resolve, reject) => {
-    const t0 = nowMs();
     const p = spawn('/bin/bash', ['-c', script], {
       stdio: ['ignore', 'ignore', 'pipe'],
       env: { ...process.env, ...env },
@@ -75,23 +87,49 @@ function timeShell(script: string, env: NodeJS.ProcessEnv = {}): Promise<number>
     let err = '';
     p.stderr.on('data', (d) => (err += d));
     p.on('error', reject);
-    p.on('exit', (code) => (code === 0 ? resolve(nowMs() - t0) : reject(new Error(`exit ${code}: ${err}`))));
+    p.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`exit ${code}: ${err}`))));
   });
 }
 
 /** The issue's baseline: 1,000 × `bash -c true`, 8 at a time. */
-const xargsPlain = (n: number) => timeShell(`printf 'true\\n%.0s' {1..${n}} | xargs -P ${P} -I{} bash -c {}`);
+const xargsPlain = (n: number) =>
+  timed(() => timeShell(`printf 'true\\n%.0s' {1..${n}} | xargs -P ${P} -I{} bash -c {}`));
 
-/** The same 1,000 jobs, each in a bash wrapper script, with its files. */
-async function xargsWrapper(n: number, wrapper: string): Promise<number> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'axon-hpo-xargs-'));
+/**
+ * The floor of the local backend's job model: the same 1,000 jobs through its launcher (a wrapper subshell
+ * per job with its pid, log and exit files, and the job's environment), 8 at a time, with nothing else of the
+ * engine: no store, no log followers, no run folders.
+ */
+async function launcherAlone(n: number): Promise<Timed> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'axon-hpo-launcher-'));
+  leftovers.push(dir);
+  const launcher = new Launcher();
+  const env = { ...(process.env as Record<string, string>) };
+  // About what jobEnv gives a sweep's job: its ids, paths, the API's address and token, its params.
+  for (const k of ['EXPERIMENT_ID', 'GROUP_ID', 'PROJECT', 'OUTPUTS_PATH', 'API_URL', 'RUN_TOKEN', 'PARAMS'])
+    env[`AXON_${k}`] = `value of ${k}`;
+  const keepAlive = setInterval(() => undefined, 1000);
   try {
-    return await timeShell(
-      `seq 1 ${n} | xargs -P ${P} -I{} /bin/bash -c "$W" axon-job true "$D/{}.exit" "$D/{}.pid"`,
-      { W: wrapper, D: dir },
-    );
+    let next = 0;
+    const slot = async () => {
+      while (next < n) {
+        const i = next++;
+        const f = path.join(dir, String(i));
+        const { exited } = await launcher.start({
+          jobId: i + 1,
+          cwd: dir,
+          cmd: 'true',
+          env: { ...env, AXON_JOB: String(i) },
+          logPath: `${f}.log`,
+          exitFile: `${f}.exit`,
+          pidFile: `${f}.pid`,
+        });
+        await exited;
+      }
+    };
+    return await timed(() => Promise.all(Array.from({ length: P }, slot)));
   } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
+    clearInterval(keepAlive);
   }
 }
 
@@ -148,16 +186,17 @@ async function historyStats(engine: Engine) {
 async function engineRun(
   n: number,
   project: string,
-): Promise<{ ms: number; history: Awaited<ReturnType<typeof historyStats>> }> {
-  const be = await startEngine();
+): Promise<Timed & { history: Awaited<ReturnType<typeof historyStats>> }> {
+  const be = await startEngine({ keepHome: true });
+  leftovers.push(be.home);
   try {
-    const t0 = nowMs();
-    const id = await createGroup(be.engine, groupText(n), project);
-    const g = await groupEnd(be.engine, id);
-    const ms = nowMs() - t0;
-    if (g.status !== 'done' || g.progress.succeeded !== n)
-      throw new Error(`group ended ${g.status} with ${g.progress.succeeded}/${n} succeeded`);
-    return { ms, history: await historyStats(be.engine) };
+    let g: Group | undefined;
+    const t = await timed(async () => {
+      g = await groupEnd(be.engine, await createGroup(be.engine, groupText(n), project));
+    });
+    if (g?.status !== 'done' || g.progress.succeeded !== n)
+      throw new Error(`group ended ${g?.status} with ${g?.progress.succeeded}/${n} succeeded`);
+    return { ...t, history: await historyStats(be.engine) };
   } finally {
     await be.close();
   }
@@ -237,7 +276,7 @@ async function profiledRun(n: number, project: string) {
   for (const m of ['all', 'run', 'exec', 'transaction']) meter(engine.store.db, m, stats, `db.${m}`);
   meter(engine.queue, 'pass', stats, 'queue.pass');
   meter(engine.queue, 'settleGroup', stats, 'queue.settleGroup');
-  meter(engine.runner, 'launch', stats, 'runner.launch (created → running)');
+  meter(engine.runner, 'launchMany', stats, 'runner.launchMany (a pass: created → starting)');
   meter(engine.backends.local, 'launch', stats, 'backend.launch (launcher round trip)');
   meter(engine.store.experiments, 'get', stats, 'experiments.get (full row for events)');
   // The rows the queue passes read to find pending experiments (whichever store method the queue uses).
@@ -331,42 +370,41 @@ export async function runOverhead(o: OverheadOptions): Promise<void> {
   const t0 = nowMs();
   const project = fs.mkdtempSync(path.join(os.tmpdir(), 'axon-hpo-noop-'));
   log(`overhead: ${N} × true, concurrency ${P}, ${o.reps} repetitions, alternating engine and xargs`);
-  // Warm-up: Node's module cache, the disk cache for bash and mv.
+  // Warm-up: Node's module cache, the disk cache for bash.
   await xargsPlain(50);
   await engineRun(50, project);
-  const engineMs: number[] = [];
-  const active: number[] = [];
-  const xargsMs: number[] = [];
-  const wrapperMs: number[] = [];
-  const mvMs: number[] = [];
+  const engine: Array<Timed & { active: number }> = [];
+  const xargs: Timed[] = [];
+  const alone: Timed[] = [];
   for (let r = 0; r < o.reps; r++) {
-    xargsMs.push(await xargsPlain(N));
-    wrapperMs.push(await xargsWrapper(N, WRAPPER));
-    mvMs.push(await xargsWrapper(N, WRAPPER_MV));
+    xargs.push(await xargsPlain(N));
+    alone.push(await launcherAlone(N));
     const run = await engineRun(N, project);
-    engineMs.push(run.ms);
-    active.push(run.history.meanActive);
+    engine.push({ ...run, active: run.history.meanActive });
     log(
-      `rep ${r + 1}: engine ${fmtS(run.ms)} (mean active ${run.history.meanActive.toFixed(1)}), xargs ${fmtS(xargsMs[r])}, xargs + wrapper ${fmtS(wrapperMs[r])}, + the old wrapper (mv) ${fmtS(mvMs[r])} (load ${os.loadavg()[0].toFixed(2)})`,
+      `rep ${r + 1}: engine ${fmtS(run.ms)} (mean active ${run.history.meanActive.toFixed(1)}), xargs ${fmtS(xargs[r].ms)}, launcher alone ${fmtS(alone[r].ms)} (load ${os.loadavg()[0].toFixed(2)})`,
     );
   }
-  const e = median(engineMs);
-  const x = median(xargsMs);
-  const row = (what: string, ms: number, extra = '') => [
-    what,
-    fmtS(ms),
-    `${(ms / N).toFixed(1)} ms`,
-    `${(ms / x).toFixed(2)}×`,
-    extra,
-  ];
+  const e = median(engine.map((t) => t.ms));
+  const x = median(xargs.map((t) => t.ms));
+  const row = (what: string, runs: Timed[], extra = '') => {
+    const ms = median(runs.map((t) => t.ms));
+    return [
+      what,
+      fmtS(ms),
+      `${(ms / N).toFixed(2)} ms`,
+      `${(ms / x).toFixed(2)}×`,
+      `${((median(runs.map((t) => t.cpuS)) * 1000) / N).toFixed(2)} ms`,
+      extra,
+    ];
+  };
   printTable(
     `Orchestration overhead: ${N} × \`true\`, ${P} at a time (median of ${o.reps})`,
-    ['measure', 'wall time', 'per trial', 'ratio to xargs', 'mean active'],
+    ['measure', 'wall time', 'per trial', 'ratio to xargs', 'machine CPU per trial', 'mean active'],
     [
-      row('engine: runs.create → group done', e, median(active).toFixed(1)),
-      row('xargs -P 8 bash -c true (baseline)', x),
-      row("xargs -P 8, each job in the engine's wrapper (2 processes)", median(wrapperMs)),
-      row('xargs -P 8, the wrapper before 2026-11-27 (2 more: mv)', median(mvMs)),
+      row('engine: runs.create → group done', engine, median(engine.map((t) => t.active)).toFixed(1)),
+      row('xargs -P 8 bash -c true (baseline)', xargs),
+      row("the engine's local launcher alone (no store, no logs followed)", alone),
     ],
   );
   printTable(
@@ -439,19 +477,24 @@ export async function runOverhead(o: OverheadOptions): Promise<void> {
   );
   const notes = [
     `Engine runs use a fresh AXON_HOME each (engine start not timed); the timer starts before runs.create and stops at the groups.changed event that says done.`,
-    `xargs + wrapper runs each job the way the local backend's wrapper does (bash wrapper → bash -c cmd, printf for the pid and exit files): 2 processes per job instead of 1; the old wrapper added a mv for each file (4).`,
+    `Machine CPU is every process's CPU time during the run (/proc/stat), the engine's jobs and the kernel included: with 2 CPUs, wall time cannot fall below half of it.`,
+    `The launcher alone runs the same jobs as the engine's local backend does (a wrapper subshell per job: pid, log and exit files, the job's environment, then bash -c), with nothing else of the engine: the floor of that job model.`,
+    `The folders the runs wrote are removed after the last run (${leftovers.length} of them): ext4 allocates inodes slowly for a while after many deletions.`,
     `Total ${fmtS(nowMs() - t0)}; load average at the end ${os.loadavg()[0].toFixed(2)} on ${os.cpus().length} CPUs.`,
   ];
   for (const n of notes) process.stdout.write(`  - ${n}\n`);
   fs.rmSync(project, { recursive: true, force: true });
+  for (const d of leftovers.splice(0)) fs.rmSync(d, { recursive: true, force: true });
   writeResult('overhead', {
     params: { trials: N, concurrency: P, reps: o.reps },
     figures: {
-      engineMs,
-      engineMeanActive: active,
-      xargsMs,
-      xargsWrapperMs: wrapperMs,
-      xargsOldWrapperMs: mvMs,
+      engineMs: engine.map((t) => t.ms),
+      engineCpuS: engine.map((t) => t.cpuS),
+      engineMeanActive: engine.map((t) => t.active),
+      xargsMs: xargs.map((t) => t.ms),
+      xargsCpuS: xargs.map((t) => t.cpuS),
+      launcherAloneMs: alone.map((t) => t.ms),
+      launcherAloneCpuS: alone.map((t) => t.cpuS),
       ratio: e / x,
       goal: 1.3,
       met: e / x <= 1.3,
