@@ -34,6 +34,7 @@ export class Db {
    * did on one connection; an AsyncLocalStorage to tell callers apart costs every promise of the engine.
    */
   private tx: Tx | null = null;
+  private readonly statements = new Map<string, sqlite3.Statement>();
 
   private constructor(
     private readonly db: sqlite3.Database,
@@ -105,12 +106,50 @@ export class Db {
   async run(sql: string, params: Params = []): Promise<{ lastID: number; changes: number }> {
     // Awaited before the statement: were BEGIN refused, a write sent behind it would commit on its own.
     await this.flush(this.tx);
-    return new Promise((resolve, reject) =>
-      this.db.run(sql, params, function (this: sqlite3.RunResult, err: Error | null) {
+    const st = await this.prepared(sql);
+    return new Promise<{ lastID: number; changes: number }>((resolve, reject) =>
+      st.run(params, function (this: sqlite3.RunResult, err: Error | null) {
         if (err) reject(err);
         else resolve({ lastID: this.lastID, changes: this.changes });
       }),
-    );
+    ).catch((e) => this.evict(sql, st, e));
+  }
+
+  /**
+   * The statement for `sql`, prepared once and kept (the most recently used 128): a kept statement runs in
+   * one trip to the worker thread, where a new one also needs one to prepare it and one to finalize it.
+   */
+  private prepared(sql: string): sqlite3.Statement | Promise<sqlite3.Statement> {
+    const kept = this.statements.get(sql);
+    if (kept) {
+      this.statements.delete(sql);
+      this.statements.set(sql, kept);
+      return kept;
+    }
+    return new Promise((resolve, reject) => {
+      const st = this.db.prepare(sql, (err) => {
+        if (err) return reject(err);
+        if (this.statements.size >= 128) {
+          const [oldSql, old] = this.statements.entries().next().value!;
+          this.statements.delete(oldSql);
+          old.finalize();
+        }
+        // Two first calls may both prepare it: the second is the one kept, the first finalized.
+        const other = this.statements.get(sql);
+        if (other) other.finalize();
+        this.statements.set(sql, st);
+        resolve(st);
+      });
+    });
+  }
+
+  /** A statement that failed is prepared afresh next time (its SQL may refer to what a migration changed). */
+  private evict(sql: string, st: sqlite3.Statement, e: unknown): never {
+    if (this.statements.get(sql) === st) {
+      this.statements.delete(sql);
+      st.finalize();
+    }
+    throw e;
   }
 
   /**
@@ -133,13 +172,23 @@ export class Db {
   }
 
   all<T = Row>(sql: string, params: Params = []): Promise<T[]> {
-    // A read inside a transaction sees its writes: the script goes first. node-sqlite3 runs an exec alone and
-    // in order (statements queued after it wait for it), so the read is sent now, not one round trip later.
-    const flushed = this.flush(this.tx);
-    const rows = new Promise<T[]>((resolve, reject) =>
-      this.db.all(sql, params, (err, rows) => (err ? reject(err) : resolve(rows as T[]))),
-    );
-    return Promise.all([flushed, rows]).then(([, r]) => r);
+    const tx = this.tx;
+    if (tx?.script.length) {
+      // A read inside a transaction sees its writes: the script goes first. node-sqlite3 runs an exec alone
+      // and in order, and prepares a new statement only after it, so the read is sent now, not one round trip
+      // later (a kept statement would not wait for the exec).
+      const flushed = this.flush(tx);
+      const rows = new Promise<T[]>((resolve, reject) =>
+        this.db.all(sql, params, (err, rows) => (err ? reject(err) : resolve(rows as T[]))),
+      );
+      return Promise.all([flushed, rows]).then(([, r]) => r);
+    }
+    const kept = this.prepared(sql);
+    const read = (st: sqlite3.Statement) =>
+      new Promise<T[]>((resolve, reject) =>
+        st.all(params, (err, rows) => (err ? reject(err) : resolve(rows as T[]))),
+      ).catch((e) => this.evict(sql, st, e));
+    return kept instanceof Promise ? kept.then(read) : read(kept);
   }
 
   async get<T = Row>(sql: string, params: Params = []): Promise<T | undefined> {
@@ -172,7 +221,10 @@ export class Db {
     return next;
   }
 
-  close(): Promise<void> {
+  async close(): Promise<void> {
+    const kept = [...this.statements.values()];
+    this.statements.clear();
+    await Promise.all(kept.map((st) => new Promise<void>((resolve) => st.finalize(() => resolve()))));
     return new Promise((resolve, reject) => this.db.close((err) => (err ? reject(err) : resolve())));
   }
 }

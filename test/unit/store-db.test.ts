@@ -1,4 +1,4 @@
-// Db.write: inside a transaction, writes travel as one script with the next read or the COMMIT, their
+// The store's connection (store/db.ts). Db.write: inside a transaction, writes travel as one script with the next read or the COMMIT, their
 // parameters written in as SQL literals. These tests hold it to what binding would have done, on a real
 // SQLite file: the same values back, reads that see the transaction's writes, all-or-nothing on error.
 import { test } from 'node:test';
@@ -141,4 +141,25 @@ test('a status change read twice in one transaction is read from the database on
     hist.map((h) => h.status),
     ['created', 'scheduled', 'starting'],
   );
+});
+
+test('kept statements: a bad one rejects every time, over 128 distinct ones still run, close finalizes them', async () => {
+  const d = await db();
+  for (let i = 0; i < 2; i++) {
+    await assert.rejects(d.all('SELEC 1'), /syntax error/, 'a statement that cannot be prepared rejects');
+    await assert.rejects(d.run('INSERT INTO nope VALUES (1)'), /no such table: nope/);
+  }
+  await d.run('INSERT INTO t (id, a) VALUES (?, ?)', [1, 'x']);
+  await assert.rejects(d.run('INSERT INTO t (id, a) VALUES (?, ?)', [1, 'y']), /UNIQUE constraint failed/);
+  // The same statement after its error: prepared afresh, it works.
+  assert.deepEqual(await d.run('INSERT INTO t (id, a) VALUES (?, ?)', [2, 'y']), { lastID: 2, changes: 1 });
+  const sums = await Promise.all(
+    Array.from({ length: 300 }, (_, i) => d.get<{ v: number }>(`SELECT ${i} + count(*) AS v FROM t`)),
+  );
+  assert.deepEqual(
+    sums.map((r) => r!.v),
+    Array.from({ length: 300 }, (_, i) => i + 2),
+    'each of 300 distinct statements (more than are kept) answers its own query',
+  );
+  await d.close();
 });
