@@ -1,6 +1,7 @@
-// The store's connection (store/db.ts). Db.write: inside a transaction, writes travel as one script with the next read or the COMMIT, their
-// parameters written in as SQL literals. These tests hold it to what binding would have done, on a real
-// SQLite file: the same values back, reads that see the transaction's writes, all-or-nothing on error.
+// The store's connection (store/db.ts), on a real SQLite file. Db.write: inside a transaction, writes travel
+// as one script with the next read or the COMMIT, their parameters written in as SQL literals; these tests hold
+// it to what binding would have done (the same values back, reads that see the transaction's writes,
+// all-or-nothing on error). Kept statements: errors still reach the caller, and many distinct ones still work.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
