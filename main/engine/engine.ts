@@ -80,7 +80,7 @@ export class Engine implements AxonApi {
       stopGraceMs: opts.stopGraceMs ?? 10_000,
       secret,
       apiUrl: () => engine?.apiUrl ?? '',
-      onFinished: (id) => engine?.inBackground(() => engine!.afterFinish(id)),
+      onFinished: (id, groupId) => engine?.inBackground(() => engine!.afterFinish(id, groupId)),
     });
     const queue = new Queue(store, runner, lifecycle);
     engine = new Engine(opts.home, events, store, runner, queue, backends, release);
@@ -121,12 +121,15 @@ export class Engine implements AxonApi {
     this.background.add(p);
   }
 
-  private async afterFinish(experimentId: number): Promise<void> {
+  private async afterFinish(experimentId: number, groupId?: number | null): Promise<void> {
     if (this.closed) return;
-    const x = await this.store.experiments.row(experimentId).catch(() => null);
-    if (x?.group_id != null) {
-      await this.earlyStopping.onFinished(x.group_id);
-      await this.queue.settleGroup(x.group_id);
+    if (groupId === undefined)
+      groupId = (await this.store.experiments.row(experimentId).catch(() => null))?.group_id ?? null;
+    const g = groupId === null ? null : await this.store.groups.row(groupId).catch(() => null);
+    if (g) {
+      // The row read once serves both, unless the failure rule ended the search (which changes it).
+      const ended = await this.earlyStopping.onFinished(g);
+      await this.queue.settleGroup(g.id, ended ? undefined : g);
     }
     await this.queue.tick();
   }

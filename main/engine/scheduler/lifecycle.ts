@@ -3,6 +3,8 @@
 import type { Store } from '../store';
 import type { EventBus } from '../events';
 import type { ExperimentStatus, GroupStatus } from '../../../shared/statuses';
+import type { GroupProgress } from '../../../shared/domain';
+import type { GroupRow } from '../store/groups';
 import { log } from '../log';
 
 /** Status changes inside Lifecycle.transaction: true when applied. */
@@ -110,10 +112,13 @@ export class Lifecycle {
     return true;
   }
 
-  async announceGroup(id: number) {
+  /** groups.changed with the group as it is; `known`: its row and progress, read by the caller just now. */
+  async announceGroup(id: number, known?: { row: GroupRow; progress: GroupProgress }) {
     if (this.events.listenerCount('groups.changed') === 0) return;
     this.events.emit('groups.changed', {
-      group: await this.store.groups.toGroup(await this.store.groups.row(id)),
+      group: known
+        ? await this.store.groups.toGroup(known.row, known.progress)
+        : await this.store.groups.toGroup(await this.store.groups.row(id)),
     });
   }
 }

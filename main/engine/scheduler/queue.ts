@@ -1,6 +1,7 @@
 // Starts pending experiments as capacity allows: a group's concurrency is honoured at every moment (counted
 // from the experiments' real statuses, not a counter), and can change while the group runs.
 import type { Store } from '../store';
+import type { GroupRow } from '../store/groups';
 import type { Runner } from './runner';
 import type { Lifecycle } from './lifecycle';
 import { log } from '../log';
@@ -77,13 +78,13 @@ export class Queue {
     if (launch.length && !this.closed) await this.runner.launchMany(launch);
   }
 
-  /** After an experiment of a group ends: the group is done when every experiment is. */
-  async settleGroup(groupId: number): Promise<void> {
-    let g = await this.store.groups.row(groupId);
+  /** After an experiment of a group ends: the group is done when every experiment is. `row`: just read. */
+  async settleGroup(groupId: number, row?: GroupRow): Promise<void> {
+    let g = row ?? (await this.store.groups.row(groupId));
     const p = await this.store.groups.progress(groupId);
     // An iterative search may still propose experiments: the next pass asks it.
     if (p.pending + p.running > 0 || (!searchFinished(g) && g.status === 'running')) {
-      await this.lifecycle.announceGroup(groupId);
+      await this.lifecycle.announceGroup(groupId, { row: g, progress: p });
       return;
     }
     if (g.status === 'created') {

@@ -50,7 +50,8 @@ export interface RunnerOptions {
   stopGraceMs: number;
   secret: string;
   apiUrl: () => string;
-  onFinished: (experimentId: number) => void;
+  /** An experiment ended; `groupId` when known (undefined: the listener reads it). */
+  onFinished: (experimentId: number, groupId?: number | null) => void;
 }
 
 /** Fixed ports inside containers (each replica has its own network namespace there). */
@@ -466,7 +467,7 @@ export class Runner {
       if (files.length) await this.store.outputs.recordIn(experimentId, files);
       await tx.experiment(experimentId, status as JobStatus, reason, a?.stopMessage ?? null);
     });
-    this.opts.onFinished(experimentId);
+    this.opts.onFinished(experimentId, x.group_id);
   }
 
   /** Ends an experiment whose jobs never started (build failed, stopped while scheduled, no command). */

@@ -143,7 +143,7 @@ export class Groups {
     );
   }
 
-  async toGroup(r: GroupRow): Promise<Group> {
+  async toGroup(r: GroupRow, progress?: GroupProgress): Promise<Group> {
     const search = JSON.parse(r.search_json) as SearchSpec;
     const metric = groupMetric(search);
     return {
@@ -156,7 +156,7 @@ export class Groups {
       algorithm: r.algorithm,
       concurrency: r.concurrency,
       metric,
-      progress: await this.progress(r.id),
+      progress: progress ?? (await this.progress(r.id)),
       bestExperimentId: metric ? await this.best(r.id, metric.name, metric.optimization) : null,
       createdAt: r.created_at,
       startedAt: r.started_at,

@@ -58,20 +58,22 @@ export class EarlyStopping {
     return next;
   }
 
-  /** Called when an experiment of a group ends (for the failure rule). */
-  async onFinished(groupId: number): Promise<void> {
-    const g = await this.store.groups.row(groupId);
-    if (g.status !== 'running' || groupState(g).stoppedEarly) return;
+  /** Called when an experiment of group `g` ends (for the failure rule); true when it ended the search. */
+  async onFinished(g: GroupRow): Promise<boolean> {
+    if (g.status !== 'running' || groupState(g).stoppedEarly) return false;
     const search = JSON.parse(g.search_json) as SearchSpec;
     for (const rule of search.earlyStopping) {
       if (rule.kind !== 'failure' || rule.percent === undefined) continue;
-      const p = await this.store.groups.progress(groupId);
-      if (p.done > 0 && (100 * p.failed) / p.done >= rule.percent)
+      const p = await this.store.groups.progress(g.id);
+      if (p.done > 0 && (100 * p.failed) / p.done >= rule.percent) {
         await this.actions.endSearch(
-          groupId,
+          g.id,
           `early stopping: ${p.failed} of ${p.done} finished experiments failed (≥ ${rule.percent}%)`,
         );
+        return true;
+      }
     }
+    return false;
   }
 
   private async evaluate(
