@@ -62,7 +62,9 @@ test(
           assert.equal(local.launcherPid !== null, launcher, 'a launcher runs only when asked for');
           process.env.AXON_TEST_CHANGED = 'after';
           delete process.env.AXON_TEST_REMOVED;
-          process.env.AXON_TEST_ADDED = 'it is $HOME, "quoted"\nand multi-line';
+          process.env.AXON_TEST_ADDED = 'it is $HOME, "quoted"\nand multi-line, é 🧪 x=y';
+          // The launcher runs with LC_ALL=C (it reads requests by byte count): the job gets the engine's.
+          process.env.LC_ALL = 'C.UTF-8';
           const x = await run(engine, PROBE);
           assert.equal(x.status, 'succeeded', `${x.statusReason}`);
           const text = (await engine.call('experiments.logs', { id: x.id })).text;
@@ -75,6 +77,8 @@ test(
           assert.match(text, /^AXON_TEST_CHANGED=after$/m);
           assert.doesNotMatch(text, /AXON_TEST_REMOVED/);
           assert.match(text, /^AXON_TEST_ADDED=it is \$HOME, "quoted"$/m);
+          assert.match(text, /^and multi-line, é 🧪 x=y$/m, 'multi-byte text arrives whole');
+          assert.match(text, /^LC_ALL=C\.UTF-8$/m);
           assert.match(text, /wrapper leads its group: yes/);
           assert.match(text, /own session: yes/);
           assert.match(text, /^SigIgn:\s+0+$/m, 'commands the job runs start with no signal ignored');
@@ -85,12 +89,51 @@ test(
           process.env.AXON_TEST_CHANGED = 'before';
           process.env.AXON_TEST_REMOVED = 'present';
           delete process.env.AXON_TEST_ADDED;
+          delete process.env.LC_ALL;
         }
       }
       assert.equal(outputs[0], outputs[1], 'launcher and direct spawn give the job the same view');
     } finally {
-      for (const k of ['AXON_TEST_ENGINE_SID', 'AXON_TEST_CHANGED', 'AXON_TEST_REMOVED', 'AXON_TEST_ADDED'])
+      for (const k of [
+        'AXON_TEST_ENGINE_SID',
+        'AXON_TEST_CHANGED',
+        'AXON_TEST_REMOVED',
+        'AXON_TEST_ADDED',
+        'LC_ALL',
+      ])
         delete process.env[k];
+    }
+  },
+);
+
+test(
+  "a job whose environment holds the launcher's separator byte (0x1f) is spawned directly, with that value; jobs keep the engine's locale",
+  { skip: !linux && 'the launcher runs on Linux only' },
+  async () => {
+    process.env.AXON_TEST_US = 'a\x1fb';
+    // Exported before the launcher starts: the launcher's own LC_ALL=C must not reach jobs.
+    process.env.LC_ALL = 'C.UTF-8';
+    const local = new LocalBackend({ launcher: true });
+    const engine = await Engine.start({ home: tmpDir(), backends: { local } });
+    try {
+      const first = await run(engine, 'echo "LC_ALL=$LC_ALL"; printf é | wc -m');
+      assert.equal(first.status, 'succeeded');
+      assert.match(
+        (await engine.call('experiments.logs', { id: first.id })).text,
+        /^LC_ALL=C\.UTF-8\n1$/m,
+        "the job runs in the engine's locale (é is one character)",
+      );
+      const launcher = local.launcherPid;
+      assert.ok(launcher, 'the first job went through the launcher');
+      const x = await run(engine, 'printf "%s" "$AXON_TEST_US" | od -An -c');
+      assert.equal(x.status, 'succeeded', `${x.statusReason}`);
+      const text = (await engine.call('experiments.logs', { id: x.id })).text;
+      assert.match(text, /a\s+037\s+b/, 'the value arrives byte for byte');
+      assert.equal(local.launcherPid, launcher, 'the launcher is still there for the jobs after it');
+    } finally {
+      await engine.close();
+      delete process.env.AXON_TEST_US;
+      delete process.env.LC_ALL;
     }
   },
 );
