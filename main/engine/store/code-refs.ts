@@ -18,7 +18,7 @@ export class CodeRefs {
 
   /** Call inside a transaction (with the experiment's insert). */
   async insert(experimentId: number, c: CodeRef): Promise<void> {
-    await this.db.run(
+    await this.db.write(
       `INSERT INTO code_refs (experiment_id, kind, commit_sha, branch, remote, dirty, diff, diff_truncated, content_hash, file_count)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       [

@@ -75,15 +75,16 @@ export class Experiments {
         x.run === undefined ? null : JSON.stringify(x.run),
       ],
     );
+    // Sent with the next statement (in a sweep's creation, the next experiment's insert).
     for (const [k, v] of Object.entries(x.params))
-      await this.db.run('INSERT INTO params (experiment_id, key, value_json) VALUES (?, ?, ?)', [
+      await this.db.write('INSERT INTO params (experiment_id, key, value_json) VALUES (?, ?, ?)', [
         lastID,
         k,
         JSON.stringify(v),
       ]);
     for (const t of new Set(x.tags))
-      await this.db.run('INSERT INTO experiment_tags (experiment_id, tag) VALUES (?, ?)', [lastID, t]);
-    await this.db.run(
+      await this.db.write('INSERT INTO experiment_tags (experiment_id, tag) VALUES (?, ?)', [lastID, t]);
+    await this.db.write(
       `INSERT INTO status_history (entity, entity_id, status, reason) VALUES ('experiment', ?, 'created', NULL)`,
       [lastID],
     );
