@@ -36,6 +36,7 @@ test('only the ? outside quotes and comments are parameters; a count mismatch is
     `UPDATE t SET a = 'x', b = '?' \nWHERE "id?" = 3`,
   );
   assert.equal(inlineParams("SELECT 'it''s ?', ?", [1]), "SELECT 'it''s ?', 1");
+  assert.equal(inlineParams("SELECT /* it's ? */ ?", [2]), 'SELECT  2');
   assert.equal(inlineParams('UPDATE t SET a = ?', [0.5]), null, 'falls back to binding');
   assert.throws(() => inlineParams('UPDATE t SET a = ?', []), /more \? than the 0 parameters/);
   assert.throws(() => inlineParams('UPDATE t SET a = ?', [1, 2]), /1 \? for 2 parameters/);

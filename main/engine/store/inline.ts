@@ -33,6 +33,9 @@ export function inlineParams(sql: string, params: readonly unknown[]): string | 
     } else if (c === '-' && sql[i + 1] === '-') {
       const end = sql.indexOf('\n', i);
       i = end < 0 ? sql.length : end;
+    } else if (c === '/' && sql[i + 1] === '*') {
+      const end = sql.indexOf('*/', i + 2);
+      i = end < 0 ? sql.length : end + 2;
     } else if (c === '?') {
       if (/[0-9]/.test(sql[i + 1] ?? '')) throw new Error(`numbered parameter in SQL: ${sql}`);
       if (next >= params.length)
