@@ -177,7 +177,7 @@ export class Runner {
             signal: abort.signal,
           })
         ).image;
-        if (image) await this.store.experiments.update(x.id, { image });
+        if (image) await this.store.db.transaction(() => this.store.experiments.update(x.id, { image }));
       } catch (e) {
         const err = e as Error & { step?: string | null; output?: string };
         if (abort.signal.aborted)
