@@ -1,4 +1,4 @@
-// Shared test helpers: temporary AXON_HOMEs, the real CLI as a child process, a serving engine.
+// Shared test helpers: temporary AXON_HOMEs, the real CLI as a child process, a serving engine, store rows.
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -8,6 +8,8 @@ import WebSocket from 'ws';
 import { createHttpClient, type HttpClient } from '../shared/http-client';
 import type { AxonApi, Results } from '../shared/api';
 import { isGroupDone } from '../shared/statuses';
+import type { Store } from '../main/engine/store';
+import type { NewExperiment } from '../main/engine/store/experiments';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const BIN = path.join(ROOT, 'bin', 'axon.mjs');
@@ -163,5 +165,25 @@ export function groupEnd(api: AxonApi, id: number, ms = 90_000): Promise<Results
     },
     ms,
     `group ${id} to end`,
+  );
+}
+
+/** A project "p" and one local experiment in it, as a store test starts from; returns the experiment's id. */
+export async function insertExperiment(store: Store, x: Partial<NewExperiment> = {}): Promise<number> {
+  const codePath = x.codePath ?? '/tmp';
+  const p = await store.projects.create('p', '', codePath);
+  return store.db.transaction(() =>
+    store.experiments.insert({
+      projectId: p.id,
+      groupId: null,
+      name: null,
+      backend: 'local',
+      cmd: 'true',
+      spec: {},
+      params: {},
+      tags: [],
+      codePath,
+      ...x,
+    }),
   );
 }

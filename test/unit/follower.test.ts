@@ -4,25 +4,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Store } from '../../main/engine/store';
 import { LogFollower } from '../../main/engine/tracking/follower';
-import { tmpDir } from '../helpers';
+import { insertExperiment, tmpDir } from '../helpers';
 
 async function setup() {
   const dir = tmpDir();
   const store = await Store.open(path.join(dir, 'axon.db'));
-  const p = await store.projects.create('p', '', dir);
-  const id = await store.db.transaction(() =>
-    store.experiments.insert({
-      projectId: p.id,
-      groupId: null,
-      name: null,
-      backend: 'local',
-      cmd: 'x',
-      spec: {},
-      params: {},
-      tags: [],
-      codePath: dir,
-    }),
-  );
+  const id = await insertExperiment(store, { cmd: 'x', codePath: dir });
   const log = path.join(dir, 'job.log');
   fs.writeFileSync(log, '');
   const jobId = await store.db.transaction(() => store.jobs.insert(id, 'master', 0, log));

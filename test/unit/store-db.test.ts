@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { Store } from '../../main/engine/store';
 import { inlineParams, sqlLiteral } from '../../main/engine/store/inline';
-import { tmpDir } from '../helpers';
+import { insertExperiment, tmpDir } from '../helpers';
 
 async function db() {
   const store = await Store.open(path.join(tmpDir(), 'axon.db'));
@@ -111,20 +111,7 @@ test('an error thrown by the transaction body drops its unsent writes', async ()
 
 test('a status change read twice in one transaction is read from the database once', async () => {
   const store = await Store.open(path.join(tmpDir(), 'axon.db'));
-  const p = await store.projects.create('p', '', '/tmp');
-  const id = await store.db.transaction(() =>
-    store.experiments.insert({
-      projectId: p.id,
-      groupId: null,
-      name: null,
-      backend: 'local',
-      cmd: 'true',
-      spec: {},
-      params: {},
-      tags: [],
-      codePath: '/tmp',
-    }),
-  );
+  const id = await insertExperiment(store);
   const reads: string[] = [];
   const all = store.db.all.bind(store.db);
   store.db.all = ((sql: string, params?: unknown[]) => {

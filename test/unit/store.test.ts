@@ -5,30 +5,14 @@ import path from 'node:path';
 import sqlite3 from 'sqlite3';
 import { Store, StoreError } from '../../main/engine/store';
 import { MIGRATIONS } from '../../main/engine/store/migrations';
-import { tmpDir } from '../helpers';
+import { insertExperiment, tmpDir } from '../helpers';
 
 async function freshStore() {
   const file = path.join(tmpDir(), 'axon.db');
   return { file, store: await Store.open(file) };
 }
 
-async function experiment(store: Store) {
-  const p = await store.projects.create('p', '', '/tmp');
-  const id = await store.db.transaction(() =>
-    store.experiments.insert({
-      projectId: p.id,
-      groupId: null,
-      name: null,
-      backend: 'local',
-      cmd: 'true',
-      spec: {},
-      params: { lr: 0.1 },
-      tags: ['t'],
-      codePath: '/tmp',
-    }),
-  );
-  return id;
-}
+const experiment = (store: Store) => insertExperiment(store, { params: { lr: 0.1 }, tags: ['t'] });
 
 test('a new database is migrated to the latest schema, in WAL mode with foreign keys on', async () => {
   const { store } = await freshStore();
