@@ -78,11 +78,10 @@ async function timed(fn: () => Promise<unknown>): Promise<Timed> {
  */
 const leftovers: string[] = [];
 
-function timeShell(script: string, env: NodeJS.ProcessEnv = {}): Promise<void> {
+function runShell(script: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const p = spawn('/bin/bash', ['-c', script], {
       stdio: ['ignore', 'ignore', 'pipe'],
-      env: { ...process.env, ...env },
     });
     let err = '';
     p.stderr.on('data', (d) => (err += d));
@@ -93,7 +92,7 @@ function timeShell(script: string, env: NodeJS.ProcessEnv = {}): Promise<void> {
 
 /** The issue's baseline: 1,000 × `bash -c true`, 8 at a time. */
 const xargsPlain = (n: number) =>
-  timed(() => timeShell(`printf 'true\\n%.0s' {1..${n}} | xargs -P ${P} -I{} bash -c {}`));
+  timed(() => runShell(`printf 'true\\n%.0s' {1..${n}} | xargs -P ${P} -I{} bash -c {}`));
 
 /**
  * The floor of the local backend's job model: the same 1,000 jobs through its launcher (a wrapper subshell
