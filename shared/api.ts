@@ -61,7 +61,10 @@ export const methods = {
     project: z.string().optional(),
     /** The code folder the run executes in (the project's folder). */
     codePath: z.string(),
-    backend: z.enum(['local', 'docker']).default('local'),
+    backend: z.enum(['local', 'docker', 'kubernetes']).default('local'),
+    /** Kubernetes: the kube context and namespace (default: Axon's selected context and its namespace). */
+    context: z.string().min(1).optional(),
+    namespace: z.string().min(1).optional(),
     name: z.string().optional(),
   }),
   'experiments.list': z.object({

@@ -23,10 +23,16 @@ export const registryUrl = z
     'host[:port][/path], e.g. localhost:5001 or ghcr.io/me',
   );
 
-/** Where images built for a context go: loaded straight into a kind cluster's nodes, or pushed to a registry. */
+/** Where images built for a context go: loaded straight into a kind cluster's nodes, pushed to a registry, or
+ *  imported into the containerd of a node on this machine. */
 export const registrySetting = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('kind-load') }),
   z.object({ kind: z.literal('registry'), url: registryUrl }),
+  /** A node whose containerd socket is on this machine: images are imported there. */
+  z.object({
+    kind: z.literal('containerd'),
+    socket: z.string().trim().min(1, 'the path of containerd.sock'),
+  }),
 ]);
 export type RegistrySetting = z.infer<typeof registrySetting>;
 

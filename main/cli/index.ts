@@ -129,7 +129,13 @@ program
   .option('-f, --file <file>', 'polyaxonfile (repeat to deep-merge, later wins)', collect)
   .option('-P, --param <name=value>', 'override a param (repeatable)', collect)
   .option('-p, --project <name>', 'project (default: the one `axon init` linked, else the folder name)')
-  .option('--backend <name>', 'where to run: local (processes) or docker (containers)', 'local')
+  .option(
+    '--backend <name>',
+    'where to run: local (processes), docker (containers) or kubernetes (pods)',
+    'local',
+  )
+  .option('--context <name>', 'kubernetes: the kube context (default: the one Axon uses, `axon context use`)')
+  .option('-n, --namespace <ns>', "kubernetes: the namespace (default: the context's)")
   .option('--name <name>', 'a name for the run')
   .option('--detach', 'return once the run is created')
   .option('--json', 'JSON output')
@@ -144,6 +150,8 @@ program
           project: o.project ?? linkedProject(codePath),
           codePath,
           backend: o.backend,
+          ...(o.context ? { context: o.context as string } : {}),
+          ...(o.namespace ? { namespace: o.namespace as string } : {}),
           name: o.name,
         });
         announce(created, !!o.json);

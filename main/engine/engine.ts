@@ -19,6 +19,8 @@ import { Runner } from './scheduler/runner';
 import { Queue } from './scheduler/queue';
 import { LocalBackend } from './backends/local/local-backend';
 import { DockerBackend } from './backends/docker/docker-backend';
+import { KubernetesBackend } from './backends/kubernetes/kubernetes-backend';
+import { readSettings } from './settings';
 import type { Backend } from './backends/backend';
 import { acquireLock, paths } from './home';
 import { makeHandlers, type Handlers } from './handlers';
@@ -34,6 +36,8 @@ export interface EngineOptions {
   /** Milliseconds between the graceful stop (SIGTERM) and the forced one (SIGKILL); default 10 s. */
   stopGraceMs?: number;
   backends?: Record<string, Backend>;
+  /** Kubernetes: how long a pod may wait (unschedulable, image pull) before its run fails; default 10 min. */
+  kubePendingTimeoutMs?: number;
 }
 
 export class Engine implements AxonApi {
@@ -66,9 +70,16 @@ export class Engine implements AxonApi {
       release();
       throw e;
     }
+    const docker = new DockerBackend({ home: opts.home });
     const backends = opts.backends ?? {
       local: new LocalBackend(),
-      docker: new DockerBackend({ home: opts.home }),
+      docker,
+      kubernetes: new KubernetesBackend({
+        home: opts.home,
+        docker,
+        settings: () => readSettings(opts.home).settings,
+        pendingTimeoutMs: opts.kubePendingTimeoutMs,
+      }),
     };
     const events = new EventBus();
     const lifecycle = new Lifecycle(store, events);
@@ -91,6 +102,7 @@ export class Engine implements AxonApi {
       engine!.inBackground(() => engine!.earlyStopping.onMetrics(experimentId, points));
     });
     await runner.reattachAll();
+    await engine.reportOrphans();
     await engine.settleAllGroups();
     await queue.tick();
     engine.monitor.start();
@@ -153,6 +165,19 @@ export class Engine implements AxonApi {
     });
   }
 
+  /** Pods with this home's labels that no job row knows: said, never deleted. */
+  private async reportOrphans(): Promise<void> {
+    for (const b of Object.values(this.backends)) {
+      const k = b as Partial<KubernetesBackend>;
+      if (!k.orphans) continue;
+      const known = new Set(await this.store.jobs.ids());
+      for (const o of await k.orphans(known).catch(() => []))
+        log.warn(
+          `kubernetes: pod ${o.pod} in ${o.context}/${o.namespace} carries this Axon home's labels but no run of it; left as it is`,
+        );
+    }
+  }
+
   private async settleAllGroups(): Promise<void> {
     for (const g of await this.store.groups.rows({ status: ['created', 'running', 'stopping'] }))
       await this.queue.settleGroup(g.id);
@@ -172,6 +197,7 @@ export class Engine implements AxonApi {
     await this.queue.close();
     await this.runner.detachAll();
     await Promise.all([...this.background]);
+    for (const b of Object.values(this.backends)) await (b as { close?(): Promise<void> }).close?.();
     await this.store.close();
     this.releaseLock();
   }

@@ -81,6 +81,41 @@ function noSuchContext(name: string, list: KubeContextList): ApiError {
   );
 }
 
+/**
+ * The kube context and namespace a new run records: the ones named, else Axon's selected context (or kube's
+ * current one) and its namespace (Axon's override, the context's own, `default`).
+ */
+export async function resolveKubeTarget(
+  home: string,
+  want: { context?: string; namespace?: string },
+  opts: ClusterHandlerOptions = {},
+): Promise<{ context: string; namespace: string }> {
+  const view = new SettingsStore(home).read();
+  const all = contextList(
+    await loadKubeconfig({ env: opts.env?.() ?? process.env, homeDir: opts.homeDir }),
+    view.settings,
+    view.problem,
+  );
+  const name = want.context ?? all.contextInUse;
+  if (!name)
+    throw new ApiError(
+      'invalid_input',
+      all.contexts.length
+        ? 'no kube context is in use (no current-context, and Axon has none selected): give --context NAME'
+        : `no kube contexts to run on: ${all.files.map((f) => `${f.path} (${f.status})`).join(', ')}`,
+    );
+  const context = all.contexts.find((c) => c.name === name);
+  if (!context) throw noSuchContext(name, all);
+  if (context.problem) throw new ApiError('invalid_input', `kube context "${name}": ${context.problem}`);
+  const namespace = want.namespace ?? context.namespace;
+  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(namespace) || namespace.length > 63)
+    throw new ApiError(
+      'invalid_input',
+      `namespace "${namespace}" is not a valid name (lower case, digits and -)`,
+    );
+  return { context: name, namespace };
+}
+
 export function makeClusterHandlers(
   engine: { home: string },
   opts: ClusterHandlerOptions = {},

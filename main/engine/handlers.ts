@@ -26,7 +26,10 @@ import { codeDiff } from './code/compare';
 import { inspectFolder, projectSpecFiles } from './folders';
 import { machineResources } from './monitor/proc';
 import { sampleGpus } from './monitor/nvidia-smi';
-import { makeClusterHandlers } from './handlers-clusters';
+import { makeClusterHandlers, resolveKubeTarget } from './handlers-clusters';
+import { environmentProblems } from './backends/kubernetes/pod-spec';
+import type { RunSpec } from './backends/backend';
+import { replicaPlan, replicaName } from './scheduler/replicas';
 
 export type Handlers = { [M in MethodName]: (input: ParsedInput<M>) => Promise<Results[M]> };
 
@@ -117,6 +120,8 @@ export function makeHandlers(engine: Engine, lifecycle: Lifecycle): Handlers {
         codePath: x.code_path,
         originalId: outputsOwner.id,
         cloningStrategy: strategy,
+        // The run as it was: its build, resources, replicas and (Kubernetes) context and namespace.
+        run: x.run_json ? (JSON.parse(x.run_json) as unknown) : undefined,
       });
       if (strategy === 'resume' && outputsOwner.outputs_dir)
         await store.experiments.update(nid, { outputs_dir: outputsOwner.outputs_dir });
@@ -183,6 +188,10 @@ export function makeHandlers(engine: Engine, lifecycle: Lifecycle): Handlers {
           'unavailable',
           `${availability?.detail ?? `no ${input.backend} backend`}: start it, or choose the local backend`,
         );
+      const target =
+        input.backend === 'kubernetes'
+          ? await resolveKubeTarget(engine.home, { context: input.context, namespace: input.namespace })
+          : undefined;
       const codePath = path.resolve(input.codePath);
       if (!fs.existsSync(codePath))
         throw new ApiError('invalid_input', `code folder ${codePath} does not exist`);
@@ -205,6 +214,20 @@ export function makeHandlers(engine: Engine, lifecycle: Lifecycle): Handlers {
             'invalid_spec',
             `${spec.files.join(', ')}: run.cmd is required to run an experiment`,
           );
+        if (target) {
+          // What the cluster would refuse is refused here, before anything is created.
+          const problems = replicaPlan(r.value.environment).flatMap((rep) =>
+            environmentProblems(
+              rep.environment,
+              rep.role === 'master' ? 'environment' : `environment.replicas (${replicaName(rep)})`,
+            ),
+          );
+          if (problems.length)
+            throw new ApiError(
+              'invalid_spec',
+              `${spec.files.join(', ')}: the cluster cannot take this environment:\n  ${problems.join('\n  ')}`,
+            );
+        }
         return r.value;
       });
       const created = await store.db.transaction(async () => {
@@ -219,6 +242,7 @@ export function makeHandlers(engine: Engine, lifecycle: Lifecycle): Handlers {
                 code,
                 state: { seed },
                 backend: input.backend,
+                target,
               })
             : null;
         const ids: number[] = [];
@@ -233,7 +257,7 @@ export function makeHandlers(engine: Engine, lifecycle: Lifecycle): Handlers {
             params: r.params,
             tags: spec.tags,
             codePath,
-            run: { build: r.build, environment: r.environment, framework: r.framework },
+            run: { build: r.build, environment: r.environment, framework: r.framework, target },
           });
           await store.codeRefs.insert(id, code);
           ids.push(id);
@@ -353,6 +377,9 @@ export function makeHandlers(engine: Engine, lifecycle: Lifecycle): Handlers {
       const x = await store.experiments.row(id);
       if (!isDone(x.status)) throw new ApiError('conflict', `experiment ${id} is ${x.status}; stop it first`);
       await store.experiments.delete(id);
+      // Pods and services a cluster run left (normally gone already once its logs and outputs were taken).
+      const run = x.run_json ? (JSON.parse(x.run_json) as RunSpec) : {};
+      await engine.backends[x.backend]?.remove?.(id, run).catch(() => undefined);
       if (x.run_dir) await fs.promises.rm(x.run_dir, { recursive: true, force: true });
       return { deleted: true };
     },

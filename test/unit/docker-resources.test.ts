@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { containerResources } from '../../main/engine/backends/docker/resources';
 import { resolveDocker } from '../../main/engine/backends/docker/connection';
 import { outcomeOf } from '../../main/engine/backends/docker/docker-backend';
-import { tsKey } from '../../main/engine/backends/docker/log-copier';
+import { tsKey } from '../../main/engine/backends/log-copier';
 
 test('Polyaxon resources become Docker limits: limits before requests, memory in MiB, GPUs as a device request', () => {
   const r = containerResources({

@@ -1,5 +1,6 @@
-// One interface, one implementation per place a job can run (local processes, Docker; Kubernetes follows).
-// The lifecycle driver never knows which one it talks to.
+// One interface, one implementation per place a job can run (local processes, Docker, Kubernetes). The
+// lifecycle driver never knows which one it talks to: a backend whose jobs live elsewhere (pods) reports their
+// statuses with reasons, decides how replicas address each other, and finds its jobs again by labels.
 import type { BuildSpec, EnvironmentSpec } from '../../../shared/polyaxonfile';
 
 /** What an experiment asks of its backend beyond the command (rendered from its polyaxonfile). */
@@ -7,6 +8,14 @@ export interface RunSpec {
   build?: BuildSpec;
   environment?: EnvironmentSpec;
   framework?: string;
+  /** Kubernetes: the context and namespace the run was started on, recorded when it is created, so changing
+   *  Axon's default context later never orphans it. */
+  target?: KubeTarget;
+}
+
+export interface KubeTarget {
+  context: string;
+  namespace: string;
 }
 
 export interface PrepareSpec {
@@ -22,6 +31,7 @@ export interface PrepareSpec {
 export interface LaunchSpec {
   jobId: number;
   experimentId: number;
+  project?: string;
   groupId: number | null;
   role: string; // master, worker, ps
   index: number;
@@ -46,6 +56,17 @@ export interface JobHandle {
   pid?: number;
   startTime?: string;
   container?: string;
+  /** Kubernetes: the pod, in its context and namespace. */
+  pod?: string;
+  namespace?: string;
+  context?: string;
+}
+
+/** A job's status as its backend sees it before it ends (pods: pending, unschedulable, running, unreachable). */
+export interface BackendStatus {
+  status: 'scheduled' | 'starting' | 'running' | 'unschedulable' | 'warning' | 'unknown';
+  reason: string | null;
+  message?: string | null;
 }
 
 export interface JobResources {
@@ -65,6 +86,8 @@ export interface JobOutcome {
   lost: boolean;
   /** Set when the backend knows better than the exit code (e.g. "out of memory (limit 64 MiB)"). */
   reason?: string;
+  /** When it ended, as the backend recorded it (a pod's container state), if it knows. */
+  finishedAt?: string;
 }
 
 export interface RunningJob {
@@ -76,6 +99,17 @@ export interface RunningJob {
   confirmedLogSize?(): number;
   /** The engine is closing: stop watching (copying logs), leave the job running. */
   detach?(): void;
+  /** Backends whose jobs start elsewhere (pods): statuses until the job ends, each with its reason. Without it
+   *  the job is running once launch() returns. */
+  onStatus?(listener: (s: BackendStatus) => void): void;
+  /** Where the job runs, for people (context, namespace, pod, node). */
+  placement?(): Record<string, string>;
+}
+
+/** Where replicas listen: a name and a port each (decided by the backend). */
+export interface ReplicaAddressing {
+  host(replica: string): string;
+  port(replica: string): number;
 }
 
 export interface Backend {
@@ -88,16 +122,25 @@ export interface Backend {
   sample?(handle: JobHandle): Promise<JobResources | null>;
   /** Distributed experiments: a network on which replicas reach each other by name (containers). Backends
    *  without one run replicas on this machine's loopback with a port each. */
-  ensureNetwork?(experimentId: number): Promise<string>;
-  removeNetwork?(experimentId: number): Promise<void>;
+  ensureNetwork?(experimentId: number, run: RunSpec): Promise<string>;
+  removeNetwork?(experimentId: number, run: RunSpec): Promise<void>;
+  /** How replicas on `network` reach each other; without it, by name on a fixed port (containers). */
+  addressing?(network: string): ReplicaAddressing;
+  /** Of the experiments about to start, those that fit now; the others wait with the reason. */
+  admit?(candidates: Array<{ experimentId: number; run: RunSpec }>): Promise<Map<number, string>>;
   /** After an engine restart: the job again if it still runs, how it ended if it ended, or null if it never
    *  started (the engine stopped between recording the job and starting it: launching it now is safe). */
   reattach(job: {
     handle: JobHandle;
     runDir: string;
     jobId: number;
+    experimentId: number;
     logPath: string;
+    outputsDir: string;
+    run: RunSpec;
   }): Promise<RunningJob | JobOutcome | null>;
+  /** Removes what a deleted experiment left on the backend (pods, services). */
+  remove?(experimentId: number, run: RunSpec): Promise<void>;
 }
 
 export function describeOutcome(o: JobOutcome): string {

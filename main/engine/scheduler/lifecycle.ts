@@ -46,6 +46,16 @@ export class Lifecycle {
     return true;
   }
 
+  /** A created experiment that waits (for capacity): its reason, announced when it changed. */
+  async waiting(id: number, reason: string | null) {
+    if (!(await this.store.experiments.setWaiting(id, reason))) return;
+    if (this.events.listenerCount('experiments.changed') > 0)
+      this.events.emit('experiments.changed', {
+        experiment: await this.store.experiments.get(id),
+        previous: 'created',
+      });
+  }
+
   /**
    * Several status changes (and whatever else `fn` writes) in one transaction: a launch's or an ending's
    * changes cost one commit and one wait for the write lock instead of one each. Each refused change is logged

@@ -11,6 +11,7 @@ export class Queue {
   private running: Promise<void> | null = null;
   private again = false;
   private closed = false;
+  private retry: NodeJS.Timeout | null = null;
   private groupRunner: GroupRunner;
 
   constructor(
@@ -46,6 +47,7 @@ export class Queue {
   /** No new pass starts; the one running (if any) ends at its next step. */
   async close(): Promise<void> {
     this.closed = true;
+    if (this.retry) clearTimeout(this.retry);
     await this.running;
   }
 
@@ -74,8 +76,20 @@ export class Queue {
       if (next.length && g.status === 'created') await this.lifecycle.group(g.id, 'running');
       launch.push(...next);
     }
+    // A backend that knows its capacity (a cluster) holds back what would not fit: those wait as created with
+    // the reason, and the queue looks again when something ends (or in a while, for capacity freed elsewhere).
+    const held = launch.length ? await this.runner.admit(launch) : new Map<number, string>();
+    for (const [id, why] of held) await this.lifecycle.waiting(id, why);
+    if (held.size && !this.retry && !this.closed) {
+      this.retry = setTimeout(() => {
+        this.retry = null;
+        void this.tick();
+      }, 10_000);
+      this.retry.unref?.();
+    }
+    const go = launch.filter((x) => !held.has(x.id));
     // Slots are counted above and taken here; passes never overlap, so none is handed out twice.
-    if (launch.length && !this.closed) await this.runner.launchMany(launch);
+    if (go.length && !this.closed) await this.runner.launchMany(go);
   }
 
   /** After an experiment of a group ends: the group is done when every experiment is. `row`: just read. */

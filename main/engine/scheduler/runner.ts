@@ -6,10 +6,10 @@ import path from 'node:path';
 import { createHmac } from 'node:crypto';
 import type { Store } from '../store';
 import type { ExperimentRow } from '../store/experiments';
-import type { JobRow } from '../store/jobs';
+import { jobHandle, type JobRow } from '../store/jobs';
 import type { EventBus } from '../events';
 import type { Lifecycle } from './lifecycle';
-import type { Backend, JobOutcome, RunningJob, RunSpec } from '../backends/backend';
+import type { Backend, BackendStatus, JobOutcome, RunningJob, RunSpec } from '../backends/backend';
 import { describeOutcome } from '../backends/backend';
 import { LogFollower } from '../tracking/follower';
 import { paths } from '../home';
@@ -42,6 +42,8 @@ interface ActiveExperiment {
   stopMessage?: string;
   /** The replica whose failure ended the experiment; the others were stopped because of it. */
   failure?: { name: string; reason: string };
+  /** The master and the workers have ended: the parameter servers left are stopped (as TFJob does). */
+  chiefDone?: boolean;
 }
 
 export interface RunnerOptions {
@@ -195,8 +197,9 @@ export class Runner {
       return this.endBeforeStart(x.id, jobs, 'stopped', 'stopped before it started', null);
     if (!x.cmd) return this.endBeforeStart(x.id, jobs, 'failed', 'no command', 'run.cmd is empty');
 
-    const network = plan.length > 1 && backend.ensureNetwork ? await backend.ensureNetwork(x.id) : undefined;
-    const at = await this.addressing(plan, !!network);
+    const network =
+      plan.length > 1 && backend.ensureNetwork ? await backend.ensureNetwork(x.id, run) : undefined;
+    const at = await this.addressing(plan, network, backend);
     const base = jobEnv(x, params, outputs, { url: this.opts.apiUrl(), token: this.runToken(x.id) });
     const toLaunch = jobs.filter((j) => !j.pid && !j.external_id && !isDone(j.status));
     const started: Array<{ row: JobRow; job: RunningJob }> = [];
@@ -209,6 +212,7 @@ export class Runner {
         job = await backend.launch({
           jobId: row.id,
           experimentId: x.id,
+          project: x.project_name,
           groupId: x.group_id,
           role: r.role,
           index: r.index,
@@ -253,13 +257,14 @@ export class Runner {
     wanted: number,
   ) {
     // The handles and `running` in one commit, recorded before the ends are watched, so a job that exits at
-    // once still passes through it.
+    // once still passes through it. A job whose backend reports statuses (a pod) is running when it says so.
+    const streamed = started.some(({ job }) => job.onStatus);
     const stoppedMeanwhile = await this.lifecycle.transaction(async (tx) => {
       for (const { row, job } of started) {
         await this.store.jobs.setHandle(row.id, job.handle);
-        await tx.job(row.id, 'running');
+        if (!job.onStatus) await tx.job(row.id, 'running');
       }
-      if (!started.length || (await tx.experiment(x.id, 'running'))) return false;
+      if (!started.length || (!streamed && (await tx.experiment(x.id, 'running')))) return false;
       return isDone((await this.store.experiments.row(x.id)).status);
     });
     for (const { row, job } of started)
@@ -313,9 +318,18 @@ export class Runner {
     return rows;
   }
 
-  /** Containers on the experiment's network: by name on a fixed port. Local processes: loopback, a port each. */
-  private async addressing(plan: Replica[], network: boolean): Promise<Addressing> {
-    if (network) return { host: (r) => replicaName(r), port: () => CONTAINER_PORT };
+  /** On the experiment's network, as its backend decides (containers: by name on a fixed port; pods: by DNS
+   *  name behind the experiment's Service). Local processes: loopback, a port each. */
+  private async addressing(
+    plan: Replica[],
+    network: string | undefined,
+    backend: Backend,
+  ): Promise<Addressing> {
+    if (network) {
+      const at = backend.addressing?.(network);
+      if (at) return { host: (r) => at.host(replicaName(r)), port: (r) => at.port(replicaName(r)) };
+      return { host: (r) => replicaName(r), port: () => CONTAINER_PORT };
+    }
     const ports = new Map<string, number>();
     if (plan.length > 1) for (const r of plan) ports.set(replicaName(r), await freePort());
     return { host: () => '127.0.0.1', port: (r) => ports.get(replicaName(r)) ?? CONTAINER_PORT };
@@ -374,6 +388,13 @@ export class Runner {
     const a = this.entry(experimentId, backend);
     a.jobs.set(row.id, { jobId: row.id, name: `${row.role}-${row.replica_index}`, job, follower });
     await follower.start();
+    if (job.onStatus) {
+      // One status at a time per job, in the order the backend saw them.
+      let chain = Promise.resolve();
+      job.onStatus((s) => {
+        chain = chain.then(() => this.inflight(() => this.jobStatus(experimentId, row.id, s)));
+      });
+    }
     void job.done.then((outcome) =>
       this.closed
         ? undefined
@@ -383,6 +404,28 @@ export class Runner {
             await this.jobEnded(experimentId, row, outcome, a);
           }),
     );
+  }
+
+  /** A status a backend reported for a running job (a pod pending, unschedulable, running, unreachable): the
+   *  job's row, then the experiment's status from its jobs (SPEC §2.1), with the job's reason. */
+  private async jobStatus(experimentId: number, jobId: number, s: BackendStatus): Promise<void> {
+    if (s.status === 'scheduled' || this.closed) return;
+    const row = await this.store.jobs.get(jobId);
+    if (!row || isDone(row.status) || row.status === s.status) return;
+    if (!canTransition(row.status, s.status)) return;
+    await this.lifecycle.job(jobId, s.status, s.reason);
+    const jobs = await this.store.jobs.forExperiment(experimentId);
+    const want = experimentStatusFromJobs(jobs.map((j) => (j.id === jobId ? s.status : j.status)));
+    const x = await this.store.experiments.row(experimentId);
+    if (!want || isDone(want) || want === x.status || !canTransition(x.status, want)) return;
+    const from = jobs.find((j) => j.status === want || (j.id === jobId && s.status === want));
+    const reason =
+      want === 'running' || !from
+        ? null
+        : jobs.length > 1
+          ? `${from.role}-${from.replica_index}: ${from.id === jobId ? s.reason : from.status_reason}`
+          : s.reason;
+    await this.lifecycle.experiment(experimentId, want, reason, s.message ?? null);
   }
 
   /** One job ended: record it; a failed replica stops the others; the last one ends the experiment. */
@@ -396,12 +439,21 @@ export class Runner {
     const name = `${row.role}-${row.replica_index}`;
     let status: JobStatus = ok ? 'succeeded' : 'failed';
     let why = ok ? null : describeOutcome(o);
-    if (a.stopRequested) [status, why] = ['stopped', a.stopReason ?? 'stopped by user'];
+    if (a.chiefDone && row.role === 'ps')
+      [status, why] = ['succeeded', 'stopped after the master and workers ended'];
+    else if (a.stopRequested) [status, why] = ['stopped', a.stopReason ?? 'stopped by user'];
     else if (a.failure) [status, why] = ['stopped', `stopped after ${a.failure.name} failed`];
     else if (status === 'failed' && a.jobs.size) {
       // One replica failed: the experiment has failed; the others are stopped rather than waited for.
       a.failure = { name, reason: why! };
       for (const j of a.jobs.values()) await j.job.stop(this.opts.stopGraceMs);
+    } else if (status === 'succeeded' && !a.chiefDone && a.jobs.size) {
+      // A parameter server never exits by itself: once the master and every worker ended, the rest are stopped.
+      const left = [...a.jobs.values()];
+      if (left.every((j) => j.name.startsWith('ps-'))) {
+        a.chiefDone = true;
+        for (const j of left) await j.job.stop(this.opts.stopGraceMs);
+      }
     }
     await this.settle(experimentId, { id: row.id, status, why, exitCode: o.exitCode });
   }
@@ -460,7 +512,8 @@ export class Runner {
             : (master.status_reason ?? status);
     const files = x.outputs_dir ? await listFiles(x.outputs_dir) : [];
     const backend = this.opts.backends[x.backend];
-    if (jobs.length > 1) await backend?.removeNetwork?.(experimentId).catch(() => undefined);
+    const run = (x.run_json ? JSON.parse(x.run_json) : {}) as RunSpec;
+    if (jobs.length > 1) await backend?.removeNetwork?.(experimentId, run).catch(() => undefined);
     await this.lifecycle.transaction(async (tx) => {
       if (ended) await tx.job(ended.id, ended.status, ended.why, ended.exitCode);
       await this.store.experiments.update(experimentId, { exit_code: master.exit_code });
@@ -481,6 +534,28 @@ export class Runner {
     for (const j of jobs) if (!isDone(j.status)) await this.lifecycle.job(j.id, status, reason);
     await this.lifecycle.experiment(experimentId, status, reason, message);
     this.opts.onFinished(experimentId);
+  }
+
+  /** Of experiments about to launch, those their backend cannot take now (capacity), with the reason. */
+  async admit(xs: ExperimentRow[]): Promise<Map<number, string>> {
+    const out = new Map<number, string>();
+    for (const [name, backend] of Object.entries(this.opts.backends)) {
+      const mine = xs.filter((x) => x.backend === name);
+      if (!backend.admit || !mine.length) continue;
+      const held = await backend
+        .admit(
+          mine.map((x) => ({
+            experimentId: x.id,
+            run: (x.run_json ? JSON.parse(x.run_json) : {}) as RunSpec,
+          })),
+        )
+        .catch((e) => {
+          log.warn(`${name}: capacity check failed (${e instanceof Error ? e.message : e}); launching`);
+          return new Map<number, string>();
+        });
+      for (const [id, why] of held) out.set(id, why);
+    }
+    return out;
   }
 
   /** Graceful stop (SIGTERM, or docker stop), forced after the grace period; a build is cancelled. */
@@ -516,21 +591,20 @@ export class Runner {
     const reattached: Array<{ row: JobRow; job: RunningJob }> = [];
     for (const j of backend ? jobs : []) {
       const r = await backend!.reattach({
-        handle: {
-          pid: j.pid ?? undefined,
-          startTime: j.pid_start ?? undefined,
-          container: j.external_id ?? undefined,
-        },
+        handle: jobHandle(j),
         runDir: x.run_dir,
         jobId: j.id,
+        experimentId: x.id,
         logPath: j.log_path,
+        outputsDir: x.outputs_dir || path.join(x.run_dir, 'outputs'),
+        run: (x.run_json ? JSON.parse(x.run_json) : {}) as RunSpec,
       });
       if (r === null) launchNeeded = true;
       else if ('handle' in r) {
         log.debug(`re-attached ${j.role}-${j.replica_index} of experiment ${x.id}`);
         if (!j.pid && !j.external_id)
           await this.store.db.transaction(() => this.store.jobs.setHandle(j.id, r.handle));
-        if (j.status !== 'running') await this.lifecycle.job(j.id, 'running');
+        if (!r.onStatus && j.status !== 'running') await this.lifecycle.job(j.id, 'running');
         reattached.push({ row: j, job: r });
       } else {
         // It ended while no engine watched: read the rest of its log, then record the real exit code.
@@ -540,7 +614,8 @@ export class Runner {
         await this.jobEnded(x.id, j, r, this.entry(x.id, x.backend));
       }
     }
-    if (reattached.length && x.status !== 'running') await this.lifecycle.experiment(x.id, 'running');
+    if (reattached.some(({ job }) => !job.onStatus) && x.status !== 'running')
+      await this.lifecycle.experiment(x.id, 'running');
     for (const { row, job } of reattached) await this.track(x.id, x.backend, row, job);
     if (launchNeeded) {
       // The engine stopped between scheduling and spawning: nothing ran, so the launch is finished now.

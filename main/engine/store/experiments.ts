@@ -156,6 +156,15 @@ export class Experiments {
     ]);
   }
 
+  /** The reason a `created` experiment still waits (e.g. for capacity); true when it changed. */
+  async setWaiting(id: number, reason: string | null): Promise<boolean> {
+    const r = await this.db.run(
+      `UPDATE experiments SET status_reason = ? WHERE id = ? AND status = 'created' AND status_reason IS NOT ?`,
+      [reason, id, reason],
+    );
+    return r.changes > 0;
+  }
+
   async delete(id: number): Promise<void> {
     await this.db.transaction(async () => {
       await this.db.run(`DELETE FROM status_history WHERE entity IN ('experiment') AND entity_id = ?`, [id]);

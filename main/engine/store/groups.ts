@@ -20,6 +20,7 @@ export interface GroupRow {
   state_json: string | null;
   code_json: string | null;
   backend: string;
+  target_json: string | null;
   created_at: string;
   started_at: string | null;
   finished_at: string | null;
@@ -40,10 +41,11 @@ export class Groups {
     code: unknown;
     state: unknown;
     backend: string;
+    target?: unknown;
   }) {
     const { lastID } = await this.db.run(
-      `INSERT INTO experiment_groups (project_id, name, status, algorithm, concurrency, search_json, spec_json, code_path, code_json, state_json, backend)
-       VALUES (?, ?, 'created', ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO experiment_groups (project_id, name, status, algorithm, concurrency, search_json, spec_json, code_path, code_json, state_json, backend, target_json)
+       VALUES (?, ?, 'created', ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       [
         g.projectId,
         g.name,
@@ -55,6 +57,7 @@ export class Groups {
         JSON.stringify(g.code),
         JSON.stringify(g.state),
         g.backend,
+        g.target ? JSON.stringify(g.target) : null,
       ],
     );
     await this.db.run(

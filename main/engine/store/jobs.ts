@@ -1,5 +1,22 @@
 import type { Db } from './db';
 import type { JobStatus } from '../../../shared/statuses';
+import type { JobHandle } from '../backends/backend';
+
+/** The handle stored in a job row: a pid, a container id, or (Kubernetes) the pod with its context and
+ *  namespace as JSON in `external_id`. */
+export function jobHandle(j: Pick<JobRow, 'pid' | 'pid_start' | 'external_id'>): JobHandle {
+  const h: JobHandle = { pid: j.pid ?? undefined, startTime: j.pid_start ?? undefined };
+  if (j.external_id?.startsWith('{')) {
+    const k = JSON.parse(j.external_id) as { pod: string; namespace: string; context: string };
+    return { ...h, pod: k.pod, namespace: k.namespace, context: k.context };
+  }
+  return { ...h, container: j.external_id ?? undefined };
+}
+
+function externalId(h: JobHandle): string | null {
+  if (h.pod) return JSON.stringify({ pod: h.pod, namespace: h.namespace, context: h.context });
+  return h.container ?? null;
+}
 
 export interface JobRow {
   id: number;
@@ -38,17 +55,21 @@ export class Jobs {
     return this.db.all<JobRow>('SELECT * FROM jobs WHERE experiment_id = ? ORDER BY id', [experimentId]);
   }
 
+  async ids(): Promise<number[]> {
+    return (await this.db.all<{ id: number }>('SELECT id FROM jobs')).map((r) => r.id);
+  }
+
   async get(id: number): Promise<JobRow | undefined> {
     return this.db.get<JobRow>('SELECT * FROM jobs WHERE id = ?', [id]);
   }
 
   /** Records how to find the job again: a process (pid + start time) or a container id. Call inside a
    *  transaction (the runner stores it with the job's `running`). */
-  async setHandle(id: number, h: { pid?: number; startTime?: string; container?: string }): Promise<void> {
+  async setHandle(id: number, h: JobHandle): Promise<void> {
     await this.db.write('UPDATE jobs SET pid = ?, pid_start = ?, external_id = ? WHERE id = ?', [
       h.pid ?? null,
       h.startTime ?? null,
-      h.container ?? null,
+      externalId(h),
       id,
     ]);
   }

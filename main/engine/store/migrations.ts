@@ -186,4 +186,7 @@ UPDATE last_metrics SET
   min_value = (SELECT MIN(m.value) FROM metrics m WHERE m.experiment_id = last_metrics.experiment_id AND m.key = last_metrics.key),
   max_value = (SELECT MAX(m.value) FROM metrics m WHERE m.experiment_id = last_metrics.experiment_id AND m.key = last_metrics.key);
 `,
+  /* 7: the kube context and namespace a group's experiments run on (Kubernetes), recorded at creation */ `
+ALTER TABLE experiment_groups ADD COLUMN target_json TEXT;
+`,
 ];

@@ -2,6 +2,7 @@
 // sees its experiments and proposes new ones for its free slots. The proposals and the searcher's new state
 // (rounds, brackets, the PRNG state) are written in one transaction: a crash loses no suggestion and makes
 // none twice. Grid, random and mapping create every experiment when the group is created.
+import type { KubeTarget } from '../backends/backend';
 import type { ParsedSpec, SearchSpec } from '../../../shared/polyaxonfile';
 import { renderExperiment, formatError } from '../../../shared/polyaxonfile';
 import { isDone } from '../../../shared/statuses';
@@ -88,7 +89,12 @@ export class GroupRunner {
           cloningStrategy: from ? 'resume' : null,
           outputsDir: from?.outputs_dir ?? null,
           sweep: p.meta,
-          run: { build: r.build, environment: r.environment, framework: r.framework },
+          run: {
+            build: r.build,
+            environment: r.environment,
+            framework: r.framework,
+            ...(g.target_json ? { target: JSON.parse(g.target_json) as KubeTarget } : {}),
+          },
         });
         if (code) await this.store.codeRefs.insert(id, code);
       }

@@ -18,7 +18,8 @@ import { containerResources as statsOf, type DockerStatsJson } from '../../monit
 import { buildImage, defaultRepo } from '../../builder';
 import { SDK_PYTHON } from '../../scheduler/job-env';
 import { DockerConnection } from './connection';
-import { LogCopier } from './log-copier';
+import { LogCopier } from '../log-copier';
+import { copyContainerLog } from './container-log';
 import { containerResources } from './resources';
 
 export const CONTAINER_OUTPUTS = '/axon/outputs';
@@ -145,7 +146,7 @@ export class DockerBackend implements Backend {
     }
     if (info.State.Running) return this.follow(container, job.logPath);
     const copier = new LogCopier(job.logPath);
-    await copier.copy(container, this.docker.modem, false);
+    await copyContainerLog(copier, container, this.docker.modem, false);
     const outcome = outcomeOf(info);
     await this.cleanup(container);
     return outcome;
@@ -154,7 +155,7 @@ export class DockerBackend implements Backend {
   /** Copies the log while the container runs; `done` resolves once it stopped and every line is copied. */
   private follow(container: Docker.Container, logPath: string): RunningJob {
     const copier = new LogCopier(logPath);
-    const copying = copier.copy(container, this.docker.modem, true);
+    const copying = copyContainerLog(copier, container, this.docker.modem, true);
     const done = (async (): Promise<JobOutcome> => {
       await container.wait();
       await copying;

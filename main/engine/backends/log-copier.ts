@@ -1,10 +1,11 @@
-// Copies a container's log (stdout and stderr, demultiplexed) into the run's log file, so the same follower and
-// metric parser serve every backend. A cursor file beside the log records the last Docker timestamp copied and
-// the log size it belongs to; after an engine restart the copy resumes there, and a tail written after the
-// last cursor (torn by the crash) is cut before it is fetched again: no line lost or doubled.
+// Copies a job's log from where it lives (a Docker container, a Kubernetes pod) into the run's log file, so the
+// same follower and metric parser serve every backend. The source is a stream of "TIMESTAMP text" lines (both
+// Docker and the kubelet prefix RFC3339Nano timestamps on request). A cursor file beside the log records the
+// last timestamp copied, how many lines carried exactly it, and the log size they belong to; a copy resumes
+// there (a source asked `since` a time may repeat lines at or before it: they are skipped), and a tail written
+// after the last cursor (torn by a crash) is cut before it is fetched again: no line lost or doubled.
 import fs from 'node:fs';
 import { PassThrough } from 'node:stream';
-import type Docker from 'dockerode';
 
 interface Cursor {
   ts: string | null; // Docker's RFC3339Nano timestamp of the last line copied
@@ -56,26 +57,32 @@ export class LogCopier {
     return this.cursor.size;
   }
 
-  /** Streams the container's log from the cursor until the container stops (or `follow` is false). */
-  async copy(
-    container: Docker.Container,
-    modem: { demuxStream: Docker['modem']['demuxStream'] },
-    follow: boolean,
-  ): Promise<void> {
-    const since = this.cursor.ts
-      ? `${tsKey(this.cursor.ts)[0]}.${String(tsKey(this.cursor.ts)[1]).padStart(9, '0')}`
-      : undefined;
-    const opts = { follow, stdout: true, stderr: true, timestamps: true, ...(since ? { since } : {}) };
-    const raw = (await container.logs(opts as never)) as unknown;
-    // Not following, Docker answers with the whole (multiplexed) log as one buffer.
-    const stream = Buffer.isBuffer(raw) ? bufferStream(raw) : (raw as NodeJS.ReadableStream);
+  /** The cursor's time as seconds.nanoseconds (Docker's `since`), or null before the first line. */
+  sinceSeconds(): string | null {
+    if (!this.cursor.ts) return null;
+    const [s, ns] = tsKey(this.cursor.ts);
+    return `${s}.${String(ns).padStart(9, '0')}`;
+  }
+
+  /** The cursor's time cut to whole seconds as RFC3339 (Kubernetes' `sinceTime`), or null. */
+  sinceRfc3339(): string | null {
+    if (!this.cursor.ts) return null;
+    return new Date(tsKey(this.cursor.ts)[0] * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  }
+
+  get isDetached(): boolean {
+    return this.detached;
+  }
+
+  /** Copies timestamped lines from `stream` until it ends (or the copier is detached). */
+  async copyFrom(stream: NodeJS.ReadableStream): Promise<void> {
     this.stream = stream;
     if (this.detached) (stream as unknown as { destroy(): void }).destroy();
     const fd = fs.openSync(this.logPath, 'a');
     try {
       const out = new PassThrough();
       const done = this.consume(out, fd);
-      modem.demuxStream(stream, out, out);
+      stream.pipe(out);
       await new Promise<void>((resolve) => {
         stream.on('end', resolve);
         stream.on('close', resolve);
@@ -140,10 +147,4 @@ export class LogCopier {
     fs.writeFileSync(tmp, JSON.stringify(this.cursor));
     fs.renameSync(tmp, this.cursorPath);
   }
-}
-
-function bufferStream(buf: Buffer): NodeJS.ReadableStream {
-  const p = new PassThrough();
-  p.end(buf);
-  return p;
 }

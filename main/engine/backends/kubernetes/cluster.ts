@@ -1,0 +1,185 @@
+// One kube context + namespace as the backend uses it: the clients, and one watch of this Axon home's pods
+// (label axon.dev/home) that every job of that namespace listens to. The watch is client-node's informer: it
+// lists once, then watches from the list's resourceVersion, resumes from the last one it saw when the server
+// closes the stream, and lists again on 410 Gone; on any other error it stops, and this class starts it again
+// with a backoff. No job polls the API for its status.
+//
+// Reachability is tracked here: a failed list or watch marks the cluster unreachable (since when, and why);
+// the next successful list marks it reachable, and every listener is told either way.
+import type { CoreV1Api, Exec, KubeConfig, Log, V1Pod } from '@kubernetes/client-node';
+import { log } from '../../log';
+import { loadClientNode } from './kubeconfig';
+import { LABEL } from './pod-spec';
+
+type PodListener = (pod: V1Pod | null) => void;
+type ReachListener = (unreachableSince: Date | null, why: string | null) => void;
+
+export interface ApiCounter {
+  requests: number;
+}
+
+/** HTTP status of a client-node error (ApiException.code), or null for a network error. */
+export function statusOf(e: unknown): number | null {
+  const c =
+    (e as { code?: unknown; statusCode?: unknown })?.code ?? (e as { statusCode?: unknown })?.statusCode;
+  return typeof c === 'number' ? c : null;
+}
+
+export function errorText(e: unknown): string {
+  const body = (e as { body?: unknown })?.body;
+  if (typeof body === 'string') {
+    try {
+      const m = (JSON.parse(body) as { message?: string }).message;
+      if (m) return m;
+    } catch {
+      /* not JSON */
+    }
+  }
+  if (body && typeof body === 'object' && 'message' in body)
+    return String((body as { message: unknown }).message);
+  const err = e as { message?: string; cause?: { code?: string; message?: string } };
+  return err?.cause?.message ?? err?.message ?? String(e);
+}
+
+export class Cluster {
+  readonly core: CoreV1Api;
+  readonly logs: Log;
+  readonly exec: Exec;
+  private informer: Awaited<ReturnType<typeof makePodInformer>> | null = null;
+  private listeners = new Map<string, Set<PodListener>>();
+  private reach = new Set<ReachListener>();
+  private synced!: Promise<void>;
+  private markSynced!: () => void;
+  private restartTimer: NodeJS.Timeout | null = null;
+  private backoffMs = 500;
+  private closed = false;
+  unreachableSince: Date | null = null;
+  unreachableWhy: string | null = null;
+
+  private constructor(
+    readonly context: string,
+    readonly namespace: string,
+    readonly home: string,
+    readonly kc: KubeConfig,
+    k8s: typeof import('@kubernetes/client-node'),
+    readonly counter: ApiCounter,
+  ) {
+    this.core = kc.makeApiClient(k8s.CoreV1Api);
+    this.logs = new k8s.Log(kc);
+    this.exec = new k8s.Exec(kc);
+    this.synced = new Promise((r) => (this.markSynced = r));
+  }
+
+  static async open(context: string, namespace: string, home: string, kc: KubeConfig, counter: ApiCounter) {
+    const c = new Cluster(context, namespace, home, kc, await loadClientNode(), counter);
+    await c.startWatch();
+    return c;
+  }
+
+  private async startWatch(): Promise<void> {
+    if (this.closed) return;
+    const informer = await makePodInformer(this);
+    this.informer = informer;
+    informer.on('add', (p) => this.dispatch(p));
+    informer.on('update', (p) => this.dispatch(p));
+    informer.on('delete', (p) => {
+      const name = p.metadata?.name;
+      if (name) for (const l of this.listeners.get(name) ?? []) l(null);
+    });
+    informer.on('error', (e) => {
+      if (this.closed) return;
+      this.setReachable(false, errorText(e));
+      const wait = this.backoffMs;
+      this.backoffMs = Math.min(this.backoffMs * 2, 30_000);
+      log.debug(
+        `kubernetes ${this.context}/${this.namespace}: watch ended (${errorText(e)}); again in ${wait} ms`,
+      );
+      this.restartTimer = setTimeout(() => {
+        this.restartTimer = null;
+        void informer.start().catch(() => undefined);
+      }, wait);
+      this.restartTimer.unref?.();
+    });
+    await informer.start().catch(() => undefined);
+  }
+
+  /** The list succeeded: the cache is current. */
+  listed(): void {
+    this.backoffMs = 500;
+    this.setReachable(true, null);
+    this.markSynced();
+  }
+
+  setReachable(ok: boolean, why: string | null): void {
+    if (ok === (this.unreachableSince === null)) return;
+    this.unreachableSince = ok ? null : new Date();
+    this.unreachableWhy = why;
+    if (!ok) log.warn(`kubernetes context ${this.context}: unreachable (${why})`);
+    for (const l of this.reach) l(this.unreachableSince, why);
+    // Back again: every listener re-reads its pod from the fresh list.
+    if (ok) for (const [name, ls] of this.listeners) for (const l of ls) l(this.pod(name) ?? null);
+  }
+
+  /** Waits for the first list (at most `ms`); false when the cluster did not answer in time. */
+  async ready(ms = 10_000): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const t = new Promise<boolean>((r) => (timer = setTimeout(() => r(false), ms)));
+    const ok = await Promise.race([this.synced.then(() => true), t]);
+    clearTimeout(timer);
+    return ok;
+  }
+
+  pod(name: string): V1Pod | undefined {
+    return this.informer?.get(name, this.namespace);
+  }
+
+  pods(): readonly V1Pod[] {
+    return this.informer?.list(this.namespace) ?? [];
+  }
+
+  private dispatch(p: V1Pod): void {
+    const name = p.metadata?.name;
+    if (name) for (const l of this.listeners.get(name) ?? []) l(p);
+  }
+
+  /** Listens to one pod's changes (null: deleted); returns the unsubscribe function. */
+  watchPod(name: string, l: PodListener): () => void {
+    let set = this.listeners.get(name);
+    if (!set) this.listeners.set(name, (set = new Set()));
+    set.add(l);
+    return () => {
+      set.delete(l);
+      if (!set.size) this.listeners.delete(name);
+    };
+  }
+
+  onReachability(l: ReachListener): () => void {
+    this.reach.add(l);
+    return () => this.reach.delete(l);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.restartTimer) clearTimeout(this.restartTimer);
+    await this.informer?.stop().catch(() => undefined);
+  }
+}
+
+async function makePodInformer(c: Cluster) {
+  const k8s = await loadClientNode();
+  const selector = `${LABEL.home}=${c.home}`;
+  const path = `/api/v1/namespaces/${c.namespace}/pods`;
+  const list = async () => {
+    c.counter.requests++;
+    try {
+      const r = await c.core.listNamespacedPod({ namespace: c.namespace, labelSelector: selector });
+      c.counter.requests++; // the watch that follows the list
+      c.listed();
+      return r;
+    } catch (e) {
+      c.setReachable(false, errorText(e));
+      throw e;
+    }
+  };
+  return k8s.makeInformer<V1Pod>(c.kc, path, list, selector);
+}

@@ -1,0 +1,437 @@
+// The Kubernetes backend: each job (each replica) is one pod in the run's recorded context and namespace,
+// labelled with this Axon home's id, so two homes sharing a cluster never touch each other's pods. Images are
+// built here with Docker (the same builder as the Docker backend) and brought to the nodes (images.ts);
+// statuses come from one pod watch per namespace (cluster.ts); logs, outputs and stops go through the API
+// server (pod-job.ts), so nothing needs a route from the cluster to the desktop.
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { V1Pod } from '@kubernetes/client-node';
+import type {
+  Backend,
+  JobHandle,
+  JobOutcome,
+  JobResources,
+  KubeTarget,
+  LaunchSpec,
+  PrepareSpec,
+  ReplicaAddressing,
+  RunningJob,
+  RunSpec,
+} from '../backend';
+import { DockerBackend, homeId } from '../docker/docker-backend';
+import type { AxonSettings } from '../../../../shared/clusters';
+import { SDK_PYTHON } from '../../scheduler/job-env';
+import { replicaPlan } from '../../scheduler/replicas';
+import { log } from '../../log';
+import { kubeConfigFor, loadKubeconfig } from './kubeconfig';
+import { kubeGet, parseQuantity } from './cluster-info';
+import { Cluster, errorText, statusOf, type ApiCounter } from './cluster';
+import { PodJob } from './pod-job';
+import { podResources } from './pod-resources';
+import { choosePath, shipImage } from './images';
+import { buildPod, environmentProblems, LABEL, podRequests, REPLICA_PORT, serviceName } from './pod-spec';
+import { podState } from './pod-status';
+
+export interface KubernetesBackendOptions {
+  home: string;
+  settings: () => AxonSettings;
+  env?: () => NodeJS.ProcessEnv;
+  /** A pod waiting longer than this (unschedulable, image pull) fails with its reason; default 10 min. */
+  pendingTimeoutMs?: number;
+  docker?: DockerBackend;
+}
+
+interface NodeInfo {
+  name: string;
+  providerID: string | null;
+  allocatable: { cpu: number; memoryBytes: number; gpus: number };
+  schedulable: boolean;
+}
+
+const NODES_MAX_AGE_MS = 15_000;
+
+export class KubernetesBackend implements Backend {
+  readonly name = 'kubernetes';
+  readonly counter: ApiCounter = { requests: 0 };
+  readonly homeId: string;
+  private clusters = new Map<string, Promise<Cluster>>();
+  private sdk = new Map<string, Promise<{ name: string; items: Array<{ key: string; path: string }> }>>();
+  private nodes = new Map<string, { at: number; nodes: Promise<NodeInfo[] | null> }>();
+  private readonly docker: DockerBackend;
+  private readonly pendingTimeoutMs: number;
+
+  constructor(private o: KubernetesBackendOptions) {
+    this.homeId = homeId(o.home);
+    this.docker = o.docker ?? new DockerBackend({ home: o.home });
+    this.pendingTimeoutMs =
+      o.pendingTimeoutMs ?? (Number(process.env.AXON_K8S_PENDING_TIMEOUT_S) * 1000 || 10 * 60_000);
+  }
+
+  async availability() {
+    const d = await this.docker.availability();
+    return d.available
+      ? {
+          available: true,
+          detail: 'runs on the kube context recorded with each run; images built with Docker',
+        }
+      : { available: false, detail: `${d.detail} (the Kubernetes backend builds its images with Docker)` };
+  }
+
+  /** The clients and pod watch of a context + namespace, opened once. */
+  cluster(t: KubeTarget): Promise<Cluster> {
+    const key = `${t.context}\0${t.namespace}`;
+    let c = this.clusters.get(key);
+    if (!c) {
+      c = (async () => {
+        const k = await loadKubeconfig({ env: this.o.env?.() });
+        const kc = await kubeConfigFor(k, t.context);
+        return Cluster.open(t.context, t.namespace, this.homeId, kc, this.counter);
+      })();
+      c.catch(() => this.clusters.delete(key));
+      this.clusters.set(key, c);
+    }
+    return c;
+  }
+
+  private async readyCluster(t: KubeTarget): Promise<Cluster> {
+    const c = await this.cluster(t);
+    if (!(await c.ready(10_000)))
+      throw new Error(
+        `kube context "${t.context}" did not answer: ${c.unreachableWhy ?? 'no answer in 10 s'}`,
+      );
+    return c;
+  }
+
+  async prepare(spec: PrepareSpec): Promise<{ image: string }> {
+    const t = target(spec.run);
+    const { image } = await this.docker.prepare(spec);
+    const c = await this.readyCluster(t);
+    const nodes = (await this.nodeList(c)) ?? [];
+    const via = choosePath(this.o.settings().contexts[t.context]?.registry, nodes, t.context);
+    spec.onOutput(`[axon] image path to context "${t.context}": ${via.kind}\n`);
+    return { image: await shipImage(this.docker.conn.docker, image, via, spec.onOutput) };
+  }
+
+  async launch(spec: LaunchSpec): Promise<RunningJob> {
+    const t = target(spec.run);
+    if (!spec.image) throw new Error('no image: prepare() did not run');
+    const problems = environmentProblems(spec.run.environment);
+    if (problems.length) throw new Error(problems.join('; '));
+    const c = await this.readyCluster(t);
+    const pod = buildPod(spec, {
+      home: this.homeId,
+      project: spec.project ?? '',
+      image: spec.image,
+      namespace: t.namespace,
+      subdomain: spec.network,
+      sdkConfigMap: await this.ensureSdk(c),
+    });
+    this.counter.requests++;
+    try {
+      await c.core.createNamespacedPod({ namespace: t.namespace, body: pod });
+    } catch (e) {
+      // Created before a crash (the name is the job's): it is adopted, never doubled.
+      if (statusOf(e) !== 409) throw new Error(`creating pod ${pod.metadata!.name}: ${errorText(e)}`);
+    }
+    return this.follow(c, pod.metadata!.name!, spec.logPath, spec.outputsDir);
+  }
+
+  private follow(c: Cluster, pod: string, logPath: string, outputsDir: string): PodJob {
+    return new PodJob({
+      cluster: c,
+      pod,
+      logPath,
+      outputsDir,
+      pendingTimeoutMs: this.pendingTimeoutMs,
+      keepPods: process.env.AXON_K8S_KEEP_PODS === '1',
+    });
+  }
+
+  async reattach(job: {
+    handle: JobHandle;
+    jobId: number;
+    experimentId: number;
+    logPath: string;
+    outputsDir: string;
+    run: RunSpec;
+  }): Promise<RunningJob | JobOutcome | null> {
+    const t =
+      job.handle.context && job.handle.namespace
+        ? { context: job.handle.context, namespace: job.handle.namespace }
+        : target(job.run);
+    const c = await this.cluster(t);
+    const synced = await c.ready(10_000);
+    let name = job.handle.pod;
+    if (!name) {
+      if (!synced) throw new Error(`kube context "${t.context}" is unreachable: ${c.unreachableWhy}`);
+      name = c.pods().find((p) => p.metadata?.labels?.[LABEL.job] === String(job.jobId))?.metadata?.name;
+      if (!name) return null; // never created: launching it now is safe
+    }
+    if (synced && !c.pod(name)) {
+      try {
+        this.counter.requests++;
+        await c.core.readNamespacedPod({ name, namespace: t.namespace });
+      } catch (e) {
+        if (statusOf(e) === 404)
+          return { exitCode: null, signal: null, lost: true, reason: 'lost: the pod is gone' };
+      }
+    }
+    return this.follow(c, name, job.logPath, job.outputsDir);
+  }
+
+  async sample(handle: JobHandle): Promise<JobResources | null> {
+    if (!handle.pod || !handle.context || !handle.namespace) return null;
+    const c = await this.cluster({ context: handle.context, namespace: handle.namespace });
+    const pod = c.pod(handle.pod);
+    if (!pod || podState(pod).kind !== 'running') return null;
+    return podResources(c, pod);
+  }
+
+  /** A headless Service per distributed experiment: replica `master-0` is `master-0.<service>` in DNS. */
+  async ensureNetwork(experimentId: number, run: RunSpec): Promise<string> {
+    const t = target(run);
+    const c = await this.readyCluster(t);
+    const name = serviceName(this.homeId, experimentId);
+    this.counter.requests++;
+    try {
+      await c.core.createNamespacedService({
+        namespace: t.namespace,
+        body: {
+          metadata: { name, labels: { [LABEL.home]: this.homeId, [LABEL.experiment]: String(experimentId) } },
+          spec: {
+            clusterIP: 'None',
+            publishNotReadyAddresses: true,
+            selector: { [LABEL.home]: this.homeId, [LABEL.experiment]: String(experimentId) },
+            ports: [{ name: 'replica', port: REPLICA_PORT, targetPort: REPLICA_PORT }],
+          },
+        },
+      });
+    } catch (e) {
+      if (statusOf(e) !== 409) throw new Error(`creating service ${name}: ${errorText(e)}`);
+    }
+    return name;
+  }
+
+  addressing(network: string): ReplicaAddressing {
+    return { host: (replica) => `${replica}.${network}`, port: () => REPLICA_PORT };
+  }
+
+  async removeNetwork(experimentId: number, run: RunSpec): Promise<void> {
+    const t = target(run);
+    const c = await this.cluster(t);
+    this.counter.requests++;
+    await c.core
+      .deleteNamespacedService({ name: serviceName(this.homeId, experimentId), namespace: t.namespace })
+      .catch(() => undefined);
+  }
+
+  /** Deletes what a deleted experiment left: its pods and its Service. */
+  async remove(experimentId: number, run: RunSpec): Promise<void> {
+    if (!run.target) return;
+    const c = await this.cluster(run.target);
+    this.counter.requests++;
+    await c.core
+      .deleteCollectionNamespacedPod({
+        namespace: run.target.namespace,
+        labelSelector: `${LABEL.home}=${this.homeId},${LABEL.experiment}=${experimentId}`,
+        gracePeriodSeconds: 0,
+      })
+      .catch(() => undefined);
+    await this.removeNetwork(experimentId, run);
+  }
+
+  /** Pods of this home whose job the store does not know: reported, never deleted. */
+  async orphans(knownJobs: Set<number>): Promise<Array<{ context: string; namespace: string; pod: string }>> {
+    const out: Array<{ context: string; namespace: string; pod: string }> = [];
+    for (const p of this.clusters.values()) {
+      const c = await p.catch(() => null);
+      if (!c) continue;
+      for (const pod of c.pods())
+        if (!knownJobs.has(Number(pod.metadata?.labels?.[LABEL.job])))
+          out.push({ context: c.context, namespace: c.namespace, pod: pod.metadata?.name ?? '?' });
+    }
+    return out;
+  }
+
+  /** The cluster's nodes (cached 15 s); null when they cannot be read (no right to list nodes). */
+  private nodeList(c: Cluster): Promise<NodeInfo[] | null> {
+    const hit = this.nodes.get(c.context);
+    if (hit && Date.now() - hit.at < NODES_MAX_AGE_MS) return hit.nodes;
+    this.counter.requests++;
+    const nodes = kubeGet<{ items?: RawNode[] }>({ kc: c.kc, path: '/api/v1/nodes', timeoutMs: 5000 }).then(
+      (r) =>
+        (r.items ?? []).map((n) => ({
+          name: n.metadata?.name ?? '?',
+          providerID: n.spec?.providerID ?? null,
+          schedulable:
+            !n.spec?.unschedulable &&
+            !!n.status?.conditions?.some((x) => x.type === 'Ready' && x.status === 'True'),
+          allocatable: {
+            cpu: parseQuantity(n.status?.allocatable?.cpu) ?? 0,
+            memoryBytes: parseQuantity(n.status?.allocatable?.memory) ?? 0,
+            gpus: parseQuantity(n.status?.allocatable?.['nvidia.com/gpu']) ?? 0,
+          },
+        })),
+      (e) => {
+        log.debug(`kubernetes ${c.context}: nodes not readable (${errorText(e)}): no capacity check`);
+        return null;
+      },
+    );
+    this.nodes.set(c.context, { at: Date.now(), nodes });
+    return nodes;
+  }
+
+  /**
+   * Which experiments wait for capacity: the cluster's allocatable CPU, memory and GPUs (schedulable nodes)
+   * minus what this home's unfinished pods request. An experiment none of whose pods could fit on any node even
+   * when the cluster is empty is let through: the scheduler then says why (and an autoscaler may add a node).
+   * Other tenants' pods are not counted (that needs cluster-wide rights Axon does not ask for).
+   */
+  async admit(candidates: Array<{ experimentId: number; run: RunSpec }>): Promise<Map<number, string>> {
+    const waiting = new Map<number, string>();
+    const byTarget = new Map<string, typeof candidates>();
+    for (const x of candidates) {
+      if (!x.run.target) continue;
+      const k = `${x.run.target.context}\0${x.run.target.namespace}`;
+      byTarget.set(k, [...(byTarget.get(k) ?? []), x]);
+    }
+    for (const list of byTarget.values()) {
+      const c = await this.cluster(list[0].run.target!).catch(() => null);
+      if (!c || !(await c.ready(5000))) continue;
+      const nodes = (await this.nodeList(c))?.filter((n) => n.schedulable);
+      if (!nodes?.length) continue;
+      const free = {
+        cpu: nodes.reduce((a, n) => a + n.allocatable.cpu, 0),
+        memoryBytes: nodes.reduce((a, n) => a + n.allocatable.memoryBytes, 0),
+        gpus: nodes.reduce((a, n) => a + n.allocatable.gpus, 0),
+      };
+      for (const p of await this.unfinishedPods(c)) {
+        const r = requestsOf(p);
+        free.cpu -= r.cpu;
+        free.memoryBytes -= r.memoryBytes;
+        free.gpus -= r.gpus;
+      }
+      for (const x of list) {
+        const pods = replicaPlan(x.run.environment).map((r) => podRequests(r.environment));
+        const never = pods.some(
+          (r) =>
+            !nodes.some(
+              (n) =>
+                r.cpu <= n.allocatable.cpu &&
+                r.memoryBytes <= n.allocatable.memoryBytes &&
+                r.gpus <= n.allocatable.gpus,
+            ),
+        );
+        const need = pods.reduce(
+          (a, r) => ({
+            cpu: a.cpu + r.cpu,
+            memoryBytes: a.memoryBytes + r.memoryBytes,
+            gpus: a.gpus + r.gpus,
+          }),
+          { cpu: 0, memoryBytes: 0, gpus: 0 },
+        );
+        if (
+          never ||
+          (need.cpu <= free.cpu && need.memoryBytes <= free.memoryBytes && need.gpus <= free.gpus)
+        ) {
+          free.cpu -= need.cpu;
+          free.memoryBytes -= need.memoryBytes;
+          free.gpus -= need.gpus;
+          continue;
+        }
+        const short = [
+          need.cpu > free.cpu ? `cpu ${round(need.cpu)} (free ${round(Math.max(0, free.cpu))})` : '',
+          need.memoryBytes > free.memoryBytes
+            ? `memory ${gib(need.memoryBytes)} (free ${gib(Math.max(0, free.memoryBytes))})`
+            : '',
+          need.gpus > free.gpus ? `nvidia.com/gpu ${need.gpus} (free ${Math.max(0, free.gpus)})` : '',
+        ].filter(Boolean);
+        waiting.set(x.experimentId, `waiting for capacity on ${c.context}: needs ${short.join(', ')}`);
+      }
+    }
+    return waiting;
+  }
+
+  private async unfinishedPods(c: Cluster): Promise<V1Pod[]> {
+    return c.pods().filter((p) => {
+      const s = podState(p);
+      return s.kind !== 'ended' && !p.metadata?.deletionTimestamp;
+    });
+  }
+
+  /** Axon's Python client as a ConfigMap in the namespace (once per content), mounted on PYTHONPATH. */
+  private ensureSdk(c: Cluster) {
+    const key = `${c.context}\0${c.namespace}`;
+    let p = this.sdk.get(key);
+    if (!p) {
+      p = (async () => {
+        const files = sdkFiles();
+        const hash = crypto.createHash('sha256');
+        for (const f of files) hash.update(f.path).update(f.text);
+        const name = `axon-sdk-${hash.digest('hex').slice(0, 10)}`;
+        const data = Object.fromEntries(files.map((f) => [f.key, f.text]));
+        this.counter.requests++;
+        try {
+          await c.core.createNamespacedConfigMap({
+            namespace: c.namespace,
+            body: { metadata: { name, labels: { [LABEL.home]: this.homeId } }, data },
+          });
+        } catch (e) {
+          if (statusOf(e) !== 409) throw new Error(`creating config map ${name}: ${errorText(e)}`);
+        }
+        return { name, items: files.map((f) => ({ key: f.key, path: f.path })) };
+      })();
+      p.catch(() => this.sdk.delete(key));
+      this.sdk.set(key, p);
+    }
+    return p;
+  }
+
+  async close(): Promise<void> {
+    for (const p of this.clusters.values()) await (await p.catch(() => null))?.close();
+    this.clusters.clear();
+  }
+}
+
+interface RawNode {
+  metadata?: { name?: string };
+  spec?: { unschedulable?: boolean; providerID?: string };
+  status?: { allocatable?: Record<string, string>; conditions?: Array<{ type?: string; status?: string }> };
+}
+
+export function target(run: RunSpec): KubeTarget {
+  if (!run.target)
+    throw new Error('this run has no kube context recorded (it was not created for Kubernetes)');
+  return run.target;
+}
+
+function requestsOf(p: V1Pod) {
+  const sum = { cpu: 0, memoryBytes: 0, gpus: 0 };
+  for (const c of p.spec?.containers ?? []) {
+    const r = { ...(c.resources?.limits ?? {}), ...(c.resources?.requests ?? {}) };
+    sum.cpu += parseQuantity(r.cpu) ?? 0;
+    sum.memoryBytes += parseQuantity(r.memory) ?? 0;
+    sum.gpus += parseQuantity(r['nvidia.com/gpu']) ?? 0;
+  }
+  return sum;
+}
+
+const round = (n: number) => Number(n.toFixed(2));
+const gib = (b: number) => `${(b / 2 ** 30).toFixed(2)} GiB`;
+
+function sdkFiles(): Array<{ key: string; path: string; text: string }> {
+  const out: Array<{ key: string; path: string; text: string }> = [];
+  const walk = (dir: string) => {
+    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+      const abs = path.join(dir, e.name);
+      if (e.isDirectory() && e.name !== '__pycache__') walk(abs);
+      else if (e.isFile() && e.name.endsWith('.py')) {
+        const rel = path.relative(SDK_PYTHON, abs).split(path.sep).join('/');
+        out.push({ key: rel.replace(/\//g, '.'), path: rel, text: fs.readFileSync(abs, 'utf8') });
+      }
+    }
+  };
+  walk(SDK_PYTHON);
+  return out.sort((a, b) => a.path.localeCompare(b.path));
+}

@@ -1,0 +1,116 @@
+// Commands in a pod's container over the API server's exec: signals for a graceful stop, and the outputs
+// folder copied out as a tar stream (nothing needs a route from the cluster to the desktop).
+import fs from 'node:fs';
+import path from 'node:path';
+import { PassThrough, Writable } from 'node:stream';
+import tar from 'tar-stream';
+import type { Cluster } from './cluster';
+import { POD_OUTPUTS, SIDECAR } from './pod-spec';
+
+/** Default cap on the outputs copied back from one pod (AXON_K8S_OUTPUTS_MAX_BYTES overrides it). */
+export const OUTPUTS_MAX_BYTES = Number(process.env.AXON_K8S_OUTPUTS_MAX_BYTES) || 2 * 1024 ** 3;
+
+/** Runs `cmd` in the container; resolves with its exit status (0 = success) once the stream closes. */
+export async function execIn(
+  c: Cluster,
+  pod: string,
+  container: string,
+  cmd: string[],
+  stdout: Writable | null = null,
+  timeoutMs = 30_000,
+): Promise<{ ok: boolean; message: string }> {
+  c.counter.requests++;
+  const stderr = new PassThrough();
+  let err = '';
+  stderr.on('data', (d: Buffer) => (err += d.toString()).length > 4000 && (err = err.slice(-4000)));
+  return new Promise((resolve) => {
+    let status: { status?: string; message?: string } | null = null;
+    const timer = setTimeout(() => done(false, `timed out after ${timeoutMs / 1000} s`), timeoutMs);
+    let finished = false;
+    const done = (ok: boolean, message: string) => {
+      if (finished) return;
+      finished = true;
+      clearTimeout(timer);
+      resolve({ ok, message });
+    };
+    c.exec
+      .exec(c.namespace, pod, container, cmd, stdout, stderr, null, false, (s) => (status = s))
+      .then((ws) => {
+        ws.on('close', () => {
+          stdout?.end();
+          done(status?.status === 'Success', status?.message ?? err.trim());
+        });
+        ws.on('error', (e) => done(false, e.message));
+      })
+      .catch((e: Error) => done(false, e.message));
+  });
+}
+
+/**
+ * Copies the pod's outputs folder into `dest` (tar over exec from the side container that keeps it). Paths
+ * that would leave `dest` and links are skipped; past `maxBytes` the copy stops and says so.
+ */
+export async function copyOutputs(
+  c: Cluster,
+  pod: string,
+  dest: string,
+  maxBytes = OUTPUTS_MAX_BYTES,
+): Promise<{ files: number; bytes: number; problem: string | null }> {
+  const root = path.resolve(dest);
+  await fs.promises.mkdir(root, { recursive: true });
+  const extract = tar.extract();
+  let files = 0;
+  let bytes = 0;
+  let problem: string | null = null;
+  extract.on('entry', (h, stream, next) => {
+    const rel = path.normalize(h.name).replace(/^(\.\/)+/, '');
+    const target = path.resolve(root, rel);
+    const inside = target === root || target.startsWith(root + path.sep);
+    const skip = () => {
+      stream.on('end', next);
+      stream.resume();
+    };
+    if (!inside || rel === '.' || rel === '') return skip();
+    if (h.type === 'directory') {
+      fs.promises.mkdir(target, { recursive: true }).then(skip, skip);
+      return;
+    }
+    if (h.type !== 'file') return skip();
+    if (bytes + (h.size ?? 0) > maxBytes) {
+      problem ??= `outputs larger than ${maxBytes} bytes: the rest was not copied`;
+      return skip();
+    }
+    bytes += h.size ?? 0;
+    files++;
+    fs.promises
+      .mkdir(path.dirname(target), { recursive: true })
+      .then(() => {
+        const out = fs.createWriteStream(target, { mode: (h.mode ?? 0o644) & 0o777 });
+        out.on('finish', next);
+        out.on('error', (e) => {
+          problem ??= e.message;
+          next();
+        });
+        stream.pipe(out);
+      })
+      .catch(skip);
+  });
+  const extracted = new Promise<void>((resolve) => {
+    extract.on('finish', resolve);
+    extract.on('error', (e) => {
+      problem ??= `the outputs could not be read: ${e.message}`;
+      resolve();
+    });
+  });
+  const r = await execIn(
+    c,
+    pod,
+    SIDECAR,
+    ['tar', 'cf', '-', '-C', POD_OUTPUTS, '.'],
+    extract as unknown as Writable,
+    10 * 60_000,
+  );
+  await extracted;
+  if (!r.ok && !problem) problem = `copying the outputs failed: ${r.message}`;
+  return { files, bytes, problem };
+}
