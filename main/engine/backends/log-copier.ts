@@ -26,6 +26,7 @@ export class LogCopier {
   private cursor: Cursor;
   private stream: NodeJS.ReadableStream | null = null;
   private detached = false;
+  private cut = false;
   private readonly cursorPath: string;
 
   constructor(readonly logPath: string) {
@@ -77,6 +78,7 @@ export class LogCopier {
   /** Copies timestamped lines from `stream` until it ends (or the copier is detached). */
   async copyFrom(stream: NodeJS.ReadableStream): Promise<void> {
     this.stream = stream;
+    this.cut = true; // until the source ends cleanly: a cut stream's unfinished last line is not taken
     if (this.detached) (stream as unknown as { destroy(): void }).destroy();
     const fd = fs.openSync(this.logPath, 'a');
     try {
@@ -84,7 +86,10 @@ export class LogCopier {
       const done = this.consume(out, fd);
       stream.pipe(out);
       await new Promise<void>((resolve) => {
-        stream.on('end', resolve);
+        stream.on('end', () => {
+          this.cut = false;
+          resolve();
+        });
         stream.on('close', resolve);
         stream.on('error', () => resolve());
       });
@@ -109,7 +114,7 @@ export class LogCopier {
     return new Promise((resolve) => {
       stream.on('data', (d: Buffer) => writeLines(d.toString('utf8')));
       stream.on('end', () => {
-        if (carry) {
+        if (carry && !this.cut) {
           const out: string[] = [];
           this.take(carry, from, out, () => false);
           this.write(fd, out);

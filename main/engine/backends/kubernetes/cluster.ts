@@ -9,6 +9,7 @@
 import type { CoreV1Api, Exec, KubeConfig, Log, V1Pod } from '@kubernetes/client-node';
 import { log } from '../../log';
 import { loadClientNode } from './kubeconfig';
+import { kubeGet } from './cluster-info';
 import { LABEL } from './pod-spec';
 
 type PodListener = (pod: V1Pod | null) => void;
@@ -89,18 +90,38 @@ export class Cluster {
     informer.on('error', (e) => {
       if (this.closed) return;
       this.setReachable(false, errorText(e));
-      const wait = this.backoffMs;
-      this.backoffMs = Math.min(this.backoffMs * 2, 30_000);
-      log.debug(
-        `kubernetes ${this.context}/${this.namespace}: watch ended (${errorText(e)}); again in ${wait} ms`,
-      );
-      this.restartTimer = setTimeout(() => {
-        this.restartTimer = null;
-        void informer.start().catch(() => undefined);
-      }, wait);
-      this.restartTimer.unref?.();
+      log.debug(`kubernetes ${this.context}/${this.namespace}: watch ended (${errorText(e)})`);
+      // Back once the API server answers again (a cheap GET /version, with a backoff between tries): then the
+      // watch resumes from the last resourceVersion (or lists again on 410).
+      this.retryLater(informer);
     });
     await informer.start().catch(() => undefined);
+  }
+
+  private retryLater(informer: NonNullable<Cluster['informer']>): void {
+    const wait = this.backoffMs;
+    this.backoffMs = Math.min(this.backoffMs * 2, 30_000);
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = null;
+      void this.probe().then((ok) => {
+        if (this.closed) return;
+        if (!ok) return this.retryLater(informer);
+        this.backoffMs = 500;
+        this.setReachable(true, null);
+        void informer.start().catch(() => undefined);
+      });
+    }, wait);
+    this.restartTimer.unref?.();
+  }
+
+  private async probe(): Promise<boolean> {
+    this.counter.requests++;
+    try {
+      await kubeGet({ kc: this.kc, path: '/version', timeoutMs: 5000 });
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   /** The list succeeded: the cache is current. */
@@ -138,6 +159,7 @@ export class Cluster {
   }
 
   private dispatch(p: V1Pod): void {
+    if (this.unreachableSince) this.setReachable(true, null);
     const name = p.metadata?.name;
     if (name) for (const l of this.listeners.get(name) ?? []) l(p);
   }

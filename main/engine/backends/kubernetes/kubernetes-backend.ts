@@ -132,7 +132,8 @@ export class KubernetesBackend implements Backend {
       await c.core.createNamespacedPod({ namespace: t.namespace, body: pod });
     } catch (e) {
       // Created before a crash (the name is the job's): it is adopted, never doubled.
-      if (statusOf(e) !== 409) throw new Error(`creating pod ${pod.metadata!.name}: ${errorText(e)}`);
+      if (statusOf(e) !== 409)
+        throw new Error(`creating pod ${pod.metadata!.name}: ${errorText(e)}`, { cause: e });
     }
     return this.follow(c, pod.metadata!.name!, spec.logPath, spec.outputsDir);
   }
@@ -208,7 +209,7 @@ export class KubernetesBackend implements Backend {
         },
       });
     } catch (e) {
-      if (statusOf(e) !== 409) throw new Error(`creating service ${name}: ${errorText(e)}`);
+      if (statusOf(e) !== 409) throw new Error(`creating service ${name}: ${errorText(e)}`, { cause: e });
     }
     return name;
   }
@@ -378,7 +379,8 @@ export class KubernetesBackend implements Backend {
             body: { metadata: { name, labels: { [LABEL.home]: this.homeId } }, data },
           });
         } catch (e) {
-          if (statusOf(e) !== 409) throw new Error(`creating config map ${name}: ${errorText(e)}`);
+          if (statusOf(e) !== 409)
+            throw new Error(`creating config map ${name}: ${errorText(e)}`, { cause: e });
         }
         return { name, items: files.map((f) => ({ key: f.key, path: f.path })) };
       })();

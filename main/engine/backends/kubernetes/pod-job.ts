@@ -32,6 +32,8 @@ export class PodJob implements RunningJob {
   private copier: LogCopier;
   private copying: Promise<void> | null = null;
   private logRequest: AbortController | null = null;
+  /** The stream being copied: destroyed when the cluster goes away (a cut connection may never end it). */
+  private logStream: PassThrough | null = null;
   private ended = false;
   private stopping = false;
   private detached = false;
@@ -135,6 +137,7 @@ export class PodJob implements RunningJob {
   private async copyOnce(follow: boolean): Promise<void> {
     const c = this.o.cluster;
     const stream = new PassThrough();
+    this.logStream = stream;
     const since = this.copier.sinceRfc3339();
     c.counter.requests++;
     try {
@@ -149,13 +152,17 @@ export class PodJob implements RunningJob {
       if (follow) await sleep(1000); // not started yet, or the cluster is away: the watch will tell
     } finally {
       this.logRequest = null;
+      this.logStream = null;
     }
   }
 
   /** The follow stream ends when `main` exits; then one plain read takes whatever is left. */
   private async drainLog(): Promise<void> {
     if (this.copying) {
-      const t = sleep(15_000).then(() => this.logRequest?.abort());
+      const t = sleep(15_000).then(() => {
+        this.logRequest?.abort();
+        this.logStream?.destroy();
+      });
       await Promise.race([this.copying, t]);
       await this.copying;
     }
@@ -214,6 +221,7 @@ export class PodJob implements RunningJob {
     this.clearPending();
     this.copier.detach();
     this.logRequest?.abort();
+    this.logStream?.destroy();
     for (const u of this.unsubscribe) u();
   }
 }

@@ -1,0 +1,561 @@
+// The Kubernetes backend against a real cluster (test/kubernetes/cluster/ in CI; AXON_TEST_KUBECONFIG elsewhere):
+// runs, failures, OOM, unschedulable, a missing image, stop, resources, a 3-replica rendezvous over DNS, a sweep
+// at concurrency 4, the context switched mid-run, a second Axon home, and a cluster that becomes unreachable
+// and comes back. Images are built with the real Docker engine and brought to the node as a user's would be.
+// Skips without a cluster or Docker outside CI; fails naming what is missing under CI=true.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import test, { after, before } from 'node:test';
+import { CoreV1Api } from '@kubernetes/client-node';
+import { parse as parseYaml, stringify } from 'yaml';
+import { Engine } from '../../main/engine/engine';
+import { KubernetesBackend } from '../../main/engine/backends/kubernetes/kubernetes-backend';
+import { LABEL } from '../../main/engine/backends/kubernetes/pod-spec';
+import { jobHandle } from '../../main/engine/store/jobs';
+import { isDone } from '../../shared/statuses';
+import { BUSYBOX_IMAGE, dockerSkipReason } from '../docker/helpers';
+import { groupEnd, maxActive, startServe, tmpDir, waitFor, sleep } from '../helpers';
+import {
+  isCI,
+  kubeApi,
+  kubeConfig,
+  kubeTarget,
+  missingClusterError,
+  skipOrFail,
+  tempNamespace,
+  type KubeTarget,
+} from './helpers';
+
+const target = await kubeTarget();
+const dockerWhy = await dockerSkipReason();
+const skip =
+  skipOrFail(target) || (dockerWhy && !isCI() ? `Kubernetes tests build images: ${dockerWhy}` : false);
+
+let kube: KubeTarget;
+let ns: { name: string; remove(): Promise<void> };
+let core: CoreV1Api;
+const ELSEWHERE = 'axon-test-elsewhere';
+const PROXIED = 'axon-test-proxied';
+let proxyPort = 0;
+
+/** A kubeconfig file adding two contexts: one nobody answers, one through a TCP proxy the test controls. */
+function extraKubeconfig(k: KubeTarget): string {
+  const doc = parseYaml(fs.readFileSync(k.kubeconfig, 'utf8')) as {
+    clusters: Array<{ name: string; cluster: { server: string } & Record<string, unknown> }>;
+    contexts: Array<{ name: string; context: { cluster: string; user?: string } }>;
+  };
+  const ctx = doc.contexts.find((c) => c.name === k.context)!;
+  const cluster = doc.clusters.find((c) => c.name === ctx.context.cluster)!;
+  const host = new URL(cluster.cluster.server).hostname;
+  const viaProxy = {
+    ...cluster.cluster,
+    server: `https://127.0.0.1:${proxyPort}`,
+    ...(net.isIP(host) ? {} : { 'tls-server-name': host }),
+  };
+  const file = path.join(tmpDir('axon-kube-'), 'extra.kubeconfig');
+  fs.writeFileSync(
+    file,
+    stringify({
+      apiVersion: 'v1',
+      kind: 'Config',
+      clusters: [
+        { name: 'nowhere', cluster: { server: 'https://127.0.0.1:9' } },
+        { name: 'proxied', cluster: viaProxy },
+      ],
+      contexts: [
+        { name: ELSEWHERE, context: { cluster: 'nowhere', user: ctx.context.user } },
+        { name: PROXIED, context: { cluster: 'proxied', user: ctx.context.user } },
+      ],
+    }),
+  );
+  return file;
+}
+
+/** A TCP proxy to the API server that can be cut (every connection destroyed) and restored on the same port. */
+class Proxy {
+  private server: net.Server | null = null;
+  private sockets = new Set<net.Socket>();
+  constructor(private upstream: URL) {}
+  async open(port = 0): Promise<number> {
+    this.server = net.createServer((c) => {
+      const u = net.connect(Number(this.upstream.port || 443), this.upstream.hostname);
+      for (const s of [c, u]) {
+        this.sockets.add(s);
+        s.on('close', () => this.sockets.delete(s));
+        s.on('error', () => undefined);
+      }
+      c.pipe(u).pipe(c);
+    });
+    await new Promise<void>((r) => this.server!.listen(port, '127.0.0.1', r));
+    return (this.server.address() as net.AddressInfo).port;
+  }
+  async cut(): Promise<void> {
+    const s = this.server;
+    this.server = null;
+    for (const x of this.sockets) x.destroy();
+    await new Promise((r) => s?.close(r));
+  }
+}
+let proxy: Proxy;
+
+before(async () => {
+  if (skip) return;
+  if (typeof target === 'string') throw missingClusterError(target);
+  if (dockerWhy) throw new Error(`CI=true but Docker is missing: ${dockerWhy}`);
+  kube = target;
+  const server = new URL(kubeConfig(kube).getCurrentCluster()!.server);
+  proxy = new Proxy(server);
+  proxyPort = await proxy.open();
+  process.env.KUBECONFIG = [kube.kubeconfig, extraKubeconfig(kube)].join(path.delimiter);
+  ns = await tempNamespace(kube, 'axon-k8s');
+  core = kubeApi(kube, CoreV1Api);
+});
+after(async () => {
+  await ns?.remove();
+  await proxy?.cut();
+});
+
+/** An AXON_HOME whose settings bring built images to the node (containerd socket), else kind is detected. */
+function home(): string {
+  const h = tmpDir('axon-khome-');
+  const registry = kube.containerdSocket ? { kind: 'containerd', socket: kube.containerdSocket } : undefined;
+  const contexts = Object.fromEntries(
+    [kube.context, PROXIED].map((c) => [c, { namespace: ns.name, ...(registry ? { registry } : {}) }]),
+  );
+  fs.writeFileSync(
+    path.join(h, 'settings.json'),
+    JSON.stringify({ version: 1, kubeContext: kube.context, contexts }),
+  );
+  return h;
+}
+
+function project(lines: string[], files: Record<string, string> = {}): { dir: string; text: string } {
+  const dir = tmpDir('axon-kproj-');
+  for (const [f, t] of Object.entries(files)) fs.writeFileSync(path.join(dir, f), t);
+  return { dir, text: ['version: 1', `build: {image: "${BUSYBOX_IMAGE}"}`, ...lines].join('\n') + '\n' };
+}
+
+async function create(engine: Engine, p: { dir: string; text: string }, context?: string) {
+  const c = await engine.call('runs.create', {
+    files: [{ name: 'polyaxonfile.yml', text: p.text }],
+    params: {},
+    codePath: p.dir,
+    backend: 'kubernetes',
+    ...(context ? { context } : {}),
+  });
+  assert.equal(c.kind, 'experiment');
+  return c.kind === 'experiment' ? c.experiment.id : 0;
+}
+
+const ended = (engine: Engine, id: number, ms = 90_000) =>
+  waitFor(
+    async () => {
+      const x = await engine.call('experiments.get', { id });
+      return isDone(x.status) ? x : null;
+    },
+    ms,
+    `experiment ${id} to end`,
+  );
+
+const history = async (engine: Engine, id: number) =>
+  (await engine.call('experiments.statuses', { id })).map(
+    (s) => `${s.status}${s.reason ? `: ${s.reason}` : ''}`,
+  );
+
+const podsOf = async (id: number) =>
+  (await core.listNamespacedPod({ namespace: ns.name, labelSelector: `${LABEL.experiment}=${id}` })).items;
+
+const logOf = async (engine: Engine, id: number) => {
+  const x = await engine.store.experiments.row(id);
+  return fs.readFileSync(path.join(x.run_dir, 'logs', 'master-0.log'), 'utf8');
+};
+
+test(
+  'a run on the cluster: its log and metrics exactly once, outputs back on the desktop, the pod labelled, then deleted',
+  { skip },
+  async () => {
+    const h = home();
+    const engine = await Engine.start({ home: h });
+    try {
+      const p = project([
+        'kind: experiment',
+        'run:',
+        '  cmd: for i in $(seq 1 20); do echo "line $i"; echo "@@axon {\\"metrics\\":{\\"loss\\":$i},\\"step\\":$i}"; sleep 0.1; done; echo kept > $AXON_OUTPUTS_PATH/result.txt; mkdir -p $AXON_OUTPUTS_PATH/sub; echo deep > $AXON_OUTPUTS_PATH/sub/a.txt',
+      ]);
+      const id = await create(engine, p);
+      const pods = await waitFor(
+        async () => ((await podsOf(id)).length ? podsOf(id) : null),
+        60_000,
+        'the pod',
+      );
+      const labels = pods[0].metadata!.labels!;
+      assert.equal(labels[LABEL.experiment], String(id));
+      assert.equal(labels[LABEL.role], 'master');
+      assert.match(labels[LABEL.home], /^[0-9a-f]{12}$/);
+      const x = await ended(engine, id);
+      assert.equal(x.status, 'succeeded', (await history(engine, id)).join(' → '));
+      const lines = (await logOf(engine, id)).split('\n').filter((l) => /^line \d+$/.test(l));
+      assert.deepEqual(
+        lines,
+        Array.from({ length: 20 }, (_, i) => `line ${i + 1}`),
+      );
+      const m = await engine.call('experiments.metrics', { id });
+      assert.deepEqual(
+        m.map((pt) => pt.value),
+        Array.from({ length: 20 }, (_, i) => i + 1),
+      );
+      const out = (await engine.store.experiments.row(id)).outputs_dir!;
+      assert.equal(fs.readFileSync(path.join(out, 'result.txt'), 'utf8'), 'kept\n');
+      assert.equal(fs.readFileSync(path.join(out, 'sub', 'a.txt'), 'utf8'), 'deep\n');
+      const run = JSON.parse((await engine.store.experiments.row(id)).run_json!);
+      assert.deepEqual(run.target, { context: kube.context, namespace: ns.name });
+      assert.match(await logOf(engine, id), /image path to context "[^"]+": (containerd|kind-load)/);
+      await waitFor(async () => (await podsOf(id)).length === 0, 30_000, 'the pod to be deleted');
+    } finally {
+      await engine.close();
+    }
+  },
+);
+
+test(
+  "failures: the exit code, OOMKilled under a memory limit, an unschedulable GPU with the scheduler's reason",
+  { skip },
+  async () => {
+    const engine = await Engine.start({ home: home(), kubePendingTimeoutMs: 8000 });
+    try {
+      const fail = await create(engine, project(['kind: experiment', 'run:', '  cmd: echo nope; exit 3']));
+      const oom = await create(
+        engine,
+        project([
+          'kind: experiment',
+          'environment:',
+          '  resources: {memory: {limits: 16}}',
+          'run:',
+          "  cmd: x=$(head -c 300000000 /dev/zero | tr '\\0' a); echo done",
+        ]),
+      );
+      const gpu = await create(
+        engine,
+        project([
+          'kind: experiment',
+          'environment:',
+          '  resources: {gpu: {limits: 1}}',
+          'run:',
+          '  cmd: echo never',
+        ]),
+      );
+      const f = await ended(engine, fail);
+      assert.equal(f.status, 'failed');
+      assert.equal(f.statusReason, 'exit code 3');
+      const o = await ended(engine, oom);
+      assert.equal(o.status, 'failed');
+      assert.equal(o.statusReason, 'out of memory (limit 16Mi)');
+      const g = await ended(engine, gpu);
+      assert.equal(g.status, 'failed');
+      const h = await history(engine, gpu);
+      assert.ok(
+        h.some((s) => /^unschedulable: .*Insufficient nvidia\.com\/gpu/.test(s)),
+        h.join(' → '),
+      );
+      assert.match(g.statusReason ?? '', /^pending for .*Insufficient nvidia\.com\/gpu/);
+      assert.equal((await podsOf(gpu)).length, 0, 'the pending pod is deleted');
+    } finally {
+      await engine.close();
+    }
+  },
+);
+
+test("a missing image fails with the kubelet's reason, not a hang", { skip }, async () => {
+  const h = home();
+  const backend = new KubernetesBackend({
+    home: h,
+    settings: () => ({ version: 1, kubeContext: null, contexts: {} }),
+  });
+  const dir = tmpDir('axon-krun-');
+  fs.mkdirSync(path.join(dir, 'logs'));
+  try {
+    const job = await backend.launch({
+      jobId: 1,
+      experimentId: 1,
+      groupId: null,
+      role: 'master',
+      index: 0,
+      cmd: 'echo hi',
+      cwd: dir,
+      env: {},
+      logPath: path.join(dir, 'logs', 'master-0.log'),
+      runDir: dir,
+      outputsDir: path.join(dir, 'outputs'),
+      image: 'docker.io/axon-test/not-there:1',
+      run: { target: { context: kube.context, namespace: ns.name } },
+    });
+    const o = await job.done;
+    assert.match(o.reason ?? '', /^(ImagePullBackOff|ErrImageNeverPull|InvalidImageName).*not-there/);
+  } finally {
+    await backend.close();
+  }
+});
+
+test(
+  'stop: SIGTERM reaches the command, the run is stopped, and resources were sampled meanwhile',
+  { skip },
+  async () => {
+    const engine = await Engine.start({ home: home(), stopGraceMs: 5000 });
+    try {
+      const id = await create(
+        engine,
+        project([
+          'kind: experiment',
+          'run:',
+          '  cmd: trap "echo got TERM; exit 0" TERM; echo started; while true; do x=$((x+1)); done & while true; do sleep 0.2; done',
+        ]),
+      );
+      await waitFor(
+        async () => (await engine.call('experiments.get', { id })).status === 'running',
+        60_000,
+        'running',
+      );
+      await waitFor(async () => (await logOf(engine, id)).includes('started'), 30_000, 'first line');
+      const [job] = await engine.store.jobs.forExperiment(id);
+      const k = engine.backends.kubernetes as KubernetesBackend;
+      const r = await waitFor(
+        async () => {
+          const s = await k.sample(jobHandle(job));
+          return s && s.cpuPercent !== null && s.cpuPercent > 0 ? s : null;
+        },
+        30_000,
+        'a resource sample',
+      );
+      assert.ok(r.memoryBytes! > 0);
+      await engine.call('experiments.stop', { id });
+      const x = await ended(engine, id);
+      assert.equal(x.status, 'stopped');
+      assert.match(await logOf(engine, id), /got TERM/);
+    } finally {
+      await engine.close();
+    }
+  },
+);
+
+test(
+  'a 3-replica PyTorch-style run: workers reach the master by its DNS name behind the headless Service',
+  { skip },
+  async () => {
+    const engine = await Engine.start({ home: home() });
+    try {
+      const id = await create(
+        engine,
+        project([
+          'kind: experiment',
+          'framework: pytorch',
+          'environment:',
+          '  replicas: {n_workers: 2}',
+          'run:',
+          '  cmd: if [ "$RANK" = 0 ]; then for i in 1 2; do nc -l -p $MASTER_PORT; echo; done; else n=0; until echo "hello from rank $RANK of $WORLD_SIZE" | nc $MASTER_ADDR $MASTER_PORT; do n=$((n+1)); [ $n -gt 100 ] && exit 7; sleep 0.3; done; fi',
+        ]),
+      );
+      const x = await ended(engine, id, 120_000);
+      assert.equal(x.status, 'succeeded', (await history(engine, id)).join(' → '));
+      const log = await logOf(engine, id);
+      assert.match(log, /hello from rank 1 of 3/);
+      assert.match(log, /hello from rank 2 of 3/);
+      const svc = await core.listNamespacedService({
+        namespace: ns.name,
+        labelSelector: `${LABEL.experiment}=${id}`,
+      });
+      assert.equal(svc.items.length, 0, 'the Service is removed with the run');
+    } finally {
+      await engine.close();
+    }
+  },
+);
+
+test('a 20-trial sweep at concurrency 4 on the cluster', { skip }, async () => {
+  const engine = await Engine.start({ home: home() });
+  try {
+    const p = project([
+      'kind: group',
+      'hptuning:',
+      '  concurrency: 4',
+      '  random_search: {n_experiments: 20}',
+      '  matrix: {x: {uniform: 0:1}}',
+      'run:',
+      '  cmd: sleep 1; echo "@@axon {\\"metrics\\":{\\"loss\\":{{ x }}}}"',
+    ]);
+    const c = await engine.call('runs.create', {
+      files: [{ name: 'sweep.yml', text: p.text }],
+      params: {},
+      codePath: p.dir,
+      backend: 'kubernetes',
+    });
+    assert.equal(c.kind, 'group');
+    const id = c.kind === 'group' ? c.group.id : 0;
+    const g = await groupEnd(engine, id, 300_000);
+    assert.equal(g.status, 'done');
+    const xs = await engine.call('experiments.list', { groupId: id });
+    assert.equal(xs.length, 20);
+    assert.ok(
+      xs.every((x) => x.status === 'succeeded'),
+      xs.map((x) => `${x.id}:${x.status}`).join(' '),
+    );
+    const most = await maxActive(engine, id);
+    assert.ok(most <= 4 && most >= 2, `at most 4 at once, and more than one (${most})`);
+  } finally {
+    await engine.close();
+  }
+});
+
+test(
+  'the context switched while a run is active: the run stays on the one it recorded',
+  { skip },
+  async () => {
+    const engine = await Engine.start({ home: home() });
+    try {
+      const id = await create(engine, project(['kind: experiment', 'run:', '  cmd: sleep 4; echo finished']));
+      await waitFor(
+        async () => (await engine.call('experiments.get', { id })).status === 'running',
+        60_000,
+        'running',
+      );
+      await engine.call('settings.update', { kubeContext: ELSEWHERE });
+      const x = await ended(engine, id);
+      assert.equal(x.status, 'succeeded');
+      assert.match(await logOf(engine, id), /finished/);
+    } finally {
+      await engine.close();
+    }
+  },
+);
+
+test(
+  'kill -9 of the engine mid-run: the next engine re-attaches by labels, with every log line and metric once',
+  { skip },
+  async () => {
+    const h = home();
+    const env = { KUBECONFIG: process.env.KUBECONFIG! };
+    let served = await startServe(h, { env });
+    const N = 60;
+    const p = project([
+      'kind: experiment',
+      'run:',
+      `  cmd: for i in $(seq 1 ${N}); do echo "line $i"; echo "@@axon {\\"metrics\\":{\\"loss\\":$i},\\"step\\":$i}"; sleep 0.1; done`,
+    ]);
+    const c = await served.client.call('runs.create', {
+      files: [{ name: 'polyaxonfile.yml', text: p.text }],
+      params: {},
+      codePath: p.dir,
+      backend: 'kubernetes',
+    });
+    const id = c.kind === 'experiment' ? c.experiment.id : 0;
+    await waitFor(
+      async () => (await served.client.call('experiments.metrics', { id })).length >= 5,
+      60_000,
+      'metrics',
+    );
+    served.proc.kill('SIGKILL');
+    await new Promise((r) => served.proc.once('exit', r));
+    served.client.close();
+    await sleep(2000);
+    served = await startServe(h, { env });
+    try {
+      const x = await waitFor(
+        async () => {
+          const e = await served.client.call('experiments.get', { id });
+          return isDone(e.status) ? e : null;
+        },
+        60_000,
+        'the run to end',
+      );
+      assert.equal(x.status, 'succeeded');
+      const m = await served.client.call('experiments.metrics', { id });
+      assert.deepEqual(
+        m.map((pt) => pt.step),
+        Array.from({ length: N }, (_, i) => i + 1),
+      );
+      const log = fs.readFileSync(path.join(h, 'runs', String(id), 'logs', 'master-0.log'), 'utf8');
+      assert.deepEqual(
+        log.split('\n').filter((l) => /^line \d+$/.test(l)),
+        Array.from({ length: N }, (_, i) => `line ${i + 1}`),
+      );
+    } finally {
+      await served.stop();
+    }
+  },
+);
+
+test(
+  'a second Axon home on the same namespace: its pods are neither seen nor touched',
+  { skip },
+  async () => {
+    const theirs = await Engine.start({ home: home() });
+    const engine = await Engine.start({ home: home() });
+    try {
+      const other = await create(theirs, project(['kind: experiment', 'run:', '  cmd: sleep 60']));
+      await waitFor(
+        async () => (await theirs.call('experiments.get', { id: other })).status === 'running',
+        60_000,
+        'theirs running',
+      );
+      const [pod] = await podsOf(other);
+      const id = await create(engine, project(['kind: experiment', 'run:', '  cmd: echo mine']));
+      assert.equal((await ended(engine, id)).status, 'succeeded');
+      await engine.call('experiments.delete', { id });
+      const k = engine.backends.kubernetes as KubernetesBackend;
+      assert.deepEqual(await k.orphans(new Set()), [], "the other home's pod is not this home's orphan");
+      const still = await core.readNamespacedPod({ name: pod.metadata!.name!, namespace: ns.name });
+      assert.equal(still.metadata?.deletionTimestamp, undefined, "the other home's pod is untouched");
+      assert.equal((await theirs.call('experiments.get', { id: other })).status, 'running');
+      await theirs.call('experiments.stop', { id: other });
+      await ended(theirs, other);
+    } finally {
+      await engine.close();
+      await theirs.close();
+    }
+  },
+);
+
+test(
+  'a cluster that becomes unreachable: its run is unknown (never failed), then recovers with its whole log',
+  { skip },
+  async () => {
+    const engine = await Engine.start({ home: home() });
+    try {
+      const id = await create(
+        engine,
+        project([
+          'kind: experiment',
+          'run:',
+          '  cmd: for i in $(seq 1 60); do echo "line $i"; sleep 0.2; done',
+        ]),
+        PROXIED,
+      );
+      await waitFor(
+        async () => (await engine.call('experiments.get', { id })).status === 'running',
+        60_000,
+        'running',
+      );
+      await proxy.cut();
+      const x = await waitFor(
+        async () => {
+          const e = await engine.call('experiments.get', { id });
+          return e.status === 'unknown' ? e : null;
+        },
+        30_000,
+        'status unknown',
+      );
+      assert.match(x.statusReason ?? '', /^cluster unreachable since \d{4}-/);
+      await sleep(3000);
+      await proxy.open(proxyPort);
+      const done = await ended(engine, id);
+      assert.equal(done.status, 'succeeded', (await history(engine, id)).join(' → '));
+      assert.deepEqual(
+        (await logOf(engine, id)).split('\n').filter((l) => /^line \d+$/.test(l)),
+        Array.from({ length: 60 }, (_, i) => `line ${i + 1}`),
+      );
+    } finally {
+      await engine.close();
+    }
+  },
+);
