@@ -57,4 +57,19 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    // Inside a test body `test.skip(...)` registers a new, empty test that reports as passed while the real one
+    // runs on: a test that skips must use its own context, `t.skip(reason); return;`.
+    files: ['test/**/*.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "CallExpression[callee.object.name='test'][callee.property.name=/^(skip|todo)$/]",
+          message:
+            'Use the test context: `t.skip(reason); return;` (test.skip() adds an empty test that passes).',
+        },
+      ],
+    },
+  },
 );

@@ -266,7 +266,7 @@ test(
 test(
   'a 3-replica PyTorch-style experiment: workers reach master-0 over the experiment network',
   { skip },
-  async () => {
+  async (t) => {
     const home = tmpDir();
     const engine = await Engine.start({ home });
     try {
@@ -287,8 +287,13 @@ test(
           ),
         },
       );
-      if (!(await hasImage(PYTHON)))
-        return void test.skip?.(`${PYTHON} is not built (test/docker/build-images.sh)`);
+      if (!(await hasImage(PYTHON))) {
+        // The test context's skip (test.skip would register a new, empty test that passes).
+        const why = `${PYTHON} is not built (test/docker/build-images.sh)`;
+        if (process.env.CI === 'true') throw new Error(`CI=true but ${why}`);
+        t.skip(why);
+        return;
+      }
       const x = await run(engine, p);
       assert.equal(x.status, 'succeeded', `${x.statusReason}`);
       const jobs = await engine.store.jobs.forExperiment(x.id);
