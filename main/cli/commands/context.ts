@@ -3,6 +3,7 @@
 // use-context` and Axon do not fight over it). The engine reads the kubeconfig: when an engine serves this
 // AXON_HOME, its KUBECONFIG is the one that counts.
 import type { Command } from 'commander';
+import { rbacManifest } from '../../engine/backends/kubernetes/rbac';
 import pc from 'picocolors';
 import type { AxonApi } from '../../../shared/api';
 import type { KubeContextList } from '../../../shared/clusters';
@@ -81,11 +82,28 @@ export function registerContext(program: Command, run: Runner): void {
       'make NAME the context Axon uses (kept in AXON_HOME/settings.json; the kubeconfig is not changed)',
     )
     .option('-n, --namespace <namespace>', 'also set the namespace Axon uses there')
+    .option('--registry <host[/path]>', 'push images built for this context to this registry')
+    .option('--kind-load', 'load images into the kind nodes of this context (the default for kind clusters)')
+    .option(
+      '--containerd <socket>',
+      "import images into the node's containerd at this socket on this machine",
+    )
     .action((name: string, o) =>
       run(async (api: AxonApi) => {
+        const registry = o.registry
+          ? { kind: 'registry' as const, url: o.registry as string }
+          : o.kindLoad
+            ? { kind: 'kind-load' as const }
+            : o.containerd
+              ? { kind: 'containerd' as const, socket: o.containerd as string }
+              : undefined;
+        const own = {
+          ...(o.namespace ? { namespace: o.namespace as string } : {}),
+          ...(registry ? { registry } : {}),
+        };
         await api.call('settings.update', {
           kubeContext: name,
-          ...(o.namespace ? { contexts: { [name]: { namespace: o.namespace } } } : {}),
+          ...(Object.keys(own).length ? { contexts: { [name]: own } } : {}),
         });
         const list = await api.call('clusters.kubeContexts', {});
         const c = list.contexts.find((x) => x.name === name);
@@ -93,6 +111,21 @@ export function registerContext(program: Command, run: Runner): void {
           `Axon now uses kube context ${name}${c ? ` (namespace ${c.namespace})` : ''}; your kubeconfig is unchanged.\n`,
         );
         if (c?.problem) note(`but it cannot be used yet: ${c.problem}`);
+      }),
+    );
+
+  ctx
+    .command('rbac')
+    .description('print the namespaced Role and RoleBinding Axon needs to run there (nothing cluster-wide)')
+    .option('-n, --namespace <namespace>', 'the namespace', 'default')
+    .option('--user <name>', 'bind it to this user')
+    .option('--service-account <name>', 'bind it to this service account of the namespace')
+    .action((o) =>
+      run(async () => {
+        const subject = o.serviceAccount
+          ? { kind: 'ServiceAccount' as const, name: o.serviceAccount as string }
+          : { kind: 'User' as const, name: (o.user as string) ?? 'YOUR-USER' };
+        process.stdout.write(rbacManifest(o.namespace as string, subject));
       }),
     );
 

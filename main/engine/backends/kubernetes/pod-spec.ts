@@ -149,7 +149,7 @@ export function environmentProblems(env: Env, where = 'environment'): string[] {
     for (const side of ['requests', 'limits'] as const) {
       const v = b[side];
       if (v === undefined || v === null) continue;
-      const q = parseQuantity(quantity(kind, v));
+      const q = typeof v === 'number' ? v : parseQuantity(v);
       const field = `${where}.resources.${kind}.${side}`;
       if (q === null || !Number.isFinite(q) || q < 0)
         out.push(`${field}: ${JSON.stringify(v)} is not a quantity (e.g. 2, 0.5, "500m", "4Gi")`);
@@ -204,6 +204,7 @@ export function podEnv(spec: LaunchSpec): V1EnvVar[] {
         ([k]) => /^(AXON_|POLYAXON_|PYTHONUNBUFFERED$)/.test(k) || k in (spec.extraEnv ?? {}),
       ),
     ),
+    ...spec.extraEnv,
     AXON_OUTPUTS_PATH: POD_OUTPUTS,
     POLYAXON_RUN_OUTPUTS_PATH: POD_OUTPUTS,
     PYTHONPATH: POD_SDK,

@@ -1,0 +1,260 @@
+// The pure parts of the Kubernetes backend: a pod from a launch and its environment, the checks that refuse
+// what a cluster would refuse (before anything is created), a pod's state as a job's status with its reason,
+// image names as containerd knows them, and which path an image takes to the nodes.
+import assert from 'node:assert/strict';
+import test from 'node:test';
+import { parse as parseYaml } from 'yaml';
+import type { V1Pod } from '@kubernetes/client-node';
+import {
+  buildPod,
+  environmentProblems,
+  LABEL,
+  MAIN,
+  podRequests,
+  SIDECAR,
+} from '../../main/engine/backends/kubernetes/pod-spec';
+import { podState } from '../../main/engine/backends/kubernetes/pod-status';
+import { choosePath, qualified } from '../../main/engine/backends/kubernetes/images';
+import { rbacManifest } from '../../main/engine/backends/kubernetes/rbac';
+import type { LaunchSpec } from '../../main/engine/backends/backend';
+import type { EnvironmentSpec } from '../../shared/polyaxonfile';
+
+const launch = (environment?: EnvironmentSpec): LaunchSpec => ({
+  jobId: 7,
+  experimentId: 3,
+  project: 'My Project',
+  groupId: 2,
+  role: 'worker',
+  index: 1,
+  cmd: 'python3 train.py --lr=0.1 "quoted $HOME"',
+  cwd: '/home/me/p',
+  env: {
+    AXON_RUN_ID: '3',
+    HOME: '/home/me',
+    AWS_SECRET_ACCESS_KEY: 'x',
+    AXON_API_URL: 'http://127.0.0.1:1',
+    PYTHONUNBUFFERED: '1',
+  },
+  extraEnv: { MASTER_ADDR: 'master-0.svc', RANK: '2' },
+  logPath: '/tmp/l',
+  runDir: '/tmp',
+  outputsDir: '/tmp/o',
+  image: 'docker.io/axon/p:1',
+  run: { environment },
+});
+
+test('a pod: labels naming home, project, experiment, job, role; the command exactly as written; resources in Kubernetes units', () => {
+  const env: EnvironmentSpec = {
+    resources: { cpu: { requests: 0.5, limits: 2 }, memory: { limits: 512 }, gpu: { requests: 1 } },
+    nodeSelector: { pool: 'gpu' },
+    tolerations: [{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }],
+    extra: { service_account: 'trainer', image_pull_secrets: ['regcred'], secret_refs: ['wandb'] },
+  };
+  const p = buildPod(launch(env), {
+    home: 'abc123abc123',
+    project: 'My Project',
+    image: 'docker.io/axon/p:1',
+    namespace: 'ml',
+    subdomain: 'axon-abc-3',
+  });
+  const l = p.metadata!.labels!;
+  assert.equal(l[LABEL.home], 'abc123abc123');
+  assert.equal(l[LABEL.project], 'My-Project');
+  assert.equal(l[LABEL.experiment], '3');
+  assert.equal(l[LABEL.job], '7');
+  assert.equal(l[LABEL.role], 'worker');
+  assert.equal(p.metadata!.name, 'axon-abc123abc123-3-worker-1-7');
+  const main = p.spec!.containers.find((c) => c.name === MAIN)!;
+  const env_ = Object.fromEntries(main.env!.map((e) => [e.name, e.value]));
+  assert.equal(env_.AXON_CMD, 'python3 train.py --lr=0.1 "quoted $HOME"', 'the command travels untouched');
+  assert.equal(env_.MASTER_ADDR, 'master-0.svc');
+  assert.equal(env_.AXON_OUTPUTS_PATH, '/axon/outputs');
+  assert.equal(env_.HOME, undefined, "the engine's own environment stays on the desktop");
+  assert.equal(env_.AWS_SECRET_ACCESS_KEY, undefined);
+  assert.equal(env_.AXON_API_URL, undefined, 'the desktop loopback is not reachable from a pod');
+  assert.deepEqual(main.resources, {
+    requests: { cpu: '0.5', 'nvidia.com/gpu': '1' },
+    limits: { cpu: '2', memory: '512Mi', 'nvidia.com/gpu': '1' },
+  });
+  assert.deepEqual(main.envFrom, [{ secretRef: { name: 'wandb' } }]);
+  assert.equal(p.spec!.serviceAccountName, 'trainer');
+  assert.deepEqual(p.spec!.imagePullSecrets, [{ name: 'regcred' }]);
+  assert.deepEqual(p.spec!.nodeSelector, { pool: 'gpu' });
+  assert.equal(p.spec!.restartPolicy, 'Never');
+  assert.equal(p.spec!.hostname, 'worker-1');
+  assert.equal(p.spec!.subdomain, 'axon-abc-3');
+  assert.ok(
+    p.spec!.containers.some((c) => c.name === SIDECAR),
+    'a side container keeps the outputs',
+  );
+  assert.deepEqual(podRequests(env), { cpu: 0.5, memoryBytes: 512 * 2 ** 20, gpus: 1 });
+});
+
+test('what a cluster would refuse is named with its field before anything is created', () => {
+  const problems = environmentProblems({
+    resources: { cpu: { requests: 4, limits: 2 }, memory: { limits: 'lots' }, gpu: { limits: 0.5 } },
+    nodeSelector: { 'bad key!': 'x' },
+    tolerations: [{ key: 'a', operator: 'Sometimes' }, { effect: 'Never' }],
+    affinity: { nodeAffinty: {} },
+    extra: { service_account: 'Not_Valid', labels: { 'axon.dev/home': 'mine' } },
+  });
+  const has = (re: RegExp) =>
+    assert.ok(
+      problems.some((p) => re.test(p)),
+      `${re} in:\n${problems.join('\n')}`,
+    );
+  has(/^environment\.resources\.cpu: requests \(4\) above limits \(2\)/);
+  has(/^environment\.resources\.memory\.limits: "lots" is not a quantity/);
+  has(/^environment\.resources\.gpu\.limits: 0\.5 GPUs; Kubernetes takes whole GPUs only/);
+  has(/^environment\.node_selector: "bad key!" is not a valid label key/);
+  has(/^environment\.tolerations\[0\]\.operator: "Sometimes", expected Equal or Exists/);
+  has(/^environment\.tolerations\[1\]\.effect: "Never"/);
+  has(/^environment\.affinity\.nodeAffinty: expected nodeAffinity, podAffinity or podAntiAffinity/);
+  has(/^environment\.service_account: "Not_Valid"/);
+  has(/^environment\.labels: "axon\.dev\/home" is not a label key Axon can set/);
+  assert.deepEqual(
+    environmentProblems({ resources: { cpu: { limits: '500m' }, memory: { requests: '1Gi' } }, extra: {} }),
+    [],
+  );
+});
+
+const pod = (status: V1Pod['status'], spec: Partial<NonNullable<V1Pod['spec']>> = {}): V1Pod => ({
+  metadata: { name: 'p' },
+  spec: {
+    containers: [{ name: MAIN, image: 'docker.io/axon/p:1', resources: { limits: { memory: '16Mi' } } }],
+    ...spec,
+  },
+  status,
+});
+const main = (state: object) => ({
+  containerStatuses: [{ name: MAIN, image: '', imageID: '', ready: false, restartCount: 0, state }],
+});
+
+test("a pod's state as the job's status, with the reason a person needs", () => {
+  assert.deepEqual(
+    podState(
+      pod({
+        phase: 'Pending',
+        conditions: [
+          {
+            type: 'PodScheduled',
+            status: 'False',
+            reason: 'Unschedulable',
+            message: '0/1 nodes are available: 1 Insufficient nvidia.com/gpu.',
+          },
+        ],
+      }),
+    ),
+    {
+      kind: 'waiting',
+      status: {
+        status: 'unschedulable',
+        reason: 'unschedulable: 0/1 nodes are available: 1 Insufficient nvidia.com/gpu.',
+      },
+    },
+  );
+  const oom = podState(
+    pod({
+      phase: 'Running',
+      ...main({
+        terminated: { exitCode: 137, reason: 'OOMKilled', finishedAt: new Date('2026-01-01T00:00:05Z') },
+      }),
+    }),
+  );
+  assert.deepEqual(oom, {
+    kind: 'ended',
+    outcome: { exitCode: 137, signal: null, lost: false, reason: 'out of memory (limit 16Mi)' },
+    finishedAt: '2026-01-01T00:00:05.000Z',
+  });
+  const exit = podState(pod({ phase: 'Running', ...main({ terminated: { exitCode: 3, reason: 'Error' } }) }));
+  assert.deepEqual(exit.kind === 'ended' && exit.outcome, { exitCode: 3, signal: null, lost: false });
+  const pull = podState(
+    pod({
+      phase: 'Pending',
+      ...main({ waiting: { reason: 'ImagePullBackOff', message: 'Back-off pulling image' } }),
+    }),
+  );
+  assert.equal(pull.kind, 'ended');
+  assert.match(
+    pull.kind === 'ended' ? pull.outcome.reason! : '',
+    /^ImagePullBackOff: image docker\.io\/axon\/p:1 is not available on the node/,
+  );
+  const first = podState(
+    pod({
+      phase: 'Pending',
+      ...main({ waiting: { reason: 'ErrImagePull', message: 'dial tcp: no route' } }),
+    }),
+  );
+  assert.deepEqual(
+    first,
+    { kind: 'waiting', status: { status: 'warning', reason: 'ErrImagePull', message: 'dial tcp: no route' } },
+    'one failed pull is a warning, not yet a failure',
+  );
+  const evicted = podState(
+    pod({ phase: 'Failed', reason: 'Evicted', message: 'The node was low on resource: memory.' }),
+  );
+  assert.deepEqual(evicted.kind === 'ended' && evicted.outcome, {
+    exitCode: null,
+    signal: null,
+    lost: true,
+    reason: 'evicted: The node was low on resource: memory.',
+  });
+  assert.deepEqual(
+    podState(
+      pod(
+        { phase: 'Running', ...main({ running: { startedAt: new Date('2026-01-01T00:00:00Z') } }) },
+        { nodeName: 'n1' },
+      ),
+    ),
+    {
+      kind: 'running',
+      node: 'n1',
+      startedAt: '2026-01-01T00:00:00.000Z',
+    },
+  );
+  assert.deepEqual(podState(pod({ phase: 'Pending' }, { nodeName: 'n1' })), {
+    kind: 'waiting',
+    status: { status: 'starting', reason: null },
+  });
+});
+
+test('image names as containerd knows them, and the path an image takes to the nodes', () => {
+  assert.equal(qualified('axon/p:1'), 'docker.io/axon/p:1');
+  assert.equal(qualified('busybox:1'), 'docker.io/library/busybox:1');
+  assert.equal(qualified('localhost:5001/p:1'), 'localhost:5001/p:1');
+  assert.equal(qualified('ghcr.io/me/p:1'), 'ghcr.io/me/p:1');
+  const kind = [{ name: 'axon-control-plane', providerID: 'kind://docker/axon/axon-control-plane' }];
+  assert.deepEqual(choosePath(undefined, kind, 'kind-axon'), {
+    kind: 'kind-load',
+    nodes: ['axon-control-plane'],
+  });
+  assert.deepEqual(choosePath({ kind: 'registry', url: 'ghcr.io/me' }, kind, 'kind-axon'), {
+    kind: 'registry',
+    url: 'ghcr.io/me',
+  });
+  assert.deepEqual(choosePath({ kind: 'containerd', socket: '/run/c.sock' }, [], 'x'), {
+    kind: 'containerd',
+    socket: '/run/c.sock',
+  });
+  assert.throws(
+    () => choosePath(undefined, [{ name: 'gke-1', providerID: 'gce://p/z/gke-1' }], 'gke'),
+    /cannot reach the nodes of context "gke".*registry/,
+  );
+  assert.throws(
+    () => choosePath({ kind: 'kind-load' }, [{ name: 'n', providerID: null }], 'c'),
+    /not kind nodes/,
+  );
+});
+
+test('axon context rbac: a namespaced Role and RoleBinding, nothing cluster-wide', () => {
+  const [role, binding] = rbacManifest('ml', { kind: 'ServiceAccount', name: 'trainer' })
+    .split('---\n')
+    .map((d) => parseYaml(d));
+  assert.equal(role.kind, 'Role');
+  assert.equal(role.metadata.namespace, 'ml');
+  const resources = role.rules.flatMap((r: { resources: string[] }) => r.resources);
+  for (const r of ['pods', 'pods/log', 'pods/exec', 'services', 'events'])
+    assert.ok(resources.includes(r), r);
+  assert.equal(binding.kind, 'RoleBinding');
+  assert.deepEqual(binding.subjects, [{ kind: 'ServiceAccount', name: 'trainer', namespace: 'ml' }]);
+});
