@@ -430,55 +430,79 @@ test(
 );
 
 test(
-  'kill -9 of the engine mid-run: the next engine re-attaches by labels, with every log line and metric once',
+  'kill -9 of the engine mid-run: the next engine re-attaches by labels; a pod that ended meanwhile keeps its end time; every log line and metric once',
   { skip },
   async () => {
     const h = home();
     const env = { KUBECONFIG: process.env.KUBECONFIG! };
     let served = await startServe(h, { env });
-    const N = 60;
-    const p = project([
-      'kind: experiment',
-      'run:',
-      `  cmd: for i in $(seq 1 ${N}); do echo "line $i"; echo "@@axon {\\"metrics\\":{\\"loss\\":$i},\\"step\\":$i}"; sleep 0.1; done`,
-    ]);
-    const c = await served.client.call('runs.create', {
-      files: [{ name: 'polyaxonfile.yml', text: p.text }],
-      params: {},
-      codePath: p.dir,
-      backend: 'kubernetes',
-    });
-    const id = c.kind === 'experiment' ? c.experiment.id : 0;
-    await waitFor(
-      async () => (await served.client.call('experiments.metrics', { id })).length >= 5,
-      60_000,
-      'metrics',
-    );
+    const start = async (n: number, pause: string) => {
+      const p = project([
+        'kind: experiment',
+        'run:',
+        `  cmd: for i in $(seq 1 ${n}); do echo "line $i"; echo "@@axon {\\"metrics\\":{\\"loss\\":$i},\\"step\\":$i}"; sleep ${pause}; done`,
+      ]);
+      const c = await served.client.call('runs.create', {
+        files: [{ name: 'polyaxonfile.yml', text: p.text }],
+        params: {},
+        codePath: p.dir,
+        backend: 'kubernetes',
+      });
+      return { id: c.kind === 'experiment' ? c.experiment.id : 0, n };
+    };
+    const short = await start(30, '0.1'); // ends while no engine runs
+    const long = await start(40, '0.4'); // still running when the next engine starts
+    for (const x of [short, long])
+      await waitFor(
+        async () => (await served.client.call('experiments.metrics', { id: x.id })).length >= 3,
+        60_000,
+        'metrics',
+      );
     served.proc.kill('SIGKILL');
     await new Promise((r) => served.proc.once('exit', r));
     served.client.close();
-    await sleep(2000);
+    const [pod] = await podsOf(short.id);
+    const ended = await waitFor(
+      async () => {
+        const p = await core.readNamespacedPod({ name: pod.metadata!.name!, namespace: ns.name });
+        return p.status?.containerStatuses?.find((c) => c.name === 'main')?.state?.terminated?.finishedAt;
+      },
+      60_000,
+      'the short run to end on the cluster',
+    );
+    await sleep(1500);
+    const restartedAt = Date.now();
     served = await startServe(h, { env });
     try {
-      const x = await waitFor(
-        async () => {
-          const e = await served.client.call('experiments.get', { id });
-          return isDone(e.status) ? e : null;
-        },
-        60_000,
-        'the run to end',
-      );
-      assert.equal(x.status, 'succeeded');
-      const m = await served.client.call('experiments.metrics', { id });
-      assert.deepEqual(
-        m.map((pt) => pt.step),
-        Array.from({ length: N }, (_, i) => i + 1),
-      );
-      const log = fs.readFileSync(path.join(h, 'runs', String(id), 'logs', 'master-0.log'), 'utf8');
-      assert.deepEqual(
-        log.split('\n').filter((l) => /^line \d+$/.test(l)),
-        Array.from({ length: N }, (_, i) => `line ${i + 1}`),
-      );
+      for (const { id, n } of [short, long]) {
+        const x = await waitFor(
+          async () => {
+            const e = await served.client.call('experiments.get', { id });
+            return isDone(e.status) ? e : null;
+          },
+          60_000,
+          'the run to end',
+        );
+        assert.equal(x.status, 'succeeded');
+        const m = await served.client.call('experiments.metrics', { id });
+        assert.deepEqual(
+          m.map((pt) => pt.step),
+          Array.from({ length: n }, (_, i) => i + 1),
+        );
+        const log = fs.readFileSync(path.join(h, 'runs', String(id), 'logs', 'master-0.log'), 'utf8');
+        assert.deepEqual(
+          log.split('\n').filter((l) => /^line \d+$/.test(l)),
+          Array.from({ length: n }, (_, i) => `line ${i + 1}`),
+        );
+        if (id === short.id) {
+          const at = Date.parse(x.finishedAt!);
+          assert.ok(
+            at < restartedAt,
+            `the end time is the pod's (${x.finishedAt}), not when the engine noticed`,
+          );
+          assert.ok(Math.abs(at - new Date(ended).getTime()) < 1000, `${x.finishedAt} vs ${ended}`);
+        }
+      }
     } finally {
       await served.stop();
     }

@@ -14,8 +14,15 @@ export interface StatusTx {
     to: ExperimentStatus,
     reason?: string | null,
     message?: string | null,
+    finishedAt?: string | null,
   ): Promise<boolean>;
-  job(id: number, to: ExperimentStatus, reason?: string | null, exitCode?: number | null): Promise<boolean>;
+  job(
+    id: number,
+    to: ExperimentStatus,
+    reason?: string | null,
+    exitCode?: number | null,
+    finishedAt?: string | null,
+  ): Promise<boolean>;
 }
 
 export class Lifecycle {
@@ -71,8 +78,8 @@ export class Lifecycle {
       message: string | null;
     }> = [];
     const tx: StatusTx = {
-      experiment: async (id, to, reason = null, message = null) => {
-        const t = await this.store.statuses.experimentIn(id, to, reason, message);
+      experiment: async (id, to, reason = null, message = null, finishedAt = null) => {
+        const t = await this.store.statuses.experimentIn(id, to, reason, message, finishedAt);
         if (!t.applied) {
           if (t.from !== to)
             log.warn(
@@ -83,8 +90,8 @@ export class Lifecycle {
         changes.push({ id, from: t.from, to, reason, message });
         return true;
       },
-      job: async (id, to, reason = null, exitCode = null) => {
-        const t = await this.store.statuses.jobIn(id, to, reason, { exitCode });
+      job: async (id, to, reason = null, exitCode = null, finishedAt = null) => {
+        const t = await this.store.statuses.jobIn(id, to, reason, { exitCode, finishedAt });
         if (!t.applied && t.from !== to)
           log.warn(`refused status change of job ${id}: ${t.from ?? 'none'} → ${to}`);
         return t.applied;
@@ -106,8 +113,14 @@ export class Lifecycle {
     return out;
   }
 
-  async job(id: number, to: ExperimentStatus, reason: string | null = null, exitCode: number | null = null) {
-    const t = await this.store.statuses.job(id, to, reason, { exitCode });
+  async job(
+    id: number,
+    to: ExperimentStatus,
+    reason: string | null = null,
+    exitCode: number | null = null,
+    finishedAt: string | null = null,
+  ) {
+    const t = await this.store.statuses.job(id, to, reason, { exitCode, finishedAt });
     if (!t.applied) log.warn(`refused status change of job ${id}: ${t.from ?? 'none'} → ${to}`);
     return t.applied;
   }

@@ -455,7 +455,13 @@ export class Runner {
         for (const j of left) await j.job.stop(this.opts.stopGraceMs);
       }
     }
-    await this.settle(experimentId, { id: row.id, status, why, exitCode: o.exitCode });
+    await this.settle(experimentId, {
+      id: row.id,
+      status,
+      why,
+      exitCode: o.exitCode,
+      finishedAt: o.finishedAt ?? null,
+    });
   }
 
   /**
@@ -465,11 +471,19 @@ export class Runner {
    */
   private async settle(
     experimentId: number,
-    ended?: { id: number; status: JobStatus; why: string | null; exitCode: number | null },
+    ended?: {
+      id: number;
+      status: JobStatus;
+      why: string | null;
+      exitCode: number | null;
+      finishedAt: string | null;
+    },
   ): Promise<void> {
     let jobs = await this.store.jobs.forExperiment(experimentId);
+    let lastEnd: string | null = null;
     if (ended && jobs.length > 1) {
-      await this.lifecycle.job(ended.id, ended.status, ended.why, ended.exitCode);
+      await this.lifecycle.job(ended.id, ended.status, ended.why, ended.exitCode, ended.finishedAt);
+      lastEnd = ended.finishedAt;
       jobs = await this.store.jobs.forExperiment(experimentId);
       ended = undefined;
     } else if (ended)
@@ -484,7 +498,8 @@ export class Runner {
           : j,
       );
     const endJob = async () => {
-      if (ended) await this.lifecycle.job(ended.id, ended.status, ended.why, ended.exitCode);
+      if (ended)
+        await this.lifecycle.job(ended.id, ended.status, ended.why, ended.exitCode, ended.finishedAt);
     };
     if (jobs.some((j) => !isDone(j.status))) return endJob();
     const a = this.active.get(experimentId);
@@ -515,10 +530,12 @@ export class Runner {
     const run = (x.run_json ? JSON.parse(x.run_json) : {}) as RunSpec;
     if (jobs.length > 1) await backend?.removeNetwork?.(experimentId, run).catch(() => undefined);
     await this.lifecycle.transaction(async (tx) => {
-      if (ended) await tx.job(ended.id, ended.status, ended.why, ended.exitCode);
+      if (ended) await tx.job(ended.id, ended.status, ended.why, ended.exitCode, ended.finishedAt);
       await this.store.experiments.update(experimentId, { exit_code: master.exit_code });
       if (files.length) await this.store.outputs.recordIn(experimentId, files);
-      await tx.experiment(experimentId, status as JobStatus, reason, a?.stopMessage ?? null);
+      // The end time the backend recorded (a pod's container state), not when this engine noticed.
+      const finishedAt = ended?.finishedAt ?? lastEnd;
+      await tx.experiment(experimentId, status as JobStatus, reason, a?.stopMessage ?? null, finishedAt);
     });
     this.opts.onFinished(experimentId, x.group_id);
   }

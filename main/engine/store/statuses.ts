@@ -35,6 +35,8 @@ export class Statuses {
     to: ExperimentStatus,
     reason: string | null = null,
     message: string | null = null,
+    /** When it really ended, if the backend knows (a pod's or container's state); else now. */
+    finishedAt: string | null = null,
   ): Promise<Transition<ExperimentStatus>> {
     const r = await this.current<ExperimentStatus>('experiments', id);
     if (!r) return { applied: false, from: null, to };
@@ -43,9 +45,9 @@ export class Statuses {
     await this.db.write(
       `UPDATE experiments SET status = ?, status_reason = ?, status_message = ?,
          started_at = CASE WHEN started_at IS NULL AND ? = 'running' THEN strftime('%Y-%m-%dT%H:%M:%fZ','now') ELSE started_at END,
-         finished_at = CASE WHEN ? THEN strftime('%Y-%m-%dT%H:%M:%fZ','now') ELSE finished_at END
+         finished_at = CASE WHEN ? THEN COALESCE(?, strftime('%Y-%m-%dT%H:%M:%fZ','now')) ELSE finished_at END
        WHERE id = ?`,
-      [to, reason, message, to, isDone(to) ? 1 : 0, id],
+      [to, reason, message, to, isDone(to) ? 1 : 0, finishedAt, id],
     );
     await this.db.write(
       `INSERT INTO status_history (entity, entity_id, status, reason, message) VALUES ('experiment', ?, ?, ?, ?)`,
@@ -58,7 +60,7 @@ export class Statuses {
     id: number,
     to: ExperimentStatus,
     reason: string | null = null,
-    fields: { exitCode?: number | null } = {},
+    fields: { exitCode?: number | null; finishedAt?: string | null } = {},
   ): Promise<Transition<ExperimentStatus>> {
     return this.db.transaction(() => this.jobIn(id, to, reason, fields));
   }
@@ -68,7 +70,7 @@ export class Statuses {
     id: number,
     to: ExperimentStatus,
     reason: string | null = null,
-    fields: { exitCode?: number | null } = {},
+    fields: { exitCode?: number | null; finishedAt?: string | null } = {},
   ): Promise<Transition<ExperimentStatus>> {
     const r = await this.current<ExperimentStatus>('jobs', id);
     if (!r) return { applied: false, from: null, to };
@@ -77,9 +79,9 @@ export class Statuses {
     await this.db.write(
       `UPDATE jobs SET status = ?, status_reason = ?, exit_code = COALESCE(?, exit_code),
          started_at = CASE WHEN started_at IS NULL AND ? = 'running' THEN strftime('%Y-%m-%dT%H:%M:%fZ','now') ELSE started_at END,
-         finished_at = CASE WHEN ? THEN strftime('%Y-%m-%dT%H:%M:%fZ','now') ELSE finished_at END
+         finished_at = CASE WHEN ? THEN COALESCE(?, strftime('%Y-%m-%dT%H:%M:%fZ','now')) ELSE finished_at END
        WHERE id = ?`,
-      [to, reason, fields.exitCode ?? null, to, isDone(to) ? 1 : 0, id],
+      [to, reason, fields.exitCode ?? null, to, isDone(to) ? 1 : 0, fields.finishedAt ?? null, id],
     );
     await this.db.write(
       `INSERT INTO status_history (entity, entity_id, status, reason) VALUES ('job', ?, ?, ?)`,

@@ -230,13 +230,18 @@ export class DockerBackend implements Backend {
 /** Exit code from the container state; OOMKilled says so with the limit. */
 export function outcomeOf(info: Docker.ContainerInspectInfo): JobOutcome {
   const code = info.State.ExitCode;
+  const at =
+    info.State.FinishedAt && !info.State.FinishedAt.startsWith('0001')
+      ? new Date(info.State.FinishedAt)
+      : null;
+  const finishedAt = at && !Number.isNaN(at.getTime()) ? { finishedAt: at.toISOString() } : {};
   if (info.State.OOMKilled) {
     const limit = info.HostConfig.Memory
       ? ` (limit ${Math.round(info.HostConfig.Memory / 1024 / 1024)} MiB)`
       : '';
-    return { exitCode: code, signal: null, lost: false, reason: `out of memory${limit}` };
+    return { exitCode: code, signal: null, lost: false, reason: `out of memory${limit}`, ...finishedAt };
   }
-  return { exitCode: code, signal: null, lost: false };
+  return { exitCode: code, signal: null, lost: false, ...finishedAt };
 }
 
 export function dockerAvailable(): boolean {
