@@ -21,7 +21,14 @@ import type {
   SpecFileText,
 } from './domain';
 import type { SpecError } from './polyaxonfile/types';
-import { settingsPatch, type KubeContextDetails, type KubeContextList, type SettingsView } from './clusters';
+import {
+  settingsPatch,
+  type AxonPodsView,
+  type KubeContextDetails,
+  type KubeContextList,
+  type PodEvent,
+  type SettingsView,
+} from './clusters';
 
 const id = z.number().int().positive();
 const fileText = z.object({ name: z.string().min(1), text: z.string() });
@@ -38,6 +45,8 @@ export const methods = {
   /** The contexts of the user's kubeconfig (KUBECONFIG, else ~/.kube/config), read now; never written. */
   'clusters.kubeContexts': z.object({}),
   /** One context's cluster, probed now: reachability (/version), nodes, namespace; default: the one in use. */
+  /** This Axon home's pods on a context (the namespace Axon uses there and those of its active runs). */
+  'clusters.axonPods': z.object({ name: z.string().min(1).optional() }),
   'clusters.kubeContext': z.object({
     name: z.string().min(1).optional(),
     timeoutMs: z.number().int().min(100).max(60_000).optional(),
@@ -94,6 +103,8 @@ export const methods = {
       .default(1024 * 1024),
   }),
   'experiments.resources': z.object({ id, since: z.number().default(0) }),
+  /** Kubernetes: the events of the experiment's pods (empty on other backends). */
+  'experiments.events': z.object({ id }),
   /** The code difference between two experiments (commit diff + each one's uncommitted changes). */
   'experiments.codeDiff': z.object({ base: id, other: id }),
   /** A preview of one output file: text up to maxBytes, an image whole (≤ 4 MiB), else only its size. */
@@ -193,6 +204,7 @@ export interface Results {
   'system.folder': FolderInfo;
   'clusters.kubeContexts': KubeContextList;
   'clusters.kubeContext': KubeContextDetails;
+  'clusters.axonPods': AxonPodsView;
   'settings.get': SettingsView;
   'settings.update': SettingsView;
   'projects.create': Project;
@@ -216,6 +228,7 @@ export interface Results {
   'experiments.metricSeries': MetricSeries[];
   'experiments.logs': LogChunk;
   'experiments.resources': ResourceSample[];
+  'experiments.events': PodEvent[];
   'experiments.outputFile': OutputPreview;
   'experiments.codeDiff': CodeDiff;
   'experiments.stop': Experiment;

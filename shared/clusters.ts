@@ -175,3 +175,36 @@ export interface KubeContextDetails {
   elapsedMs: number;
   checkedAt: string;
 }
+
+/** An event Kubernetes recorded about one of an experiment's pods (scheduling, image pulls, kills). */
+export interface PodEvent {
+  /** The replica: master-0, worker-1, … */
+  job: string;
+  pod: string;
+  type: string;
+  reason: string;
+  message: string;
+  count: number;
+  lastSeen: string | null;
+}
+
+/** One of this Axon home's pods on a context, with what it requests. */
+export interface AxonPod {
+  namespace: string;
+  name: string;
+  experimentId: number | null;
+  replica: string;
+  phase: string;
+  node: string | null;
+  requests: { cpu: number; memoryBytes: number; gpus: number };
+}
+
+export interface AxonPodsView {
+  context: string;
+  namespaces: string[];
+  pods: AxonPod[];
+  /** What those pods request together (running or waiting). */
+  used: { cpu: number; memoryBytes: number; gpus: number };
+  /** Namespaces that could not be read, with why. */
+  problems: string[];
+}

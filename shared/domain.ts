@@ -66,6 +66,8 @@ export interface JobInfo {
   pid: number | null;
   /** The container id (Docker) when the job runs in a container. */
   container: string | null;
+  /** Kubernetes: where the job's pod runs (the node once it is scheduled). */
+  pod: { context: string; namespace: string; name: string; node: string | null } | null;
   exitCode: number | null;
   startedAt: string | null;
   finishedAt: string | null;

@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { ApiError, type ParsedInput, type MethodName, type Results, type RunCreated } from '../../shared/api';
-import { isDone } from '../../shared/statuses';
+import { ACTIVE, isDone } from '../../shared/statuses';
 import {
   parsePolyaxonfiles,
   renderExperiment,
@@ -18,7 +18,7 @@ import { ITERATIVE } from './sweeps/group-runner';
 import { groupSweep } from './sweeps/view';
 import { randomInt } from 'node:crypto';
 import { groupMetric } from './store/groups';
-import type { JobRow } from './store/jobs';
+import { jobHandle, type JobRow } from './store/jobs';
 import type { JobInfo } from '../../shared/domain';
 import { VERSION_INFO } from './version';
 import { outputFiles, previewOutput } from './outputs-reader';
@@ -29,6 +29,7 @@ import { sampleGpus } from './monitor/nvidia-smi';
 import { makeClusterHandlers, resolveKubeTarget } from './handlers-clusters';
 import { environmentProblems } from './backends/kubernetes/pod-spec';
 import type { RunSpec } from './backends/backend';
+import type { KubernetesBackend } from './backends/kubernetes/kubernetes-backend';
 import { replicaPlan, replicaName } from './scheduler/replicas';
 
 export type Handlers = { [M in MethodName]: (input: ParsedInput<M>) => Promise<Results[M]> };
@@ -47,13 +48,19 @@ async function jobInfo(j: JobRow): Promise<JobInfo> {
     status: j.status,
     statusReason: j.status_reason,
     pid: j.pid,
-    container: j.external_id,
+    container: j.external_id && !j.external_id.startsWith('{') ? j.external_id : null,
+    pod: podOf(j),
     exitCode: j.exit_code,
     startedAt: j.started_at,
     finishedAt: j.finished_at,
     logPath: j.log_path,
     logBytes,
   };
+}
+
+function podOf(j: JobRow): JobInfo['pod'] {
+  const h = jobHandle(j);
+  return h.pod ? { context: h.context!, namespace: h.namespace!, name: h.pod, node: h.node ?? null } : null;
 }
 
 function specError(errors: SpecError[]): ApiError {
@@ -373,6 +380,26 @@ export function makeHandlers(engine: Engine, lifecycle: Lifecycle): Handlers {
     'experiments.resume': ({ id }) => clone(id, 'resume'),
     'experiments.outputFile': ({ id, path: rel, maxBytes }) => previewOutput(store, id, rel, maxBytes),
     'experiments.codeDiff': ({ base, other }) => codeDiff(store, base, other),
+    'experiments.events': async ({ id }) => {
+      const x = await store.experiments.row(id);
+      const k = engine.backends[x.backend] as Partial<KubernetesBackend> | undefined;
+      if (!k?.podEvents) return [];
+      const jobs = await store.jobs.forExperiment(id);
+      return k.podEvents(jobs.map((j) => ({ job: `${j.role}-${j.replica_index}`, handle: jobHandle(j) })));
+    },
+    'clusters.axonPods': async ({ name }) => {
+      const k = engine.backends.kubernetes as KubernetesBackend | undefined;
+      const context = name ?? (await engine.call('clusters.kubeContexts', {})).contextInUse;
+      if (!k || !context) throw new ApiError('not_found', 'no kube context is in use: name one');
+      const list = await engine.call('clusters.kubeContexts', {});
+      const own = list.contexts.find((c) => c.name === context)?.namespace;
+      const namespaces = new Set(own ? [own] : []);
+      for (const x of await store.experiments.rowsWithStatus([...ACTIVE])) {
+        const t = x.run_json ? (JSON.parse(x.run_json) as RunSpec).target : undefined;
+        if (t?.context === context) namespaces.add(t.namespace);
+      }
+      return k.axonPods(context, [...namespaces]);
+    },
     'experiments.delete': async ({ id }) => {
       const x = await store.experiments.row(id);
       if (!isDone(x.status)) throw new ApiError('conflict', `experiment ${id} is ${x.status}; stop it first`);

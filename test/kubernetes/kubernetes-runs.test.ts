@@ -213,6 +213,16 @@ test(
       assert.deepEqual(run.target, { context: kube.context, namespace: ns.name });
       assert.match(await logOf(engine, id), /image path to context "[^"]+": (containerd|kind-load)/);
       await waitFor(async () => (await podsOf(id)).length === 0, 30_000, 'the pod to be deleted');
+      const [job] = (await engine.call('experiments.get', { id })).jobs;
+      assert.equal(job.pod?.context, kube.context);
+      assert.equal(job.pod?.namespace, ns.name);
+      assert.equal(job.pod?.name, pods[0].metadata!.name);
+      assert.ok(job.pod?.node, 'the node it ran on is recorded');
+      const events = await engine.call('experiments.events', { id });
+      assert.ok(
+        events.some((e) => e.reason === 'Scheduled' && e.job === 'master-0'),
+        events.map((e) => e.reason).join(' '),
+      );
     } finally {
       await engine.close();
     }
@@ -329,6 +339,11 @@ test(
         'a resource sample',
       );
       assert.ok(r.memoryBytes! > 0);
+      const view = await engine.call('clusters.axonPods', {});
+      const mine = view.pods.find((p) => p.experimentId === id);
+      assert.equal(mine?.phase, 'Running');
+      assert.equal(mine?.replica, 'master-0');
+      assert.ok(view.namespaces.includes(ns.name));
       await engine.call('experiments.stop', { id });
       const x = await ended(engine, id);
       assert.equal(x.status, 'stopped');

@@ -60,6 +60,8 @@ export interface JobHandle {
   pod?: string;
   namespace?: string;
   context?: string;
+  /** The node the pod was scheduled on, once known. */
+  node?: string;
 }
 
 /** A job's status as its backend sees it before it ends (pods: pending, unschedulable, running, unreachable). */

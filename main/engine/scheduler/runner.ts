@@ -413,6 +413,12 @@ export class Runner {
     const row = await this.store.jobs.get(jobId);
     if (!row || isDone(row.status) || row.status === s.status) return;
     if (!canTransition(row.status, s.status)) return;
+    const node =
+      s.status === 'running'
+        ? this.active.get(experimentId)?.jobs.get(jobId)?.job.placement?.().node
+        : undefined;
+    if (node)
+      await this.store.db.transaction(() => this.store.jobs.setHandle(jobId, { ...jobHandle(row), node }));
     await this.lifecycle.job(jobId, s.status, s.reason);
     const jobs = await this.store.jobs.forExperiment(experimentId);
     const want = experimentStatusFromJobs(jobs.map((j) => (j.id === jobId ? s.status : j.status)));

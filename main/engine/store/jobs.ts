@@ -7,14 +7,20 @@ import type { JobHandle } from '../backends/backend';
 export function jobHandle(j: Pick<JobRow, 'pid' | 'pid_start' | 'external_id'>): JobHandle {
   const h: JobHandle = { pid: j.pid ?? undefined, startTime: j.pid_start ?? undefined };
   if (j.external_id?.startsWith('{')) {
-    const k = JSON.parse(j.external_id) as { pod: string; namespace: string; context: string };
-    return { ...h, pod: k.pod, namespace: k.namespace, context: k.context };
+    const k = JSON.parse(j.external_id) as { pod: string; namespace: string; context: string; node?: string };
+    return {
+      ...h,
+      pod: k.pod,
+      namespace: k.namespace,
+      context: k.context,
+      ...(k.node ? { node: k.node } : {}),
+    };
   }
   return { ...h, container: j.external_id ?? undefined };
 }
 
 function externalId(h: JobHandle): string | null {
-  if (h.pod) return JSON.stringify({ pod: h.pod, namespace: h.namespace, context: h.context });
+  if (h.pod) return JSON.stringify({ pod: h.pod, namespace: h.namespace, context: h.context, node: h.node });
   return h.container ?? null;
 }
 

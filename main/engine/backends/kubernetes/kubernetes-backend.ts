@@ -20,7 +20,7 @@ import type {
   RunSpec,
 } from '../backend';
 import { DockerBackend, homeId } from '../docker/docker-backend';
-import type { AxonSettings } from '../../../../shared/clusters';
+import type { AxonPodsView, AxonSettings, PodEvent } from '../../../../shared/clusters';
 import { SDK_PYTHON } from '../../scheduler/job-env';
 import { replicaPlan } from '../../scheduler/replicas';
 import { log } from '../../log';
@@ -242,6 +242,74 @@ export class KubernetesBackend implements Backend {
     await this.removeNetwork(experimentId, run);
   }
 
+  /** The events Kubernetes recorded about these jobs' pods, oldest first. */
+  async podEvents(jobs: Array<{ job: string; handle: JobHandle }>): Promise<PodEvent[]> {
+    const out: PodEvent[] = [];
+    for (const { job, handle } of jobs) {
+      if (!handle.pod || !handle.context || !handle.namespace) continue;
+      const c = await this.cluster({ context: handle.context, namespace: handle.namespace });
+      this.counter.requests++;
+      const list = await c.core
+        .listNamespacedEvent({
+          namespace: handle.namespace,
+          fieldSelector: `involvedObject.name=${handle.pod}`,
+        })
+        .catch(() => null);
+      for (const e of list?.items ?? [])
+        out.push({
+          job,
+          pod: handle.pod,
+          type: e.type ?? '',
+          reason: e.reason ?? '',
+          message: e.message ?? '',
+          count: e.count ?? 1,
+          lastSeen: iso(e.lastTimestamp ?? e.eventTime ?? e.metadata?.creationTimestamp),
+        });
+    }
+    return out.sort((a, b) => (a.lastSeen ?? '').localeCompare(b.lastSeen ?? ''));
+  }
+
+  /** This home's pods on a context, in the namespaces given, with what they request. */
+  async axonPods(context: string, namespaces: string[]): Promise<AxonPodsView> {
+    const view: AxonPodsView = {
+      context,
+      namespaces,
+      pods: [],
+      used: { cpu: 0, memoryBytes: 0, gpus: 0 },
+      problems: [],
+    };
+    for (const namespace of namespaces) {
+      const c = await this.cluster({ context, namespace }).catch((e: Error) => {
+        view.problems.push(`${namespace}: ${e.message}`);
+        return null;
+      });
+      if (!c) continue;
+      if (!(await c.ready(5000))) {
+        view.problems.push(`${namespace}: ${c.unreachableWhy ?? 'no answer in 5 s'}`);
+        continue;
+      }
+      for (const p of c.pods()) {
+        const r = requestsOf(p);
+        const l = p.metadata?.labels ?? {};
+        view.pods.push({
+          namespace,
+          name: p.metadata?.name ?? '?',
+          experimentId: Number(l[LABEL.experiment]) || null,
+          replica: `${l[LABEL.role] ?? '?'}-${l[LABEL.index] ?? '0'}`,
+          phase: p.status?.phase ?? 'Unknown',
+          node: p.spec?.nodeName ?? null,
+          requests: r,
+        });
+        if (podState(p).kind !== 'ended') {
+          view.used.cpu += r.cpu;
+          view.used.memoryBytes += r.memoryBytes;
+          view.used.gpus += r.gpus;
+        }
+      }
+    }
+    return view;
+  }
+
   /** Pods of this home whose job the store does not know: reported, never deleted. */
   async orphans(knownJobs: Set<number>): Promise<Array<{ context: string; namespace: string; pod: string }>> {
     const out: Array<{ context: string; namespace: string; pod: string }> = [];
@@ -420,6 +488,7 @@ function requestsOf(p: V1Pod) {
 }
 
 const round = (n: number) => Number(n.toFixed(2));
+const iso = (t: Date | string | undefined | null) => (t ? new Date(t).toISOString() : null);
 const gib = (b: number) => `${(b / 2 ** 30).toFixed(2)} GiB`;
 
 function sdkFiles(): Array<{ key: string; path: string; text: string }> {
