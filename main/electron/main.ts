@@ -40,8 +40,8 @@ import {
 import { loginShellPath, mergePath } from './login-env';
 import {
   APP_SCHEME,
+  denyAllPermissions,
   navigationDecision,
-  permissionDecision,
   webPreferences,
   windowOpenDecision,
   withSecurityHeaders,
@@ -115,8 +115,7 @@ function createWindow(): BrowserWindow {
 /** Permissions denied, CSP on every response, navigation and new windows by parsed origin, no webviews. */
 function harden(): void {
   const ses = session.defaultSession;
-  ses.setPermissionRequestHandler((_wc, permission, callback) => callback(permissionDecision(permission)));
-  ses.setPermissionCheckHandler((_wc, permission) => permissionDecision(permission));
+  denyAllPermissions(ses);
   ses.webRequest.onHeadersReceived((details, callback) =>
     callback({ responseHeaders: withSecurityHeaders(details.responseHeaders, source.csp) }),
   );

@@ -155,11 +155,30 @@ export function windowOpenDecision(
     : { action: 'deny' };
 }
 
+/** The part of Electron's `Session` that permission handling uses. */
+export interface PermissionSession {
+  setPermissionRequestHandler(
+    handler:
+      | ((
+          webContents: unknown,
+          permission: string,
+          callback: (granted: boolean) => void,
+          details: unknown,
+        ) => void)
+      | null,
+  ): void;
+  setPermissionCheckHandler(
+    handler: ((webContents: unknown, permission: string, origin: string, details: unknown) => boolean) | null,
+  ): void;
+}
+
 /**
  * Permission requests and checks (camera, microphone, notifications, geolocation, clipboard, HID, serial,
- * USB, fullscreen, …): denied, all of them; the UI needs none. Should it ever need one (say
- * `clipboard-sanitized-write` for a copy button), allow that one permission for app URLs here, with a test.
+ * USB, fullscreen, …): a handler for each that denies all of them; the UI needs none. Without a handler
+ * Electron grants most requests, so both are installed. Should the UI ever need one permission (say
+ * `clipboard-sanitized-write` for a copy button), allow that one for app URLs here, with a test.
  */
-export function permissionDecision(_permission?: string): false {
-  return false;
+export function denyAllPermissions(session: PermissionSession): void {
+  session.setPermissionRequestHandler((_webContents, _permission, callback) => callback(false));
+  session.setPermissionCheckHandler(() => false);
 }

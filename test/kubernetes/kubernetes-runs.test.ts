@@ -598,3 +598,51 @@ test(
     }
   },
 );
+
+test(
+  'an engine that starts while the cluster is away starts at once; its runs are unknown, then finish when it is back',
+  { skip },
+  async () => {
+    const h = home();
+    let engine = await Engine.start({ home: h });
+    const id = await create(
+      engine,
+      project([
+        'kind: experiment',
+        'run:',
+        '  cmd: for i in $(seq 1 40); do echo "line $i"; sleep 0.25; done',
+      ]),
+      PROXIED,
+    );
+    await waitFor(
+      async () => (await engine.call('experiments.get', { id })).status === 'running',
+      60_000,
+      'running',
+    );
+    await engine.close();
+    await proxy.cut();
+    const t0 = Date.now();
+    engine = await Engine.start({ home: h });
+    try {
+      assert.ok(Date.now() - t0 < 20_000, `the engine started in ${Date.now() - t0} ms`);
+      const x = await waitFor(
+        async () => {
+          const e = await engine.call('experiments.get', { id });
+          return e.status === 'unknown' ? e : null;
+        },
+        30_000,
+        'status unknown',
+      );
+      assert.match(x.statusReason ?? '', /unreachable/);
+      await proxy.open(proxyPort);
+      const done = await ended(engine, id);
+      assert.equal(done.status, 'succeeded', (await history(engine, id)).join(' → '));
+      assert.deepEqual(
+        (await logOf(engine, id)).split('\n').filter((l) => /^line \d+$/.test(l)),
+        Array.from({ length: 40 }, (_, i) => `line ${i + 1}`),
+      );
+    } finally {
+      await engine.close();
+    }
+  },
+);

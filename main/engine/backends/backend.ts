@@ -137,6 +137,8 @@ export interface Backend {
     runDir: string;
     jobId: number;
     experimentId: number;
+    role: string;
+    index: number;
     logPath: string;
     outputsDir: string;
     run: RunSpec;

@@ -613,15 +613,28 @@ export class Runner {
     let launchNeeded = (!jobs.length && !followed?.size) || !backend;
     const reattached: Array<{ row: JobRow; job: RunningJob }> = [];
     for (const j of backend ? jobs : []) {
-      const r = await backend!.reattach({
-        handle: jobHandle(j),
-        runDir: x.run_dir,
-        jobId: j.id,
-        experimentId: x.id,
-        logPath: j.log_path,
-        outputsDir: x.outputs_dir || path.join(x.run_dir, 'outputs'),
-        run: (x.run_json ? JSON.parse(x.run_json) : {}) as RunSpec,
-      });
+      let r: Awaited<ReturnType<Backend['reattach']>>;
+      try {
+        r = await backend!.reattach({
+          handle: jobHandle(j),
+          runDir: x.run_dir,
+          jobId: j.id,
+          experimentId: x.id,
+          role: j.role,
+          index: j.replica_index,
+          logPath: j.log_path,
+          outputsDir: x.outputs_dir || path.join(x.run_dir, 'outputs'),
+          run: (x.run_json ? JSON.parse(x.run_json) : {}) as RunSpec,
+        });
+      } catch (e) {
+        // Where the job lives cannot tell now: it stays as it is (never failed for that), and the rest of the
+        // engine starts.
+        const why = e instanceof Error ? e.message : String(e);
+        log.warn(`experiment ${x.id}: ${j.role}-${j.replica_index} cannot be re-attached now: ${why}`);
+        if (canTransition(j.status, 'unknown')) await this.lifecycle.job(j.id, 'unknown', why);
+        if (canTransition(x.status, 'unknown')) await this.lifecycle.experiment(x.id, 'unknown', why);
+        return;
+      }
       if (r === null) launchNeeded = true;
       else if ('handle' in r) {
         log.debug(`re-attached ${j.role}-${j.replica_index} of experiment ${x.id}`);

@@ -48,6 +48,9 @@ export class Cluster {
   readonly exec: Exec;
   private informer: Awaited<ReturnType<typeof makePodInformer>> | null = null;
   private listeners = new Map<string, Set<PodListener>>();
+  /** When each listener started listening (a counter): a list begun before it says nothing of its pod. */
+  private since = new Map<PodListener, number>();
+  private seq = 0;
   private reach = new Set<ReachListener>();
   private synced!: Promise<void>;
   private markSynced!: () => void;
@@ -125,10 +128,22 @@ export class Cluster {
   }
 
   /** The list succeeded: the cache is current. */
-  listed(): void {
+  listed(names?: Set<string>, startedAt = this.seq): void {
     this.backoffMs = 500;
     this.setReachable(true, null);
     this.markSynced();
+    if (!names) return;
+    // Once the informer has taken the list in: a listener's pod that the list lacks is gone (it was deleted
+    // while the watch was away), unless the listener came after the list was asked for.
+    setImmediate(() => {
+      for (const [name, ls] of this.listeners)
+        if (!names.has(name)) for (const l of ls) if ((this.since.get(l) ?? 0) <= startedAt) l(null);
+    });
+  }
+
+  /** The counter value a list started at (see `since`). */
+  now(): number {
+    return this.seq;
   }
 
   setReachable(ok: boolean, why: string | null): void {
@@ -138,11 +153,18 @@ export class Cluster {
     if (!ok) log.warn(`kubernetes context ${this.context}: unreachable (${why})`);
     for (const l of this.reach) l(this.unreachableSince, why);
     // Back again: every listener re-reads its pod from the fresh list.
-    if (ok) for (const [name, ls] of this.listeners) for (const l of ls) l(this.pod(name) ?? null);
+    // Back again: listeners re-read their pods as cached (a list, if one follows, says what changed).
+    if (ok)
+      for (const [name, ls] of this.listeners) {
+        const p = this.pod(name);
+        if (p) for (const l of ls) l(p);
+      }
   }
 
-  /** Waits for the first list (at most `ms`); false when the cluster did not answer in time. */
+  /** Waits for the first list (at most `ms`); false when the cluster did not answer in time or is away. */
   async ready(ms = 10_000): Promise<boolean> {
+    // Known to be away: say so at once (an engine re-attaching many runs must not wait for each).
+    if (this.unreachableSince) return false;
     let timer: NodeJS.Timeout | undefined;
     const t = new Promise<boolean>((r) => (timer = setTimeout(() => r(false), ms)));
     const ok = await Promise.race([this.synced.then(() => true), t]);
@@ -169,8 +191,10 @@ export class Cluster {
     let set = this.listeners.get(name);
     if (!set) this.listeners.set(name, (set = new Set()));
     set.add(l);
+    this.since.set(l, ++this.seq);
     return () => {
       set.delete(l);
+      this.since.delete(l);
       if (!set.size) this.listeners.delete(name);
     };
   }
@@ -193,10 +217,11 @@ async function makePodInformer(c: Cluster) {
   const path = `/api/v1/namespaces/${c.namespace}/pods`;
   const list = async () => {
     c.counter.requests++;
+    const startedAt = c.now();
     try {
       const r = await c.core.listNamespacedPod({ namespace: c.namespace, labelSelector: selector });
       c.counter.requests++; // the watch that follows the list
-      c.listed();
+      c.listed(new Set(r.items.map((p) => p.metadata?.name ?? '')), startedAt);
       return r;
     } catch (e) {
       c.setReachable(false, errorText(e));

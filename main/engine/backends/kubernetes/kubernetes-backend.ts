@@ -30,7 +30,15 @@ import { Cluster, errorText, statusOf, type ApiCounter } from './cluster';
 import { PodJob } from './pod-job';
 import { podResources } from './pod-resources';
 import { choosePath, shipImage } from './images';
-import { buildPod, environmentProblems, LABEL, podRequests, REPLICA_PORT, serviceName } from './pod-spec';
+import {
+  buildPod,
+  environmentProblems,
+  LABEL,
+  podName,
+  podRequests,
+  REPLICA_PORT,
+  serviceName,
+} from './pod-spec';
 import { podState } from './pod-status';
 
 export interface KubernetesBackendOptions {
@@ -153,6 +161,8 @@ export class KubernetesBackend implements Backend {
     handle: JobHandle;
     jobId: number;
     experimentId: number;
+    role: string;
+    index: number;
     logPath: string;
     outputsDir: string;
     run: RunSpec;
@@ -165,9 +175,13 @@ export class KubernetesBackend implements Backend {
     const synced = await c.ready(10_000);
     let name = job.handle.pod;
     if (!name) {
-      if (!synced) throw new Error(`kube context "${t.context}" is unreachable: ${c.unreachableWhy}`);
-      name = c.pods().find((p) => p.metadata?.labels?.[LABEL.job] === String(job.jobId))?.metadata?.name;
-      if (!name) return null; // never created: launching it now is safe
+      // The launch was cut short before the pod was recorded: find it by its labels. With the cluster away,
+      // follow the name it would have (the pod's name is the job's); it shows up when the cluster is back.
+      if (!synced) name = podName(this.homeId, job);
+      else {
+        name = c.pods().find((p) => p.metadata?.labels?.[LABEL.job] === String(job.jobId))?.metadata?.name;
+        if (!name) return null; // never created: launching it now is safe
+      }
     }
     if (synced && !c.pod(name)) {
       try {
