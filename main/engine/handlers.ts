@@ -188,6 +188,10 @@ export function makeHandlers(engine: Engine, lifecycle: Lifecycle): Handlers {
           'invalid_spec',
           `run.kind "${spec.runKind}" cannot run on the ${input.backend} backend yet`,
         );
+      const target =
+        input.backend === 'kubernetes'
+          ? await resolveKubeTarget(engine.home, { context: input.context, namespace: input.namespace })
+          : undefined;
       const backend = engine.backends[input.backend];
       const availability = backend ? await backend.availability() : null;
       if (!availability?.available)
@@ -195,10 +199,6 @@ export function makeHandlers(engine: Engine, lifecycle: Lifecycle): Handlers {
           'unavailable',
           `${availability?.detail ?? `no ${input.backend} backend`}: start it, or choose the local backend`,
         );
-      const target =
-        input.backend === 'kubernetes'
-          ? await resolveKubeTarget(engine.home, { context: input.context, namespace: input.namespace })
-          : undefined;
       const codePath = path.resolve(input.codePath);
       if (!fs.existsSync(codePath))
         throw new ApiError('invalid_input', `code folder ${codePath} does not exist`);

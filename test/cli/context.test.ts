@@ -126,3 +126,26 @@ test('axon context list without a kubeconfig says how to get one; a broken file 
   assert.match(r.stderr, /kubeconfig .*broken\.yaml skipped: not valid YAML/);
   assert.match(r.stdout, /kind-axon/);
 });
+
+test('axon context rbac prints a namespaced Role and RoleBinding, nothing cluster-wide', async () => {
+  const r = await cli(['context', 'rbac', '-n', 'ml', '--user', 'me@example.com'], { home: tmpDir() });
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /kind: Role\n/);
+  assert.match(r.stdout, /kind: RoleBinding\n/);
+  assert.doesNotMatch(r.stdout, /ClusterRole/);
+  assert.match(r.stdout, /namespace: ml/);
+  assert.match(r.stdout, /name: me@example\.com/);
+});
+
+test('axon run --backend kubernetes with an unknown context is refused, naming the contexts, and creates nothing', async () => {
+  const home = tmpDir();
+  const proj = tmpDir('axon-kproj-');
+  const file = path.join(proj, 'polyaxonfile.yml');
+  fs.writeFileSync(file, 'version: 1\nkind: experiment\nbuild: {image: busybox}\nrun:\n  cmd: echo hi\n');
+  const env = { KUBECONFIG: kubeconfig, DOCKER_HOST: 'unix:///nonexistent.sock' };
+  const r = await cli(['run', '-f', file, '--backend', 'kubernetes', '--context', 'nope'], { home, env });
+  assert.notEqual(r.code, 0);
+  assert.match(r.stderr, /nope/);
+  const ps = await cli(['ps', '--json'], { home, env });
+  assert.deepEqual(JSON.parse(ps.stdout), []);
+});

@@ -72,6 +72,12 @@ export function registerExperiment(program: Command, run: Runner): void {
                 (j.statusReason ? ` (${j.statusReason})` : '') +
                 (j.exitCode === null ? '' : `, exit ${j.exitCode}`),
             ]);
+        for (const j of x.jobs)
+          if (j.pod)
+            rows.push([
+              `pod ${j.role}-${j.index}`,
+              `${j.pod.name} in ${j.pod.context}/${j.pod.namespace}${j.pod.node ? ` on node ${j.pod.node}` : ''}`,
+            ]);
         for (const [k, v] of Object.entries(x.params)) rows.push([`param ${k}`, fmtValue(v)]);
         for (const [k, v] of Object.entries(x.lastMetrics)) rows.push([`metric ${k}`, fmtValue(v)]);
         if (x.tags.length) rows.push(['tags', x.tags.join(', ')]);
@@ -130,6 +136,21 @@ export function registerExperiment(program: Command, run: Runner): void {
         printTable(
           ['status', 'at', 'reason', 'message'],
           s.map((r) => [fmtStatus(r.status), r.at, r.reason, r.message]),
+        );
+      }),
+    );
+
+  exp
+    .command('events')
+    .description("Kubernetes: the events of the experiment's pods (scheduling, image pulls, kills)")
+    .option('--json', 'JSON output')
+    .action((o, cmd) =>
+      run(async (api: AxonApi) => {
+        const ev = await api.call('experiments.events', { id: xpId(cmd) });
+        if (o.json) return printJson(ev);
+        printTable(
+          ['replica', 'last seen', 'type', 'reason', 'count', 'message'],
+          ev.map((e) => [e.job, e.lastSeen ?? '', e.type, e.reason, String(e.count), e.message]),
         );
       }),
     );
