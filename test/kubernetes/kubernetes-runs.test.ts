@@ -159,6 +159,19 @@ const ended = (engine: Engine, id: number, ms = 90_000) =>
     `experiment ${id} to end`,
   );
 
+/** Waits for the experiment to run; on a time-out the error carries its status history. */
+async function running(engine: Engine, id: number, ms = 60_000): Promise<void> {
+  try {
+    await waitFor(
+      async () => (await engine.call('experiments.get', { id })).status === 'running',
+      ms,
+      'running',
+    );
+  } catch (e) {
+    throw new Error(`${(e as Error).message}: ${(await history(engine, id)).join(' → ')}`, { cause: e });
+  }
+}
+
 const history = async (engine: Engine, id: number) =>
   (await engine.call('experiments.statuses', { id })).map(
     (s) => `${s.status}${s.reason ? `: ${s.reason}` : ''}`,
@@ -322,11 +335,7 @@ test(
           '  cmd: trap "echo got TERM; exit 0" TERM; echo started; while true; do x=$((x+1)); done & while true; do sleep 0.2; done',
         ]),
       );
-      await waitFor(
-        async () => (await engine.call('experiments.get', { id })).status === 'running',
-        60_000,
-        'running',
-      );
+      await running(engine, id);
       await waitFor(async () => (await logOf(engine, id)).includes('started'), 30_000, 'first line');
       const [job] = await engine.store.jobs.forExperiment(id);
       const k = engine.backends.kubernetes as KubernetesBackend;
@@ -429,11 +438,7 @@ test(
     const engine = await Engine.start({ home: home() });
     try {
       const id = await create(engine, project(['kind: experiment', 'run:', '  cmd: sleep 4; echo finished']));
-      await waitFor(
-        async () => (await engine.call('experiments.get', { id })).status === 'running',
-        60_000,
-        'running',
-      );
+      await running(engine, id);
       await engine.call('settings.update', { kubeContext: ELSEWHERE });
       const x = await ended(engine, id);
       assert.equal(x.status, 'succeeded');
@@ -570,11 +575,7 @@ test(
         ]),
         PROXIED,
       );
-      await waitFor(
-        async () => (await engine.call('experiments.get', { id })).status === 'running',
-        60_000,
-        'running',
-      );
+      await running(engine, id);
       await proxy.cut();
       const x = await waitFor(
         async () => {
@@ -614,11 +615,7 @@ test(
       ]),
       PROXIED,
     );
-    await waitFor(
-      async () => (await engine.call('experiments.get', { id })).status === 'running',
-      60_000,
-      'running',
-    );
+    await running(engine, id);
     await engine.close();
     await proxy.cut();
     const t0 = Date.now();

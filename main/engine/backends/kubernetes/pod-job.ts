@@ -115,6 +115,12 @@ export class PodJob implements RunningJob {
   private async pendingTooLong(): Promise<void> {
     this.pendingTimer = null;
     if (this.ended || this.detached || this.last?.status === 'running') return;
+    if (this.o.cluster.unreachableSince) {
+      // Nothing can be known of a pod while its cluster is away: ask again later, never fail it for that.
+      this.pendingTimer = setTimeout(() => void this.pendingTooLong(), 60_000);
+      this.pendingTimer.unref?.();
+      return;
+    }
     const mins = Math.round(this.o.pendingTimeoutMs / 6000) / 10;
     const why = this.last?.reason ? `: ${this.last.reason}` : '';
     await this.deletePod(0);
