@@ -123,3 +123,40 @@ test('each replica has its own log: experiments.get lists the jobs, experiments.
     await engine.close();
   }
 });
+
+test('restart and resume keep the run as it was: its replicas, their RANK, and the parameter servers stopped once the chief ends', async () => {
+  const dir = tmpDir('axon-dist-');
+  const engine = await Engine.start({ home: tmpDir(), stopGraceMs: 2000 });
+  try {
+    const text = [
+      'version: 1',
+      'kind: experiment',
+      'framework: tensorflow',
+      'environment:',
+      '  replicas: {n_workers: 1, n_ps: 1}',
+      'run:',
+      // A parameter server never exits by itself; the master and the worker do.
+      '  cmd: if [ "$AXON_REPLICA_ROLE" = ps ]; then echo serving; sleep 300; else echo "$AXON_REPLICA_ROLE done"; fi',
+    ].join('\n');
+    const first = await runToEnd(engine, text, dir);
+    assert.equal(first.status, 'succeeded', first.statusReason ?? '');
+    const ps = first.jobs.find((j) => j.role === 'ps')!;
+    assert.equal(ps.status, 'succeeded');
+    assert.equal(ps.statusReason, 'stopped after the master and workers ended');
+    for (const how of ['experiments.restart', 'experiments.resume'] as const) {
+      const again = await engine.call(how, { id: first.id });
+      const x = await waitFor(async () => {
+        const e = await engine.call('experiments.get', { id: again.id });
+        return isDone(e.status) ? e : null;
+      }, 60_000);
+      assert.equal(x.status, 'succeeded', `${how}: ${x.statusReason}`);
+      assert.deepEqual(
+        x.jobs.map((j) => `${j.role}-${j.index}`),
+        ['master-0', 'worker-0', 'ps-0'],
+        `${how} keeps the replicas`,
+      );
+    }
+  } finally {
+    await engine.close();
+  }
+});
