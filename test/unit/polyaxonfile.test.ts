@@ -1,4 +1,4 @@
-// Every real polyaxonfile of /work/shared/polyaxon/fixtures gets the verdict INDEX.md gives it, and each
+// Every real polyaxonfile of test/fixtures/polyaxon gets the verdict its README.md gives it, and each
 // rejection names the field and the reason.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -8,8 +8,8 @@ import { fileURLToPath } from 'node:url';
 import { parsePolyaxonfiles, type SpecError } from '../../shared/polyaxonfile';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const fixtures = path.resolve(repo, '../shared/polyaxon/fixtures');
-const MISSING = `the polyaxonfile fixtures folder ${fixtures} is missing: these tests need the shared fixtures checked out next to the repo`;
+const fixtures = path.join(repo, 'test/fixtures/polyaxon');
+const INDEX = path.join(fixtures, 'README.md');
 
 /** What a rejection must say: the dotted path, and a fragment of `expected` or `found`. */
 type Reason = { path: string; says: RegExp };
@@ -64,9 +64,9 @@ const INVALID: Record<string, Reason[]> = {
   ],
 };
 
-/** The verdicts INDEX.md states, one per fixture row. */
+/** The verdicts the fixtures' README.md states, one per table row. */
 function indexVerdicts(): Map<string, 'valid' | 'invalid'> {
-  const index = fs.readFileSync(path.join(fixtures, 'INDEX.md'), 'utf8');
+  const index = fs.readFileSync(INDEX, 'utf8');
   const out = new Map<string, 'valid' | 'invalid'>();
   for (const line of index.split('\n')) {
     const cells = line.split('|').map((c) => c.trim());
@@ -93,16 +93,10 @@ function assertWellFormed(errors: SpecError[], file: string): void {
   }
 }
 
-test('the fixtures folder exists', () => {
-  assert.ok(fs.existsSync(path.join(fixtures, 'INDEX.md')), MISSING);
-});
+const verdicts = indexVerdicts();
 
-const verdicts = fs.existsSync(path.join(fixtures, 'INDEX.md'))
-  ? indexVerdicts()
-  : new Map<string, 'valid' | 'invalid'>();
-
-test('INDEX.md lists every fixture file and the reasons here cover its INVALID ones', () => {
-  assert.ok(fs.existsSync(fixtures), MISSING);
+test('the README lists every fixture file and the reasons here cover its INVALID ones', () => {
+  assert.ok(verdicts.size >= 58, `${verdicts.size} fixtures listed`);
   const files = fs.readdirSync(fixtures).filter((f) => f.endsWith('.yml'));
   assert.deepEqual([...verdicts.keys()].sort(), files.sort());
   const invalid = [...verdicts].filter(([, v]) => v === 'invalid').map(([f]) => f);
@@ -111,7 +105,6 @@ test('INDEX.md lists every fixture file and the reasons here cover its INVALID o
 
 for (const [name, verdict] of verdicts) {
   test(`fixture ${name.replace(/^polyaxon-/, '')} is ${verdict}`, () => {
-    assert.ok(fs.existsSync(path.join(fixtures, name)), MISSING);
     const r = parsePolyaxonfiles(read(name));
     if (verdict === 'valid') {
       assert.ok(r.ok, r.ok ? '' : r.errors.map((e) => e.message).join('\n'));
