@@ -3,9 +3,7 @@
 // features an attacker with local access could use to run code as the app: ELECTRON_RUN_AS_NODE, NODE_OPTIONS,
 // --inspect, loading the app from outside app.asar, file:// extra privileges.
 //
-// It needs @electron/fuses, which is not a dependency of this repository (the Electron binary cannot be
-// downloaded where it was written, so nothing here packages). Wherever you package, install it first:
-//   npm install --save-dev electron-builder @electron/fuses
+// It needs @electron/fuses (a devDependency, 1.x: the line electron-builder itself uses, CommonJS, Node ≥ 20).
 // Without it this hook fails the build on purpose: an app without its fuses flipped must not ship.
 'use strict';
 /* eslint-disable @typescript-eslint/no-require-imports */
@@ -68,9 +66,13 @@ function electronBinary(context) {
   }
 }
 
-function loadFuses() {
+/** @electron/fuses, with its FuseState enum (1.x exports that from its constants module only). `req` is
+ *  `require`, replaceable in tests. */
+function loadFuses(req = require) {
   try {
-    return require('@electron/fuses');
+    const fuses = req('@electron/fuses');
+    if (fuses.FuseState) return fuses;
+    return { ...fuses, FuseState: req('@electron/fuses/dist/constants').FuseState };
   } catch (e) {
     if (e && e.code === 'MODULE_NOT_FOUND')
       throw new Error(
@@ -82,7 +84,7 @@ function loadFuses() {
   }
 }
 
-/** Flips the fuses with the given @electron/fuses module, then reads them back to be sure. */
+/** Flips the fuses with the given @electron/fuses module (as loadFuses returns it), then reads them back. */
 async function flip(context, fuses, log = console.log) {
   const binary = electronBinary(context);
   const { config, skipped } = fuseConfig(fuses, context.electronPlatformName, context.arch);
@@ -91,8 +93,7 @@ async function flip(context, fuses, log = console.log) {
   await fuses.flipFuses(binary, config);
   if (fuses.getCurrentFuseWire) {
     const wire = await fuses.getCurrentFuseWire(binary);
-    const ENABLE = fuses.FuseState ? fuses.FuseState.ENABLE : 49;
-    const DISABLE = fuses.FuseState ? fuses.FuseState.DISABLE : 48;
+    const { ENABLE, DISABLE } = fuses.FuseState;
     for (const [index, value] of Object.entries(config)) {
       if (!/^\d+$/.test(index)) continue;
       if (wire[index] !== (value ? ENABLE : DISABLE))

@@ -1,9 +1,12 @@
 // Packaging (electron-builder.yml, build/afterPack.cjs): the configuration's essentials, the fuses the hook
-// sets per platform, the binary it flips, and that it refuses to package when @electron/fuses is missing.
-// electron-builder itself is not installed here (nor is the Electron binary), so nothing is packaged.
+// sets per platform with @electron/fuses' own enums, the hook flipping a fuse wire for real, the binary it
+// flips, and that it refuses to package when @electron/fuses is missing. electron-builder itself is not
+// installed here (nor is the Electron binary), so nothing is packaged: the real flip runs on a file laid out
+// like Electron's fuse wire (the sentinel, then version, length and one byte per fuse).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
@@ -13,8 +16,16 @@ import { unpackedRoot } from '../../main/electron/lifecycle';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const require = createRequire(import.meta.url);
 
+interface Fuses {
+  FuseV1Options: Record<string, number> & Record<number, string>;
+  FuseVersion: { V1: string };
+  FuseState: { DISABLE: number; ENABLE: number; REMOVED: number; INHERIT: number };
+  flipFuses(p: string, config: Record<string, unknown>): Promise<number>;
+  getCurrentFuseWire(p: string): Promise<Record<string, number | string>>;
+}
 interface AfterPack {
   (context: unknown): Promise<void>;
+  default: unknown;
   fuseConfig(
     fuses: unknown,
     platform: string,
@@ -22,31 +33,22 @@ interface AfterPack {
   ): { config: Record<string, unknown>; skipped: string[] };
   electronBinary(context: unknown): string;
   flip(context: unknown, fuses: unknown, log?: (s: string) => void): Promise<{ binary: string }>;
+  loadFuses(req?: (id: string) => unknown): Fuses;
 }
 const afterPack = require(path.join(ROOT, 'build/afterPack.cjs')) as AfterPack;
 
-// The shape of @electron/fuses (enum values as in its src/config.ts and constants.ts).
-const O = {
-  RunAsNode: 0,
-  EnableCookieEncryption: 1,
-  EnableNodeOptionsEnvironmentVariable: 2,
-  EnableNodeCliInspectArguments: 3,
-  EnableEmbeddedAsarIntegrityValidation: 4,
-  OnlyLoadAppFromAsar: 5,
-  LoadBrowserProcessSpecificV8Snapshot: 6,
-  GrantFileProtocolExtraPrivileges: 7,
-} as Record<string, number>;
-for (const [k, v] of Object.entries({ ...O })) O[v] = k as never;
-const FuseState = { DISABLE: 48, ENABLE: 49, REMOVED: 114, INHERIT: 144 };
+// @electron/fuses itself (a devDependency): its enums, as the hook loads them.
+const fuses = afterPack.loadFuses();
+const O = fuses.FuseV1Options;
+const { FuseState } = fuses;
 
+/** @electron/fuses with flipFuses / getCurrentFuseWire recorded instead of touching a binary. */
 function fakeFuses() {
   const wire: Record<string, number> = {};
   const calls: Array<[string, Record<string, unknown>]> = [];
   return {
+    ...fuses,
     calls,
-    FuseV1Options: O,
-    FuseVersion: { V1: '1' },
-    FuseState,
     async flipFuses(p: string, config: Record<string, unknown>) {
       calls.push([p, config]);
       for (const [k, v] of Object.entries(config))
@@ -99,11 +101,11 @@ test('the binary flipped on each platform, and the wire read back', async () => 
   assert.equal(afterPack.electronBinary(context('darwin')), path.join('/out/darwin-unpacked', 'Axon.app'));
   assert.equal(afterPack.electronBinary(context('win32')), path.join('/out/win32-unpacked', 'Axon.exe'));
   assert.equal(afterPack.electronBinary(context('linux')), path.join('/out/linux-unpacked', 'axon-desktop'));
-  const fuses = fakeFuses();
+  const fake = fakeFuses();
   const lines: string[] = [];
-  const { binary } = await afterPack.flip(context('linux'), fuses, (s) => lines.push(s));
+  const { binary } = await afterPack.flip(context('linux'), fake, (s) => lines.push(s));
   assert.equal(binary, path.join('/out/linux-unpacked', 'axon-desktop'));
-  assert.equal(fuses.calls.length, 1);
+  assert.equal(fake.calls.length, 1);
   assert.match(lines.join('\n'), /fuses flipped/);
   // A fuse that does not take fails the build.
   const broken = { ...fakeFuses(), getCurrentFuseWire: async () => ({ version: '1' }) };
@@ -113,16 +115,70 @@ test('the binary flipped on each platform, and the wire read back', async () => 
   );
 });
 
-test('without @electron/fuses the hook fails the build and says what to install', async () => {
-  let installed = true;
+test('the hook flips a fuse wire for real with @electron/fuses and reads it back', async () => {
+  const out = fs.mkdtempSync(path.join(os.tmpdir(), 'axon-fuses-'));
   try {
-    require.resolve('@electron/fuses');
-  } catch {
-    installed = false;
+    const ctx = { ...context('linux'), appOutDir: out };
+    const binary = afterPack.electronBinary(ctx);
+    // Electron's layout: the sentinel, the wire version (1), its length, one byte per fuse ('0' or '1').
+    // Nine fuses: one more than this @electron/fuses knows, as a newer Electron has; it keeps its default.
+    const sentinel = Buffer.from('dL7pKGdnNz796PbbjQWNKmHXBZaB9tsX');
+    const before = Buffer.from('101111011', 'latin1'); // Electron's defaults, plus the unknown ninth fuse on
+    const head = Buffer.from('\x7fELF junk before the wire', 'latin1');
+    const tail = Buffer.from('junk after the wire', 'latin1');
+    fs.writeFileSync(binary, Buffer.concat([head, sentinel, Buffer.from([1, before.length]), before, tail]));
+    const lines: string[] = [];
+    const origLog = console.log;
+    console.log = (s: string) => lines.push(s);
+    try {
+      await afterPack(ctx);
+    } finally {
+      console.log = origLog;
+    }
+    assert.match(lines.join('\n'), /fuses flipped/);
+    const wire = await fuses.getCurrentFuseWire(binary);
+    const on = FuseState.ENABLE;
+    const off = FuseState.DISABLE;
+    assert.equal(wire.version, '1');
+    assert.equal(wire[O.RunAsNode], off);
+    assert.equal(wire[O.EnableCookieEncryption], on);
+    assert.equal(wire[O.EnableNodeOptionsEnvironmentVariable], off);
+    assert.equal(wire[O.EnableNodeCliInspectArguments], off);
+    assert.equal(wire[O.EnableEmbeddedAsarIntegrityValidation], off, 'no asar integrity support on Linux');
+    assert.equal(wire[O.OnlyLoadAppFromAsar], on);
+    assert.equal(wire[O.LoadBrowserProcessSpecificV8Snapshot], before[6], 'left as it was');
+    assert.equal(wire[O.GrantFileProtocolExtraPrivileges], off);
+    assert.equal(wire[8], before[8], 'a fuse this @electron/fuses does not know keeps its default');
+    // Nothing but the wire changed.
+    const after = fs.readFileSync(binary);
+    assert.equal(after.length, head.length + sentinel.length + 2 + before.length + tail.length);
+    assert.deepEqual(
+      after.subarray(0, head.length + sentinel.length + 2),
+      Buffer.concat([head, sentinel, Buffer.from([1, 9])]),
+    );
+    assert.deepEqual(after.subarray(after.length - tail.length), tail);
+    // A file without the sentinel (not an Electron binary) fails the build.
+    fs.writeFileSync(binary, 'not electron');
+    await assert.rejects(afterPack(ctx), /sentinel/);
+  } finally {
+    fs.rmSync(out, { recursive: true, force: true });
   }
-  if (installed) return; // where it is installed, packaging flips for real
-  await assert.rejects(afterPack(context('linux')), /npm install --save-dev @electron\/fuses/);
-  assert.equal(afterPack, (afterPack as unknown as { default: unknown }).default);
+});
+
+test('without @electron/fuses the hook fails the build and says what to install', () => {
+  const missing = (id: string) => {
+    throw Object.assign(new Error(`Cannot find module '${id}'`), { code: 'MODULE_NOT_FOUND' });
+  };
+  assert.throws(() => afterPack.loadFuses(missing), /npm install --save-dev @electron\/fuses/);
+  // Any other error loading it is not mistaken for a missing package.
+  const broken = () => {
+    throw new Error('a syntax error in the package');
+  };
+  assert.throws(() => afterPack.loadFuses(broken), /a syntax error in the package/);
+  // Installed (a devDependency), it is the package itself, FuseState included.
+  assert.equal(afterPack.loadFuses().flipFuses, require('@electron/fuses').flipFuses);
+  assert.deepEqual(FuseState, require('@electron/fuses/dist/constants').FuseState);
+  assert.equal(afterPack, afterPack.default);
 });
 
 test('electron-builder.yml: targets, bundles, unpacked sqlite3, no rebuild, the afterPack hook', () => {

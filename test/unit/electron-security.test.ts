@@ -8,9 +8,10 @@ import {
   APP_ORIGIN,
   CSP,
   contentSecurityPolicy,
+  denyAllPermissions,
   isAppUrl,
   navigationDecision,
-  permissionDecision,
+  type PermissionSession,
   webPreferences,
   windowOpenDecision,
   withSecurityHeaders,
@@ -179,9 +180,19 @@ test('windowOpenDecision: never a new window; https opens in the system browser'
   assert.deepEqual(windowOpenDecision('file:///etc/passwd', APP_ORIGIN), { action: 'deny' });
 });
 
-test('every permission is denied', () => {
+test('denyAllPermissions installs a request and a check handler, and both deny every permission', () => {
+  type Handlers = Parameters<PermissionSession['setPermissionRequestHandler']>[0];
+  type Checks = Parameters<PermissionSession['setPermissionCheckHandler']>[0];
+  let request: Handlers | undefined;
+  let check: Checks | undefined;
+  denyAllPermissions({
+    setPermissionRequestHandler: (h) => (request = h),
+    setPermissionCheckHandler: (h) => (check = h),
+  });
+  // Electron grants most permissions when no handler is set: both must be there.
+  assert.ok(typeof request === 'function', 'a permission request handler is installed');
+  assert.ok(typeof check === 'function', 'a permission check handler is installed');
   for (const p of [
-    undefined,
     'media',
     'geolocation',
     'notifications',
@@ -189,13 +200,18 @@ test('every permission is denied', () => {
     'clipboard-sanitized-write',
     'fullscreen',
     'openExternal',
+    'pointerLock',
     'hid',
     'serial',
     'usb',
     'fileSystem',
     'unknown',
-  ])
-    assert.equal(permissionDecision(p), false, String(p));
+  ]) {
+    const answers: boolean[] = [];
+    request({}, p, (granted) => answers.push(granted), { requestingUrl: 'app://axon/index.html' });
+    assert.deepEqual(answers, [false], `request ${p}: answered once, denied`);
+    assert.equal(check({}, p, 'app://axon', { requestingUrl: 'app://axon/index.html' }), false, `check ${p}`);
+  }
 });
 
 test('app:// scheme privileges: standard and secure, no CSP bypass, no service workers', () => {
