@@ -3,6 +3,7 @@
 // a first build, the cache hit of the second, a failing step, cancellation, a user Dockerfile, one build for
 // concurrent callers.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -11,7 +12,7 @@ import type Dockerode from 'dockerode';
 import tar from 'tar-stream';
 import { buildImage, BuildError } from '../../main/engine/builder/build';
 import {
-  dockerignoreToGitignore,
+  dockerignoreMatcher,
   GENERATED_DOCKERFILE,
   packContext,
   scanContext,
@@ -212,10 +213,97 @@ test('a context subfolder also honours the project root .axonignore, matched fro
   assert.deepEqual(rels(scan.entries), ['.axonignore', 'train.py']);
 });
 
+// .dockerignore follows Docker's rules (@balena/dockerignore, a port of the Docker CLI's matcher), which differ
+// from gitignore's: each case below would come out differently under gitignore (as .axonignore reads it).
+
+test('.dockerignore: no implicit **/ prefix: a pattern without a slash matches at the root only', async () => {
+  const tree = {
+    'a.pyc': '1',
+    'sub/b.pyc': '2',
+    'build/x': '3',
+    'sub/build/y': '4',
+    'deep/er/build/z': '5',
+  };
+  const docker = project({ ...tree, '.dockerignore': '*.pyc\nbuild\n' });
+  assert.deepEqual(rels((await scanContext(docker)).entries), [
+    '.dockerignore',
+    'deep',
+    'deep/er',
+    'deep/er/build',
+    'deep/er/build/z',
+    'sub',
+    'sub/b.pyc',
+    'sub/build',
+    'sub/build/y',
+  ]);
+  // `**/` says "at any depth" explicitly.
+  const anywhere = project({ ...tree, '.dockerignore': '**/*.pyc\n**/build\n' });
+  assert.deepEqual(rels((await scanContext(anywhere)).entries), ['.dockerignore', 'deep', 'deep/er', 'sub']);
+  // gitignore (.axonignore) matches a slash-less pattern at any depth.
+  const git = project({ ...tree, '.axonignore': '*.pyc\nbuild\n' });
+  assert.deepEqual(rels((await scanContext(git)).entries), ['.axonignore', 'deep', 'deep/er', 'sub']);
+});
+
+test('.dockerignore: ! re-includes a file inside an excluded folder; the folder itself is not sent', async () => {
+  const dir = project({
+    'data/big.bin': BIG,
+    'data/keep.csv': 'k',
+    'data/sub/keep.csv': 'k2',
+    'data/sub/other.bin': 'o',
+    'main.py': '1',
+    '.dockerignore': 'data\n!data/keep.csv\n!data/sub/keep.csv\n',
+  });
+  const { entries } = await scanContext(dir);
+  assert.deepEqual(rels(entries), ['.dockerignore', 'data/keep.csv', 'data/sub/keep.csv', 'main.py']);
+  const { items } = await readTar(
+    packContext(dir, entries, { name: GENERATED_DOCKERFILE, text: 'FROM x\n' }),
+  );
+  assert.equal(items.get('data/keep.csv')!.body.toString(), 'k');
+  assert.ok(!items.has('data') && !items.has('data/big.bin'), 'the excluded folder and its other files');
+  // gitignore cannot re-include a file whose folder is excluded.
+  const git = project({ 'data/keep.csv': 'k', 'data/x': 'x', '.axonignore': 'data\n!data/keep.csv\n' });
+  assert.deepEqual(rels((await scanContext(git)).entries), ['.axonignore']);
+});
+
+test('.dockerignore: an excluded folder is walked into only for an exception that starts with its path', async () => {
+  // As the Docker CLI: `!**/keep.csv` does not start with `data/`, so `data` is skipped whole; at the root,
+  // where nothing excludes it, keep.csv is sent anyway.
+  const dir = project({
+    'data/keep.csv': 'k',
+    'keep.csv': 'root',
+    'logs/keep.csv': 'l',
+    '.dockerignore': 'data\nlogs/*\n!**/keep.csv\n',
+  });
+  assert.deepEqual(rels((await scanContext(dir)).entries), [
+    '.dockerignore',
+    'keep.csv',
+    'logs',
+    'logs/keep.csv',
+  ]);
+});
+
+test('.dockerignore: the last matching pattern decides, so an exception must come after its exclusion', async () => {
+  const dir = project({
+    'a.md': 'a',
+    'README.md': 'r',
+    'CHANGES.md': 'c',
+    '.dockerignore': '!CHANGES.md\n*.md\n!README.md\n',
+  });
+  assert.deepEqual(rels((await scanContext(dir)).entries), ['.dockerignore', 'README.md']);
+});
+
 test('.dockerignore lines are read as Docker reads them', () => {
-  assert.deepEqual(
-    dockerignoreToGitignore('  # c\n\n*.md\n/abs/x\n./rel/\n!keep.md\n**/*.pyc\n../out\n.\n'),
-    ['/*.md', '/abs/x', '/rel', '!/keep.md', '/**/*.pyc'],
+  const m = dockerignoreMatcher('\uFEFF/abs/x\n./rel/\n  # hash\n# comment\nlogs/\n*.PY\n!\n\n../out\n');
+  assert.ok(m.ignores('abs/x'), 'a leading / is dropped (the BOM before it too)');
+  assert.ok(m.ignores('rel/file'), './ and a trailing / are cleaned away; a folder excludes what it holds');
+  assert.ok(m.ignores('logs') && m.ignores('logs/a/b.log'), 'logs/');
+  assert.ok(m.ignores('# hash'), 'a # after leading spaces is a pattern, as in Docker');
+  assert.ok(!m.ignores('# comment'), 'a line that starts with # is a comment');
+  assert.ok(!m.ignores('main.py') && m.ignores('main.PY'), 'case-sensitive, as Docker on Linux');
+  assert.ok(!m.walksInto('logs'), 'no exception under logs/');
+  assert.throws(
+    () => dockerignoreMatcher('ok\n[abc\n'),
+    /\.dockerignore line 2: "\[abc" is not a valid pattern/,
   );
 });
 
@@ -281,7 +369,7 @@ const collect = () => {
 };
 
 test(
-  'a first build runs its step and copies the code; the second is a cache hit in well under a second',
+  'a first build runs its step and copies the code; the second is a cache hit that builds nothing',
   { skip: skip ?? false },
   async (t) => {
     const d = docker();
@@ -323,19 +411,36 @@ test(
       '/code',
     ]);
 
+    // The cache hit asks the daemon whether the image exists and nothing more: no build, no context sent.
+    // (How fast that is: bench/docker-rebuild.ts.)
     const out2 = collect();
-    const t0 = performance.now();
-    const second = await buildImage(d, {
+    const calls: string[] = [];
+    const watched = new Proxy(d, {
+      get(target, prop, receiver) {
+        const v = Reflect.get(target, prop, receiver) as unknown;
+        if (typeof v !== 'function') return v;
+        return (...args: unknown[]) => {
+          calls.push(String(prop));
+          return (v as (...a: unknown[]) => unknown).apply(target, args);
+        };
+      },
+    });
+    const second = await buildImage(watched, {
       build,
       codeDir: dir,
       networkMode: 'none',
       repo: `${REPO}-first`,
       onOutput: out2.onOutput,
     });
-    const ms = performance.now() - t0;
     assert.equal(second.cached, true);
     assert.equal(second.tag, first.tag);
-    assert.ok(ms < 1000, `the cache hit took ${ms.toFixed(0)} ms`);
+    assert.ok(calls.length > 0, 'the daemon was asked');
+    assert.deepEqual(
+      calls.filter((c) => c !== 'getImage'),
+      [],
+      `only the image was looked up: ${calls.join(', ')}`,
+    );
+    assert.match(out2.text(), /not rebuilt/);
     assert.doesNotMatch(out2.text(), /Step 1\//);
 
     // A change in the code gives a new tag and a build (the requirements layer comes from the daemon's cache).
@@ -551,5 +656,65 @@ test(
       );
     const run = await runIn(d, ra.tag, ['cat', '/stamp']);
     assert.match(run.stdout, /^\d+/);
+  },
+);
+
+// The reference: what the Docker CLI itself sends for the same tree and .dockerignore. The classic builder
+// (DOCKER_BUILDKIT=0) is the one Axon's API builds go through; the CLI applies .dockerignore to the context.
+const dockerCli = (() => {
+  try {
+    execFileSync('docker', ['--version'], { stdio: 'ignore' });
+    return null;
+  } catch {
+    return 'the docker CLI is not installed (this test compares the context with what the CLI sends)';
+  }
+})();
+
+test(
+  '.dockerignore: the context has exactly the files the Docker CLI sends for the same tree',
+  { skip: skip ?? dockerCli ?? false },
+  async (t) => {
+    const d = docker();
+    const tag = `${REPO}-cli:1`;
+    t.after(() => removeRepo(d, `${REPO}-cli`));
+    const empty = ['a.pyc', 'sub/b.pyc', 'build/x', 'sub/build/y', 'deep/er/build/z', 'data/big.bin'];
+    const more = ['data/keep.csv', 'data/sub/keep.csv', 'data/sub/other.bin', 'data2/keep.csv', 'main.py'];
+    const also = ['keep.csv', 'logs/keep.csv', 'logs/a.log', 'README.md', 'CHANGES.md', 'a.md', 'Main.PY'];
+    const dir = project({
+      ...Object.fromEntries([...empty, ...more, ...also].map((f) => [f, f])),
+      Dockerfile: `FROM ${BUSYBOX_IMAGE}\nCOPY . /code\n`,
+      '.dockerignore': [
+        '# Docker semantics, each line a case where gitignore differs',
+        '*.pyc',
+        'build',
+        '*.py',
+        'data',
+        '!data/keep.csv',
+        '!data/sub/keep.csv',
+        'data2',
+        'logs/*',
+        '!**/keep.csv',
+        '!CHANGES.md',
+        '*.md',
+        '!README.md',
+      ].join('\n'),
+    });
+    execFileSync('docker', ['build', '-q', '--network', 'none', '-t', tag, dir], {
+      env: { ...process.env, DOCKER_BUILDKIT: '0' },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    const run = await runIn(d, tag, ['find', '/code', '-mindepth', '1']);
+    assert.equal(run.code, 0, run.stderr);
+    const sent = run.stdout
+      .trim()
+      .split('\n')
+      .map((p) => p.replace(/^\/code\//, ''))
+      .sort();
+    // Ours: the entries, plus the folders the daemon creates for files inside an excluded folder.
+    const { entries } = await scanContext(dir, { keep: ['Dockerfile'] });
+    const ours = new Set<string>();
+    for (const e of entries) for (let p = e.rel; p !== '.'; p = path.posix.dirname(p)) ours.add(p);
+    assert.deepEqual([...ours].sort(), sent);
+    assert.ok(sent.includes('data/keep.csv') && !sent.includes('data2/keep.csv'), sent.join(' '));
   },
 );

@@ -1,13 +1,14 @@
 // The build context: the files of the code snapshot that go to the Docker daemon, as a tar stream.
 //
 // Ignore rules (a path is left out when any of them excludes it):
-//  - `.dockerignore` at the context root, with Docker's anchoring: a pattern is matched from the context root
-//    (`*.pyc` is only the root's .pyc files; `**/*.pyc` is everywhere), a trailing `/` is dropped, `!` re-includes.
-//    It is evaluated with the `ignore` package (gitignore semantics) after prefixing each pattern with `/`; the
-//    differences from Docker are listed in docs/docker.md (mainly: a file inside an excluded folder cannot be
-//    re-included with `!`).
+//  - `.dockerignore` at the context root, with Docker's own semantics, evaluated by @balena/dockerignore (a port
+//    of the Docker CLI's matcher): a pattern is matched from the context root (`*.pyc` is only the root's .pyc
+//    files; `**/*.pyc` is everywhere; no implicit `**/` as in gitignore), a pattern that matches a folder
+//    excludes everything in it, and the last matching pattern decides, so `!` can re-include a file inside an
+//    excluded folder. As the Docker CLI does, an excluded folder is walked into only when an exception
+//    pattern starts with its path (`data` then `!data/keep.csv`); otherwise it is skipped whole.
 //  - `.axonignore` and `.polyaxonignore` at the context root (and, when the context is a subfolder of the
-//    project, at the project root, matched from there), with plain gitignore semantics;
+//    project, at the project root, matched from there), with plain gitignore semantics (the `ignore` package);
 //  - `.git` anywhere, always.
 // `.dockerignore` itself and the user's Dockerfile are always sent, as the Docker CLI does; the daemon then
 // leaves them out of COPY if `.dockerignore` excludes them.
@@ -20,6 +21,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
+import dockerignore from '@balena/dockerignore';
 import ignore, { type Ignore } from 'ignore';
 import tar, { type Header, type Pack } from 'tar-stream';
 
@@ -67,24 +69,50 @@ export const AXON_IGNORE_FILES = ['.axonignore', '.polyaxonignore'];
 /** The name the generated (or an out-of-context) Dockerfile gets inside the tar. */
 export const GENERATED_DOCKERFILE = '.axon.Dockerfile';
 
-/** `.dockerignore` lines as Docker reads them (trimmed, comments dropped, cleaned, leading `/` removed),
- *  rewritten for the `ignore` package anchored at the root. */
-export function dockerignoreToGitignore(text: string): string[] {
-  const out: string[] = [];
-  for (const raw of text.split(/\r?\n/)) {
-    let line = raw.trim();
-    if (!line || line.startsWith('#')) continue;
-    let negate = '';
-    if (line.startsWith('!')) {
-      negate = '!';
-      line = line.slice(1).trim();
+/** What Docker's CLI does with one path of the context, per `.dockerignore`. */
+export interface DockerignoreMatcher {
+  /** Whether `rel` (context-relative, `/`-separated, no trailing `/`) is left out: the last pattern that
+   *  matches it, or one of the folders above it, decides. */
+  ignores(rel: string): boolean;
+  /** For an excluded folder: whether the CLI still walks into it, which it does only when an exception
+   *  (`!`) pattern starts with the folder's path and a `/`. */
+  walksInto(rel: string): boolean;
+}
+
+/** Go's filepath.Clean for a pattern, as Docker applies it (and @balena/dockerignore with it). */
+function cleanPattern(p: string): string {
+  let c = path.posix.normalize(p.trim());
+  if (c.length > 1) c = c.replace(/\/$/, '');
+  if (c.length > 1 && c.startsWith('/')) c = c.slice(1);
+  return path.posix.normalize(c).replace(/(?<=.)\/$/, '');
+}
+
+/**
+ * `.dockerignore` read as the Docker CLI reads it: a leading UTF-8 BOM dropped, lines starting with `#`
+ * ignored (a `#` after leading spaces is a pattern, as in Docker), every other line trimmed and cleaned.
+ * Case-sensitive, as Docker on Linux. A pattern Docker could not use either (an unbalanced `[`) is an error
+ * that names its line.
+ */
+export function dockerignoreMatcher(text: string): DockerignoreMatcher {
+  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
+  lines.forEach((line, i) => {
+    try {
+      dockerignore({ ignorecase: false }).add(line).ignores('a/b');
+    } catch (e) {
+      throw new Error(`.dockerignore line ${i + 1}: ${JSON.stringify(line.trim())} is not a valid pattern`, {
+        cause: e,
+      });
     }
-    let p = path.posix.normalize(line);
-    p = p.replace(/^\/+/, '').replace(/\/+$/, '');
-    if (!p || p === '.' || p.startsWith('../')) continue;
-    out.push(`${negate}/${p}`);
-  }
-  return out;
+  });
+  const matcher = dockerignore({ ignorecase: false }).add(lines);
+  const exceptions = lines
+    .filter((l) => !l.startsWith('#') && l.trim().startsWith('!'))
+    .map((l) => cleanPattern(l.trim().slice(1)))
+    .filter((p) => p && p !== '.');
+  return {
+    ignores: (rel) => matcher.ignores(rel),
+    walksInto: (rel) => exceptions.some((p) => `${p}/`.startsWith(`${rel}/`)),
+  };
 }
 
 async function readText(file: string): Promise<string | null> {
@@ -95,14 +123,17 @@ async function readText(file: string): Promise<string | null> {
   }
 }
 
+/** `send`: in the context; `skip`: left out, with everything inside; `walk`: an excluded folder that is not
+ *  sent itself but whose files are each checked (Docker's exception patterns may bring some back). */
+type Verdict = 'send' | 'skip' | 'walk';
+
 interface Matcher {
-  ignores(rel: string, isDir: boolean): boolean;
+  verdict(rel: string, isDir: boolean): Verdict;
 }
 
 async function buildMatcher(dir: string, opts: ScanOptions): Promise<Matcher> {
-  const docker = ignore();
   const dockerText = await readText(path.join(dir, '.dockerignore'));
-  if (dockerText) docker.add(dockerignoreToGitignore(dockerText));
+  const docker = dockerText ? dockerignoreMatcher(dockerText) : null;
   const own = ignore().add('.git');
   for (const f of AXON_IGNORE_FILES) {
     const t = await readText(path.join(dir, f));
@@ -126,9 +157,11 @@ async function buildMatcher(dir: string, opts: ScanOptions): Promise<Matcher> {
     }
   }
   return {
-    ignores(rel, isDir) {
+    verdict(rel, isDir) {
       const p = isDir ? `${rel}/` : rel;
-      return docker.ignores(p) || own.ignores(p) || (outer !== null && outer.ignores(prefix + p));
+      if (own.ignores(p) || (outer !== null && outer.ignores(prefix + p))) return 'skip';
+      if (!docker?.ignores(rel)) return 'send';
+      return isDir && docker.walksInto(rel) ? 'walk' : 'skip';
     },
   };
 }
@@ -224,13 +257,18 @@ export async function scanContext(
         const rel = relDir ? `${relDir}/${d.name}` : d.name;
         const isDir = d.isDirectory();
         if (!isDir && !d.isFile() && !d.isSymbolicLink()) return; // sockets, fifos, devices: never sent
-        if (matcher.ignores(rel, isDir)) return;
+        const verdict = matcher.verdict(rel, isDir);
+        if (verdict === 'skip') return;
         const abs = path.join(root, rel);
         const s = await fs.promises.lstat(abs);
         const mode = s.mode & 0o7777;
         if (s.isDirectory()) {
-          entries.push({ rel, type: 'directory', size: 0, mode, digest: '' });
+          // An excluded folder walked into is not sent itself (as with the Docker CLI): the daemon creates
+          // it for the files that are.
+          if (verdict === 'send') entries.push({ rel, type: 'directory', size: 0, mode, digest: '' });
           subdirs.push(rel);
+        } else if (verdict === 'walk') {
+          return; // it was a folder when listed
         } else if (s.isSymbolicLink()) {
           const linkname = await fs.promises.readlink(abs);
           const digest = createHash('sha256').update(linkname).digest('hex');
