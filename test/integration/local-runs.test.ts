@@ -6,10 +6,12 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Engine } from '../../main/engine/engine';
-import { LockedError } from '../../main/engine/home';
+import { LockedError, paths } from '../../main/engine/home';
+import { exitFile } from '../../main/engine/backends/local/local-backend';
+import { isAlive } from '../../main/engine/backends/local/process-probe';
 import { isDone } from '../../shared/statuses';
 import type { Experiment } from '../../shared/domain';
-import { projectWith, tmpDir, waitFor, sleep } from '../helpers';
+import { projectWith, tmpDir, waitFor } from '../helpers';
 
 /** Creates an experiment from a polyaxonfile and returns its id. */
 async function start(
@@ -26,6 +28,11 @@ async function start(
   assert.equal(created.kind, 'experiment');
   return created.kind === 'experiment' ? created.experiment.id : 0;
 }
+
+/** A shell loop that waits (up to a minute, so that a failed test leaves nothing behind for long) until the
+ *  file `name` exists in the run's working directory: the test decides when the command goes on. */
+const until = (name: string, every = 0.05) =>
+  `for __w in $(seq ${Math.round(60 / every)}); do [ -e ${name} ] && break; sleep ${every}; done`;
 
 const ended = (engine: Engine, id: number) =>
   waitFor(
@@ -134,7 +141,9 @@ test('stop sends SIGTERM to the process group, then SIGKILL after the grace peri
   try {
     // A child of the command that would outlive a plain kill of the shell: the group signal reaches it.
     const polite = projectWith('sleep 60 & wait');
-    const stubborn = projectWith(`trap "echo ignoring TERM" TERM; while true; do sleep 0.1; done`);
+    const stubborn = projectWith(
+      `trap "echo ignoring TERM" TERM; echo trap set; for i in $(seq 600); do sleep 0.1; done`,
+    );
     const ids: number[] = [];
     for (const p of [polite, stubborn]) {
       ids.push(await start(engine, p.file, p.dir));
@@ -147,7 +156,12 @@ test('stop sends SIGTERM to the process group, then SIGKILL after the grace peri
       10_000,
       'running',
     );
-    await sleep(300);
+    // The stubborn command has its trap before it is stopped.
+    await waitFor(
+      async () => /trap set/.test((await engine.call('experiments.logs', { id: ids[1] })).text),
+      10_000,
+      'the trap',
+    );
     const t0 = Date.now();
     await Promise.all(ids.map((id) => engine.call('experiments.stop', { id })));
     const done = await Promise.all(ids.map((id) => ended(engine, id)));
@@ -165,12 +179,16 @@ test('stop sends SIGTERM to the process group, then SIGKILL after the grace peri
 
 test('a run that ends while no engine is running gets its real exit code from the wrapper', async () => {
   const home = tmpDir();
-  const { dir, file } = projectWith('echo started; sleep 1.5; echo finishing; exit 4');
+  const { dir, file } = projectWith(`echo started; ${until('go')}; echo finishing; exit 4`);
   let engine = await Engine.start({ home });
   const id = await start(engine, file, dir);
   await waitFor(async () => (await engine.call('experiments.get', { id })).status === 'running', 10_000);
+  const [job] = await engine.store.jobs.forExperiment(id);
   await engine.close(); // the engine goes away; the job does not
-  await sleep(2500);
+  // The command finishes now, while no engine runs; the wrapper then writes the exit record.
+  fs.writeFileSync(path.join(dir, 'go'), '');
+  const record = exitFile(paths(home).runDir(id), job.id);
+  await waitFor(async () => fs.existsSync(record) && fs.readFileSync(record, 'utf8').endsWith('\n'), 30_000);
   engine = await Engine.start({ home });
   try {
     const x = await engine.call('experiments.get', { id });
@@ -184,17 +202,27 @@ test('a run that ends while no engine is running gets its real exit code from th
 
 test('a run still going when the engine comes back is re-attached and followed to its end', async () => {
   const home = tmpDir();
+  // Metrics 1-3, then 4-6 once `a` exists (written while no engine runs), then 7-10 once `b` exists.
+  const metrics = (from: number, to: number) =>
+    `for i in $(seq ${from} ${to}); do echo "@@axon {\\"metrics\\":{\\"m\\":$i}}"; echo $i >> done.txt; done`;
   const { dir, file } = projectWith(
-    'for i in 1 2 3 4 5 6 7 8 9 10; do echo "@@axon {\\"metrics\\":{\\"m\\":$i}}"; sleep 0.2; done',
+    `${metrics(1, 3)}; ${until('a')}; ${metrics(4, 6)}; ${until('b')}; ${metrics(7, 10)}`,
   );
   let engine = await Engine.start({ home });
   const id = await start(engine, file, dir);
-  await waitFor(async () => (await engine.call('experiments.metrics', { id })).length >= 2, 10_000);
+  await waitFor(async () => (await engine.call('experiments.metrics', { id })).length >= 3, 10_000);
   await engine.close();
-  await sleep(300);
+  fs.writeFileSync(path.join(dir, 'a'), '');
+  const progress = path.join(dir, 'done.txt');
+  await waitFor(
+    async () => fs.existsSync(progress) && fs.readFileSync(progress, 'utf8').split('\n').includes('6'),
+    30_000,
+    'metrics 4-6 written while no engine runs',
+  );
   engine = await Engine.start({ home });
   try {
     assert.equal((await engine.call('experiments.get', { id })).status, 'running');
+    fs.writeFileSync(path.join(dir, 'b'), '');
     const x = await ended(engine, id);
     assert.equal(x.status, 'succeeded');
     const m = await engine.call('experiments.metrics', { id });
@@ -220,7 +248,7 @@ test('a run whose wrapper was killed while no engine ran is failed with reason "
   const [job] = await engine.store.jobs.forExperiment(id);
   await engine.close();
   process.kill(-job.pid!, 'SIGKILL');
-  await sleep(300);
+  await waitFor(async () => !isAlive(job.pid!, job.pid_start!), 10_000, 'the wrapper to die');
   engine = await Engine.start({ home });
   try {
     const x = await engine.call('experiments.get', { id });
@@ -310,8 +338,12 @@ test('a launch cut short by a crash is finished on restart, and a started proces
 });
 
 test('resources of running local jobs are sampled into the store: CPU of each process group and memory', async () => {
-  const busy = projectWith(`node -e "const t = Date.now(); while (Date.now() - t < 2500) {}"`);
-  const idle = projectWith('sleep 2.5');
+  // Both run until the test writes `stop` (or for a minute at most, should the test fail first).
+  const busy = projectWith(
+    `node -e "const fs = require('fs'), t = Date.now(); while (!fs.existsSync('stop') && Date.now() - t < 60000) {}"`,
+  );
+  const idle = projectWith(until('stop', 0.5));
+  const stop = () => [busy, idle].forEach((p) => fs.writeFileSync(path.join(p.dir, 'stop'), ''));
   const engine = await Engine.start({ home: tmpDir() });
   try {
     const ids = [await start(engine, busy.file, busy.dir), await start(engine, idle.file, idle.dir)];
@@ -328,8 +360,10 @@ test('resources of running local jobs are sampled into the store: CPU of each pr
     assert.ok(b.cpuPercent > i.cpuPercent + 5, `busy ${b.cpuPercent}% vs sleeping ${i.cpuPercent}%`);
     assert.ok(i.cpuPercent < 5, `sleeping ${i.cpuPercent}%`);
     assert.ok(b.memoryBytes !== null && b.memoryBytes > 5 * 1024 * 1024, `rss ${b.memoryBytes}`);
+    stop();
     await Promise.all(ids.map((id) => ended(engine, id)));
   } finally {
+    stop();
     await engine.close();
   }
 });

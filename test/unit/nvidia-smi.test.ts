@@ -1,5 +1,6 @@
-// No GPU here: these tests run the parser and sampler on recorded-format nvidia-smi output
-// (test/fixtures/nvidia-smi/, see its README) and on fake nvidia-smi programs.
+// No GPU here: these tests run the parser and sampler on nvidia-smi output written by hand in nvidia-smi's
+// format, not captured from hardware (test/fixtures/nvidia-smi/, see its README), and on fake nvidia-smi
+// programs.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -16,7 +17,7 @@ import { ROOT, tmpDir } from '../helpers';
 const MIB = 1024 * 1024;
 const fixture = (name: string) => fs.readFileSync(path.join(ROOT, 'test/fixtures/nvidia-smi', name), 'utf8');
 
-test('recorded nvidia-smi output (no GPU here): 1×A100 under load', () => {
+test('hand-written nvidia-smi output (no GPU here): 1×A100 under load', () => {
   assert.deepEqual(parseNvidiaSmiCsv(fixture('a100x1.csv')), [
     {
       index: 0,
@@ -31,7 +32,7 @@ test('recorded nvidia-smi output (no GPU here): 1×A100 under load', () => {
   ]);
 });
 
-test('recorded nvidia-smi output (no GPU here): 4×V100, one power.draw is [N/A] and becomes null', () => {
+test('hand-written nvidia-smi output (no GPU here): 4×V100, one power.draw is [N/A] and becomes null', () => {
   const gpus = parseNvidiaSmiCsv(fixture('v100x4-na-power.csv'));
   assert.deepEqual(
     gpus.map((g) => g.index),
@@ -54,7 +55,7 @@ test('recorded nvidia-smi output (no GPU here): 4×V100, one power.draw is [N/A]
   assert.equal(gpus[2].temperatureC, 38);
 });
 
-test('recorded nvidia-smi output (no GPU here): MIG mode reports utilization as [N/A]', () => {
+test('hand-written nvidia-smi output (no GPU here): MIG mode reports utilization as [N/A]', () => {
   const gpus = parseNvidiaSmiCsv(fixture('mig-a100x2.csv'));
   assert.equal(gpus.length, 2);
   assert.deepEqual(
@@ -66,7 +67,7 @@ test('recorded nvidia-smi output (no GPU here): MIG mode reports utilization as 
   );
 });
 
-test('recorded nvidia-smi output (no GPU here): [Not Supported] fields become null', () => {
+test('hand-written nvidia-smi output (no GPU here): [Not Supported] fields become null', () => {
   const [g] = parseNvidiaSmiCsv(fixture('not-supported-geforce.csv'));
   assert.equal(g.name, 'NVIDIA GeForce GT 1030');
   assert.equal(g.utilizationPercent, null);
@@ -75,7 +76,7 @@ test('recorded nvidia-smi output (no GPU here): [Not Supported] fields become nu
   assert.equal(g.temperatureC, 39);
 });
 
-test('recorded nvidia-smi output (no GPU here): empty output and "No devices were found" give no samples', () => {
+test('hand-written nvidia-smi output (no GPU here): empty output and "No devices were found" give no samples', () => {
   assert.equal(fixture('empty.csv'), '');
   assert.deepEqual(parseNvidiaSmiCsv(fixture('empty.csv')), []);
   assert.deepEqual(parseNvidiaSmiCsv(fixture('no-devices.txt')), []);
@@ -121,7 +122,7 @@ const fakeRun =
 
 const execError = (props: Record<string, unknown>) => Object.assign(new Error('exec failed'), props);
 
-test('sampleGpus on recorded output (no GPU here): runs the fixed query with a time limit', async () => {
+test('sampleGpus on hand-written output (no GPU here): runs the fixed query with a time limit', async () => {
   const calls: unknown[][] = [];
   const gpus = await sampleGpus(
     fakeRun(async () => ({ stdout: fixture('v100x4-na-power.csv'), stderr: '' }), calls),

@@ -182,8 +182,9 @@ test('marginal likelihood fit: a wiggly function gets a shorter length scale tha
 
 test('acquisition functions against hand-computed values', () => {
   // mean 0.5, sd 2, best 1, xi 0.1: z = 0.2, Φ(z) = 0.579259709439103, φ(z) = 0.3910426939754559.
-  close(normCdf(0.2), 0.579259709439103, 2e-7);
-  close(normCdf(-5), 2.8665157186802404e-7, 1e-12);
+  // One erfc in the code base (parzen.ts, FreeBSD's): Φ to double precision, the far tail included.
+  close(normCdf(0.2), 0.579259709439103, 1e-15);
+  close(normCdf(-5), 2.866515718791946e-7, 1e-21); // Python: 0.5 * math.erfc(5 / math.sqrt(2))
   const ei = expectedImprovement(0.5, 2, 1, 0.1);
   close(ei.value, 0.4 * 0.579259709439103 + 2 * 0.3910426939754559, 1e-6, 'EI');
   close(ei.value, 1.0137892717265529, 1e-6, 'EI');
@@ -470,7 +471,8 @@ test('deterministic for the same inputs and generator state; failed observations
   assert.deepEqual(suggestBo(mixed, [...failed, ...obs], Rng.fromState(state), config), a);
 });
 
-test('200 observations in a mixed 8-parameter space: one suggestion stays fast', (t) => {
+// How long a suggestion takes is measured in bench/hpo (the gap between trials), not asserted here.
+test('200 observations in a mixed 8-parameter space, 4 running: the suggestion is a good point', (t) => {
   const rng = new Rng(21);
   const obs: Observation[] = [];
   for (let i = 0; i < 200; i++) {
@@ -482,6 +484,5 @@ test('200 observations in a mixed 8-parameter space: one suggestion stays fast',
   const p = suggestBo(mixed, obs, rng, cfg({ nRestartsOptimizer: 1 }));
   const ms = performance.now() - t0;
   t.diagnostic(`one suggestion with 200 complete + 4 running observations: ${ms.toFixed(0)} ms`);
-  assert.ok(ms < 5000, `${ms} ms`);
   assert.ok(mixedObjective(p) < 4, `suggested ${JSON.stringify(p)}`);
 });

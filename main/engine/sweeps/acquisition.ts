@@ -3,6 +3,8 @@
 // GP hyperparameter fit and the acquisition polish use. No maintained npm package offers a bounded
 // L-BFGS: `fmin` (Nelder–Mead, CG) has no bounds or types and has not been released in years.
 
+import { ndtr } from './parzen';
+
 export type AcquisitionKind = 'ei' | 'poi' | 'ucb';
 
 const SQRT2PI = Math.sqrt(2 * Math.PI);
@@ -11,23 +13,10 @@ export function normPdf(z: number): number {
   return Math.exp(-0.5 * z * z) / SQRT2PI;
 }
 
-/** erfc with fractional error below 1.2e-7 everywhere (Numerical Recipes' Chebyshev fit), so that Φ
- *  stays accurate far into the lower tail where EI lives. */
-const ERFC_COEFFS = [
-  -1.26551223, 1.00002368, 0.37409196, 0.09678418, -0.18628806, 0.27886807, -1.13520398, 1.48851587,
-  -0.82215223, 0.17087277,
-];
-function erfc(x: number): number {
-  const z = Math.abs(x);
-  const t = 1 / (1 + 0.5 * z);
-  let poly = 0;
-  for (let i = ERFC_COEFFS.length - 1; i >= 0; i--) poly = ERFC_COEFFS[i] + t * poly;
-  const r = t * Math.exp(-z * z + poly);
-  return x >= 0 ? r : 2 - r;
-}
-
+/** The standard normal CDF: parzen.ts's `ndtr` (FreeBSD's erf/erfc, which Optuna ports too), accurate far
+ *  into the lower tail where EI lives. */
 export function normCdf(z: number): number {
-  return 0.5 * erfc(-z / Math.SQRT2);
+  return ndtr(z);
 }
 
 /** An acquisition value (to maximise) with its partial derivatives in μ and σ. */
