@@ -6,7 +6,9 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { V1Pod } from '@kubernetes/client-node';
+import type { V1Taint, V1Toleration } from '@kubernetes/client-node';
+import type { EnvironmentSpec } from '../../../../shared/polyaxonfile';
+import { Capacity, requestsOf, waitingReason, type NodeInfo, type PodAsk } from './capacity';
 import type {
   Backend,
   JobHandle,
@@ -48,13 +50,6 @@ export interface KubernetesBackendOptions {
   /** A pod waiting longer than this (unschedulable, image pull) fails with its reason; default 10 min. */
   pendingTimeoutMs?: number;
   docker?: DockerBackend;
-}
-
-interface NodeInfo {
-  name: string;
-  providerID: string | null;
-  allocatable: { cpu: number; memoryBytes: number; gpus: number };
-  schedulable: boolean;
 }
 
 const NODES_MAX_AGE_MS = 15_000;
@@ -347,6 +342,8 @@ export class KubernetesBackend implements Backend {
         (r.items ?? []).map((n) => ({
           name: n.metadata?.name ?? '?',
           providerID: n.spec?.providerID ?? null,
+          labels: n.metadata?.labels ?? {},
+          taints: n.spec?.taints ?? [],
           schedulable:
             !n.spec?.unschedulable &&
             !!n.status?.conditions?.some((x) => x.type === 'Ready' && x.status === 'True'),
@@ -365,12 +362,7 @@ export class KubernetesBackend implements Backend {
     return nodes;
   }
 
-  /**
-   * Which experiments wait for capacity: the cluster's allocatable CPU, memory and GPUs (schedulable nodes)
-   * minus what this home's unfinished pods request. An experiment none of whose pods could fit on any node even
-   * when the cluster is empty is let through: the scheduler then says why (and an autoscaler may add a node).
-   * Other tenants' pods are not counted (that needs cluster-wide rights Axon does not ask for).
-   */
+  /** Which experiments wait for capacity (capacity.ts says how it is counted). */
   async admit(candidates: Array<{ experimentId: number; run: RunSpec }>): Promise<Map<number, string>> {
     const waiting = new Map<number, string>();
     const byTarget = new Map<string, typeof candidates>();
@@ -379,68 +371,37 @@ export class KubernetesBackend implements Backend {
       const k = `${x.run.target.context}\0${x.run.target.namespace}`;
       byTarget.set(k, [...(byTarget.get(k) ?? []), x]);
     }
+    const ask = (env: EnvironmentSpec | undefined): PodAsk => ({
+      requests: podRequests(env),
+      nodeSelector: env?.nodeSelector,
+      tolerations: env?.tolerations as V1Toleration[] | undefined,
+    });
     for (const list of byTarget.values()) {
       const c = await this.cluster(list[0].run.target!).catch(() => null);
       if (!c || !(await c.ready(5000))) continue;
-      const nodes = (await this.nodeList(c))?.filter((n) => n.schedulable);
+      const nodes = await this.nodeList(c);
       if (!nodes?.length) continue;
-      const free = {
-        cpu: nodes.reduce((a, n) => a + n.allocatable.cpu, 0),
-        memoryBytes: nodes.reduce((a, n) => a + n.allocatable.memoryBytes, 0),
-        gpus: nodes.reduce((a, n) => a + n.allocatable.gpus, 0),
-      };
-      for (const p of await this.unfinishedPods(c)) {
-        const r = requestsOf(p);
-        free.cpu -= r.cpu;
-        free.memoryBytes -= r.memoryBytes;
-        free.gpus -= r.gpus;
+      const cap = new Capacity(nodes);
+      // This home's unfinished pods in every namespace it watches on the context.
+      for (const other of this.clusters.values()) {
+        const oc = await other.catch(() => null);
+        if (!oc || oc.context !== c.context) continue;
+        for (const p of oc.pods())
+          if (podState(p).kind !== 'ended' && !p.metadata?.deletionTimestamp)
+            cap.count({
+              requests: requestsOf(p),
+              nodeSelector: p.spec?.nodeSelector,
+              tolerations: p.spec?.tolerations,
+              node: p.spec?.nodeName ?? null,
+            });
       }
       for (const x of list) {
-        const pods = replicaPlan(x.run.environment).map((r) => podRequests(r.environment));
-        const never = pods.some(
-          (r) =>
-            !nodes.some(
-              (n) =>
-                r.cpu <= n.allocatable.cpu &&
-                r.memoryBytes <= n.allocatable.memoryBytes &&
-                r.gpus <= n.allocatable.gpus,
-            ),
-        );
-        const need = pods.reduce(
-          (a, r) => ({
-            cpu: a.cpu + r.cpu,
-            memoryBytes: a.memoryBytes + r.memoryBytes,
-            gpus: a.gpus + r.gpus,
-          }),
-          { cpu: 0, memoryBytes: 0, gpus: 0 },
-        );
-        if (
-          never ||
-          (need.cpu <= free.cpu && need.memoryBytes <= free.memoryBytes && need.gpus <= free.gpus)
-        ) {
-          free.cpu -= need.cpu;
-          free.memoryBytes -= need.memoryBytes;
-          free.gpus -= need.gpus;
-          continue;
-        }
-        const short = [
-          need.cpu > free.cpu ? `cpu ${round(need.cpu)} (free ${round(Math.max(0, free.cpu))})` : '',
-          need.memoryBytes > free.memoryBytes
-            ? `memory ${gib(need.memoryBytes)} (free ${gib(Math.max(0, free.memoryBytes))})`
-            : '',
-          need.gpus > free.gpus ? `nvidia.com/gpu ${need.gpus} (free ${Math.max(0, free.gpus)})` : '',
-        ].filter(Boolean);
-        waiting.set(x.experimentId, `waiting for capacity on ${c.context}: needs ${short.join(', ')}`);
+        const pods = replicaPlan(x.run.environment).map((r) => ask(r.environment));
+        if (cap.place(pods) === 'full')
+          waiting.set(x.experimentId, waitingReason(c.context, pods, cap.left(pods)));
       }
     }
     return waiting;
-  }
-
-  private async unfinishedPods(c: Cluster): Promise<V1Pod[]> {
-    return c.pods().filter((p) => {
-      const s = podState(p);
-      return s.kind !== 'ended' && !p.metadata?.deletionTimestamp;
-    });
   }
 
   /** Axon's Python client as a ConfigMap in the namespace (once per content), mounted on PYTHONPATH. */
@@ -479,8 +440,8 @@ export class KubernetesBackend implements Backend {
 }
 
 interface RawNode {
-  metadata?: { name?: string };
-  spec?: { unschedulable?: boolean; providerID?: string };
+  metadata?: { name?: string; labels?: Record<string, string> };
+  spec?: { unschedulable?: boolean; providerID?: string; taints?: V1Taint[] };
   status?: { allocatable?: Record<string, string>; conditions?: Array<{ type?: string; status?: string }> };
 }
 
@@ -490,20 +451,7 @@ export function target(run: RunSpec): KubeTarget {
   return run.target;
 }
 
-function requestsOf(p: V1Pod) {
-  const sum = { cpu: 0, memoryBytes: 0, gpus: 0 };
-  for (const c of p.spec?.containers ?? []) {
-    const r = { ...(c.resources?.limits ?? {}), ...(c.resources?.requests ?? {}) };
-    sum.cpu += parseQuantity(r.cpu) ?? 0;
-    sum.memoryBytes += parseQuantity(r.memory) ?? 0;
-    sum.gpus += parseQuantity(r['nvidia.com/gpu']) ?? 0;
-  }
-  return sum;
-}
-
-const round = (n: number) => Number(n.toFixed(2));
 const iso = (t: Date | string | undefined | null) => (t ? new Date(t).toISOString() : null);
-const gib = (b: number) => `${(b / 2 ** 30).toFixed(2)} GiB`;
 
 function sdkFiles(): Array<{ key: string; path: string; text: string }> {
   const out: Array<{ key: string; path: string; text: string }> = [];
