@@ -456,11 +456,11 @@ test(
       await shotAndAudit(w, '14-experiment-stopped');
     });
 
-    await t.test('clusters: this machine, Docker, and an honest Kubernetes state', async () => {
+    await t.test('clusters: this machine, Docker, and where Kubernetes runs go', async () => {
       await page.getByRole('link', { name: 'Clusters' }).click();
       await page.getByRole('heading', { name: 'This machine' }).waitFor();
       await page.getByText('CPUs').waitFor();
-      await page.getByText('Kubernetes backend not available yet').waitFor();
+      await page.getByText('Runs with the Kubernetes backend go to the context and namespace').waitFor();
       await shotAndAudit(w, '15-clusters');
     });
 

@@ -5,6 +5,10 @@
 // context) at a closed port. The Clusters page shows both, the refused one's reason, the stand-in's nodes;
 // "Use for Axon" switches Axon's context (settings.json, not the kubeconfig); the Settings page shows it,
 // saves a registry, and keeps it across a reload; with the kubeconfig gone the page says how to get one.
+// New run offers the Kubernetes backend with a context and namespace from that kubeconfig, sends them with
+// runs.create, and shows clearly what became of a run no cluster can take (the refused context: the run
+// fails with the engine's reason; a context gone from the kubeconfig: refused in the form). Axon's pods on the
+// stand-in cannot be listed (it serves no pods): the Clusters page says so and still shows the capacity.
 // Screenshots go to test-results/clusters-*.png. Fails on any console error or uncaught page error.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -80,6 +84,15 @@ async function a11y(page: Page, where: string): Promise<string[]> {
   return (JSON.parse(json as string) as string[]).map((v) => `${where}: ${v}`);
 }
 
+/** a11y() in the theme the page is in, then in the other one (the sidebar's button), and back. */
+async function a11yBothThemes(page: Page, where: string): Promise<string[]> {
+  const out = await a11y(page, where);
+  await page.getByRole('button', { name: /^(Dark|Light) theme$/ }).click();
+  out.push(...(await a11y(page, `${where}, other theme`)));
+  await page.getByRole('button', { name: /^(Dark|Light) theme$/ }).click();
+  return out;
+}
+
 test(
   'kube contexts on the Clusters and Settings pages in Chromium (stand-in cluster)',
   { skip: missing ?? false, timeout: 180_000 },
@@ -104,7 +117,7 @@ test(
         await page
           .getByText('Axon uses kube’s current context, prod-refused, until you choose one.')
           .waitFor();
-        await page.getByText('Kubernetes backend not available yet').waitFor();
+        await page.getByText('Runs with the Kubernetes backend go to the context and namespace').waitFor();
         await w.shot('01-refused');
         findings.push(...(await a11y(page, 'clusters, refused')));
       },
@@ -128,6 +141,22 @@ test(
         ],
       );
       await page.getByText('2 of 2 ready').waitFor();
+      // Axon's pods: the stand-in serves no pod list, so the namespace is reported; the capacity still shows.
+      await page.getByRole('heading', { name: 'Axon’s pods on kind-fake' }).waitFor();
+      await page.getByText('Some namespaces could not be read').waitFor();
+      await page.getByText(/^default: /).waitFor();
+      await page.getByText('No pods of this Axon in the namespaces that could be read').waitFor();
+      const capacity = await page
+        .getByRole('table', { name: 'Capacity used by Axon’s pods' })
+        .locator('tbody tr')
+        .evaluateAll((trs) =>
+          trs.map((tr) => [...tr.querySelectorAll('th,td')].map((c) => (c.textContent ?? '').trim())),
+        );
+      assert.deepEqual(capacity, [
+        ['CPU (cores)', '0', '24', '0%'],
+        ['Memory', '0 B', '78.2 GiB', '0%'],
+        ['GPUs', '0', '2', '0%'],
+      ]);
       await w.shot('02-stand-in-cluster');
       findings.push(...(await a11y(page, 'clusters, nodes')));
       await page.getByRole('button', { name: 'Dark theme' }).click();
@@ -197,6 +226,127 @@ test(
         fs.renameSync(aside, kubeconfig);
       }
     });
+
+    await t.test(
+      'New run offers Kubernetes with the context and namespace of the kubeconfig, and sends them',
+      async () => {
+        const code = tmpDir('axon-e2e-kcode-');
+        await served!.client.call('projects.create', { name: 'kproj', codePath: code });
+        await page.goto(`${base}/#/projects/kproj`);
+        await page.getByRole('button', { name: 'New run' }).click();
+        const backends = page.getByRole('group', { name: 'Backend' });
+        for (const b of ['local', 'docker', 'kubernetes'])
+          await backends.getByRole('radio', { name: new RegExp(`^${b}`) }).waitFor();
+        await backends.getByRole('radio', { name: /^kubernetes/ }).check();
+        const context = page.getByLabel('Kube context');
+        const namespace = page.getByLabel('Namespace', { exact: true });
+        await context.waitFor();
+        assert.equal(await context.inputValue(), 'kind-fake', 'Axon’s context (chosen above) by default');
+        assert.equal(await namespace.inputValue(), 'default', 'kind-fake sets no namespace');
+        await page.getByText('The namespace Axon uses on kind-fake.').waitFor();
+        await context.selectOption('prod-refused');
+        assert.equal(await namespace.inputValue(), 'ml', 'the namespace of the context chosen');
+        // The registry saved above is how the image gets there.
+        await page.getByText(/then pushed to ghcr\.io\/team\/axon\./).waitFor();
+
+        await page
+          .locator('#polyaxonfile-editor')
+          .fill(
+            'version: 1\nkind: experiment\nbuild: {image: "axon-test/busybox:1"}\nrun:\n  cmd: echo hi\n',
+          );
+        await page.getByText(/Valid v0 experiment/).waitFor();
+        const run = page.getByRole('button', { name: 'Run', exact: true });
+        await namespace.fill('ML_team');
+        await page.getByText('Namespace: lower-case letters, digits and -').waitFor();
+        assert.equal(await namespace.getAttribute('aria-invalid'), 'true');
+        assert.equal(await run.isDisabled(), true, 'an invalid namespace cannot be sent');
+        await namespace.fill('ml-team');
+        await page.getByText('Axon uses ml on prod-refused; this run goes to ml-team.').waitFor();
+        assert.equal(await run.isDisabled(), false);
+        await w.shot('07-new-run-kubernetes');
+        findings.push(...(await a11yBothThemes(page, 'new run, kubernetes')));
+
+        const available = (await served!.client.call('system.info', {})).backends.find(
+          (b) => b.name === 'kubernetes',
+        );
+        const sent = page.waitForRequest((r) => r.url().endsWith('/api/runs.create'));
+        await run.click();
+        const body = JSON.parse((await sent).postData() ?? '{}');
+        assert.deepEqual(
+          [body.backend, body.context, body.namespace],
+          ['kubernetes', 'prod-refused', 'ml-team'],
+        );
+        if (!available?.available) {
+          // No Docker here: the engine refuses the run, and the form says why.
+          await page.getByText(/^The run was not started: .*builds its images with Docker/).waitFor();
+          await w.shot('08-kubernetes-refused-no-docker');
+          return;
+        }
+        // The run is created; the context answers nobody, so it fails with the engine's reason.
+        await page.waitForURL(/#\/experiments\/\d+/);
+        await page.locator('h1 [data-status="failed"]').waitFor({ timeout: 30_000 });
+        const line = page.locator('.status-line');
+        await line.getByText(/kube context "prod-refused" did not answer/).waitFor();
+        assert.equal(
+          ((await line.innerText()).match(/did not answer/g) ?? []).length,
+          1,
+          'the reason is not repeated by its message',
+        );
+        await page.getByText('no pod created yet').waitFor();
+        const pods = page.getByRole('table', { name: 'Pod' });
+        assert.match(await pods.innerText(), /master-0\s+failed[\s\S]*not created/);
+        await page.getByRole('tab', { name: 'Events' }).click();
+        await page.getByText('No pod was created for this run').waitFor();
+        await w.shot('08-kubernetes-run-failed');
+        findings.push(...(await a11yBothThemes(page, 'experiment, events, no pod')));
+      },
+    );
+
+    await t.test(
+      'a context gone from the kubeconfig since the form opened is refused, with why',
+      async () => {
+        await page.goto(`${base}/#/projects/kproj`);
+        await page.getByRole('button', { name: 'New run' }).click();
+        await page
+          .getByRole('group', { name: 'Backend' })
+          .getByRole('radio', { name: /^kubernetes/ })
+          .check();
+        await page.getByLabel('Kube context').selectOption('prod-refused');
+        await page
+          .locator('#polyaxonfile-editor')
+          .fill(
+            'version: 1\nkind: experiment\nbuild: {image: "axon-test/busybox:1"}\nrun:\n  cmd: echo hi\n',
+          );
+        await page.getByText(/Valid v0 experiment/).waitFor();
+        fs.writeFileSync(
+          kubeconfig,
+          kubeconfigYaml([{ name: 'kind-fake', server: api!.url, token: 'e2e-token' }], 'kind-fake'),
+        );
+        try {
+          await page.getByRole('button', { name: 'Run', exact: true }).click();
+          const available = (await served!.client.call('system.info', {})).backends.find(
+            (b) => b.name === 'kubernetes',
+          );
+          const error = page.getByRole('alert').filter({ hasText: 'The run was not started' });
+          await error.waitFor();
+          assert.match(
+            await error.innerText(),
+            available?.available
+              ? /no kube context "prod-refused" in .*; the contexts are: kind-fake/
+              : /builds its images with Docker/,
+          );
+          assert.match(page.url(), /#\/projects\/kproj/, 'the page stays on the form');
+          // The browser logs the refusal's HTTP status (404: no such context) as a console error; that one is
+          // expected here, any other still fails the test.
+          const refusal = /status of 40[049] .*\/api\/runs\.create\)$/;
+          assert.equal(w.errors.filter((e) => refusal.test(e)).length, 1, w.errors.join('\n'));
+          w.errors.splice(0, w.errors.length, ...w.errors.filter((e) => !refusal.test(e)));
+          await w.shot('09-kubernetes-context-gone');
+        } finally {
+          fs.writeFileSync(kubeconfig, original);
+        }
+      },
+    );
 
     assert.deepEqual(w.errors, [], `console errors:\n${w.errors.join('\n')}`);
     assert.deepEqual(findings, [], `accessibility (axe, serious or critical):\n${findings.join('\n')}`);

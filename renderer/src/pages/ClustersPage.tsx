@@ -1,5 +1,5 @@
 // Where runs can go: this machine (system.machine), Docker (reachable or why not), and the kube contexts of
-// the user's kubeconfig with their clusters checked on demand (KubernetesCard; no Kubernetes backend yet).
+// the user's kubeconfig with their clusters checked on demand and this Axon's pods there (KubernetesCard).
 import { useEffect, useState } from 'react';
 import { call } from '../api';
 import { useAsync } from '../lib/useAsync';

@@ -1,5 +1,6 @@
-// The overview tab: what ran (command, backend, params, code), what came out (outputs), and the statuses.
-import type { Experiment } from '../../../shared/domain';
+// The overview tab: what ran (command, backend, params, code), where (a Kubernetes run's context, namespace,
+// pods and nodes), what came out (outputs), and the statuses.
+import type { Experiment, JobInfo } from '../../../shared/domain';
 import type { Results } from '../../../shared/api';
 import { StatusTimeline } from '../components/StatusTimeline';
 import { StatusBadge } from '../components/StatusBadge';
@@ -17,6 +18,8 @@ export function ExperimentOverview({
 }) {
   const params = Object.entries(x.params);
   const metrics = Object.entries(x.lastMetrics);
+  const kube = x.backend === 'kubernetes';
+  const where = d.jobs.find((j) => j.pod)?.pod ?? null;
   return (
     <div className="overview-grid">
       <section className="card" aria-labelledby="run-title">
@@ -28,6 +31,21 @@ export function ExperimentOverview({
           </dd>
           <dt>Backend</dt>
           <dd>{x.backend}</dd>
+          {kube && (
+            <>
+              <dt>Cluster</dt>
+              <dd>
+                {where ? (
+                  <>
+                    context <span className="mono">{where.context}</span>, namespace{' '}
+                    <span className="mono">{where.namespace}</span>
+                  </>
+                ) : (
+                  <span className="muted">no pod created yet</span>
+                )}
+              </dd>
+            </>
+          )}
           {x.image && (
             <>
               <dt>Image</dt>
@@ -97,7 +115,8 @@ export function ExperimentOverview({
         <h2 id="timeline-title">Status timeline</h2>
         <StatusTimeline experimentId={x.id} status={x.status} />
       </section>
-      {d.jobs.length > 1 && (
+      {kube && <PodsTable jobs={d.jobs} />}
+      {!kube && d.jobs.length > 1 && (
         <section className="card" aria-labelledby="jobs-title">
           <h2 id="jobs-title">Jobs ({d.jobs.length} replicas)</h2>
           <table className="table compact" aria-labelledby="jobs-title">
@@ -140,6 +159,56 @@ export function ExperimentOverview({
         <OutputsBrowser experimentId={x.id} files={d.outputs} folder={`${x.runDir}/outputs`} />
       </section>
     </div>
+  );
+}
+
+/** A Kubernetes run's replicas: where each pod is (context, namespace, name) and the node it runs on. */
+function PodsTable({ jobs }: { jobs: JobInfo[] }) {
+  return (
+    <section className="card kube-wide" aria-labelledby="pods-title">
+      <h2 id="pods-title">{jobs.length === 1 ? 'Pod' : `Pods (${jobs.length} replicas)`}</h2>
+      <div className="table-scroll">
+        <table className="table compact" aria-labelledby="pods-title">
+          <thead>
+            <tr>
+              <th scope="col">Replica</th>
+              <th scope="col">Status</th>
+              <th scope="col">Context</th>
+              <th scope="col">Namespace</th>
+              <th scope="col">Pod</th>
+              <th scope="col">Node</th>
+              <th scope="col" className="num">
+                Exit code
+              </th>
+              <th scope="col" className="num">
+                Log
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {jobs.map((j) => (
+              <tr key={j.id}>
+                <th scope="row" className="mono">
+                  {j.role}-{j.index}
+                </th>
+                <td>
+                  <StatusBadge status={j.status} />
+                  {j.statusReason ? <span className="muted small"> {j.statusReason}</span> : null}
+                </td>
+                <td className="mono small">{j.pod?.context ?? '—'}</td>
+                <td className="mono small">{j.pod?.namespace ?? '—'}</td>
+                <td className="mono small">{j.pod?.name ?? <span className="muted">not created</span>}</td>
+                <td className="mono small">
+                  {j.pod?.node ?? <span className="muted">{j.pod ? 'not scheduled' : '—'}</span>}
+                </td>
+                <td className="num">{j.exitCode ?? '—'}</td>
+                <td className="num">{formatBytes(j.logBytes)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </section>
   );
 }
 

@@ -1,4 +1,5 @@
-// One experiment: status and reason, actions, and tabs for overview, logs, metrics, resources and code.
+// One experiment: status and reason, actions, and tabs for overview, logs, metrics, resources and code (and
+// the pods' events for a Kubernetes run).
 import { useEffect, useState } from 'react';
 import { Link, useParams, useSearchParams } from 'react-router-dom';
 import { call } from '../api';
@@ -6,7 +7,7 @@ import { useAsync } from '../lib/useAsync';
 import { useExperiments } from '../stores/experiments';
 import { DONE } from '../../../shared/statuses';
 import { StatusBadge } from '../components/StatusBadge';
-import { ErrorState, Loading } from '../components/States';
+import { ErrorState, Loading, Notice } from '../components/States';
 import { Tabs } from '../components/Tabs';
 import { LogViewer } from '../components/LogViewer';
 import { MetricCharts } from '../components/MetricCharts';
@@ -14,7 +15,9 @@ import { ResourceChart } from '../components/ResourceChart';
 import { ExperimentActions } from './ExperimentActions';
 import { ExperimentOverview } from './ExperimentOverview';
 import { CodeVersion } from './CodeVersion';
-import { durationMs, formatDuration } from '../lib/format';
+import { ExperimentEvents } from './ExperimentEvents';
+import type { Experiment } from '../../../shared/domain';
+import { durationMs, formatDuration, formatTime } from '../lib/format';
 import { useNow } from '../lib/useNow';
 import { useTitle } from '../lib/useTitle';
 
@@ -25,15 +28,56 @@ const TABS = [
   { id: 'resources', label: 'Resources' },
   { id: 'code', label: 'Code' },
 ] as const;
+/** A Kubernetes run also has its pods' events, after the logs. */
+const KUBE_TABS = [TABS[0], TABS[1], { id: 'events', label: 'Events' }, ...TABS.slice(2)] as const;
+
+/** What a status that waits on a cluster means, and what happens next. */
+function StatusNotice({ x }: { x: Experiment }) {
+  if (x.status === 'unknown') {
+    const since = /unreachable since (\S+)/.exec(x.statusReason ?? '')?.[1];
+    return (
+      <Notice kind="warning">
+        <p>
+          {since
+            ? `Axon has not reached the cluster since ${formatTime(since)}, so it cannot tell how this run is doing.`
+            : 'Axon cannot tell how this run is doing.'}{' '}
+          Its pods keep running on the cluster; when the API server answers again the run takes their real
+          state and its log goes on from where it stopped.
+        </p>
+      </Notice>
+    );
+  }
+  if (x.status === 'unschedulable')
+    return (
+      <Notice kind="warning">
+        <p>
+          The scheduler cannot place a pod of this run yet. It waits for room (a cluster autoscaler may add a
+          node) and fails if it is still pending after the pending timeout; the Events tab has the scheduler’s
+          messages.
+        </p>
+      </Notice>
+    );
+  if (x.status === 'created' && x.statusReason?.startsWith('waiting for capacity'))
+    return (
+      <Notice kind="info">
+        <p>
+          Not started yet: what the cluster’s nodes can still take is less than this run asks for. It starts
+          when other runs of this Axon on that context end.
+        </p>
+      </Notice>
+    );
+  return null;
+}
 
 export function ExperimentPage() {
   const id = Number(useParams().id);
   const [search, setSearch] = useSearchParams();
-  const tab = TABS.some((t) => t.id === search.get('tab')) ? search.get('tab')! : 'overview';
   const details = useAsync(() => call('experiments.get', { id }), [id]);
   const live = useExperiments((s) => s.byId[id]);
   const upsert = useExperiments((s) => s.upsert);
   const x = live ?? details.data;
+  const tabs = x?.backend === 'kubernetes' ? KUBE_TABS : TABS;
+  const tab = tabs.some((t) => t.id === search.get('tab')) ? search.get('tab')! : 'overview';
   const status = x?.status;
   useTitle(`Experiment ${id}${status ? ` (${status})` : ''}`);
   const { reload } = details;
@@ -89,8 +133,13 @@ export function ExperimentPage() {
             {x.statusReason || x.statusMessage ? (
               <>
                 <strong>{x.statusReason}</strong>
-                {x.statusReason && x.statusMessage ? ': ' : ''}
-                {x.statusMessage}
+                {/* A reason often already ends with its message ("build failed: <message>"). */}
+                {x.statusMessage && !x.statusReason?.includes(x.statusMessage) ? (
+                  <>
+                    {x.statusReason ? ': ' : ''}
+                    {x.statusMessage}
+                  </>
+                ) : null}
                 {' · '}
               </>
             ) : null}
@@ -105,14 +154,16 @@ export function ExperimentPage() {
         </div>
         <ExperimentActions experiment={x} />
       </header>
+      <StatusNotice x={x} />
       <Tabs
-        tabs={TABS}
+        tabs={tabs}
         current={tab}
         onChange={(t) => setSearch({ tab: t }, { replace: true })}
         label="Experiment views"
       >
         {tab === 'overview' && <ExperimentOverview experiment={x} details={d} />}
         {tab === 'logs' && <LogViewer experimentId={id} jobs={d.jobs} logPath={`${x.runDir}/logs`} />}
+        {tab === 'events' && <ExperimentEvents experiment={x} jobs={d.jobs} />}
         {tab === 'metrics' && <MetricCharts experimentId={id} />}
         {tab === 'resources' && <ResourceChart experimentId={id} />}
         {tab === 'code' && <CodeVersion code={d.code} />}

@@ -1,13 +1,14 @@
 // The Kubernetes part of the Clusters page: the contexts of the user's kubeconfig (kube's current-context and
 // Axon's choice marked), and for the one shown, its cluster checked now (reachability, version, namespace,
-// nodes with capacity) with a time limit. "Use for Axon" keeps the choice in AXON_HOME/settings.json; the
-// kubeconfig is never written.
+// nodes with capacity) with a time limit, and this Axon's pods there with the capacity they use (AxonPods).
+// "Use for Axon" keeps the choice in AXON_HOME/settings.json; the kubeconfig is never written.
 import { useState } from 'react';
 import type { KubeContextDetails, KubeContextList, KubeNode } from '../../../shared/clusters';
 import { call, errorMessage } from '../api';
 import { useAsync } from '../lib/useAsync';
 import { formatBytes, formatDuration } from '../lib/format';
 import { Empty, ErrorState, Loading, Notice } from '../components/States';
+import { AxonPods } from './AxonPods';
 
 const cpu = (n: number | null) => (n === null ? '—' : String(Number(n.toFixed(2))));
 
@@ -104,6 +105,7 @@ function NodesTable({ nodes }: { nodes: KubeNode[] }) {
 
 function Details({
   d,
+  refresh,
   checking,
   onRetry,
   using,
@@ -111,6 +113,7 @@ function Details({
   useError,
 }: {
   d: KubeContextDetails;
+  refresh: number;
   checking: boolean;
   onRetry: () => void;
   using: boolean;
@@ -191,6 +194,7 @@ function Details({
             </dd>
           </dl>
           {d.nodes && d.nodes.length > 0 && <NodesTable nodes={d.nodes} />}
+          <AxonPods context={c.name} allocatable={d.totals?.allocatable ?? null} refresh={refresh} />
         </>
       )}
     </div>
@@ -221,6 +225,7 @@ function ContextDetails({ name, refresh, onUsed }: { name: string; refresh: numb
   return (
     <Details
       d={d.data}
+      refresh={refresh}
       checking={d.loading}
       onRetry={d.reload}
       using={using}
@@ -326,8 +331,8 @@ export function KubernetesCard({ refresh }: { refresh: number }) {
         </>
       )}
       <p className="muted small kube-backend-note">
-        Kubernetes backend not available yet: running experiments on a cluster arrives with the Kubernetes
-        backend. Until then Axon lists and checks your contexts here, and runs go to this machine or Docker.
+        Runs with the Kubernetes backend go to the context and namespace chosen in New run: by default the
+        context Axon uses (marked “Axon” above, else kube’s current one) and its namespace.
       </p>
     </section>
   );

@@ -1,6 +1,6 @@
-// "New run": a polyaxonfile editor validated as you type, a backend choice, -P overrides, and Run
-// (runs.create in the project's code folder).
-import { useMemo, useState, type FormEvent } from 'react';
+// "New run": a polyaxonfile editor validated as you type, a backend choice (local, Docker, Kubernetes with
+// its context and namespace), -P overrides, and Run (runs.create in the project's code folder).
+import { useCallback, useMemo, useState, type FormEvent } from 'react';
 import { useNavigate } from 'react-router-dom';
 import type { Project } from '../../../shared/domain';
 import { ApiError } from '../../../shared/api';
@@ -8,12 +8,13 @@ import type { SpecError } from '../../../shared/polyaxonfile';
 import { call, errorMessage } from '../api';
 import { PolyaxonEditor, type Validation } from '../components/PolyaxonEditor';
 import { Notice } from '../components/States';
-import { useSettings, type BackendName } from '../stores/settings';
+import { BACKENDS, useSettings, type BackendName } from '../stores/settings';
 import { backendStatus, useSystem } from '../stores/system';
 import { useExperiments } from '../stores/experiments';
 import { useGroups } from '../stores/groups';
 import { formatNumber } from '../lib/format';
 import { useAsync } from '../lib/useAsync';
+import { KubeRunTarget, type KubeTarget } from './KubeRunTarget';
 
 const FILE_NAME = 'polyaxonfile.yml';
 const DRAFT_KEY = (project: string) => `axon.draft.${project}`;
@@ -41,6 +42,9 @@ export function NewRunPanel({ project, onStarted }: { project: Project; onStarte
   const found = useAsync(() => call('projects.files', { name: project.name }), [project.name]);
   const [overridesText, setOverridesText] = useState('');
   const [backend, setBackend] = useState<BackendName>(defaultBackend);
+  // Kubernetes: the context and namespace chosen (null while they load or when they cannot be used).
+  const [kube, setKube] = useState<KubeTarget | null>(null);
+  const onKube = useCallback((t: KubeTarget | null) => setKube(t), []);
   const [name, setName] = useState('');
   const [validation, setValidation] = useState<Validation>(null);
   const [busy, setBusy] = useState(false);
@@ -49,7 +53,9 @@ export function NewRunPanel({ project, onStarted }: { project: Project; onStarte
 
   const { params: overrides, bad } = useMemo(() => parseOverrides(overridesText), [overridesText]);
   const docker = backendStatus(info, 'docker');
-  const canRun = !!validation?.ok && !bad.length && !!project.codePath && !busy;
+  const kubernetes = backendStatus(info, 'kubernetes');
+  const canRun =
+    !!validation?.ok && !bad.length && !!project.codePath && !busy && (backend !== 'kubernetes' || !!kube);
 
   async function run(e: FormEvent) {
     e.preventDefault();
@@ -63,6 +69,7 @@ export function NewRunPanel({ project, onStarted }: { project: Project; onStarte
         project: project.name,
         codePath: project.codePath,
         backend,
+        ...(backend === 'kubernetes' && kube ? kube : {}),
         ...(name.trim() ? { name: name.trim() } : {}),
       });
       sessionStorage.removeItem(DRAFT_KEY(project.name));
@@ -137,7 +144,7 @@ export function NewRunPanel({ project, onStarted }: { project: Project; onStarte
       <div className="fields">
         <fieldset className="radio-group">
           <legend>Backend</legend>
-          {(['local', 'docker'] as const).map((b) => (
+          {BACKENDS.map((b) => (
             <label key={b} className="check">
               <input
                 type="radio"
@@ -147,8 +154,8 @@ export function NewRunPanel({ project, onStarted }: { project: Project; onStarte
                 onChange={() => setBackend(b)}
               />{' '}
               {b}
-              {b === 'docker' && docker && !docker.available ? (
-                <span className="muted small"> (not reachable)</span>
+              {(b === 'docker' ? docker : b === 'kubernetes' ? kubernetes : null)?.available === false ? (
+                <span className="muted small"> (not available)</span>
               ) : null}
             </label>
           ))}
@@ -178,9 +185,16 @@ export function NewRunPanel({ project, onStarted }: { project: Project; onStarte
           <input value={name} onChange={(e) => setName(e.target.value)} />
         </label>
       </div>
+      {backend === 'kubernetes' && <KubeRunTarget onChange={onKube} />}
       {backend === 'docker' && docker && !docker.available && (
         <Notice kind="warning">
           Docker is not reachable: {docker.detail}. Start it, or choose the local backend.
+        </Notice>
+      )}
+      {backend === 'kubernetes' && kubernetes && !kubernetes.available && (
+        <Notice kind="warning">
+          The Kubernetes backend is not available: {kubernetes.detail}. Start Docker, or choose the local
+          backend.
         </Notice>
       )}
       {error && (

@@ -1,12 +1,14 @@
 // Settings: the engine's home and version, the default backend and the theme (both kept in localStorage), and
 // the engine-side settings (AXON_HOME/settings.json): the kube context Axon uses, its namespace, registries.
 import { useEffect } from 'react';
-import { useSettings, type BackendName, type Theme } from '../stores/settings';
+import { BACKENDS, useSettings, type Theme } from '../stores/settings';
 import { backendStatus, useSystem } from '../stores/system';
 import { connection } from '../api';
 import { ErrorState, Loading } from '../components/States';
 import { KubeSettings } from './KubeSettings';
 import { useTitle } from '../lib/useTitle';
+
+const LABELS = { local: 'Local processes', docker: 'Docker', kubernetes: 'Kubernetes' } as const;
 
 export function SettingsPage() {
   useTitle('Settings');
@@ -16,6 +18,7 @@ export function SettingsPage() {
     void load();
   }, [load]);
   const docker = backendStatus(info, 'docker');
+  const kubernetes = backendStatus(info, 'kubernetes');
 
   return (
     <div className="page">
@@ -48,7 +51,7 @@ export function SettingsPage() {
         </section>
         <fieldset className="card radio-group">
           <legend>Default backend for new runs</legend>
-          {(['local', 'docker'] as BackendName[]).map((b) => (
+          {BACKENDS.map((b) => (
             <label key={b} className="check">
               <input
                 type="radio"
@@ -56,9 +59,9 @@ export function SettingsPage() {
                 checked={defaultBackend === b}
                 onChange={() => setDefaultBackend(b)}
               />{' '}
-              {b === 'local' ? 'Local processes' : 'Docker'}
-              {b === 'docker' && docker && !docker.available && (
-                <span className="muted small"> (not reachable now)</span>
+              {LABELS[b]}
+              {(b === 'docker' ? docker : b === 'kubernetes' ? kubernetes : null)?.available === false && (
+                <span className="muted small"> (not available now)</span>
               )}
             </label>
           ))}

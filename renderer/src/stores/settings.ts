@@ -2,7 +2,8 @@
 import { create } from 'zustand';
 
 export type Theme = 'light' | 'dark';
-export type BackendName = 'local' | 'docker';
+export type BackendName = 'local' | 'docker' | 'kubernetes';
+export const BACKENDS: readonly BackendName[] = ['local', 'docker', 'kubernetes'];
 
 const THEME_KEY = 'axon.theme';
 const BACKEND_KEY = 'axon.defaultBackend';
@@ -42,7 +43,7 @@ interface SettingsState {
 
 export const useSettings = create<SettingsState>((set) => ({
   theme: initialTheme(),
-  defaultBackend: read(BACKEND_KEY) === 'docker' ? 'docker' : 'local',
+  defaultBackend: BACKENDS.find((b) => b === read(BACKEND_KEY)) ?? 'local',
   setTheme(theme) {
     write(THEME_KEY, theme);
     applyTheme(theme);
