@@ -27,7 +27,8 @@ import { inspectFolder, projectSpecFiles } from './folders';
 import { machineResources } from './monitor/proc';
 import { sampleGpus } from './monitor/nvidia-smi';
 import { makeClusterHandlers, resolveKubeTarget } from './handlers-clusters';
-import { environmentProblems } from './backends/kubernetes/pod-spec';
+import { environmentProblems, problemText } from './backends/kubernetes/pod-spec';
+import { locateFromMap } from '../../shared/polyaxonfile/positions';
 import type { RunSpec } from './backends/backend';
 import type { KubernetesBackend } from './backends/kubernetes/kubernetes-backend';
 import { replicaPlan, replicaName } from './scheduler/replicas';
@@ -192,18 +193,9 @@ export function makeHandlers(engine: Engine, lifecycle: Lifecycle): Handlers {
         input.backend === 'kubernetes'
           ? await resolveKubeTarget(engine.home, { context: input.context, namespace: input.namespace })
           : undefined;
-      const backend = engine.backends[input.backend];
-      const availability = backend ? await backend.availability() : null;
-      if (!availability?.available)
-        throw new ApiError(
-          'unavailable',
-          `${availability?.detail ?? `no ${input.backend} backend`}: start it, or choose the local backend`,
-        );
       const codePath = path.resolve(input.codePath);
       if (!fs.existsSync(codePath))
         throw new ApiError('invalid_input', `code folder ${codePath} does not exist`);
-      const project = await projectFor(input.project, codePath);
-      const code = await snapshotCode(codePath);
       const search = spec.kind === 'group' ? spec.hptuning! : null;
       const searchErrs = search ? searchErrors(spec) : [];
       if (searchErrs.length) throw specError(searchErrs);
@@ -222,21 +214,36 @@ export function makeHandlers(engine: Engine, lifecycle: Lifecycle): Handlers {
             `${spec.files.join(', ')}: run.cmd is required to run an experiment`,
           );
         if (target) {
-          // What the cluster would refuse is refused here, before anything is created.
-          const problems = replicaPlan(r.value.environment).flatMap((rep) =>
+          // What the cluster would refuse is refused here, before anything is created, with where it was written.
+          const locate = locateFromMap(spec.positions, spec.files[0] ?? 'polyaxonfile');
+          const errors: SpecError[] = replicaPlan(r.value.environment).flatMap((rep) =>
             environmentProblems(
               rep.environment,
-              rep.role === 'master' ? 'environment' : `environment.replicas (${replicaName(rep)})`,
-            ),
+              rep.role === 'master' ? 'environment' : `environment.replicas.${rep.role}.${rep.index}`,
+            ).map((p) => {
+              const path = p.field.split('.').map((k) => (/^\d+$/.test(k) ? Number(k) : k));
+              // v1 files keep `environment` under run (or a component's run): the one written in the file.
+              const base = [[], ['run'], ['component', 'run']].find(
+                (pre) => spec.positions?.[JSON.stringify([...pre, 'environment'])],
+              );
+              const at = locate([...(base ?? []), ...path]);
+              return { ...at, path: p.field, found: p.found, expected: p.expected, message: problemText(p) };
+            }),
           );
-          if (problems.length)
-            throw new ApiError(
-              'invalid_spec',
-              `${spec.files.join(', ')}: the cluster cannot take this environment:\n  ${problems.join('\n  ')}`,
-            );
+          if (errors.length) throw specError(errors);
         }
         return r.value;
       });
+      // Only a valid request reaches this point: nothing above created anything.
+      const backend = engine.backends[input.backend];
+      const availability = backend ? await backend.availability() : null;
+      if (!availability?.available)
+        throw new ApiError(
+          'unavailable',
+          `${availability?.detail ?? `no ${input.backend} backend`}: start it, or choose the local backend`,
+        );
+      const project = await projectFor(input.project, codePath);
+      const code = await snapshotCode(codePath);
       const created = await store.db.transaction(async () => {
         const groupId =
           spec.kind === 'group'

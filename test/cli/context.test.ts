@@ -149,3 +149,37 @@ test('axon run --backend kubernetes with an unknown context is refused, naming t
   const ps = await cli(['ps', '--json'], { home, env });
   assert.deepEqual(JSON.parse(ps.stdout), []);
 });
+
+test('axon run --backend kubernetes refuses what a cluster would refuse, with file, line and field, before anything exists', async () => {
+  const home = tmpDir();
+  const proj = tmpDir('axon-kproj-');
+  const file = path.join(proj, 'polyaxonfile.yml');
+  fs.writeFileSync(
+    file,
+    [
+      'version: 1',
+      'kind: experiment',
+      'build: {image: busybox}',
+      'environment:',
+      '  resources:',
+      '    gpu: {limits: 0.5}',
+      '  tolerations:',
+      '    - {key: a, operator: Sometimes}',
+      'run:',
+      '  cmd: echo hi',
+    ].join('\n'),
+  );
+  const env = { KUBECONFIG: kubeconfig, DOCKER_HOST: 'unix:///nonexistent.sock' };
+  const r = await cli(['run', '-f', file, '--backend', 'kubernetes'], { home, env });
+  assert.equal(r.code, 2, r.stderr);
+  assert.match(
+    r.stderr,
+    /polyaxonfile\.yml:6:\d+ environment\.resources\.gpu\.limits: expected a whole number of GPUs/,
+  );
+  assert.match(
+    r.stderr,
+    /polyaxonfile\.yml:8:\d+ environment\.tolerations\.0\.operator: expected Equal or Exists, found "Sometimes"/,
+  );
+  const ps = await cli(['project', 'ls', '--json'], { home, env });
+  assert.deepEqual(JSON.parse(ps.stdout), [], 'no project was created');
+});

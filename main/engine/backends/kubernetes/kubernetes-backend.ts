@@ -35,6 +35,7 @@ import { choosePath, shipImage } from './images';
 import {
   buildPod,
   environmentProblems,
+  problemText,
   LABEL,
   podName,
   podRequests,
@@ -108,6 +109,11 @@ export class KubernetesBackend implements Backend {
 
   async prepare(spec: PrepareSpec): Promise<{ image: string }> {
     const t = target(spec.run);
+    const build = spec.run.build;
+    if (!build || (!build.image && !build.dockerfile))
+      throw new Error(
+        'the kubernetes backend needs a `build` section with an `image` or a `dockerfile` (SPEC §1.5): the image is built here and brought to the nodes',
+      );
     const { image } = await this.docker.prepare(spec);
     const c = await this.readyCluster(t);
     const nodes = (await this.nodeList(c)) ?? [];
@@ -120,7 +126,7 @@ export class KubernetesBackend implements Backend {
     const t = target(spec.run);
     if (!spec.image) throw new Error('no image: prepare() did not run');
     const problems = environmentProblems(spec.run.environment);
-    if (problems.length) throw new Error(problems.join('; '));
+    if (problems.length) throw new Error(problems.map(problemText).join('; '));
     const c = await this.readyCluster(t);
     const pod = buildPod(spec, {
       home: this.homeId,

@@ -138,9 +138,19 @@ const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$/;
 const EFFECTS = new Set(['NoSchedule', 'PreferNoSchedule', 'NoExecute', '']);
 const AFFINITY_KEYS = new Set(['nodeAffinity', 'podAffinity', 'podAntiAffinity']);
 
-/** Everything in `environment` a cluster would refuse, as `field: what was found, what is expected`. */
-export function environmentProblems(env: Env, where = 'environment'): string[] {
-  const out: string[] = [];
+export interface EnvironmentProblem {
+  /** Dotted field path, e.g. `environment.resources.cpu.limits`. */
+  field: string;
+  found: string;
+  expected: string;
+}
+
+export const problemText = (p: EnvironmentProblem) => `${p.field}: expected ${p.expected}, found ${p.found}`;
+
+/** Everything in `environment` a cluster would refuse, with the field, what was found and what is expected. */
+export function environmentProblems(env: Env, where = 'environment'): EnvironmentProblem[] {
+  const out: EnvironmentProblem[] = [];
+  const bad = (field: string, found: string, expected: string) => out.push({ field, found, expected });
   const r = env?.resources ?? {};
   for (const kind of ['cpu', 'memory', 'gpu'] as const) {
     const b: ResourceBound | undefined = r[kind];
@@ -152,46 +162,51 @@ export function environmentProblems(env: Env, where = 'environment'): string[] {
       const q = typeof v === 'number' ? v : parseQuantity(v);
       const field = `${where}.resources.${kind}.${side}`;
       if (q === null || !Number.isFinite(q) || q < 0)
-        out.push(`${field}: ${JSON.stringify(v)} is not a quantity (e.g. 2, 0.5, "500m", "4Gi")`);
+        bad(field, JSON.stringify(v), 'a quantity (e.g. 2, 0.5, "500m", "4Gi")');
       else if (kind === 'gpu' && !Number.isInteger(q))
-        out.push(`${field}: ${JSON.stringify(v)} GPUs; Kubernetes takes whole GPUs only`);
+        bad(field, JSON.stringify(v), 'a whole number of GPUs (Kubernetes takes whole GPUs only)');
       else vals[side] = q;
     }
     if (vals.requests != null && vals.limits != null && vals.requests > vals.limits)
-      out.push(`${where}.resources.${kind}: requests (${vals.requests}) above limits (${vals.limits})`);
+      bad(
+        `${where}.resources.${kind}`,
+        `requests ${vals.requests} above limits ${vals.limits}`,
+        'requests ≤ limits',
+      );
     if (kind === 'gpu' && vals.requests != null && vals.limits != null && vals.requests !== vals.limits)
-      out.push(`${where}.resources.gpu: requests and limits must be equal for GPUs`);
-  }
-  for (const [k, v] of Object.entries(env?.nodeSelector ?? {})) {
-    if (!LABEL_KEY.test(k)) out.push(`${where}.node_selector: "${k}" is not a valid label key`);
-    if (!LABEL_VALUE.test(String(v)))
-      out.push(
-        `${where}.node_selector.${k}: "${v}" is not a valid label value (63 characters of A-Z a-z 0-9 . _ -)`,
+      bad(
+        `${where}.resources.gpu`,
+        `requests ${vals.requests}, limits ${vals.limits}`,
+        'equal requests and limits for GPUs',
       );
   }
+  for (const [k, v] of Object.entries(env?.nodeSelector ?? {})) {
+    if (!LABEL_KEY.test(k)) bad(`${where}.node_selector`, `key "${k}"`, 'a valid label key');
+    if (!LABEL_VALUE.test(String(v)))
+      bad(`${where}.node_selector.${k}`, `"${v}"`, 'a label value (63 characters of A-Z a-z 0-9 . _ -)');
+  }
   (env?.tolerations ?? []).forEach((t, i) => {
-    const f = `${where}.tolerations[${i}]`;
+    const f = `${where}.tolerations.${i}`;
     const op = t.operator ?? 'Equal';
-    if (op !== 'Equal' && op !== 'Exists') out.push(`${f}.operator: "${op}", expected Equal or Exists`);
-    if (op === 'Exists' && t.value) out.push(`${f}.value: must be empty when operator is Exists`);
+    if (op !== 'Equal' && op !== 'Exists') bad(`${f}.operator`, `"${op}"`, 'Equal or Exists');
+    if (op === 'Exists' && t.value) bad(`${f}.value`, `"${t.value}"`, 'no value with operator Exists');
     if (t.effect !== undefined && !EFFECTS.has(String(t.effect)))
-      out.push(`${f}.effect: "${t.effect}", expected NoSchedule, PreferNoSchedule or NoExecute`);
-    if (!t.key && op !== 'Exists') out.push(`${f}.key: empty key needs operator Exists`);
+      bad(`${f}.effect`, `"${t.effect}"`, 'NoSchedule, PreferNoSchedule or NoExecute');
+    if (!t.key && op !== 'Exists') bad(`${f}.key`, 'an empty key', 'a key, or operator Exists');
   });
   for (const k of Object.keys(env?.affinity ?? {}))
     if (!AFFINITY_KEYS.has(k))
-      out.push(`${where}.affinity.${k}: expected nodeAffinity, podAffinity or podAntiAffinity`);
+      bad(`${where}.affinity.${k}`, `"${k}"`, 'nodeAffinity, podAffinity or podAntiAffinity');
   const x = podExtras(env);
   if (x.serviceAccount !== undefined && !DNS1123.test(x.serviceAccount))
-    out.push(
-      `${where}.service_account: "${x.serviceAccount}" is not a valid name (lower case, digits, - and .)`,
-    );
+    bad(`${where}.service_account`, `"${x.serviceAccount}"`, 'a name of lower case letters, digits, - and .');
   for (const s of [...x.pullSecrets, ...x.secretRefs, ...x.configMapRefs])
-    if (!DNS1123.test(s)) out.push(`${where}: secret or config map "${s}" is not a valid name`);
+    if (!DNS1123.test(s))
+      bad(where, `secret or config map "${s}"`, 'a name of lower case letters, digits, - and .');
   for (const [k, v] of Object.entries(x.labels)) {
     if (!LABEL_KEY.test(k) || k.startsWith('axon.dev/'))
-      out.push(`${where}.labels: "${k}" is not a label key Axon can set`);
-    if (!LABEL_VALUE.test(String(v))) out.push(`${where}.labels.${k}: "${v}" is not a valid label value`);
+      bad(`${where}.labels`, `key "${k}"`, 'a valid label key outside axon.dev/ (Axon sets those)');
+    if (!LABEL_VALUE.test(String(v))) bad(`${where}.labels.${k}`, `"${v}"`, 'a label value');
   }
   return out;
 }
