@@ -31,7 +31,7 @@ import { environmentProblems, problemText } from './backends/kubernetes/pod-spec
 import { locateFromMap } from '../../shared/polyaxonfile/positions';
 import type { RunSpec } from './backends/backend';
 import type { KubernetesBackend } from './backends/kubernetes/kubernetes-backend';
-import { replicaPlan, replicaName } from './scheduler/replicas';
+import { replicaPlan } from './scheduler/replicas';
 
 export type Handlers = { [M in MethodName]: (input: ParsedInput<M>) => Promise<Results[M]> };
 
