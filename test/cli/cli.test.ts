@@ -146,7 +146,8 @@ test('the CLI uses a serving engine when there is one, and the engine writes its
 
 test('while an attached run holds the engine, another terminal goes through it', async () => {
   const home = tmpDir();
-  const { dir, file } = projectWith('echo started; sleep 3');
+  // The job runs until the test lets it end, however slowly the other terminal's commands start.
+  const { dir, file } = projectWith('echo started; while [ ! -e release ]; do sleep 0.1; done');
   const first = cli(['run', '-f', file], { home, cwd: dir });
   const deadline = Date.now() + 20_000;
   let list: Array<{ status: string }> = [];
@@ -157,6 +158,7 @@ test('while an attached run holds the engine, another terminal goes through it',
     if (list[0]?.status === 'running') break;
   }
   assert.equal(list[0]?.status, 'running');
+  fs.writeFileSync(path.join(dir, 'release'), '');
   const r = await first;
   assert.equal(r.code, 0, r.stderr);
   assert.equal(fs.existsSync(path.join(home, 'engine.json')), false, 'the address file goes with the engine');
