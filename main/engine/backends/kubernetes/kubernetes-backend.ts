@@ -62,6 +62,7 @@ export class KubernetesBackend implements Backend {
   private clusters = new Map<string, Promise<Cluster>>();
   private sdk = new Map<string, Promise<{ name: string; items: Array<{ key: string; path: string }> }>>();
   private nodes = new Map<string, { at: number; nodes: Promise<NodeInfo[] | null> }>();
+  private shipping = new Map<string, Promise<string>>();
   private readonly docker: DockerBackend;
   private readonly pendingTimeoutMs: number;
 
@@ -119,7 +120,17 @@ export class KubernetesBackend implements Backend {
     const nodes = (await this.nodeList(c)) ?? [];
     const via = choosePath(this.o.settings().contexts[t.context]?.registry, nodes, t.context);
     spec.onOutput(`[axon] image path to context "${t.context}": ${via.kind}\n`);
-    return { image: await shipImage(this.docker.conn.docker, image, via, spec.onOutput) };
+    // The first experiments of a sweep all want the same new image: it is shipped once, the others wait for it.
+    const key = `${t.context}\0${JSON.stringify(via)}\0${image}`;
+    let shipping = this.shipping.get(key);
+    if (!shipping) {
+      shipping = shipImage(this.docker.conn.docker, image, via, spec.onOutput).finally(() =>
+        this.shipping.delete(key),
+      );
+      this.shipping.set(key, shipping);
+    } else
+      spec.onOutput(`[axon] image ${image} is being brought to the nodes by another run: waiting for it\n`);
+    return { image: await shipping };
   }
 
   async launch(spec: LaunchSpec): Promise<RunningJob> {
