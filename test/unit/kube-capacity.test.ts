@@ -19,6 +19,7 @@ const nodes: NodeInfo[] = [
     taints: [],
     allocatable: { cpu: 2, memoryBytes: 8 * GiB, gpus: 0 },
     schedulable: true,
+    ready: true,
   },
   {
     name: 'kwok-node',
@@ -27,6 +28,7 @@ const nodes: NodeInfo[] = [
     taints: [{ key: 'kwok.x-k8s.io/node', value: 'fake', effect: 'NoSchedule' }],
     allocatable: { cpu: 16, memoryBytes: 64 * GiB, gpus: 0 },
     schedulable: true,
+    ready: true,
   },
   {
     name: 'cordoned',
@@ -35,6 +37,7 @@ const nodes: NodeInfo[] = [
     taints: [],
     allocatable: { cpu: 64, memoryBytes: 64 * GiB, gpus: 8 },
     schedulable: false,
+    ready: true,
   },
 ];
 const onKwok: PodAsk = {
@@ -75,4 +78,11 @@ test('what could never fit is let through for the scheduler to explain', () => {
     'no schedulable node has a GPU',
   );
   assert.equal(cap.place([{ ...plain, requests: { cpu: 32, memoryBytes: 0, gpus: 0 } }]), 'never');
+});
+
+test('a node that is not ready takes nothing now, but still counts for whether a pod could ever fit', () => {
+  const late = nodes.map((n) => (n.name === 'kwok-node' ? { ...n, ready: false } : n));
+  const cap = new Capacity(late);
+  assert.equal(cap.place([onKwok]), 'full', 'wait for the node, do not let it through');
+  assert.equal(cap.place([plain]), 'placed');
 });

@@ -88,7 +88,11 @@ test('a pod: labels naming home, project, experiment, job, role; the command exa
     p.spec!.containers.some((c) => c.name === SIDECAR),
     'a side container keeps the outputs',
   );
-  assert.deepEqual(podRequests(env), { cpu: 0.5, memoryBytes: 512 * 2 ** 20, gpus: 1 });
+  assert.deepEqual(
+    podRequests(env),
+    { cpu: 0.505, memoryBytes: 520 * 2 ** 20, gpus: 1 },
+    'the side container counts',
+  );
 });
 
 test('what a cluster would refuse is named with its field before anything is created', () => {

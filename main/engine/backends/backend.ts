@@ -129,7 +129,11 @@ export interface Backend {
   /** How replicas on `network` reach each other; without it, by name on a fixed port (containers). */
   addressing?(network: string): ReplicaAddressing;
   /** Of the experiments about to start, those that fit now; the others wait with the reason. */
-  admit?(candidates: Array<{ experimentId: number; run: RunSpec }>): Promise<Map<number, string>>;
+  admit?(
+    candidates: Array<{ experimentId: number; run: RunSpec }>,
+    /** Its experiments already started (building, starting, running…): they hold room even before a pod. */
+    active: Array<{ experimentId: number; run: RunSpec }>,
+  ): Promise<Map<number, string>>;
   /** After an engine restart: the job again if it still runs, how it ended if it ended, or null if it never
    *  started (the engine stopped between recording the job and starting it: launching it now is safe). */
   reattach(job: {

@@ -388,17 +388,16 @@ export class Runner {
     const a = this.entry(experimentId, backend);
     a.jobs.set(row.id, { jobId: row.id, name: `${row.role}-${row.replica_index}`, job, follower });
     await follower.start();
-    if (job.onStatus) {
-      // One status at a time per job, in the order the backend saw them.
-      let chain = Promise.resolve();
-      job.onStatus((s) => {
-        chain = chain.then(() => this.inflight(() => this.jobStatus(experimentId, row.id, s)));
-      });
-    }
+    // One status at a time per job, in the order the backend saw them; the ending waits for those before it.
+    let chain = Promise.resolve();
+    job.onStatus?.((s) => {
+      chain = chain.then(() => this.inflight(() => this.jobStatus(experimentId, row.id, s)));
+    });
     void job.done.then((outcome) =>
       this.closed
         ? undefined
         : this.inflight(async () => {
+            await chain;
             await follower.finish();
             a.jobs.delete(row.id);
             await this.jobEnded(experimentId, row, outcome, a);
@@ -565,17 +564,17 @@ export class Runner {
     for (const [name, backend] of Object.entries(this.opts.backends)) {
       const mine = xs.filter((x) => x.backend === name);
       if (!backend.admit || !mine.length) continue;
-      const held = await backend
-        .admit(
-          mine.map((x) => ({
-            experimentId: x.id,
-            run: (x.run_json ? JSON.parse(x.run_json) : {}) as RunSpec,
-          })),
-        )
-        .catch((e) => {
-          log.warn(`${name}: capacity check failed (${e instanceof Error ? e.message : e}); launching`);
-          return new Map<number, string>();
-        });
+      const asRun = (x: ExperimentRow) => ({
+        experimentId: x.id,
+        run: (x.run_json ? JSON.parse(x.run_json) : {}) as RunSpec,
+      });
+      const active = (await this.store.experiments.rowsWithStatus([...ACTIVE])).filter(
+        (x) => x.backend === name,
+      );
+      const held = await backend.admit(mine.map(asRun), active.map(asRun)).catch((e) => {
+        log.warn(`${name}: capacity check failed (${e instanceof Error ? e.message : e}); launching`);
+        return new Map<number, string>();
+      });
       for (const [id, why] of held) out.set(id, why);
     }
     return out;

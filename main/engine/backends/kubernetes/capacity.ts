@@ -19,7 +19,11 @@ export interface NodeInfo {
   labels: Record<string, string>;
   taints: V1Taint[];
   allocatable: Amount;
+  /** Not cordoned. */
   schedulable: boolean;
+  /** Its Ready condition is True: only ready nodes take pods now; a node that is not ready still counts for
+   *  "could this ever fit" (a heartbeat late under load must not let a whole queue through). */
+  ready: boolean;
 }
 
 export interface PodAsk {
@@ -87,7 +91,7 @@ export class Capacity {
       return 'never';
     const trial = new Map([...this.free].map(([k, v]) => [k, { ...v }]));
     for (const p of pods) {
-      const n = this.nodes.find((x) => eligible(x, p) && fits(trial.get(x.name)!, p.requests));
+      const n = this.nodes.find((x) => x.ready && eligible(x, p) && fits(trial.get(x.name)!, p.requests));
       if (!n) return 'full';
       take(trial.get(n.name)!, p.requests);
     }
@@ -99,7 +103,7 @@ export class Capacity {
   left(pods: PodAsk[]): Amount {
     const out = zero();
     for (const n of this.nodes)
-      if (pods.some((p) => eligible(n, p))) {
+      if (n.ready && pods.some((p) => eligible(n, p))) {
         const f = this.free.get(n.name)!;
         out.cpu += Math.max(0, f.cpu);
         out.memoryBytes += Math.max(0, f.memoryBytes);

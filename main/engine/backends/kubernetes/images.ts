@@ -64,6 +64,8 @@ function run(cmd: string, args: string[], input: NodeJS.ReadableStream): Promise
         : reject(new Error(`${cmd} ${args.join(' ')} exited ${code}: ${out.trim().slice(-500)}`)),
     );
     input.on('error', (e) => p.stdin.destroy(e));
+    // ctr dying mid-import must not take the engine with it (EPIPE): its exit code says what happened.
+    p.stdin.on('error', () => undefined);
     input.pipe(p.stdin);
   });
 }

@@ -361,9 +361,8 @@ export class KubernetesBackend implements Backend {
           providerID: n.spec?.providerID ?? null,
           labels: n.metadata?.labels ?? {},
           taints: n.spec?.taints ?? [],
-          schedulable:
-            !n.spec?.unschedulable &&
-            !!n.status?.conditions?.some((x) => x.type === 'Ready' && x.status === 'True'),
+          schedulable: !n.spec?.unschedulable,
+          ready: !!n.status?.conditions?.some((x) => x.type === 'Ready' && x.status === 'True'),
           allocatable: {
             cpu: parseQuantity(n.status?.allocatable?.cpu) ?? 0,
             memoryBytes: parseQuantity(n.status?.allocatable?.memory) ?? 0,
@@ -380,42 +379,52 @@ export class KubernetesBackend implements Backend {
   }
 
   /** Which experiments wait for capacity (capacity.ts says how it is counted). */
-  async admit(candidates: Array<{ experimentId: number; run: RunSpec }>): Promise<Map<number, string>> {
+  async admit(
+    candidates: Array<{ experimentId: number; run: RunSpec }>,
+    active: Array<{ experimentId: number; run: RunSpec }> = [],
+  ): Promise<Map<number, string>> {
     const waiting = new Map<number, string>();
-    const byTarget = new Map<string, typeof candidates>();
-    for (const x of candidates) {
-      if (!x.run.target) continue;
-      const k = `${x.run.target.context}\0${x.run.target.namespace}`;
-      byTarget.set(k, [...(byTarget.get(k) ?? []), x]);
-    }
+    const byContext = new Map<string, typeof candidates>();
+    for (const x of candidates)
+      if (x.run.target)
+        byContext.set(x.run.target.context, [...(byContext.get(x.run.target.context) ?? []), x]);
     const ask = (env: EnvironmentSpec | undefined): PodAsk => ({
       requests: podRequests(env),
       nodeSelector: env?.nodeSelector,
       tolerations: env?.tolerations as V1Toleration[] | undefined,
     });
-    for (const list of byTarget.values()) {
+    for (const [context, list] of byContext) {
       const c = await this.cluster(list[0].run.target!).catch(() => null);
       if (!c || !(await c.ready(5000))) continue;
       const nodes = await this.nodeList(c);
       if (!nodes?.length) continue;
       const cap = new Capacity(nodes);
-      // This home's unfinished pods in every namespace it watches on the context.
+      // What this home already holds on the context: every pod the scheduler still counts (until it has
+      // ended or is being deleted), in every namespace watched there…
+      const withPods = new Set<number>();
       for (const other of this.clusters.values()) {
         const oc = await other.catch(() => null);
-        if (!oc || oc.context !== c.context) continue;
-        for (const p of oc.pods())
-          if (podState(p).kind !== 'ended' && !p.metadata?.deletionTimestamp)
-            cap.count({
-              requests: requestsOf(p),
-              nodeSelector: p.spec?.nodeSelector,
-              tolerations: p.spec?.tolerations,
-              node: p.spec?.nodeName ?? null,
-            });
+        if (!oc || oc.context !== context) continue;
+        for (const p of oc.pods()) {
+          withPods.add(Number(p.metadata?.labels?.[LABEL.experiment]));
+          if (['Succeeded', 'Failed'].includes(p.status?.phase ?? '') || p.metadata?.deletionTimestamp)
+            continue;
+          cap.count({
+            requests: requestsOf(p),
+            nodeSelector: p.spec?.nodeSelector,
+            tolerations: p.spec?.tolerations,
+            node: p.spec?.nodeName ?? null,
+          });
+        }
       }
+      // …and the experiments started before their pods exist (building the image, creating the pods).
+      for (const x of active)
+        if (x.run.target?.context === context && !withPods.has(x.experimentId))
+          for (const r of replicaPlan(x.run.environment)) cap.count({ ...ask(r.environment), node: null });
       for (const x of list) {
         const pods = replicaPlan(x.run.environment).map((r) => ask(r.environment));
         if (cap.place(pods) === 'full')
-          waiting.set(x.experimentId, waitingReason(c.context, pods, cap.left(pods)));
+          waiting.set(x.experimentId, waitingReason(context, pods, cap.left(pods)));
       }
     }
     return waiting;

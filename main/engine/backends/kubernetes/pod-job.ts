@@ -72,7 +72,7 @@ export class PodJob implements RunningJob {
 
   onStatus(listener: (s: BackendStatus) => void): void {
     this.listener = listener;
-    if (this.last) listener(this.last);
+    if (this.last && !this.ended) listener(this.last);
   }
 
   placement(): Record<string, string> {

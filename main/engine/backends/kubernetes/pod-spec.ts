@@ -36,6 +36,8 @@ export const WRAPPER = [
 ].join('\n');
 
 /** The side container waits until the engine has taken the outputs (it deletes the pod then). */
+/** What the side container asks for (counted by the capacity check too). */
+export const SIDECAR_REQUESTS = { cpu: '5m', memory: '8Mi' };
 export const SIDECAR_SCRIPT = "trap 'exit 0' TERM INT\nwhile :; do sleep 3600 & wait $!; done";
 
 /** A DNS-1123 label (lower case, digits, '-'; at most 63 characters). */
@@ -111,7 +113,12 @@ export function podResources(env: Env): V1Container['resources'] {
 export function podRequests(env: Env): { cpu: number; memoryBytes: number; gpus: number } {
   const res = podResources(env);
   const get = (k: string) => parseQuantity(res?.requests?.[k] ?? res?.limits?.[k]) ?? 0;
-  return { cpu: get('cpu'), memoryBytes: get('memory'), gpus: get('nvidia.com/gpu') };
+  // The side container that holds the outputs takes its share too.
+  return {
+    cpu: get('cpu') + parseQuantity(SIDECAR_REQUESTS.cpu)!,
+    memoryBytes: get('memory') + parseQuantity(SIDECAR_REQUESTS.memory)!,
+    gpus: get('nvidia.com/gpu'),
+  };
 }
 
 const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
@@ -273,7 +280,7 @@ export function buildPod(spec: LaunchSpec, o: PodOptions): V1Pod {
     image: o.image,
     imagePullPolicy: 'IfNotPresent',
     command: ['/bin/sh', '-c', SIDECAR_SCRIPT],
-    resources: { requests: { cpu: '5m', memory: '8Mi' } },
+    resources: { requests: SIDECAR_REQUESTS },
     volumeMounts: [{ name: 'outputs', mountPath: POD_OUTPUTS }],
   };
   return {
