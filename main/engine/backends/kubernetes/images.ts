@@ -12,6 +12,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { PassThrough } from 'node:stream';
 import type Docker from 'dockerode';
 import type { RegistrySetting } from '../../../../shared/clusters';
 
@@ -89,9 +90,22 @@ async function dockerExec(docker: Docker, container: string, cmd: string[], inpu
   });
   const stream = await exec.start({ hijack: !!input, stdin: !!input });
   let out = '';
-  stream.on('data', (d: Buffer) => (out += d.toString()));
+  const text = new PassThrough();
+  text.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-8000)));
+  // The exec's output comes multiplexed (8-byte frame headers): demultiplexed, as the docker CLI shows it.
+  docker.modem.demuxStream(stream, text, text);
+  // A command that stops reading (ctr failing), or a node going away, must not end the engine with EPIPE.
+  stream.on('error', () => undefined);
+  input?.on('error', () => undefined);
   if (input) input.pipe(stream);
-  await new Promise((r) => stream.on('end', r));
+  await new Promise<void>((r) => {
+    stream.on('end', r);
+    stream.on('close', r);
+  });
+  if (input) {
+    input.unpipe(stream);
+    (input as unknown as { destroy?(): void }).destroy?.();
+  }
   const info = await exec.inspect();
   return { code: info.ExitCode ?? 0, out };
 }
@@ -183,7 +197,7 @@ export async function shipImage(
   out(`[axon] pushing ${target}:${version} to ${host}\n`);
   const stream = (await docker
     .getImage(`${target}:${version}`)
-    .push({ authconfig: dockerAuth(host) } as never)) as unknown as NodeJS.ReadableStream;
+    .push({ authconfig: dockerAuth(host) ?? {} } as never)) as unknown as NodeJS.ReadableStream;
   await new Promise<void>((resolve, reject) =>
     docker.modem.followProgress(stream, (err: Error | null, res: Array<{ error?: string }>) => {
       const failed = res?.find((r) => r.error);
