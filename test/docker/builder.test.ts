@@ -1,7 +1,7 @@
 // The image builder (main/engine/builder): the build context (ignore rules, a reproducible tar, the content
-// hash) without Docker, then real builds against the Docker engine (skipped, with the reason, without one):
-// a first build, the cache hit of the second, a failing step, cancellation, a user Dockerfile, one build for
-// concurrent callers.
+// hash) without Docker, then real builds against the Docker engine (skipped with the reason without one, failed
+// under CI=true): a first build, the cache hit of the second, a failing step, cancellation, a user Dockerfile,
+// one build for concurrent callers.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -19,6 +19,7 @@ import {
   type ContextEntry,
 } from '../../main/engine/builder/context';
 import type { BuildSpec } from '../../shared/polyaxonfile/types';
+import { need, skipOrFail } from '../requirements';
 import { BUSYBOX_IMAGE, docker, dockerSkipReason, removeRepo, runIn, tmpDir } from './helpers';
 
 type Tree = Record<string, string | Buffer>;
@@ -352,7 +353,7 @@ test('without the daemon: an aborted signal rejects at once; a bad context or re
 
 // ---------------------------------------------------------------- real builds
 
-const skip = await dockerSkipReason();
+const noDocker = await dockerSkipReason();
 // Test builds and containers use no network (`networkMode: 'none'`): they need none, and it keeps them
 // working where the daemon's default bridge is unusable.
 const REPO = `axon-test/build-${process.pid}`;
@@ -370,8 +371,9 @@ const collect = () => {
 
 test(
   'a first build runs its step and copies the code; the second is a cache hit that builds nothing',
-  { skip: skip ?? false },
+  { skip: skipOrFail(noDocker) },
   async (t) => {
+    if (!need(t, 'Docker', noDocker)) return;
     const d = docker();
     t.after(() => removeRepo(d, `${REPO}-first`));
     const dir = project({
@@ -468,44 +470,53 @@ test(
   },
 );
 
-test('a failing build step fails with that step and its output', { skip: skip ?? false }, async (t) => {
-  const d = docker();
-  t.after(() => removeRepo(d, `${REPO}-fail`));
-  const dir = project({ 'main.py': '1\n' });
-  const build = spec({
-    buildSteps: ['echo fine', 'echo "about to fail" && echo "on stderr" >&2 && exit 3', 'echo never'],
-  });
-  const out = collect();
-  const err = await buildImage(d, {
-    build,
-    codeDir: dir,
-    networkMode: 'none',
-    repo: `${REPO}-fail`,
-    onOutput: out.onOutput,
-  }).then(
-    () => assert.fail('the build should fail'),
-    (e: unknown) => e,
-  );
-  assert.ok(err instanceof BuildError, String(err));
-  assert.equal(err.step, 'RUN echo "about to fail" && echo "on stderr" >&2 && exit 3');
-  assert.match(err.stepNumber ?? '', /^\d+\/\d+$/);
-  assert.equal(err.exitCode, 3);
-  assert.match(err.output, /about to fail/);
-  assert.match(err.output, /on stderr/);
-  assert.doesNotMatch(err.output, /Running in|--->/);
-  assert.match(
-    err.message,
-    /build step \d+\/\d+ `RUN echo "about to fail".*` failed: .*returned a non-zero code: 3/,
-  );
-  assert.match(err.message, /about to fail/);
-  assert.doesNotMatch(out.text(), /Step \d+\/\d+ : RUN echo never/);
-  assert.equal((await d.listImages({ filters: JSON.stringify({ reference: [`${REPO}-fail`] }) })).length, 0);
-});
+test(
+  'a failing build step fails with that step and its output',
+  { skip: skipOrFail(noDocker) },
+  async (t) => {
+    if (!need(t, 'Docker', noDocker)) return;
+    const d = docker();
+    t.after(() => removeRepo(d, `${REPO}-fail`));
+    const dir = project({ 'main.py': '1\n' });
+    const build = spec({
+      buildSteps: ['echo fine', 'echo "about to fail" && echo "on stderr" >&2 && exit 3', 'echo never'],
+    });
+    const out = collect();
+    const err = await buildImage(d, {
+      build,
+      codeDir: dir,
+      networkMode: 'none',
+      repo: `${REPO}-fail`,
+      onOutput: out.onOutput,
+    }).then(
+      () => assert.fail('the build should fail'),
+      (e: unknown) => e,
+    );
+    assert.ok(err instanceof BuildError, String(err));
+    assert.equal(err.step, 'RUN echo "about to fail" && echo "on stderr" >&2 && exit 3');
+    assert.match(err.stepNumber ?? '', /^\d+\/\d+$/);
+    assert.equal(err.exitCode, 3);
+    assert.match(err.output, /about to fail/);
+    assert.match(err.output, /on stderr/);
+    assert.doesNotMatch(err.output, /Running in|--->/);
+    assert.match(
+      err.message,
+      /build step \d+\/\d+ `RUN echo "about to fail".*` failed: .*returned a non-zero code: 3/,
+    );
+    assert.match(err.message, /about to fail/);
+    assert.doesNotMatch(out.text(), /Step \d+\/\d+ : RUN echo never/);
+    assert.equal(
+      (await d.listImages({ filters: JSON.stringify({ reference: [`${REPO}-fail`] }) })).length,
+      0,
+    );
+  },
+);
 
 test(
   'cancelling a build (AbortSignal) rejects at once, leaves no tag and no running container',
-  { skip: skip ?? false },
+  { skip: skipOrFail(noDocker) },
   async (t) => {
+    if (!need(t, 'Docker', noDocker)) return;
     const d = docker();
     t.after(() => removeRepo(d, `${REPO}-cancel`));
     const marker = `axon-cancel-${process.pid}-${Date.now()}`;
@@ -553,8 +564,9 @@ test(
 
 test(
   'a user Dockerfile is used as it is; `context` picks a subfolder',
-  { skip: skip ?? false },
+  { skip: skipOrFail(noDocker) },
   async (t) => {
+    if (!need(t, 'Docker', noDocker)) return;
     const d = docker();
     t.after(() => removeRepo(d, `${REPO}-user`));
     const dir = project({
@@ -608,8 +620,9 @@ test(
 
 test(
   'concurrent builds of one image share one build; a caller that leaves does not cancel the others',
-  { skip: skip ?? false },
+  { skip: skipOrFail(noDocker) },
   async (t) => {
+    if (!need(t, 'Docker', noDocker)) return;
     const d = docker();
     t.after(() => removeRepo(d, `${REPO}-group`));
     const dir = project({ 'main.py': '1\n', 'big.bin': BIG });
@@ -672,8 +685,9 @@ const dockerCli = (() => {
 
 test(
   '.dockerignore: the context has exactly the files the Docker CLI sends for the same tree',
-  { skip: skip ?? dockerCli ?? false },
+  { skip: skipOrFail(noDocker ?? dockerCli) },
   async (t) => {
+    if (!need(t, 'Docker', noDocker ?? dockerCli)) return;
     const d = docker();
     const tag = `${REPO}-cli:1`;
     t.after(() => removeRepo(d, `${REPO}-cli`));

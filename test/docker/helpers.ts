@@ -1,5 +1,7 @@
 // Helpers for the tests that need a Docker engine: whether one answers, and an offline base image.
 // No registry is reachable here, so the base image is built `FROM scratch` with a static busybox.
+// Without an engine a test skips and says why, except under CI=true, where it fails naming what is missing
+// (test/requirements.ts: skipOrFail in the options, need in the body).
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -7,31 +9,48 @@ import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import Docker from 'dockerode';
 import tar from 'tar-stream';
+import { resolveDocker } from '../../main/engine/backends/docker/connection';
 
-export const DOCKER_SOCKET = process.env.DOCKER_SOCKET ?? '/var/run/docker.sock';
 export const BUSYBOX_IMAGE = 'axon-test/busybox:1';
+
+/**
+ * The engine the tests use: DOCKER_SOCKET (a socket path) when set, else the one Axon itself finds
+ * (AXON_DOCKER_HOST, DOCKER_HOST, the docker context, then the usual sockets: /var/run/docker.sock first).
+ */
+export const DOCKER_TARGET: { options: Docker.DockerOptions; describe: string } = process.env.DOCKER_SOCKET
+  ? {
+      options: { socketPath: process.env.DOCKER_SOCKET },
+      describe: `unix://${process.env.DOCKER_SOCKET} (DOCKER_SOCKET)`,
+    }
+  : (() => {
+      const t = resolveDocker();
+      return { options: t.options, describe: `${t.describe} (${t.source})` };
+    })();
 
 let cached: Promise<string | null> | null = null;
 
 /**
- * Null when a Docker engine answers on DOCKER_SOCKET, else the reason the Docker tests are skipped.
- * Usage: `const reason = await dockerAvailable(); test('…', { skip: reason ?? false }, …)`.
+ * Null when a Docker engine answers at DOCKER_TARGET, else why not. Usage (test/requirements.ts):
+ * `const noDocker = await dockerAvailable(); test('…', { skip: skipOrFail(noDocker) }, async (t) => {
+ * if (!need(t, 'Docker', noDocker)) return; … })`.
  */
 export function dockerAvailable(): Promise<string | null> {
   cached ??= (async () => {
-    if (!fs.existsSync(DOCKER_SOCKET)) return `no Docker engine: ${DOCKER_SOCKET} does not exist`;
+    const socket = DOCKER_TARGET.options.socketPath;
+    if (socket && !fs.existsSync(socket))
+      return `no Docker engine: ${socket} does not exist (start dockerd: bash test/docker/start-dockerd.sh)`;
     try {
-      await new Docker({ socketPath: DOCKER_SOCKET, timeout: 5000 }).ping();
+      await new Docker({ ...DOCKER_TARGET.options, timeout: 5000 }).ping();
       return null;
     } catch (e) {
-      return `no Docker engine answers on ${DOCKER_SOCKET}: ${(e as Error).message}`;
+      return `no Docker engine answers at ${DOCKER_TARGET.describe}: ${(e as Error).message}`;
     }
   })();
   return cached;
 }
 
 export function docker(): Docker {
-  return new Docker({ socketPath: DOCKER_SOCKET });
+  return new Docker(DOCKER_TARGET.options);
 }
 
 /** A static busybox on this machine (Debian's busybox-static), or null. */
@@ -69,7 +88,7 @@ function waitFollow(d: Docker, stream: NodeJS.ReadableStream): Promise<void> {
 
 /**
  * Builds `axon-test/busybox:1` (FROM scratch + a static busybox, its applets installed in /bin) unless it
- * exists. Returns null when it is there, else why it could not be made (a reason to skip).
+ * exists. Returns null when it is there, else why it could not be made.
  */
 export async function ensureBusyboxImage(d: Docker = docker(), tag = BUSYBOX_IMAGE): Promise<string | null> {
   try {
@@ -101,7 +120,7 @@ export async function ensureBusyboxImage(d: Docker = docker(), tag = BUSYBOX_IMA
   }
 }
 
-/** Why Docker tests cannot run (no engine, no base image), or null. */
+/** Why Docker tests cannot run (no engine, no base image), or null: skip or fail with it (test/requirements.ts). */
 export async function dockerSkipReason(): Promise<string | null> {
   return (await dockerAvailable()) ?? (await ensureBusyboxImage());
 }

@@ -1,6 +1,9 @@
 // Shared pieces of the browser tests: Debian's Chromium through playwright-core, the renderer build, a
 // page that records console errors and saves full-page screenshots under test-results/, and an axe-core
 // accessibility audit of the page as it is.
+//
+// Without Chromium the browser tests skip and say why, except under CI=true, where they fail naming it
+// (test/requirements.ts). A renderer that cannot be built fails them everywhere: buildRenderer throws.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -11,7 +14,7 @@ export const CHROMIUM = process.env.AXON_CHROMIUM ?? '/usr/bin/chromium';
 export const RENDERER_DIR = path.join(ROOT, 'dist', 'renderer');
 export const SHOTS_DIR = path.join(ROOT, 'test-results');
 
-/** Why the browser tests cannot run here, or null when they can. */
+/** Why the browser tests cannot run here (no Chromium), or null when they can. */
 export function chromiumMissing(): string | null {
   return fs.existsSync(CHROMIUM)
     ? null
@@ -45,13 +48,31 @@ export function ensureRendererBuild(): string | null {
         cwd: ROOT,
         stdio: 'pipe',
         timeout: 120_000,
+        env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' },
       },
     );
   } catch (e) {
     const err = e as { stderr?: Buffer; message: string };
-    return `the renderer could not be built (npm run build:renderer): ${err.stderr?.toString().slice(-500) ?? err.message}`;
+    // vite's error (file, line, what), without colours or the bundler's stack
+    const said = (err.stderr?.toString() ?? '')
+      // eslint-disable-next-line no-control-regex
+      .replace(/\x1b\[[0-9;]*m/g, '')
+      .split('\n')
+      .filter((l) => !/^\s+at /.test(l))
+      .join('\n')
+      .trim();
+    return `the renderer could not be built (npm run build:renderer): ${said.slice(0, 1500) || err.message}`;
   }
   return fs.existsSync(index) ? null : 'the renderer build wrote no dist/renderer/index.html';
+}
+
+/**
+ * ensureRendererBuild for the tests: throws when dist/renderer could not be built. A failed or missing build is a
+ * failure of the browser tests, inside CI or out, never a reason to skip them.
+ */
+export function buildRenderer(): void {
+  const why = ensureRendererBuild();
+  if (why) throw new Error(why);
 }
 
 export async function launch(): Promise<Browser> {

@@ -1,17 +1,23 @@
 // The digits example through the engine on the local backend: a real scikit-learn training run whose
-// accuracy arrives through the Polyaxon v0 shim. Needs scikit-learn (CI installs it with pip).
+// accuracy arrives through the Polyaxon v0 shim. Needs scikit-learn (CI installs it with pip): skipped with the
+// reason without it, failed naming it under CI=true (test/requirements.ts).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { cli, ROOT, tmpDir } from '../helpers';
+import { need, skipOrFail } from '../requirements';
 
-const hasSklearn = spawnSync('python3', ['-c', 'import sklearn'], { stdio: 'ignore' }).status === 0;
+const noSklearn =
+  spawnSync('python3', ['-c', 'import sklearn'], { stdio: 'ignore' }).status === 0
+    ? null
+    : 'scikit-learn is not installed for python3 (python3 -m pip install scikit-learn)';
 
 test(
   'examples/digits: the SVC experiment reports test accuracy above 0.95 through the polyaxon_client shim',
-  { skip: hasSklearn ? false : 'scikit-learn is not installed for python3 (pip install scikit-learn)' },
-  async () => {
+  { skip: skipOrFail(noSklearn) },
+  async (t) => {
+    if (!need(t, 'scikit-learn', noSklearn)) return;
     const home = tmpDir();
     const r = await cli(['run', '-f', path.join(ROOT, 'examples', 'digits', 'experiment.yml'), '--json'], {
       home,
@@ -27,8 +33,9 @@ test(
 
 test(
   'examples/digits: the grid group over C and gamma runs end to end and ranks by accuracy',
-  { skip: hasSklearn ? false : 'scikit-learn is not installed for python3 (pip install scikit-learn)' },
-  async () => {
+  { skip: skipOrFail(noSklearn) },
+  async (t) => {
+    if (!need(t, 'scikit-learn', noSklearn)) return;
     const home = tmpDir();
     const r = await cli(['run', '-f', path.join(ROOT, 'examples', 'digits', 'polyaxonfile.yml'), '--json'], {
       home,

@@ -18,7 +18,7 @@ import threading
 import time
 import unittest
 
-from helpers import EXAMPLES, PREFIX, SDK, axon_env, clean_env, records, run_code
+from helpers import EXAMPLES, PREFIX, SDK, axon_env, clean_env, import_or_skip, records, run_code
 
 if SDK not in sys.path:
     sys.path.insert(0, SDK)
@@ -300,10 +300,7 @@ class SingleWriteTests(unittest.TestCase):
                 self.assertEqual(text.count("\n"), 1)
 
     def test_numpy_values(self):
-        try:
-            import numpy as np
-        except ImportError:
-            self.skipTest("numpy is not installed")
+        np = import_or_skip(self, "numpy", "numpy", "python3 -m pip install numpy")
         tracking.log_metrics(step=np.int64(2), a=np.float32(0.5), b=np.int64(3), c=np.array(1.5),
                              d=np.float64(0.25))
         tracking.log_params(arr=np.arange(3), x=np.float64(0.5))
