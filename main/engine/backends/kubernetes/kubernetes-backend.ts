@@ -61,7 +61,8 @@ export class KubernetesBackend implements Backend {
   readonly homeId: string;
   private clusters = new Map<string, Promise<Cluster>>();
   private sdk = new Map<string, Promise<{ name: string; items: Array<{ key: string; path: string }> }>>();
-  private nodes = new Map<string, { at: number; nodes: Promise<NodeInfo[] | null> }>();
+  private nodes = new Map<string, { at: number; nodes: Promise<NodeList> }>();
+  private lastNodes = new Map<string, NodeInfo[]>();
   private shipping = new Map<string, Promise<string>>();
   private readonly docker: DockerBackend;
   private readonly pendingTimeoutMs: number;
@@ -117,7 +118,7 @@ export class KubernetesBackend implements Backend {
       );
     const { image } = await this.docker.prepare(spec);
     const c = await this.readyCluster(t);
-    const nodes = (await this.nodeList(c)) ?? [];
+    const nodes = (await this.nodeList(c)).nodes ?? [];
     const via = choosePath(this.o.settings().contexts[t.context]?.registry, nodes, t.context);
     spec.onOutput(`[axon] image path to context "${t.context}": ${via.kind}\n`);
     // The first experiments of a sweep all want the same new image: it is shipped once, the others wait for it.
@@ -350,13 +351,17 @@ export class KubernetesBackend implements Backend {
   }
 
   /** The cluster's nodes (cached 15 s); null when they cannot be read (no right to list nodes). */
-  private nodeList(c: Cluster): Promise<NodeInfo[] | null> {
+  private nodeList(c: Cluster): Promise<NodeList> {
     const hit = this.nodes.get(c.context);
     if (hit && Date.now() - hit.at < NODES_MAX_AGE_MS) return hit.nodes;
     this.counter.requests++;
-    const nodes = kubeGet<{ items?: RawNode[] }>({ kc: c.kc, path: '/api/v1/nodes', timeoutMs: 5000 }).then(
-      (r) =>
-        (r.items ?? []).map((n) => ({
+    const nodes: Promise<NodeList> = kubeGet<{ items?: RawNode[] }>({
+      kc: c.kc,
+      path: '/api/v1/nodes',
+      timeoutMs: 10_000,
+    }).then(
+      (r): NodeList => {
+        const list = (r.items ?? []).map((n) => ({
           name: n.metadata?.name ?? '?',
           providerID: n.spec?.providerID ?? null,
           labels: n.metadata?.labels ?? {},
@@ -368,10 +373,23 @@ export class KubernetesBackend implements Backend {
             memoryBytes: parseQuantity(n.status?.allocatable?.memory) ?? 0,
             gpus: parseQuantity(n.status?.allocatable?.['nvidia.com/gpu']) ?? 0,
           },
-        })),
-      (e) => {
-        log.debug(`kubernetes ${c.context}: nodes not readable (${errorText(e)}): no capacity check`);
-        return null;
+        }));
+        this.lastNodes.set(c.context, list);
+        return { nodes: list };
+      },
+      (e): NodeList => {
+        const status = (e as { status?: number | null }).status;
+        // Not allowed to list nodes: no capacity check (said once in the debug log).
+        if (status === 401 || status === 403 || status === 404) {
+          log.debug(`kubernetes ${c.context}: nodes not readable (${errorText(e)}): no capacity check`);
+          return { nodes: null };
+        }
+        // Slow or away for a moment: the last list read still stands; with none, new runs wait.
+        const last = this.lastNodes.get(c.context);
+        this.nodes.delete(c.context);
+        return last
+          ? { nodes: last }
+          : { nodes: null, wait: `the nodes of ${c.context} cannot be read now (${errorText(e)})` };
       },
     );
     this.nodes.set(c.context, { at: Date.now(), nodes });
@@ -395,20 +413,27 @@ export class KubernetesBackend implements Backend {
     });
     for (const [context, list] of byContext) {
       const c = await this.cluster(list[0].run.target!).catch(() => null);
-      if (!c || !(await c.ready(5000))) continue;
-      const nodes = await this.nodeList(c);
+      const hold = (why: string) => list.forEach((x) => waiting.set(x.experimentId, why));
+      // A cluster that cannot be asked now gets no new runs (they would only fail to launch): they wait.
+      if (!c) continue;
+      if (!(await c.ready(5000))) {
+        hold(`waiting for kube context ${context}: ${c.unreachableWhy ?? 'it does not answer'}`);
+        continue;
+      }
+      const { nodes, wait } = await this.nodeList(c);
+      if (wait) hold(`waiting for capacity: ${wait}`);
       if (!nodes?.length) continue;
       const cap = new Capacity(nodes);
       // What this home already holds on the context: every pod the scheduler still counts (until it has
-      // ended or is being deleted), in every namespace watched there…
+      // ended or is gone), in every namespace watched there…
       const withPods = new Set<number>();
       for (const other of this.clusters.values()) {
         const oc = await other.catch(() => null);
         if (!oc || oc.context !== context) continue;
         for (const p of oc.pods()) {
           withPods.add(Number(p.metadata?.labels?.[LABEL.experiment]));
-          if (['Succeeded', 'Failed'].includes(p.status?.phase ?? '') || p.metadata?.deletionTimestamp)
-            continue;
+          // A pod being deleted still holds its room until it is gone, as the scheduler counts it.
+          if (['Succeeded', 'Failed'].includes(p.status?.phase ?? '')) continue;
           cap.count({
             requests: requestsOf(p),
             nodeSelector: p.spec?.nodeSelector,
@@ -463,6 +488,12 @@ export class KubernetesBackend implements Backend {
     for (const p of this.clusters.values()) await (await p.catch(() => null))?.close();
     this.clusters.clear();
   }
+}
+
+/** A context's nodes; null when they may not be read (no capacity check); `wait` when they cannot be read now. */
+interface NodeList {
+  nodes: NodeInfo[] | null;
+  wait?: string;
 }
 
 interface RawNode {
