@@ -57,6 +57,15 @@ function StatusNotice({ x }: { x: Experiment }) {
         </p>
       </Notice>
     );
+  if (x.status === 'created' && x.statusReason?.startsWith('waiting for kube context'))
+    return (
+      <Notice kind="warning">
+        <p>
+          Not started yet: the cluster of this run does not answer. Axon asks it again every few seconds and
+          starts the run as soon as it does; nothing has been created on it.
+        </p>
+      </Notice>
+    );
   if (x.status === 'created' && x.statusReason?.startsWith('waiting for capacity'))
     return (
       <Notice kind="info">
