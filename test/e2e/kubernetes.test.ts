@@ -354,6 +354,7 @@ test(
         });
       // The pod is gone, but the run keeps where it was.
       await page.goto(`${base}/#/experiments/${runId}`);
+      await page.getByRole('table', { name: 'Pod' }).getByRole('row').nth(1).waitFor();
       const [row] = await cells(page, 'Pod');
       assert.deepEqual(row.slice(2, 4), [kube.context, ns!.name]);
       assert.notEqual(row[5], 'not scheduled', 'the node is recorded');
