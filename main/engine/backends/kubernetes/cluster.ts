@@ -109,7 +109,8 @@ export class Cluster {
       void this.probe().then((ok) => {
         if (this.closed) return;
         if (!ok) return this.retryLater(informer);
-        this.backoffMs = 500;
+        // The back-off is reset by events or a list, not by /version alone (a watch refused for another reason
+        // must not be retried twice a second).
         this.setReachable(true, null);
         void informer.start().catch(() => undefined);
       });
@@ -181,6 +182,7 @@ export class Cluster {
   }
 
   private dispatch(p: V1Pod): void {
+    this.backoffMs = 500;
     if (this.unreachableSince) this.setReachable(true, null);
     const name = p.metadata?.name;
     if (name) for (const l of this.listeners.get(name) ?? []) l(p);
