@@ -395,7 +395,8 @@ test(
         }
         await status(page, 'running', 90_000);
         await served!.client.call('experiments.stop', { id });
-        await status(page, 'stopped', 60_000);
+        // A wait on the event, with room for a machine loaded by the other test files (CI runs two at once).
+        await status(page, 'stopped', 180_000);
       },
     );
 
