@@ -114,7 +114,9 @@ const a11yNotes: string[] = [];
 async function shots(w: WatchedPage, name: string) {
   for (const theme of ['light', 'dark'] as const) {
     await setTheme(w.page, theme);
-    await w.page.waitForTimeout(150);
+    // The theme's transitions have ended and the canvases redrawn (two frames), rather than a fixed pause.
+    await w.page.waitForFunction("document.getAnimations().every((a) => a.playState !== 'running')");
+    await w.page.evaluate('new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))');
     await w.shot(theme === 'light' ? name : `${name}-dark`);
     for (const v of await axeViolations(w.page))
       (v.impact === 'serious' || v.impact === 'critical' ? a11yFailures : a11yNotes).push(
