@@ -25,6 +25,7 @@ import {
   missingClusterError,
   skipOrFail as clusterSkipOrFail,
   tempNamespace,
+  TcpProxy,
   type KubeTarget,
 } from '../kubernetes/helpers';
 import { available, skipOrFail } from '../requirements';
@@ -46,33 +47,6 @@ const dockerWhy = noDocker && `the Kubernetes backend builds images with Docker:
 const skip = skipOrFail(noChromium) || clusterSkipOrFail(target) || skipOrFail(dockerWhy);
 
 const PROXIED = 'axon-e2e-proxied';
-
-/** A TCP proxy to the API server that can be cut (every connection destroyed) and opened again on its port. */
-class Proxy {
-  private server: net.Server | null = null;
-  private sockets = new Set<net.Socket>();
-  port = 0;
-  constructor(private upstream: URL) {}
-  async open(): Promise<void> {
-    this.server = net.createServer((c) => {
-      const u = net.connect(Number(this.upstream.port || 443), this.upstream.hostname);
-      for (const s of [c, u]) {
-        this.sockets.add(s);
-        s.on('close', () => this.sockets.delete(s));
-        s.on('error', () => undefined);
-      }
-      c.pipe(u).pipe(c);
-    });
-    await new Promise<void>((r) => this.server!.listen(this.port, '127.0.0.1', r));
-    this.port = (this.server.address() as net.AddressInfo).port;
-  }
-  async cut(): Promise<void> {
-    const s = this.server;
-    this.server = null;
-    for (const x of this.sockets) x.destroy();
-    await new Promise((r) => (s ? s.close(r) : r(undefined)));
-  }
-}
 
 /** The test cluster's kubeconfig plus a context that reaches the same cluster through the proxy. */
 function kubeconfigWithProxy(k: KubeTarget, port: number): string {
@@ -109,7 +83,7 @@ let kube: KubeTarget;
 let ns: { name: string; remove(): Promise<void> } | null = null;
 let served: Served | null = null;
 let browser: Browser | null = null;
-let proxy: Proxy | null = null;
+let proxy: TcpProxy | null = null;
 let home = '';
 
 before(async () => {
@@ -121,7 +95,7 @@ before(async () => {
   buildRenderer();
   kube = target;
   ns = await tempNamespace(kube, 'axon-e2e');
-  proxy = new Proxy(new URL(kubeConfig(kube).getCurrentCluster()!.server));
+  proxy = new TcpProxy(new URL(kubeConfig(kube).getCurrentCluster()!.server));
   await proxy.open();
   home = tmpDir('axon-e2e-kube-home-');
   // As a user would set it up: Axon's context, its namespace, and how images reach the node.

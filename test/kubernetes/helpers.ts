@@ -25,6 +25,7 @@
 import { execFile } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import net from 'node:net';
 import type { TestContext } from 'node:test';
 import {
   CoreV1Api,
@@ -332,3 +333,37 @@ function describe(e: unknown): string {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * A TCP proxy in front of the API server that a test can cut (every connection destroyed, the port closed) and
+ * open again on the same port: a cluster that becomes unreachable and comes back, for real.
+ */
+export class TcpProxy {
+  private server: net.Server | null = null;
+  private sockets = new Set<net.Socket>();
+  port = 0;
+  constructor(private upstream: URL) {}
+
+  /** Listens (on the port it had, the first time on a free one) and returns the port. */
+  async open(): Promise<number> {
+    this.server = net.createServer((c) => {
+      const u = net.connect(Number(this.upstream.port || 443), this.upstream.hostname);
+      for (const s of [c, u]) {
+        this.sockets.add(s);
+        s.on('close', () => this.sockets.delete(s));
+        s.on('error', () => undefined);
+      }
+      c.pipe(u).pipe(c);
+    });
+    await new Promise<void>((r) => this.server!.listen(this.port, '127.0.0.1', r));
+    this.port = (this.server.address() as net.AddressInfo).port;
+    return this.port;
+  }
+
+  async cut(): Promise<void> {
+    const s = this.server;
+    this.server = null;
+    for (const x of this.sockets) x.destroy();
+    await new Promise((r) => (s ? s.close(r) : r(undefined)));
+  }
+}

@@ -25,6 +25,7 @@ import {
   missingClusterError,
   skipOrFail,
   tempNamespace,
+  TcpProxy,
   type KubeTarget,
 } from './helpers';
 
@@ -73,32 +74,7 @@ function extraKubeconfig(k: KubeTarget): string {
   return file;
 }
 
-/** A TCP proxy to the API server that can be cut (every connection destroyed) and restored on the same port. */
-class Proxy {
-  private server: net.Server | null = null;
-  private sockets = new Set<net.Socket>();
-  constructor(private upstream: URL) {}
-  async open(port = 0): Promise<number> {
-    this.server = net.createServer((c) => {
-      const u = net.connect(Number(this.upstream.port || 443), this.upstream.hostname);
-      for (const s of [c, u]) {
-        this.sockets.add(s);
-        s.on('close', () => this.sockets.delete(s));
-        s.on('error', () => undefined);
-      }
-      c.pipe(u).pipe(c);
-    });
-    await new Promise<void>((r) => this.server!.listen(port, '127.0.0.1', r));
-    return (this.server.address() as net.AddressInfo).port;
-  }
-  async cut(): Promise<void> {
-    const s = this.server;
-    this.server = null;
-    for (const x of this.sockets) x.destroy();
-    await new Promise((r) => s?.close(r));
-  }
-}
-let proxy: Proxy;
+let proxy: TcpProxy;
 
 before(async () => {
   if (skip) return;
@@ -106,7 +82,7 @@ before(async () => {
   if (dockerWhy) throw new Error(`CI=true but Docker is missing: ${dockerWhy}`);
   kube = target;
   const server = new URL(kubeConfig(kube).getCurrentCluster()!.server);
-  proxy = new Proxy(server);
+  proxy = new TcpProxy(server);
   proxyPort = await proxy.open();
   process.env.KUBECONFIG = [kube.kubeconfig, extraKubeconfig(kube)].join(path.delimiter);
   ns = await tempNamespace(kube, 'axon-k8s');
@@ -587,7 +563,7 @@ test(
       );
       assert.match(x.statusReason ?? '', /^cluster unreachable since \d{4}-/);
       await sleep(3000);
-      await proxy.open(proxyPort);
+      await proxy.open();
       const done = await ended(engine, id);
       assert.equal(done.status, 'succeeded', (await history(engine, id)).join(' → '));
       assert.deepEqual(
@@ -631,7 +607,7 @@ test(
         'status unknown',
       );
       assert.match(x.statusReason ?? '', /unreachable/);
-      await proxy.open(proxyPort);
+      await proxy.open();
       const done = await ended(engine, id);
       assert.equal(done.status, 'succeeded', (await history(engine, id)).join(' → '));
       assert.deepEqual(
