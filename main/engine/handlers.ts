@@ -29,7 +29,7 @@ import { sampleGpus } from './monitor/nvidia-smi';
 import { makeClusterHandlers, resolveKubeTarget } from './handlers-clusters';
 import { environmentProblems, problemText } from './backends/kubernetes/pod-spec';
 import { locateFromMap } from '../../shared/polyaxonfile/positions';
-import type { RunSpec } from './backends/backend';
+import { runSpec } from './store/experiments';
 import type { KubernetesBackend } from './backends/kubernetes/kubernetes-backend';
 import { replicaPlan } from './scheduler/replicas';
 
@@ -129,7 +129,7 @@ export function makeHandlers(engine: Engine, lifecycle: Lifecycle): Handlers {
         originalId: outputsOwner.id,
         cloningStrategy: strategy,
         // The run as it was: its build, resources, replicas and (Kubernetes) context and namespace.
-        run: x.run_json ? (JSON.parse(x.run_json) as unknown) : undefined,
+        run: x.run_json ? runSpec(x) : undefined,
       });
       if (strategy === 'resume' && outputsOwner.outputs_dir)
         await store.experiments.update(nid, { outputs_dir: outputsOwner.outputs_dir });
@@ -402,7 +402,7 @@ export function makeHandlers(engine: Engine, lifecycle: Lifecycle): Handlers {
       const own = list.contexts.find((c) => c.name === context)?.namespace;
       const namespaces = new Set(own ? [own] : []);
       for (const x of await store.experiments.rowsWithStatus([...ACTIVE])) {
-        const t = x.run_json ? (JSON.parse(x.run_json) as RunSpec).target : undefined;
+        const t = runSpec(x).target;
         if (t?.context === context) namespaces.add(t.namespace);
       }
       return k.axonPods(context, [...namespaces]);
@@ -412,7 +412,7 @@ export function makeHandlers(engine: Engine, lifecycle: Lifecycle): Handlers {
       if (!isDone(x.status)) throw new ApiError('conflict', `experiment ${id} is ${x.status}; stop it first`);
       await store.experiments.delete(id);
       // Pods and services a cluster run left (normally gone already once its logs and outputs were taken).
-      const run = x.run_json ? (JSON.parse(x.run_json) as RunSpec) : {};
+      const run = runSpec(x);
       await engine.backends[x.backend]?.remove?.(id, run).catch(() => undefined);
       if (x.run_dir) await fs.promises.rm(x.run_dir, { recursive: true, force: true });
       return { deleted: true };

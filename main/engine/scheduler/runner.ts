@@ -5,11 +5,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { createHmac } from 'node:crypto';
 import type { Store } from '../store';
-import type { ExperimentRow } from '../store/experiments';
+import { runSpec, type ExperimentRow } from '../store/experiments';
 import { jobHandle, type JobRow } from '../store/jobs';
 import type { EventBus } from '../events';
 import type { Lifecycle } from './lifecycle';
-import type { Backend, BackendStatus, JobOutcome, RunningJob, RunSpec } from '../backends/backend';
+import type { Backend, BackendStatus, JobOutcome, RunningJob } from '../backends/backend';
 import { describeOutcome } from '../backends/backend';
 import { LogFollower } from '../tracking/follower';
 import { paths } from '../home';
@@ -102,7 +102,7 @@ export class Runner {
       for (const x of direct) {
         const runDir = x.run_dir || paths(this.opts.home).runDir(x.id);
         const outputs = x.outputs_dir || path.join(runDir, 'outputs');
-        const plan = replicaPlan(((x.run_json ? JSON.parse(x.run_json) : {}) as RunSpec).environment);
+        const plan = replicaPlan(runSpec(x).environment);
         if (!(await tx.experiment(x.id, 'scheduled'))) continue;
         const jobs = await this.insertJobs(x, plan, runDir, outputs);
         if (await tx.experiment(x.id, 'starting'))
@@ -153,7 +153,7 @@ export class Runner {
     await fs.promises.mkdir(path.join(runDir, 'logs'), { recursive: true });
     await fs.promises.mkdir(outputs, { recursive: true });
     const params = await this.store.experiments.params(x.id);
-    const run = (x.run_json ? JSON.parse(x.run_json) : {}) as RunSpec;
+    const run = runSpec(x);
     await fs.promises.writeFile(
       path.join(runDir, 'spec.json'),
       JSON.stringify({ cmd: x.cmd, params, run, spec: JSON.parse(x.spec_json) }, null, 2),
@@ -532,7 +532,7 @@ export class Runner {
             : (master.status_reason ?? status);
     const files = x.outputs_dir ? await listFiles(x.outputs_dir) : [];
     const backend = this.opts.backends[x.backend];
-    const run = (x.run_json ? JSON.parse(x.run_json) : {}) as RunSpec;
+    const run = runSpec(x);
     if (jobs.length > 1) await backend?.removeNetwork?.(experimentId, run).catch(() => undefined);
     await this.lifecycle.transaction(async (tx) => {
       if (ended) await tx.job(ended.id, ended.status, ended.why, ended.exitCode, ended.finishedAt);
@@ -566,7 +566,7 @@ export class Runner {
       if (!backend.admit || !mine.length) continue;
       const asRun = (x: ExperimentRow) => ({
         experimentId: x.id,
-        run: (x.run_json ? JSON.parse(x.run_json) : {}) as RunSpec,
+        run: runSpec(x),
       });
       const active = (await this.store.experiments.rowsWithStatus([...ACTIVE])).filter(
         (x) => x.backend === name,
@@ -623,7 +623,7 @@ export class Runner {
           index: j.replica_index,
           logPath: j.log_path,
           outputsDir: x.outputs_dir || path.join(x.run_dir, 'outputs'),
-          run: (x.run_json ? JSON.parse(x.run_json) : {}) as RunSpec,
+          run: runSpec(x),
         });
       } catch (e) {
         // Where the job lives cannot tell now: it stays as it is (never failed for that), and the rest of the

@@ -1,3 +1,4 @@
+import type { RunSpec } from '../backends/backend';
 import type { Db } from './db';
 import type { Experiment } from '../../../shared/domain';
 import type { ExperimentStatus } from '../../../shared/statuses';
@@ -240,4 +241,9 @@ export class Experiments {
     for (const t of tags) by.get(t.experiment_id)!.tags.push(t.tag);
     return out;
   }
+}
+
+/** The run an experiment row recorded (build, environment, framework, kube target); `{}` for none. */
+export function runSpec(x: Pick<ExperimentRow, 'run_json'>): RunSpec {
+  return x.run_json ? (JSON.parse(x.run_json) as RunSpec) : {};
 }

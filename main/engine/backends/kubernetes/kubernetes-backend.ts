@@ -170,16 +170,7 @@ export class KubernetesBackend implements Backend {
     });
   }
 
-  async reattach(job: {
-    handle: JobHandle;
-    jobId: number;
-    experimentId: number;
-    role: string;
-    index: number;
-    logPath: string;
-    outputsDir: string;
-    run: RunSpec;
-  }): Promise<RunningJob | JobOutcome | null> {
+  async reattach(job: Parameters<Backend['reattach']>[0]): Promise<RunningJob | JobOutcome | null> {
     const t =
       job.handle.context && job.handle.namespace
         ? { context: job.handle.context, namespace: job.handle.namespace }
