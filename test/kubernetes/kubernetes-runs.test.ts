@@ -222,7 +222,7 @@ test(
   "failures: the exit code, OOMKilled under a memory limit, an unschedulable GPU with the scheduler's reason",
   { skip },
   async () => {
-    const engine = await Engine.start({ home: home(), kubePendingTimeoutMs: 8000 });
+    const engine = await Engine.start({ home: home(), kubePendingTimeoutMs: 20_000 });
     try {
       const fail = await create(engine, project(['kind: experiment', 'run:', '  cmd: echo nope; exit 3']));
       const oom = await create(
