@@ -417,9 +417,19 @@ test(
       await page.keyboard.press('Home');
       assert.equal(await focusedRow(), '0', 'Home: the first row');
       await assertFocusVisible(page, 'table row');
+      const selectedRows = grid.locator('[role=row][aria-selected=true]');
       await page.keyboard.press('Space');
+      await selectedRows.first().waitFor();
+      assert.equal(await focusedRow(), '0', 'Space keeps the focus on the row it selected');
       await page.keyboard.press('ArrowDown');
+      assert.equal(await focusedRow(), '1', '↓: the next row');
       await page.keyboard.press('Space');
+      await selectedRows.nth(1).waitFor();
+      assert.deepEqual(
+        await selectedRows.evaluateAll((rs) => rs.map((r) => (r as HTMLElement).dataset.index)),
+        ['0', '1'],
+        'Space selected the first two rows',
+      );
       await page.getByRole('button', { name: 'Compare (2)' }).click();
       await page.waitForURL(/#\/compare\?ids=\d+,\d+/);
       await page.getByRole('heading', { name: 'Compare 2 experiments' }).waitFor();
@@ -429,7 +439,7 @@ test(
     });
 
     await t.test('Enter on a focused row opens the experiment', async () => {
-      await page.goBack();
+      await page.goto(`${base}/#/projects/branin`);
       const row = page.locator('[role=grid][aria-label=Experiments] [role=row][data-index="0"]');
       await row.focus();
       await page.keyboard.press('Enter');

@@ -76,15 +76,22 @@ export function VirtualTable<T>(props: Props<T>) {
 
   useEffect(() => {
     if (!focusNext.current) return;
+    const el = scrollRef.current?.querySelector<HTMLElement>(`[data-index="${current}"]`);
+    // Not rendered yet (a long jump scrolls first): the next render, after the scroll, tries again.
+    if (!el) return;
     focusNext.current = false;
-    scrollRef.current?.querySelector<HTMLElement>(`[data-index="${current}"]`)?.focus();
+    el.focus();
   });
 
   function move(to: number) {
     const i = Math.max(0, Math.min(sorted.length - 1, to));
     setActive(i);
-    focusNext.current = true;
     v.scrollToIndex(i, { align: 'auto' });
+    // A rendered row takes the focus now, so the next key goes to it even before React renders again;
+    // a row outside the rendered window takes it once the virtualizer has rendered it (the effect above).
+    const el = scrollRef.current?.querySelector<HTMLElement>(`[data-index="${i}"]`);
+    if (el) el.focus();
+    else focusNext.current = true;
   }
 
   function onKeyDown(e: KeyboardEvent<HTMLDivElement>, index: number, row: T) {
