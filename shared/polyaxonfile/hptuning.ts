@@ -4,7 +4,7 @@ import type { EarlyStoppingRule, MatrixValue, SearchAlgorithm, SearchSpec } from
 import { show, type Issues, type Path } from './errors';
 import { anyMap, checkObject, int, looseEnum, num, str } from './zod-check';
 import { parseV0Entry } from './matrix-parse';
-import { checkMatrixForAlgorithm, fillMetric, optionsMetric } from './search';
+import { BO_DEFAULTS, checkMatrixForAlgorithm, fillMetric, metricWarnings, optionsMetric } from './search';
 import { setKey } from './merge';
 
 const optimization = looseEnum(['maximize', 'minimize']);
@@ -180,31 +180,18 @@ export function parseHptuning(raw: unknown, issues: Issues): SearchSpec | undefi
   if (h.bo) {
     const u = h.bo.utility_function ?? {};
     const gp = u.gaussian_process ?? {};
-    const acquisition = u.acquisition_function ?? 'ucb';
-    if (acquisition === 'ucb' && u.kappa == null) {
-      issues.add(
-        [...base, 'bo', 'utility_function', 'kappa'],
-        'a `kappa` for the ucb acquisition function',
-        'nothing',
-      );
-    }
-    if (acquisition !== 'ucb' && u.eps == null) {
-      issues.add(
-        [...base, 'bo', 'utility_function', 'eps'],
-        `an \`eps\` for the ${acquisition} acquisition function`,
-        'nothing',
-      );
-    }
+    // Axon's defaults (docs/sweeps.md): EI with eps 0 and Matérn 5/2 fitted with restarts; kappa (ucb) and
+    // eps (ei/poi) are optional, 2.576 and 0 when left out.
     spec.bo = {
       nInitialTrials: h.bo.n_initial_trials,
       nIterations: h.bo.n_iterations,
-      acquisition,
-      nWarmup: u.n_warmup ?? 5,
-      nIter: u.n_iter ?? 10,
-      kernel: gp.kernel ?? 'matern',
-      lengthScale: gp.length_scale ?? 1.0,
-      nu: gp.nu ?? 1.5,
-      nRestartsOptimizer: gp.n_restarts_optimizer ?? 0,
+      acquisition: u.acquisition_function ?? BO_DEFAULTS.acquisition,
+      nWarmup: u.n_warmup ?? BO_DEFAULTS.nWarmup,
+      nIter: u.n_iter ?? BO_DEFAULTS.nIter,
+      kernel: gp.kernel ?? BO_DEFAULTS.kernel,
+      lengthScale: gp.length_scale ?? BO_DEFAULTS.lengthScale,
+      nu: gp.nu ?? BO_DEFAULTS.nu,
+      nRestartsOptimizer: gp.n_restarts_optimizer ?? BO_DEFAULTS.nRestartsOptimizer,
     };
     if (u.kappa != null) spec.bo.kappa = u.kappa;
     if (u.eps != null) spec.bo.eps = u.eps;
@@ -219,5 +206,6 @@ export function parseHptuning(raw: unknown, issues: Issues): SearchSpec | undefi
   if (!spec.metric && h.metric)
     spec.metric = { name: h.metric.name, optimization: h.metric.optimization ?? 'maximize' };
   fillMetric(spec);
+  metricWarnings(spec);
   return issues.since(mark) ? undefined : spec;
 }

@@ -7,7 +7,8 @@ import { isPlainObject } from './pyrepr';
 
 const DISCRETE_TEXT = 'values, range, linspace, logspace or geomspace';
 
-/** Grid (explicit or implied) rejects every distribution; BO rejects all but `uniform` (pvalues too). */
+/** Grid (explicit or implied) rejects every distribution; every other algorithm takes every kind (BO searches
+ *  the log kinds on a log scale, rounds the q-kinds and integers, and treats non-numbers as categories). */
 export function checkMatrixForAlgorithm(
   algorithm: SearchAlgorithm,
   matrix: Record<string, MatrixValue>,
@@ -17,9 +18,6 @@ export function checkMatrixForAlgorithm(
   for (const [key, v] of Object.entries(matrix)) {
     if (algorithm === 'grid' && isDistribution(v)) {
       issues.add(kindPath(key), `a discrete kind (${DISCRETE_TEXT}) for grid search`, show(v.kind));
-    }
-    if (algorithm === 'bo' && isDistribution(v) && v.kind !== 'uniform') {
-      issues.add(kindPath(key), `${DISCRETE_TEXT} or uniform for bayesian optimization`, show(v.kind));
     }
   }
 }
@@ -46,6 +44,35 @@ export function optionsMetric(
     return undefined;
   }
   return { name: m.name, optimization };
+}
+
+/** BO's options when the file leaves them out (docs/sweeps.md, "Bayesian optimisation"): EI with `eps` 0 (and
+ *  `kappa` 2.576 should `ucb` be chosen), a Matérn 5/2 kernel with ARD length scales whose fit is restarted from
+ *  several points, 2,048 random candidates at least and 10 polished starts. */
+export const BO_DEFAULTS = {
+  acquisition: 'ei',
+  kappa: 2.576,
+  eps: 0,
+  nWarmup: 2048,
+  nIter: 10,
+  kernel: 'matern',
+  lengthScale: 0.5,
+  nu: 2.5,
+  nRestartsOptimizer: 4,
+} as const;
+
+/** A metric whose name says it is a loss or an error is almost surely minimised. */
+const LOSS_NAME = /loss|error|(^|[^a-z])(err|mse|rmse|mae|nll|perplexity|regret)([^a-z]|$)/i;
+
+/** Warnings of `axon check` about the objective: a loss or error maximised (the default when `optimization`
+ *  is left out). */
+export function metricWarnings(spec: SearchSpec): void {
+  const m = spec.metric;
+  if (!m || m.optimization !== 'maximize' || !LOSS_NAME.test(m.name)) return;
+  (spec.warnings ??= []).push(
+    `the metric \`${m.name}\` is maximized: its name says it is a loss or an error, which is usually ` +
+      'minimized (optimization defaults to maximize; write `optimization: minimize`)',
+  );
 }
 
 /** The group's objective: the algorithm's own metric, else the first early-stopping metric. */

@@ -82,6 +82,8 @@ export interface SearchSpec {
   /** Options of the algorithms Axon adds beyond Polyaxon (tpe, asha), as written. */
   options?: Record<string, unknown>;
   earlyStopping: EarlyStoppingRule[];
+  /** What `axon check` should point out without refusing the file (e.g. a loss that is maximized). */
+  warnings?: string[];
 }
 
 export interface ResourceBound {

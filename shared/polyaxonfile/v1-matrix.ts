@@ -11,7 +11,7 @@ import type {
 import { show, type Issues, type Path } from './errors';
 import { anyMap, check, int, looseEnum, num, str } from './zod-check';
 import { parseKind } from './matrix-parse';
-import { checkMatrixForAlgorithm, fillMetric, optionsMetric } from './search';
+import { BO_DEFAULTS, checkMatrixForAlgorithm, fillMetric, metricWarnings, optionsMetric } from './search';
 import { isPlainObject } from './pyrepr';
 import { setKey } from './merge';
 import { arange, MATRIX_KINDS } from './matrix';
@@ -291,21 +291,16 @@ export function parseMatrixV1(
     type U = NonNullable<z.infer<(typeof SCHEMAS)['bayes']>>;
     const u = (m.utilityFunction ?? {}) as NonNullable<U['utilityFunction']>;
     const gp = u.gaussianProcess ?? {};
-    const acquisition = u.acquisitionFunction ?? 'ucb';
-    if (acquisition === 'ucb' && u.kappa == null)
-      issues.add([...path, 'utilityFunction', 'kappa'], 'a `kappa` for ucb', 'nothing');
-    if (acquisition !== 'ucb' && u.eps == null)
-      issues.add([...path, 'utilityFunction', 'eps'], `an \`eps\` for ${acquisition}`, 'nothing');
     spec.bo = {
       nInitialTrials: m.numInitialRuns as number,
       nIterations: (m.maxIterations as number | null | undefined) ?? 0,
-      acquisition,
-      nWarmup: u.numWarmup ?? 5,
-      nIter: u.numIterations ?? 10,
-      kernel: gp.kernel ?? 'matern',
-      lengthScale: gp.lengthScale ?? 1.0,
-      nu: gp.nu ?? 1.5,
-      nRestartsOptimizer: gp.numRestartsOptimizer ?? 0,
+      acquisition: u.acquisitionFunction ?? BO_DEFAULTS.acquisition,
+      nWarmup: u.numWarmup ?? BO_DEFAULTS.nWarmup,
+      nIter: u.numIterations ?? BO_DEFAULTS.nIter,
+      kernel: gp.kernel ?? BO_DEFAULTS.kernel,
+      lengthScale: gp.lengthScale ?? BO_DEFAULTS.lengthScale,
+      nu: gp.nu ?? BO_DEFAULTS.nu,
+      nRestartsOptimizer: gp.numRestartsOptimizer ?? BO_DEFAULTS.nRestartsOptimizer,
     };
     if (u.kappa != null) spec.bo.kappa = u.kappa;
     if (u.eps != null) spec.bo.eps = u.eps;
@@ -321,5 +316,6 @@ export function parseMatrixV1(
     }
   }
   fillMetric(spec);
+  metricWarnings(spec);
   return issues.since(mark) ? undefined : spec;
 }

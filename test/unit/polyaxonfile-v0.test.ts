@@ -279,29 +279,21 @@ test('hptuning: matrix entries, algorithms and their restrictions', () => {
   );
   const bo =
     '  bo: {n_initial_trials: 2, n_iterations: 3, metric: {name: loss, optimization: minimize}, utility_function: {acquisition_function: ei, eps: 0.1}}\n';
-  hasError(
-    errors(group('    lr: {normal: [0, 1]}', bo)),
-    'hptuning.matrix.lr.normal',
-    /bayesian optimization/,
-  );
-  hasError(
-    errors(group('    lr: {pvalues: [[a, 0.5]]}', bo)),
-    'hptuning.matrix.lr.pvalues',
-    /bayesian optimization/,
-  );
+  // BO takes every kind random search takes (issue #15): distributions, pvalues, the log kinds.
+  ok(group('    lr: {normal: [0, 1]}', bo));
+  ok(group('    lr: {pvalues: [[a, 0.5], [b, 0.5]]}\n    wd: {loguniform: [-9, -2]}', bo));
   const spec = ok(group('    lr: {uniform: [0, 1]}\n    layers: {range: 1:4:1}', bo));
   assert.equal(spec.hptuning?.bo?.acquisition, 'ei');
-  assert.equal(spec.hptuning?.bo?.nWarmup, 5);
-  hasError(
-    errors(
-      group(
-        '    lr: {uniform: [0, 1]}',
-        '  bo: {n_initial_trials: 2, n_iterations: 3, metric: {name: loss}}\n',
-      ),
+  assert.equal(spec.hptuning?.bo?.nWarmup, 2048);
+  // Nothing but the budget and the metric: EI, Matérn 5/2, restarts; no kappa or eps needed.
+  const plain = ok(
+    group(
+      '    lr: {uniform: [0, 1]}',
+      '  bo: {n_initial_trials: 2, n_iterations: 3, metric: {name: loss}}\n',
     ),
-    'hptuning.bo.utility_function.kappa',
-    /kappa/,
   );
+  assert.equal(plain.hptuning?.bo?.acquisition, 'ei');
+  assert.equal(plain.hptuning?.bo?.nu, 2.5);
 });
 
 test('v0 keeps 0.4.4 order checks for every kind, loc < scale included; v1 does not', () => {

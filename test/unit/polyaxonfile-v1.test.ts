@@ -138,24 +138,20 @@ test('v1 bayes maps to bo, with the same distribution rule as v0', () => {
     nIterations: 10,
     acquisition: 'ucb',
     kappa: 2.5,
-    nWarmup: 5,
+    nWarmup: 2048,
     nIter: 10,
     kernel: 'rbf',
-    lengthScale: 1,
-    nu: 1.5,
+    lengthScale: 0.5,
+    nu: 2.5,
     nRestartsOptimizer: 2,
   });
   assert.deepEqual(spec.hptuning?.metric, { name: 'loss', optimization: 'minimize' });
-  hasError(
-    errors(bayes('{lr: {kind: normal, value: [0, 1]}}')),
-    'matrix.params.lr.kind',
-    /bayesian optimization/,
+  // Every kind is accepted (issue #15), and poi without eps takes eps 0.
+  ok(bayes('{lr: {kind: normal, value: [0, 1]}, wd: {kind: loguniform, value: [-9, -2]}}'));
+  const poi = ok(
+    bayes('{lr: {kind: uniform, value: [0, 1]}}', 'utilityFunction: {acquisitionFunction: poi}'),
   );
-  hasError(
-    errors(bayes('{lr: {kind: uniform, value: [0, 1]}}', 'utilityFunction: {acquisitionFunction: poi}')),
-    'matrix.utilityFunction.eps',
-    /eps/,
-  );
+  assert.equal(poi.hptuning?.bo?.acquisition, 'poi');
 });
 
 test('v1 hp params: the kind must fit a declared input, and the value its kind', () => {

@@ -5,7 +5,7 @@
 
 import { ndtr } from './parzen';
 
-export type AcquisitionKind = 'ei' | 'poi' | 'ucb';
+export type AcquisitionKind = 'ei' | 'poi' | 'ucb' | 'logei';
 
 const SQRT2PI = Math.sqrt(2 * Math.PI);
 
@@ -36,6 +36,42 @@ export function expectedImprovement(mean: number, sd: number, best: number, xi =
   return { value: imp * cdf + sd * pdf, dMean: -cdf, dSd: pdf };
 }
 
+/** log EI (Ament et al. 2023, "Unexpected improvements to expected improvement"): the same maximiser as EI,
+ *  but finite and with a useful gradient where EI underflows (far from the incumbent, late in a search). For
+ *  z = (best − xi − mean)/sd, EI = sd·h(z) with h(z) = φ(z) + zΦ(z); below z = −25, h is φ(z)·(1 − t·m(t)) with
+ *  t = −z and m the Mills ratio, from its asymptotic series. Derivatives are those of log EI. */
+export function logExpectedImprovement(mean: number, sd: number, best: number, xi = 0): AcqValue {
+  const imp = best - mean - xi;
+  if (sd < 1e-12) {
+    return imp > 0
+      ? { value: Math.log(imp), dMean: -1 / imp, dSd: 0 }
+      : { value: -1e6 + imp, dMean: -1, dSd: 0 };
+  }
+  const z = imp / sd;
+  let logH: number;
+  let cdfOverH: number; // Φ(z)/h(z)
+  let pdfOverH: number; // φ(z)/h(z)
+  if (z > -25) {
+    const cdf = normCdf(z);
+    const pdf = normPdf(z);
+    const h = pdf + z * cdf;
+    logH = Math.log(h);
+    cdfOverH = cdf / h;
+    pdfOverH = pdf / h;
+  } else {
+    const t = -z;
+    const t2 = t * t;
+    // m(t) = Φ(−t)/φ(t) ≈ 1/t − 1/t³ + 3/t⁵ − 15/t⁷ + 105/t⁹; 1 − t·m(t) ≈ 1/t² − 3/t⁴ + 15/t⁶ − 105/t⁸
+    const m = (1 / t) * (1 - (1 / t2) * (1 - (3 / t2) * (1 - (5 / t2) * (1 - 7 / t2))));
+    const r = (1 / t2) * (1 - (3 / t2) * (1 - (5 / t2) * (1 - 7 / t2)));
+    logH = -0.5 * z * z - Math.log(SQRT2PI) + Math.log(r);
+    cdfOverH = m / r;
+    pdfOverH = 1 / r;
+  }
+  // EI = sd·h(z): ∂EI/∂mean = −Φ(z), ∂EI/∂sd = φ(z).
+  return { value: Math.log(sd) + logH, dMean: -cdfOverH / sd, dSd: pdfOverH / sd };
+}
+
 /** Probability of improving on `best` by at least xi: Φ((best − xi − mean)/sd). */
 export function probabilityOfImprovement(mean: number, sd: number, best: number, xi = 0): AcqValue {
   const imp = best - mean - xi;
@@ -59,6 +95,7 @@ export function acquisition(
   param: number,
 ): AcqValue {
   if (kind === 'ei') return expectedImprovement(mean, sd, best, param);
+  if (kind === 'logei') return logExpectedImprovement(mean, sd, best, param);
   if (kind === 'poi') return probabilityOfImprovement(mean, sd, best, param);
   return negLowerConfidenceBound(mean, sd, param);
 }

@@ -1,7 +1,7 @@
 // A Gaussian process on [0,1]^d for Bayesian optimisation: Matérn (ν = 0.5, 1.5, 2.5) or RBF kernels with
 // per-dimension length scales (ARD), a signal variance and a noise variance, all fitted by maximising the
-// log marginal likelihood with analytic gradients. The Cholesky factorisation is ml-matrix's.
-import { CholeskyDecomposition, Matrix } from 'ml-matrix';
+// log marginal likelihood (optionally plus a log-normal prior: MAP) with analytic gradients. The linear algebra
+// is plain Float64Array loops (row-major), a few times faster than ml-matrix's objects at these sizes.
 import type { Rng } from '../../../shared/random';
 import { minimizeBox } from './acquisition';
 
@@ -49,64 +49,88 @@ export interface GpHyper {
 export const BOUNDS = { lengthScale: [1e-3, 1e3], signal: [1e-2, 1e2], noise: [1e-6, 1e-1] } as const;
 const JITTER = 1e-8;
 
-/** Lower-triangular L of K = L·Lᵀ, with jitter added until it factorises; null if it never does. */
-function cholesky(K: number[][]): Float64Array[] | null {
-  const n = K.length;
+/** An n×n matrix, row-major. */
+type Dense = Float64Array;
+
+/** In-place lower Cholesky of the row-major n×n A (the upper triangle is left as it was); false if not
+ *  positive definite. */
+function cholInPlace(A: Dense, n: number): boolean {
+  for (let j = 0; j < n; j++) {
+    const rj = j * n;
+    let s = A[rj + j];
+    for (let k = 0; k < j; k++) s -= A[rj + k] * A[rj + k];
+    if (!(s > 0)) return false;
+    const d = Math.sqrt(s);
+    A[rj + j] = d;
+    const inv = 1 / d;
+    for (let i = j + 1; i < n; i++) {
+      const ri = i * n;
+      let t = A[ri + j];
+      for (let k = 0; k < j; k++) t -= A[ri + k] * A[rj + k];
+      A[ri + j] = t * inv;
+    }
+  }
+  return true;
+}
+
+/** Lower-triangular L of K = L·Lᵀ (row-major), with jitter added until it factorises; null if it never does. */
+function cholesky(K: Dense, n: number): Dense | null {
   for (let extra = 0; extra <= 1e-4; extra = extra === 0 ? 1e-8 : extra * 100) {
-    const A = extra === 0 ? K : K.map((row, i) => row.map((v, j) => (i === j ? v + extra : v)));
-    const chol = new CholeskyDecomposition(new Matrix(A));
-    if (chol.isPositiveDefinite()) {
-      const L = chol.lowerTriangularMatrix;
-      return Array.from({ length: n }, (_, i) => Float64Array.from(L.getRow(i)));
+    const A = Float64Array.from(K);
+    if (extra) for (let i = 0; i < n; i++) A[i * n + i] += extra;
+    if (cholInPlace(A, n)) {
+      for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) A[i * n + j] = 0;
+      return A;
     }
   }
   return null;
 }
 
 /** Solves L·v = b (forward) in place. */
-function forward(L: Float64Array[], b: Float64Array): Float64Array {
-  for (let i = 0; i < b.length; i++) {
-    const row = L[i];
+function forward(L: Dense, b: Float64Array): Float64Array {
+  const n = b.length;
+  for (let i = 0; i < n; i++) {
+    const ri = i * n;
     let s = b[i];
-    for (let k = 0; k < i; k++) s -= row[k] * b[k];
-    b[i] = s / row[i];
+    for (let k = 0; k < i; k++) s -= L[ri + k] * b[k];
+    b[i] = s / L[ri + i];
   }
   return b;
 }
 
 /** Solves Lᵀ·w = b (backward) in place. */
-function backward(L: Float64Array[], b: Float64Array): Float64Array {
-  for (let i = b.length - 1; i >= 0; i--) {
+function backward(L: Dense, b: Float64Array): Float64Array {
+  const n = b.length;
+  for (let i = n - 1; i >= 0; i--) {
     let s = b[i];
-    for (let k = i + 1; k < b.length; k++) s -= L[k][i] * b[k];
-    b[i] = s / L[i][i];
+    for (let k = i + 1; k < n; k++) s -= L[k * n + i] * b[k];
+    b[i] = s / L[i * n + i];
   }
   return b;
 }
 
 /** K⁻¹ = L⁻ᵀ·L⁻¹ in n³/3 operations, using that L⁻¹ is lower triangular; both halves are filled. */
-function inverseFromCholesky(L: Float64Array[]): Float64Array[] {
-  const n = L.length;
-  // C[c] holds column c of L⁻¹ (entries c..n-1), stored as a row so every loop below runs contiguously.
-  const C = Array.from({ length: n }, () => new Float64Array(n));
+function inverseFromCholesky(L: Dense, n: number): Dense {
+  // C row c holds column c of L⁻¹ (entries c..n-1), so every loop below runs contiguously.
+  const C = new Float64Array(n * n);
   for (let c = 0; c < n; c++) {
-    const col = C[c];
-    col[c] = 1 / L[c][c];
+    const rc = c * n;
+    C[rc + c] = 1 / L[c * n + c];
     for (let i = c + 1; i < n; i++) {
-      const row = L[i];
+      const ri = i * n;
       let s = 0;
-      for (let k = c; k < i; k++) s -= row[k] * col[k];
-      col[i] = s / row[i];
+      for (let k = c; k < i; k++) s -= L[ri + k] * C[rc + k];
+      C[rc + i] = s / L[ri + i];
     }
   }
-  const out = Array.from({ length: n }, () => new Float64Array(n));
+  const out = new Float64Array(n * n);
   for (let i = 0; i < n; i++) {
-    const a = C[i];
+    const ri = i * n;
     for (let k = 0; k <= i; k++) {
-      const b = C[k];
+      const rk = k * n;
       let s = 0;
-      for (let m = i; m < n; m++) s += a[m] * b[m];
-      out[i][k] = out[k][i] = s;
+      for (let m = i; m < n; m++) s += C[ri + m] * C[rk + m];
+      out[ri + k] = out[rk + i] = s;
     }
   }
   return out;
@@ -135,12 +159,12 @@ function distances(sq: Float64Array, d: number, lengthScales: number[]): Float64
   return out;
 }
 
-function covariance(spec: KernelSpec, r: Float64Array, n: number, h: GpHyper): number[][] {
-  const K: number[][] = Array.from({ length: n }, () => new Array<number>(n).fill(0));
+function covariance(spec: KernelSpec, r: Float64Array, n: number, h: GpHyper): Dense {
+  const K = new Float64Array(n * n);
   let p = 0;
   for (let i = 0; i < n; i++) {
-    K[i][i] = h.signal + h.noise + JITTER;
-    for (let k = 0; k < i; k++) K[i][k] = K[k][i] = h.signal * kernelValue(spec, r[p++]);
+    K[i * n + i] = h.signal + h.noise + JITTER;
+    for (let k = 0; k < i; k++) K[i * n + k] = K[k * n + i] = h.signal * kernelValue(spec, r[p++]);
   }
   return K;
 }
@@ -157,35 +181,38 @@ const unpack = (t: number[]): GpHyper => ({
   noise: Math.exp(t[t.length - 1]),
 });
 
-/** log p(y | X, θ) and its gradient with respect to the log hyperparameters; -Infinity if K is singular. */
+/** log p(y | X, θ) and its gradient with respect to the log hyperparameters; -Infinity if K is singular.
+ *  `valueOnly` skips the gradient (one Cholesky instead of a Cholesky and an inverse). */
 export function logMarginalLikelihood(
   spec: KernelSpec,
   X: number[][],
   y: number[],
   h: GpHyper,
   sq: Float64Array = pairDiffs(X),
+  valueOnly = false,
 ): { value: number; grad: number[] } {
   const n = X.length;
   const d = h.lengthScales.length;
   const r = distances(sq, d, h.lengthScales);
-  const L = cholesky(covariance(spec, r, n, h));
+  const L = cholesky(covariance(spec, r, n, h), n);
   if (!L) return { value: -Infinity, grad: new Array<number>(d + 2).fill(0) };
   const alpha = backward(L, forward(L, Float64Array.from(y)));
   let value = -0.5 * n * Math.log(2 * Math.PI);
-  for (let i = 0; i < n; i++) value -= 0.5 * y[i] * alpha[i] + Math.log(L[i][i]);
-  const Kinv = inverseFromCholesky(L);
+  for (let i = 0; i < n; i++) value -= 0.5 * y[i] * alpha[i] + Math.log(L[i * n + i]);
+  if (valueOnly) return { value, grad: [] };
+  const Kinv = inverseFromCholesky(L, n);
   // ∂LML/∂θ = ½ tr((ααᵀ − K⁻¹) ∂K/∂θ); the pairs are visited once and counted twice.
   const grad = new Float64Array(d + 2);
   const inv = Float64Array.from(h.lengthScales, (l) => 1 / (l * l));
   for (let i = 0; i < n; i++) {
-    const wii = alpha[i] * alpha[i] - Kinv[i][i];
+    const wii = alpha[i] * alpha[i] - Kinv[i * n + i];
     grad[d] += 0.5 * wii * h.signal;
     grad[d + 1] += 0.5 * wii * h.noise;
   }
   for (let i = 0, p = 0; i < n; i++) {
-    const row = Kinv[i];
+    const ri = i * n;
     for (let k = 0; k < i; k++, p++) {
-      const w = alpha[i] * alpha[k] - row[k];
+      const w = alpha[i] * alpha[k] - Kinv[ri + k];
       grad[d] += w * h.signal * kernelValue(spec, r[p]);
       if (r[p] < 1e-12) continue;
       const slope = w * h.signal * kernelSlope(spec, r[p]);
@@ -195,14 +222,46 @@ export function logMarginalLikelihood(
   return { value, grad: Array.from(grad) };
 }
 
-export interface FitOptions {
-  initialLengthScale: number;
-  restarts: number; // extra random starts beyond the one from initialLengthScale
-  rng: Rng;
-  maxIter?: number;
+/** A log-normal prior on each hyperparameter (in log space: a Gaussian on log θ), added to the likelihood
+ *  when fitting (a MAP estimate). Keeps length scales away from the degenerate fits (every point its own
+ *  bump, or one flat line) that a maximum-likelihood fit on few points finds. */
+export interface HyperPrior {
+  logLengthScale: { mean: number; sd: number };
+  logSignal: { mean: number; sd: number };
+  logNoise: { mean: number; sd: number };
 }
 
-/** The hyperparameters that maximise the log marginal likelihood, over the start and the restarts. */
+function logPrior(prior: HyperPrior, t: number[]): { value: number; grad: number[] } {
+  const d = t.length - 2;
+  const grad = new Array<number>(t.length).fill(0);
+  let value = 0;
+  const term = (i: number, g: { mean: number; sd: number }) => {
+    const z = (t[i] - g.mean) / g.sd;
+    value -= 0.5 * z * z;
+    grad[i] = -z / g.sd;
+  };
+  for (let j = 0; j < d; j++) term(j, prior.logLengthScale);
+  term(d, prior.logSignal);
+  term(d + 1, prior.logNoise);
+  return { value, grad };
+}
+
+export interface FitOptions {
+  initialLengthScale: number;
+  restarts: number; // extra starts beyond the one from initialLengthScale
+  rng: Rng;
+  maxIter?: number;
+  /** MAP instead of maximum likelihood. */
+  prior?: HyperPrior;
+  /** Hyperparameters to start from as well (the previous fit). */
+  warmStart?: GpHyper;
+  /** Random candidate starts scored by their value alone before the `restarts` best are polished; without it
+   *  the restarts are uniform over the bounds. */
+  screen?: number;
+}
+
+/** The hyperparameters that maximise the log marginal likelihood (plus the log prior when given), over the
+ *  start and the restarts. */
 export function fitHyper(spec: KernelSpec, X: number[][], y: number[], opts: FitOptions): GpHyper {
   const d = X[0]?.length ?? 0;
   const lower = [
@@ -215,14 +274,36 @@ export function fitHyper(spec: KernelSpec, X: number[][], y: number[], opts: Fit
     Math.log(BOUNDS.signal[1]),
     Math.log(BOUNDS.noise[1]),
   ];
+  const clampT = (t: number[]) => t.map((v, i) => Math.min(upper[i], Math.max(lower[i], v)));
   const ell = Math.min(Math.max(opts.initialLengthScale, BOUNDS.lengthScale[0]), BOUNDS.lengthScale[1]);
-  const starts = [pack({ lengthScales: new Array<number>(d).fill(ell), signal: 1, noise: 1e-4 })];
-  for (let r = 0; r < opts.restarts; r++) starts.push(lower.map((lo, i) => opts.rng.uniform(lo, upper[i])));
   const sq = pairDiffs(X);
+  const prior = opts.prior;
   const objective = (t: number[]) => {
     const { value, grad } = logMarginalLikelihood(spec, X, y, unpack(t), sq);
-    return { value: -value, grad: grad.map((g) => -g) };
+    if (!prior) return { value: -value, grad: grad.map((g) => -g) };
+    const p = logPrior(prior, t);
+    return { value: -(value + p.value), grad: grad.map((g, i) => -(g + p.grad[i])) };
   };
+  const starts = [pack({ lengthScales: new Array<number>(d).fill(ell), signal: 1, noise: 1e-4 })];
+  if (opts.warmStart && opts.warmStart.lengthScales.length === d) starts.push(clampT(pack(opts.warmStart)));
+  if (opts.screen && prior) {
+    // Draw candidates from the prior, keep the `restarts` best by value (a Cholesky each, no gradient).
+    const cands: Array<{ t: number[]; v: number }> = [];
+    for (let c = 0; c < opts.screen; c++) {
+      const g = (m: { mean: number; sd: number }) => m.mean + m.sd * opts.rng.normal();
+      const t = clampT([
+        ...Array.from({ length: d }, () => g(prior.logLengthScale)),
+        g(prior.logSignal),
+        g(prior.logNoise),
+      ]);
+      const lml = logMarginalLikelihood(spec, X, y, unpack(t), sq, true).value;
+      cands.push({ t, v: lml + logPrior(prior, t).value });
+    }
+    cands.sort((a, b) => b.v - a.v);
+    for (const c of cands.slice(0, opts.restarts)) starts.push(c.t);
+  } else {
+    for (let r = 0; r < opts.restarts; r++) starts.push(lower.map((lo, i) => opts.rng.uniform(lo, upper[i])));
+  }
   let best = { x: starts[0], value: Infinity };
   for (const start of starts) {
     const res = minimizeBox(objective, start, lower, upper, { maxIter: opts.maxIter ?? 60, initialStep: 1 });
@@ -234,9 +315,10 @@ export function fitHyper(spec: KernelSpec, X: number[][], y: number[], opts: Fit
 /** The posterior given fitted hyperparameters: mean and standard deviation of the latent f, with their
  *  gradients with respect to x (for polishing the acquisition function). */
 export class GaussianProcess {
-  private readonly L: Float64Array[];
+  private readonly L: Dense;
   private readonly alpha: Float64Array;
-  private readonly inv: number[];
+  private readonly inv: Float64Array;
+  private readonly flatX: Float64Array;
 
   constructor(
     readonly spec: KernelSpec,
@@ -245,24 +327,45 @@ export class GaussianProcess {
     readonly hyper: GpHyper,
   ) {
     const n = X.length;
-    const L = cholesky(covariance(spec, distances(pairDiffs(X), X[0].length, hyper.lengthScales), n, hyper));
+    const L = cholesky(
+      covariance(spec, distances(pairDiffs(X), X[0].length, hyper.lengthScales), n, hyper),
+      n,
+    );
     if (!L) throw new Error('GP covariance is not positive definite even with jitter');
     this.L = L;
     this.alpha = backward(L, forward(L, Float64Array.from(y)));
-    this.inv = hyper.lengthScales.map((l) => 1 / (l * l));
+    this.inv = Float64Array.from(hyper.lengthScales, (l) => 1 / (l * l));
+    const d = X[0].length;
+    this.flatX = new Float64Array(n * d);
+    X.forEach((row, i) => this.flatX.set(row, i * d));
+  }
+
+  /** The posterior mean at x (cheaper than predict: no triangular solve). */
+  mean(x: number[]): number {
+    const { inv, alpha, spec, flatX } = this;
+    const n = alpha.length;
+    const d = x.length;
+    const s = this.hyper.signal;
+    let mean = 0;
+    for (let i = 0, q = 0; i < n; i++) {
+      let r2 = 0;
+      for (let j = 0; j < d; j++, q++) r2 += (x[j] - flatX[q]) ** 2 * inv[j];
+      mean += s * kernelValue(spec, Math.sqrt(r2)) * alpha[i];
+    }
+    return mean;
   }
 
   predict(x: number[], withGrad = false): { mean: number; sd: number; dMean?: number[]; dSd?: number[] } {
-    const { X, inv, alpha, L, spec } = this;
-    const n = X.length;
+    const { inv, alpha, L, spec, flatX } = this;
+    const n = alpha.length;
     const d = x.length;
     const s = this.hyper.signal;
     const kx = new Float64Array(n);
     const slope = withGrad ? new Float64Array(n) : null;
     let mean = 0;
-    for (let i = 0; i < n; i++) {
+    for (let i = 0, q = 0; i < n; i++) {
       let r2 = 0;
-      for (let j = 0; j < d; j++) r2 += (x[j] - X[i][j]) ** 2 * inv[j];
+      for (let j = 0; j < d; j++, q++) r2 += (x[j] - flatX[q]) ** 2 * inv[j];
       const r = Math.sqrt(r2);
       kx[i] = s * kernelValue(spec, r);
       if (slope) slope[i] = s * kernelSlope(spec, r);
@@ -277,9 +380,9 @@ export class GaussianProcess {
     const w = backward(L, v); // K⁻¹ k(x)
     const dMean = new Array<number>(d).fill(0);
     const dSd = new Array<number>(d).fill(0);
-    for (let i = 0; i < n; i++) {
-      for (let j = 0; j < d; j++) {
-        const dk = slope[i] * (x[j] - X[i][j]) * inv[j];
+    for (let i = 0, q = 0; i < n; i++) {
+      for (let j = 0; j < d; j++, q++) {
+        const dk = slope[i] * (x[j] - flatX[q]) * inv[j];
         dMean[j] += dk * alpha[i];
         if (!clamped) dSd[j] -= (dk * w[i]) / sd; // dσ = −(kᵀK⁻¹ dk)/σ
       }
