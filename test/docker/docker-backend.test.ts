@@ -9,11 +9,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Engine } from '../../main/engine/engine';
 import { homeId } from '../../main/engine/backends/docker/docker-backend';
-import { isDone, isGroupDone } from '../../shared/statuses';
-import type { Experiment } from '../../shared/domain';
+import { isGroupDone } from '../../shared/statuses';
 import { ROOT, maxActive, sleep, tmpDir, waitFor } from '../helpers';
 import { need, skipOrFail } from '../requirements';
-import { docker as dockerClient, dockerAvailable } from './helpers';
+import { docker as dockerClient, dockerAvailable, endOf, project, run, startDocker } from './helpers';
 
 const BUSYBOX = 'axon-test/busybox:1';
 const PYTHON = 'axon-test/python:1';
@@ -37,39 +36,6 @@ const skip = skipOrFail(noDocker);
 /** Why the Python test image is missing (it is built by test/docker/build-images.sh, as .ci/run does), or null. */
 const noPythonImage = async () =>
   (await hasImage(PYTHON)) ? null : `${PYTHON} is not built (bash test/docker/build-images.sh)`;
-
-function project(body: string[], files: Record<string, string> = {}): { dir: string; text: string } {
-  const dir = tmpDir('axon-docker-');
-  for (const [name, content] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), content);
-  return { dir, text: ['version: 1', ...body].join('\n') };
-}
-
-type Api = Pick<Engine, 'call'>;
-
-/** Creates an experiment on the docker backend and returns its id. */
-async function startDocker(api: Api, p: { dir: string; text: string }): Promise<number> {
-  const c = await api.call('runs.create', {
-    files: [{ name: 'polyaxonfile.yml', text: p.text }],
-    params: {},
-    codePath: p.dir,
-    backend: 'docker',
-  });
-  if (c.kind !== 'experiment') throw new Error('expected an experiment');
-  return c.experiment.id;
-}
-
-const endOf = (api: Api, id: number, ms = 120_000): Promise<Experiment> =>
-  waitFor(
-    async () => {
-      const x = await api.call('experiments.get', { id });
-      return isDone(x.status) ? x : null;
-    },
-    ms,
-    `experiment ${id} to end`,
-  );
-
-const run = async (engine: Engine, p: { dir: string; text: string }) =>
-  endOf(engine, await startDocker(engine, p));
 
 const containersOf = (home: string, experimentId: number) =>
   docker.listContainers({

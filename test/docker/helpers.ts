@@ -10,6 +10,10 @@ import { PassThrough } from 'node:stream';
 import Docker from 'dockerode';
 import tar from 'tar-stream';
 import { resolveDocker } from '../../main/engine/backends/docker/connection';
+import type { AxonApi } from '../../shared/api';
+import type { Experiment } from '../../shared/domain';
+import { isDone } from '../../shared/statuses';
+import { waitFor } from '../helpers';
 
 export const BUSYBOX_IMAGE = 'axon-test/busybox:1';
 
@@ -177,3 +181,37 @@ export async function removeRepo(d: Docker, repo: string): Promise<void> {
 export function tmpDir(prefix = 'axon-docker-'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
+
+/** A project folder (with `files`) and a polyaxonfile text from its lines (after `version: 1`). */
+export function project(body: string[], files: Record<string, string> = {}): { dir: string; text: string } {
+  const dir = tmpDir('axon-docker-');
+  for (const [name, content] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), content);
+  return { dir, text: ['version: 1', ...body].join('\n') };
+}
+
+type Api = Pick<AxonApi, 'call'>;
+
+/** Creates an experiment on the docker backend and returns its id. */
+export async function startDocker(api: Api, p: { dir: string; text: string }): Promise<number> {
+  const c = await api.call('runs.create', {
+    files: [{ name: 'polyaxonfile.yml', text: p.text }],
+    params: {},
+    codePath: p.dir,
+    backend: 'docker',
+  });
+  if (c.kind !== 'experiment') throw new Error('expected an experiment');
+  return c.experiment.id;
+}
+
+export const endOf = (api: Api, id: number, ms = 120_000): Promise<Experiment> =>
+  waitFor(
+    async () => {
+      const x = await api.call('experiments.get', { id });
+      return isDone(x.status) ? x : null;
+    },
+    ms,
+    `experiment ${id} to end`,
+  );
+
+export const run = async (api: Api, p: { dir: string; text: string }) =>
+  endOf(api, await startDocker(api, p));

@@ -147,6 +147,9 @@ export interface Backend {
     outputsDir: string;
     run: RunSpec;
   }): Promise<RunningJob | JobOutcome | null>;
+  /** The job's outcome is recorded: remove what it left behind (a finished container). Never before: a job
+   *  whose ending nobody recorded yet keeps its container, so the next engine can still read how it ended. */
+  release?(job: { handle: JobHandle; jobId: number }): Promise<void>;
   /** Removes what a deleted experiment left on the backend (pods, services). */
   remove?(experimentId: number, run: RunSpec): Promise<void>;
 }

@@ -1,13 +1,12 @@
 // A container's log (stdout and stderr, multiplexed with 8-byte frame headers) as the timestamped lines the
 // shared log copier takes, from the copier's cursor on.
-import { PassThrough } from 'node:stream';
+import { PassThrough, Transform, type TransformCallback } from 'node:stream';
 import type Docker from 'dockerode';
 import type { LogCopier } from '../log-copier';
 
 export async function copyContainerLog(
   copier: LogCopier,
   container: Docker.Container,
-  modem: { demuxStream: Docker['modem']['demuxStream'] },
   follow: boolean,
 ): Promise<void> {
   const since = copier.sinceSeconds();
@@ -15,16 +14,63 @@ export async function copyContainerLog(
   const raw = (await container.logs(opts as never)) as unknown;
   // Not following, Docker answers with the whole (multiplexed) log as one buffer.
   const stream = Buffer.isBuffer(raw) ? bufferStream(raw) : (raw as NodeJS.ReadableStream);
-  const out = new PassThrough();
-  modem.demuxStream(stream, out, out);
-  const end = () => out.end();
-  stream.on('end', end);
-  stream.on('close', end);
-  stream.on('error', end);
+  const out = new DockerLogLines();
+  stream.pipe(out);
+  // Closed without its end (the connection cut): a cut, not the log's end (no unfinished line is completed).
+  const cut = () => {
+    if (!(stream as { readableEnded?: boolean }).readableEnded) out.destroy();
+  };
+  stream.on('close', cut);
+  stream.on('error', cut);
   // The copier destroys `out` when detached: the container's stream goes with it.
   out.on('close', () => (stream as unknown as { destroy?(): void }).destroy?.());
   await copier.copyFrom(out);
 }
+
+/**
+ * Docker's multiplexed log stream (8-byte frame headers: stream type, size) as whole "TIMESTAMP text" lines.
+ * Docker cuts a line longer than 16 KiB into several messages, each a frame with its own timestamp and only the
+ * last ending with a newline: the pieces are joined (the later pieces' timestamps dropped), per stream, so
+ * stdout and stderr never mix inside a line. When the log ends (the container stopped), a last line without a
+ * newline is completed; a stream that is cut (destroyed) completes nothing.
+ */
+export class DockerLogLines extends Transform {
+  private buf: Buffer = Buffer.alloc(0);
+  private readonly partial = new Map<number, Buffer[]>();
+
+  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
+    this.buf = this.buf.length ? Buffer.concat([this.buf, chunk]) : chunk;
+    let at = 0;
+    while (this.buf.length - at >= 8) {
+      const size = this.buf.readUInt32BE(at + 4);
+      if (this.buf.length - at - 8 < size) break;
+      this.frame(this.buf[at], this.buf.subarray(at + 8, at + 8 + size));
+      at += 8 + size;
+    }
+    this.buf = this.buf.subarray(at);
+    done();
+  }
+
+  override _flush(done: TransformCallback): void {
+    for (const pieces of this.partial.values()) this.push(Buffer.concat([...pieces, NL]));
+    this.partial.clear();
+    done();
+  }
+
+  private frame(stream: number, payload: Buffer): void {
+    const pieces = this.partial.get(stream);
+    // A continuation: its own timestamp (up to the first space) goes, the text joins the line begun before.
+    const text = pieces ? payload.subarray(payload.indexOf(SPACE) + 1) : payload;
+    if (text[text.length - 1] === NL[0]) {
+      this.push(pieces ? Buffer.concat([...pieces, text]) : text);
+      this.partial.delete(stream);
+    } else if (pieces) pieces.push(Buffer.from(text));
+    else this.partial.set(stream, [Buffer.from(text)]);
+  }
+}
+
+const NL = Buffer.from('\n');
+const SPACE = 0x20;
 
 function bufferStream(buf: Buffer): NodeJS.ReadableStream {
   const p = new PassThrough();

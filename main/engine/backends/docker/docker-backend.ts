@@ -146,22 +146,42 @@ export class DockerBackend implements Backend {
     }
     if (info.State.Running) return this.follow(container, job.logPath);
     const copier = new LogCopier(job.logPath);
-    await copyContainerLog(copier, container, this.docker.modem, false);
-    const outcome = outcomeOf(info);
-    await this.cleanup(container);
-    return outcome;
+    await copyContainerLog(copier, container, false);
+    return outcomeOf(info);
+  }
+
+  /** Removes a finished job's container once the runner has recorded its ending (Backend.release). */
+  async release(job: { handle: JobHandle; jobId: number }): Promise<void> {
+    if (!this.removeFinished) return;
+    const ids = job.handle.container
+      ? [job.handle.container]
+      : (
+          await this.docker.listContainers({
+            all: true,
+            filters: { label: [`axon.home=${homeId(this.home)}`, `axon.job=${job.jobId}`] },
+          })
+        ).map((c) => c.Id);
+    for (const id of ids)
+      await this.docker
+        .getContainer(id)
+        .remove({ force: true })
+        .catch(() => undefined);
   }
 
   /** Copies the log while the container runs; `done` resolves once it stopped and every line is copied. */
   private follow(container: Docker.Container, logPath: string): RunningJob {
     const copier = new LogCopier(logPath);
-    const copying = copyContainerLog(copier, container, this.docker.modem, true);
+    const copying = copyContainerLog(copier, container, true);
+    // Detached (the engine closes), the wait is abandoned: this engine records nothing more, so nothing may
+    // remove the container; the next engine reads its ending.
+    const waiting = new AbortController();
     const done = (async (): Promise<JobOutcome> => {
-      await container.wait();
+      await container.wait({ abortSignal: waiting.signal });
       await copying;
-      const info = await container.inspect();
-      await this.cleanup(container);
-      return outcomeOf(info);
+      // Docker ends a follow stream without its last message when that is a line with no newline: read
+      // what is left from the cursor (lines already copied are skipped).
+      if (!copier.isDetached) await copyContainerLog(copier, container, false);
+      return outcomeOf(await container.inspect());
     })().catch((e): JobOutcome => ({
       exitCode: null,
       signal: null,
@@ -172,7 +192,10 @@ export class DockerBackend implements Backend {
       handle: { container: container.id },
       done,
       confirmedLogSize: () => copier.confirmedSize(),
-      detach: () => copier.detach(),
+      detach: () => {
+        copier.detach();
+        waiting.abort();
+      },
       stop: async (graceMs) => {
         await container.stop({ t: Math.max(1, Math.ceil(graceMs / 1000)) }).catch(() => undefined);
       },
@@ -220,10 +243,6 @@ export class DockerBackend implements Backend {
       .getNetwork(name)
       .remove()
       .catch(() => undefined);
-  }
-
-  private async cleanup(container: Docker.Container): Promise<void> {
-    if (this.removeFinished) await container.remove({ force: true }).catch(() => undefined);
   }
 }
 

@@ -178,10 +178,11 @@ export class LocalBackend implements Backend {
     const id = pid;
     if (!startTime || !isAlive(id, startTime)) return readOutcome(file, null, null);
     // Not our child any more: poll until it is gone, then read the wrapper's exit record.
+    let poll: ReturnType<typeof setInterval> | undefined;
     const done = new Promise<JobOutcome>((resolve) => {
-      const t = setInterval(() => {
+      poll = setInterval(() => {
         if (isAlive(id, startTime)) return;
-        clearInterval(t);
+        clearInterval(poll);
         resolve(readOutcome(file, null, null));
       }, POLL_MS);
     });
@@ -189,6 +190,9 @@ export class LocalBackend implements Backend {
       handle: { pid: id, startTime },
       done,
       stop: (graceMs: number) => stopGroup(id, graceMs, done),
+      // An engine that closes stops polling: a short command (`axon ps`) that re-attached a running job must
+      // not wait for it to end.
+      detach: () => clearInterval(poll),
     } satisfies RunningJob;
   }
 }
