@@ -9,7 +9,7 @@ import { runSpec, type ExperimentRow } from '../store/experiments';
 import { jobHandle, type JobRow } from '../store/jobs';
 import type { EventBus } from '../events';
 import type { Lifecycle } from './lifecycle';
-import type { Backend, BackendStatus, JobOutcome, RunningJob } from '../backends/backend';
+import type { Backend, BackendStatus, JobHandle, JobOutcome, RunningJob } from '../backends/backend';
 import { describeOutcome } from '../backends/backend';
 import { LogFollower } from '../tracking/follower';
 import { paths } from '../home';
@@ -400,7 +400,7 @@ export class Runner {
             await chain;
             await follower.finish();
             a.jobs.delete(row.id);
-            await this.jobEnded(experimentId, row, outcome, a);
+            await this.jobEnded(experimentId, row, outcome, a, job.handle);
           }),
     );
   }
@@ -439,6 +439,7 @@ export class Runner {
     row: JobRow,
     o: JobOutcome,
     a: ActiveExperiment,
+    handle: JobHandle,
   ): Promise<void> {
     const ok = !o.lost && o.signal === null && o.exitCode === 0 && !o.reason;
     const name = `${row.role}-${row.replica_index}`;
@@ -467,6 +468,12 @@ export class Runner {
       exitCode: o.exitCode,
       finishedAt: o.finishedAt ?? null,
     });
+    // Recorded: only now may the backend remove what the job left (its container).
+    const backend = this.opts.backends[a.backend];
+    if (backend?.release)
+      await backend
+        .release({ handle, jobId: row.id })
+        .catch((e) => log.warn(`job ${row.id}: ${(e as Error).message}`));
   }
 
   /**
@@ -646,7 +653,7 @@ export class Runner {
         const follower = this.follower(x.id, j.id, j.log_path);
         await follower.start();
         await follower.finish();
-        await this.jobEnded(x.id, j, r, this.entry(x.id, x.backend));
+        await this.jobEnded(x.id, j, r, this.entry(x.id, x.backend), jobHandle(j));
       }
     }
     if (reattached.some(({ job }) => !job.onStatus) && x.status !== 'running')
