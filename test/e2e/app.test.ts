@@ -426,7 +426,7 @@ test(
       await page.keyboard.press('Space');
       await selectedRows.nth(1).waitFor();
       assert.deepEqual(
-        await selectedRows.evaluateAll((rs) => rs.map((r) => (r as HTMLElement).dataset.index)),
+        await selectedRows.evaluateAll((rs) => rs.map((r) => r.getAttribute('data-index'))),
         ['0', '1'],
         'Space selected the first two rows',
       );
