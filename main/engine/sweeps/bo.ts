@@ -25,8 +25,10 @@ export const DEFAULT_KAPPA = 2.576;
 
 /** Internal choices the benchmark compares (bench/hpo/bo-suite.ts); the defaults are what won there. */
 export const BO_TUNING = {
-  /** Yeo-Johnson warp of the standardised results (its λ fitted by normal likelihood) before the GP. */
-  warpOutputs: true,
+  /** How the results are warped before the GP (always standardised after): `yj` a Yeo-Johnson power warp
+   *  (its λ fitted by normal likelihood) of the results shifted to start at 0 and scaled by their median,
+   *  `rank` the normal scores of their ranks, `none`. */
+  warpOutputs: 'yj' as 'yj' | 'rank' | 'none',
   /** MAP with log-normal priors on the hyperparameters, restarts screened from the prior. */
   prior: true as boolean,
   /** How pending (running) points enter the GP: kriging believer (their posterior mean), or the mean of
@@ -190,6 +192,37 @@ function capRows<T extends { y: number }>(rows: T[], cap: number): T[] {
   return rows.filter((_, i) => keep.has(i));
 }
 
+/** Φ⁻¹(p) (Acklam's rational approximation, relative error < 1.2e-9). */
+function normQuantile(p: number): number {
+  const a = [
+    -39.69683028665376, 220.9460984245205, -275.9285104469687, 138.357751867269, -30.66479806614716,
+    2.506628277459239,
+  ];
+  const b = [
+    -54.47609879822406, 161.5858368580409, -155.6989798598866, 66.80131188771972, -13.28068155288572,
+  ];
+  const c = [
+    -0.007784894002430293, -0.3223964580411365, -2.400758277161838, -2.549732539343734, 4.374664141464968,
+    2.938163982698783,
+  ];
+  const d = [0.007784695709041462, 0.3224671290700398, 2.445134137142996, 3.754408661907416];
+  const pl = 0.02425;
+  if (p < pl) {
+    const q = Math.sqrt(-2 * Math.log(p));
+    return (
+      (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) /
+      ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1)
+    );
+  }
+  if (p > 1 - pl) return -normQuantile(1 - p);
+  const q = p - 0.5;
+  const r = q * q;
+  return (
+    ((((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q) /
+    (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1)
+  );
+}
+
 const standardise = (v: number[]) => {
   const m = v.reduce((s, x) => s + x, 0) / v.length;
   const sd = Math.sqrt(v.reduce((s, x) => s + (x - m) ** 2, 0) / v.length) || 1;
@@ -201,10 +234,29 @@ function yeoJohnson(y: number, lambda: number): number {
   return Math.abs(lambda - 2) < 1e-9 ? -Math.log1p(-y) : -((1 - y) ** (2 - lambda) - 1) / (2 - lambda);
 }
 
-/** The Yeo-Johnson λ in [−2, 4] that makes the values most normal (profile log-likelihood, golden section),
- *  as scikit-learn's PowerTransformer fits it; HEBO found this warp of the results to help GP-BO a lot on
- *  functions whose values span orders of magnitude. Monotone, so the order of the results is kept. */
-export function warpOutputs(v: number[]): number[] {
+/** The results warped before the GP (see BO_TUNING.warpOutputs). `yj`: the Yeo-Johnson λ in [−2, 4] that makes
+ *  (y − min)/(median − min) most normal (profile log-likelihood, golden section), as scikit-learn's
+ *  PowerTransformer fits it; HEBO found such a warp to help GP-BO a lot on functions whose values span orders of
+ *  magnitude, and the shift and scale let it spread the low (good) end. Monotone, so the order is kept. */
+export function warpOutputs(raw: number[], how: 'yj' | 'rank' | 'none' = 'yj'): number[] {
+  if (how === 'none') return raw;
+  if (how === 'rank') {
+    const order = raw.map((y, i) => [y, i] as const).sort((a, b) => a[0] - b[0]);
+    const out = new Array<number>(raw.length);
+    // ties share the mean rank
+    for (let i = 0; i < order.length;) {
+      let j = i;
+      while (j + 1 < order.length && order[j + 1][0] === order[i][0]) j++;
+      const u = ((i + j) / 2 + 0.5) / raw.length;
+      for (let k = i; k <= j; k++) out[order[k][1]] = normQuantile(u);
+      i = j + 1;
+    }
+    return out;
+  }
+  const lo = Math.min(...raw);
+  const sorted = [...raw].sort((a, b) => a - b);
+  const scale = sorted[Math.floor(sorted.length / 2)] - lo || sorted[sorted.length - 1] - lo || 1;
+  const v = raw.map((y) => (y - lo) / scale);
   const n = v.length;
   const ll = (lambda: number) => {
     const t = v.map((y) => yeoJohnson(y, lambda));
@@ -267,7 +319,12 @@ export function suggestBo(
   }
   const train = capRows(rows, MAX_TRAINING);
   const std = standardise(train.map((r) => r.y));
-  const warped = BO_TUNING.warpOutputs ? standardise(warpOutputs(std.values)).values : std.values;
+  const warped = standardise(
+    warpOutputs(
+      train.map((r) => r.y),
+      BO_TUNING.warpOutputs,
+    ),
+  ).values;
   const scaled = train.map((r, i) => ({ x: r.x, y: warped[i] }));
   const X = scaled.map((r) => r.x);
   const y = scaled.map((r) => r.y);
