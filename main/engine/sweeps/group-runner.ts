@@ -10,12 +10,11 @@ import type { CodeRef } from '../../../shared/domain';
 import type { Store } from '../store';
 import type { GroupRow } from '../store/groups';
 import { groupMetric } from '../store/groups';
-import { objective, type Searcher, type SweepTrial, type TrialMeta } from './searcher';
-import { hyperbandSearcher } from './hyperband';
-import { ashaSearcher } from './asha';
-import { modelSearcher } from './model-based';
+import { objective, type SweepTrial, type TrialMeta } from './searcher';
+import { ITERATIVE } from './make-searcher';
+import { stepSearcher } from './searcher-thread';
 
-export const ITERATIVE: ReadonlySet<SearchSpec['algorithm']> = new Set(['hyperband', 'asha', 'bo', 'tpe']);
+export { ITERATIVE, makeSearcher } from './make-searcher';
 
 /** What the group keeps in state_json. */
 export interface GroupState {
@@ -23,20 +22,6 @@ export interface GroupState {
   searcher?: { finished: boolean } & Record<string, unknown>;
   /** Why the search ended before its budget (early stopping). */
   stoppedEarly?: string;
-}
-
-export function makeSearcher(search: SearchSpec, seed: number): Searcher<{ finished: boolean }> {
-  switch (search.algorithm) {
-    case 'hyperband':
-      return hyperbandSearcher(search, seed) as Searcher<{ finished: boolean }>;
-    case 'asha':
-      return ashaSearcher(search, seed) as Searcher<{ finished: boolean }>;
-    case 'bo':
-    case 'tpe':
-      return modelSearcher(search, seed) as Searcher<{ finished: boolean }>;
-    default:
-      throw new Error(`${search.algorithm} is not an iterative search`);
-  }
 }
 
 export function groupState(g: GroupRow): GroupState {
@@ -58,11 +43,16 @@ export class GroupRunner {
     if (!ITERATIVE.has(g.algorithm) || searchFinished(g)) return;
     const search = JSON.parse(g.search_json) as SearchSpec;
     const saved = groupState(g);
-    const searcher = makeSearcher(search, saved.seed);
-    const state = saved.searcher ?? searcher.init();
     const trials = await this.trials(g.id, search);
     const active = trials.filter((t) => !isDone(t.status)).length;
-    const step = searcher.step(state, trials, Math.max(0, g.concurrency - active));
+    // BO's suggestions run on a worker thread (searcher-thread.ts), the others here: same code, same result.
+    const step = await stepSearcher(
+      search,
+      saved.seed,
+      saved.searcher,
+      trials,
+      Math.max(0, g.concurrency - active),
+    );
     if (!step.proposals.length && JSON.stringify(step.state) === JSON.stringify(saved.searcher)) return;
 
     const spec = JSON.parse(g.spec_json) as ParsedSpec;
