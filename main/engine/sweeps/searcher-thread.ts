@@ -43,7 +43,6 @@ class WorkerFailure extends Error {}
 
 /** How to start the worker here, or null when it cannot be (then steps run in-process). */
 function workerSpec(): { file: string } | { eval: string; data: Record<string, string> } | null {
-  if (process.env.AXON_SWEEP_WORKER === '0') return null;
   let here: string;
   try {
     here = fileURLToPath(import.meta.url);
@@ -81,6 +80,7 @@ class SearcherThread {
 
   /** False once the worker cannot be used: the caller runs the step itself. */
   get usable(): boolean {
+    if (process.env.AXON_SWEEP_WORKER === '0') return false;
     if (this.spec === undefined) this.spec = workerSpec();
     return this.spec !== null && this.failures < 2;
   }
