@@ -39,7 +39,8 @@ export function cli(
   return new Promise((resolve, reject) => {
     const p = spawn(process.execPath, [BIN, ...args], {
       cwd: opts.cwd ?? ROOT,
-      env: { ...process.env, AXON_HOME: opts.home, AXON_QUIET: '1', ...opts.env },
+      // A background engine the command starts (work without a serving engine) exits soon after the test.
+      env: { ...process.env, AXON_HOME: opts.home, AXON_QUIET: '1', AXON_IDLE_EXIT_S: '2', ...opts.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';

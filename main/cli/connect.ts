@@ -1,18 +1,27 @@
-// The CLI talks to the engine that serves this AXON_HOME if there is one; otherwise it runs an engine
-// in-process for the command's duration (the embedded default: nothing to install, nothing to start).
-// A long command (an attached `axon run`) also serves the API meanwhile, so `axon ps` in another terminal
-// goes through it instead of finding the home locked.
+// The CLI talks to the engine that serves this AXON_HOME if there is one. Otherwise a command that starts work
+// (`work`: run, restart, resume, stop) starts a background engine and talks to it, so the work goes on when the
+// command and its terminal are gone (background.ts); a read command runs an engine in-process for its duration
+// (nothing to install, nothing to start) and, if it finds work that no engine follows (the background engine
+// was killed), hands it to a new background engine as it exits.
+// AXON_NO_BACKGROUND=1 keeps work in-process too: an attached command then serves the API meanwhile, so
+// `axon ps` in another terminal goes through it instead of finding the home locked.
 import WebSocket from 'ws';
-import { createHttpClient } from '../../shared/http-client';
+import { createHttpClient, type HttpClient } from '../../shared/http-client';
 import type { AxonApi } from '../../shared/api';
 import { Engine } from '../engine/engine';
 import { LockedError, readAddress, removeAddress, resolveHome, writeAddress } from '../engine/home';
 import { serve } from '../server/http';
+import { backgroundAllowed, startBackgroundEngine } from './background';
+import { log } from '../engine/log';
 
 export interface Connection {
   api: AxonApi;
   /** The in-process engine, when no serving engine was found. */
   engine: Engine | null;
+  /** The HTTP client, when a serving engine answers. */
+  client: HttpClient | null;
+  /** The background engine's pid, when this command started it. */
+  started: number | null;
   home: string;
   close(): Promise<void>;
 }
@@ -20,14 +29,27 @@ export interface Connection {
 /** How long to wait for a short command of another terminal to release the home. */
 const LOCK_WAIT_MS = 5000;
 
-export async function connect(opts: { serve?: boolean } = {}): Promise<Connection> {
+export interface ConnectOptions {
+  /** The command starts work that must go on after it (a background engine is started if none serves). */
+  work?: boolean;
+  /** In-process only (AXON_NO_BACKGROUND=1): a long command serves the API while it runs. */
+  serve?: boolean;
+}
+
+function viaHttp(home: string, url: string, token: string, started: number | null): Connection {
+  const client = createHttpClient(url, token, WebSocket as never);
+  return { api: client, engine: null, client, started, home, close: async () => client.close() };
+}
+
+export async function connect(opts: ConnectOptions = {}): Promise<Connection> {
   const home = resolveHome();
   const deadline = Date.now() + LOCK_WAIT_MS;
   for (;;) {
     const addr = readAddress(home);
-    if (addr) {
-      const client = createHttpClient(addr.url, addr.token, WebSocket as never);
-      return { api: client, engine: null, home, close: async () => client.close() };
+    if (addr) return viaHttp(home, addr.url, addr.token, null);
+    if (opts.work && backgroundAllowed()) {
+      const a = await startBackgroundEngine(home);
+      return viaHttp(home, a.url, a.token, a.pid);
     }
     let engine: Engine;
     try {
@@ -39,13 +61,15 @@ export async function connect(opts: { serve?: boolean } = {}): Promise<Connectio
       }
       throw e;
     }
-    if (!opts.serve) return { api: engine, engine, home, close: () => engine.close() };
+    if (!opts.serve) return inProcess(home, engine);
     const server = await serve(engine);
     engine.apiUrl = server.url;
     writeAddress(home, { pid: process.pid, url: server.url, token: server.token });
     return {
       api: engine,
       engine,
+      client: null,
+      started: null,
       home,
       close: async () => {
         removeAddress(home);
@@ -54,4 +78,28 @@ export async function connect(opts: { serve?: boolean } = {}): Promise<Connectio
       },
     };
   }
+}
+
+/** An engine for one short command; work it finds unfollowed goes to a background engine when it closes. */
+function inProcess(home: string, engine: Engine): Connection {
+  return {
+    api: engine,
+    engine,
+    client: null,
+    started: null,
+    home,
+    close: async () => {
+      const work = backgroundAllowed() && (await engine.hasWork().catch(() => false));
+      await engine.close();
+      if (!work) return;
+      try {
+        const a = await startBackgroundEngine(home);
+        log.warn(
+          `runs were left with no engine following them: a background engine (pid ${a.pid}) took them`,
+        );
+      } catch (e) {
+        log.warn(`runs are left with no engine following them: ${(e as Error).message}`);
+      }
+    },
+  };
 }

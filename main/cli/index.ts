@@ -5,6 +5,7 @@ import type { AxonApi } from '../../shared/api';
 import { ApiError, toApiError } from '../../shared/api';
 import { formatError, type SpecError } from '../../shared/polyaxonfile';
 import { connect, type Connection } from './connect';
+import { engineLogPath } from './background';
 import { codeFolder, linkedProject, readSpecFiles } from './files';
 import { fmtStatus, fmtValue, parseParams, printJson, printTable, UsageError } from './format';
 import { announce, finishRun } from './commands/run';
@@ -69,9 +70,16 @@ let active: Connection | null = null;
 
 const run: Runner = async (body, opts = {}) => {
   let code: number = EXIT.ok;
+  const reconnect = async () => {
+    const old = active;
+    active = null;
+    await old?.close().catch(() => undefined);
+    active = await connect({ work: true });
+    return active.api;
+  };
   try {
-    active = await connect({ serve: opts.keepEngine });
-    const r = await body(active.api);
+    active = await connect({ work: opts.work, serve: opts.work });
+    const r = await body(active.api, { reconnect: active.client ? reconnect : undefined });
     if (typeof r === 'number') code = r;
   } catch (e) {
     code = fail(e);
@@ -141,7 +149,7 @@ program
   .option('--json', 'JSON output')
   .action((o) =>
     run(
-      async (api: AxonApi) => {
+      async (api: AxonApi, { reconnect }) => {
         const files = readSpecFiles(o.file);
         const codePath = codeFolder(o.file);
         const created = await api.call('runs.create', {
@@ -155,17 +163,23 @@ program
           name: o.name,
         });
         announce(created, !!o.json);
+        if (active?.started && !o.json)
+          process.stderr.write(
+            pc.dim(
+              `[axon] started a background engine (pid ${active.started}) for this AXON_HOME; it follows the run and exits when idle (log: ${engineLogPath(active.home)})\n`,
+            ),
+          );
         if (o.detach) {
           if (o.json) printJson(created);
           if (active?.engine && !o.json)
             process.stderr.write(
-              '[axon] no engine is serving this AXON_HOME: run `axon serve` to keep scheduling and tracking in the background.\n',
+              '[axon] no engine is serving this AXON_HOME (AXON_NO_BACKGROUND=1): run `axon serve` to keep scheduling and tracking in the background.\n',
             );
           return EXIT.ok;
         }
-        return finishRun(api, created, !!o.json);
+        return finishRun(api, created, !!o.json, reconnect);
       },
-      { keepEngine: !o.detach },
+      { work: true },
     ),
   );
 

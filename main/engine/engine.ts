@@ -28,6 +28,9 @@ import { log } from './log';
 import { EarlyStopping } from './sweeps/early-stopping';
 import { ResourceMonitor } from './monitor/sampler';
 import { groupState } from './sweeps/group-runner';
+import { DONE, EXPERIMENT_STATUSES } from '../../shared/statuses';
+
+const NOT_DONE = EXPERIMENT_STATUSES.filter((s) => !DONE.has(s));
 
 export { VERSION_INFO as VERSION } from './version';
 
@@ -181,6 +184,14 @@ export class Engine implements AxonApi {
   private async settleAllGroups(): Promise<void> {
     for (const g of await this.store.groups.rows({ status: ['created', 'running', 'stopping'] }))
       await this.queue.settleGroup(g.id);
+  }
+
+  /** Whether anything is left for an engine to do: a job followed, an experiment not ended, a group open. */
+  async hasWork(): Promise<boolean> {
+    if (this.runner.runningJobs().length) return true;
+    const open = await this.store.experiments.rowsWithStatus(NOT_DONE);
+    if (open.length) return true;
+    return (await this.store.groups.rows({ status: ['created', 'running', 'stopping'] })).length > 0;
   }
 
   /** Waits for the scheduling pass and the launches in flight (not for the runs to end). */

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { cli, projectWith, ROOT, startServe, tmpDir } from '../helpers';
+import { cli, projectWith, ROOT, startServe, tmpDir, waitFor } from '../helpers';
 
 const BRANIN = path.join(ROOT, 'examples', 'branin');
 
@@ -144,7 +144,7 @@ test('the CLI uses a serving engine when there is one, and the engine writes its
   }
 });
 
-test('while an attached run holds the engine, another terminal goes through it', async () => {
+test('an attached run starts a background engine; another terminal goes through it; it exits once idle', async () => {
   const home = tmpDir();
   // The job runs until the test lets it end, however slowly the other terminal's commands start.
   const { dir, file } = projectWith('echo started; while [ ! -e release ]; do sleep 0.1; done');
@@ -161,7 +161,17 @@ test('while an attached run holds the engine, another terminal goes through it',
   fs.writeFileSync(path.join(dir, 'release'), '');
   const r = await first;
   assert.equal(r.code, 0, r.stderr);
-  assert.equal(fs.existsSync(path.join(home, 'engine.json')), false, 'the address file goes with the engine');
+  assert.match(r.stderr, /started a background engine \(pid \d+\)/);
+  // Idle (no run, no client) for AXON_IDLE_EXIT_S (2 s in the tests), the engine exits and its address goes.
+  await waitFor(
+    async () => !fs.existsSync(path.join(home, 'engine.json')),
+    30_000,
+    'the idle engine to exit',
+  );
+  assert.match(
+    fs.readFileSync(path.join(home, 'engine.log'), 'utf8'),
+    /background engine \d+ exits \(idle\)/,
+  );
 });
 
 test('project create, ls, get and delete', async () => {

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import type { AxonApi } from '../../../shared/api';
 import { isDone } from '../../../shared/statuses';
 import { fmtStatus, fmtValue, printJson, printTable, UsageError } from '../format';
-import { attachExperiment, finishRun, logPrinter } from './run';
+import { attachExperiment, finishRun, logPrinter, survivingEngineLoss } from './run';
 import type { Runner } from './types';
 
 function xpId(cmd: Command): number {
@@ -96,7 +96,7 @@ export function registerExperiment(program: Command, run: Runner): void {
     )
     .action((o, cmd) =>
       run(
-        async (api: AxonApi) => {
+        async (api: AxonApi, { reconnect }) => {
           const id = xpId(cmd);
           let job: number | undefined;
           if (o.replica) {
@@ -109,7 +109,10 @@ export function registerExperiment(program: Command, run: Runner): void {
               );
           }
           if (o.follow) {
-            const x = await attachExperiment(api, id, { json: false, showProtocol: o.raw });
+            const state = { printer: logPrinter(o.raw), printed: 0 };
+            const x = await survivingEngineLoss(api, reconnect, (a) =>
+              attachExperiment(a, id, { json: false, showProtocol: o.raw, state }),
+            );
             return x.status === 'succeeded' ? 0 : 1;
           }
           const printer = logPrinter(o.raw);
@@ -121,7 +124,7 @@ export function registerExperiment(program: Command, run: Runner): void {
           }
           printer.end();
         },
-        { keepEngine: !!o.follow },
+        { work: !!o.follow },
       ),
     );
 
@@ -201,13 +204,22 @@ export function registerExperiment(program: Command, run: Runner): void {
     .description('stop it (SIGTERM, then SIGKILL after the grace period)')
     .option('--json', 'JSON output')
     .action((o, cmd) =>
-      run(async (api: AxonApi) => {
-        const id = xpId(cmd);
-        let x = await api.call('experiments.stop', { id });
-        if (!isDone(x.status)) x = await attachExperiment(api, id, { json: true });
-        if (o.json) return printJson(x);
-        process.stdout.write(`experiment ${id}: ${fmtStatus(x.status)}\n`);
-      }),
+      run(
+        async (api: AxonApi, { reconnect }) => {
+          const id = xpId(cmd);
+          let x = await api.call('experiments.stop', { id });
+          if (!isDone(x.status)) {
+            if (!o.json)
+              process.stderr.write(
+                `[axon] stopping experiment ${id}: SIGTERM sent, SIGKILL after the grace period; waiting for it to end…\n`,
+              );
+            x = await survivingEngineLoss(api, reconnect, (a) => attachExperiment(a, id, { json: true }));
+          }
+          if (o.json) return printJson(x);
+          process.stdout.write(`experiment ${id}: ${fmtStatus(x.status)}\n`);
+        },
+        { work: true },
+      ),
     );
 
   for (const verb of ['restart', 'resume'] as const)
@@ -222,14 +234,14 @@ export function registerExperiment(program: Command, run: Runner): void {
       .option('--json', 'JSON output')
       .action((o, cmd) =>
         run(
-          async (api: AxonApi) => {
+          async (api: AxonApi, { reconnect }) => {
             const x = await api.call(`experiments.${verb}`, { id: xpId(cmd) });
             if (!o.json)
               process.stderr.write(`[axon] experiment ${x.id} created (${verb} of ${xpId(cmd)})\n`);
             if (o.detach) return o.json ? printJson(x) : undefined;
-            return finishRun(api, { kind: 'experiment', experiment: x }, !!o.json);
+            return finishRun(api, { kind: 'experiment', experiment: x }, !!o.json, reconnect);
           },
-          { keepEngine: !o.detach },
+          { work: true },
         ),
       );
 

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import type { AxonApi } from '../../../shared/api';
 import { experimentsTable, fmtStatus, printJson, UsageError } from '../format';
-import { attachGroup, printGroupResults } from './run';
+import { attachGroup, printGroupResults, survivingEngineLoss } from './run';
 import type { Runner } from './types';
 
 function groupId(cmd: Command): number {
@@ -37,7 +37,7 @@ export function registerGroup(program: Command, run: Runner): void {
           );
           await printGroupResults(api, id);
         },
-        { keepEngine: !!o.watch },
+        { work: !!o.watch },
       ),
     );
 
@@ -58,13 +58,18 @@ export function registerGroup(program: Command, run: Runner): void {
     .description('stop its pending and running experiments')
     .option('--json', 'JSON output')
     .action((o, cmd) =>
-      run(async (api: AxonApi) => {
-        const id = groupId(cmd);
-        await api.call('groups.stop', { id });
-        const g = await attachGroup(api, id, { json: true });
-        if (o.json) return printJson(g);
-        process.stdout.write(`group ${id}: ${fmtStatus(g.status)}\n`);
-      }),
+      run(
+        async (api: AxonApi, { reconnect }) => {
+          const id = groupId(cmd);
+          await api.call('groups.stop', { id });
+          if (!o.json)
+            process.stderr.write(`[axon] stopping group ${id}; waiting for its experiments to end…\n`);
+          const g = await survivingEngineLoss(api, reconnect, (a) => attachGroup(a, id, { json: true }));
+          if (o.json) return printJson(g);
+          process.stdout.write(`group ${id}: ${fmtStatus(g.status)}\n`);
+        },
+        { work: true },
+      ),
     );
 
   grp

@@ -2,6 +2,7 @@
 // results table), exit code follows the run.
 import pc from 'picocolors';
 import type { AxonApi, RunCreated } from '../../../shared/api';
+import type { HttpClient } from '../../../shared/http-client';
 import type { Experiment, Group, LogChunk } from '../../../shared/domain';
 import { isDone, isGroupDone, type GroupStatus } from '../../../shared/statuses';
 import { PREFIX } from '../../engine/tracking/protocol';
@@ -10,6 +11,16 @@ import { experimentsTable, fmtStatus, fmtValue, isTTY, printJson } from '../form
 export interface AttachOptions {
   json: boolean;
   showProtocol?: boolean;
+  /** Where a previous attach (to an engine that went away) stopped; carried to the next. */
+  state?: AttachState;
+}
+
+export interface AttachState {
+  printer: ReturnType<typeof logPrinter>;
+  /** The job whose log is printed, once known. */
+  master?: number;
+  /** Bytes of its log printed. */
+  printed: number;
 }
 
 /** Writes log text line by line (chunks may split lines), leaving out protocol lines unless asked. */
@@ -34,18 +45,16 @@ export function logPrinter(showProtocol = false): { write(text: string): void; e
  * run has a log per replica: the master's is printed (the first job), and the others are named at the end.
  */
 export async function attachExperiment(api: AxonApi, id: number, opts: AttachOptions): Promise<Experiment> {
-  const printer = logPrinter(opts.showProtocol);
-  let master: number | undefined; // the job whose log is printed, once known
-  let printed = 0; // bytes of its log printed
+  const st: AttachState = opts.state ?? { printer: logPrinter(opts.showProtocol), printed: 0 };
   const early: LogChunk[] = []; // chunks that came before the master was known
   const take = (c: LogChunk) => {
-    if (c.jobId !== master || c.nextOffset <= printed) return;
-    if (!opts.json) printer.write(c.text.slice(Math.max(0, printed - c.offset)));
-    printed = c.nextOffset;
+    if (c.jobId !== st.master || c.nextOffset <= st.printed) return;
+    if (!opts.json) st.printer.write(c.text.slice(Math.max(0, st.printed - c.offset)));
+    st.printed = c.nextOffset;
   };
   const knowMaster = (jobId: number) => {
-    if (master !== undefined || !jobId) return;
-    master = jobId;
+    if (st.master !== undefined || !jobId) return;
+    st.master = jobId;
     for (const c of early.splice(0)) take(c);
   };
   let asking = false;
@@ -75,14 +84,14 @@ export async function attachExperiment(api: AxonApi, id: number, opts: AttachOpt
   });
   const offLogs = api.on('logs.appended', (c) => {
     if (c.experimentId !== id) return;
-    if (master !== undefined) return take(c);
+    if (st.master !== undefined) return take(c);
     early.push(c);
     void askMaster().catch(() => undefined);
   });
   if ('ready' in api) await (api as { ready(): Promise<void> }).ready();
   // History first (experiments.logs reads the master's log), then live events from where it ended.
   for (;;) {
-    const from = printed;
+    const from = st.printed;
     const chunk = await api.call('experiments.logs', { id, offset: from });
     knowMaster(chunk.jobId);
     if (chunk.nextOffset <= from) break;
@@ -91,7 +100,7 @@ export async function attachExperiment(api: AxonApi, id: number, opts: AttachOpt
   const current = await api.call('experiments.get', { id });
   const final = isDone(current.status) ? current : await done;
   offLogs();
-  if (!opts.json) printer.end();
+  if (!opts.json) st.printer.end();
   const result = await api.call('experiments.get', { id: final.id });
   const others = result.jobs.slice(1).map((j) => `${j.role}-${j.index}`);
   if (others.length && !opts.json)
@@ -104,6 +113,45 @@ export async function attachExperiment(api: AxonApi, id: number, opts: AttachOpt
     );
   return result;
 }
+
+/** A new connection to this home's engine (one is started if none serves), replacing the one that dropped. */
+export type Reconnect = () => Promise<AxonApi>;
+
+/**
+ * Runs `attach` against the engine. When the engine's connection drops (the engine was killed or stopped),
+ * says so, reconnects (which starts a background engine if none serves; it re-attaches the runs) and attaches
+ * again from where it was. Without `reconnect` (an in-process engine) nothing can drop.
+ */
+export async function survivingEngineLoss<T>(
+  api: AxonApi,
+  reconnect: Reconnect | undefined,
+  attach: (api: AxonApi) => Promise<T>,
+): Promise<T> {
+  for (;;) {
+    const client = api as Partial<HttpClient>;
+    if (!reconnect || !client.onConnection) return attach(api);
+    let off: () => unknown = () => undefined;
+    const lost = new Promise<typeof LOST>((resolve) => {
+      off = client.onConnection!((up) => {
+        if (!up) resolve(LOST);
+      });
+    });
+    const attached = attach(api);
+    attached.catch(() => undefined); // abandoned if the engine went away
+    try {
+      const r = await Promise.race([attached, lost]);
+      if (r !== LOST) return r as T;
+    } finally {
+      off();
+    }
+    process.stderr.write(
+      pc.dim('[axon] the engine serving this AXON_HOME went away; reconnecting (the run goes on)…\n'),
+    );
+    api = await reconnect();
+  }
+}
+
+const LOST = Symbol('engine connection lost');
 
 export async function attachGroup(api: AxonApi, id: number, opts: AttachOptions): Promise<Group> {
   const tty = isTTY() && !opts.json;
@@ -166,9 +214,17 @@ export function announce(created: RunCreated, json: boolean): void {
   }
 }
 
-export async function finishRun(api: AxonApi, created: RunCreated, json: boolean): Promise<number> {
+export async function finishRun(
+  api: AxonApi,
+  created: RunCreated,
+  json: boolean,
+  reconnect?: Reconnect,
+): Promise<number> {
   if (created.kind === 'experiment') {
-    const x = await attachExperiment(api, created.experiment.id, { json });
+    const state: AttachState = { printer: logPrinter(), printed: 0 };
+    const x = await survivingEngineLoss(api, reconnect, (a) =>
+      attachExperiment(a, created.experiment.id, { json, state }),
+    );
     if (json) printJson(x);
     else {
       const m = Object.entries(x.lastMetrics)
@@ -180,8 +236,12 @@ export async function finishRun(api: AxonApi, created: RunCreated, json: boolean
     }
     return x.status === 'succeeded' ? 0 : 1;
   }
-  const g = await attachGroup(api, created.group.id, { json });
-  if (json) printJson(await api.call('groups.get', { id: g.id }));
-  else await printGroupResults(api, g.id);
+  let current = api;
+  const g = await survivingEngineLoss(api, reconnect, (a) => {
+    current = a;
+    return attachGroup(a, created.group.id, { json });
+  });
+  if (json) printJson(await current.call('groups.get', { id: g.id }));
+  else await printGroupResults(current, g.id);
   return g.status === 'done' ? 0 : 1;
 }

@@ -1,8 +1,21 @@
-// `axon serve`: the engine, headless, with the HTTP + WebSocket API on loopback behind a token.
+// `axon serve`: the engine, headless, with the HTTP + WebSocket API on loopback behind a token. With
+// `--background` (how the CLI starts one for work it launches: ../background.ts) it exits by itself when idle.
 import type { Command } from 'commander';
 import { Engine } from '../../engine/engine';
-import { removeAddress, resolveHome, writeAddress } from '../../engine/home';
+import { LockedError, removeAddress, resolveHome, writeAddress } from '../../engine/home';
+import { StoreError } from '../../engine/store';
 import { serve } from '../../server/http';
+import { idleExitMs, idleWatch } from '../background';
+
+const EXIT_USAGE = 2;
+const EXIT_ENGINE = 3;
+
+function portOf(text: string): number | null {
+  const n = Number(text);
+  return /^\d+$/.test(text) && n <= 65535 ? n : null;
+}
+
+const stamp = () => new Date().toISOString();
 
 export function serveCommand(program: Command): void {
   program
@@ -11,23 +24,72 @@ export function serveCommand(program: Command): void {
       'run the engine with its API on 127.0.0.1 (address and token in AXON_HOME/engine.json, mode 0600)',
     )
     .option('--port <n>', 'port (default: any free port)', '0')
+    .option(
+      '--background',
+      'exit once no run is left and no client has called for AXON_IDLE_EXIT_S seconds (default 60); what the CLI starts for work it launches',
+    )
     .action(async (o) => {
+      const port = portOf(String(o.port));
+      if (port === null) {
+        process.stderr.write(`axon: --port must be a whole number from 0 to 65535, got "${o.port}"\n`);
+        process.exitCode = EXIT_USAGE;
+        return;
+      }
       const home = resolveHome();
-      const engine = await Engine.start({ home });
-      const server = await serve(engine, { port: Number(o.port) });
+      let engine: Engine;
+      try {
+        engine = await Engine.start({ home });
+      } catch (e) {
+        if (!(e instanceof LockedError || e instanceof StoreError)) throw e;
+        process.stderr.write(`axon: ${e.message}\n`);
+        process.exitCode = EXIT_ENGINE;
+        return;
+      }
+      const idle = o.background ? idleWatch(engine, idleExitMs(), () => void shutdown('idle')) : null;
+      let server: Awaited<ReturnType<typeof serve>>;
+      try {
+        server = await serve(idle?.api ?? engine, { port });
+      } catch (e) {
+        idle?.stop();
+        await engine.close();
+        const code = (e as NodeJS.ErrnoException).code;
+        process.stderr.write(
+          `axon: cannot listen on 127.0.0.1:${port}: ${
+            code === 'EADDRINUSE'
+              ? 'the port is in use'
+              : code === 'EACCES'
+                ? 'permission denied'
+                : (e as Error).message
+          }\n`,
+        );
+        process.exitCode = EXIT_ENGINE;
+        return;
+      }
       engine.apiUrl = server.url;
       writeAddress(home, { pid: process.pid, url: server.url, token: server.token });
-      process.stdout.write(`axon engine serving ${home} at ${server.url}\n`);
-      process.stdout.write(`open the dashboard: ${server.url}/?token=${server.token}\n`);
-      const shutdown = async () => {
+      if (o.background)
+        process.stdout.write(
+          `${stamp()} background engine ${process.pid} serving ${home} at ${server.url}\n`,
+        );
+      else {
+        process.stdout.write(`axon engine serving ${home} at ${server.url}\n`);
+        process.stdout.write(`open the dashboard: ${server.url}/?token=${server.token}\n`);
+      }
+      let stopping = false;
+      async function shutdown(why: string) {
+        if (stopping) return;
+        stopping = true;
+        idle?.stop();
         removeAddress(home);
         await server.close();
         await engine.close();
+        if (o.background)
+          process.stdout.write(`${stamp()} background engine ${process.pid} exits (${why})\n`);
         process.exit(0);
-      };
+      }
       process.removeAllListeners('SIGINT');
-      process.on('SIGINT', shutdown);
-      process.on('SIGTERM', shutdown);
+      process.on('SIGINT', () => void shutdown('SIGINT'));
+      process.on('SIGTERM', () => void shutdown('SIGTERM'));
       await new Promise(() => undefined);
     });
 }

@@ -1,8 +1,11 @@
 import type { AxonApi } from '../../../shared/api';
+import type { Reconnect } from './run';
 
 /** Runs a command body against the engine; the returned number (if any) is the exit code.
- *  `keepEngine` marks a long command: its in-process engine also serves the API meanwhile. */
+ *  `work` marks a command that starts or follows work: without a serving engine it starts a background one
+ *  (or, with AXON_NO_BACKGROUND=1, its in-process engine serves the API meanwhile). `reconnect` replaces a
+ *  connection whose engine went away. */
 export type Runner = (
-  body: (api: AxonApi) => Promise<number | void>,
-  opts?: { keepEngine?: boolean },
+  body: (api: AxonApi, ctx: { reconnect?: Reconnect }) => Promise<number | void>,
+  opts?: { work?: boolean },
 ) => Promise<void>;
