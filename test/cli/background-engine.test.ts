@@ -44,7 +44,7 @@ async function list(home: string, env: Record<string, string> = {}) {
 }
 
 test('read commands answer while a detached run runs, with or without a background engine', async () => {
-  for (const env of [{}, { AXON_NO_BACKGROUND: '1' }]) {
+  for (const env of [{}, { AXON_NO_BACKGROUND: '1' }] as Array<Record<string, string>>) {
     const home = tmpDir();
     const p = gated(`echo started; ${WAIT}`);
     const r = await cli(['run', '-f', p.file, '--detach'], { home, cwd: p.dir, env });
