@@ -4,7 +4,10 @@
 // (bo_suite.py: numpy/scipy/scikit-learn) and Optuna's TPE on the same functions, bounds and budgets.
 //
 //   node --import tsx bench/hpo/bo-suite.ts [--seeds 10] [--trials 100] [--fns a,b] [--concurrency 1,4]
-//        [--no-baselines] [--set warpOutputs=false,batch=cl-mean] [--tag T]
+//        [--no-baselines | --cached-baselines] [--set warpOutputs=none,batch=cl-mean] [--tag T]
+//
+// --cached-baselines reads only the baseline runs already kept in bench/results/bo-ref/ (fill it with
+// `python3 bench/hpo/bo_suite.py --run gpei|tpe --seeds 1,…,10 --trials 100 --out bench/results/bo-ref`).
 //
 // Axon's suggestions come from the searcher the engine's group runner uses (makeSearcher(search, seed).step,
 // the search spec parsed from a polyaxonfile by the same parser), driven here by a simulated queue: `c` slots,
@@ -221,7 +224,7 @@ function parseArgs(argv: string[]) {
     const a = argv[i];
     if (!a.startsWith('--')) throw new Error(`unexpected ${a}`);
     const k = a.slice(2);
-    if (k === 'no-baselines') flags.set(k, '1');
+    if (k === 'no-baselines' || k === 'cached-baselines' || k === 'axon-cached') flags.set(k, '1');
     else flags.set(k, argv[++i]);
   }
   return flags;
@@ -281,7 +284,17 @@ interface Run {
 }
 const runs: Run[] = [];
 const seedList = Array.from({ length: seeds }, (_, i) => i + 1);
-if (!flags.has('no-baselines')) {
+const label = (algo: string) => (algo === 'tpe' ? 'optuna-tpe' : 'gp-ei (ref)');
+if (flags.has('cached-baselines')) {
+  // Only what bo_suite.py --out has kept so far (the GP-EI reference takes ~40–80 s per run here).
+  for (const algo of ['tpe', 'gpei'])
+    for (const fn of fnNames)
+      for (const seed of seedList) {
+        const file = path.join(RESULTS_DIR, 'bo-ref', `${algo}-${fn}-${seed}-${trials}.json`);
+        if (fs.existsSync(file))
+          runs.push({ ...(JSON.parse(fs.readFileSync(file, 'utf8')) as Run), algo: label(algo) });
+      }
+} else if (!flags.has('no-baselines')) {
   for (const algo of ['tpe', 'gpei']) {
     const t0 = nowMs();
     const out = JSON.parse(
@@ -298,7 +311,7 @@ if (!flags.has('no-baselines')) {
         path.join(RESULTS_DIR, 'bo-ref'),
       ]),
     ) as { runs: Run[] };
-    for (const r of out.runs) runs.push({ ...r, algo: algo === 'tpe' ? 'optuna-tpe' : 'gp-ei (ref)' });
+    for (const r of out.runs) runs.push({ ...r, algo: label(algo) });
     log(`${algo}: ${out.runs.length} runs in ${((nowMs() - t0) / 1000).toFixed(1)} s`);
   }
 }

@@ -294,7 +294,8 @@ export function warpOutputs(raw: number[], how: 'yj' | 'rank' | 'none' = 'yj'): 
   return out.every(Number.isFinite) ? out : v;
 }
 
-/** The next params to try: random until `nInitialTrials` (and at least 2) observations are complete, then
+/** The next params to try: random until `nInitialTrials` observations are complete or pending (and at least 2
+ *  complete), then
  *  the maximiser of the acquisition function under a GP fitted to the complete (and pruned, with their last
  *  value) observations. Failed ones are ignored; running ones are pending points (kriging believers). */
 export function suggestBo(
@@ -314,7 +315,10 @@ export function suggestBo(
     const x = encode(space, o.params);
     if (x) rows.push({ x, y: o.value });
   }
-  if (rows.length < Math.max(2, cfg.nInitialTrials) || space.size === 0) {
+  // The initial design counts the pending points too: with 4 slots, the 10th random point is not followed by
+  // three more while the first results are still coming in (the GP needs 2 results at least).
+  const running = observations.filter((o) => o.state === 'running').length;
+  if (rows.length < 2 || rows.length + running < cfg.nInitialTrials || space.size === 0) {
     return randomSuggestion(matrix, seen, rng);
   }
   const train = capRows(rows, MAX_TRAINING);
