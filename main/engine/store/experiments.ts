@@ -4,6 +4,7 @@ import type { Experiment } from '../../../shared/domain';
 import type { ExperimentStatus } from '../../../shared/statuses';
 import { ApiError } from '../../../shared/api';
 import { where } from './where';
+import { nextId } from './migrations';
 
 export interface ExperimentRow {
   id: number;
@@ -59,8 +60,8 @@ export class Experiments {
   /** Inserts one experiment with its params, tags and `created` status. Call inside a transaction. */
   async insert(x: NewExperiment): Promise<number> {
     const { lastID } = await this.db.run(
-      `INSERT INTO experiments (project_id, group_id, name, status, backend, cmd, spec_json, code_path, original_id, cloning_strategy, sweep_json, outputs_dir, run_json)
-       VALUES (?, ?, ?, 'created', ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO experiments (id, project_id, group_id, name, status, backend, cmd, spec_json, code_path, original_id, cloning_strategy, sweep_json, outputs_dir, run_json)
+       VALUES (${nextId('experiments')}, ?, ?, ?, 'created', ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       [
         x.projectId,
         x.groupId,

@@ -4,6 +4,7 @@ import type { ExperimentStatus, GroupStatus } from '../../../shared/statuses';
 import type { SearchSpec } from '../../../shared/polyaxonfile/types';
 import { ApiError } from '../../../shared/api';
 import { where } from './where';
+import { nextId } from './migrations';
 
 export interface GroupRow {
   id: number;
@@ -44,8 +45,8 @@ export class Groups {
     target?: unknown;
   }) {
     const { lastID } = await this.db.run(
-      `INSERT INTO experiment_groups (project_id, name, status, algorithm, concurrency, search_json, spec_json, code_path, code_json, state_json, backend, target_json)
-       VALUES (?, ?, 'created', ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO experiment_groups (id, project_id, name, status, algorithm, concurrency, search_json, spec_json, code_path, code_json, state_json, backend, target_json)
+       VALUES (${nextId('experiment_groups')}, ?, ?, 'created', ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       [
         g.projectId,
         g.name,

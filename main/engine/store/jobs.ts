@@ -1,6 +1,7 @@
 import type { Db } from './db';
 import type { JobStatus } from '../../../shared/statuses';
 import type { JobHandle } from '../backends/backend';
+import { nextId } from './migrations';
 
 /** The handle stored in a job row: a pid, a container id, or (Kubernetes) the pod with its context and
  *  namespace as JSON in `external_id`. */
@@ -45,7 +46,7 @@ export class Jobs {
 
   async insert(experimentId: number, role: string, index: number, logPath: string): Promise<number> {
     const [{ id }] = await this.db.all<{ id: number }>(
-      `INSERT INTO jobs (experiment_id, role, replica_index, status, log_path) VALUES (?, ?, ?, 'created', ?)
+      `INSERT INTO jobs (id, experiment_id, role, replica_index, status, log_path) VALUES (${nextId('jobs')}, ?, ?, ?, 'created', ?)
        RETURNING id`,
       [experimentId, role, index, logPath],
     );

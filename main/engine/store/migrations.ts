@@ -189,4 +189,24 @@ UPDATE last_metrics SET
   /* 7: the kube context and namespace a group's experiments run on (Kubernetes), recorded at creation */ `
 ALTER TABLE experiment_groups ADD COLUMN target_json TEXT;
 `,
+  /* 8: ids are never reused: the highest id deleted from each table, which new ids stay above (nextId) */ `
+CREATE TABLE id_high_water (tbl TEXT PRIMARY KEY, last_id INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TRIGGER experiments_high_water AFTER DELETE ON experiments BEGIN
+  INSERT INTO id_high_water (tbl, last_id) VALUES ('experiments', OLD.id)
+    ON CONFLICT (tbl) DO UPDATE SET last_id = MAX(last_id, excluded.last_id);
+END;
+CREATE TRIGGER groups_high_water AFTER DELETE ON experiment_groups BEGIN
+  INSERT INTO id_high_water (tbl, last_id) VALUES ('experiment_groups', OLD.id)
+    ON CONFLICT (tbl) DO UPDATE SET last_id = MAX(last_id, excluded.last_id);
+END;
+CREATE TRIGGER jobs_high_water AFTER DELETE ON jobs BEGIN
+  INSERT INTO id_high_water (tbl, last_id) VALUES ('jobs', OLD.id)
+    ON CONFLICT (tbl) DO UPDATE SET last_id = MAX(last_id, excluded.last_id);
+END;
+`,
 ];
+
+/** SQL for the next id of a table that never reuses one: above every id it holds and every id it ever lost.
+ *  (Its INTEGER PRIMARY KEY alone would hand out max(id) + 1 again after the newest row is deleted.) */
+export const nextId = (table: 'experiments' | 'experiment_groups' | 'jobs') =>
+  `(SELECT MAX(COALESCE((SELECT MAX(id) FROM ${table}), 0), COALESCE((SELECT last_id FROM id_high_water WHERE tbl = '${table}'), 0)) + 1)`;
