@@ -4,7 +4,7 @@
 // (bo_suite.py: numpy/scipy/scikit-learn) and Optuna's TPE on the same functions, bounds and budgets.
 //
 //   node --import tsx bench/hpo/bo-suite.ts [--seeds 10] [--trials 100] [--fns a,b] [--concurrency 1,4]
-//        [--no-baselines | --cached-baselines] [--set warpOutputs=none,batch=cl-mean] [--tag T]
+//        [--no-baselines | --cached-baselines] [--axon-from A.json,B.json] [--set warpOutputs=none,batch=cl-mean] [--tag T]
 //
 // --cached-baselines reads only the baseline runs already kept in bench/results/bo-ref/ (fill it with
 // `python3 bench/hpo/bo_suite.py --run gpei|tpe --seeds 1,…,10 --trials 100 --out bench/results/bo-ref`).
@@ -224,7 +224,7 @@ function parseArgs(argv: string[]) {
     const a = argv[i];
     if (!a.startsWith('--')) throw new Error(`unexpected ${a}`);
     const k = a.slice(2);
-    if (k === 'no-baselines' || k === 'cached-baselines' || k === 'axon-cached') flags.set(k, '1');
+    if (k === 'no-baselines' || k === 'cached-baselines') flags.set(k, '1');
     else flags.set(k, argv[++i]);
   }
   return flags;
@@ -317,7 +317,16 @@ if (flags.has('cached-baselines')) {
 }
 
 const latency: Array<{ ms: number; n: number }> = [];
-for (const c of concurrencies) {
+const axonFrom = flags.get('axon-from');
+if (axonFrom) {
+  // The Axon runs of an earlier result file (e.g. to add baselines that finished later).
+  const prev = JSON.parse(fs.readFileSync(axonFrom, 'utf8')) as { runs: Run[]; latencyRaw?: typeof latency };
+  runs.push(
+    ...prev.runs.filter((r) => r.algo.startsWith('axon-') && fnNames.includes(r.fn) && r.seed <= seeds),
+  );
+  latency.push(...(prev.latencyRaw ?? []));
+}
+for (const c of axonFrom ? [] : concurrencies) {
   for (const name of fnNames) {
     for (const seed of seedList) {
       const t0 = nowMs();
@@ -428,6 +437,7 @@ writeResult('bo-suite', {
   tuning: BO_TUNING,
   summary,
   latency: { all: all.length, medianMs: median(all), p95Ms: quantile(all, 0.95), lateMedianMs: median(late) },
+  latencyRaw: latency,
   runs,
 });
 fs.mkdirSync(RESULTS_DIR, { recursive: true });
