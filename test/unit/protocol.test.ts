@@ -1,6 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseLine, PREFIX, formatLine } from '../../main/engine/tracking/protocol';
+import {
+  parseLine,
+  parseLogLine,
+  protocolStart,
+  PREFIX,
+  formatLine,
+} from '../../main/engine/tracking/protocol';
 
 test('plain output is not a protocol line', () => {
   assert.deepEqual(parseLine('epoch 1 loss 0.3'), { kind: 'plain' });
@@ -42,4 +48,17 @@ test('malformed protocol lines are reported, never thrown', () => {
     '{"metrics":[1]}',
   ])
     assert.equal(parseLine(PREFIX + bad).kind, 'malformed', bad);
+});
+
+test('a record after a progress bar rewritten with \\r is found; without a \\r the prefix must start the line', () => {
+  assert.equal(protocolStart(`${PREFIX}{"tags":[]}`), 0);
+  assert.equal(protocolStart(`\r 50%|##   | 5/10${PREFIX}{"tags":[]}`), 17);
+  assert.equal(protocolStart(`epoch 1 ${PREFIX}{"tags":[]}`), -1, 'plain text that mentions the prefix');
+  assert.deepEqual(parseLogLine(`\r 10%|#${PREFIX}{"metrics":{"loss":1},"step":2}`), {
+    kind: 'metrics',
+    values: { loss: 1 },
+    step: 2,
+    ts: null,
+  });
+  assert.deepEqual(parseLogLine('\r 10%|#'), { kind: 'plain' });
 });

@@ -5,7 +5,7 @@ import type { AxonApi, RunCreated } from '../../../shared/api';
 import type { HttpClient } from '../../../shared/http-client';
 import type { Experiment, Group, LogChunk } from '../../../shared/domain';
 import { isDone, isGroupDone, type GroupStatus } from '../../../shared/statuses';
-import { PREFIX } from '../../engine/tracking/protocol';
+import { protocolStart } from '../../engine/tracking/protocol';
 import { experimentsTable, fmtStatus, fmtValue, isTTY, printJson } from '../format';
 
 export interface AttachOptions {
@@ -30,14 +30,20 @@ export function logPrinter(showProtocol = false): { write(text: string): void; e
     write(text: string) {
       const lines = (carry + text).split('\n');
       carry = lines.pop() ?? '';
-      const out = lines.filter((l) => showProtocol || !l.startsWith(PREFIX));
+      const out = lines.flatMap((l) => shown(l, showProtocol));
       if (out.length) process.stdout.write(out.join('\n') + '\n');
     },
     end() {
-      if (carry && (showProtocol || !carry.startsWith(PREFIX))) process.stdout.write(carry + '\n');
+      if (carry) for (const l of shown(carry, showProtocol)) process.stdout.write(l + '\n');
       carry = '';
     },
   };
+}
+
+/** A log line as printed: without its protocol record (unless asked); a progress bar before one is kept. */
+function shown(line: string, showProtocol: boolean): string[] {
+  const at = showProtocol ? -1 : protocolStart(line);
+  return at < 0 ? [line] : at > 0 ? [line.slice(0, at)] : [];
 }
 
 /**

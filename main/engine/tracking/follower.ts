@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
 import type { MetricPoint } from '../../../shared/domain';
 import type { Store } from '../store';
-import { parseLine } from './protocol';
+import { parseLogLine } from './protocol';
 import { log } from '../log';
 
 const READ_CHUNK = 4 * 1024 * 1024;
@@ -26,6 +26,8 @@ export class LogFollower {
   private busy: Promise<void> | null = null;
   private again = false;
   private closed = false;
+  /** The job has ended: the next pass reads to the end of the file. */
+  private final = false;
 
   constructor(
     private store: Store,
@@ -53,6 +55,9 @@ export class LogFollower {
 
   /** Reads whatever is new. Concurrent pokes coalesce into one more pass. */
   poke(final = false): Promise<void> {
+    // Remembered for the pass that runs next: a finishing poke that meets a pass in progress must still read
+    // the last line without a newline.
+    if (final) this.final = true;
     if (this.busy) {
       this.again = true;
       return this.busy;
@@ -61,7 +66,7 @@ export class LogFollower {
       do {
         this.again = false;
         try {
-          await this.drain(final);
+          await this.drain(this.final);
         } catch (e) {
           // Kept for the next pass: the offset only moves with a committed batch.
           if (!this.closed)
@@ -149,7 +154,7 @@ export class LogFollower {
       if (nl < 0) nl = text.length;
       const line = text.charCodeAt(nl - 1) === 13 ? text.slice(from, nl - 1) : text.slice(from, nl);
       from = nl + 1;
-      const r = parseLine(line);
+      const r = parseLogLine(line);
       if (r.kind === 'plain') continue;
       if (r.kind === 'malformed') malformed++;
       else if (r.kind === 'metrics') {

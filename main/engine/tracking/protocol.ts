@@ -13,6 +13,23 @@ export type LineResult = { kind: 'plain' } | { kind: 'malformed'; reason: string
 const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
+/**
+ * Where the protocol record on a log line starts, or -1. A record starts the line, or follows a progress bar
+ * rewritten with `\r` (tqdm writes `\r<bar>` to stderr, which shares the log with stdout, so the record printed
+ * next lands on the bar's line): after a `\r`, the record is found where its prefix is.
+ */
+export function protocolStart(line: string): number {
+  if (line.startsWith(PREFIX)) return 0;
+  const cr = line.indexOf('\r');
+  return cr < 0 ? -1 : line.indexOf(PREFIX, cr);
+}
+
+/** A log line as the protocol reads it: the record on it (see protocolStart), or plain output. */
+export function parseLogLine(line: string): LineResult {
+  const at = protocolStart(line);
+  return at < 0 ? { kind: 'plain' } : parseLine(at ? line.slice(at) : line);
+}
+
 export function parseLine(line: string): LineResult {
   if (!line.startsWith(PREFIX)) return { kind: 'plain' };
   let obj: unknown;
