@@ -44,14 +44,14 @@ while IFS= read -r __n; do
   if [ ! -d "$__cwd" ]; then printf 'E %s\\n' "$__id"; continue; fi
   (
     printf '%s\\n' "$BASHPID" > "$__pf"
-    exec 9>&8 8>&- </dev/null >>"$__log" 2>&1
-    if cd -P "$__cwd"; then
+    exec 9>&8 8>&- </dev/null >>"$__log" 2>/dev/null
+    if cd -P "$__cwd" 2>&1; then
       if [ -n "$__lc_set" ]; then LC_ALL=$__lc; fi
       for __kv in "\${__env[@]}"; do
         case $__kv in *=*) export "$__kv" ;; *) unset -v "$__kv" ;; esac
       done
       trap : TERM INT HUP
-      /bin/bash -c "$__cmd" 9>&-
+      /bin/bash -c "$__cmd" 9>&- 2>&1
       __rc=$?
     else
       __rc=126

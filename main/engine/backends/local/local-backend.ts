@@ -11,16 +11,20 @@ import type { Backend, JobHandle, JobOutcome, JobResources, LaunchSpec, RunningJ
 import { ProcessGroupSampler } from '../../monitor/proc';
 import { isAlive, processStartTime } from './process-probe';
 import { Launcher, LauncherUnavailable } from './launcher';
+import { jobMark, markedProcesses, MARK_VAR, signalJob } from './job-processes';
 import { log } from '../../log';
 
 // `trap :` (a handler, not an ignore) lets the wrapper outlive the group's SIGTERM long enough to record the
 // child's status, while the child keeps default signal handling.
+// The wrapper's own stderr goes nowhere (the command's goes to the log): bash's notice that its child was
+// killed ("line 1: 123 Killed …") is not the user's output.
 // The wrapper first records its pid, so an engine that stops right after spawning still finds the job. Both
 // records are written with a builtin (no `mv`: 2 processes per job, not 4) and end with a newline, which is
 // what tells a reader that a record is complete (see readRecord).
 const WRAPPER = `printf '%s\\n' "$$" > "$3"
 trap : TERM INT HUP
-/bin/bash -c "$1"
+exec 2>/dev/null
+/bin/bash -c "$1" 2>&1
 rc=$?
 printf '%s\\n' "$rc" > "$2"
 exit "$rc"`;
@@ -88,11 +92,12 @@ export class LocalBackend implements Backend {
     const file = exitFile(spec.runDir, spec.jobId);
     // The log exists before the job does, so the engine's follower watches it from the start.
     fs.closeSync(fs.openSync(spec.logPath, 'a'));
+    const mark = jobMark(spec.runDir, spec.jobId);
     const { pid, exited } = await launcher.start({
       jobId: spec.jobId,
       cwd: spec.cwd,
       cmd: spec.cmd,
-      env: spec.env,
+      env: { ...spec.env, [MARK_VAR]: mark },
       logPath: spec.logPath,
       exitFile: file,
       pidFile: pidFile(spec.runDir, spec.jobId),
@@ -109,18 +114,22 @@ export class LocalBackend implements Backend {
         resolve(o);
       };
       void exited.then((rc) => end({ exitCode: rc, signal: null, lost: false }));
-      // A wrapper killed outright (SIGKILL to its group) writes no X line: its process being gone tells.
+      // A wrapper killed outright writes no X line: its process being gone tells. The job may go on without
+      // it (only the wrapper was killed): then it is followed until its last process is gone.
+      let checking = false;
       const t = setInterval(() => {
-        if (startTime && isAlive(pid, startTime)) return;
+        if (checking || (startTime && isAlive(pid, startTime))) return;
+        checking = true;
+        clearInterval(t);
         launcher.forget(spec.jobId);
-        end(readOutcome(file, null, null));
+        void afterWrapper(file, mark, spec.jobId, null, null).then(end);
       }, LAUNCHED_POLL_MS);
       t.unref();
     });
     return {
       handle: { pid, startTime },
       done,
-      stop: (graceMs) => stopGroup(pid, graceMs, done),
+      stop: (graceMs) => stopJob(pid, mark, graceMs),
     };
   }
 
@@ -128,13 +137,14 @@ export class LocalBackend implements Backend {
   private async spawnDirect(spec: LaunchSpec): Promise<RunningJob> {
     const fd = fs.openSync(spec.logPath, 'a');
     const file = exitFile(spec.runDir, spec.jobId);
+    const mark = jobMark(spec.runDir, spec.jobId);
     try {
       const child = spawn(
         '/bin/bash',
         ['-c', WRAPPER, 'axon-job', spec.cmd, file, pidFile(spec.runDir, spec.jobId)],
         {
           cwd: spec.cwd,
-          env: spec.env,
+          env: { ...spec.env, [MARK_VAR]: mark },
           detached: true,
           stdio: ['ignore', fd, fd],
         },
@@ -145,12 +155,15 @@ export class LocalBackend implements Backend {
       });
       child.unref();
       const done = new Promise<JobOutcome>((resolve) =>
-        child.once('exit', (code, signal) => resolve(readOutcome(file, code, signal))),
+        child.once(
+          'exit',
+          (code, signal) => void afterWrapper(file, mark, spec.jobId, code, signal).then(resolve),
+        ),
       );
       return {
         handle: { pid, startTime: processStartTime(pid) ?? '' },
         done,
-        stop: (graceMs) => stopGroup(pid, graceMs, done),
+        stop: (graceMs) => stopJob(pid, mark, graceMs),
       };
     } finally {
       fs.closeSync(fd);
@@ -176,20 +189,26 @@ export class LocalBackend implements Backend {
       startTime = processStartTime(pid) ?? '';
     }
     const id = pid;
-    if (!startTime || !isAlive(id, startTime)) return readOutcome(file, null, null);
+    const mark = jobMark(job.runDir, job.jobId);
+    const wrapperAlive = !!startTime && isAlive(id, startTime);
+    // The wrapper is gone: ended (its exit record tells), or killed while the job goes on without it.
+    if (!wrapperAlive && (readRecord(file) !== 'absent' || !markedProcesses(mark).length))
+      return readOutcome(file, null, null);
     // Not our child any more: poll until it is gone, then read the wrapper's exit record.
     let poll: ReturnType<typeof setInterval> | undefined;
     const done = new Promise<JobOutcome>((resolve) => {
+      let checking = false;
       poll = setInterval(() => {
-        if (isAlive(id, startTime)) return;
+        if (checking || (wrapperAlive && isAlive(id, startTime))) return;
+        checking = true;
         clearInterval(poll);
-        resolve(readOutcome(file, null, null));
+        void afterWrapper(file, mark, job.jobId, null, null).then(resolve);
       }, POLL_MS);
     });
     return {
       handle: { pid: id, startTime },
       done,
-      stop: (graceMs: number) => stopGroup(id, graceMs, done),
+      stop: (graceMs: number) => stopJob(id, mark, graceMs),
       // An engine that closes stops polling: a short command (`axon ps`) that re-attached a running job must
       // not wait for it to end.
       detach: () => clearInterval(poll),
@@ -217,16 +236,41 @@ function readOutcome(file: string, code: number | null, signal: NodeJS.Signals |
   return { exitCode: null, signal: null, lost: true };
 }
 
-async function stopGroup(pid: number, graceMs: number, done: Promise<JobOutcome>): Promise<void> {
-  const kill = (sig: NodeJS.Signals) => {
-    try {
-      process.kill(-pid, sig);
-    } catch {
-      /* already gone */
-    }
+/**
+ * The wrapper has exited. With its exit record, that is the job's ending. Without one it was killed: if the
+ * job's processes go on without it, they are followed (log and metrics too) until the last is gone; the exit
+ * code is then unknown, and said so.
+ */
+async function afterWrapper(
+  file: string,
+  mark: string,
+  jobId: number,
+  code: number | null,
+  signal: NodeJS.Signals | null,
+): Promise<JobOutcome> {
+  if (readRecord(file) !== 'absent') return readOutcome(file, code, signal);
+  const followed = markedProcesses(mark).length > 0;
+  if (!followed && (code !== null || signal !== null)) return readOutcome(file, code, signal);
+  if (followed) {
+    log.warn(
+      `job ${jobId}: its wrapper was killed but the job goes on; following its processes to their end`,
+    );
+    while (markedProcesses(mark).length) await new Promise((r) => setTimeout(r, LAUNCHED_POLL_MS).unref());
+  }
+  return {
+    exitCode: null,
+    signal: null,
+    lost: true,
+    reason: `lost: its wrapper was killed, so its exit code is unknown${followed ? ' (the job was followed to its end: its log and metrics are whole)' : ''}`,
   };
-  kill('SIGTERM');
-  const timer = setTimeout(() => kill('SIGKILL'), graceMs);
+}
+
+/**
+ * SIGTERM to the job's process group and to every process carrying its mark (children in their own session
+ * too), then SIGKILL to whatever of them is left after `graceMs`, even once the wrapper has ended.
+ */
+async function stopJob(pid: number, mark: string, graceMs: number): Promise<void> {
+  signalJob(pid, mark, 'SIGTERM');
+  const timer = setTimeout(() => signalJob(pid, mark, 'SIGKILL'), graceMs);
   timer.unref();
-  void done.then(() => clearTimeout(timer));
 }
