@@ -103,3 +103,42 @@ test("a job killed by a signal: its exit status is recorded, and bash's notice i
     await engine.close();
   }
 });
+
+test('a local memory limit is held by the watchdog: a child over it is killed, the run fails as out of memory, the log says how', async () => {
+  const engine = await Engine.start({ home: tmpDir() });
+  try {
+    const { dir } = projectWith('true');
+    // The child grows past 100 MiB while its shell would go on and exit 0.
+    const grow =
+      'python3 -c "import time; a = []; [(a.append(bytearray(10 * 1024 * 1024)), time.sleep(0.05)) for i in range(60)]"';
+    const c = await engine.call('runs.create', {
+      files: [
+        {
+          name: 'polyaxonfile.yml',
+          text: [
+            'version: 1',
+            'kind: experiment',
+            'environment:',
+            '  resources: {memory: {limits: 100}}',
+            'run:',
+            `  cmd: ${JSON.stringify(`${grow}; echo the shell goes on; exit 0`)}`,
+          ].join('\n'),
+        },
+      ],
+      params: {},
+      codePath: dir,
+    });
+    if (c.kind !== 'experiment') throw new Error('expected an experiment');
+    const x = await end(engine, c.experiment.id);
+    assert.equal(x.status, 'failed');
+    assert.match(
+      x.statusReason ?? '',
+      /^out of memory \(limit 100 MiB\): Axon's watchdog killed it at \d+ MiB$/,
+    );
+    const log = await logOf(engine, x.id);
+    assert.match(log, /^\[axon\] memory limit 100 MiB: Axon samples this job's memory/m);
+    assert.doesNotMatch(log, /the shell goes on/, 'the whole job was killed, not only the child');
+  } finally {
+    await engine.close();
+  }
+});

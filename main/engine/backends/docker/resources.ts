@@ -3,7 +3,7 @@
 import type Docker from 'dockerode';
 import type { EnvironmentSpec, ResourceBound } from '../../../../shared/polyaxonfile';
 
-const amount = (b: ResourceBound | undefined): number | undefined => {
+export const amount = (b: ResourceBound | undefined): number | undefined => {
   const v = b?.limits ?? b?.requests;
   if (v === undefined || v === null) return undefined;
   const n = typeof v === 'number' ? v : Number.parseFloat(String(v));

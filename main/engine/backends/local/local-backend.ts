@@ -7,11 +7,21 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Backend, JobHandle, JobOutcome, JobResources, LaunchSpec, RunningJob } from '../backend';
+import type {
+  Backend,
+  JobHandle,
+  JobOutcome,
+  JobResources,
+  LaunchSpec,
+  RunningJob,
+  RunSpec,
+} from '../backend';
 import { ProcessGroupSampler } from '../../monitor/proc';
 import { isAlive, processStartTime } from './process-probe';
 import { Launcher, LauncherUnavailable } from './launcher';
 import { jobMark, markedProcesses, MARK_VAR, signalJob } from './job-processes';
+import { MemoryWatchdog, WATCH_MS } from './memory-watchdog';
+import { amount } from '../docker/resources';
 import { log } from '../../log';
 
 // `trap :` (a handler, not an ignore) lets the wrapper outlive the group's SIGTERM long enough to record the
@@ -76,15 +86,25 @@ export class LocalBackend implements Backend {
 
   async launch(spec: LaunchSpec): Promise<RunningJob> {
     await fs.promises.mkdir(path.dirname(spec.logPath), { recursive: true });
+    const limit = memoryLimit(spec.run);
+    if (limit)
+      fs.appendFileSync(
+        spec.logPath,
+        MemoryWatchdog.supported()
+          ? `[axon] memory limit ${limit} MiB: Axon samples this job's memory every ${WATCH_MS} ms and kills it above the limit (local processes have no kernel limit)\n`
+          : `[axon] memory limit ${limit} MiB is NOT enforced for local processes on ${process.platform}\n`,
+      );
+    let job: RunningJob | null = null;
     if (this.launcher?.usable) {
       try {
-        return await this.viaLauncher(this.launcher, spec);
+        job = await this.viaLauncher(this.launcher, spec);
       } catch (e) {
         if (!(e instanceof LauncherUnavailable)) throw e;
         log.debug(`job ${spec.jobId}: ${e.message}; spawning it directly`);
       }
     }
-    return this.spawnDirect(spec);
+    job ??= await this.spawnDirect(spec);
+    return watchMemory(job, spec.run, jobMark(spec.runDir, spec.jobId));
   }
 
   /** Through the launcher: the engine's thread does not fork. */
@@ -170,7 +190,7 @@ export class LocalBackend implements Backend {
     }
   }
 
-  async reattach(job: { handle: JobHandle; runDir: string; jobId: number }) {
+  async reattach(job: { handle: JobHandle; runDir: string; jobId: number; run?: RunSpec }) {
     const file = exitFile(job.runDir, job.jobId);
     let pid = job.handle.pid ?? null;
     let startTime = job.handle.startTime ?? '';
@@ -205,14 +225,18 @@ export class LocalBackend implements Backend {
         void afterWrapper(file, mark, job.jobId, null, null).then(resolve);
       }, POLL_MS);
     });
-    return {
-      handle: { pid: id, startTime },
-      done,
-      stop: (graceMs: number) => stopJob(id, mark, graceMs),
-      // An engine that closes stops polling: a short command (`axon ps`) that re-attached a running job must
-      // not wait for it to end.
-      detach: () => clearInterval(poll),
-    } satisfies RunningJob;
+    return watchMemory(
+      {
+        handle: { pid: id, startTime },
+        done,
+        stop: (graceMs: number) => stopJob(id, mark, graceMs),
+        // An engine that closes stops polling: a short command (`axon ps`) that re-attached a running job must
+        // not wait for it to end.
+        detach: () => clearInterval(poll),
+      } satisfies RunningJob,
+      job.run,
+      mark,
+    );
   }
 }
 
@@ -234,6 +258,29 @@ function readOutcome(file: string, code: number | null, signal: NodeJS.Signals |
   if (typeof rc === 'number') return { exitCode: rc, signal: null, lost: false };
   if (code !== null || signal !== null) return { exitCode: code, signal, lost: false };
   return { exitCode: null, signal: null, lost: true };
+}
+
+/** `environment.resources.memory` (limits, else requests) in MiB, if any. */
+function memoryLimit(run: RunSpec | undefined): number | undefined {
+  return amount(run?.environment?.resources?.memory);
+}
+
+/** A job held to its memory limit by the watchdog (memory-watchdog.ts): killed above it, with that reason. */
+function watchMemory(job: RunningJob, run: RunSpec | undefined, mark: string): RunningJob {
+  const limit = memoryLimit(run);
+  const pgid = job.handle.pid;
+  if (!limit || !pgid || !MemoryWatchdog.supported()) return job;
+  const wd = new MemoryWatchdog(pgid, mark, limit * 1024 * 1024).start();
+  const done = job.done.then((o) => (wd.killedAt === null ? o : { ...o, reason: wd.reason() }));
+  void done.finally(() => wd.stop());
+  return {
+    ...job,
+    done,
+    detach: () => {
+      wd.stop();
+      job.detach?.();
+    },
+  };
 }
 
 /**
