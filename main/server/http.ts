@@ -2,6 +2,7 @@
 // and one WebSocket at /api/events for subscriptions. Binds to loopback and requires the engine's token.
 import http from 'node:http';
 import { serveStatic } from './static';
+import { loadIdentity, saveIdentity } from './identity';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -20,6 +21,12 @@ export interface ServerOptions {
   token?: string;
   /** The renderer build served at `/` (default dist/renderer). */
   staticDir?: string;
+  /**
+   * AXON_HOME, whose `server.json` keeps the token and port between starts (so an open dashboard survives a
+   * restart of the engine). By default the engine's own home, when `api` is an Engine; none: a new token
+   * each start.
+   */
+  home?: string;
 }
 
 export interface RunningServer {
@@ -42,8 +49,16 @@ function bearer(req: http.IncomingMessage): string | null {
   return h?.startsWith('Bearer ') ? h.slice(7) : null;
 }
 
+/** The home of an Engine passed as the API (it has a `home` string), for the default of `opts.home`. */
+function homeOf(api: AxonApi): string | undefined {
+  const h = (api as { home?: unknown }).home;
+  return typeof h === 'string' && h ? h : undefined;
+}
+
 export async function serve(api: AxonApi, opts: ServerOptions = {}): Promise<RunningServer> {
-  const token = opts.token ?? randomBytes(24).toString('hex');
+  const home = opts.home ?? homeOf(api);
+  const kept = home && !opts.token ? loadIdentity(home) : null;
+  const token = opts.token ?? kept?.token ?? randomBytes(24).toString('hex');
   const host = opts.host ?? '127.0.0.1';
 
   const server = http.createServer((req, res) => {
@@ -107,11 +122,30 @@ export async function serve(api: AxonApi, opts: ServerOptions = {}): Promise<Run
     wss.handleUpgrade(req, socket, head, (ws) => attach(ws, api));
   });
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 0, host, () => resolve());
-  });
+  const listen = (port: number) =>
+    new Promise<void>((resolve, reject) => {
+      const failed = (e: Error) => reject(e);
+      server.once('error', failed);
+      server.listen(port, host, () => {
+        server.off('error', failed);
+        resolve();
+      });
+    });
+  // No port asked for: the one of the last start when it is free (an open page finds the engine there).
+  if (!opts.port && kept?.port) {
+    try {
+      await listen(kept.port);
+    } catch (e) {
+      if (
+        (e as NodeJS.ErrnoException).code !== 'EADDRINUSE' &&
+        (e as NodeJS.ErrnoException).code !== 'EACCES'
+      )
+        throw e;
+      await listen(0);
+    }
+  } else await listen(opts.port ?? 0);
   const { port } = server.address() as AddressInfo;
+  if (home && kept) saveIdentity(home, { token, port });
   return {
     url: `http://${host}:${port}`,
     token,

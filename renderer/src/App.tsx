@@ -1,6 +1,6 @@
 // The frame: a navigation sidebar and the routed page.
 import { useEffect } from 'react';
-import { NavLink, Route, Routes } from 'react-router-dom';
+import { NavLink, Route, Routes, useLocation } from 'react-router-dom';
 import { connection } from './api';
 import { useSystem } from './stores/system';
 import { useSettings } from './stores/settings';
@@ -12,12 +12,33 @@ import { ComparePage } from './pages/ComparePage';
 import { ClustersPage } from './pages/ClustersPage';
 import { SettingsPage } from './pages/SettingsPage';
 import { ErrorState } from './components/States';
+import { ErrorBoundary } from './components/ErrorBoundary';
+import { useConnection } from './stores/connection';
+import { formatTime } from './lib/format';
+
+/** Said at the top of every page while the engine cannot be heard. */
+function ConnectionBanner() {
+  const { state, since } = useConnection();
+  if (state !== 'disconnected') return null;
+  return (
+    <div className="notice notice-error connection-banner" role="alert" data-connection="disconnected">
+      <p>
+        <strong>Disconnected from the engine</strong>
+        {since ? ` since ${formatTime(new Date(since).toISOString())}` : ''}. What this page shows is how it
+        was then; actions wait. Axon reconnects by itself when the engine runs again (<code>axon serve</code>
+        ).
+      </p>
+    </div>
+  );
+}
 
 export function App() {
   const load = useSystem((s) => s.load);
   const version = useSystem((s) => s.info?.version);
   const theme = useSettings((s) => s.theme);
   const setTheme = useSettings((s) => s.setTheme);
+  const link = useConnection((s) => s.state);
+  const { pathname } = useLocation();
   useEffect(() => {
     if (connection.kind !== 'none') void load();
   }, [load]);
@@ -59,31 +80,38 @@ export function App() {
           >
             {theme === 'dark' ? 'Light theme' : 'Dark theme'}
           </button>
-          <span>{version ? `engine ${version}` : ''}</span>
+          <span data-connection={link}>
+            {link === 'disconnected' ? 'engine disconnected' : version ? `engine ${version}` : ''}
+          </span>
         </div>
       </nav>
       <main id="main" tabIndex={-1} className="main">
         {connection.kind === 'none' ? (
           <ErrorState error="Not connected to an Axon engine" hint={<p>{connection.reason}</p>} />
         ) : (
-          <Routes>
-            <Route path="/" element={<ProjectsPage />} />
-            <Route path="/projects/:name" element={<ProjectPage />} />
-            <Route path="/experiments/:id" element={<ExperimentPage />} />
-            <Route path="/groups/:id" element={<GroupPage />} />
-            <Route path="/compare" element={<ComparePage />} />
-            <Route path="/clusters" element={<ClustersPage />} />
-            <Route path="/settings" element={<SettingsPage />} />
-            <Route
-              path="*"
-              element={
-                <ErrorState
-                  error="There is no page at this address."
-                  hint={<NavLink to="/">Go to the projects</NavLink>}
+          <>
+            <ConnectionBanner />
+            <ErrorBoundary what="this page" resetKey={pathname}>
+              <Routes>
+                <Route path="/" element={<ProjectsPage />} />
+                <Route path="/projects/:name" element={<ProjectPage />} />
+                <Route path="/experiments/:id" element={<ExperimentPage />} />
+                <Route path="/groups/:id" element={<GroupPage />} />
+                <Route path="/compare" element={<ComparePage />} />
+                <Route path="/clusters" element={<ClustersPage />} />
+                <Route path="/settings" element={<SettingsPage />} />
+                <Route
+                  path="*"
+                  element={
+                    <ErrorState
+                      error="There is no page at this address."
+                      hint={<NavLink to="/">Go to the projects</NavLink>}
+                    />
+                  }
                 />
-              }
-            />
-          </Routes>
+              </Routes>
+            </ErrorBoundary>
+          </>
         )}
       </main>
     </div>

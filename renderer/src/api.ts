@@ -4,7 +4,7 @@
 // address bar. Nothing here imports Node.
 import type { AxonApi, EventName, Events, Input, MethodName, Results } from '../../shared/api';
 import { ApiError } from '../../shared/api';
-import { createHttpClient } from '../../shared/http-client';
+import { createHttpClient, type HttpClient } from '../../shared/http-client';
 
 export type { MachineInfo, MetricSeries } from '../../shared/domain';
 
@@ -54,6 +54,16 @@ function connect(): Connection {
 }
 
 export const connection: Connection = connect();
+
+/**
+ * Follows the engine's event stream: `false` when it drops (the engine stopped, the machine slept), `true`
+ * when it opens again (the client reconnects by itself, every second). In the desktop app the engine lives
+ * in the app's own process, so it never drops.
+ */
+export function onConnectionChange(listener: (connected: boolean) => void): () => void {
+  if (connection.kind !== 'http') return () => {};
+  return (connection.api as HttpClient).onConnection(listener);
+}
 
 function api(): AxonApi {
   if (connection.kind === 'none') throw new ApiError('unavailable', connection.reason);

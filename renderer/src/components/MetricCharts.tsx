@@ -1,12 +1,15 @@
 // The metric charts of one experiment: one uPlot per key, from experiments.metricSeries (downsampled by the
 // engine, so a 1,000,000-point metric draws at once), with the min/max band of each bucket, a step or time
-// axis, a log scale and smoothing (debiased EMA, the raw line kept faint). Live: metrics.appended for this experiment re-reads the series (at most once a second).
+// axis, a log scale and smoothing (debiased EMA, the raw line kept faint). Live: metrics.appended for this experiment re-reads the series at most once a
+// second, throttled (a debounce never fired for a job logging more often than once a second).
 import { useEffect, useMemo, useState } from 'react';
 import type uPlot from 'uplot';
 import { call, subscribe, type MetricSeries } from '../api';
 import { useAsync } from '../lib/useAsync';
-import { debounce } from '../lib/debounce';
-import { axis, UPlotChart } from './UPlotChart';
+import { throttle } from '../lib/debounce';
+import { axis, numberAxis, UPlotChart, xRange } from './UPlotChart';
+import { ErrorBoundary } from './ErrorBoundary';
+import { useConnection } from '../stores/connection';
 import { Empty, ErrorState, Loading } from './States';
 import { formatNumber } from '../lib/format';
 import { smoothEma } from '../lib/smoothing';
@@ -25,9 +28,10 @@ export function MetricCharts({ experimentId }: { experimentId: number }) {
   const [xAxis, setXAxis] = useState<'step' | 'time'>('step');
   const [smoothing, setSmoothing] = useState(0);
   const { reload } = series;
+  const epoch = useConnection((s) => s.epoch);
 
   useEffect(() => {
-    const again = debounce(reload, 1000);
+    const again = throttle(reload, 1000);
     const off = subscribe('metrics.appended', (m) => {
       if (m.experimentId === experimentId) again();
     });
@@ -36,6 +40,13 @@ export function MetricCharts({ experimentId }: { experimentId: number }) {
       again.cancel();
     };
   }, [experimentId, reload]);
+  // Back from a disconnection: points logged meanwhile were never announced.
+  const [seenEpoch, setSeenEpoch] = useState(epoch);
+  useEffect(() => {
+    if (epoch === seenEpoch) return;
+    setSeenEpoch(epoch);
+    reload();
+  }, [epoch, seenEpoch, reload]);
 
   if (series.error)
     return <ErrorState error={`Metrics could not be read: ${series.error}`} onRetry={series.reload} />;
@@ -84,13 +95,9 @@ export function MetricCharts({ experimentId }: { experimentId: number }) {
       </div>
       <div className="chart-grid">
         {series.data.map((s) => (
-          <MetricChart
-            key={s.key}
-            series={s}
-            logScale={logScale && positive}
-            xAxis={xAxis}
-            smoothing={smoothing}
-          />
+          <ErrorBoundary key={s.key} what={`the chart of ${s.key}`}>
+            <MetricChart series={s} logScale={logScale && positive} xAxis={xAxis} smoothing={smoothing} />
+          </ErrorBoundary>
         ))}
       </div>
     </section>
@@ -136,10 +143,13 @@ function MetricChart({
         optionsKey={`${series.key}:${logScale}:${xAxis}:${banded}:${smoothed}`}
         data={data}
         options={(t) => ({
-          scales: { x: { time: xAxis === 'time' }, y: logScale ? { distr: 3 } : {} },
+          scales: {
+            x: { time: xAxis === 'time', range: xRange(xAxis === 'time') },
+            y: logScale ? { distr: 3 } : {},
+          },
           axes: [
             axis(t, xAxis === 'time' ? {} : { label: 'step', incrs: STEP_INCREMENTS, space: 80 }),
-            axis(t, { size: 60 }),
+            numberAxis(t, { size: 70 }, logScale),
           ],
           series: [
             { label: xAxis },

@@ -2,6 +2,7 @@
 // form that sets brushes by typing (the keyboard's way to filter).
 import { useEffect, useState, type FormEvent } from 'react';
 import { formatNumber } from '../lib/format';
+import { objectiveShortLabel } from '../lib/objective';
 import {
   brushFromValues,
   position,
@@ -33,10 +34,13 @@ export function AxisView({
   optimization: 'maximize' | 'minimize' | null;
 }) {
   const ts = ticks(axis, Math.max(3, Math.floor(height / 55)));
+  // The metric axis is the group's objective: the last value, better one way (lib/objective.ts).
   const title =
     axis.isMetric && optimization
-      ? `${axis.label} (${optimization === 'minimize' ? 'min' : 'max'})`
-      : axis.label;
+      ? objectiveShortLabel({ name: axis.label, optimization })
+      : axis.isMetric
+        ? `${axis.label} (last)`
+        : axis.label;
   return (
     <g className={`pc-axis${axis.isMetric ? ' pc-metric' : ''}`} data-axis={axis.key}>
       <rect className="pc-grab" x={x - AXIS_GRAB} y={top - 6} width={AXIS_GRAB * 2} height={height + 12} />
@@ -49,7 +53,12 @@ export function AxisView({
           </text>
         </g>
       ))}
-      <text x={x} y={top - 14} textAnchor="middle" className="pc-axis-title">
+      <text
+        x={axis.isMetric ? x + 56 : x}
+        y={top - 14}
+        textAnchor={axis.isMetric ? 'end' : 'middle'}
+        className="pc-axis-title"
+      >
         {title}
         {axis.scale === 'log' ? ' · log' : ''}
       </text>

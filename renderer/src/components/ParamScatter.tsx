@@ -3,7 +3,7 @@
 import { useMemo, useState } from 'react';
 import type uPlot from 'uplot';
 import type { Experiment } from '../../../shared/domain';
-import { axis, UPlotChart } from './UPlotChart';
+import { axis, numberAxis, UPlotChart } from './UPlotChart';
 import { formatNumber } from '../lib/format';
 
 interface Props {
@@ -90,7 +90,7 @@ export function ParamScatter({ experiments, params, metrics, defaultMetric }: Pr
                   ? (_u, v) => v.map((i) => (Number.isInteger(i) ? (categories[i] ?? '') : ''))
                   : undefined,
               }),
-              axis(t, { label: m, size: 60 }),
+              numberAxis(t, { label: m, size: 70 }),
             ],
             series: [
               { label: p },

@@ -4,7 +4,8 @@ import { useEffect, useMemo, useState } from 'react';
 import type uPlot from 'uplot';
 import type { ResourceSample } from '../../../shared/domain';
 import { call, errorMessage, subscribe } from '../api';
-import { axis, UPlotChart } from './UPlotChart';
+import { axis, numberAxis, UPlotChart, xRange } from './UPlotChart';
+import { useConnection } from '../stores/connection';
 import { Empty, ErrorState, Loading } from './States';
 import { formatBytes } from '../lib/format';
 
@@ -13,6 +14,8 @@ const MAX_SAMPLES = 7200;
 export function ResourceChart({ experimentId }: { experimentId: number }) {
   const [samples, setSamples] = useState<ResourceSample[] | null>(null);
   const [error, setError] = useState<string | null>(null);
+  // Back from a disconnection the samples are read again (those taken meanwhile were never announced).
+  const epoch = useConnection((s) => s.epoch);
 
   useEffect(() => {
     let alive = true;
@@ -44,7 +47,7 @@ export function ResourceChart({ experimentId }: { experimentId: number }) {
       alive = false;
       off();
     };
-  }, [experimentId]);
+  }, [experimentId, epoch]);
 
   const data = useMemo<uPlot.AlignedData | null>(() => {
     if (!samples?.length) return null;
@@ -82,10 +85,11 @@ export function ResourceChart({ experimentId }: { experimentId: number }) {
         optionsKey="resources"
         data={data}
         options={(t) => ({
-          scales: { x: { time: true }, cpu: {}, mem: {} },
+          // One sample (a short run) is drawn in a minute around it, not on an axis of years.
+          scales: { x: { time: true, range: xRange(true) }, cpu: {}, mem: {} },
           axes: [
             axis(t),
-            axis(t, { scale: 'cpu', label: 'CPU %', size: 60 }),
+            numberAxis(t, { scale: 'cpu', label: 'CPU %', size: 60 }),
             axis(t, {
               scale: 'mem',
               side: 1,

@@ -6,7 +6,11 @@ import { ErrorState, Loading } from './States';
 import { formatDuration, formatTime } from '../lib/format';
 
 export function StatusTimeline({ experimentId, status }: { experimentId: number; status: string }) {
-  const h = useAsync(() => call('experiments.statuses', { id: experimentId }), [experimentId, status]);
+  const h = useAsync(
+    () => call('experiments.statuses', { id: experimentId }),
+    [experimentId, status],
+    [experimentId],
+  );
   if (h.error) return <ErrorState error={`The statuses could not be read: ${h.error}`} onRetry={h.reload} />;
   if (!h.data) return <Loading what="statuses" />;
   return (

@@ -4,6 +4,7 @@ import { useEffect, useRef } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { useSettings } from '../stores/settings';
+import { formatTicks, numberFormatFor } from '../lib/format';
 
 export interface ChartTheme {
   text: string;
@@ -31,6 +32,38 @@ export function axis(t: ChartTheme, extra: uPlot.Axis = {}): uPlot.Axis {
   };
 }
 
+/** A numeric axis labelled in the dashboard's number format: every tick written alike, with the decimals
+ * its step needs (lib/format formatTicks); on a log scale each tick as formatNumber writes it, alike. */
+export function numberAxis(t: ChartTheme, extra: uPlot.Axis = {}, log = false): uPlot.Axis {
+  return axis(t, {
+    values: (_u, splits) => {
+      if (!log) return formatTicks(splits);
+      const f = numberFormatFor(splits);
+      return splits.map((v) => (v == null ? '' : f(v)));
+    },
+    ...extra,
+  });
+}
+
+/**
+ * The x range a chart shows: uPlot's own, except that a single x value (one sample, one step) gets a
+ * window around it rather than an auto range (a time axis then spanned years). `time`: x in seconds.
+ */
+export function xRange(time: boolean): uPlot.Range.Function {
+  return (u, min, max) => {
+    // uPlot widens a single time value to a day of its unit (86,400,000 s for seconds) before asking, so the
+    // data say whether there is one x.
+    const xs = u.data?.[0] ?? [];
+    const only = xs.length > 0 && xs[0] === xs[xs.length - 1] ? (xs[0] as number) : null;
+    if (only !== null && Number.isFinite(only)) {
+      const pad = time ? 30 : Math.max(1, Math.abs(only) * 0.05);
+      return [only - pad, only + pad];
+    }
+    if (min == null || max == null || !Number.isFinite(min) || !Number.isFinite(max)) return [0, 1];
+    return [min, max];
+  };
+}
+
 interface Props {
   /** Options without width/height; called again only when `optionsKey` or the theme changes. */
   options(theme: ChartTheme): Omit<uPlot.Options, 'width' | 'height'>;
@@ -50,7 +83,34 @@ export function UPlotChart({ options, optionsKey, data, height = 240, label }: P
   useEffect(() => {
     const el = host.current;
     if (!el) return;
-    const opts = { ...options(chartTheme(theme)), width: Math.max(200, el.clientWidth), height };
+    const base = options(chartTheme(theme));
+    // What is drawn, for a reader of the page (tests, a bug report): each axis's tick labels and the x
+    // range, on the chart's element after every draw.
+    const labels: string[][] = [];
+    const axes = base.axes?.map((a, i) =>
+      typeof a.values === 'function'
+        ? {
+            ...a,
+            values: (...args: Parameters<Extract<uPlot.Axis['values'], (...a: never[]) => unknown>>) => {
+              const out = (a.values as (...x: typeof args) => Array<string | number | null>)(...args);
+              labels[i] = out.map((v) => (v == null ? '' : String(v)));
+              return out;
+            },
+          }
+        : a,
+    );
+    const hooks = {
+      ...base.hooks,
+      draw: [
+        ...(base.hooks?.draw ?? []),
+        (u: uPlot) => {
+          el.dataset.ticks = JSON.stringify(labels);
+          const x = u.scales.x;
+          if (x?.min != null && x.max != null) el.dataset.xSpan = String(x.max - x.min);
+        },
+      ],
+    };
+    const opts = { ...base, axes, hooks, width: Math.max(200, el.clientWidth), height };
     const u = new uPlot(opts as uPlot.Options, latest.current, el);
     plot.current = u;
     const ro = new ResizeObserver(() => {

@@ -1,24 +1,45 @@
 // A virtualised, sortable table (ARIA grid semantics): only the visible rows are in the DOM, so 10,000 runs
-// scroll smoothly. Keyboard: Tab reaches the table, ↑/↓/PageUp/PageDown/Home/End move between rows,
-// Enter opens a row, Space selects it (when the table has selection).
-import { useEffect, useMemo, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
+// scroll smoothly. Keyboard: the header row is one tab stop (←/→/Home/End move between its sort buttons,
+// Enter sorts, ↓ goes to the rows); the rows are the next one (↑/↓/PageUp/PageDown/Home/End move between
+// rows, Enter opens one, Space selects it when the table has selection).
+//
+// Columns are sized to their content (measured in the table's font), never narrower than the header, and
+// nothing is clipped silently: numbers always fit; text longer than its column's cap ends in an ellipsis and
+// shows in full as the cell's title. A numeric column writes all its values in one format (numberFormatFor).
+import {
+  useEffect,
+  useMemo,
+  useRef,
+  useState,
+  type KeyboardEvent,
+  type ReactNode,
+  type CSSProperties,
+} from 'react';
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { compareValues } from '../lib/format';
+import { compareValues, formatNumber, numberFormatFor } from '../lib/format';
 
 export interface Column<T> {
   id: string;
   header: string;
-  /** Width in pixels. */
+  /** The smallest width in pixels (with `render`, the width). */
   width: number;
   /** The value sorted on (and shown, when there is no `render`). */
   value(row: T): unknown;
   render?(row: T): ReactNode;
   align?: 'left' | 'right';
   title?: string;
+  /** Numbers (params, metrics): one format for the whole column, and the column as wide as its widest. */
+  numeric?: boolean;
+  /** The widest a text column grows to its content (default 320); longer text ends in an ellipsis. */
+  maxWidth?: number;
 }
 
 /** Matches `.vtable-head` in styles/status.css. */
 const HEAD_HEIGHT = 36;
+/** `.vtable-cell`'s padding, left and right. */
+const CELL_PAD = 16;
+/** The sort arrow and its gap beside a header's text. */
+const ARROW = 14;
 
 export type Sort = { id: string; dir: 'asc' | 'desc' } | null;
 
@@ -36,13 +57,33 @@ interface Props<T> {
   rowClass?(row: T): string | undefined;
 }
 
+let measureCtx: CanvasRenderingContext2D | null | undefined;
+/** Width of `text` in `font`, or an estimate where a canvas cannot measure (8 px a character). */
+function textWidth(text: string, font: string): number {
+  if (measureCtx === undefined) measureCtx = document.createElement('canvas').getContext('2d');
+  if (!measureCtx) return text.length * 8;
+  measureCtx.font = font;
+  return measureCtx.measureText(text).width;
+}
+
+/** The widest of `texts` in `font`: only the longest few (by characters) are measured. */
+function widest(texts: string[], font: string): number {
+  let longest = 0;
+  for (const t of texts) longest = Math.max(longest, t.length);
+  let w = 0;
+  for (const t of texts) if (t.length >= longest - 2) w = Math.max(w, textWidth(t, font));
+  return Math.ceil(w);
+}
+
 export function VirtualTable<T>(props: Props<T>) {
   const { label, rows, columns, rowKey, onOpen, selected, onToggleSelect, rowClass } = props;
   const rowHeight = props.rowHeight ?? 34;
   const [sort, setSort] = useState<Sort>(props.initialSort ?? null);
   const [active, setActive] = useState(0);
+  const [activeHeader, setActiveHeader] = useState(0);
   const focusNext = useRef(false);
   const scrollRef = useRef<HTMLDivElement>(null);
+  const headRef = useRef<HTMLDivElement>(null);
 
   const sorted = useMemo(() => {
     if (!sort) return rows;
@@ -58,9 +99,49 @@ export function VirtualTable<T>(props: Props<T>) {
     return keyed.map((k) => k[1]);
   }, [rows, columns, sort]);
 
+  // The text of each cell that has no `render`: numeric columns in one format per column.
+  const texts = useMemo(
+    () =>
+      columns.map((c) => {
+        if (c.render) return null;
+        const values = rows.map((r) => c.value(r));
+        const f = c.numeric ? numberFormatFor(values) : formatNumber;
+        return (row: T) => f(c.value(row));
+      }),
+    [columns, rows],
+  );
+
+  // The font the cells and headers are drawn in, read from the page once it is there.
+  const [font, setFont] = useState<{ cell: string; head: string } | null>(null);
+  useEffect(() => {
+    const el = scrollRef.current;
+    if (!el) return;
+    const cs = getComputedStyle(el);
+    const family = cs.fontFamily || 'sans-serif';
+    setFont({ cell: `${cs.fontWeight} ${cs.fontSize} ${family}`, head: `600 12.5px ${family}` });
+  }, []);
+
+  const widths = useMemo(
+    () =>
+      columns.map((c, i) => {
+        const head = font ? textWidth(c.header, font.head) + ARROW + CELL_PAD : c.header.length * 8 + 30;
+        if (c.render) return Math.max(c.width, Math.ceil(head));
+        const text = texts[i]!;
+        const content = font
+          ? widest(
+              rows.map((r) => text(r)),
+              font.cell,
+            )
+          : Math.max(0, ...rows.map((r) => text(r).length)) * 8;
+        const w = Math.max(c.width, Math.ceil(head), content + CELL_PAD + 2);
+        return c.numeric ? w : Math.min(w, Math.max(c.width, c.maxWidth ?? 320));
+      }),
+    [columns, texts, rows, font],
+  );
+
   const selectable = !!onToggleSelect;
-  const template = (selectable ? '40px ' : '') + columns.map((c) => `${c.width}px`).join(' ');
-  const totalWidth = columns.reduce((s, c) => s + c.width, selectable ? 40 : 0);
+  const template = (selectable ? '40px ' : '') + widths.map((w) => `${w}px`).join(' ');
+  const totalWidth = widths.reduce((s, w) => s + w, selectable ? 40 : 0);
 
   const v = useVirtualizer({
     count: sorted.length,
@@ -73,32 +154,41 @@ export function VirtualTable<T>(props: Props<T>) {
   });
 
   const current = Math.min(active, Math.max(0, sorted.length - 1));
+  const headerIndex = Math.min(activeHeader, Math.max(0, columns.length - 1));
+
+  const rowEl = (i: number) => scrollRef.current?.querySelector<HTMLElement>(`[role=row][data-index="${i}"]`);
 
   useEffect(() => {
     if (!focusNext.current) return;
-    const el = scrollRef.current?.querySelector<HTMLElement>(`[data-index="${current}"]`);
+    const el = rowEl(current);
     // Not rendered yet (a long jump scrolls first): the next render, after the scroll, tries again.
     if (!el) return;
     focusNext.current = false;
-    el.focus();
+    el.focus({ preventScroll: true });
   });
 
   function move(to: number) {
     const i = Math.max(0, Math.min(sorted.length - 1, to));
     setActive(i);
-    v.scrollToIndex(i, { align: 'auto' });
-    // A rendered row takes the focus now, so the next key goes to it even before React renders again;
-    // a row outside the rendered window takes it once the virtualizer has rendered it (the effect above).
-    const el = scrollRef.current?.querySelector<HTMLElement>(`[data-index="${i}"]`);
-    if (el) el.focus();
-    else focusNext.current = true;
+    // A rendered row takes the focus now, so the next key goes to it even before React renders again; a row
+    // outside the rendered window takes it once the virtualizer has rendered it (the effect above). Until
+    // then the focus stays where it was (the table itself keeps it), never on the page's body.
+    const el = rowEl(i);
+    if (el) {
+      el.focus({ preventScroll: true });
+      v.scrollToIndex(i, { align: 'auto' });
+    } else {
+      focusNext.current = true;
+      scrollRef.current?.focus({ preventScroll: true });
+      v.scrollToIndex(i, { align: i === 0 ? 'start' : i === sorted.length - 1 ? 'end' : 'auto' });
+    }
   }
 
   function onKeyDown(e: KeyboardEvent<HTMLDivElement>, index: number, row: T) {
     const page = Math.max(1, Math.floor((scrollRef.current?.clientHeight ?? 300) / rowHeight) - 1);
     const keys: Record<string, () => void> = {
       ArrowDown: () => move(index + 1),
-      ArrowUp: () => move(index - 1),
+      ArrowUp: () => (index === 0 ? focusHeader(headerIndex) : move(index - 1)),
       PageDown: () => move(index + page),
       PageUp: () => move(index - page),
       Home: () => move(0),
@@ -108,6 +198,36 @@ export function VirtualTable<T>(props: Props<T>) {
     };
     const k = keys[e.key];
     if (k && e.target === e.currentTarget) {
+      e.preventDefault();
+      k();
+    }
+  }
+
+  // Keys pressed while the table itself holds the focus (a long jump on its way to a row).
+  function onGridKeyDown(e: KeyboardEvent<HTMLDivElement>) {
+    if (e.target !== e.currentTarget || !sorted.length) return;
+    if (['ArrowDown', 'ArrowUp', 'PageDown', 'PageUp', 'Home', 'End'].includes(e.key)) {
+      e.preventDefault();
+      move(e.key === 'Home' ? 0 : e.key === 'End' ? sorted.length - 1 : current);
+    }
+  }
+
+  function focusHeader(i: number) {
+    const j = Math.max(0, Math.min(columns.length - 1, i));
+    setActiveHeader(j);
+    headRef.current?.querySelectorAll<HTMLButtonElement>('.sort-button')[j]?.focus();
+  }
+
+  function onHeaderKeyDown(e: KeyboardEvent<HTMLButtonElement>, i: number) {
+    const keys: Record<string, () => void> = {
+      ArrowRight: () => focusHeader(i + 1),
+      ArrowLeft: () => focusHeader(i - 1),
+      Home: () => focusHeader(0),
+      End: () => focusHeader(columns.length - 1),
+      ArrowDown: () => sorted.length && move(current),
+    };
+    const k = keys[e.key];
+    if (k) {
       e.preventDefault();
       k();
     }
@@ -123,13 +243,17 @@ export function VirtualTable<T>(props: Props<T>) {
       role="grid"
       aria-label={label}
       aria-rowcount={sorted.length + 1}
+      aria-colcount={columns.length + (selectable ? 1 : 0)}
       ref={scrollRef}
+      tabIndex={-1}
+      onKeyDown={onGridKeyDown}
       style={{ height: props.height ?? 480 }}
     >
       <div
         className="vtable-head"
         role="row"
         aria-rowindex={1}
+        ref={headRef}
         style={{ gridTemplateColumns: template, width: totalWidth, height: HEAD_HEIGHT }}
       >
         {selectable && (
@@ -137,7 +261,7 @@ export function VirtualTable<T>(props: Props<T>) {
             <span className="sr-only">Selected</span>
           </div>
         )}
-        {columns.map((c) => (
+        {columns.map((c, i) => (
           <div
             key={c.id}
             role="columnheader"
@@ -147,7 +271,10 @@ export function VirtualTable<T>(props: Props<T>) {
             <button
               type="button"
               className="sort-button"
+              tabIndex={i === headerIndex ? 0 : -1}
               onClick={() => toggleSort(c.id)}
+              onFocus={() => setActiveHeader(i)}
+              onKeyDown={(e) => onHeaderKeyDown(e, i)}
               title={c.title ?? `Sort by ${c.header}`}
             >
               {c.header}
@@ -163,6 +290,11 @@ export function VirtualTable<T>(props: Props<T>) {
           const row = sorted[item.index];
           const key = rowKey(row);
           const isSel = selected?.has(key) ?? false;
+          const style: CSSProperties = {
+            transform: `translateY(${item.start - HEAD_HEIGHT}px)`,
+            height: rowHeight,
+            gridTemplateColumns: template,
+          };
           return (
             <div
               key={key}
@@ -173,13 +305,9 @@ export function VirtualTable<T>(props: Props<T>) {
               aria-selected={selectable ? isSel : undefined}
               tabIndex={item.index === current ? 0 : -1}
               className={`vtable-row ${isSel ? 'selected' : ''} ${rowClass?.(row) ?? ''}`}
-              style={{
-                transform: `translateY(${item.start - HEAD_HEIGHT}px)`,
-                height: rowHeight,
-                gridTemplateColumns: template,
-              }}
+              style={style}
               onKeyDown={(e) => onKeyDown(e, item.index, row)}
-              onFocus={() => setActive(item.index)}
+              onFocus={(e) => e.target === e.currentTarget && setActive(item.index)}
               onClick={(e) => {
                 if ((e.target as HTMLElement).closest('input,button,a')) return;
                 onOpen(row);
@@ -196,11 +324,25 @@ export function VirtualTable<T>(props: Props<T>) {
                   />
                 </div>
               )}
-              {columns.map((c) => (
-                <div key={c.id} role="gridcell" className={`vtable-cell ${c.align === 'right' ? 'num' : ''}`}>
-                  {c.render ? c.render(row) : String(c.value(row) ?? '—')}
-                </div>
-              ))}
+              {columns.map((c, i) => {
+                const text = texts[i]?.(row);
+                return (
+                  <div
+                    key={c.id}
+                    role="gridcell"
+                    className={`vtable-cell ${c.align === 'right' ? 'num' : ''}`}
+                    data-col={c.id}
+                  >
+                    {c.render ? (
+                      c.render(row)
+                    ) : (
+                      <span className="cell-text" title={text}>
+                        {text}
+                      </span>
+                    )}
+                  </div>
+                );
+              })}
             </div>
           );
         })}

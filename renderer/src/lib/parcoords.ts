@@ -56,7 +56,8 @@ export function buildAxis(
   const present = values.filter((v) => v !== undefined && v !== null);
   let scale: AxisScale = opts.scale ?? 'linear';
   if (scale !== 'categorical' && !present.every(finite)) scale = 'categorical';
-  if (scale === 'log' && !present.every((v) => (v as number) > 0)) scale = 'linear';
+  // A log axis needs values, all above 0 (an empty one would span [0, 1], and log(0) has no ticks).
+  if (scale === 'log' && (!present.length || !present.every((v) => (v as number) > 0))) scale = 'linear';
   const base = { key, label: opts.label ?? key, isMetric: !!opts.isMetric };
   if (scale === 'categorical') {
     const cats: string[] = [];
@@ -215,6 +216,11 @@ export function ticks(axis: PcAxis, count = 5): Tick[] {
       .map((v) => ({ p: position(axis, v)!, label: tickLabel(v) }));
   }
   const [lo, hi] = axis.domain;
+  // A domain no tick can be placed on (stale or empty data): its ends, never an endless tick loop.
+  if (!(Number.isFinite(lo) && Number.isFinite(hi) && hi > lo) || (axis.scale === 'log' && !(lo > 0)))
+    return Number.isFinite(lo) && Number.isFinite(hi)
+      ? [{ p: 0, label: tickLabel(lo) }, ...(hi !== lo ? [{ p: 1, label: tickLabel(hi) }] : [])]
+      : [];
   const inside = (v: number) => {
     const p = position(axis, v);
     return p !== null && p >= -1e-9 && p <= 1 + 1e-9;
@@ -238,7 +244,8 @@ export function ticks(axis: PcAxis, count = 5): Tick[] {
   }
   const step = niceStep(hi - lo, count);
   const out: Tick[] = [];
-  for (let v = Math.ceil(lo / step - 1e-9) * step; v <= hi + step * 1e-9; v += step) {
+  if (!(step > 0) || !Number.isFinite(step)) return out;
+  for (let v = Math.ceil(lo / step - 1e-9) * step; v <= hi + step * 1e-9 && out.length < 100; v += step) {
     const clean = Math.abs(v) < step * 1e-9 ? 0 : Number(v.toPrecision(12));
     out.push({ p: position(axis, clean)!, label: tickLabel(clean) });
   }

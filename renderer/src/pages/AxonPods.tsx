@@ -1,12 +1,12 @@
 // The Clusters page, for the context shown: this Axon home's pods there (clusters.axonPods: experiment,
 // replica, namespace, phase, node, requests) and what they request against what the nodes can give
 // (allocatable, from clusters.kubeContext). Read again when a Kubernetes run of this Axon changes status
-// (engine events through the store, debounced) and on demand; nothing polls.
-import { useEffect, useState } from 'react';
+// (engine events through the store, throttled) and on demand; nothing polls.
 import { Link } from 'react-router-dom';
 import type { AxonPod, NodeResources } from '../../../shared/clusters';
 import { call } from '../api';
 import { useAsync } from '../lib/useAsync';
+import { useThrottledValue } from '../lib/useThrottled';
 import { formatBytes } from '../lib/format';
 import { useExperiments } from '../stores/experiments';
 import { Empty, ErrorState, Loading, Notice } from '../components/States';
@@ -19,16 +19,6 @@ const PHASE_TONE: Record<string, string> = {
   Succeeded: 'success',
   Failed: 'danger',
 };
-
-/** `value`, changed only once it has stayed the same for `ms`. */
-function useSettled<T>(value: T, ms: number): T {
-  const [settled, setSettled] = useState(value);
-  useEffect(() => {
-    const t = setTimeout(() => setSettled(value), ms);
-    return () => clearTimeout(t);
-  }, [value, ms]);
-  return settled;
-}
 
 function share(used: number, total: number | null): string {
   if (!total) return '—';
@@ -153,8 +143,12 @@ export function AxonPods({
       .map((x) => `${x.id}:${x.status}`)
       .join(','),
   );
-  const settled = useSettled(runs, 1000);
-  const view = useAsync(() => call('clusters.axonPods', { name: context }), [context, refresh, settled]);
+  const settled = useThrottledValue(runs, 1000);
+  const view = useAsync(
+    () => call('clusters.axonPods', { name: context }),
+    [context, refresh, settled],
+    [context],
+  );
   const v = view.data?.context === context ? view.data : undefined;
 
   return (

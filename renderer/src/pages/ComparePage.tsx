@@ -5,11 +5,11 @@ import { Link, useSearchParams } from 'react-router-dom';
 import uPlot from 'uplot';
 import { call } from '../api';
 import { useAsync } from '../lib/useAsync';
-import { axis, UPlotChart } from '../components/UPlotChart';
+import { axis, numberAxis, UPlotChart } from '../components/UPlotChart';
 import { StatusBadge } from '../components/StatusBadge';
 import { CodeComparison } from '../components/CodeComparison';
 import { Empty, ErrorState, Loading } from '../components/States';
-import { formatNumber } from '../lib/format';
+import { numberFormatFor } from '../lib/format';
 import { MAX_POINTS, STEP_INCREMENTS } from '../components/MetricCharts';
 import { useTitle } from '../lib/useTitle';
 
@@ -101,7 +101,7 @@ export function ComparePage() {
                   </th>
                   {r.vals.map((v, i) => (
                     <td key={i} className="num mono">
-                      {formatNumber(v)}
+                      {numberFormatFor(r.vals)(v)}
                     </td>
                   ))}
                 </tr>
@@ -111,7 +111,7 @@ export function ComparePage() {
                   <th scope="row">{k} (last)</th>
                   {list.map((x) => (
                     <td key={x.id} className="num mono">
-                      {formatNumber(x.lastMetrics[k])}
+                      {numberFormatFor(list.map((y) => y.lastMetrics[k]))(x.lastMetrics[k])}
                     </td>
                   ))}
                 </tr>
@@ -184,7 +184,10 @@ function OverlaidMetric({ ids, keys }: { ids: number[]; keys: string[] }) {
           data={data}
           height={300}
           options={(t) => ({
-            axes: [axis(t, { label: 'step', incrs: STEP_INCREMENTS, space: 80 }), axis(t, { size: 60 })],
+            axes: [
+              axis(t, { label: 'step', incrs: STEP_INCREMENTS, space: 80 }),
+              numberAxis(t, { size: 70 }),
+            ],
             scales: { x: { time: false } },
             series: [
               { label: 'step' },

@@ -7,12 +7,20 @@ import { call, errorMessage } from '../api';
 import { useExperiments } from '../stores/experiments';
 import { ConfirmDialog } from '../components/ConfirmDialog';
 
-export function ExperimentActions({ experiment: x }: { experiment: Experiment }) {
+export function ExperimentActions({
+  experiment: x,
+  offline = false,
+}: {
+  experiment: Experiment;
+  /** The engine cannot be heard: nothing can be asked of it, and the status shown may be out of date. */
+  offline?: boolean;
+}) {
   const [busy, setBusy] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [confirmDelete, setConfirmDelete] = useState(false);
   const navigate = useNavigate();
   const done = DONE.has(x.status);
+  const off = offline ? 'The engine is not connected' : undefined;
 
   async function act(what: 'stop' | 'restart' | 'resume' | 'delete') {
     setBusy(what);
@@ -38,23 +46,29 @@ export function ExperimentActions({ experiment: x }: { experiment: Experiment })
   return (
     <div className="actions" role="group" aria-label="Experiment actions">
       {!done && (
-        <button type="button" className="danger" onClick={() => act('stop')} disabled={!!busy}>
+        <button
+          type="button"
+          className="danger"
+          onClick={() => act('stop')}
+          disabled={!!busy || offline}
+          title={off}
+        >
           {busy === 'stop' ? 'Stopping…' : 'Stop'}
         </button>
       )}
       <button
         type="button"
         onClick={() => act('restart')}
-        disabled={!!busy || !done}
-        title="Run it again as a new experiment"
+        disabled={!!busy || !done || offline}
+        title={off ?? 'Run it again as a new experiment'}
       >
         Restart
       </button>
       <button
         type="button"
         onClick={() => act('resume')}
-        disabled={!!busy || !done}
-        title="A new experiment that continues in this one's outputs folder"
+        disabled={!!busy || !done || offline}
+        title={off ?? "A new experiment that continues in this one's outputs folder"}
       >
         Resume
       </button>
@@ -62,8 +76,8 @@ export function ExperimentActions({ experiment: x }: { experiment: Experiment })
         type="button"
         className="danger-text"
         onClick={() => setConfirmDelete(true)}
-        disabled={!!busy || !done}
-        title={done ? 'Delete' : 'Stop it first'}
+        disabled={!!busy || !done || offline}
+        title={off ?? (done ? 'Delete' : 'Stop it first')}
       >
         Delete
       </button>

@@ -12,7 +12,7 @@ import { Empty, ErrorState, Loading } from '../components/States';
 export function ExperimentEvents({ experiment: x, jobs }: { experiment: Experiment; jobs: JobInfo[] }) {
   // Changes of the experiment that come with new events: its status, reason and message, its start and end.
   const version = [x.status, x.statusReason, x.statusMessage, x.startedAt, x.finishedAt].join('|');
-  const events = useAsync(() => call('experiments.events', { id: x.id }), [x.id, version]);
+  const events = useAsync(() => call('experiments.events', { id: x.id }), [x.id, version], [x.id]);
   const [replica, setReplica] = useState('');
   const replicas = useMemo(() => [...new Set(events.data?.map((e) => e.job) ?? [])].sort(), [events.data]);
   const shown = useMemo(

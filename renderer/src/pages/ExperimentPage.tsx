@@ -20,6 +20,9 @@ import type { Experiment } from '../../../shared/domain';
 import { durationMs, formatDuration, formatTime } from '../lib/format';
 import { useNow } from '../lib/useNow';
 import { useTitle } from '../lib/useTitle';
+import { parseId } from '../lib/routeParams';
+import { ErrorBoundary } from '../components/ErrorBoundary';
+import { useConnection, useOffline } from '../stores/connection';
 
 const TABS = [
   { id: 'overview', label: 'Overview' },
@@ -78,8 +81,29 @@ function StatusNotice({ x }: { x: Experiment }) {
   return null;
 }
 
+/** #/experiments/:id. The id is checked before anything is asked of the engine, and each id gets a page of
+ * its own (keyed), so nothing read for one experiment is ever shown under another's number. */
 export function ExperimentPage() {
-  const id = Number(useParams().id);
+  const param = useParams().id;
+  const id = parseId(param);
+  if (id === null) return <NotAnId what="experiment" param={param} />;
+  return <ExperimentView key={id} id={id} />;
+}
+
+/** A route whose id is not one: said, and nothing asked of the engine. */
+export function NotAnId({ what, param }: { what: string; param: string | undefined }) {
+  useTitle(`Not ${what === 'experiment' ? 'an' : 'a'} ${what}`);
+  return (
+    <div className="page">
+      <ErrorState
+        error={`“${param ?? ''}” is not ${what === 'experiment' ? 'an' : 'a'} ${what} id.`}
+        hint={<Link to="/">Go to the projects</Link>}
+      />
+    </div>
+  );
+}
+
+function ExperimentView({ id }: { id: number }) {
   const [search, setSearch] = useSearchParams();
   const details = useAsync(() => call('experiments.get', { id }), [id]);
   const live = useExperiments((s) => s.byId[id]);
@@ -88,7 +112,9 @@ export function ExperimentPage() {
   const tabs = x?.backend === 'kubernetes' ? KUBE_TABS : TABS;
   const tab = tabs.some((t) => t.id === search.get('tab')) ? search.get('tab')! : 'overview';
   const status = x?.status;
-  useTitle(`Experiment ${id}${status ? ` (${status})` : ''}`);
+  useTitle(
+    `Experiment ${id}${status ? ` (${status})` : details.error && !details.loading ? ' (not found)' : ''}`,
+  );
   const { reload } = details;
 
   // The row from experiments.get goes into the store, so events keep it current from then on.
@@ -106,17 +132,29 @@ export function ExperimentPage() {
     setSeen(status);
   }, [status, seen, reload]);
 
-  const running = !!x && !DONE.has(x.status);
-  const now = useNow(running ? 1000 : null);
+  // Back from a disconnection: read the details again (the store's row is refreshed by the same signal).
+  const epoch = useConnection((s) => s.epoch);
+  const [seenEpoch, setSeenEpoch] = useState(epoch);
+  useEffect(() => {
+    if (epoch === seenEpoch) return;
+    setSeenEpoch(epoch);
+    reload();
+  }, [epoch, seenEpoch, reload]);
 
-  if (!Number.isInteger(id) || id <= 0) return <ErrorState error="This is not an experiment id." />;
+  const offline = useOffline();
+  const since = useConnection((s) => s.since);
+  const running = !!x && !DONE.has(x.status);
+  // While the engine cannot be heard the clock stops where the page last knew the run.
+  const now = useNow(running && !offline ? 1000 : null);
+
   if (details.error && !x)
     return (
       <div className="page">
         <ErrorState error={details.error} onRetry={reload} hint={<Link to="/">Back to the projects</Link>} />
       </div>
     );
-  if (!x || !details.data) return <Loading what={`experiment ${id}`} />;
+  if (!x || !details.data || x.id !== id || details.data.id !== id)
+    return <Loading what={`experiment ${id}`} />;
   const d = details.data;
 
   return (
@@ -136,7 +174,18 @@ export function ExperimentPage() {
           </nav>
           <h1>
             Experiment {x.id}
-            {x.name ? <span className="muted"> · {x.name}</span> : null} <StatusBadge status={x.status} />
+            {x.name ? <span className="muted"> · {x.name}</span> : null}{' '}
+            {offline ? (
+              <span
+                className="badge badge-warning"
+                data-status="disconnected"
+                title={`Last known status: ${x.status.replace('_', ' ')}`}
+              >
+                disconnected
+              </span>
+            ) : (
+              <StatusBadge status={x.status} />
+            )}
           </h1>
           <p className="status-line" aria-live="polite">
             {x.statusReason || x.statusMessage ? (
@@ -152,7 +201,16 @@ export function ExperimentPage() {
                 {' · '}
               </>
             ) : null}
-            {formatDuration(durationMs(x.startedAt, x.finishedAt, now))} on <strong>{x.backend}</strong>
+            {offline ? (
+              <>
+                last known status <strong>{x.status.replace('_', ' ')}</strong>
+                {' · '}
+              </>
+            ) : null}
+            <span data-duration>
+              {formatDuration(durationMs(x.startedAt, x.finishedAt, offline && since ? since : now))}
+            </span>{' '}
+            on <strong>{x.backend}</strong>
             {x.originalId ? (
               <>
                 {' '}
@@ -161,7 +219,7 @@ export function ExperimentPage() {
             ) : null}
           </p>
         </div>
-        <ExperimentActions experiment={x} />
+        <ExperimentActions experiment={x} offline={offline} />
       </header>
       <StatusNotice x={x} />
       <Tabs
@@ -170,12 +228,14 @@ export function ExperimentPage() {
         onChange={(t) => setSearch({ tab: t }, { replace: true })}
         label="Experiment views"
       >
-        {tab === 'overview' && <ExperimentOverview experiment={x} details={d} />}
-        {tab === 'logs' && <LogViewer experimentId={id} jobs={d.jobs} logPath={`${x.runDir}/logs`} />}
-        {tab === 'events' && <ExperimentEvents experiment={x} jobs={d.jobs} />}
-        {tab === 'metrics' && <MetricCharts experimentId={id} />}
-        {tab === 'resources' && <ResourceChart experimentId={id} />}
-        {tab === 'code' && <CodeVersion code={d.code} />}
+        <ErrorBoundary what={`the ${tab} tab`} resetKey={tab}>
+          {tab === 'overview' && <ExperimentOverview experiment={x} details={d} />}
+          {tab === 'logs' && <LogViewer experimentId={id} jobs={d.jobs} logPath={`${x.runDir}/logs`} />}
+          {tab === 'events' && <ExperimentEvents experiment={x} jobs={d.jobs} />}
+          {tab === 'metrics' && <MetricCharts experimentId={id} />}
+          {tab === 'resources' && <ResourceChart experimentId={id} />}
+          {tab === 'code' && <CodeVersion code={d.code} />}
+        </ErrorBoundary>
       </Tabs>
     </div>
   );

@@ -1,7 +1,7 @@
 // One group (sweep): progress, best so far, concurrency (editable while it runs), hyperband's brackets or
 // ASHA's rungs, the ranked table, parallel coordinates of params → metric and a metric-vs-param scatter.
 // Live from experiments.changed / groups.changed / metrics.appended; groups.sweep (the search's plan and each
-// experiment's place in it) is re-read, debounced, when the group gains experiments or some end.
+// experiment's place in it) is re-read, throttled, when the group gains experiments or some end.
 import { useCallback, useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
 import { Link, useNavigate, useParams } from 'react-router-dom';
 import type { Experiment } from '../../../shared/domain';
@@ -17,15 +17,28 @@ import { VirtualTable } from '../components/VirtualTable';
 import { baseColumns, discoverKeys, metricColumn, paramColumn } from './experimentColumns';
 import { ParamScatter } from '../components/ParamScatter';
 import { formatNumber } from '../lib/format';
-import { debounce } from '../lib/debounce';
+import { throttle } from '../lib/debounce';
 import { ParallelCoordinates } from '../components/ParallelCoordinates';
 import { SweepBrackets } from '../components/SweepBrackets';
 import { useTitle } from '../lib/useTitle';
+import { parseId } from '../lib/routeParams';
+import { objectiveLabel, objectiveValue, plannedExperiments, rankByObjective } from '../lib/objective';
+import { ErrorBoundary } from '../components/ErrorBoundary';
+import { useConnection } from '../stores/connection';
+import { NotAnId } from './ExperimentPage';
 
 const ACTIVE_GROUP = new Set(['created', 'running', 'stopping']);
 
+/** #/groups/:id. The id is checked before the engine is asked, and each group gets a page of its own
+ * (keyed): nothing read for one group (its sweep, its axes) is ever drawn under another's number. */
 export function GroupPage() {
-  const id = Number(useParams().id);
+  const param = useParams().id;
+  const id = parseId(param);
+  if (id === null) return <NotAnId what="group" param={param} />;
+  return <GroupView key={id} id={id} />;
+}
+
+function GroupView({ id }: { id: number }) {
   useTitle(`Group ${id}`);
   const navigate = useNavigate();
   const loaded = useAsync(async () => {
@@ -43,7 +56,7 @@ export function GroupPage() {
   // New experiments (a round opens, a rung is reached) and ended ones (hyperband moves on) change the sweep;
   // statuses and metrics in between come from the store.
   const sweepKey = `${experiments.length}:${group?.progress.done ?? 0}:${group?.status ?? ''}`;
-  const reloadSweep = useMemo(() => debounce(sweep.reload, 400), [sweep.reload]);
+  const reloadSweep = useMemo(() => throttle(sweep.reload, 500), [sweep.reload]);
   const lastSweepKey = useRef(sweepKey);
   useEffect(() => {
     if (lastSweepKey.current === sweepKey) return;
@@ -52,23 +65,27 @@ export function GroupPage() {
   }, [sweepKey, reloadSweep]);
   useEffect(() => () => reloadSweep.cancel(), [reloadSweep]);
 
+  // Back from a disconnection: the group, its experiments and its plan are read again.
+  const epoch = useConnection((s) => s.epoch);
+  const firstEpoch = useRef(epoch);
+  const { reload: reloadLoaded } = loaded;
+  const { reload: reloadPlan } = sweep;
+  useEffect(() => {
+    if (epoch === firstEpoch.current) return;
+    firstEpoch.current = epoch;
+    reloadLoaded();
+    reloadPlan();
+  }, [epoch, reloadLoaded, reloadPlan]);
+
   const metric = group?.metric ?? null;
-  const ranked = useMemo(() => {
-    if (!metric) return experiments;
-    const sign = metric.optimization === 'maximize' ? -1 : 1;
-    return [...experiments].sort((a, b) => {
-      const va = a.lastMetrics[metric.name];
-      const vb = b.lastMetrics[metric.name];
-      if (va === undefined || vb === undefined) return va === vb ? a.id - b.id : va === undefined ? 1 : -1;
-      return sign * (va - vb);
-    });
-  }, [experiments, metric]);
+  // Best first by the group's objective (its metric's last value), as groups.get ranks.
+  const ranked = useMemo(() => rankByObjective(experiments, metric), [experiments, metric]);
   const keys = useMemo(() => discoverKeys(experiments), [experiments]);
   const live = useCallback(
     (xid: number) => {
       const x = byId[xid];
       if (!x) return undefined;
-      const v = metric ? x.lastMetrics[metric.name] : undefined;
+      const v = metric ? objectiveValue(x, metric) : undefined;
       return { status: x.status, value: v === undefined ? null : v };
     },
     [byId, metric],
@@ -87,8 +104,9 @@ export function GroupPage() {
       {
         id: 'rank',
         header: 'Rank',
-        width: 70,
+        width: 60,
         align: 'right' as const,
+        numeric: true,
         value: (x: Experiment) => rank.get(x.id),
       },
       ...baseColumns().filter((c) => c.id !== 'group' && c.id !== 'created'),
@@ -110,8 +128,10 @@ export function GroupPage() {
       </div>
     );
   if (!group) return <Loading what={`group ${id}`} />;
-  const best = metric ? ranked.find((x) => x.lastMetrics[metric.name] !== undefined) : undefined;
   const active = ACTIVE_GROUP.has(group.status);
+  const best = metric ? ranked.find((x) => objectiveValue(x, metric) !== undefined) : undefined;
+  const planned = plannedExperiments(sweep.data);
+  const searching = !!sweep.data && !sweep.data.searchFinished && active;
 
   async function stop() {
     setStopError(null);
@@ -138,7 +158,9 @@ export function GroupPage() {
           </h1>
           <p className="muted">
             {group.algorithm} search
-            {metric ? `, ${metric.optimization} ${metric.name}` : ', no objective metric'}
+            {metric
+              ? `, ${metric.optimization} ${metric.name} (its last value in each experiment)`
+              : ', no objective metric'}
             {group.statusMessage ? ` · ${group.statusMessage}` : ''}
           </p>
         </div>
@@ -154,7 +176,7 @@ export function GroupPage() {
       <div className="summary-grid">
         <section className="card" aria-labelledby="progress-title">
           <h2 id="progress-title">Progress</h2>
-          <Progress progress={group.progress} />
+          <Progress progress={group.progress} planned={planned} searching={searching} />
           <p className="small muted">
             {group.progress.succeeded} succeeded · {group.progress.failed} failed · {group.progress.stopped}{' '}
             stopped · {group.progress.running} running · {group.progress.pending} pending
@@ -164,8 +186,8 @@ export function GroupPage() {
           <h2 id="best-title">Best so far</h2>
           {best && metric ? (
             <p>
-              <Link to={`/experiments/${best.id}`}>Experiment {best.id}</Link>: {metric.name} ={' '}
-              <strong>{formatNumber(best.lastMetrics[metric.name])}</strong>
+              <Link to={`/experiments/${best.id}`}>Experiment {best.id}</Link>: {objectiveLabel(metric)} ={' '}
+              <strong>{formatNumber(objectiveValue(best, metric))}</strong>
               <br />
               <span className="small muted">
                 {Object.entries(best.params)
@@ -181,29 +203,37 @@ export function GroupPage() {
         </section>
         <Concurrency id={group.id} value={group.concurrency} editable={active} />
       </div>
-      {sweep.data && sweep.data.brackets.length > 0 && <SweepBrackets sweep={sweep.data} live={live} />}
+      {sweep.data && sweep.data.brackets.length > 0 && (
+        <ErrorBoundary what="the brackets">
+          <SweepBrackets sweep={sweep.data} live={live} />
+        </ErrorBoundary>
+      )}
       {sweep.error && !sweep.data && (
         <Notice kind="warning">The search plan could not be read: {sweep.error}</Notice>
       )}
       <section className="section" aria-labelledby="ranked-title">
         <h2 id="ranked-title">Experiments, best first</h2>
-        <VirtualTable
-          label="Ranked experiments"
-          rows={ranked}
-          columns={columns}
-          rowKey={(x) => x.id}
-          onOpen={(x) => navigate(`/experiments/${x.id}`)}
-          height={Math.min(480, 40 + ranked.length * 34)}
-        />
+        <ErrorBoundary what="the ranked table">
+          <VirtualTable
+            label="Ranked experiments"
+            rows={ranked}
+            columns={columns}
+            rowKey={(x) => x.id}
+            onOpen={(x) => navigate(`/experiments/${x.id}`)}
+            height={Math.min(480, 40 + ranked.length * 34)}
+          />
+        </ErrorBoundary>
       </section>
       {pcParams.length > 0 &&
         (pcMetric && experiments.some((x) => isDone(x.status) && x.lastMetrics[pcMetric] !== undefined) ? (
-          <ParallelCoordinates
-            experiments={experiments}
-            params={pcParams}
-            metric={pcMetric}
-            optimization={metric?.optimization ?? null}
-          />
+          <ErrorBoundary what="the parallel coordinates">
+            <ParallelCoordinates
+              experiments={experiments}
+              params={pcParams}
+              metric={pcMetric}
+              optimization={metric?.optimization ?? null}
+            />
+          </ErrorBoundary>
         ) : (
           <section className="card section" aria-labelledby="pcoords-title">
             <h2 id="pcoords-title">Parallel coordinates</h2>
@@ -215,12 +245,14 @@ export function GroupPage() {
           </section>
         ))}
       {keys.params.length > 0 && keys.metrics.length > 0 && (
-        <ParamScatter
-          experiments={experiments}
-          params={keys.params}
-          metrics={keys.metrics}
-          defaultMetric={metric?.name}
-        />
+        <ErrorBoundary what="the scatter plot">
+          <ParamScatter
+            experiments={experiments}
+            params={keys.params}
+            metrics={keys.metrics}
+            defaultMetric={metric?.name}
+          />
+        </ErrorBoundary>
       )}
     </div>
   );

@@ -7,6 +7,8 @@ import { ErrorState } from '../components/States';
 import { Progress } from '../components/Progress';
 import { formatShortTime } from '../lib/format';
 
+const ITERATIVE = new Set(['hyperband', 'bo', 'tpe', 'asha']);
+
 export function GroupsList({ project }: { project: string }) {
   const byId = useGroups((s) => s.byId);
   const state = useGroups((s) => s.projects[project]);
@@ -69,7 +71,13 @@ export function GroupsList({ project }: { project: string }) {
                   {g.algorithm}, concurrency {g.concurrency}
                 </td>
                 <td style={{ minWidth: 180 }}>
-                  <Progress progress={g.progress} />
+                  {/* Searches that make experiments as they go: the count is "so far" while they run. */}
+                  <Progress
+                    progress={g.progress}
+                    searching={
+                      ITERATIVE.has(g.algorithm) && ['created', 'running', 'stopping'].includes(g.status)
+                    }
+                  />
                 </td>
                 <td>
                   {g.metric ? (

@@ -202,7 +202,7 @@ function Details({
 }
 
 function ContextDetails({ name, refresh, onUsed }: { name: string; refresh: number; onUsed: () => void }) {
-  const d = useAsync(() => call('clusters.kubeContext', { name }), [name, refresh]);
+  const d = useAsync(() => call('clusters.kubeContext', { name }), [name, refresh], [name]);
   const [using, setUsing] = useState(false);
   const [useError, setUseError] = useState<string | null>(null);
   const use = async () => {
@@ -236,7 +236,7 @@ function ContextDetails({ name, refresh, onUsed }: { name: string; refresh: numb
 }
 
 export function KubernetesCard({ refresh }: { refresh: number }) {
-  const list = useAsync(() => call('clusters.kubeContexts', {}), [refresh]);
+  const list = useAsync(() => call('clusters.kubeContexts', {}), [refresh], []);
   const [chosen, setChosen] = useState<string | null>(null);
   const data = list.data;
   const shown =

@@ -1,7 +1,7 @@
 // One project: its experiments (virtualised, sortable, filterable, selectable for Compare), its groups,
 // and "New run".
 import { useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
-import { Link, useNavigate, useParams } from 'react-router-dom';
+import { Link, useNavigate, useParams, useSearchParams } from 'react-router-dom';
 import { call } from '../api';
 import { useAsync } from '../lib/useAsync';
 import { selectProjectExperiments, useExperiments } from '../stores/experiments';
@@ -13,8 +13,14 @@ import { parseRowFilter } from '../lib/rowFilter';
 import { GroupsList } from './GroupsList';
 import { NewRunPanel } from './NewRunPanel';
 import { useTitle } from '../lib/useTitle';
+import { parseId } from '../lib/routeParams';
 
 const MAX_COMPARE = 20;
+
+/** `3,5` → [3, 5]; anything that is not an id is left out. */
+function idList(text: string): number[] {
+  return [...new Set(text.split(',').map(parseId))].filter((n): n is number => n !== null);
+}
 
 export function ProjectPage() {
   const name = decodeURIComponent(useParams().name ?? '');
@@ -24,7 +30,27 @@ export function ProjectPage() {
   const listState = useExperiments((s) => s.projects[name]);
   const byId = useExperiments((s) => s.byId);
   const [status, setStatus] = useState('');
-  const [selected, setSelected] = useState<Set<number>>(new Set());
+  // The selection lives in the address (`?selected=3,5`, replaced, not pushed): Back from Compare, a reload
+  // or a shared link brings the same rows back selected.
+  const [search, setSearch] = useSearchParams();
+  const selectedParam = search.get('selected') ?? '';
+  const selected = useMemo(() => new Set(idList(selectedParam)), [selectedParam]);
+  // Two presses of Space before the address has changed must both count: changes start from the latest.
+  const latest = useRef(selected);
+  latest.current = selected;
+  const setSelected = (change: (s: Set<number>) => Set<number>) => {
+    const ids = change(new Set(latest.current));
+    latest.current = ids;
+    setSearch(
+      (prev) => {
+        const next = new URLSearchParams(prev);
+        if (ids.size) next.set('selected', [...ids].join(','));
+        else next.delete('selected');
+        return next;
+      },
+      { replace: true },
+    );
+  };
   // Columns the user switched from their default: params and last values show by default, min / max not.
   const [toggled, setToggled] = useState<Set<string>>(new Set());
   const shown = (id: string) => (id.startsWith('metric-') ? toggled.has(id) : !toggled.has(id));
@@ -192,7 +218,7 @@ export function ProjectPage() {
               Compare {selected.size ? `(${selected.size})` : ''}
             </button>
             {selected.size > 0 && (
-              <button type="button" onClick={() => setSelected(new Set())}>
+              <button type="button" onClick={() => setSelected(() => new Set())}>
                 Clear selection
               </button>
             )}

@@ -1,10 +1,11 @@
 // The columns of the experiments table: fixed ones, then one per param and per metric its last value (and,
-// when chosen, its min and max).
+// when chosen, its min and max). Param and metric columns are numeric: sized to their values and written in
+// one format each (components/VirtualTable).
 import { Link } from 'react-router-dom';
 import type { Experiment } from '../../../shared/domain';
 import type { Column } from '../components/VirtualTable';
 import { StatusBadge } from '../components/StatusBadge';
-import { durationMs, formatDuration, formatNumber, formatShortTime, formatTime } from '../lib/format';
+import { durationMs, formatDuration, formatShortTime, formatTime } from '../lib/format';
 
 export function baseColumns(): Column<Experiment>[] {
   return [
@@ -67,10 +68,10 @@ export function paramColumn(key: string): Column<Experiment> {
     id: `param:${key}`,
     header: key,
     title: `Sort by param ${key}`,
-    width: Math.max(90, Math.min(200, key.length * 9 + 40)),
+    width: 70,
     align: 'right',
+    numeric: true,
     value: (x) => x.params[key] as unknown,
-    render: (x) => formatNumber(x.params[key]),
   };
 }
 
@@ -88,10 +89,10 @@ export function metricColumn(key: string, stat: MetricStat = 'last'): Column<Exp
     id: metricColumnId(key, stat),
     header: `${key} (${stat})`,
     title: `Sort by the ${STAT_WORD[stat]} of metric ${key}`,
-    width: Math.max(110, Math.min(220, key.length * 9 + 70)),
+    width: 80,
     align: 'right',
+    numeric: true,
     value: read,
-    render: (x) => formatNumber(read(x)),
   };
 }
 
