@@ -32,6 +32,14 @@ import {
 
 const id = z.number().int().positive();
 const fileText = z.object({ name: z.string().min(1), text: z.string() });
+
+/** A project name, the same rule at every entry point (CLI, dashboard, HTTP): it names folders and labels. */
+export const PROJECT_NAME_RULE = '1 to 64 letters, digits, _ . - (starting with a letter or digit)';
+const projectName = z.string().superRefine((v, ctx) => {
+  if (v.length <= 64 && /^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(v)) return;
+  const shown = v.length > 40 ? `${JSON.stringify(v.slice(0, 40))}… (${v.length} characters)` : JSON.stringify(v);
+  ctx.addIssue({ code: 'custom', message: `a project name is ${PROJECT_NAME_RULE}; found ${shown}` });
+});
 const runFiles = z.object({
   files: z.array(fileText).min(1),
   params: z.record(z.string()).default({}),
@@ -54,20 +62,18 @@ export const methods = {
   'settings.get': z.object({}),
   'settings.update': settingsPatch,
   'projects.create': z.object({
-    name: z
-      .string()
-      .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'letters, digits, _ . - (starting with a letter or digit)'),
+    name: projectName,
     description: z.string().default(''),
     codePath: z.string().nullable().default(null),
   }),
   'projects.list': z.object({}),
-  'projects.get': z.object({ name: z.string() }),
-  'projects.delete': z.object({ name: z.string() }),
+  'projects.get': z.object({ name: projectName }),
+  'projects.delete': z.object({ name: projectName }),
   /** The polyaxonfiles in the project's code folder, with their text. */
-  'projects.files': z.object({ name: z.string() }),
+  'projects.files': z.object({ name: projectName }),
   'runs.check': runFiles,
   'runs.create': runFiles.extend({
-    project: z.string().optional(),
+    project: projectName.optional(),
     /** The code folder the run executes in (the project's folder). */
     codePath: z.string(),
     backend: z.enum(['local', 'docker', 'kubernetes']).default('local'),

@@ -4,6 +4,7 @@ import pc from 'picocolors';
 import type { AxonApi } from '../../shared/api';
 import { ApiError, toApiError } from '../../shared/api';
 import { formatError, type SpecError } from '../../shared/polyaxonfile';
+import { EXPERIMENT_STATUSES } from '../../shared/statuses';
 import { connect, type Connection } from './connect';
 import { engineLogPath } from './background';
 import { codeFolder, linkedProject, readSpecFiles } from './files';
@@ -65,6 +66,20 @@ function fail(e: unknown): number {
     process.stderr.write(`${e.stack}\n`);
   return EXIT.runFailed;
 }
+
+/** A whole number ≥ 1 given to an option, or a usage error naming the option. */
+function positiveInt(text: string, option: string): number {
+  if (!/^\d+$/.test(String(text)) || Number(text) < 1)
+    throw new UsageError(`${option} takes a whole number ≥ 1, got "${text}"`);
+  return Number(text);
+}
+
+// `axon ps | head`: the reader went away; that ends the command quietly, without a stack trace.
+for (const stream of [process.stdout, process.stderr])
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+    process.exit(process.exitCode ?? 0);
+  });
 
 let active: Connection | null = null;
 
@@ -193,11 +208,20 @@ program
   .option('--json', 'JSON output')
   .action((o) =>
     run(async (api: AxonApi) => {
+      const limit = positiveInt(o.limit, '-n/--limit');
+      const groupId = o.group === undefined ? undefined : positiveInt(o.group, '-g/--group');
+      if (o.status !== undefined && !(EXPERIMENT_STATUSES as readonly string[]).includes(o.status))
+        throw new UsageError(
+          `-s/--status: no status "${o.status}"; one of ${EXPERIMENT_STATUSES.join(', ')}`,
+        );
+      // A group or project that does not exist is an error, not an empty table.
+      if (groupId !== undefined) await api.call('groups.get', { id: groupId });
+      if (o.project !== undefined) await api.call('projects.get', { name: o.project });
       const list = await api.call('experiments.list', {
         project: o.project,
-        groupId: o.group ? Number(o.group) : undefined,
+        groupId,
         status: o.status,
-        limit: Number(o.limit),
+        limit,
       });
       if (o.json) return printJson(list);
       printTable(

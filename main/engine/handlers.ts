@@ -101,8 +101,8 @@ export function makeHandlers(engine: Engine, lifecycle: Lifecycle): Handlers {
       (path
         .basename(codePath)
         .replace(/[^A-Za-z0-9_.-]/g, '-')
-        .replace(/^[^A-Za-z0-9]+/, '') ||
-        'default');
+        .replace(/^[^A-Za-z0-9]+/, '')
+        .slice(0, 64) || 'default');
     return store.projects.ensure(projectName, codePath);
   }
 

@@ -3,7 +3,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { cli, projectWith, ROOT, startServe, tmpDir, waitFor } from '../helpers';
+import { spawn } from 'node:child_process';
+import { BIN, cli, projectWith, ROOT, startServe, tmpDir, waitFor } from '../helpers';
 
 const BRANIN = path.join(ROOT, 'examples', 'branin');
 
@@ -202,4 +203,75 @@ test('a corrupt database makes the CLI exit 3 with a clear message and leaves th
   assert.equal(r.code, 3);
   assert.match(r.stderr, /not an SQLite database/);
   assert.equal(fs.readFileSync(path.join(home, 'axon.db'), 'utf8'), 'garbage'.repeat(10));
+});
+
+test('options are validated with usage errors (2), missing groups and projects are errors (1), not empty tables', async () => {
+  const home = tmpDir();
+  const cases: Array<[string[], number, RegExp]> = [
+    [['ps', '-s', 'bogus'], 2, /-s\/--status: no status "bogus"; one of created,/],
+    [['ps', '-n', 'abc'], 2, /-n\/--limit takes a whole number ≥ 1, got "abc"/],
+    [['ps', '-g', '9999'], 1, /no experiment group with id 9999/],
+    [['ps', '-p', 'nope'], 1, /no project named "nope"/],
+    [['serve', '--port', '99999'], 2, /--port must be a whole number from 0 to 65535/],
+    [
+      ['project', 'create', '--name', 'a'.repeat(5000)],
+      2,
+      /a project name is 1 to 64 letters.*\(5000 characters\)/,
+    ],
+  ];
+  for (const [args, code, said] of cases) {
+    const r = await cli(args, { home });
+    assert.equal(r.code, code, `${args.join(' ').slice(0, 60)}: ${r.stderr}`);
+    assert.match(r.stderr, said);
+  }
+  const { dir, file } = projectWith('echo hi');
+  for (const name of ['', '../x', 'a/b', 'x'.repeat(3000)]) {
+    const r = await cli(['run', '-f', file, '-p', name, '--detach'], { home, cwd: dir });
+    assert.equal(r.code, 2, `-p ${JSON.stringify(name.slice(0, 20))}: ${r.stderr}`);
+    assert.match(r.stderr, /a project name is 1 to 64 letters/);
+  }
+  assert.equal(JSON.parse((await cli(['ps', '--json'], { home })).stdout).length, 0, 'nothing was created');
+});
+
+test('a port in use: serve exits 3 and says so', async () => {
+  const home = tmpDir();
+  const served = await startServe(tmpDir());
+  try {
+    const port = new URL(served.url).port;
+    const r = await cli(['serve', '--port', port], { home });
+    assert.equal(r.code, 3, r.stderr);
+    assert.match(r.stderr, new RegExp(`cannot listen on 127\\.0\\.0\\.1:${port}: the port is in use`));
+  } finally {
+    await served.stop();
+  }
+});
+
+test('logs --json (whole, and -f as JSON lines); a reader that closes the pipe early ends the command quietly', async () => {
+  const home = tmpDir();
+  const { dir, file } = projectWith('for i in $(seq 1 20000); do echo "line $i"; done');
+  assert.equal((await cli(['run', '-f', file], { home, cwd: dir })).code, 0);
+  const whole = JSON.parse((await cli(['experiment', '-xp', '1', 'logs', '--json'], { home })).stdout);
+  assert.equal(whole.replica, 'master-0');
+  assert.equal(whole.lines.length, 20000);
+  assert.equal(whole.lines[19999], 'line 20000');
+  const follow = (await cli(['experiment', '-xp', '1', 'logs', '-f', '--json'], { home })).stdout;
+  const objects = follow
+    .trim()
+    .split('\n')
+    .filter((l) => l.startsWith('{"'))
+    .map((l) => JSON.parse(l));
+  assert.equal(objects.filter((x) => 'line' in x).length, 20000);
+  assert.match(follow, /"status": "succeeded"/);
+  // `axon experiment logs | head -1`: the reader leaves after one line.
+  const p = spawn(process.execPath, [BIN, 'experiment', '-xp', '1', 'logs'], {
+    env: { ...process.env, AXON_HOME: home },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let err = '';
+  p.stderr.on('data', (d) => (err += d));
+  await new Promise((r) => p.stdout.once('data', r));
+  p.stdout.destroy();
+  const code = await new Promise((r) => p.once('close', r));
+  assert.doesNotMatch(err, /EPIPE|at .*\.js:\d+/, 'no stack trace');
+  assert.equal(code, 0);
 });

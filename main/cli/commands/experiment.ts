@@ -91,6 +91,10 @@ export function registerExperiment(program: Command, run: Runner): void {
     .option('-f, --follow', 'follow until the run ends')
     .option('--raw', 'keep the metric protocol lines')
     .option(
+      '--json',
+      'JSON: {experiment, job, replica, lines}; with -f, one JSON object per line, then the status',
+    )
+    .option(
       '--replica <name>',
       'the log of one replica of a distributed run, e.g. worker-1 (default: master-0)',
     )
@@ -99,9 +103,9 @@ export function registerExperiment(program: Command, run: Runner): void {
         async (api: AxonApi, { reconnect }) => {
           const id = xpId(cmd);
           let job: number | undefined;
+          const { jobs } = await api.call('experiments.get', { id });
+          const names = jobs.map((j) => `${j.role}-${j.index}`);
           if (o.replica) {
-            const { jobs } = await api.call('experiments.get', { id });
-            const names = jobs.map((j) => `${j.role}-${j.index}`);
             job = jobs[names.indexOf(o.replica)]?.id;
             if (job === undefined)
               throw new UsageError(
@@ -109,20 +113,35 @@ export function registerExperiment(program: Command, run: Runner): void {
               );
           }
           if (o.follow) {
-            const state = { printer: logPrinter(o.raw), printed: 0 };
+            const jsonLines = (lines: string[]) =>
+              process.stdout.write(
+                lines.map((line) => JSON.stringify({ experiment: id, line })).join('\n') + '\n',
+              );
+            const state = { printer: logPrinter(o.raw, o.json ? jsonLines : undefined), printed: 0 };
             const x = await survivingEngineLoss(api, reconnect, (a) =>
-              attachExperiment(a, id, { json: false, showProtocol: o.raw, state }),
+              attachExperiment(a, id, { json: false, quiet: !!o.json, showProtocol: o.raw, state }),
             );
+            if (o.json) printJson({ experiment: id, status: x.status, statusReason: x.statusReason });
             return x.status === 'succeeded' ? 0 : 1;
           }
-          const printer = logPrinter(o.raw);
+          const all: string[] = [];
+          const printer = logPrinter(o.raw, o.json ? (lines) => all.push(...lines) : undefined);
+          let jobId = job;
           for (let offset = 0; ;) {
             const c = await api.call('experiments.logs', { id, job, offset });
+            jobId ??= c.jobId || undefined;
             if (c.nextOffset <= offset) break;
             printer.write(c.text);
             offset = c.nextOffset;
           }
           printer.end();
+          if (o.json)
+            printJson({
+              experiment: id,
+              job: jobId ?? null,
+              replica: jobId === undefined ? null : names[jobs.findIndex((j) => j.id === jobId)],
+              lines: all,
+            });
         },
         { work: !!o.follow },
       ),

@@ -10,6 +10,8 @@ import { experimentsTable, fmtStatus, fmtValue, isTTY, printJson } from '../form
 
 export interface AttachOptions {
   json: boolean;
+  /** Print no status lines (the log lines still go to the state's printer). */
+  quiet?: boolean;
   showProtocol?: boolean;
   /** Where a previous attach (to an engine that went away) stopped; carried to the next. */
   state?: AttachState;
@@ -24,17 +26,22 @@ export interface AttachState {
 }
 
 /** Writes log text line by line (chunks may split lines), leaving out protocol lines unless asked. */
-export function logPrinter(showProtocol = false): { write(text: string): void; end(): void } {
+export function logPrinter(
+  showProtocol = false,
+  /** Where whole lines go (default: stdout, as text). */
+  sink: (lines: string[]) => void = (lines) => process.stdout.write(lines.join('\n') + '\n'),
+): { write(text: string): void; end(): void } {
   let carry = '';
   return {
     write(text: string) {
       const lines = (carry + text).split('\n');
       carry = lines.pop() ?? '';
       const out = lines.flatMap((l) => shown(l, showProtocol));
-      if (out.length) process.stdout.write(out.join('\n') + '\n');
+      if (out.length) sink(out);
     },
     end() {
-      if (carry) for (const l of shown(carry, showProtocol)) process.stdout.write(l + '\n');
+      const out = carry ? shown(carry, showProtocol) : [];
+      if (out.length) sink(out);
       carry = '';
     },
   };
@@ -76,7 +83,7 @@ export async function attachExperiment(api: AxonApi, id: number, opts: AttachOpt
   const done = new Promise<Experiment>((resolve) => {
     const offStatus = api.on('experiments.changed', ({ experiment }) => {
       if (experiment.id !== id) return;
-      if (!opts.json)
+      if (!opts.json && !opts.quiet)
         process.stderr.write(
           pc.dim(
             `[axon] experiment ${id}: ${fmtStatus(experiment.status)}${experiment.statusReason ? ` (${experiment.statusReason})` : ''}\n`,
@@ -109,7 +116,7 @@ export async function attachExperiment(api: AxonApi, id: number, opts: AttachOpt
   if (!opts.json) st.printer.end();
   const result = await api.call('experiments.get', { id: final.id });
   const others = result.jobs.slice(1).map((j) => `${j.role}-${j.index}`);
-  if (others.length && !opts.json)
+  if (others.length && !opts.json && !opts.quiet)
     process.stderr.write(
       pc.dim(
         `[axon] the log above is ${result.jobs[0].role}-${result.jobs[0].index}'s; the other replicas' logs: ` +
