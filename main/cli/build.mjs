@@ -6,9 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-await build({
-  entryPoints: [path.join(root, 'main/cli/index.ts')],
-  outfile: path.join(root, 'dist/cli/axon.mjs'),
+const common = {
   bundle: true,
   platform: 'node',
   format: 'esm',
@@ -16,4 +14,15 @@ await build({
   packages: 'external',
   sourcemap: 'linked',
   logLevel: 'warning',
+};
+await build({
+  ...common,
+  entryPoints: [path.join(root, 'main/cli/index.ts')],
+  outfile: path.join(root, 'dist/cli/axon.mjs'),
+});
+// BO's suggestions run on a worker thread, which the bundle finds beside itself (sweeps/searcher-thread.ts).
+await build({
+  ...common,
+  entryPoints: [path.join(root, 'main/engine/sweeps/suggest-worker.ts')],
+  outfile: path.join(root, 'dist/cli/suggest-worker.mjs'),
 });

@@ -137,10 +137,12 @@ program
       if (o.json) printJson(r);
       else if (r.ok) {
         process.stdout.write(`valid: ${r.kind}\n`);
+        const { warnings, ...summary } = r.summary as Record<string, unknown> & { warnings?: string[] };
         printTable(
           ['field', 'value'],
-          Object.entries(r.summary).map(([k, v]) => [k, fmtValue(v)]),
+          Object.entries(summary).map(([k, v]) => [k, fmtValue(v)]),
         );
+        for (const w of warnings ?? []) process.stderr.write(`axon: warning: ${w}\n`);
       } else process.stderr.write(r.errors.map((e) => formatError(e)).join('\n') + '\n');
       return r.ok ? EXIT.ok : EXIT.usage;
     }),

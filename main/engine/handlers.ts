@@ -88,6 +88,7 @@ export function summarize(spec: ParsedSpec): Record<string, unknown> {
     if (h.earlyStopping.length) s.earlyStopping = h.earlyStopping;
     const m = groupMetric(h);
     if (m) s.metric = m;
+    if (h.warnings?.length) s.warnings = h.warnings;
   }
   return s;
 }

@@ -275,3 +275,14 @@ test('logs --json (whole, and -f as JSON lines); a reader that closes the pipe e
   assert.doesNotMatch(err, /EPIPE|at .*\.js:\d+/, 'no stack trace');
   assert.equal(code, 0);
 });
+
+test('axon check warns when a loss-like metric is maximized (the default direction), and still exits 0', async () => {
+  const dir = tmpDir();
+  fs.writeFileSync(
+    path.join(dir, 'bo.yml'),
+    'version: 1\nkind: group\nhptuning:\n  bo:\n    n_initial_trials: 2\n    n_iterations: 2\n    metric: {name: val_loss}\n  matrix:\n    lr:\n      uniform: [0, 1]\nrun:\n  cmd: echo\n',
+  );
+  const r = await cli(['check', '-f', 'bo.yml'], { home: tmpDir(), cwd: dir });
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /^axon: warning: the metric `val_loss` is maximized/m);
+});
