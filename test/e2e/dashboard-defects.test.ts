@@ -479,6 +479,36 @@ test(
       },
     );
 
+    await t.test('§2: the ID and name columns stay in view while the table scrolls sideways', async () => {
+      const w = await watchedPage(browser!, 'defects-pinned');
+      await w.page.setViewportSize({ width: 760, height: 700 });
+      const page = await open(w, '/projects/defects');
+      const grid = page.locator('[role=grid][aria-label=Experiments]');
+      const row = grid.locator('[role=row][data-index="0"]');
+      await row.waitFor();
+      const cellX = (n: number) =>
+        page.evaluate(
+          `document.querySelector('[role=grid][aria-label=Experiments] [role=row][data-index="0"]').querySelectorAll('[role=gridcell]')[${n}].getBoundingClientRect().left`,
+        ) as Promise<number>;
+      const scroll = (x: number) =>
+        page.evaluate(`document.querySelector('[role=grid][aria-label=Experiments]').scrollLeft = ${x}`);
+      const [id0, name0, status0] = [await cellX(1), await cellX(2), await cellX(3)];
+      const room = (await page.evaluate(
+        `(() => { const g = document.querySelector('[role=grid][aria-label=Experiments]'); return g.scrollWidth - g.clientWidth; })()`,
+      )) as number;
+      assert.ok(room > 200, `the table is wider than its box (${room} px to scroll)`);
+      await scroll(200);
+      await page.waitForFunction(
+        `document.querySelector('[role=grid][aria-label=Experiments]').scrollLeft >= 200`,
+      );
+      assert.equal(await cellX(1), id0, 'the ID stays');
+      assert.equal(await cellX(2), name0, 'the name stays');
+      assert.ok((await cellX(3)) < status0 - 100, 'the other columns scroll');
+      await w.shot('pinned');
+      assert.deepEqual(w.errors, []);
+      await w.page.close();
+    });
+
     await t.test('the engine stops under an open page, then comes back on the same port', async () => {
       const id = await runExperiment('sleep 60');
       const w = await watchedPage(browser!, 'defects-engine');

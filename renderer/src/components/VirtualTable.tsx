@@ -55,6 +55,8 @@ interface Props<T> {
   height?: number | string;
   rowHeight?: number;
   rowClass?(row: T): string | undefined;
+  /** The first columns that stay in view while the table scrolls sideways (with the selection box). */
+  pinned?: number;
 }
 
 let measureCtx: CanvasRenderingContext2D | null | undefined;
@@ -81,7 +83,8 @@ export function VirtualTable<T>(props: Props<T>) {
   const [sort, setSort] = useState<Sort>(props.initialSort ?? null);
   const [active, setActive] = useState(0);
   const [activeHeader, setActiveHeader] = useState(0);
-  const focusNext = useRef(false);
+  /** The row that is to take the focus once it is rendered (a long jump scrolls first). */
+  const pendingFocus = useRef<number | null>(null);
   const scrollRef = useRef<HTMLDivElement>(null);
   const headRef = useRef<HTMLDivElement>(null);
 
@@ -142,6 +145,15 @@ export function VirtualTable<T>(props: Props<T>) {
   const selectable = !!onToggleSelect;
   const template = (selectable ? '40px ' : '') + widths.map((w) => `${w}px`).join(' ');
   const totalWidth = widths.reduce((s, w) => s + w, selectable ? 40 : 0);
+  // Pinned columns: sticky at their offset from the left edge (the selection box is pinned with them).
+  const pinned = props.pinned ?? 0;
+  const lefts = widths.reduce<number[]>((acc, w, i) => [...acc, (acc[i] ?? 0) + w], [selectable ? 40 : 0]);
+  const pin = (i: number): { className: string; style?: CSSProperties } =>
+    i < pinned
+      ? { className: ` pinned${i === pinned - 1 ? ' pinned-last' : ''}`, style: { left: lefts[i] } }
+      : { className: '' };
+  const pinBox =
+    pinned > 0 ? { className: ' pinned', style: { left: 0 } as CSSProperties } : { className: '' };
 
   const v = useVirtualizer({
     count: sorted.length,
@@ -159,11 +171,11 @@ export function VirtualTable<T>(props: Props<T>) {
   const rowEl = (i: number) => scrollRef.current?.querySelector<HTMLElement>(`[role=row][data-index="${i}"]`);
 
   useEffect(() => {
-    if (!focusNext.current) return;
-    const el = rowEl(current);
+    if (pendingFocus.current === null) return;
+    const el = rowEl(pendingFocus.current);
     // Not rendered yet (a long jump scrolls first): the next render, after the scroll, tries again.
     if (!el) return;
-    focusNext.current = false;
+    pendingFocus.current = null;
     el.focus({ preventScroll: true });
   });
 
@@ -178,9 +190,26 @@ export function VirtualTable<T>(props: Props<T>) {
       el.focus({ preventScroll: true });
       v.scrollToIndex(i, { align: 'auto' });
     } else {
-      focusNext.current = true;
+      pendingFocus.current = i;
       scrollRef.current?.focus({ preventScroll: true });
-      v.scrollToIndex(i, { align: i === 0 ? 'start' : i === sorted.length - 1 ? 'end' : 'auto' });
+      const align = i === 0 ? 'start' : i === sorted.length - 1 ? 'end' : 'auto';
+      v.scrollToIndex(i, { align });
+      // Also frame by frame, for up to two seconds, asking the scroll again now and then: a render that would
+      // have focused the row may never come (the virtualizer settles a jump over several frames, and an
+      // earlier jump's settling can pull the window back).
+      let frames = 0;
+      const attempt = () => {
+        if (pendingFocus.current !== i) return;
+        const el = rowEl(i);
+        if (el) {
+          pendingFocus.current = null;
+          el.focus({ preventScroll: true });
+          return;
+        }
+        if (++frames % 10 === 0) v.scrollToIndex(i, { align });
+        if (frames < 120) requestAnimationFrame(attempt);
+      };
+      requestAnimationFrame(attempt);
     }
   }
 
@@ -257,7 +286,7 @@ export function VirtualTable<T>(props: Props<T>) {
         style={{ gridTemplateColumns: template, width: totalWidth, height: HEAD_HEIGHT }}
       >
         {selectable && (
-          <div role="columnheader" className="vtable-cell">
+          <div role="columnheader" className={`vtable-cell${pinBox.className}`} style={pinBox.style}>
             <span className="sr-only">Selected</span>
           </div>
         )}
@@ -265,7 +294,8 @@ export function VirtualTable<T>(props: Props<T>) {
           <div
             key={c.id}
             role="columnheader"
-            className={`vtable-cell ${c.align === 'right' ? 'num' : ''}`}
+            className={`vtable-cell ${c.align === 'right' ? 'num' : ''}${pin(i).className}`}
+            style={pin(i).style}
             aria-sort={sort?.id === c.id ? (sort.dir === 'asc' ? 'ascending' : 'descending') : 'none'}
           >
             <button
@@ -314,7 +344,7 @@ export function VirtualTable<T>(props: Props<T>) {
               }}
             >
               {selectable && (
-                <div role="gridcell" className="vtable-cell">
+                <div role="gridcell" className={`vtable-cell${pinBox.className}`} style={pinBox.style}>
                   <input
                     type="checkbox"
                     tabIndex={-1}
@@ -330,7 +360,8 @@ export function VirtualTable<T>(props: Props<T>) {
                   <div
                     key={c.id}
                     role="gridcell"
-                    className={`vtable-cell ${c.align === 'right' ? 'num' : ''}`}
+                    className={`vtable-cell ${c.align === 'right' ? 'num' : ''}${pin(i).className}`}
+                    style={pin(i).style}
                     data-col={c.id}
                   >
                     {c.render ? (

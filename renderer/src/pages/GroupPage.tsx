@@ -219,6 +219,7 @@ function GroupView({ id }: { id: number }) {
             rows={ranked}
             columns={columns}
             rowKey={(x) => x.id}
+            pinned={3}
             onOpen={(x) => navigate(`/experiments/${x.id}`)}
             height={Math.min(480, 40 + ranked.length * 34)}
           />

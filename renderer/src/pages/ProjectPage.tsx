@@ -260,6 +260,7 @@ export function ProjectPage() {
             selected={selected}
             onToggleSelect={toggle}
             initialSort={{ id: 'id', dir: 'desc' }}
+            pinned={2}
             height={`min(62vh, ${38 + rows.length * 34}px)`}
           />
         )}
