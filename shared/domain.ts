@@ -147,6 +147,9 @@ export interface Group {
   concurrency: number;
   metric: { name: string; optimization: 'maximize' | 'minimize' } | null;
   progress: GroupProgress;
+  /** How many experiments the search makes in all, as planned (iterative searches create them as results
+   *  arrive); `atMost` for ASHA, which may stop promoting early. Absent when it cannot be told. */
+  planned?: { total: number; atMost: boolean } | null;
   bestExperimentId: number | null;
   createdAt: string;
   startedAt: string | null;

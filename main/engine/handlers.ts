@@ -32,6 +32,7 @@ import { locateFromMap } from '../../shared/polyaxonfile/positions';
 import { runSpec } from './store/experiments';
 import type { KubernetesBackend } from './backends/kubernetes/kubernetes-backend';
 import { replicaPlan } from './scheduler/replicas';
+import { checkSpec } from './spec-check';
 
 export type Handlers = { [M in MethodName]: (input: ParsedInput<M>) => Promise<Results[M]> };
 
@@ -174,12 +175,20 @@ export function makeHandlers(engine: Engine, lifecycle: Lifecycle): Handlers {
     'runs.check': async ({ files, params }) => {
       const r = parsePolyaxonfiles(files, { params });
       if (!r.ok) return { ok: false, errors: r.errors };
-      const errors = searchErrors(r.value);
+      const found = checkSpec(r.value, files, params);
+      const errors = [...searchErrors(r.value), ...found.errors];
       if (errors.length) return { ok: false, errors };
-      return { ok: true, kind: r.value.kind, summary: summarize(r.value) };
+      const summary = summarize(r.value);
+      if (found.experiments !== undefined) summary.experiments = found.experiments;
+      if (found.command !== undefined) summary.command = found.command;
+      const warnings = [...((summary.warnings as string[] | undefined) ?? []), ...found.warnings];
+      if (warnings.length) summary.warnings = warnings;
+      return { ok: true, kind: r.value.kind, summary };
     },
     'runs.create': async (input): Promise<RunCreated> => {
       const spec = parse(input.files, input.params);
+      const found = checkSpec(spec, input.files, input.params);
+      if (found.errors.length) throw specError(found.errors);
       if (!['experiment', 'job', 'group'].includes(spec.kind))
         throw new ApiError(
           'invalid_spec',

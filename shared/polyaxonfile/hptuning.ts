@@ -130,7 +130,12 @@ function toRule(r: z.infer<typeof earlyStopping>, path: Path, issues: Issues): E
 export function parseHptuning(raw: unknown, issues: Issues): SearchSpec | undefined {
   const base: Path = ['hptuning'];
   const h = checkObject(hptuningSchema, raw, base, issues);
-  if (!h) return undefined;
+  if (!h) {
+    // The rest of hptuning is wrong, but its matrix is checked all the same: every problem in one pass.
+    const m = (raw as { matrix?: unknown } | null)?.matrix;
+    if (m && typeof m === 'object' && !Array.isArray(m)) parseMatrixV0(m, [...base, 'matrix'], issues);
+    return undefined;
+  }
   // File order, so the error lands on the second algorithm written.
   const given = Object.keys(raw as object).filter(
     (k) => k in ALGORITHM_KEYS && h[k as keyof typeof h] != null,

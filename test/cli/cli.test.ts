@@ -286,3 +286,57 @@ test('axon check warns when a loss-like metric is maximized (the default directi
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stderr, /^axon: warning: the metric `val_loss` is maximized/m);
 });
+
+test('axon check reports every problem at once, undefined template names and unknown -P names, and shows what would run', async () => {
+  const dir = tmpDir();
+  const home = tmpDir();
+  fs.writeFileSync(
+    path.join(dir, 'bad.yml'),
+    'version: 1\nkind: group\nhptuning:\n  concurrency: 0\n  matrix:\n    lr:\n      logspace: [0.1, 0.01, 5]\nrun:\n  cmd: train\n',
+  );
+  const bad = await cli(['check', '-f', 'bad.yml'], { home, cwd: dir });
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /bad\.yml:4:\d+ hptuning\.concurrency/);
+  assert.match(bad.stderr, /bad\.yml:7:\d+ hptuning\.matrix\.lr\.logspace/, 'the matrix error is not hidden');
+  fs.writeFileSync(
+    path.join(dir, 'sweep.yml'),
+    [
+      'version: 1',
+      'kind: group',
+      'declarations: {batch: 32}',
+      'hptuning:',
+      '  hyperband:',
+      '    max_iter: 9',
+      '    eta: 3',
+      '    resource: {name: epochs, type: int}',
+      '    metric: {name: loss, optimization: minimize}',
+      '  matrix:',
+      '    lr: {values: [0.1, 0.01]}',
+      'run:',
+      '  cmd: train --lr={{ lr }} --batch={{ batch }} --epochs={{ epochs }} --dropout={{ dropuot }}',
+    ].join('\n') + '\n',
+  );
+  const undef = await cli(['check', '-f', 'sweep.yml'], { home, cwd: dir });
+  assert.equal(undef.code, 2, undef.stderr);
+  assert.match(
+    undef.stderr,
+    /sweep\.yml:13:\d+ run\.cmd: expected a defined name in \{\{ dropuot \}\}.*found "dropuot"/,
+  );
+  assert.doesNotMatch(undef.stderr, /"(lr|batch|epochs)"/, 'params, matrix and the resource are defined');
+  fs.writeFileSync(
+    path.join(dir, 'sweep.yml'),
+    fs.readFileSync(path.join(dir, 'sweep.yml'), 'utf8').replace(' --dropout={{ dropuot }}', ''),
+  );
+  const typo = await cli(['check', '-f', 'sweep.yml', '-P', 'bacth=64'], { home, cwd: dir });
+  assert.equal(typo.code, 2);
+  assert.match(
+    typo.stderr,
+    /\(command line\) -P bacth: expected a param the file declares or uses \(batch, epochs, lr\)/,
+  );
+  const ok = await cli(['check', '-f', 'sweep.yml', '-P', 'lr=0.5', '--json'], { home, cwd: dir });
+  assert.equal(ok.code, 0, ok.stderr);
+  const s = JSON.parse(ok.stdout).summary;
+  assert.equal(s.experiments, 22, 'hyperband(9, 3): brackets of 9+3+1, 5+1 and 3 experiments');
+  assert.equal(s.command, 'train --lr=0.5 --batch=32 --epochs=1');
+  assert.match(s.warnings.join('\n'), /-P lr=0\.5 fixes the matrix param lr/);
+});

@@ -169,7 +169,7 @@ const LOST = Symbol('engine connection lost');
 export async function attachGroup(api: AxonApi, id: number, opts: AttachOptions): Promise<Group> {
   const tty = isTTY() && !opts.json;
   const line = (g: Group) =>
-    `[axon] group ${g.id} ${g.status}: ${g.progress.done}/${g.progress.total} done, ${g.progress.running} running, ${g.progress.pending} pending, ${g.progress.failed} failed`;
+    `[axon] group ${g.id} ${g.status}: ${g.progress.done}/${plannedTotal(g)} done, ${g.progress.running} running, ${g.progress.pending} pending, ${g.progress.failed} failed`;
   const done = new Promise<Group>((resolve) => {
     const off = api.on('groups.changed', ({ group }) => {
       if (group.id !== id) return;
@@ -214,6 +214,13 @@ export async function printGroupResults(api: AxonApi, id: number): Promise<void>
   }
 }
 
+/** The total a group's progress counts toward: its plan (iterative searches grow their rows as they go). */
+export function plannedTotal(g: Group): string {
+  const p = g.planned;
+  if (!p || p.total < g.progress.total) return String(g.progress.total);
+  return p.atMost ? `≤${p.total}` : String(p.total);
+}
+
 export function announce(created: RunCreated, json: boolean): void {
   if (json) return;
   if (created.kind === 'experiment') {
@@ -222,7 +229,7 @@ export function announce(created: RunCreated, json: boolean): void {
   } else {
     const g = created.group;
     process.stderr.write(
-      `[axon] group ${g.id} created in project ${g.projectName}: ${g.algorithm} search, ${created.experiments.length} experiments, concurrency ${g.concurrency}\n`,
+      `[axon] group ${g.id} created in project ${g.projectName}: ${g.algorithm} search, ${plannedTotal(g)} experiments planned, concurrency ${g.concurrency}\n`,
     );
   }
 }

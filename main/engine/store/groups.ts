@@ -5,6 +5,7 @@ import type { SearchSpec } from '../../../shared/polyaxonfile/types';
 import { ApiError } from '../../../shared/api';
 import { where } from './where';
 import { nextId } from './migrations';
+import { plannedExperiments } from '../sweeps/planned';
 
 export interface GroupRow {
   id: number;
@@ -161,6 +162,7 @@ export class Groups {
       concurrency: r.concurrency,
       metric,
       progress: progress ?? (await this.progress(r.id)),
+      planned: plannedExperiments(search),
       bestExperimentId: metric ? await this.best(r.id, metric.name, metric.optimization) : null,
       createdAt: r.created_at,
       startedAt: r.started_at,
