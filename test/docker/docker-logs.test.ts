@@ -124,3 +124,35 @@ test(
     }
   },
 );
+
+test(
+  'a failed build: the reason names the step and its exit code, in plain text (no colour escapes)',
+  { skip },
+  async (t) => {
+    if (!need(t, 'Docker', noDocker)) return;
+    const engine = await Engine.start({ home: tmpDir() });
+    try {
+      const x = await run(
+        engine,
+        project([
+          'kind: experiment',
+          'build:',
+          `  image: ${BUSYBOX_IMAGE}`,
+          `  build_steps: ["printf '\\\\033[31mcoloured failure\\\\033[0m\\\\n'; exit 3"]`,
+          'run:',
+          '  cmd: echo never',
+        ]),
+      );
+      assert.equal(x.status, 'failed');
+      assert.match(x.statusReason ?? '', /^build failed at RUN .* \(exit code 3\)$/);
+      const ESC = String.fromCharCode(27);
+      assert.ok(
+        !`${x.statusReason}${x.statusMessage}`.includes(ESC),
+        'no ANSI escape in the reason or message',
+      );
+      assert.match(x.statusMessage ?? '', /coloured failure/);
+    } finally {
+      await engine.close();
+    }
+  },
+);

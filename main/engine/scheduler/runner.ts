@@ -4,6 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { createHmac } from 'node:crypto';
+import { stripVTControlCharacters } from 'node:util';
 import type { Store } from '../store';
 import { runSpec, type ExperimentRow } from '../store/experiments';
 import { jobHandle, type JobRow } from '../store/jobs';
@@ -181,11 +182,22 @@ export class Runner {
         ).image;
         if (image) await this.store.db.transaction(() => this.store.experiments.update(x.id, { image }));
       } catch (e) {
-        const err = e as Error & { step?: string | null; output?: string };
+        const err = e as Error & { step?: string | null; output?: string; exitCode?: number | null };
         if (abort.signal.aborted)
           return this.endBeforeStart(x.id, jobs, 'stopped', 'stopped by user', 'stopped while building');
-        const reason = err.step ? `build failed at ${err.step}` : `build failed: ${err.message}`;
-        return this.endBeforeStart(x.id, jobs, 'failed', reason, (err.output ?? err.message).slice(-4000));
+        // Build tools colour their output: the reason and message are plain text, with the step's exit code.
+        const plain = (t: string) => stripVTControlCharacters(t);
+        const code = err.exitCode != null ? ` (exit code ${err.exitCode})` : '';
+        const reason = plain(
+          err.step ? `build failed at ${err.step}${code}` : `build failed${code}: ${err.message}`,
+        );
+        return this.endBeforeStart(
+          x.id,
+          jobs,
+          'failed',
+          reason,
+          plain(err.output || err.message).slice(-4000),
+        );
       } finally {
         this.building.delete(x.id);
       }
