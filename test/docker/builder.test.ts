@@ -732,3 +732,33 @@ test(
     assert.ok(sent.includes('data/keep.csv') && !sent.includes('data2/keep.csv'), sent.join(' '));
   },
 );
+
+test(
+  'old content-hash tags of a project are pruned after a build: the newest are kept',
+  { skip: skipOrFail(noDocker) },
+  async (t) => {
+    if (!need(t, 'Docker', noDocker)) return;
+    const d = docker();
+    const repo = `${REPO}-prune`;
+    t.after(() => removeRepo(d, repo));
+    const tags: string[] = [];
+    for (const n of [1, 2, 3]) {
+      const out = collect();
+      const r = await buildImage(d, {
+        build: spec({ buildSteps: [`echo version ${n}`] }),
+        codeDir: project({ 'main.py': `${n}\n` }),
+        networkMode: 'none',
+        repo,
+        keepTags: 2,
+        onOutput: out.onOutput,
+      });
+      tags.push(r.tag);
+      if (n === 3) assert.match(out.text(), /\[axon\] removed 1 older image tag\(s\) of /);
+    }
+    const left = (await d.listImages({ filters: JSON.stringify({ reference: [repo] }) })).flatMap(
+      (i) => i.RepoTags ?? [],
+    );
+    assert.equal(left.length, 2, `two tags kept: ${left.join(', ')}`);
+    assert.ok(left.includes(tags[2]), 'the image just built is kept');
+  },
+);

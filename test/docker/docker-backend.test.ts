@@ -2,7 +2,7 @@
 // with concurrency, a 3-replica distributed experiment over the experiment's network, the digits example in
 // the Python image, and an engine that goes away mid-run and reconciles. Skips, saying why, without Docker or
 // the Python test image; fails naming what is missing under CI=true (test/requirements.ts).
-import { test, before } from 'node:test';
+import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -12,7 +12,15 @@ import { homeId } from '../../main/engine/backends/docker/docker-backend';
 import { isGroupDone } from '../../shared/statuses';
 import { ROOT, maxActive, sleep, tmpDir, waitFor } from '../helpers';
 import { need, skipOrFail } from '../requirements';
-import { docker as dockerClient, dockerAvailable, endOf, project, run, startDocker } from './helpers';
+import {
+  docker as dockerClient,
+  dockerAvailable,
+  endOf,
+  removeTestImages,
+  project,
+  run,
+  startDocker,
+} from './helpers';
 
 const BUSYBOX = 'axon-test/busybox:1';
 const PYTHON = 'axon-test/python:1';
@@ -24,6 +32,9 @@ const hasImage = async (tag: string) =>
     .getImage(tag)
     .inspect()
     .catch(() => null));
+
+// The images built for this file's projects are removed at its end (they would pile up run after run).
+after(() => removeTestImages());
 
 before(async () => {
   if (noDocker || (await hasImage(BUSYBOX))) return;

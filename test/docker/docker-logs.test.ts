@@ -2,7 +2,7 @@
 // 16 KiB message size, a last line without a newline), and a container is never removed before its ending is
 // recorded, even when the engine that started it closed while it ran (the CLI's `--detach` without a serving
 // engine). Skips without Docker, saying why; fails naming it under CI=true (test/requirements.ts).
-import { test, before } from 'node:test';
+import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
@@ -18,11 +18,15 @@ import {
   project,
   run,
   startDocker,
+  removeTestImages,
 } from './helpers';
 
 const noDocker = await dockerAvailable();
 const docker = dockerClient();
 const skip = skipOrFail(noDocker);
+
+// The images built for this file's projects are removed at its end (they would pile up run after run).
+after(() => removeTestImages());
 
 before(async () => {
   if (noDocker) return;

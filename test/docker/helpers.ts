@@ -10,6 +10,7 @@ import { PassThrough } from 'node:stream';
 import Docker from 'dockerode';
 import tar from 'tar-stream';
 import { resolveDocker } from '../../main/engine/backends/docker/connection';
+import { defaultRepo } from '../../main/engine/builder/build';
 import type { AxonApi } from '../../shared/api';
 import type { Experiment } from '../../shared/domain';
 import { isDone } from '../../shared/statuses';
@@ -182,9 +183,29 @@ export function tmpDir(prefix = 'axon-docker-'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
 
+/** The projects `project()` made in this test file: their images go at its end (removeTestImages). */
+const projectsMade: string[] = [];
+
+/** Removes the images built for this file's projects (`axon/<folder name>`, Axon's default repository). */
+export async function removeTestImages(): Promise<void> {
+  const d = docker();
+  for (const name of projectsMade.splice(0)) {
+    const repo = defaultRepo(name);
+    const images = await d
+      .listImages({ filters: JSON.stringify({ reference: [repo] }) })
+      .catch(() => [] as Docker.ImageInfo[]);
+    for (const tag of images.flatMap((i) => i.RepoTags ?? []).filter((t) => t.startsWith(`${repo}:`)))
+      await d
+        .getImage(tag)
+        .remove()
+        .catch(() => undefined);
+  }
+}
+
 /** A project folder (with `files`) and a polyaxonfile text from its lines (after `version: 1`). */
 export function project(body: string[], files: Record<string, string> = {}): { dir: string; text: string } {
   const dir = tmpDir('axon-docker-');
+  projectsMade.push(path.basename(dir));
   for (const [name, content] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), content);
   return { dir, text: ['version: 1', ...body].join('\n') };
 }

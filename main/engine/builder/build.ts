@@ -60,6 +60,8 @@ export interface BuildImageOptions {
   codeDir: string;
   /** The image repository; default `axon/<project>`. */
   repo?: string;
+  /** Newest content-hash tags of the repository kept after a build (default KEEP_TAGS); older ones go. */
+  keepTags?: number;
   /** Names the default repository; default the code folder's name. */
   project?: string;
   onOutput(text: string): void;
@@ -407,6 +409,40 @@ async function runBuild(
       .catch(() => undefined);
 }
 
+/** Content-hash tags kept per project repository (the newest); older ones are removed after a build. */
+export const KEEP_TAGS = 5;
+
+/**
+ * Removes all but the `keep` newest Axon-built tags of `repo` (never `current`). An image a container still
+ * uses (a run's, even stopped) is not removed: Docker refuses without force, and that is kept as it is.
+ */
+export async function pruneTags(
+  docker: Dockerode,
+  repo: string,
+  current: string,
+  keep: number,
+): Promise<string[]> {
+  const images = await docker
+    .listImages({ filters: JSON.stringify({ reference: [repo], label: ['axon.build=1'] }) })
+    .catch(() => []);
+  const tags = images
+    .flatMap((i) =>
+      (i.RepoTags ?? []).filter((t) => t.startsWith(`${repo}:`)).map((t) => ({ t, at: i.Created })),
+    )
+    .sort((a, b) => b.at - a.at);
+  const removed: string[] = [];
+  for (const { t } of tags.slice(keep)) {
+    if (t === current) continue;
+    try {
+      await docker.getImage(t).remove();
+      removed.push(t.slice(repo.length + 1));
+    } catch {
+      /* in use by a container: kept */
+    }
+  }
+  return removed;
+}
+
 /**
  * Builds the image for `opts.build` from `opts.codeDir`, or finds it built already. Rejects with a BuildError
  * (a failing step, a bad spec, an unreachable daemon) or an AbortError (`signal`).
@@ -446,6 +482,9 @@ export async function buildImage(docker: Dockerode, opts: BuildImageOptions): Pr
       out(`[axon] building ${tag}${nocache ? ' (nocache)' : ''}\n`);
       await runBuild(docker, p, tag, { nocache, networkMode: opts.networkMode }, out, controller.signal);
       out(`[axon] built ${tag}\n`);
+      const pruned = await pruneTags(docker, repo, tag, opts.keepTags ?? KEEP_TAGS);
+      if (pruned.length)
+        out(`[axon] removed ${pruned.length} older image tag(s) of ${repo}: ${pruned.join(', ')}\n`);
       return { cached: false };
     })();
     shared.promise.then(
