@@ -9,6 +9,7 @@ const BENCHMARKS: Record<string, () => Promise<{ run(): Promise<BenchResult | nu
   mlflow: () => import('./mlflow'),
   'docker-rebuild': () => import('./docker-rebuild'),
   'docker-start': () => import('./docker-start'),
+  'cli-start': () => import('./cli-start'),
 };
 
 const filters = process.argv.slice(2).filter((a) => a !== '--');

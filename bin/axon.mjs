@@ -8,6 +8,14 @@ import { fileURLToPath } from 'node:url';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const bundle = path.join(root, 'dist', 'cli', 'axon.mjs');
 
+// `axon --version` alone answers from package.json without loading the CLI (a test keeps it equal to the
+// version the CLI itself reports).
+const args = process.argv.slice(2);
+if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
+  process.stdout.write(`${JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')).version}\n`);
+  process.exit(0);
+}
+
 function newestSource(dir, newest = 0) {
   for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
     if (e.name === 'electron') continue;

@@ -6,7 +6,19 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const common = {
+// Code splitting: what only some commands need (the engine with its backends, dockerode, the Kubernetes
+// client, the HTTP server) is in chunks loaded on first use, so `axon --version` and `axon ps` against a
+// serving engine load little. BO's suggestion worker is an entry of its own beside the CLI
+// (sweeps/searcher-thread.ts finds it there); chunks stay in the same folder for that reason.
+await build({
+  entryPoints: {
+    axon: path.join(root, 'main/cli/index.ts'),
+    'suggest-worker': path.join(root, 'main/engine/sweeps/suggest-worker.ts'),
+  },
+  outdir: path.join(root, 'dist/cli'),
+  outExtension: { '.js': '.mjs' },
+  chunkNames: 'chunk-[hash]',
+  splitting: true,
   bundle: true,
   platform: 'node',
   format: 'esm',
@@ -14,15 +26,4 @@ const common = {
   packages: 'external',
   sourcemap: 'linked',
   logLevel: 'warning',
-};
-await build({
-  ...common,
-  entryPoints: [path.join(root, 'main/cli/index.ts')],
-  outfile: path.join(root, 'dist/cli/axon.mjs'),
-});
-// BO's suggestions run on a worker thread, which the bundle finds beside itself (sweeps/searcher-thread.ts).
-await build({
-  ...common,
-  entryPoints: [path.join(root, 'main/engine/sweeps/suggest-worker.ts')],
-  outfile: path.join(root, 'dist/cli/suggest-worker.mjs'),
 });

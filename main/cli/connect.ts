@@ -8,9 +8,8 @@
 import WebSocket from 'ws';
 import { createHttpClient, type HttpClient } from '../../shared/http-client';
 import type { AxonApi } from '../../shared/api';
-import { Engine } from '../engine/engine';
+import type { Engine } from '../engine/engine';
 import { LockedError, readAddress, removeAddress, resolveHome, writeAddress } from '../engine/home';
-import { serve } from '../server/http';
 import { backgroundAllowed, startBackgroundEngine } from './background';
 import { log } from '../engine/log';
 
@@ -51,6 +50,8 @@ export async function connect(opts: ConnectOptions = {}): Promise<Connection> {
       const a = await startBackgroundEngine(home);
       return viaHttp(home, a.url, a.token, a.pid);
     }
+    // Loaded only here: a command that talks to a serving engine never loads the engine and its backends.
+    const { Engine } = await import('../engine/engine');
     let engine: Engine;
     try {
       engine = await Engine.start({ home });
@@ -62,6 +63,7 @@ export async function connect(opts: ConnectOptions = {}): Promise<Connection> {
       throw e;
     }
     if (!opts.serve) return inProcess(home, engine);
+    const { serve } = await import('../server/http');
     const server = await serve(engine);
     engine.apiUrl = server.url;
     writeAddress(home, { pid: process.pid, url: server.url, token: server.token });

@@ -3,7 +3,8 @@ import { Command, CommanderError } from 'commander';
 import pc from 'picocolors';
 import type { AxonApi } from '../../shared/api';
 import { ApiError, toApiError } from '../../shared/api';
-import { formatError, type SpecError } from '../../shared/polyaxonfile';
+import { formatError } from '../../shared/polyaxonfile/errors';
+import type { SpecError } from '../../shared/polyaxonfile';
 import { EXPERIMENT_STATUSES } from '../../shared/statuses';
 import { connect, type Connection } from './connect';
 import { engineLogPath } from './background';
@@ -16,7 +17,6 @@ import { registerProject } from './commands/project';
 import { registerContext } from './commands/context';
 import { serveCommand } from './commands/serve';
 import { LockedError } from '../engine/home';
-import { StoreError } from '../engine/store';
 import { VERSION_INFO } from '../engine/version';
 import type { Runner } from './commands/types';
 
@@ -39,8 +39,8 @@ function fail(e: unknown): number {
     process.stderr.write(`axon: ${e.message}\n`);
     return EXIT.usage;
   }
-  if (e instanceof LockedError || e instanceof StoreError) {
-    process.stderr.write(`axon: ${e.message}\n`);
+  if (e instanceof LockedError || (e as Error)?.name === 'StoreError') {
+    process.stderr.write(`axon: ${(e as Error).message}\n`);
     return EXIT.engine;
   }
   const err = toApiError(e);
@@ -285,5 +285,15 @@ try {
     else process.exitCode = EXIT.usage;
   } else process.exitCode = fail(e);
 }
+
+// The command is done: exit now rather than when the event loop drains (fetch keeps its connection to the
+// engine open ~150 ms more). Output is written by then: stdout and stderr are synchronous for files, pipes and
+// terminals on Linux and macOS; elsewhere their pending writes are waited for.
+await Promise.all(
+  [process.stdout, process.stderr].map(
+    (s) => new Promise<void>((r) => (s.writableNeedDrain ? s.once('drain', () => r()) : r())),
+  ),
+);
+process.exit();
 
 export { ApiError, fmtStatus };

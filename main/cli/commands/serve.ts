@@ -1,10 +1,8 @@
 // `axon serve`: the engine, headless, with the HTTP + WebSocket API on loopback behind a token. With
 // `--background` (how the CLI starts one for work it launches: ../background.ts) it exits by itself when idle.
 import type { Command } from 'commander';
-import { Engine } from '../../engine/engine';
+import type { Engine } from '../../engine/engine';
 import { LockedError, removeAddress, resolveHome, writeAddress } from '../../engine/home';
-import { StoreError } from '../../engine/store';
-import { serve } from '../../server/http';
 import { idleExitMs, idleWatch } from '../background';
 
 const EXIT_USAGE = 2;
@@ -36,17 +34,21 @@ export function serveCommand(program: Command): void {
         return;
       }
       const home = resolveHome();
+      const [{ Engine }, { serve }] = await Promise.all([
+        import('../../engine/engine'),
+        import('../../server/http'),
+      ]);
       let engine: Engine;
       try {
         engine = await Engine.start({ home });
       } catch (e) {
-        if (!(e instanceof LockedError || e instanceof StoreError)) throw e;
-        process.stderr.write(`axon: ${e.message}\n`);
+        if (!(e instanceof LockedError || (e as Error).name === 'StoreError')) throw e;
+        process.stderr.write(`axon: ${(e as Error).message}\n`);
         process.exitCode = EXIT_ENGINE;
         return;
       }
       const idle = o.background ? idleWatch(engine, idleExitMs(), () => void shutdown('idle')) : null;
-      let server: Awaited<ReturnType<typeof serve>>;
+      let server: Awaited<ReturnType<typeof import('../../server/http').serve>>;
       try {
         server = await serve(idle?.api ?? engine, { port });
       } catch (e) {
