@@ -37,7 +37,8 @@ const fileText = z.object({ name: z.string().min(1), text: z.string() });
 export const PROJECT_NAME_RULE = '1 to 64 letters, digits, _ . - (starting with a letter or digit)';
 const projectName = z.string().superRefine((v, ctx) => {
   if (v.length <= 64 && /^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(v)) return;
-  const shown = v.length > 40 ? `${JSON.stringify(v.slice(0, 40))}… (${v.length} characters)` : JSON.stringify(v);
+  const shown =
+    v.length > 40 ? `${JSON.stringify(v.slice(0, 40))}… (${v.length} characters)` : JSON.stringify(v);
   ctx.addIssue({ code: 'custom', message: `a project name is ${PROJECT_NAME_RULE}; found ${shown}` });
 });
 const runFiles = z.object({

@@ -104,7 +104,8 @@ export function makeHandlers(engine: Engine, lifecycle: Lifecycle): Handlers {
         .basename(codePath)
         .replace(/[^A-Za-z0-9_.-]/g, '-')
         .replace(/^[^A-Za-z0-9]+/, '')
-        .slice(0, 64) || 'default');
+        .slice(0, 64) ||
+        'default');
     return store.projects.ensure(projectName, codePath);
   }
 
