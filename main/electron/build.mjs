@@ -107,16 +107,6 @@ export function options(outdir) {
       supported: { 'dynamic-import': false },
     },
     {
-      // BO's suggestions run on a worker thread, which main.cjs finds beside itself (sweeps/searcher-thread.ts).
-      ...common,
-      entryPoints: [path.join(here, '..', 'engine', 'sweeps', 'suggest-worker.ts')],
-      outfile: path.join(outdir, 'suggest-worker.cjs'),
-      platform: 'node',
-      target: 'node22',
-      external: ['electron', 'sqlite3', '*.node'],
-      plugins: [packageRootPlugin, moduleUrlPlugin],
-    },
-    {
       ...common,
       entryPoints: { kube: '@kubernetes/client-node' },
       outfile: path.join(outdir, 'kube.cjs'),

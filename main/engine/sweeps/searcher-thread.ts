@@ -5,7 +5,7 @@
 //
 // Where the worker's code is found:
 // * a compiled `suggest-worker.mjs` (or `.cjs`) beside this module's file: a bundle that ships one (the CLI's
-//   dist/cli/, the Electron app's dist/electron/) — see docs/sweeps.md for the build entry that makes it;
+//   dist/cli/; the packaged Electron app does not yet) — see docs/sweeps.md;
 // * else, running from the TypeScript sources (tsx: dev, tests, bin/axon.mjs without a fresh bundle), the
 //   worker registers tsx's loader and imports suggest-worker.ts;
 // * else the step runs in-process, as before (`AXON_SWEEP_WORKER=0` forces this).
