@@ -259,13 +259,6 @@ export interface Events {
   'resources.sampled': { samples: ResourceSample[] };
 }
 export type EventName = keyof Events;
-export const EVENT_NAMES: readonly EventName[] = [
-  'experiments.changed',
-  'groups.changed',
-  'logs.appended',
-  'metrics.appended',
-  'resources.sampled',
-];
 
 /** What every transport exposes: call a method, subscribe to an event. */
 export interface AxonApi {
@@ -273,49 +266,4 @@ export interface AxonApi {
   on<E extends EventName>(event: E, listener: (payload: Events[E]) => void): () => void;
 }
 
-/** Errors cross every transport as this shape, never as stack traces. */
-export interface ApiErrorShape {
-  code: 'invalid_input' | 'not_found' | 'conflict' | 'invalid_spec' | 'unavailable' | 'internal';
-  message: string;
-  details?: unknown;
-}
-
-export class ApiError extends Error implements ApiErrorShape {
-  constructor(
-    public code: ApiErrorShape['code'],
-    message: string,
-    public details?: unknown,
-  ) {
-    super(message);
-    this.name = 'ApiError';
-  }
-  toJSON(): ApiErrorShape {
-    return { code: this.code, message: this.message, details: this.details };
-  }
-}
-
-export function toApiError(e: unknown): ApiError {
-  if (e instanceof ApiError) return e;
-  if (e instanceof z.ZodError) {
-    const first = e.issues[0];
-    return new ApiError(
-      'invalid_input',
-      `${first.path.join('.') || 'input'}: ${first.message}`,
-      e.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
-    );
-  }
-  if (
-    e &&
-    typeof e === 'object' &&
-    'code' in e &&
-    'message' in e &&
-    typeof (e as { code: unknown }).code === 'string'
-  ) {
-    const o = e as ApiErrorShape;
-    if (
-      ['invalid_input', 'not_found', 'conflict', 'invalid_spec', 'unavailable', 'internal'].includes(o.code)
-    )
-      return new ApiError(o.code, o.message, o.details);
-  }
-  return new ApiError('internal', e instanceof Error ? e.message : String(e));
-}
+export { ApiError, toApiError, EVENT_NAMES, type ApiErrorShape } from './api-errors';

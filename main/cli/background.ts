@@ -7,7 +7,8 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { ApiError, EVENT_NAMES, type AxonApi } from '../../shared/api';
+import type { AxonApi } from '../../shared/api';
+import { ApiError, EVENT_NAMES } from '../../shared/api-errors';
 import type { Engine } from '../engine/engine';
 import { lockOwner, readAddress, type EngineAddress } from '../engine/home';
 

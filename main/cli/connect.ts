@@ -6,7 +6,8 @@
 // AXON_NO_BACKGROUND=1 keeps work in-process too: an attached command then serves the API meanwhile, so
 // `axon ps` in another terminal goes through it instead of finding the home locked.
 import WebSocket from 'ws';
-import { createHttpClient, type HttpClient } from '../../shared/http-client';
+import http from 'node:http';
+import { createHttpClient, type HttpClient, type PostJson } from '../../shared/http-client';
 import type { AxonApi } from '../../shared/api';
 import type { Engine } from '../engine/engine';
 import { LockedError, readAddress, removeAddress, resolveHome, writeAddress } from '../engine/home';
@@ -35,8 +36,24 @@ export interface ConnectOptions {
   serve?: boolean;
 }
 
+/** A JSON POST on node:http, for the HTTP client: Node's fetch takes ~50 ms to load at a command's start. */
+const postJson: PostJson = (url, init) =>
+  new Promise((resolve, reject) => {
+    const req = http.request(url, { method: init.method, headers: init.headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        resolve({ status: res.statusCode ?? 0, json: async () => JSON.parse(text) as unknown });
+      });
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(init.body);
+  });
+
 function viaHttp(home: string, url: string, token: string, started: number | null): Connection {
-  const client = createHttpClient(url, token, WebSocket as never);
+  const client = createHttpClient(url, token, WebSocket as never, postJson);
   return { api: client, engine: null, client, started, home, close: async () => client.close() };
 }
 

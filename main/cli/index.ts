@@ -2,7 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import pc from 'picocolors';
 import type { AxonApi } from '../../shared/api';
-import { ApiError, toApiError } from '../../shared/api';
+import { ApiError, toApiError } from '../../shared/api-errors';
 import { formatError } from '../../shared/polyaxonfile/errors';
 import type { SpecError } from '../../shared/polyaxonfile';
 import { EXPERIMENT_STATUSES } from '../../shared/statuses';

@@ -3,7 +3,6 @@
 // use-context` and Axon do not fight over it). The engine reads the kubeconfig: when an engine serves this
 // AXON_HOME, its KUBECONFIG is the one that counts.
 import type { Command } from 'commander';
-import { rbacManifest } from '../../engine/backends/kubernetes/rbac';
 import pc from 'picocolors';
 import type { AxonApi } from '../../../shared/api';
 import type { KubeContextList } from '../../../shared/clusters';
@@ -125,6 +124,8 @@ export function registerContext(program: Command, run: Runner): void {
         const subject = o.serviceAccount
           ? { kind: 'ServiceAccount' as const, name: o.serviceAccount as string }
           : { kind: 'User' as const, name: (o.user as string) ?? 'YOUR-USER' };
+        // Loaded here: it brings the YAML writer, which no other command needs.
+        const { rbacManifest } = await import('../../engine/backends/kubernetes/rbac');
         process.stdout.write(rbacManifest(o.namespace as string, subject));
       }),
     );
