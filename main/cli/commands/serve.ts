@@ -2,7 +2,7 @@
 // `--background` (how the CLI starts one for work it launches: ../background.ts) it exits by itself when idle.
 import type { Command } from 'commander';
 import type { Engine } from '../../engine/engine';
-import { LockedError, removeAddress, resolveHome, writeAddress } from '../../engine/home';
+import { LockedError, readAddress, removeAddress, resolveHome, writeAddress } from '../../engine/home';
 import { idleExitMs, idleWatch } from '../background';
 
 const EXIT_USAGE = 2;
@@ -39,13 +39,23 @@ export function serveCommand(program: Command): void {
         import('../../server/http'),
       ]);
       let engine: Engine;
-      try {
-        engine = await Engine.start({ home });
-      } catch (e) {
-        if (!(e instanceof LockedError || (e as Error).name === 'StoreError')) throw e;
-        process.stderr.write(`axon: ${(e as Error).message}\n`);
-        process.exitCode = EXIT_ENGINE;
-        return;
+      // A background engine waits for a short command's in-process engine (`axon ps` at the same moment) to
+      // let the home go, rather than failing its start: up to 20 s, while no other engine serves the home.
+      const deadline = Date.now() + (o.background ? 20_000 : 0);
+      for (;;) {
+        try {
+          engine = await Engine.start({ home });
+          break;
+        } catch (e) {
+          if (!(e instanceof LockedError || (e as Error).name === 'StoreError')) throw e;
+          if (e instanceof LockedError && Date.now() < deadline && !readAddress(home)) {
+            await new Promise((r) => setTimeout(r, 100));
+            continue;
+          }
+          process.stderr.write(`axon: ${(e as Error).message}\n`);
+          process.exitCode = EXIT_ENGINE;
+          return;
+        }
       }
       const idle = o.background ? idleWatch(engine, idleExitMs(), () => void shutdown('idle')) : null;
       let server: Awaited<ReturnType<typeof import('../../server/http').serve>>;

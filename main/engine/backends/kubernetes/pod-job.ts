@@ -90,9 +90,14 @@ export class PodJob implements RunningJob {
     this.listener?.(s);
   }
 
+  /** Set when Axon deletes the pod itself to end the job: the ending it records. */
+  private deletedFor: JobOutcome | null = null;
+
   private onPod(p: V1Pod | null): void {
     if (this.ended || this.detached) return;
     if (!p) {
+      // Deleted by Axon itself for a reason (pending too long): the watch may say so before the delete returns.
+      if (this.deletedFor) return void this.finish(this.deletedFor, null, false);
       const reason = this.stopping ? 'stopped' : 'lost: the pod was deleted outside Axon';
       void this.finish({ exitCode: null, signal: null, lost: !this.stopping, reason }, null, false);
       return;
@@ -123,12 +128,10 @@ export class PodJob implements RunningJob {
     }
     const mins = Math.round(this.o.pendingTimeoutMs / 6000) / 10;
     const why = this.last?.reason ? `: ${this.last.reason}` : '';
+    const outcome = { exitCode: null, signal: null, lost: false, reason: `pending for ${mins} min${why}` };
+    this.deletedFor = outcome;
     await this.deletePod(0);
-    await this.finish(
-      { exitCode: null, signal: null, lost: false, reason: `pending for ${mins} min${why}` },
-      null,
-      false,
-    );
+    await this.finish(outcome, null, false);
   }
 
   /** Streams the log while `main` runs; a stream the server closes early is opened again from the cursor. */
