@@ -5,7 +5,7 @@
 // was killed), hands it to a new background engine as it exits.
 // AXON_NO_BACKGROUND=1 keeps work in-process too: an attached command then serves the API meanwhile, so
 // `axon ps` in another terminal goes through it instead of finding the home locked.
-import WebSocket from 'ws';
+import { createRequire } from 'node:module';
 import http from 'node:http';
 import { createHttpClient, type HttpClient, type PostJson } from '../../shared/http-client';
 import type { AxonApi } from '../../shared/api';
@@ -52,8 +52,16 @@ const postJson: PostJson = (url, init) =>
     req.end(init.body);
   });
 
+/** `ws`, loaded when the first subscription opens the event stream (a read command never does). */
+class LazyWebSocket {
+  constructor(url: string) {
+    const WebSocket = createRequire(import.meta.url)('ws') as new (url: string) => object;
+    return new WebSocket(url) as LazyWebSocket;
+  }
+}
+
 function viaHttp(home: string, url: string, token: string, started: number | null): Connection {
-  const client = createHttpClient(url, token, WebSocket as never, postJson);
+  const client = createHttpClient(url, token, LazyWebSocket as never, postJson);
   return { api: client, engine: null, client, started, home, close: async () => client.close() };
 }
 

@@ -1,5 +1,6 @@
 // Output for people (tables on a terminal) and for programs (--json, plain lines when piped).
-import Table from 'cli-table3';
+import { createRequire } from 'node:module';
+import type TableCtor from 'cli-table3';
 import pc from 'picocolors';
 import type { Experiment } from '../../shared/domain';
 
@@ -16,6 +17,8 @@ export function printTable(head: string[], rows: Array<Array<string | number | n
     process.stdout.write([head, ...cells].map((r) => r.join('\t')).join('\n') + '\n');
     return;
   }
+  // Loaded on first use: piped output (tab-separated) and commands without a table never need it.
+  const Table = createRequire(import.meta.url)('cli-table3') as typeof TableCtor;
   const t = new Table({ head: head.map((h) => pc.bold(h)), style: { head: [], border: [], compact: true } });
   t.push(...cells);
   process.stdout.write(t.toString() + '\n');
