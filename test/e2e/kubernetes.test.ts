@@ -275,6 +275,7 @@ test(
       await page.getByText(/\d+ events?, \d+ warnings?/).waitFor();
       await audit(w, '03-unschedulable-events');
       await page.getByRole('tab', { name: 'Overview' }).click();
+      await page.getByRole('table', { name: 'Pod' }).getByRole('row').nth(1).waitFor();
       const [row] = await cells(page, 'Pod');
       assert.equal(row[1].startsWith('unschedulable'), true, row.join(' | '));
       assert.equal(row[5], 'not scheduled');
@@ -370,7 +371,18 @@ test(
         await status(page, 'running', 90_000);
         await served!.client.call('experiments.stop', { id });
         // A wait on the event, with room for a machine loaded by the other test files (CI runs two at once).
-        await status(page, 'stopped', 180_000);
+        try {
+          await status(page, 'stopped', 180_000);
+        } catch (e) {
+          // Seen once under load (CI, with the other cluster tests): say what the engine and the page held.
+          const x = await served!.client.call('experiments.get', { id });
+          const st = await served!.client.call('experiments.statuses', { id });
+          throw new Error(
+            `${(e as Error).message}\nengine: ${x.status} (${x.statusReason}); jobs ${JSON.stringify(x.jobs.map((j) => [j.status, j.statusReason]))}; ` +
+              `history ${st.map((h) => `${h.status}@${h.at}`).join(' → ')}\nheading: ${await page.locator('h1').innerText()}`,
+            { cause: e },
+          );
+        }
       },
     );
 

@@ -25,6 +25,10 @@ export interface PodJobOptions {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** How long a stop waits past its grace period for the pod to go before it deletes it outright, then again
+ *  before it records the job stopped anyway. */
+const STOP_BACKSTOP_MS = 20_000;
+
 export class PodJob implements RunningJob {
   readonly handle;
   readonly done: Promise<JobOutcome>;
@@ -206,6 +210,7 @@ export class PodJob implements RunningJob {
   async stop(graceMs: number): Promise<void> {
     if (this.ended) return;
     this.stopping = true;
+    this.stopBackstop(graceMs);
     if (this.last?.status !== 'running') {
       await this.deletePod(0);
       return;
@@ -223,6 +228,23 @@ export class PodJob implements RunningJob {
       });
     }, graceMs);
     t.unref?.();
+  }
+
+  /**
+   * A stop always ends. If the pod has not gone STOP_BACKSTOP_MS after the grace period (an exec or a delete
+   * that never answered, a watch that missed the deletion), it is deleted at once; if the cluster still says
+   * nothing as long again, the job is recorded stopped (a pod left behind is reported at the next start).
+   */
+  private stopBackstop(graceMs: number): void {
+    const later = (ms: number, fn: () => void) => setTimeout(fn, ms).unref?.();
+    later(graceMs + STOP_BACKSTOP_MS, () => {
+      if (this.ended || this.detached) return;
+      void this.deletePod(0);
+      later(STOP_BACKSTOP_MS, () => {
+        if (this.ended || this.detached) return;
+        void this.finish({ exitCode: null, signal: null, lost: false, reason: 'stopped' }, null, false);
+      });
+    });
   }
 
   detach(): void {
