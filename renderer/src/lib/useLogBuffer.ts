@@ -3,12 +3,12 @@
 // version number that re-renders at most every 100 ms, so a chatty job never freezes the page.
 import { useEffect, useRef, useState } from 'react';
 import { call, errorMessage, subscribe } from '../api';
+import { displayLine } from './logLine';
 
 /** How much of an existing log is read when the viewer opens. */
 const INITIAL_TAIL_BYTES = 16 * 1024 * 1024;
 const CHUNK_BYTES = 4 * 1024 * 1024;
 export const MAX_LINES = 300_000;
-const TRACKING_PREFIX = '@@axon ';
 
 export interface LogBuffer {
   lines: string[];
@@ -22,12 +22,6 @@ export interface LogBuffer {
 }
 
 const empty = (): LogBuffer => ({ lines: [], plain: [], droppedLines: 0, skippedBytes: 0, partial: '' });
-
-function lastSegment(raw: string): string {
-  const segs = raw.split('\r');
-  for (let i = segs.length - 1; i >= 0; i--) if (segs[i]) return segs[i];
-  return '';
-}
 
 export function useLogBuffer(id: number, job?: number) {
   const buf = useRef<LogBuffer>(empty());
@@ -60,10 +54,9 @@ export function useLogBuffer(id: number, job?: number) {
       // A tail read starts mid-line: its first line is incomplete.
       if (first && b.skippedBytes > 0) parts.shift();
       for (const raw of parts) {
-        // A progress bar rewrites its line with \r: show what the terminal would show last.
-        const line = raw.includes('\r') ? lastSegment(raw) : raw;
+        const { line, protocol } = displayLine(raw);
         const i = b.lines.push(line) - 1;
-        if (!line.startsWith(TRACKING_PREFIX)) b.plain.push(i);
+        if (!protocol) b.plain.push(i);
       }
       if (b.lines.length > MAX_LINES + 20_000) {
         const drop = b.lines.length - MAX_LINES;
