@@ -92,7 +92,12 @@ test(
         `the image it ran in is recorded: ${got.image}`,
       );
       assert.equal(got.jobs[0].container?.length, 64, 'the job names its container');
-      assert.equal((await containersOf(home, x.id)).length, 0, 'the finished container is removed');
+      // Removed once its ending is recorded (Backend.release, right after the status the test saw).
+      await waitFor(
+        async () => (await containersOf(home, x.id)).length === 0,
+        30_000,
+        'the finished container to be removed',
+      );
     } finally {
       await engine.close();
     }
