@@ -92,41 +92,30 @@ export async function connect(opts: ConnectOptions = {}): Promise<Connection> {
     const server = await serve(engine);
     engine.apiUrl = server.url;
     writeAddress(home, { pid: process.pid, url: server.url, token: server.token });
-    return {
-      api: engine,
-      engine,
-      client: null,
-      started: null,
-      home,
-      close: async () => {
-        removeAddress(home);
-        await server.close();
-        await engine.close();
-      },
-    };
+    return ofEngine(home, engine, async () => {
+      removeAddress(home);
+      await server.close();
+      await engine.close();
+    });
   }
+}
+
+/** A connection to an engine running in this process. */
+function ofEngine(home: string, engine: Engine, close: () => Promise<void>): Connection {
+  return { api: engine, engine, client: null, started: null, home, close };
 }
 
 /** An engine for one short command; work it finds unfollowed goes to a background engine when it closes. */
 function inProcess(home: string, engine: Engine): Connection {
-  return {
-    api: engine,
-    engine,
-    client: null,
-    started: null,
-    home,
-    close: async () => {
-      const work = backgroundAllowed() && (await engine.hasWork().catch(() => false));
-      await engine.close();
-      if (!work) return;
-      try {
-        const a = await startBackgroundEngine(home);
-        log.warn(
-          `runs were left with no engine following them: a background engine (pid ${a.pid}) took them`,
-        );
-      } catch (e) {
-        log.warn(`runs are left with no engine following them: ${(e as Error).message}`);
-      }
-    },
-  };
+  return ofEngine(home, engine, async () => {
+    const work = backgroundAllowed() && (await engine.hasWork().catch(() => false));
+    await engine.close();
+    if (!work) return;
+    try {
+      const a = await startBackgroundEngine(home);
+      log.warn(`runs were left with no engine following them: a background engine (pid ${a.pid}) took them`);
+    } catch (e) {
+      log.warn(`runs are left with no engine following them: ${(e as Error).message}`);
+    }
+  });
 }
