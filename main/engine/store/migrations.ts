@@ -204,6 +204,36 @@ CREATE TRIGGER jobs_high_water AFTER DELETE ON jobs BEGIN
     ON CONFLICT (tbl) DO UPDATE SET last_id = MAX(last_id, excluded.last_id);
 END;
 `,
+  /* 9: a shared engine (axon serve --auth): passwords, API tokens and sessions (sha256 at rest), quotas per
+     organization. Users, organizations, memberships and project ownership are in 1; every existing project
+     belongs to user 1, the implicit local owner. */ `
+ALTER TABLE users ADD COLUMN password_hash TEXT;
+CREATE TABLE api_tokens (
+  id INTEGER PRIMARY KEY,
+  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  token_hash TEXT NOT NULL UNIQUE,
+  expires_at TEXT,
+  created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
+  last_used_at TEXT
+);
+CREATE TABLE sessions (
+  id INTEGER PRIMARY KEY,
+  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  token_hash TEXT NOT NULL UNIQUE,
+  address TEXT,
+  expires_at TEXT NOT NULL,
+  created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
+  last_used_at TEXT
+);
+CREATE TABLE quotas (
+  organization_id INTEGER PRIMARY KEY REFERENCES organizations(id) ON DELETE CASCADE,
+  max_experiments INTEGER,
+  gpus INTEGER,
+  cpu REAL,
+  memory_bytes INTEGER
+);
+`,
 ];
 
 /** SQL for the next id of a table that never reuses one: above every id it holds and every id it ever lost.
