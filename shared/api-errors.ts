@@ -12,7 +12,17 @@ export const EVENT_NAMES: readonly EventName[] = [
 
 /** Errors cross every transport as this shape, never as stack traces. */
 export interface ApiErrorShape {
-  code: 'invalid_input' | 'not_found' | 'conflict' | 'invalid_spec' | 'unavailable' | 'internal';
+  code:
+    | 'invalid_input'
+    | 'not_found'
+    | 'conflict'
+    | 'invalid_spec'
+    | 'unavailable'
+    | 'internal'
+    // A shared engine (axon serve --auth): no or an invalid identity, not allowed, too many login failures.
+    | 'unauthorized'
+    | 'forbidden'
+    | 'rate_limited';
   message: string;
   details?: unknown;
 }
@@ -51,7 +61,17 @@ export function toApiError(e: unknown): ApiError {
   ) {
     const o = e as ApiErrorShape;
     if (
-      ['invalid_input', 'not_found', 'conflict', 'invalid_spec', 'unavailable', 'internal'].includes(o.code)
+      [
+        'invalid_input',
+        'not_found',
+        'conflict',
+        'invalid_spec',
+        'unavailable',
+        'internal',
+        'unauthorized',
+        'forbidden',
+        'rate_limited',
+      ].includes(o.code)
     )
       return new ApiError(o.code, o.message, o.details);
   }
