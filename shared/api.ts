@@ -96,6 +96,10 @@ export const methods = {
     id,
     keys: z.array(z.string()).optional(),
     maxPoints: z.number().int().min(10).max(100_000).default(2000),
+    /** Only steps in [fromStep, toStep] (either end open when left out): a zoomed chart asks for its range in
+     * full detail instead of the whole run's coarse buckets. */
+    fromStep: z.number().finite().optional(),
+    toStep: z.number().finite().optional(),
   }),
   'experiments.logs': z.object({
     id,

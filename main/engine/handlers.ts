@@ -362,9 +362,11 @@ export function makeHandlers(engine: Engine, lifecycle: Lifecycle): Handlers {
         await fh.close();
       }
     },
-    'experiments.metricSeries': async ({ id, keys, maxPoints }) => {
+    'experiments.metricSeries': async ({ id, keys, maxPoints, fromStep, toStep }) => {
       await store.experiments.row(id);
-      return store.metrics.downsampled(id, keys, maxPoints);
+      if (fromStep !== undefined && toStep !== undefined && fromStep > toStep)
+        throw new ApiError('invalid_input', `fromStep (${fromStep}) must not be above toStep (${toStep})`);
+      return store.metrics.downsampled(id, keys, maxPoints, { fromStep, toStep });
     },
     'system.machine': async () => {
       const m = machineResources();

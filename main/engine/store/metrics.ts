@@ -119,18 +119,22 @@ export class Metrics {
     experimentId: number,
     keys: string[] | undefined,
     maxPoints: number,
+    range: { fromStep?: number; toStep?: number } = {},
   ): Promise<MetricSeries[]> {
+    // A step range (a zoomed chart) narrows every query below, so its buckets are as fine as the range allows.
+    const inRange = `${range.fromStep !== undefined ? 'AND step >= ?' : ''} ${range.toStep !== undefined ? 'AND step <= ?' : ''}`;
+    const rangeArgs = [range.fromStep, range.toStep].filter((v): v is number => v !== undefined);
     const stats = await this.db.all<{ key: string; n: number; lo: number; hi: number }>(
       `SELECT key, count(*) AS n, min(step) AS lo, max(step) AS hi FROM metrics WHERE experiment_id = ?
-       ${keys?.length ? `AND key IN (${keys.map(() => '?').join(',')})` : ''} GROUP BY key ORDER BY key`,
-      [experimentId, ...(keys ?? [])],
+       ${keys?.length ? `AND key IN (${keys.map(() => '?').join(',')})` : ''} ${inRange} GROUP BY key ORDER BY key`,
+      [experimentId, ...(keys ?? []), ...rangeArgs],
     );
     const out: MetricSeries[] = [];
     for (const st of stats) {
       if (st.n <= maxPoints) {
         const rows = await this.db.all<{ step: number; ts: number; value: number }>(
-          'SELECT step, ts, value FROM metrics WHERE experiment_id = ? AND key = ? ORDER BY step',
-          [experimentId, st.key],
+          `SELECT step, ts, value FROM metrics WHERE experiment_id = ? AND key = ? ${inRange} ORDER BY step`,
+          [experimentId, st.key, ...rangeArgs],
         );
         out.push({
           key: st.key,
@@ -142,8 +146,8 @@ export class Metrics {
       const width = Math.ceil((st.hi - st.lo + 1) / maxPoints);
       const points = await this.db.all<{ step: number; ts: number; value: number; min: number; max: number }>(
         `SELECT max(step) AS step, max(ts) AS ts, avg(value) AS value, min(value) AS min, max(value) AS max
-         FROM metrics WHERE experiment_id = ? AND key = ? GROUP BY (step - ?) / ? ORDER BY step`,
-        [experimentId, st.key, st.lo, width],
+         FROM metrics WHERE experiment_id = ? AND key = ? ${inRange} GROUP BY (step - ?) / ? ORDER BY step`,
+        [experimentId, st.key, ...rangeArgs, st.lo, width],
       );
       out.push({ key: st.key, total: st.n, points });
     }
