@@ -14,6 +14,7 @@ import { GroupsList } from './GroupsList';
 import { NewRunPanel } from './NewRunPanel';
 import { useTitle } from '../lib/useTitle';
 import { parseId } from '../lib/routeParams';
+import { RunsOverlay } from '../components/RunsOverlay';
 
 const MAX_COMPARE = 20;
 
@@ -268,6 +269,7 @@ export function ProjectPage() {
           Select rows (Space or the checkbox) to compare; Enter opens an experiment.
         </p>
       </section>
+      <RunsOverlay ids={[...selected].filter((id) => byId[id]?.projectName === name)} />
     </div>
   );
 }
