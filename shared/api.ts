@@ -68,6 +68,8 @@ export const methods = {
     codePath: z.string().nullable().default(null),
   }),
   'projects.list': z.object({}),
+  /** Per project: last activity, how many runs run now, and its best result (of which metric, and why). */
+  'projects.summaries': z.object({}),
   'projects.get': z.object({ name: projectName }),
   'projects.delete': z.object({ name: projectName }),
   /** The polyaxonfiles in the project's code folder, with their text. */
@@ -129,6 +131,15 @@ export const methods = {
       .max(4 * 1024 * 1024)
       .default(256 * 1024),
   }),
+  /** The end of a job's log (the traceback of a failed run): the given job, else the first failed, else the
+   * master. Metric records left out; stdout and stderr are one stream in Axon's logs (see LogTail). */
+  'experiments.logTail': z.object({
+    id,
+    job: id.optional(),
+    lines: z.number().int().min(1).max(1000).default(40),
+  }),
+  /** Where one output file is (confined to the outputs folder, symlinks resolved): the HTTP server's download. */
+  'experiments.outputPath': z.object({ id, path: z.string().min(1) }),
   'experiments.stop': z.object({ id }),
   'experiments.restart': z.object({ id }),
   'experiments.resume': z.object({ id }),
@@ -209,6 +220,44 @@ export interface GroupSweep {
   experiments: SweepExperiment[];
 }
 
+/** `experiments.logTail`: the last lines of one job's log. */
+export interface LogTail {
+  experimentId: number;
+  /** The job read (null: the experiment has no job yet) and its replica (`master-0`). */
+  jobId: number | null;
+  replica: string | null;
+  /** Always `merged`: stdout and stderr are one stream in every backend's run log (local processes write
+   * both to one file; Docker's streams and the pod log are joined line by line), so this is the end of the
+   * log, not of stderr alone. */
+  streams: 'merged';
+  lines: string[];
+  /** Index in `lines` of the first line of the last Python traceback, or null. */
+  tracebackAt: number | null;
+  /** Earlier lines were left out. */
+  omittedBefore: boolean;
+  logBytes: number;
+}
+
+/** `projects.summaries`: what the projects list shows of one project. */
+export interface ProjectSummary {
+  name: string;
+  /** The latest creation, start or end of one of its experiments; null without experiments. */
+  lastActivityAt: string | null;
+  /** Experiments running now, and those active in any way (scheduled, building, starting, running, …). */
+  running: number;
+  active: number;
+  /** The best last value of `metric`: of its most recent group's objective that has a value (`basis: group`),
+   * else of the metric most of its experiments report (`basis: common`, direction guessed from the name). */
+  best: {
+    metric: string;
+    optimization: 'minimize' | 'maximize';
+    value: number;
+    experimentId: number;
+    basis: 'group' | 'common';
+    groupId: number | null;
+  } | null;
+}
+
 export interface Results {
   'system.info': EngineInfo;
   'system.machine': MachineInfo;
@@ -252,6 +301,9 @@ export interface Results {
   'groups.stop': Group;
   'groups.setConcurrency': Group;
   'groups.sweep': GroupSweep;
+  'experiments.logTail': LogTail;
+  'experiments.outputPath': { path: string; realPath: string; size: number };
+  'projects.summaries': ProjectSummary[];
 }
 
 /** Events the engine pushes. Subscriptions return an unsubscribe function. */

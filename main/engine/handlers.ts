@@ -33,6 +33,7 @@ import { runSpec } from './store/experiments';
 import type { KubernetesBackend } from './backends/kubernetes/kubernetes-backend';
 import { replicaPlan } from './scheduler/replicas';
 import { checkSpec } from './spec-check';
+import { makeDashboardHandlers } from './handlers-dashboard';
 
 export type Handlers = { [M in MethodName]: (input: ParsedInput<M>) => Promise<Results[M]> };
 
@@ -145,6 +146,7 @@ export function makeHandlers(engine: Engine, lifecycle: Lifecycle): Handlers {
 
   const handlers: Handlers = {
     ...makeClusterHandlers(engine),
+    ...makeDashboardHandlers(engine),
     'system.info': async () => ({
       version: VERSION_INFO,
       home: engine.home,
