@@ -3,6 +3,7 @@
 import http from 'node:http';
 import { serveStatic } from './static';
 import { loadIdentity, saveIdentity } from './identity';
+import { DOWNLOAD_PATH, serveDownload } from './download';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -70,6 +71,9 @@ export async function serve(api: AxonApi, opts: ServerOptions = {}): Promise<Run
     if (url.pathname === '/api/health') return send(200, { ok: true });
     if (req.method === 'GET' && !url.pathname.startsWith('/api/'))
       return serveStatic(req, res, opts.staticDir);
+    // A signed link (shared/download.ts) instead of the token: a browser's plain download cannot send it.
+    if ((req.method === 'GET' || req.method === 'HEAD') && url.pathname.startsWith(DOWNLOAD_PATH))
+      return void serveDownload(api, token, req, res, url).catch(() => res.destroy());
     if (!tokenOk(token, bearer(req)))
       return send(401, { ok: false, error: { code: 'unauthorized', message: 'missing or wrong token' } });
     const m = /^\/api\/([a-zA-Z]+\.[a-zA-Z]+)$/.exec(url.pathname);
