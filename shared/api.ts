@@ -21,6 +21,7 @@ import type {
   SpecFileText,
 } from './domain';
 import type { SpecError } from './polyaxonfile/types';
+import type { GroupCurves, GroupImportance } from './sweep-insights';
 import {
   settingsPatch,
   type AxonPodsView,
@@ -150,6 +151,16 @@ export const methods = {
   'groups.stop': z.object({ id }),
   'groups.setConcurrency': z.object({ id, concurrency: z.number().int().positive() }),
   'groups.sweep': z.object({ id }),
+  /** How much each param of the search explains a metric (default: the group's objective), from the
+   * group's finished experiments: a random forest's out-of-bag permutation importance (sweeps/importance.ts). */
+  'groups.importance': z.object({ id, metric: z.string().min(1).optional() }),
+  /** One metric of every experiment of the group, bucketed on one step grid shared by all (each bucket's
+   * mean), for overlaid learning curves in one call. */
+  'groups.metricCurves': z.object({
+    id,
+    key: z.string().min(1),
+    maxPoints: z.number().int().min(10).max(5000).default(300),
+  }),
 } as const;
 
 export type MethodName = keyof typeof methods;
@@ -301,6 +312,8 @@ export interface Results {
   'groups.stop': Group;
   'groups.setConcurrency': Group;
   'groups.sweep': GroupSweep;
+  'groups.importance': GroupImportance;
+  'groups.metricCurves': GroupCurves;
   'experiments.logTail': LogTail;
   'experiments.outputPath': { path: string; realPath: string; size: number };
   'projects.summaries': ProjectSummary[];
@@ -322,4 +335,5 @@ export interface AxonApi {
   on<E extends EventName>(event: E, listener: (payload: Events[E]) => void): () => void;
 }
 
+export type { GroupCurves, GroupImportance } from './sweep-insights';
 export { ApiError, toApiError, EVENT_NAMES, type ApiErrorShape } from './api-errors';

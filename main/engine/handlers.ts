@@ -34,6 +34,7 @@ import type { KubernetesBackend } from './backends/kubernetes/kubernetes-backend
 import { replicaPlan } from './scheduler/replicas';
 import { checkSpec } from './spec-check';
 import { makeDashboardHandlers } from './handlers-dashboard';
+import { groupImportance, groupMetricCurves } from './sweeps/insights';
 
 export type Handlers = { [M in MethodName]: (input: ParsedInput<M>) => Promise<Results[M]> };
 
@@ -465,6 +466,8 @@ export function makeHandlers(engine: Engine, lifecycle: Lifecycle): Handlers {
       return store.groups.toGroup(await store.groups.row(id));
     },
     'groups.sweep': ({ id }) => groupSweep(store, id),
+    'groups.importance': ({ id, metric }) => groupImportance(store, id, metric),
+    'groups.metricCurves': ({ id, key, maxPoints }) => groupMetricCurves(store, id, key, maxPoints),
   };
   return handlers;
 }

@@ -1,0 +1,88 @@
+// The sweep page's two reads beyond `groups.sweep`: each param's importance for a metric
+// (`groups.importance`, computed by importance.ts from the finished experiments) and every experiment's
+// curve of one metric in one call (`groups.metricCurves`), bucketed on a step grid shared by all so that a
+// chart can overlay 200 trials × 1,000 steps from one aligned table.
+import type { GroupCurves, GroupImportance } from '../../../shared/api';
+import type { SearchSpec } from '../../../shared/polyaxonfile';
+import { isDone } from '../../../shared/statuses';
+import type { Store } from '../store';
+import { groupMetric } from '../store/groups';
+import { paramImportance } from './importance';
+import { groupSweep } from './view';
+
+const METHOD = 'out-of-bag permutation importance of a random forest fitted on params → metric';
+/** A cap on the numbers one curves answer carries (experiments × buckets): a 10,000-run group gets fewer
+ * buckets per curve rather than a response of tens of megabytes. */
+const MAX_CELLS = 400_000;
+
+export async function groupImportance(store: Store, id: number, metric?: string): Promise<GroupImportance> {
+  const g = await store.groups.row(id);
+  const name = metric ?? groupMetric(JSON.parse(g.search_json) as SearchSpec)?.name ?? null;
+  const { params } = await groupSweep(store, id);
+  const experiments = await store.experiments.list({ groupId: id, limit: 1_000_000 });
+  const trials = name
+    ? experiments
+        .filter((x) => isDone(x.status) && Number.isFinite(x.lastMetrics[name]))
+        .map((x) => ({ params: x.params, value: x.lastMetrics[name] }))
+    : [];
+  // Seeded by the group: the same finished experiments always give the same bars.
+  const r = paramImportance(
+    params.map((p) => ({ name: p.name, scale: p.scale })),
+    trials,
+    { seed: id },
+  );
+  return {
+    groupId: id,
+    metric: name,
+    trials: r.trials,
+    used: r.used,
+    minTrials: r.minTrials,
+    enough: !!name && r.enough,
+    fit: r.fit,
+    objectiveScale: r.objectiveScale,
+    method: METHOD,
+    params: r.params,
+  };
+}
+
+export async function groupMetricCurves(
+  store: Store,
+  id: number,
+  key: string,
+  maxPoints: number,
+): Promise<GroupCurves> {
+  await store.groups.row(id);
+  const inGroup = 'experiment_id IN (SELECT id FROM experiments WHERE group_id = ?)';
+  const range = await store.db.get<{ lo: number | null; hi: number | null; runs: number }>(
+    `SELECT min(step) AS lo, max(step) AS hi, count(DISTINCT experiment_id) AS runs FROM metrics
+     WHERE key = ? AND ${inGroup}`,
+    [key, id],
+  );
+  if (!range || range.lo === null || range.hi === null)
+    return { groupId: id, key, steps: [], bucket: 1, curves: [] };
+  const buckets = Math.max(10, Math.min(maxPoints, Math.floor(MAX_CELLS / Math.max(1, range.runs))));
+  // One grid for every experiment: bucket b holds steps lo + b·width … lo + (b+1)·width − 1.
+  const width = Math.max(1, Math.ceil((range.hi - range.lo + 1) / buckets));
+  const rows = await store.db.all<{ x: number; b: number; step: number; value: number; n: number }>(
+    `SELECT experiment_id AS x, (step - ?) / ? AS b, max(step) AS step, avg(value) AS value, count(*) AS n
+     FROM metrics WHERE key = ? AND ${inGroup} GROUP BY experiment_id, b ORDER BY experiment_id, b`,
+    [range.lo, width, key, id],
+  );
+  // Only the buckets some experiment has a point in become grid points (a sparse log stays compact).
+  const used = [...new Set(rows.map((r) => r.b))].sort((a, b) => a - b);
+  const column = new Map(used.map((b, i) => [b, i]));
+  const steps = used.map(() => -Infinity);
+  const curves: GroupCurves['curves'] = [];
+  let cur: GroupCurves['curves'][number] | null = null;
+  for (const r of rows) {
+    if (!cur || cur.experimentId !== r.x) {
+      cur = { experimentId: r.x, total: 0, values: used.map(() => null) };
+      curves.push(cur);
+    }
+    const i = column.get(r.b)!;
+    cur.values[i] = r.value;
+    cur.total += r.n;
+    steps[i] = Math.max(steps[i], r.step);
+  }
+  return { groupId: id, key, steps, bucket: width, curves };
+}
