@@ -234,6 +234,27 @@ CREATE TABLE quotas (
   memory_bytes INTEGER
 );
 `,
+  /* 10: each metric series summarised per 256 steps (bucket = step >> 8), kept at ingest, so that the chart of
+     a million-point run reads thousands of rows, not a million (experiments.metricSeries). A bucket that a
+     batch may have written a step of twice, or out of order, is `stale`: recomputed from its points when read. */ `
+CREATE TABLE metric_rollups (
+  experiment_id INTEGER NOT NULL REFERENCES experiments(id) ON DELETE CASCADE,
+  key TEXT NOT NULL,
+  bucket INTEGER NOT NULL,
+  n INTEGER NOT NULL,
+  sum REAL NOT NULL,
+  min REAL NOT NULL,
+  max REAL NOT NULL,
+  min_step INTEGER NOT NULL,
+  max_step INTEGER NOT NULL,
+  max_ts REAL NOT NULL,
+  stale INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (experiment_id, key, bucket)
+) WITHOUT ROWID;
+INSERT INTO metric_rollups (experiment_id, key, bucket, n, sum, min, max, min_step, max_step, max_ts)
+  SELECT experiment_id, key, step >> 8, count(*), sum(value), min(value), max(value), min(step), max(step), max(ts)
+  FROM metrics GROUP BY experiment_id, key, step >> 8;
+`,
 ];
 
 /** SQL for the next id of a table that never reuses one: above every id it holds and every id it ever lost.
