@@ -3,18 +3,11 @@
 import http from 'node:http';
 import { serveStatic } from './static';
 import { loadIdentity, saveIdentity } from './identity';
-import { DOWNLOAD_PATH, serveDownload } from './download';
+import * as hardening from './hardening';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
-import {
-  EVENT_NAMES,
-  methods,
-  toApiError,
-  type AxonApi,
-  type EventName,
-  type MethodName,
-} from '../../shared/api';
+import { EVENT_NAMES, methods, type AxonApi, type EventName, type MethodName } from '../../shared/api';
 
 export interface ServerOptions {
   port?: number;
@@ -35,8 +28,6 @@ export interface RunningServer {
   token: string;
   close(): Promise<void>;
 }
-
-const MAX_BODY = 64 * 1024 * 1024;
 
 function tokenOk(expected: string, given: string | null | undefined): boolean {
   if (!given) return false;
@@ -67,13 +58,13 @@ export async function serve(api: AxonApi, opts: ServerOptions = {}): Promise<Run
       res.writeHead(status, { 'content-type': 'application/json' });
       res.end(JSON.stringify(body));
     };
+    hardening.setSecurityHeaders(res);
+    const refused = hardening.crossOriginRefusal(req, host);
+    if (refused) return hardening.refuse(res, refused);
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (url.pathname === '/api/health') return send(200, { ok: true });
     if (req.method === 'GET' && !url.pathname.startsWith('/api/'))
       return serveStatic(req, res, opts.staticDir);
-    // A signed link (shared/download.ts) instead of the token: a browser's plain download cannot send it.
-    if ((req.method === 'GET' || req.method === 'HEAD') && url.pathname.startsWith(DOWNLOAD_PATH))
-      return void serveDownload(api, token, req, res, url).catch(() => res.destroy());
     if (!tokenOk(token, bearer(req)))
       return send(401, { ok: false, error: { code: 'unauthorized', message: 'missing or wrong token' } });
     const m = /^\/api\/([a-zA-Z]+\.[a-zA-Z]+)$/.exec(url.pathname);
@@ -82,40 +73,31 @@ export async function serve(api: AxonApi, opts: ServerOptions = {}): Promise<Run
         ok: false,
         error: { code: 'not_found', message: `no API method at ${req.method} ${url.pathname}` },
       });
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > MAX_BODY) req.destroy();
-      else chunks.push(c);
-    });
-    req.on('end', async () => {
-      let input: unknown;
-      try {
-        input = chunks.length ? JSON.parse(Buffer.concat(chunks).toString('utf8')) : {};
-      } catch {
-        return send(400, { ok: false, error: { code: 'invalid_input', message: 'the body is not JSON' } });
-      }
-      try {
-        const result = await api.call(m[1] as MethodName, input as never);
-        send(200, { ok: true, result });
-      } catch (e) {
-        const err = toApiError(e);
-        const status = {
-          invalid_input: 400,
-          invalid_spec: 422,
-          not_found: 404,
-          conflict: 409,
-          unavailable: 503,
-          internal: 500,
-        }[err.code];
-        send(status, { ok: false, error: err.toJSON() });
-      }
-    });
+    void hardening
+      .readBody(req)
+      .then(async (raw) => {
+        let input: unknown;
+        try {
+          input = raw.length ? JSON.parse(raw.toString('utf8')) : {};
+        } catch {
+          return send(400, { ok: false, error: { code: 'invalid_input', message: 'the body is not JSON' } });
+        }
+        try {
+          const result = await api.call(m[1] as MethodName, input as never);
+          send(200, { ok: true, result });
+        } catch (e) {
+          const { status, error } = hardening.publicError(e, m[1]);
+          send(status, { ok: false, error });
+        }
+      })
+      .catch((e) => hardening.failRequest(res, e, m[1]));
   });
+  hardening.guardRequests(server);
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024 });
   server.on('upgrade', (req, socket, head) => {
+    const refused = hardening.crossOriginRefusal(req, host);
+    if (refused) return hardening.refuseUpgrade(socket, refused);
     const url = new URL(req.url ?? '/', 'http://localhost');
     const given = url.searchParams.get('token') ?? bearer(req);
     if (url.pathname !== '/api/events' || !tokenOk(token, given)) {
