@@ -30,6 +30,7 @@ import {
   type PodEvent,
   type SettingsView,
 } from './clusters';
+import { authMethods, type AuthResults } from './auth';
 
 const id = z.number().int().positive();
 const fileText = z.object({ name: z.string().min(1), text: z.string() });
@@ -67,6 +68,8 @@ export const methods = {
     name: projectName,
     description: z.string().default(''),
     codePath: z.string().nullable().default(null),
+    /** A shared engine: the organization that owns it (default: the caller's own project). */
+    organization: z.string().min(1).optional(),
   }),
   'projects.list': z.object({}),
   /** Per project: last activity, how many runs run now, and its best result (of which metric, and why). */
@@ -151,6 +154,7 @@ export const methods = {
   'groups.stop': z.object({ id }),
   'groups.setConcurrency': z.object({ id, concurrency: z.number().int().positive() }),
   'groups.sweep': z.object({ id }),
+  ...authMethods,
   /** How much each param of the search explains a metric (default: the group's objective), from the
    * group's finished experiments: a random forest's out-of-bag permutation importance (sweeps/importance.ts). */
   'groups.importance': z.object({ id, metric: z.string().min(1).optional() }),
@@ -269,7 +273,7 @@ export interface ProjectSummary {
   } | null;
 }
 
-export interface Results {
+export interface Results extends AuthResults {
   'system.info': EngineInfo;
   'system.machine': MachineInfo;
   'system.folder': FolderInfo;

@@ -1,6 +1,5 @@
 // The engine: owns one AXON_HOME (lock, database, run folders), implements the API contract, and drives the
 // lifecycle of runs. It never imports Electron; transports (HTTP + WebSocket, IPC, in-process) wrap `call`/`on`.
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import {
   methods,
@@ -29,6 +28,11 @@ import { EarlyStopping } from './sweeps/early-stopping';
 import { ResourceMonitor } from './monitor/sampler';
 import { groupState } from './sweeps/group-runner';
 import { DONE, EXPERIMENT_STATUSES } from '../../shared/statuses';
+import type { AuthMethodName } from '../../shared/auth';
+import { Authorizer, defaultProjectName } from './auth/authorize';
+import { makeAuthHandlers, type AuthHandlers } from './auth/handlers';
+import { LOCAL, type Caller } from './auth/caller';
+import { runTokenKey, verifyRunToken } from './auth/run-token';
 
 const NOT_DONE = EXPERIMENT_STATUSES.filter((s) => !DONE.has(s));
 
@@ -41,12 +45,20 @@ export interface EngineOptions {
   backends?: Record<string, Backend>;
   /** Kubernetes: how long a pod may wait (unschedulable, image pull) before its run fails; default 10 min. */
   kubePendingTimeoutMs?: number;
+  /** A shared engine: how long a session from `auth.login` lasts (default 12 h). */
+  sessionTtlMs?: number;
 }
 
 export class Engine implements AxonApi {
   readonly startedAt = new Date().toISOString();
   apiUrl = '';
   private handlers!: Handlers;
+  private authHandlers!: AuthHandlers;
+  /** Who may do what (auth/): every caller but the local owner passes it. */
+  authz!: Authorizer;
+  /** `axon serve --auth`: the HTTP transport asks every caller who they are. */
+  authEnabled = false;
+  private runKey = '';
   private earlyStopping!: EarlyStopping;
   readonly monitor!: ResourceMonitor;
   private closed = false;
@@ -86,7 +98,8 @@ export class Engine implements AxonApi {
     };
     const events = new EventBus();
     const lifecycle = new Lifecycle(store, events);
-    const secret = randomBytes(32).toString('hex');
+    // Run tokens are signed with a key kept in the home: a job re-attached by the next engine keeps its token.
+    const secret = runTokenKey(opts.home);
     let engine: Engine | null = null;
     const runner = new Runner(store, events, lifecycle, {
       home: opts.home,
@@ -99,6 +112,13 @@ export class Engine implements AxonApi {
     const queue = new Queue(store, runner, lifecycle);
     engine = new Engine(opts.home, events, store, runner, queue, backends, release);
     engine.handlers = makeHandlers(engine, lifecycle);
+    engine.runKey = secret;
+    engine.authz = new Authorizer(store.db);
+    engine.authz.quotaChanged = () => void queue.tick();
+    engine.authHandlers = makeAuthHandlers(engine.authz, {
+      sessionTtlMs: opts.sessionTtlMs,
+      enabled: () => engine!.authEnabled,
+    });
     engine.earlyStopping = engine.makeEarlyStopping(lifecycle);
     (engine as { monitor: ResourceMonitor }).monitor = new ResourceMonitor(store, events, runner, backends);
     events.on('metrics.appended', ({ experimentId, points }) => {
@@ -112,11 +132,45 @@ export class Engine implements AxonApi {
     return engine;
   }
 
-  async call<M extends MethodName>(method: M, input: Input<M>): Promise<Results[M]> {
+  call<M extends MethodName>(method: M, input: Input<M>): Promise<Results[M]> {
+    return this.callAs(LOCAL, method, input);
+  }
+
+  /** A call on behalf of `caller` (the transport resolved it): checked, then answered, then filtered. */
+  async callAs<M extends MethodName>(caller: Caller, method: M, input: Input<M>): Promise<Results[M]> {
     try {
       if (!(method in methods)) throw toApiError({ code: 'not_found', message: `no API method "${method}"` });
-      const parsed = methods[method].parse(input ?? {});
-      return await (this.handlers[method] as (i: unknown) => Promise<Results[M]>)(parsed);
+      const parsed = methods[method].parse(input ?? {}) as Record<string, unknown>;
+      // The project a run goes to is named before it is checked (the code folder's name when none is given).
+      if (method === 'runs.create' && caller.kind === 'user')
+        parsed.project ??= defaultProjectName(String(parsed.codePath));
+      if (caller.kind !== 'local') await this.authz.check(caller, method, parsed);
+      const auth = this.authHandlers[method as AuthMethodName] as
+        | ((i: unknown, c: Caller) => Promise<Results[M]>)
+        | undefined;
+      if (auth) return await auth(parsed, caller);
+      const answer = (i: unknown) =>
+        (this.handlers[method as Exclude<M, AuthMethodName>] as (i: unknown) => Promise<Results[M]>)(i);
+      if (method === 'projects.create') {
+        const orgId = await this.authz.projectOrg(caller, parsed.organization as string | undefined);
+        const p = (await answer(parsed)) as Results['projects.create'];
+        await this.authz.claimProject(caller, p.id, orgId);
+        return p as Results[M];
+      }
+      if (caller.kind === 'local') return await answer(parsed);
+      if (method === 'runs.create' && caller.kind === 'user') {
+        // A project that does not exist yet becomes the caller's own before the run is created in it.
+        const name = String(parsed.project);
+        if (!(await this.store.projects.find(name))) {
+          const p = await this.store.projects.ensure(name, String(parsed.codePath));
+          await this.authz.claimProject(caller, p.id, null);
+        }
+      }
+      // A list is filtered after the store's limit: read them all, keep what the caller can see, then cut.
+      const limit = method === 'experiments.list' ? (parsed.limit as number) : null;
+      if (limit !== null) parsed.limit = 1_000_000;
+      const result = await this.authz.filter(caller, method, await answer(parsed));
+      return (limit !== null ? (result as unknown[]).slice(0, limit) : result) as Results[M];
     } catch (e) {
       throw toApiError(e);
     }
@@ -124,6 +178,17 @@ export class Engine implements AxonApi {
 
   on<E extends EventName>(event: E, listener: (payload: Events[E]) => void): () => void {
     return this.events.on(event, listener);
+  }
+
+  /** A subscription that hears only what `caller` may read. */
+  onAs<E extends EventName>(caller: Caller, event: E, listener: (payload: Events[E]) => void): () => void {
+    if (caller.kind === 'anonymous') return () => undefined;
+    return this.events.on(event, this.authz.listener(caller, event, listener));
+  }
+
+  /** The experiment whose job was given this token (AXON_TOKEN), or null. */
+  runOfToken(token: string): number | null {
+    return verifyRunToken(this.runKey, token);
   }
 
   private inBackground(fn: () => Promise<unknown>): void {

@@ -33,10 +33,14 @@ import { runSpec } from './store/experiments';
 import type { KubernetesBackend } from './backends/kubernetes/kubernetes-backend';
 import { replicaPlan } from './scheduler/replicas';
 import { checkSpec } from './spec-check';
+import type { AuthMethodName } from '../../shared/auth';
 import { makeDashboardHandlers } from './handlers-dashboard';
 import { groupImportance, groupMetricCurves } from './sweeps/insights';
 
-export type Handlers = { [M in MethodName]: (input: ParsedInput<M>) => Promise<Results[M]> };
+/** The auth methods are answered by `auth/handlers.ts`, which needs the caller. */
+export type Handlers = {
+  [M in Exclude<MethodName, AuthMethodName>]: (input: ParsedInput<M>) => Promise<Results[M]>;
+};
 
 const LOG_TAIL_DEFAULT = 1024 * 1024;
 

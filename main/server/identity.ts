@@ -4,7 +4,18 @@
 // file to make a new token (every open page then needs the new address).
 import fs from 'node:fs';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import {
+  ApiError,
+  type AxonApi,
+  type EventName,
+  type Events,
+  type Input,
+  type MethodName,
+  type Results,
+} from '../../shared/api';
+import type { AuthUser } from '../../shared/auth';
+import type { Caller } from '../engine/auth/caller';
 
 export interface ServerIdentity {
   token: string;
@@ -38,4 +49,86 @@ export function saveIdentity(home: string, id: ServerIdentity): void {
   } catch {
     /* a home that cannot be written: the token lasts for this start only */
   }
+}
+
+// ---- Who a request is (axon serve --auth) ----
+
+/** What the HTTP transport needs of an engine that tells callers apart (main/engine/engine.ts). */
+export interface CallerAwareApi extends AxonApi {
+  callAs<M extends MethodName>(caller: Caller, method: M, input: Input<M>): Promise<Results[M]>;
+  onAs<E extends EventName>(caller: Caller, event: E, listener: (payload: Events[E]) => void): () => void;
+  runOfToken(token: string): number | null;
+  authz: { auth: { resolveToken(token: string): Promise<AuthUser | null> } };
+}
+
+export function tokenOk(expected: string, given: string | null | undefined): boolean {
+  if (!given) return false;
+  const a = Buffer.from(expected);
+  const b = Buffer.from(given);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/**
+ * The caller a bearer token stands for: none given, anonymous; the home's own token (engine.json, 0600: only
+ * the machine's owner reads it), the local owner; a job's run token, its run; an API token or session, its
+ * user. Null: a token was given and it is no valid one (401).
+ */
+export async function resolveCaller(
+  api: CallerAwareApi,
+  homeToken: string,
+  given: string | null,
+  address: string | null,
+): Promise<Caller | null> {
+  if (!given) return { kind: 'anonymous', address };
+  if (tokenOk(homeToken, given)) return { kind: 'local' };
+  if (given.startsWith('axr_')) {
+    const experimentId = api.runOfToken(given);
+    return experimentId === null ? null : { kind: 'run', experimentId };
+  }
+  const user = await api.authz.auth.resolveToken(given);
+  return user ? { kind: 'user', user, token: given, address } : null;
+}
+
+const invalid = () => new ApiError('unauthorized', 'the token is not valid (expired, revoked or unknown)');
+
+/**
+ * How one request calls the API. Without --auth: only the home's token, as the local owner (null: 401, as
+ * before). With --auth: as the caller its token names, checked by the engine.
+ */
+export function callerOf(
+  api: AxonApi,
+  auth: boolean,
+  homeToken: string,
+  given: string | null,
+  address: string | null,
+): AxonApi | null {
+  if (!auth) return tokenOk(homeToken, given) ? api : null;
+  const a = api as CallerAwareApi;
+  const caller = resolveCaller(a, homeToken, given, address);
+  caller.catch(() => undefined);
+  return {
+    call: async (method, input) => {
+      const c = await caller;
+      if (!c) throw invalid();
+      return a.callAs(c, method, input);
+    },
+    on: () => {
+      throw new Error('subscribe through subscriberOf');
+    },
+  };
+}
+
+/** The event subscription of one WebSocket; null: refused (401). */
+export async function subscriberOf(
+  api: AxonApi,
+  auth: boolean,
+  homeToken: string,
+  given: string | null,
+  address: string | null,
+): Promise<Pick<AxonApi, 'on'> | null> {
+  if (!auth) return tokenOk(homeToken, given) ? api : null;
+  const a = api as CallerAwareApi;
+  const c = await resolveCaller(a, homeToken, given, address).catch(() => null);
+  if (!c || c.kind === 'anonymous') return null;
+  return { on: (event, listener) => a.onAs(c, event, listener) };
 }

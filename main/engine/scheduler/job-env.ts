@@ -21,7 +21,8 @@ export function jobEnv(
     AXON_PARAMS: json,
     AXON_OUTPUTS_PATH: outputs,
     AXON_API_URL: api.url,
-    AXON_TOKEN: api.token,
+    // The run token (auth/run-token.ts): it names its experiment, whose own data is all it may read.
+    AXON_TOKEN: api.token ? `axr_${x.id}_${api.token}` : '',
     // The names Polyaxon v0's client reads, so its training scripts run unchanged.
     POLYAXON_DECLARATIONS: json,
     POLYAXON_PARAMS: json,

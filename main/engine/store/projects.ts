@@ -46,9 +46,10 @@ export class Projects {
   async ensure(name: string, codePath: string): Promise<Project> {
     await this.db.transaction(() =>
       this.db.run(
-        `INSERT INTO projects (owner_id, name, description, code_path) VALUES (1, ?, '', ?)
-         ON CONFLICT (owner_id, name) DO NOTHING`,
-        [name, codePath],
+        // Names are unique across owners (a shared engine's users each own projects): the one of any owner.
+        `INSERT INTO projects (owner_id, name, description, code_path)
+         SELECT 1, ?, '', ? WHERE NOT EXISTS (SELECT 1 FROM projects WHERE name = ?)`,
+        [name, codePath, name],
       ),
     );
     return this.get(name);

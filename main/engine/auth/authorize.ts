@@ -1,0 +1,241 @@
+// The authorization layer: every call of a caller other than the local owner passes `check` (by the method's
+// rule in permissions.ts) before its handler, and `filter` after; events pass `eventFor`. A project the caller
+// cannot read answers exactly as one that does not exist (the store's own not_found message), so a denial
+// never says whether it exists; one they can read but not change is `forbidden`.
+import path from 'node:path';
+import { ApiError } from '../../../shared/api-errors';
+import type { EventName, Events, MethodName } from '../../../shared/api';
+import type { OrgRole } from '../../../shared/auth';
+import type { Db } from '../store/db';
+import type { Caller } from './caller';
+import { AuthStore, LOCAL_USER_ID } from './store';
+import { RULES, type Level } from './permissions';
+
+const RANK: Record<Level | 'none', number> = { none: 0, read: 1, write: 2, admin: 3 };
+const ROLE_LEVEL: Record<OrgRole, Level> = { viewer: 'read', member: 'write', admin: 'admin' };
+
+const hiddenProject = (name: string) =>
+  new ApiError('not_found', `no project named "${name}" (see \`axon project ls\`)`);
+const hiddenExperiment = (id: unknown) =>
+  new ApiError('not_found', `no experiment with id ${id} (see \`axon ps\`)`);
+const hiddenGroup = (id: unknown) => new ApiError('not_found', `no experiment group with id ${id}`);
+
+/** The project name `runs.create` uses when none is given: the code folder's name (as handlers.ts does). */
+export function defaultProjectName(codePath: string): string {
+  return (
+    path
+      .basename(path.resolve(codePath))
+      .replace(/[^A-Za-z0-9_.-]/g, '-')
+      .replace(/^[^A-Za-z0-9]+/, '')
+      .slice(0, 64) || 'default'
+  );
+}
+
+export class Authorizer {
+  readonly auth: AuthStore;
+  /** Called when an organization's quota changes (the engine makes the queue look again). */
+  quotaChanged: () => void = () => undefined;
+  /** Experiments and groups never change project: remembered for event filtering. */
+  private projectOfExperiment = new Map<number, number>();
+
+  constructor(private db: Db) {
+    this.auth = new AuthStore(db);
+  }
+
+  /** What a caller may do with a project (read from the store now: a role changed by an admin applies at once). */
+  async level(caller: Caller, projectId: number, roles?: Map<number, OrgRole>): Promise<Level | 'none'> {
+    if (caller.kind === 'local') return 'admin';
+    if (caller.kind !== 'user') return 'none';
+    if (caller.user.superuser) return 'admin';
+    const owner = await this.auth.projectOwner(projectId);
+    if (!owner) return 'none';
+    if (owner.orgId === null) return owner.ownerId === caller.user.id ? 'admin' : 'none';
+    const role = (roles ?? (await this.auth.roles(caller.user.id))).get(owner.orgId);
+    return role ? ROLE_LEVEL[role] : 'none';
+  }
+
+  async experimentProject(id: number): Promise<number | null> {
+    const known = this.projectOfExperiment.get(id);
+    if (known !== undefined) return known;
+    const r = await this.db.get<{ project_id: number }>('SELECT project_id FROM experiments WHERE id = ?', [
+      id,
+    ]);
+    if (r) this.projectOfExperiment.set(id, r.project_id);
+    return r?.project_id ?? null;
+  }
+
+  private async groupProject(id: number): Promise<number | null> {
+    const r = await this.db.get<{ project_id: number }>(
+      'SELECT project_id FROM experiment_groups WHERE id = ?',
+      [id],
+    );
+    return r?.project_id ?? null;
+  }
+
+  private async projectId(name: string): Promise<number | null> {
+    const r = await this.db.get<{ id: number }>('SELECT id FROM projects WHERE name = ?', [name]);
+    return r?.id ?? null;
+  }
+
+  /** Throws unless the caller may make this call; the input as the handler should get it. */
+  async check(caller: Caller, method: MethodName, input: Record<string, unknown>): Promise<void> {
+    const rule = RULES[method];
+    if (rule.who === 'anyone' || caller.kind === 'local') return;
+    if (caller.kind === 'anonymous')
+      throw new ApiError('unauthorized', 'sign in first: `axon login URL`, or an API token as the bearer');
+    if (caller.kind === 'run') {
+      if (rule.who !== 'project' || !rule.run || rule.by !== 'experiment')
+        throw new ApiError('forbidden', `a run's token may not call ${method}; it reads its own run only`);
+      for (const f of rule.fields) if (input[f] !== caller.experimentId) throw hiddenExperiment(input[f]);
+      return;
+    }
+    if (rule.who === 'user') {
+      // A list narrowed to one project or group answers as the project's own methods do.
+      if ((method === 'experiments.list' || method === 'groups.list') && typeof input.project === 'string')
+        await this.need(caller, 'read', 'project', input.project);
+      return;
+    }
+    if (rule.who === 'superuser') {
+      if (!caller.user.superuser) throw new ApiError('forbidden', `${method} is for superusers`);
+      return;
+    }
+    for (const f of rule.fields) {
+      const v = input[f];
+      if (v === undefined && rule.optional) continue;
+      await this.need(caller, rule.need, rule.by, v);
+    }
+  }
+
+  private async need(
+    caller: Caller & { kind: 'user' },
+    need: Level,
+    by: 'project' | 'experiment' | 'group',
+    key: unknown,
+  ): Promise<void> {
+    const pid =
+      by === 'project'
+        ? await this.projectId(String(key))
+        : by === 'experiment'
+          ? await this.experimentProject(Number(key))
+          : await this.groupProject(Number(key));
+    const hidden = () =>
+      by === 'project'
+        ? hiddenProject(String(key))
+        : by === 'experiment'
+          ? hiddenExperiment(key)
+          : hiddenGroup(key);
+    // A missing one is the handler's to report (runs.create creates its project).
+    if (pid === null) return;
+    const level = await this.level(caller, pid);
+    if (level === 'none') throw hidden();
+    if (RANK[level] < RANK[need])
+      throw new ApiError(
+        'forbidden',
+        `you may ${level === 'read' ? 'only read' : level} this ${by === 'project' ? 'project' : by}; this needs ${need} access to its project`,
+      );
+  }
+
+  /** The project ids a user can read; null: all of them. */
+  async readable(caller: Caller): Promise<Set<number> | null> {
+    if (caller.kind === 'local' || (caller.kind === 'user' && caller.user.superuser)) return null;
+    if (caller.kind === 'run') {
+      const p = await this.experimentProject(caller.experimentId);
+      return new Set(p === null ? [] : [p]);
+    }
+    if (caller.kind !== 'user') return new Set();
+    const roles = await this.auth.roles(caller.user.id);
+    const rows = await this.db.all<{ id: number; owner_id: number; organization_id: number | null }>(
+      'SELECT id, owner_id, organization_id FROM projects',
+    );
+    return new Set(
+      rows
+        .filter((r) =>
+          r.organization_id === null ? r.owner_id === caller.user.id : roles.has(r.organization_id),
+        )
+        .map((r) => r.id),
+    );
+  }
+
+  /** A list result narrowed to what the caller can read. */
+  async filter<T>(caller: Caller, method: MethodName, result: T): Promise<T> {
+    const listed = ['projects.list', 'projects.summaries', 'experiments.list', 'groups.list'];
+    if (!listed.includes(method)) return result;
+    const can = await this.readable(caller);
+    if (!can) return result;
+    const items = result as unknown as Array<{ id?: number; name?: string; projectId?: number }>;
+    if (method === 'projects.summaries') {
+      const names = new Set(
+        (await this.db.all<{ id: number; name: string }>('SELECT id, name FROM projects'))
+          .filter((p) => can.has(p.id))
+          .map((p) => p.name),
+      );
+      return items.filter((x) => names.has(x.name!)) as unknown as T;
+    }
+    return items.filter((x) => can.has(method === 'projects.list' ? x.id! : x.projectId!)) as unknown as T;
+  }
+
+  /**
+   * A listener that hears only what the caller can read. Deliveries keep their order (one chain per
+   * listener); what the caller can read is re-read every 2 s, so a membership change applies to open sockets.
+   */
+  listener<E extends EventName>(
+    caller: Caller,
+    event: E,
+    deliver: (p: Events[E]) => void,
+  ): (p: Events[E]) => void {
+    if (caller.kind === 'local' || (caller.kind === 'user' && caller.user.superuser)) return deliver;
+    let can: { at: number; ids: Promise<Set<number> | null> } | null = null;
+    let chain = Promise.resolve();
+    const readable = () => {
+      if (!can || Date.now() - can.at > 2000) can = { at: Date.now(), ids: this.readable(caller) };
+      return can.ids;
+    };
+    return (payload) => {
+      chain = chain
+        .then(async () => {
+          const ids = await readable();
+          const ok = async (experimentId: number) => {
+            if (!ids) return true;
+            const p = await this.experimentProject(experimentId);
+            return p !== null && ids.has(p);
+          };
+          const p = payload as Record<string, unknown>;
+          if (event === 'experiments.changed') {
+            const x = (p as Events['experiments.changed']).experiment;
+            if (!ids || ids.has(x.projectId)) deliver(payload);
+          } else if (event === 'groups.changed') {
+            if (!ids || ids.has((p as Events['groups.changed']).group.projectId)) deliver(payload);
+          } else if (event === 'resources.sampled') {
+            const all = (p as Events['resources.sampled']).samples;
+            const kept = [];
+            for (const s of all) if (await ok(s.experimentId)) kept.push(s);
+            if (kept.length) deliver({ samples: kept } as Events[E]);
+          } else if (await ok((p as { experimentId: number }).experimentId)) deliver(payload);
+        })
+        .catch(() => undefined);
+    };
+  }
+
+  /** The organization a new project is to belong to, checked before anything is created. */
+  async projectOrg(caller: Caller, organization: string | undefined): Promise<number | null> {
+    if (!organization) return null;
+    const hidden = new ApiError('not_found', `no organization named "${organization}"`);
+    const orgId = await this.auth.orgId(organization).catch(() => {
+      throw hidden;
+    });
+    if (caller.kind === 'user' && !caller.user.superuser) {
+      const role = (await this.auth.roles(caller.user.id)).get(orgId);
+      if (!role) throw hidden;
+      if (role === 'viewer')
+        throw new ApiError('forbidden', `a viewer of ${organization} cannot create its projects`);
+    }
+    return orgId;
+  }
+
+  /** A new project is the caller's (the local owner is user 1), or their organization's. */
+  async claimProject(caller: Caller, projectId: number, orgId: number | null): Promise<void> {
+    const ownerId = caller.kind === 'user' ? caller.user.id : LOCAL_USER_ID;
+    if (ownerId !== LOCAL_USER_ID || orgId !== null)
+      await this.auth.setProjectOwner(projectId, ownerId, orgId);
+  }
+}
