@@ -2,9 +2,10 @@
 // and one WebSocket at /api/events for subscriptions. Binds to loopback and requires the engine's token.
 import http from 'node:http';
 import { serveStatic } from './static';
-import { loadIdentity, saveIdentity } from './identity';
+import { callerOf, loadIdentity, saveIdentity, subscriberOf } from './identity';
+import { createServer, type TlsFiles } from './tls';
 import * as hardening from './hardening';
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { EVENT_NAMES, methods, type AxonApi, type EventName, type MethodName } from '../../shared/api';
@@ -21,19 +22,16 @@ export interface ServerOptions {
    * each start.
    */
   home?: string;
+  /** `axon serve --auth`: each call is made as the caller its token names (main/server/identity.ts). */
+  auth?: boolean;
+  /** HTTPS with these PEM files. */
+  tls?: TlsFiles;
 }
 
 export interface RunningServer {
   url: string;
   token: string;
   close(): Promise<void>;
-}
-
-function tokenOk(expected: string, given: string | null | undefined): boolean {
-  if (!given) return false;
-  const a = Buffer.from(expected);
-  const b = Buffer.from(given);
-  return a.length === b.length && timingSafeEqual(a, b);
 }
 
 function bearer(req: http.IncomingMessage): string | null {
@@ -53,7 +51,7 @@ export async function serve(api: AxonApi, opts: ServerOptions = {}): Promise<Run
   const token = opts.token ?? kept?.token ?? randomBytes(24).toString('hex');
   const host = opts.host ?? '127.0.0.1';
 
-  const server = http.createServer((req, res) => {
+  const server = createServer(opts.tls, (req, res) => {
     const send = (status: number, body: unknown) => {
       res.writeHead(status, { 'content-type': 'application/json' });
       res.end(JSON.stringify(body));
@@ -65,7 +63,8 @@ export async function serve(api: AxonApi, opts: ServerOptions = {}): Promise<Run
     if (url.pathname === '/api/health') return send(200, { ok: true });
     if (req.method === 'GET' && !url.pathname.startsWith('/api/'))
       return serveStatic(req, res, opts.staticDir);
-    if (!tokenOk(token, bearer(req)))
+    const caller = callerOf(api, !!opts.auth, token, bearer(req), req.socket.remoteAddress ?? null);
+    if (!caller)
       return send(401, { ok: false, error: { code: 'unauthorized', message: 'missing or wrong token' } });
     const m = /^\/api\/([a-zA-Z]+\.[a-zA-Z]+)$/.exec(url.pathname);
     if (req.method !== 'POST' || !m || !(m[1] in methods))
@@ -83,7 +82,7 @@ export async function serve(api: AxonApi, opts: ServerOptions = {}): Promise<Run
           return send(400, { ok: false, error: { code: 'invalid_input', message: 'the body is not JSON' } });
         }
         try {
-          const result = await api.call(m[1] as MethodName, input as never);
+          const result = await caller.call(m[1] as MethodName, input as never);
           send(200, { ok: true, result });
         } catch (e) {
           const { status, error } = hardening.publicError(e, m[1]);
@@ -100,12 +99,15 @@ export async function serve(api: AxonApi, opts: ServerOptions = {}): Promise<Run
     if (refused) return hardening.refuseUpgrade(socket, refused);
     const url = new URL(req.url ?? '/', 'http://localhost');
     const given = url.searchParams.get('token') ?? bearer(req);
-    if (url.pathname !== '/api/events' || !tokenOk(token, given)) {
-      socket.write('HTTP/1.1 401 Unauthorized\r\n\r\n');
-      socket.destroy();
-      return;
-    }
-    wss.handleUpgrade(req, socket, head, (ws) => attach(ws, api));
+    const address = req.socket.remoteAddress ?? null;
+    void subscriberOf(api, !!opts.auth, token, given, address).then((subscriber) => {
+      if (url.pathname !== '/api/events' || !subscriber) {
+        socket.write('HTTP/1.1 401 Unauthorized\r\n\r\n');
+        socket.destroy();
+        return;
+      }
+      wss.handleUpgrade(req, socket, head, (ws) => attach(ws, subscriber));
+    });
   });
 
   const listen = (port: number) =>
@@ -133,7 +135,7 @@ export async function serve(api: AxonApi, opts: ServerOptions = {}): Promise<Run
   const { port } = server.address() as AddressInfo;
   if (home && kept) saveIdentity(home, { token, port });
   return {
-    url: `http://${host}:${port}`,
+    url: `${opts.tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`,
     token,
     close: () =>
       new Promise<void>((resolve) => {
@@ -146,7 +148,7 @@ export async function serve(api: AxonApi, opts: ServerOptions = {}): Promise<Run
 }
 
 /** One socket: `{"subscribe": "<event>"}` / `{"unsubscribe": ...}` in, `{"event", "payload"}` out. */
-function attach(ws: WebSocket, api: AxonApi): void {
+function attach(ws: WebSocket, api: Pick<AxonApi, 'on'>): void {
   const subs = new Map<EventName, () => void>();
   ws.on('message', (raw) => {
     let msg: { subscribe?: string; unsubscribe?: string };
