@@ -6,6 +6,8 @@
 // Columns are sized to their content (measured in the table's font), never narrower than the header, and
 // nothing is clipped silently: numbers always fit; text longer than its column's cap ends in an ellipsis and
 // shows in full as the cell's title. A numeric column writes all its values in one format (numberFormatFor).
+// With `onResize`, a header's right edge drags its width (ColumnResizer) and Shift+←/→ on the header does it
+// from the keyboard; widths the user set (`widths`) replace the automatic ones.
 import {
   useEffect,
   useMemo,
@@ -17,6 +19,10 @@ import {
 } from 'react';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { compareValues, formatNumber, numberFormatFor } from '../lib/format';
+import { autoWidths } from '../lib/columnWidths';
+import { clampWidth } from '../lib/columnSet';
+import { ColumnResizer } from './ColumnResizer';
+import '../styles/tables.css';
 
 export interface Column<T> {
   id: string;
@@ -36,10 +42,8 @@ export interface Column<T> {
 
 /** Matches `.vtable-head` in styles/status.css. */
 const HEAD_HEIGHT = 36;
-/** `.vtable-cell`'s padding, left and right. */
-const CELL_PAD = 16;
-/** The sort arrow and its gap beside a header's text. */
-const ARROW = 14;
+/** Shift+←/→ on a header: this many pixels narrower or wider. */
+const KEY_RESIZE_STEP = 16;
 
 export type Sort = { id: string; dir: 'asc' | 'desc' } | null;
 
@@ -57,24 +61,10 @@ interface Props<T> {
   rowClass?(row: T): string | undefined;
   /** The first columns that stay in view while the table scrolls sideways (with the selection box). */
   pinned?: number;
-}
-
-let measureCtx: CanvasRenderingContext2D | null | undefined;
-/** Width of `text` in `font`, or an estimate where a canvas cannot measure (8 px a character). */
-function textWidth(text: string, font: string): number {
-  if (measureCtx === undefined) measureCtx = document.createElement('canvas').getContext('2d');
-  if (!measureCtx) return text.length * 8;
-  measureCtx.font = font;
-  return measureCtx.measureText(text).width;
-}
-
-/** The widest of `texts` in `font`: only the longest few (by characters) are measured. */
-function widest(texts: string[], font: string): number {
-  let longest = 0;
-  for (const t of texts) longest = Math.max(longest, t.length);
-  let w = 0;
-  for (const t of texts) if (t.length >= longest - 2) w = Math.max(w, textWidth(t, font));
-  return Math.ceil(w);
+  /** Widths the user set, by column id (they replace the automatic width). */
+  widths?: Readonly<Record<string, number>>;
+  /** Makes columns resizable: called with the new width at the end of a drag, null to go back to automatic. */
+  onResize?(id: string, width: number | null): void;
 }
 
 export function VirtualTable<T>(props: Props<T>) {
@@ -124,23 +114,10 @@ export function VirtualTable<T>(props: Props<T>) {
     setFont({ cell: `${cs.fontWeight} ${cs.fontSize} ${family}`, head: `600 12.5px ${family}` });
   }, []);
 
-  const widths = useMemo(
-    () =>
-      columns.map((c, i) => {
-        const head = font ? textWidth(c.header, font.head) + ARROW + CELL_PAD : c.header.length * 8 + 30;
-        if (c.render) return Math.max(c.width, Math.ceil(head));
-        const text = texts[i]!;
-        const content = font
-          ? widest(
-              rows.map((r) => text(r)),
-              font.cell,
-            )
-          : Math.max(0, ...rows.map((r) => text(r).length)) * 8;
-        const w = Math.max(c.width, Math.ceil(head), content + CELL_PAD + 2);
-        return c.numeric ? w : Math.min(w, Math.max(c.width, c.maxWidth ?? 320));
-      }),
-    [columns, texts, rows, font],
-  );
+  const auto = useMemo(() => autoWidths(columns, texts, rows, font), [columns, texts, rows, font]);
+  /** The column being dragged and its width so far (reported to `onResize` once the drag ends). */
+  const [drag, setDrag] = useState<{ id: string; width: number } | null>(null);
+  const widths = columns.map((c, i) => (drag?.id === c.id ? drag.width : (props.widths?.[c.id] ?? auto[i]!)));
 
   const selectable = !!onToggleSelect;
   const template = (selectable ? '40px ' : '') + widths.map((w) => `${w}px`).join(' ');
@@ -248,6 +225,12 @@ export function VirtualTable<T>(props: Props<T>) {
   }
 
   function onHeaderKeyDown(e: KeyboardEvent<HTMLButtonElement>, i: number) {
+    if (e.shiftKey && props.onResize && (e.key === 'ArrowLeft' || e.key === 'ArrowRight')) {
+      e.preventDefault();
+      const step = e.key === 'ArrowLeft' ? -KEY_RESIZE_STEP : KEY_RESIZE_STEP;
+      props.onResize(columns[i]!.id, clampWidth(widths[i]! + step));
+      return;
+    }
     const keys: Record<string, () => void> = {
       ArrowRight: () => focusHeader(i + 1),
       ArrowLeft: () => focusHeader(i - 1),
@@ -296,6 +279,7 @@ export function VirtualTable<T>(props: Props<T>) {
             role="columnheader"
             className={`vtable-cell ${c.align === 'right' ? 'num' : ''}${pin(i).className}`}
             style={pin(i).style}
+            data-col={c.id}
             aria-sort={sort?.id === c.id ? (sort.dir === 'asc' ? 'ascending' : 'descending') : 'none'}
           >
             <button
@@ -305,13 +289,27 @@ export function VirtualTable<T>(props: Props<T>) {
               onClick={() => toggleSort(c.id)}
               onFocus={() => setActiveHeader(i)}
               onKeyDown={(e) => onHeaderKeyDown(e, i)}
-              title={c.title ?? `Sort by ${c.header}`}
+              title={
+                (c.title ?? `Sort by ${c.header}`) +
+                (props.onResize ? '; Shift+← or → makes the column narrower or wider' : '')
+              }
             >
               {c.header}
               <span aria-hidden="true" className="sort-arrow">
                 {sort?.id === c.id ? (sort.dir === 'asc' ? '▲' : '▼') : ''}
               </span>
             </button>
+            {props.onResize && (
+              <ColumnResizer
+                header={c.header}
+                width={widths[i]!}
+                onDrag={(width) => setDrag({ id: c.id, width })}
+                onResize={(width) => {
+                  setDrag(null);
+                  props.onResize!(c.id, width);
+                }}
+              />
+            )}
           </div>
         ))}
       </div>

@@ -1,6 +1,6 @@
 // One project: its experiments (virtualised, sortable, filterable, selectable for Compare), its groups,
 // and "New run".
-import { useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { Link, useNavigate, useParams, useSearchParams } from 'react-router-dom';
 import { call } from '../api';
 import { useAsync } from '../lib/useAsync';
@@ -13,6 +13,21 @@ import { parseRowFilter } from '../lib/rowFilter';
 import { GroupsList } from './GroupsList';
 import { NewRunPanel } from './NewRunPanel';
 import { useTitle } from '../lib/useTitle';
+import { useGroups } from '../stores/groups';
+import { ColumnsMenu } from './ColumnsMenu';
+import { useFillHeight } from '../lib/useFillHeight';
+import {
+  EMPTY_SET,
+  inOrder,
+  isShown,
+  loadColumnSet,
+  moveColumn,
+  putFirst,
+  saveColumnSet,
+  setWidth,
+  toggleShown,
+  type ColumnSet,
+} from '../lib/columnSet';
 import { parseId } from '../lib/routeParams';
 import { RunsOverlay } from '../components/RunsOverlay';
 
@@ -52,9 +67,18 @@ export function ProjectPage() {
       { replace: true },
     );
   };
-  // Columns the user switched from their default: params and last values show by default, min / max not.
-  const [toggled, setToggled] = useState<Set<string>>(new Set());
-  const shown = (id: string) => (id.startsWith('metric-') ? toggled.has(id) : !toggled.has(id));
+  // The project's column set (shown, order, widths), kept in localStorage: params and last values show by
+  // default, a metric's min / max not.
+  const [columnSet, setColumnSet] = useState<ColumnSet>(() => loadColumnSet(localStorage, name));
+  useEffect(() => setColumnSet(loadColumnSet(localStorage, name)), [name]);
+  const changeColumns = (change: (s: ColumnSet) => ColumnSet) => {
+    const next = change(columnSet);
+    setColumnSet(next);
+    saveColumnSet(localStorage, name, next);
+  };
+  const groupsById = useGroups((s) => s.byId);
+  const tableBox = useRef<HTMLDivElement>(null);
+  const fillHeight = useFillHeight(tableBox, 64, 320);
   const [filterText, setFilterText] = useState('');
   const [showNewRun, setShowNewRun] = useState(false);
   const navigate = useNavigate();
@@ -70,35 +94,43 @@ export function ProjectPage() {
     () => all.filter((x) => (!status || x.status === status) && filter.test(x)),
     [all, status, filter],
   );
-  const columnChoices = useMemo(
-    () => [
-      ...keys.params.map((k) => ({ id: `param:${k}`, label: `param: ${k}`, column: () => paramColumn(k) })),
+  // In one group's context (every row shown is of one group: `group=4`, or a project of one sweep) the
+  // group's objective is the first column after ID and name.
+  const objective = useMemo(() => {
+    const ids = new Set(rows.map((x) => x.groupId));
+    const only = ids.size === 1 ? [...ids][0] : null;
+    const metric = only != null ? groupsById[only]?.metric : null;
+    return metric && keys.metrics.includes(metric.name)
+      ? { id: metricColumnId(metric.name, 'last'), group: only! }
+      : null;
+  }, [rows, groupsById, keys.metrics]);
+  // ID and name are fixed (pinned); the others are movable, in the set's order.
+  const { fixed, movable } = useMemo(() => {
+    const base = baseColumns();
+    const all = [
+      ...base.slice(2).map((c) => ({ id: c.id, label: c.header, byDefault: true, column: () => c })),
+      ...keys.params.map((k) => ({
+        id: `param:${k}`,
+        label: `param: ${k}`,
+        byDefault: true,
+        column: () => paramColumn(k),
+      })),
       ...keys.metrics.flatMap((k) =>
         (['last', 'min', 'max'] as const).map((stat) => ({
           id: metricColumnId(k, stat),
           label: `metric: ${k} (${stat})`,
+          byDefault: stat === 'last',
           column: () => metricColumn(k, stat),
         })),
       ),
-    ],
-    [keys],
-  );
-  const columns = useMemo(
-    () => [...baseColumns(), ...columnChoices.filter((c) => shown(c.id)).map((c) => c.column())],
-    // `shown` reads `toggled`.
-    [columnChoices, toggled],
-  );
-
-  // The columns menu is a disclosure (<details>): Enter or Space opens it, Tab walks its checkboxes, and
-  // Escape closes it with the focus back on its button.
-  const columnsMenu = useRef<HTMLDetailsElement>(null);
-  function closeMenuOnEscape(e: KeyboardEvent<HTMLDetailsElement>) {
-    const menu = columnsMenu.current;
-    if (e.key !== 'Escape' || !menu?.open) return;
-    e.preventDefault();
-    menu.open = false;
-    menu.querySelector('summary')?.focus();
-  }
+    ];
+    return { fixed: base.slice(0, 2), movable: inOrder(all, columnSet.order) };
+  }, [keys, columnSet.order]);
+  const columns = useMemo(() => {
+    const shown = movable.filter((c) => c.id === objective?.id || isShown(columnSet, c.id, c.byDefault));
+    return [...fixed, ...putFirst(shown, objective?.id ?? null).map((c) => c.column())];
+  }, [fixed, movable, columnSet, objective]);
+  const customised = columnSet !== EMPTY_SET && JSON.stringify(columnSet) !== JSON.stringify(EMPTY_SET);
 
   function toggle(id: number) {
     setSelected((s) => {
@@ -186,31 +218,34 @@ export function ProjectPage() {
                 aria-describedby={filter.errors.length ? 'filter-errors' : undefined}
               />
             </label>
-            <details className="menu" ref={columnsMenu} onKeyDown={closeMenuOnEscape}>
-              <summary>Columns</summary>
-              <div className="menu-body" role="group" aria-label="Columns to show">
-                {columnChoices.map(({ id, label }) => (
-                  <label key={id} className="check">
-                    <input
-                      type="checkbox"
-                      checked={shown(id)}
-                      onChange={() =>
-                        setToggled((h) => {
-                          const n = new Set(h);
-                          if (n.has(id)) n.delete(id);
-                          else n.add(id);
-                          return n;
-                        })
-                      }
-                    />{' '}
-                    {label}
-                  </label>
-                ))}
-                {!keys.params.length && !keys.metrics.length && (
-                  <p className="muted small">No params or metrics yet.</p>
-                )}
-              </div>
-            </details>
+            <ColumnsMenu
+              choices={movable.map((c) => ({
+                id: c.id,
+                label: c.label,
+                shown: c.id === objective?.id || isShown(columnSet, c.id, c.byDefault),
+                locked:
+                  c.id === objective?.id
+                    ? `The objective of group ${objective.group}: shown first while the table shows that group`
+                    : undefined,
+              }))}
+              onToggle={(id) =>
+                changeColumns((set) =>
+                  toggleShown(set, id, movable.find((c) => c.id === id)?.byDefault ?? true),
+                )
+              }
+              onMove={(id, delta) =>
+                changeColumns((set) =>
+                  moveColumn(
+                    set,
+                    movable.map((c) => c.id),
+                    id,
+                    delta,
+                  ),
+                )
+              }
+              onReset={() => changeColumns(() => EMPTY_SET)}
+              customised={customised}
+            />
             <button
               type="button"
               disabled={!canCompare}
@@ -252,18 +287,23 @@ export function ProjectPage() {
             {filter.count ? 'Loosen or clear the filter' : 'Choose another status'}, or “all” statuses.
           </Empty>
         ) : (
-          <VirtualTable
-            label="Experiments"
-            rows={rows}
-            columns={columns}
-            rowKey={(x) => x.id}
-            onOpen={(x) => navigate(`/experiments/${x.id}`)}
-            selected={selected}
-            onToggleSelect={toggle}
-            initialSort={{ id: 'id', dir: 'desc' }}
-            pinned={2}
-            height={`min(62vh, ${38 + rows.length * 34}px)`}
-          />
+          <div ref={tableBox}>
+            <VirtualTable
+              label="Experiments"
+              rows={rows}
+              columns={columns}
+              rowKey={(x) => x.id}
+              onOpen={(x) => navigate(`/experiments/${x.id}`)}
+              selected={selected}
+              onToggleSelect={toggle}
+              initialSort={{ id: 'id', dir: 'desc' }}
+              pinned={2}
+              // The window's height from the table's top, or less when the rows take less.
+              height={Math.min(fillHeight, 40 + rows.length * 34)}
+              widths={columnSet.widths}
+              onResize={(id, width) => changeColumns((set) => setWidth(set, id, width))}
+            />
+          </div>
         )}
         <p className="muted small">
           Select rows (Space or the checkbox) to compare; Enter opens an experiment.
