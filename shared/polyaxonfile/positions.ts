@@ -14,6 +14,7 @@ import {
 import type { SpecError } from './types';
 import { formatError, type Locate, type Path, type Place } from './errors';
 import { isPlainObject } from './pyrepr';
+import { YAML_LIMITS, aliasLimitHit, checkYamlText, countValuesOver, type LimitHit } from './limits';
 
 export interface LoadedFile {
   name: string;
@@ -29,6 +30,8 @@ function yamlError(file: string, line: number, column: number, found: string): S
 
 /** Parses one file; YAML problems come back as SpecErrors at the yaml package's position. */
 export function loadFile(name: string, text: string): { file?: LoadedFile; errors: SpecError[] } {
+  const hit = checkYamlText(text);
+  if (hit) return { errors: [limitError(name, text, hit)] };
   const lines = new LineCounter();
   const doc = parseDocument(text, {
     lineCounter: lines,
@@ -50,11 +53,25 @@ export function loadFile(name: string, text: string): { file?: LoadedFile; error
       ],
     };
   try {
-    const value = doc.toJS({ maxAliasCount: 1000 });
+    const value = doc.toJS({ maxAliasCount: YAML_LIMITS.maxAliasCount });
+    const tooMany = countValuesOver(value);
+    if (tooMany) return { errors: [limitError(name, text, tooMany)] };
     return { file: { name, doc, lines, value }, errors };
   } catch (e) {
-    return { errors: [yamlError(name, 1, 1, e instanceof Error ? e.message : String(e))] };
+    const message = e instanceof Error ? e.message : String(e);
+    const alias = aliasLimitHit(message);
+    if (alias) return { errors: [limitError(name, text, alias)] };
+    return { errors: [yamlError(name, 1, 1, message)] };
   }
+}
+
+/** A limit of limits.ts that the file passed, at the place it was passed. */
+function limitError(file: string, text: string, hit: LimitHit): SpecError {
+  const before = text.slice(0, hit.offset);
+  const line = before.split('\n').length;
+  const column = hit.offset - (before.lastIndexOf('\n') + 1) + 1;
+  const partial = { file, line, column, path: '', expected: hit.expected, found: hit.found };
+  return { ...partial, message: formatError(partial) };
 }
 
 /** An alias used inside its own anchor makes an infinite document; JS gets a cyclic object from it. */
