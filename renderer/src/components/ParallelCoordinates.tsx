@@ -4,6 +4,8 @@
 // colour (one path per bucket), so a thousand experiments redraw in a few milliseconds; axes and brushes are
 // an SVG on top. Drag along an axis to brush a range (click the axis to clear it); the same filters can be
 // typed in the form under the chart. Hover a line to see its experiment, click it to keep it shown.
+// The brushes belong to the page (they filter its table too) and are kept in the axes' values, so a live
+// sweep that widens an axis leaves them on the same values.
 import { useEffect, useMemo, useRef, useState, type PointerEvent } from 'react';
 import { Link } from 'react-router-dom';
 import type { Experiment } from '../../../shared/domain';
@@ -13,13 +15,16 @@ import { useSettings } from '../stores/settings';
 import { formatNumber } from '../lib/format';
 import {
   buildAxes,
-  matches,
   nearestLine,
+  passesBrushes,
   position,
   quality,
   rampColor,
+  toPositionBrush,
+  toValueBrush,
   type Brush,
   type PcRow,
+  type ValueBrush,
 } from '../lib/parcoords';
 import { AXIS_GRAB, AxisView, BrushForm, Legend } from './ParallelCoordinatesParts';
 
@@ -30,6 +35,9 @@ interface Props {
   metric: string;
   /** null: the group has no objective; colours then go from low to high. */
   optimization: 'maximize' | 'minimize' | null;
+  /** The brushes, by axis key, in the axes' values (the page keeps them: they filter its table too). */
+  brushes: Record<string, ValueBrush>;
+  onBrushesChange(next: Record<string, ValueBrush>): void;
 }
 
 const HEIGHT = 340;
@@ -43,12 +51,18 @@ interface Line {
   bucket: number;
 }
 
-export function ParallelCoordinates({ experiments, params, metric, optimization }: Props) {
+export function ParallelCoordinates({
+  experiments,
+  params,
+  metric,
+  optimization,
+  brushes: valueBrushes,
+  onBrushesChange,
+}: Props) {
   const theme = useSettings((s) => s.theme);
   const host = useRef<HTMLDivElement>(null);
   const canvas = useRef<HTMLCanvasElement>(null);
   const [width, setWidth] = useState(900);
-  const [brushes, setBrushes] = useState<Record<string, Brush>>({});
   const [hover, setHover] = useState<number | null>(null);
   const [pinned, setPinned] = useState<number | null>(null);
   const drag = useRef<{ axis: string; from: number } | null>(null);
@@ -112,24 +126,42 @@ export function ParallelCoordinates({ experiments, params, metric, optimization 
     return { lines: out, incomplete: missing };
   }, [finished, axes, optimization, plotH]);
 
+  // The brushes where they sit on the axes now (for drawing and for the form).
+  const brushes = useMemo(() => {
+    const out: Record<string, Brush> = {};
+    for (const a of axes) {
+      const v = valueBrushes[a.key];
+      const b = v && toPositionBrush(a, v);
+      if (b) out[a.key] = b;
+    }
+    return out;
+  }, [axes, valueBrushes]);
+  // Position edits (a drag, the form) back into values; a brush left as it was keeps its exact values, and
+  // one on an axis not drawn now (its param not yet reported) is kept for when it is.
+  const setBrushes = (f: (b: Record<string, Brush>) => Record<string, Brush>) => {
+    const next = f(brushes);
+    if (!Object.keys(next).length) return onBrushesChange({});
+    const out: Record<string, ValueBrush> = {};
+    for (const [k, v] of Object.entries(valueBrushes)) if (!axes.some((a) => a.key === k)) out[k] = v;
+    for (const [k, b] of Object.entries(next)) {
+      const axis = axes.find((a) => a.key === k);
+      if (axis) out[k] = brushes[k] === b ? valueBrushes[k] : toValueBrush(axis, b);
+    }
+    onBrushesChange(out);
+  };
+
   const rowsById = useMemo(() => new Map(finished.map((r) => [r.id, r])), [finished]);
+  // The same test the page's table uses (lib/parcoords passesBrushes), so the two always agree.
   const matching = useMemo(() => {
-    if (!Object.keys(brushes).length) return null;
+    if (!Object.keys(valueBrushes).length) return null;
     const set = new Set<number>();
-    for (const l of lines) if (matches(rowsById.get(l.id)!, axes, brushes)) set.add(l.id);
+    for (const l of lines) if (passesBrushes(rowsById.get(l.id)!.values, valueBrushes)) set.add(l.id);
     return set;
-  }, [brushes, lines, rowsById, axes]);
+  }, [valueBrushes, lines, rowsById]);
   const visible = useMemo(
     () => (matching ? lines.filter((l) => matching.has(l.id)) : lines),
     [lines, matching],
   );
-
-  // Drop brushes on axes that went away (another metric, a param no longer there).
-  useEffect(() => {
-    const keys = new Set(axes.map((a) => a.key));
-    if (Object.keys(brushes).some((k) => !keys.has(k)))
-      setBrushes((b) => Object.fromEntries(Object.entries(b).filter(([k]) => keys.has(k))));
-  }, [axes, brushes]);
 
   const shown = pinned ?? hover;
 

@@ -318,3 +318,69 @@ export function nearestLine(
   }
   return best;
 }
+
+/**
+ * A brush kept in the axis's own values, not in positions: when new experiments widen an axis (a live
+ * sweep), the brush still covers the same values, and the table filtered by it keeps the same rows.
+ * Numeric axes: a closed range; categorical ones: the categories kept.
+ */
+export type ValueBrush = { lo: number; hi: number } | { values: string[] };
+
+/** The values a position brush covers on `axis`. */
+export function toValueBrush(axis: PcAxis, b: Brush): ValueBrush {
+  if (axis.scale === 'categorical')
+    return {
+      values: axis.categories.filter((c) => {
+        const p = position(axis, c);
+        return p !== null && p >= b.lo - 1e-9 && p <= b.hi + 1e-9;
+      }),
+    };
+  const a = valueAt(axis, b.lo) as number;
+  const z = valueAt(axis, b.hi) as number;
+  return { lo: Math.min(a, z), hi: Math.max(a, z) };
+}
+
+/** Where a value brush sits on `axis` now (a set of categories: from the lowest to the highest kept, half a
+ * step around them); null when nothing of it can be placed (an empty set, a range on a categorical axis). */
+export function toPositionBrush(axis: PcAxis, v: ValueBrush): Brush | null {
+  if ('values' in v) {
+    if (axis.scale !== 'categorical') return null;
+    const ps = v.values.map((c) => position(axis, c)).filter((p): p is number => p !== null);
+    if (!ps.length) return null;
+    const n = axis.categories.length;
+    const half = n > 1 ? (0.5 / (n - 1)) * 0.99 : 0.5;
+    return { lo: Math.max(0, Math.min(...ps) - half), hi: Math.min(1, Math.max(...ps) + half) };
+  }
+  if (axis.scale === 'categorical') return null;
+  const lo = position(axis, v.lo);
+  const hi = position(axis, v.hi);
+  if (lo === null || hi === null) return null;
+  return { lo: Math.min(lo, hi), hi: Math.max(lo, hi) };
+}
+
+/** True when `value` is inside the brush: a number within the range (ends included, to rounding), or one
+ * of the kept categories. A missing value is never inside. */
+export function insideBrush(v: ValueBrush, value: unknown): boolean {
+  if (value === undefined || value === null) return false;
+  if ('values' in v) return v.values.includes(categoryKey(value));
+  if (!finite(value)) return false;
+  const tol = 1e-9 * Math.max(1, Math.abs(v.lo), Math.abs(v.hi));
+  return value >= v.lo - tol && value <= v.hi + tol;
+}
+
+/** True when the row passes every brush (AND across axes); no brushes keep everything. */
+export function passesBrushes(values: Record<string, unknown>, brushes: Record<string, ValueBrush>): boolean {
+  for (const [key, b] of Object.entries(brushes)) if (!insideBrush(b, values[key])) return false;
+  return true;
+}
+
+/** The experiments the table shows under the brushes: each one's params and its last value of `metric`
+ * (the metric axis), AND across the brushed axes, in the order given. */
+export function filterByBrushes<
+  T extends { params: Record<string, unknown>; lastMetrics: Record<string, number> },
+>(rows: T[], brushes: Record<string, ValueBrush>, metric: string | undefined): T[] {
+  if (!Object.keys(brushes).length) return rows;
+  return rows.filter((x) =>
+    passesBrushes(metric ? { ...x.params, [metric]: x.lastMetrics[metric] } : x.params, brushes),
+  );
+}

@@ -1,5 +1,8 @@
 // One group (sweep): progress, best so far, concurrency (editable while it runs), hyperband's brackets or
-// ASHA's rungs, the ranked table, parallel coordinates of params → metric and a metric-vs-param scatter.
+// ASHA's rungs, every trial's learning curve overlaid, each param's importance (computed in the engine),
+// parallel coordinates of params → metric whose brushes filter the ranked table below them, and a
+// metric-vs-param scatter. The brushes are the page's (kept per group for the tab's session), in the
+// axes' values, so they survive a data refresh, a live sweep widening an axis, and a visit to a trial.
 // Live from experiments.changed / groups.changed / metrics.appended; groups.sweep (the search's plan and each
 // experiment's place in it) is re-read, throttled, when the group gains experiments or some end.
 import { useCallback, useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
@@ -24,6 +27,11 @@ import { useTitle } from '../lib/useTitle';
 import { parseId } from '../lib/routeParams';
 import { objectiveLabel, objectiveValue, plannedExperiments, rankByObjective } from '../lib/objective';
 import { ErrorBoundary } from '../components/ErrorBoundary';
+import { TrialCurves } from '../components/TrialCurves';
+import { ParamImportance } from '../components/ParamImportance';
+import { filterByBrushes, type ValueBrush } from '../lib/parcoords';
+import { useSessionState } from '../lib/useSessionState';
+import { useThrottledValue } from '../lib/useThrottled';
 import { useConnection } from '../stores/connection';
 import { NotAnId } from './ExperimentPage';
 
@@ -98,6 +106,15 @@ function GroupView({ id }: { id: number }) {
       .map((name) => ({ name }));
   }, [sweep.data, keys.params, experiments]);
   const pcMetric = metric?.name ?? keys.metrics[0];
+  const [brushes, setBrushes] = useSessionState<Record<string, ValueBrush>>(`axon.group.${id}.brushes`, {});
+  const filtered = useMemo(() => filterByBrushes(ranked, brushes, pcMetric), [ranked, brushes, pcMetric]);
+  const brushed = Object.keys(brushes).length > 0;
+  const finishedCount = useThrottledValue(
+    metric
+      ? experiments.filter((x) => isDone(x.status) && objectiveValue(x, metric) !== undefined).length
+      : 0,
+    2000,
+  );
   const rank = useMemo(() => new Map(ranked.map((x, i) => [x.id, i + 1])), [ranked]);
   const columns = useMemo(
     () => [
@@ -211,20 +228,23 @@ function GroupView({ id }: { id: number }) {
       {sweep.error && !sweep.data && (
         <Notice kind="warning">The search plan could not be read: {sweep.error}</Notice>
       )}
-      <section className="section" aria-labelledby="ranked-title">
-        <h2 id="ranked-title">Experiments, best first</h2>
-        <ErrorBoundary what="the ranked table">
-          <VirtualTable
-            label="Ranked experiments"
-            rows={ranked}
-            columns={columns}
-            rowKey={(x) => x.id}
-            pinned={3}
-            onOpen={(x) => navigate(`/experiments/${x.id}`)}
-            height={Math.min(480, 40 + ranked.length * 34)}
-          />
-        </ErrorBoundary>
-      </section>
+      {keys.metrics.length > 0 && (
+        <div className="sweep-insights">
+          <ErrorBoundary what="the learning curves">
+            <TrialCurves
+              groupId={group.id}
+              experiments={experiments}
+              metrics={keys.metrics}
+              objective={metric}
+            />
+          </ErrorBoundary>
+          {metric && pcParams.length > 0 && (
+            <ErrorBoundary what="the parameter importance">
+              <ParamImportance groupId={group.id} objective={metric} finished={finishedCount} />
+            </ErrorBoundary>
+          )}
+        </div>
+      )}
       {pcParams.length > 0 &&
         (pcMetric && experiments.some((x) => isDone(x.status) && x.lastMetrics[pcMetric] !== undefined) ? (
           <ErrorBoundary what="the parallel coordinates">
@@ -233,6 +253,8 @@ function GroupView({ id }: { id: number }) {
               params={pcParams}
               metric={pcMetric}
               optimization={metric?.optimization ?? null}
+              brushes={brushes}
+              onBrushesChange={setBrushes}
             />
           </ErrorBoundary>
         ) : (
@@ -245,6 +267,33 @@ function GroupView({ id }: { id: number }) {
             </p>
           </section>
         ))}
+      <section className="section" aria-labelledby="ranked-title">
+        <h2 id="ranked-title">Experiments, best first</h2>
+        {brushed && (
+          <p className="small filtered-note" role="status" data-shown={filtered.length}>
+            <span>
+              <strong>
+                {filtered.length} of {ranked.length}
+              </strong>{' '}
+              experiments pass the parallel-coordinates filters.
+            </span>
+            <button type="button" onClick={() => setBrushes({})}>
+              Clear filters
+            </button>
+          </p>
+        )}
+        <ErrorBoundary what="the ranked table">
+          <VirtualTable
+            label="Ranked experiments"
+            rows={filtered}
+            columns={columns}
+            rowKey={(x) => x.id}
+            pinned={3}
+            onOpen={(x) => navigate(`/experiments/${x.id}`)}
+            height={Math.min(480, 40 + Math.max(1, filtered.length) * 34)}
+          />
+        </ErrorBoundary>
+      </section>
       {keys.params.length > 0 && keys.metrics.length > 0 && (
         <ErrorBoundary what="the scatter plot">
           <ParamScatter
