@@ -1,12 +1,20 @@
 // Live logs of one experiment: follow / pause, search (Enter: next match, Shift+Enter: previous), ANSI
-// colours rendered or stripped, metric protocol lines hidden unless asked for. Virtualised, so 100,000+
-// lines scroll without freezing.
-import { useEffect, useMemo, useState } from 'react';
+// colours rendered or stripped, metric protocol lines hidden unless asked for, long lines wrapped or not.
+// Virtualised, so 100,000+ lines scroll without freezing; as tall as the window allows.
+//
+// stdout and stderr are not told apart: every backend's run log holds them as one stream (a local job writes
+// both to one file, Docker's two streams and a pod's log are joined line by line), so there is no stderr
+// line to mark; the toolbar says so.
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { VirtualLines } from './VirtualLines';
 import { ErrorState, Loading } from './States';
 import { useLogBuffer } from '../lib/useLogBuffer';
 import { ansiSpans, stripAnsi } from '../lib/ansi';
 import type { JobInfo } from '../../../shared/domain';
+import { useFillHeight } from '../lib/useFillHeight';
+import '../styles/runviews.css';
+
+const WRAP_KEY = 'axon.logs.wrap';
 
 interface Props {
   experimentId: number;
@@ -23,6 +31,10 @@ export function LogViewer({ experimentId, jobs = [], logPath }: Props) {
   const [follow, setFollow] = useState(true);
   const [colours, setColours] = useState(true);
   const [showTracking, setShowTracking] = useState(false);
+  // Kept in this browser, like the theme: a reading preference.
+  const [wrap, setWrap] = useState(() => localStorage.getItem(WRAP_KEY) === '1');
+  const box = useRef<HTMLDivElement>(null);
+  const height = useFillHeight(box, 56, 320);
   const [query, setQuery] = useState('');
   const [debounced, setDebounced] = useState('');
   const [matchAt, setMatchAt] = useState(0);
@@ -121,6 +133,23 @@ export function LogViewer({ experimentId, jobs = [], logPath }: Props) {
           <input type="checkbox" checked={showTracking} onChange={(e) => setShowTracking(e.target.checked)} />{' '}
           Metric lines
         </label>
+        <label className="check">
+          <input
+            type="checkbox"
+            checked={wrap}
+            onChange={(e) => {
+              setWrap(e.target.checked);
+              localStorage.setItem(WRAP_KEY, e.target.checked ? '1' : '0');
+            }}
+          />{' '}
+          Wrap lines
+        </label>
+        <span
+          className="muted small"
+          title="Axon's run logs hold stdout and stderr as one stream, in the order the job wrote them: local jobs write both to one file, and Docker's streams and a pod's log are joined line by line."
+        >
+          stdout and stderr together
+        </span>
       </div>
       {notLoaded && (
         <p className="muted small">
@@ -137,28 +166,32 @@ export function LogViewer({ experimentId, jobs = [], logPath }: Props) {
           <p className="muted">No output yet. Lines appear here as the job prints them.</p>
         </div>
       ) : (
-        <VirtualLines
-          label="Log output"
-          count={count}
-          version={version}
-          follow={follow}
-          scrollTo={current}
-          onUserScroll={(atEnd) => setFollow(atEnd)}
-          lineClass={(i) => (i === current ? 'match current' : matchSet.has(i) ? 'match' : undefined)}
-          renderLine={(i) => {
-            const line = lineAt(i);
-            if (!colours) return stripAnsi(line);
-            return ansiSpans(line).map((s, k) =>
-              s.cls || s.color ? (
-                <span key={k} className={s.cls} style={s.color ? { color: s.color } : undefined}>
-                  {s.text}
-                </span>
-              ) : (
-                s.text
-              ),
-            );
-          }}
-        />
+        <div ref={box}>
+          <VirtualLines
+            label="Log output"
+            count={count}
+            version={version}
+            follow={follow}
+            scrollTo={current}
+            onUserScroll={(atEnd) => setFollow(atEnd)}
+            lineClass={(i) => (i === current ? 'match current' : matchSet.has(i) ? 'match' : undefined)}
+            height={height}
+            wrap={wrap}
+            renderLine={(i) => {
+              const line = lineAt(i);
+              if (!colours) return stripAnsi(line);
+              return ansiSpans(line).map((s, k) =>
+                s.cls || s.color ? (
+                  <span key={k} className={s.cls} style={s.color ? { color: s.color } : undefined}>
+                    {s.text}
+                  </span>
+                ) : (
+                  s.text
+                ),
+              );
+            }}
+          />
+        </div>
       )}
       <p className="muted small" aria-live="off">
         {count.toLocaleString()} {count === 1 ? 'line' : 'lines'}

@@ -1,12 +1,15 @@
-// The outputs browser: a run's output files (filterable, virtualised, up to the engine's 10,000) and a
-// preview of the chosen one (text, an image, or what a binary file is and where it lies).
+// The outputs browser: a run's output files (filterable, virtualised, up to the engine's 10,000), each with a
+// Download button (lib/download.ts), and a wide preview of the chosen one (text, an image, or what a binary
+// file is and where it lies).
 import { useMemo, useRef, useState } from 'react';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { call } from '../api';
 import { useAsync } from '../lib/useAsync';
 import { formatBytes } from '../lib/format';
 import { ErrorState, Loading } from './States';
+import { canDownload, downloadOutput } from '../lib/download';
 import '../styles/panels.css';
+import '../styles/runviews.css';
 
 interface Props {
   experimentId: number;
@@ -72,6 +75,9 @@ export function OutputsBrowser({ experimentId, files, folder }: Props) {
                     {f.path}
                   </button>{' '}
                   <span className="muted small">{formatBytes(f.size)}</span>
+                  {canDownload && (
+                    <DownloadButton experimentId={experimentId} path={f.path} className="download" />
+                  )}
                 </li>
               );
             })}
@@ -94,6 +100,7 @@ function OutputPreviewPane({ experimentId, path }: { experimentId: number; path:
       <figcaption className="muted small">
         <span className="mono">{f.absolutePath}</span> · {formatBytes(f.size)}
         {f.truncated && f.kind === 'text' && ' · the first part only'}
+        {canDownload && <DownloadButton experimentId={experimentId} path={f.path} label="Download" />}
       </figcaption>
       {f.kind === 'text' ? (
         <pre className="output-text">{f.text}</pre>
@@ -101,9 +108,36 @@ function OutputPreviewPane({ experimentId, path }: { experimentId: number; path:
         <img src={f.dataUrl} alt={f.path} className="output-image" />
       ) : (
         <p className="muted">
-          {f.truncated ? 'Too large to preview here' : 'A binary file'}; open it from the folder above.
+          {f.truncated ? 'Too large to preview here' : 'A binary file'};{' '}
+          {canDownload ? 'download it, or open it from the folder above.' : 'open it from the folder above.'}
         </p>
       )}
     </figure>
+  );
+}
+
+/** Starts the file's download; an error (the engine gone, the file deleted) is said beside it. */
+function DownloadButton(props: { experimentId: number; path: string; label?: string; className?: string }) {
+  const [error, setError] = useState<string | null>(null);
+  return (
+    <>
+      <button
+        type="button"
+        className={`small ${props.className ?? ''}`}
+        aria-label={`Download ${props.path}`}
+        title={`Download ${props.path}`}
+        onClick={() => {
+          setError(null);
+          downloadOutput(props.experimentId, props.path).catch((e: Error) => setError(e.message));
+        }}
+      >
+        {props.label ?? 'Download'}
+      </button>
+      {error && (
+        <span className="form-error small" role="alert">
+          {error}
+        </span>
+      )}
+    </>
   );
 }

@@ -1,4 +1,5 @@
-// A virtualised list of fixed-height text lines (logs, diffs): only the visible lines are in the DOM.
+// A virtualised list of text lines (logs, diffs): only the visible lines are in the DOM. Lines are one row
+// high, or, with `wrap`, as high as their wrapped text (each rendered row is measured).
 import { useEffect, useLayoutEffect, useRef, type ReactNode } from 'react';
 import { useVirtualizer } from '@tanstack/react-virtual';
 
@@ -17,12 +18,14 @@ interface Props {
   scrollTo?: number | null;
   height?: number | string;
   gutter?: boolean;
+  /** Long lines wrap instead of scrolling sideways. */
+  wrap?: boolean;
 }
 
 const LINE = 18;
 
 export function VirtualLines(props: Props) {
-  const { count, renderLine, lineClass, follow, onUserScroll, scrollTo, gutter = true } = props;
+  const { count, renderLine, lineClass, follow, onUserScroll, scrollTo, gutter = true, wrap = false } = props;
   const ref = useRef<HTMLDivElement>(null);
   const v = useVirtualizer({
     count,
@@ -30,6 +33,8 @@ export function VirtualLines(props: Props) {
     estimateSize: () => LINE,
     overscan: 30,
   });
+  // Rows measured while lines were not wrapped are wrong once they are (and the other way round).
+  useLayoutEffect(() => v.measure(), [wrap, v]);
 
   useLayoutEffect(() => {
     if (follow && count > 0) {
@@ -48,7 +53,7 @@ export function VirtualLines(props: Props) {
   return (
     <div
       ref={ref}
-      className="vlines"
+      className={wrap ? 'vlines wrap' : 'vlines'}
       role="log"
       aria-label={props.label}
       tabIndex={0}
@@ -62,8 +67,10 @@ export function VirtualLines(props: Props) {
         {v.getVirtualItems().map((item) => (
           <div
             key={item.index}
+            data-index={item.index}
+            ref={wrap ? v.measureElement : undefined}
             className={`vline ${lineClass?.(item.index) ?? ''}`}
-            style={{ transform: `translateY(${item.start}px)`, height: LINE }}
+            style={{ transform: `translateY(${item.start}px)`, height: wrap ? undefined : LINE }}
           >
             {gutter && (
               <span className="vline-no" aria-hidden="true" style={{ width: `${digits + 1}ch` }}>

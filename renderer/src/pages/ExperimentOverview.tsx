@@ -1,10 +1,11 @@
 // The overview tab: what ran (command, backend, params, code), where (a Kubernetes run's context, namespace,
-// pods and nodes), what came out (outputs), and the statuses.
+// pods and nodes), what came out (outputs), and the statuses. A failed run starts with the end of its log.
 import type { Experiment, JobInfo } from '../../../shared/domain';
 import type { Results } from '../../../shared/api';
 import { StatusTimeline } from '../components/StatusTimeline';
 import { StatusBadge } from '../components/StatusBadge';
 import { OutputsBrowser } from '../components/OutputsBrowser';
+import { FailureTail } from '../components/FailureTail';
 import { formatBytes, formatNumber, formatTime } from '../lib/format';
 
 type Details = Results['experiments.get'];
@@ -22,6 +23,7 @@ export function ExperimentOverview({
   const where = d.jobs.find((j) => j.pod)?.pod ?? null;
   return (
     <div className="overview-grid">
+      {x.status === 'failed' && <FailureTail experiment={x} />}
       <section className="card" aria-labelledby="run-title">
         <h2 id="run-title">Run</h2>
         <dl className="props">
@@ -154,7 +156,7 @@ export function ExperimentOverview({
           </table>
         </section>
       )}
-      <section className="card" aria-labelledby="outputs-title">
+      <section className="card outputs-card" aria-labelledby="outputs-title">
         <h2 id="outputs-title">Outputs</h2>
         <OutputsBrowser experimentId={x.id} files={d.outputs} folder={`${x.runDir}/outputs`} />
       </section>
