@@ -5,6 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import { Engine } from '../../main/engine/engine';
 import { homeId } from '../../main/engine/backends/docker/docker-backend';
@@ -123,6 +124,64 @@ test(
       const log = (await engine.call('experiments.logs', { id: id! })).text;
       assert.match(log, /^first\nlast\ntail\n/m, log);
       await waitFor(async () => (await containers()).length === 0, 30_000, 'the recorded container to go');
+    } finally {
+      await engine.close();
+    }
+  },
+);
+
+test(
+  'output is read through an attach made before the start; an engine closing mid-run hands over with every stdout and stderr line once',
+  { skip },
+  async (t) => {
+    if (!need(t, 'Docker', noDocker)) return;
+    const home = tmpDir();
+    let engine = await Engine.start({ home });
+    let id: number;
+    try {
+      // 300 lines on each stream, interleaved, then a pause in which the engine closes, then 300 more each.
+      id = await startDocker(
+        engine,
+        project([
+          'kind: experiment',
+          `build: {image: "${BUSYBOX_IMAGE}"}`,
+          'run:',
+          '  cmd: >-',
+          '    for i in $(seq 1 300); do echo out$i; echo err$i >&2; done; echo paused; sleep 3;',
+          '    for i in $(seq 301 600); do echo out$i; echo err$i >&2; done',
+        ]),
+      );
+      await waitFor(
+        async () => /paused/.test((await engine.call('experiments.logs', { id })).text),
+        120_000,
+        'the first half of the output',
+      );
+    } finally {
+      await engine.close();
+    }
+    // The first engine copied through the attach stream: its cursor counts lines per stream (no timestamps).
+    const cursor = JSON.parse(
+      fs.readFileSync(path.join(home, 'runs', String(id!), 'logs', 'master-0.log.cursor'), 'utf8'),
+    ) as { ts: string | null; streams?: Record<string, number> };
+    assert.equal(cursor.ts, null);
+    assert.ok(
+      (cursor.streams?.['1'] ?? 0) >= 301 && (cursor.streams?.['2'] ?? 0) >= 300,
+      JSON.stringify(cursor),
+    );
+    engine = await Engine.start({ home });
+    try {
+      const x = await endOf(engine, id!, 60_000);
+      assert.equal(x.status, 'succeeded', `${x.statusReason}`);
+      const lines = (await engine.call('experiments.logs', { id: id! })).text.split('\n');
+      for (let i = 1; i <= 600; i++)
+        for (const l of [`out${i}`, `err${i}`])
+          assert.equal(lines.filter((x) => x === l).length, 1, `${l} once in the log`);
+      // Each stream's order is kept.
+      const outs = lines.filter((l) => /^out\d+$/.test(l)).map((l) => Number(l.slice(3)));
+      assert.deepEqual(
+        outs,
+        [...outs].sort((a, b) => a - b),
+      );
     } finally {
       await engine.close();
     }

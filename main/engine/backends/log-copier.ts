@@ -4,6 +4,9 @@
 // last timestamp copied, how many lines carried exactly it, and the log size they belong to; a copy resumes
 // there (a source asked `since` a time may repeat lines at or before it: they are skipped), and a tail written
 // after the last cursor (torn by a crash) is cut before it is fetched again: no line lost or doubled.
+// A source attached before its process started (Docker's attach, which has no timestamps) gives "@<stream> text"
+// lines instead: the cursor then counts the lines copied per stream, and a later copy from the timestamped log
+// skips that many lines of each stream from its start (each stream's order is the same in both).
 import fs from 'node:fs';
 import { PassThrough } from 'node:stream';
 
@@ -11,6 +14,8 @@ interface Cursor {
   ts: string | null; // Docker's RFC3339Nano timestamp of the last line copied
   n: number; // lines copied with exactly that timestamp
   size: number; // the log size once they were written
+  /** Lines copied per stream from an attached source (no timestamps), while `ts` is still null. */
+  streams?: Record<string, number>;
 }
 
 /** [seconds, nanoseconds] of an RFC3339Nano timestamp (Docker trims trailing zeros, so strings don't compare). */
@@ -75,6 +80,21 @@ export class LogCopier {
     return this.detached;
   }
 
+  /** Nothing copied from the source yet: it may still be attached from its first byte. */
+  get isFresh(): boolean {
+    return !this.cursor.ts && !this.cursor.streams;
+  }
+
+  /** Lines of each stream an attached copy took, to skip from the start of the timestamped log; null if none. */
+  attachedLines(): Record<string, number> | null {
+    return !this.cursor.ts && this.cursor.streams ? { ...this.cursor.streams } : null;
+  }
+
+  /** The last copy ran to the source's end (not cut off or detached). */
+  get completed(): boolean {
+    return !this.cut && !this.detached;
+  }
+
   /** Copies timestamped lines from `stream` until it ends (or the copier is detached). */
   async copyFrom(stream: NodeJS.ReadableStream): Promise<void> {
     this.stream = stream;
@@ -129,6 +149,13 @@ export class LogCopier {
     const sp = line.indexOf(' ');
     const ts = sp > 0 ? line.slice(0, sp) : line;
     const text = sp > 0 ? line.slice(sp + 1) : '';
+    if (ts.startsWith('@')) {
+      // An attached source's line: counted per stream (see the top of this file).
+      out.push(text + '\n');
+      const streams = (this.cursor.streams ??= {});
+      streams[ts.slice(1)] = (streams[ts.slice(1)] ?? 0) + 1;
+      return;
+    }
     const key = tsKey(ts);
     if (from) {
       const c = cmp(key, from);

@@ -19,7 +19,7 @@ import { buildImage, defaultRepo } from '../../builder';
 import { SDK_PYTHON } from '../../scheduler/job-env';
 import { DockerConnection } from './connection';
 import { LogCopier } from '../log-copier';
-import { copyContainerLog } from './container-log';
+import { copyAttachedLog, copyContainerLog } from './container-log';
 import { containerResources } from './resources';
 
 export const CONTAINER_OUTPUTS = '/axon/outputs';
@@ -83,7 +83,9 @@ export class DockerBackend implements Backend {
   }
 
   async launch(spec: LaunchSpec): Promise<RunningJob> {
-    await this.reachable();
+    // `prepare` asked Docker moments ago; a Docker that went away since fails the create below, saying so.
+    const s = await this.conn.status(10_000);
+    if (!s.reachable) throw new Error(`${s.detail}. Start Docker, or run with --backend local.`);
     if (!spec.image) throw new Error('no image: prepare() did not run');
     const env = Object.entries({
       ...spec.env,
@@ -118,8 +120,19 @@ export class DockerBackend implements Backend {
         ? { NetworkingConfig: { EndpointsConfig: { [spec.network]: { Aliases: [spec.hostname ?? ''] } } } }
         : {}),
     });
-    await container.start();
-    return this.follow(container, spec.logPath);
+    // Attached before the start, as `docker run` is: the output is read as it is printed, where a log request
+    // for a container that has just exited waits until Docker has finished the exit.
+    const copier = new LogCopier(spec.logPath);
+    const attach = copier.isFresh
+      ? ((await container.attach({ stream: true, stdout: true, stderr: true })) as NodeJS.ReadableStream)
+      : null;
+    try {
+      await container.start();
+    } catch (e) {
+      (attach as unknown as { destroy?(): void } | null)?.destroy?.();
+      throw e;
+    }
+    return this.follow(container, copier, attach);
   }
 
   async reattach(job: { handle: JobHandle; runDir: string; jobId: number; logPath: string }) {
@@ -144,7 +157,7 @@ export class DockerBackend implements Backend {
         reason: 'lost: the container is gone',
       } satisfies JobOutcome;
     }
-    if (info.State.Running) return this.follow(container, job.logPath);
+    if (info.State.Running) return this.follow(container, new LogCopier(job.logPath), null);
     const copier = new LogCopier(job.logPath);
     await copyContainerLog(copier, container, false);
     return outcomeOf(info);
@@ -169,18 +182,23 @@ export class DockerBackend implements Backend {
   }
 
   /** Copies the log while the container runs; `done` resolves once it stopped and every line is copied. */
-  private follow(container: Docker.Container, logPath: string): RunningJob {
-    const copier = new LogCopier(logPath);
-    const copying = copyContainerLog(copier, container, true);
+  private follow(
+    container: Docker.Container,
+    copier: LogCopier,
+    attach: NodeJS.ReadableStream | null,
+  ): RunningJob {
+    const copying = attach ? copyAttachedLog(copier, attach) : copyContainerLog(copier, container, true);
     // Detached (the engine closes), the wait is abandoned: this engine records nothing more, so nothing may
     // remove the container; the next engine reads its ending.
     const waiting = new AbortController();
     const done = (async (): Promise<JobOutcome> => {
       await container.wait({ abortSignal: waiting.signal });
       await copying;
-      // Docker ends a follow stream without its last message when that is a line with no newline: read
-      // what is left from the cursor (lines already copied are skipped).
-      if (!copier.isDetached) await copyContainerLog(copier, container, false);
+      // Docker ends a follow stream without its last message when that is a line with no newline (and an
+      // attach stream may have been cut): read what is left from the cursor (lines already copied are
+      // skipped). An attach stream that ran to its end held every byte.
+      if (!copier.isDetached && !(attach && copier.completed))
+        await copyContainerLog(copier, container, false);
       return outcomeOf(await container.inspect());
     })().catch((e): JobOutcome => ({
       exitCode: null,

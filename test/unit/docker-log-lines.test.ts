@@ -1,0 +1,100 @@
+// Docker's multiplexed streams as the lines the log copier takes: a log stream's timestamped messages (lines
+// over 16 KiB cut into pieces), an attach stream's raw output cut anywhere, and the per-stream skip that lets a
+// copy from the timestamped log resume where an attached copy stopped. No Docker needed: frames are built here.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { DockerLogLines } from '../../main/engine/backends/docker/container-log';
+import { LogCopier } from '../../main/engine/backends/log-copier';
+
+const frame = (stream: number, text: string) => {
+  const body = Buffer.from(text);
+  const head = Buffer.alloc(8);
+  head[0] = stream;
+  head.writeUInt32BE(body.length, 4);
+  return Buffer.concat([head, body]);
+};
+
+async function lines(t: DockerLogLines, chunks: Buffer[]): Promise<string[]> {
+  const out: string[] = [];
+  t.on('data', (d: Buffer) => out.push(d.toString()));
+  const done = new Promise((r) => t.on('end', r));
+  for (const c of chunks) t.write(c);
+  t.end();
+  await done;
+  return out;
+}
+
+test('attached: raw output cut anywhere comes out as whole "@stream text" lines, per stream', async () => {
+  const bytes = Buffer.concat([
+    frame(1, 'first li'),
+    frame(2, 'an err'),
+    frame(1, 'ne\nsecond\nthi'),
+    frame(2, 'or\n'),
+    frame(1, 'rd, no newline'),
+  ]);
+  // The multiplexed bytes themselves split at arbitrary points, as a socket delivers them.
+  const chunks = [bytes.subarray(0, 5), bytes.subarray(5, 23), bytes.subarray(23)];
+  assert.deepEqual(await lines(new DockerLogLines({ attached: true }), chunks), [
+    '@1 first line\n',
+    '@1 second\n',
+    '@2 an error\n',
+    '@1 third, no newline\n',
+  ]);
+});
+
+test('a timestamped log skips, per stream, the lines an attached copy already took', async () => {
+  const chunks = [
+    frame(1, '2026-01-01T00:00:00.1Z out1\n'),
+    frame(2, '2026-01-01T00:00:00.2Z err1\n'),
+    frame(1, '2026-01-01T00:00:00.3Z out2\n'),
+    frame(2, '2026-01-01T00:00:00.4Z err2\n'),
+    frame(1, '2026-01-01T00:00:00.5Z out3\n'),
+  ];
+  // The attach saw out1, out2 and err1 (its order across streams may differ from the log's).
+  assert.deepEqual(await lines(new DockerLogLines({ skip: { 1: 2, 2: 1 } }), chunks), [
+    '2026-01-01T00:00:00.4Z err2\n',
+    '2026-01-01T00:00:00.5Z out3\n',
+  ]);
+});
+
+test('the copier counts attached lines per stream, then resumes from the timestamped log without a line twice', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'axon-copier-'));
+  const logPath = path.join(dir, 'master-0.log');
+  const a = new LogCopier(logPath);
+  assert.ok(a.isFresh);
+  const attached = new DockerLogLines({ attached: true });
+  // Cut off (the engine closes) after three lines: no end, so the copy is not complete.
+  const source = new Readable({ read() {} });
+  source.push(Buffer.concat([frame(1, 'out1\nout2\n'), frame(2, 'err1\n')]));
+  source.pipe(attached);
+  const copying = a.copyFrom(attached);
+  await new Promise((r) => setTimeout(r, 50));
+  a.detach();
+  await copying;
+  assert.equal(a.completed, false);
+  assert.deepEqual(a.attachedLines(), { 1: 2, 2: 1 });
+
+  const b = new LogCopier(logPath);
+  assert.ok(!b.isFresh);
+  const skip = b.attachedLines() ?? undefined;
+  const log = new DockerLogLines({ skip });
+  const whole = Readable.from([
+    frame(1, '2026-01-01T00:00:00.1Z out1\n'),
+    frame(1, '2026-01-01T00:00:00.2Z out2\n'),
+    frame(1, '2026-01-01T00:00:00.3Z out3\n'),
+    frame(2, '2026-01-01T00:00:00.4Z err1\n'),
+    frame(2, '2026-01-01T00:00:00.5Z err2\n'),
+  ]);
+  whole.pipe(log);
+  await b.copyFrom(log);
+  assert.ok(b.completed);
+  assert.equal(fs.readFileSync(logPath, 'utf8'), 'out1\nout2\nerr1\nout3\nerr2\n');
+  // From now on the cursor is a timestamp again.
+  assert.equal(b.attachedLines(), null);
+  assert.equal(b.sinceSeconds(), `${Date.parse('2026-01-01T00:00:00Z') / 1000}.500000000`);
+  fs.rmSync(dir, { recursive: true, force: true });
+});
