@@ -1,14 +1,20 @@
-// Projects: the list, a form to create one (name + code folder, browsed and detected), delete with confirmation.
+// Projects: the list (with each one's last activity, runs running now and best result, from
+// projects.summaries, re-read at most once a second as experiments change), a form to create one (name + code
+// folder, browsed and detected; behind "New project" once there are projects), delete with confirmation.
 import { useEffect, useState, type FormEvent } from 'react';
 import { Link, useNavigate } from 'react-router-dom';
 import type { Project } from '../../../shared/domain';
-import { errorMessage } from '../api';
+import { call, errorMessage } from '../api';
 import { useProjects } from '../stores/projects';
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { Empty, ErrorState, Loading } from '../components/States';
 import { formatTime } from '../lib/format';
 import { FolderPicker } from '../components/FolderPicker';
 import { useTitle } from '../lib/useTitle';
+import { useAsync } from '../lib/useAsync';
+import { useThrottledValue } from '../lib/useThrottled';
+import { useExperiments } from '../stores/experiments';
+import { ProjectActivity, ProjectBest } from './ProjectSummaryCells';
 
 const plural = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
 
@@ -19,10 +25,19 @@ export function ProjectsPage() {
   const [busy, setBusy] = useState(false);
   const [deleteError, setDeleteError] = useState<string | null>(null);
   const navigate = useNavigate();
+  const [creating, setCreating] = useState(false);
+  // Engine events move the experiments store; the summaries follow, at most once a second.
+  const changes = useThrottledValue(
+    useExperiments((s) => s.byId),
+    1000,
+  );
+  const summaries = useAsync(() => call('projects.summaries', {}), [changes, list], ['summaries']);
+  const summaryOf = new Map((summaries.data ?? []).map((x) => [x.name, x]));
 
   useEffect(() => {
     void load();
   }, [load]);
+  const noProjects = state?.status === 'ready' && !list.length;
 
   async function confirmDelete() {
     if (!deleting) return;
@@ -42,8 +57,21 @@ export function ProjectsPage() {
     <div className="page">
       <header className="page-head">
         <h1>Projects</h1>
+        {!noProjects && (
+          <div className="actions">
+            <button
+              type="button"
+              className="primary"
+              aria-expanded={creating}
+              aria-controls="create-project"
+              onClick={() => setCreating((v) => !v)}
+            >
+              {creating ? 'Close' : 'New project'}
+            </button>
+          </div>
+        )}
       </header>
-      <CreateProject />
+      {(creating || noProjects) && <CreateProject />}
       <section aria-labelledby="projects-title">
         <h2 id="projects-title" className="sr-only">
           All projects
@@ -60,22 +88,26 @@ export function ProjectsPage() {
           <Loading what="projects" />
         ) : !list.length ? (
           <Empty title="No projects yet">
-            Create one above with the folder of your code (for example the <code>examples/branin</code> folder
-            of Axon), or run <code>axon init</code> in that folder.
+            Create one with the form above, with the folder of your code (for example the{' '}
+            <code>examples/branin</code> folder of Axon), or run <code>axon init</code> in that folder.
           </Empty>
         ) : (
           <table className="table" aria-label="Projects">
             <thead>
               <tr>
                 <th scope="col">Name</th>
-                <th scope="col">Code folder</th>
+                <th scope="col">Last activity</th>
+                <th scope="col" className="num">
+                  Running
+                </th>
+                <th scope="col">Best result</th>
                 <th scope="col" className="num">
                   Experiments
                 </th>
                 <th scope="col" className="num">
                   Groups
                 </th>
-                <th scope="col">Created</th>
+                <th scope="col">Code folder</th>
                 <th scope="col">
                   <span className="sr-only">Actions</span>
                 </th>
@@ -95,10 +127,16 @@ export function ProjectsPage() {
                     <Link to={`/projects/${encodeURIComponent(p.name)}`}>{p.name}</Link>
                     {p.description && <div className="muted small">{p.description}</div>}
                   </td>
-                  <td className="mono small">{p.codePath ?? <span className="muted">none</span>}</td>
+                  <ProjectActivity summary={summaryOf.get(p.name)} createdAt={p.createdAt} />
+                  <ProjectBest summary={summaryOf.get(p.name)} />
                   <td className="num">{p.experimentCount ?? '—'}</td>
                   <td className="num">{p.groupCount ?? '—'}</td>
-                  <td>{formatTime(p.createdAt)}</td>
+                  <td
+                    className="mono small"
+                    title={p.codePath ? `Created ${formatTime(p.createdAt)}` : undefined}
+                  >
+                    {p.codePath ?? <span className="muted">none</span>}
+                  </td>
                   <td>
                     <button
                       type="button"
@@ -163,7 +201,7 @@ function CreateProject() {
   }
 
   return (
-    <form className="card form-inline" onSubmit={submit} aria-labelledby="create-title">
+    <form className="card form-inline" id="create-project" onSubmit={submit} aria-labelledby="create-title">
       <h2 id="create-title">New project</h2>
       <div className="fields">
         <label>
