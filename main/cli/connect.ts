@@ -7,12 +7,14 @@
 // `axon ps` in another terminal goes through it instead of finding the home locked.
 import { createRequire } from 'node:module';
 import http from 'node:http';
+import https from 'node:https';
 import { createHttpClient, type HttpClient, type PostJson } from '../../shared/http-client';
 import type { AxonApi } from '../../shared/api';
 import type { Engine } from '../engine/engine';
 import { LockedError, readAddress, removeAddress, resolveHome, writeAddress } from '../engine/home';
 import { backgroundAllowed, startBackgroundEngine } from './background';
 import { log } from '../engine/log';
+import { remoteServer } from './remote';
 
 export interface Connection {
   api: AxonApi;
@@ -39,15 +41,20 @@ export interface ConnectOptions {
 /** A JSON POST on node:http, for the HTTP client: Node's fetch takes ~50 ms to load at a command's start. */
 const postJson: PostJson = (url, init) =>
   new Promise((resolve, reject) => {
-    const req = http.request(url, { method: init.method, headers: init.headers }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        resolve({ status: res.statusCode ?? 0, json: async () => JSON.parse(text) as unknown });
-      });
-      res.on('error', reject);
-    });
+    // A shared engine may serve HTTPS (axon serve --tls-cert); NODE_EXTRA_CA_CERTS trusts a private CA.
+    const req = (url.startsWith('https:') ? https : http).request(
+      url,
+      { method: init.method, headers: init.headers },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          resolve({ status: res.statusCode ?? 0, json: async () => JSON.parse(text) as unknown });
+        });
+        res.on('error', reject);
+      },
+    );
     req.on('error', reject);
     req.end(init.body);
   });
@@ -67,6 +74,9 @@ function viaHttp(home: string, url: string, token: string, started: number | nul
 
 export async function connect(opts: ConnectOptions = {}): Promise<Connection> {
   const home = resolveHome();
+  // Signed in to a shared engine (`axon login URL`): every command talks to it.
+  const remote = remoteServer();
+  if (remote) return viaHttp(home, remote.url, remote.token, null);
   const deadline = Date.now() + LOCK_WAIT_MS;
   for (;;) {
     const addr = readAddress(home);

@@ -16,6 +16,9 @@ import { registerGroup } from './commands/group';
 import { registerProject } from './commands/project';
 import { registerContext } from './commands/context';
 import { serveCommand } from './commands/serve';
+import { registerLogin } from './commands/login';
+import { registerUser } from './commands/user';
+import { registerOrg } from './commands/org';
 import { LockedError } from '../engine/home';
 import { VERSION_INFO } from '../engine/version';
 import type { Runner } from './commands/types';
@@ -269,6 +272,9 @@ registerProject(program, run);
 registerExperiment(program, run);
 registerGroup(program, run);
 registerContext(program, run);
+registerLogin(program, run);
+registerUser(program, run);
+registerOrg(program, run);
 serveCommand(program);
 
 // Polyaxon's CLI spells the experiment option `-xp`; commander takes one-letter short flags only.

@@ -1,5 +1,8 @@
 // `axon serve`: the engine, headless, with the HTTP + WebSocket API on loopback behind a token. With
 // `--background` (how the CLI starts one for work it launches: ../background.ts) it exits by itself when idle.
+// `--auth` shares it: every caller signs in (users, API tokens; main/engine/auth/), and only then may it listen
+// beyond loopback (`--host`), over HTTPS with `--tls-cert`/`--tls-key`.
+import fs from 'node:fs';
 import type { Command } from 'commander';
 import type { Engine } from '../../engine/engine';
 import { LockedError, readAddress, removeAddress, resolveHome, writeAddress } from '../../engine/home';
@@ -15,6 +18,24 @@ function portOf(text: string): number | null {
 
 const stamp = () => new Date().toISOString();
 
+/** 127.0.0.1, ::1, localhost: what only this machine reaches. */
+export const isLoopback = (host: string) =>
+  host === 'localhost' || host === '::1' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
+
+/** Why these options cannot serve (null: they can). */
+export function serveProblem(o: {
+  host: string;
+  auth?: boolean;
+  tlsCert?: string;
+  tlsKey?: string;
+}): string | null {
+  if (!isLoopback(o.host) && !o.auth)
+    return `--host ${o.host} would let anyone who reaches it act as this home's owner; add --auth (users sign in) or serve on 127.0.0.1`;
+  if (!!o.tlsCert !== !!o.tlsKey) return '--tls-cert and --tls-key go together (PEM files)';
+  for (const f of [o.tlsCert, o.tlsKey]) if (f && !fs.existsSync(f)) return `no such file: ${f}`;
+  return null;
+}
+
 export function serveCommand(program: Command): void {
   program
     .command('serve')
@@ -22,6 +43,13 @@ export function serveCommand(program: Command): void {
       'run the engine with its API on 127.0.0.1 (address and token in AXON_HOME/engine.json, mode 0600)',
     )
     .option('--port <n>', 'port (default: any free port)', '0')
+    .option('--host <address>', 'address to listen on; beyond loopback only with --auth', '127.0.0.1')
+    .option(
+      '--auth',
+      'a shared engine: users sign in (axon user create, axon login); projects are kept apart',
+    )
+    .option('--tls-cert <file>', 'serve HTTPS with this PEM certificate (with --tls-key)')
+    .option('--tls-key <file>', 'the PEM private key of --tls-cert')
     .option(
       '--background',
       'exit once no run is left and no client has called for AXON_IDLE_EXIT_S seconds (default 60); what the CLI starts for work it launches',
@@ -33,6 +61,14 @@ export function serveCommand(program: Command): void {
         process.exitCode = EXIT_USAGE;
         return;
       }
+      const problem = serveProblem(o);
+      if (problem) {
+        process.stderr.write(`axon: ${problem}\n`);
+        process.exitCode = EXIT_USAGE;
+        return;
+      }
+      const host = String(o.host);
+      const tls = o.tlsCert ? { cert: String(o.tlsCert), key: String(o.tlsKey) } : undefined;
       const home = resolveHome();
       const [{ Engine }, { serve }] = await Promise.all([
         import('../../engine/engine'),
@@ -60,13 +96,14 @@ export function serveCommand(program: Command): void {
       const idle = o.background ? idleWatch(engine, idleExitMs(), () => void shutdown('idle')) : null;
       let server: Awaited<ReturnType<typeof import('../../server/http').serve>>;
       try {
-        server = await serve(idle?.api ?? engine, { port });
+        engine.authEnabled = !!o.auth;
+        server = await serve(idle?.api ?? engine, { port, host, auth: !!o.auth, tls });
       } catch (e) {
         idle?.stop();
         await engine.close();
         const code = (e as NodeJS.ErrnoException).code;
         process.stderr.write(
-          `axon: cannot listen on 127.0.0.1:${port}: ${
+          `axon: cannot listen on ${host}:${port}: ${
             code === 'EADDRINUSE'
               ? 'the port is in use'
               : code === 'EACCES'
@@ -83,7 +120,13 @@ export function serveCommand(program: Command): void {
         process.stdout.write(
           `${stamp()} background engine ${process.pid} serving ${home} at ${server.url}\n`,
         );
-      else {
+      else if (o.auth) {
+        // The home's token (engine.json, 0600) stays this machine's owner's: it is never printed here.
+        process.stdout.write(`axon engine serving ${home} at ${server.url} (users sign in: --auth)\n`);
+        process.stdout.write(
+          `sign in: axon login ${server.url} -u USER; the dashboard: ${server.url}/?token=<an API token: axon token create>\n`,
+        );
+      } else {
         process.stdout.write(`axon engine serving ${home} at ${server.url}\n`);
         process.stdout.write(`open the dashboard: ${server.url}/?token=${server.token}\n`);
       }
