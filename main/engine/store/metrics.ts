@@ -1,5 +1,6 @@
 import type { Db } from './db';
 import type { MetricPoint } from '../../../shared/domain';
+import { downsampled, ROLLUP_STEPS, type MetricSeries, type StepRange } from './metric-series';
 
 export interface IngestBatch {
   experimentId: number;
@@ -28,16 +29,21 @@ export class Metrics {
           [b.experimentId, JSON.stringify(b.points.map((p) => [p.key, p.step, p.ts, p.value]))],
         );
       // Per key: the point with the highest step (the last value), and the batch's min and max.
-      const last = new Map<string, { p: MetricPoint; min: number; max: number }>();
+      const last = new Map<string, KeyState>();
       for (const p of b.points) {
-        const prev = last.get(p.key);
-        if (!prev) last.set(p.key, { p, min: p.value, max: p.value });
+        let prev = last.get(p.key);
+        // A step not above every earlier one of the batch may repeat one: its rollup row is recomputed later.
+        let repeated = false;
+        if (!prev) last.set(p.key, (prev = { p, min: p.value, max: p.value, rollups: new Map(), cur: null }));
         else {
+          repeated = p.step <= prev.p.step;
           if (p.step >= prev.p.step) prev.p = p;
           prev.min = Math.min(prev.min, p.value);
           prev.max = Math.max(prev.max, p.value);
         }
+        addToRollup(prev, p, repeated);
       }
+      if (b.points.length) await this.storeRollups(b.experimentId, last);
       for (const { p, min, max } of last.values())
         await this.db.run(
           `INSERT INTO last_metrics (experiment_id, key, step, value, min_value, max_value) VALUES (?, ?, ?, ?, ?, ?)
@@ -111,53 +117,87 @@ export class Metrics {
     );
   }
 
-  /**
-   * Each key's series in at most `maxPoints` points: consecutive steps are bucketed, each bucket giving its
-   * last step, the mean as the line, and the min and max as a band. One pass over the index per key.
-   */
-  async downsampled(
+  /** Each key's series in at most `maxPoints` buckets, optionally of a step range (metric-series.ts). */
+  downsampled(
     experimentId: number,
     keys: string[] | undefined,
     maxPoints: number,
-    range: { fromStep?: number; toStep?: number } = {},
+    range: StepRange = {},
   ): Promise<MetricSeries[]> {
-    // A step range (a zoomed chart) narrows every query below, so its buckets are as fine as the range allows.
-    const inRange = `${range.fromStep !== undefined ? 'AND step >= ?' : ''} ${range.toStep !== undefined ? 'AND step <= ?' : ''}`;
-    const rangeArgs = [range.fromStep, range.toStep].filter((v): v is number => v !== undefined);
-    const stats = await this.db.all<{ key: string; n: number; lo: number; hi: number }>(
-      `SELECT key, count(*) AS n, min(step) AS lo, max(step) AS hi FROM metrics WHERE experiment_id = ?
-       ${keys?.length ? `AND key IN (${keys.map(() => '?').join(',')})` : ''} ${inRange} GROUP BY key ORDER BY key`,
-      [experimentId, ...(keys ?? []), ...rangeArgs],
+    return downsampled(this.db, experimentId, keys, maxPoints, range);
+  }
+
+  /**
+   * Adds the batch's per-256-step summaries to `metric_rollups` in one statement. A row is marked stale when
+   * the batch may count a step it already holds: a batch step not above the row's last step, or a step
+   * repeated or out of order within the batch (`dup`).
+   */
+  private async storeRollups(experimentId: number, keys: Map<string, KeyState>): Promise<void> {
+    const rows: unknown[] = [];
+    for (const [key, st] of keys)
+      for (const [bucket, r] of st.rollups)
+        rows.push([key, bucket, r.n, r.sum, r.min, r.max, r.minStep, r.maxStep, r.maxTs, r.dup ? 1 : 0]);
+    await this.db.run(
+      `INSERT INTO metric_rollups (experiment_id, key, bucket, n, sum, min, max, min_step, max_step, max_ts, stale)
+       SELECT ?, value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, value ->> 6,
+         value ->> 7, value ->> 8, value ->> 9 FROM json_each(?) WHERE true
+       ON CONFLICT (experiment_id, key, bucket) DO UPDATE SET
+         stale = metric_rollups.stale OR excluded.stale OR excluded.min_step <= metric_rollups.max_step,
+         n = metric_rollups.n + excluded.n, sum = metric_rollups.sum + excluded.sum,
+         min = MIN(metric_rollups.min, excluded.min), max = MAX(metric_rollups.max, excluded.max),
+         min_step = MIN(metric_rollups.min_step, excluded.min_step),
+         max_step = MAX(metric_rollups.max_step, excluded.max_step),
+         max_ts = MAX(metric_rollups.max_ts, excluded.max_ts)`,
+      [experimentId, JSON.stringify(rows)],
     );
-    const out: MetricSeries[] = [];
-    for (const st of stats) {
-      if (st.n <= maxPoints) {
-        const rows = await this.db.all<{ step: number; ts: number; value: number }>(
-          `SELECT step, ts, value FROM metrics WHERE experiment_id = ? AND key = ? ${inRange} ORDER BY step`,
-          [experimentId, st.key, ...rangeArgs],
-        );
-        out.push({
-          key: st.key,
-          total: st.n,
-          points: rows.map((r) => ({ ...r, min: r.value, max: r.value })),
-        });
-        continue;
-      }
-      const width = Math.ceil((st.hi - st.lo + 1) / maxPoints);
-      const points = await this.db.all<{ step: number; ts: number; value: number; min: number; max: number }>(
-        `SELECT max(step) AS step, max(ts) AS ts, avg(value) AS value, min(value) AS min, max(value) AS max
-         FROM metrics WHERE experiment_id = ? AND key = ? ${inRange} GROUP BY (step - ?) / ? ORDER BY step`,
-        [experimentId, st.key, ...rangeArgs, st.lo, width],
-      );
-      out.push({ key: st.key, total: st.n, points });
-    }
-    return out;
   }
 }
 
-export interface MetricSeries {
-  key: string;
-  /** How many points the series has before downsampling. */
-  total: number;
-  points: Array<{ step: number; ts: number; value: number; min: number; max: number }>;
+interface Rollup {
+  n: number;
+  sum: number;
+  min: number;
+  max: number;
+  minStep: number;
+  maxStep: number;
+  maxTs: number;
+  dup: boolean;
 }
+
+interface KeyState {
+  p: MetricPoint;
+  min: number;
+  max: number;
+  rollups: Map<number, Rollup>;
+  /** The bucket of the key's previous point (most points go into the same one as the point before). */
+  cur: { bucket: number; r: Rollup } | null;
+}
+
+function addToRollup(st: KeyState, p: MetricPoint, repeated: boolean): void {
+  const bucket = Math.floor(p.step / ROLLUP_STEPS);
+  let r = st.cur?.bucket === bucket ? st.cur.r : st.rollups.get(bucket);
+  if (!r) {
+    r = {
+      n: 0,
+      sum: 0,
+      min: p.value,
+      max: p.value,
+      minStep: p.step,
+      maxStep: p.step,
+      maxTs: p.ts,
+      dup: false,
+    };
+    st.rollups.set(bucket, r);
+  }
+  if (st.cur?.r !== r) st.cur = { bucket, r };
+  if (repeated) r.dup = true;
+  r.n++;
+  r.sum += p.value;
+  if (p.value < r.min) r.min = p.value;
+  if (p.value > r.max) r.max = p.value;
+  if (p.step < r.minStep) r.minStep = p.step;
+  if (p.step > r.maxStep) r.maxStep = p.step;
+  if (p.ts > r.maxTs) r.maxTs = p.ts;
+}
+
+export type { MetricSeries } from './metric-series';
