@@ -60,7 +60,8 @@ export async function serve(api: AxonApi, opts: ServerOptions = {}): Promise<Run
     const refused = hardening.crossOriginRefusal(req, host);
     if (refused) return hardening.refuse(res, refused);
     const url = new URL(req.url ?? '/', 'http://localhost');
-    if (url.pathname === '/api/health') return send(200, { ok: true });
+    // `auth` lets a browser with no session tell the login page (--auth) from a missing token (without).
+    if (url.pathname === '/api/health') return send(200, { ok: true, auth: !!opts.auth });
     if (req.method === 'GET' && !url.pathname.startsWith('/api/'))
       return serveStatic(req, res, opts.staticDir);
     const caller = callerOf(api, !!opts.auth, token, bearer(req), req.socket.remoteAddress ?? null);
