@@ -1,11 +1,14 @@
 // Choosing a project's code folder from the app (a browser has no native folder dialog): list a folder's
 // sub-folders, and detect what Axon cares about in it — its polyaxonfiles and its git state. Read-only.
+// A project's polyaxonfiles are its folder's own regular files: a symlink (to a file elsewhere) is neither
+// listed nor read, and files are opened without following one swapped in since (safe-path.ts).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ApiError } from '../../shared/api';
 import type { FolderInfo, SpecFileText } from '../../shared/domain';
 import { git } from './code/snapshot';
+import { READ_NOFOLLOW } from './safe-path';
 
 /** The names `axon run` looks for first, then any YAML file at the top that reads like a polyaxonfile. */
 const DEFAULT_NAMES = ['polyaxonfile', 'polyaxon', 'axon'].flatMap((n) =>
@@ -32,7 +35,7 @@ async function specFileNames(dir: string, entries: fs.Dirent[]): Promise<string[
       out.push(name);
       continue;
     }
-    const fh = await fs.promises.open(path.join(dir, name), 'r').catch(() => null);
+    const fh = await fs.promises.open(path.join(dir, name), READ_NOFOLLOW).catch(() => null);
     if (!fh) continue;
     try {
       const buf = Buffer.alloc(4096);
@@ -104,10 +107,15 @@ export async function projectSpecFiles(codePath: string | null): Promise<SpecFil
   const entries = await fs.promises.readdir(codePath, { withFileTypes: true });
   const out: SpecFileText[] = [];
   for (const name of await specFileNames(codePath, entries)) {
-    const file = path.join(codePath, name);
-    const size = (await fs.promises.stat(file)).size;
-    if (size > MAX_SPEC_BYTES) continue;
-    out.push({ name, text: await fs.promises.readFile(file, 'utf8') });
+    const fh = await fs.promises.open(path.join(codePath, name), READ_NOFOLLOW).catch(() => null);
+    if (!fh) continue;
+    try {
+      const st = await fh.stat();
+      if (!st.isFile() || st.size > MAX_SPEC_BYTES) continue;
+      out.push({ name, text: await fh.readFile('utf8') });
+    } finally {
+      await fh.close();
+    }
   }
   return out;
 }

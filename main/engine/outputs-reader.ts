@@ -1,6 +1,8 @@
 // The outputs browser's engine side: a run's output files (live from its folder while it runs, the recorded
-// index once it ended) and a bounded preview of one of them. Paths are confined to the outputs folder: a
-// `..` or a symlink that leads out of it is refused, so the API never becomes a way to read any file.
+// index once it ended) and a bounded preview of one of them. Paths are confined to the outputs folder
+// (safe-path.ts): a `..`, an absolute path or a symlink that leads out of it is refused, whether or not what it
+// names exists, and the file is opened without following a link swapped in since, so the API never becomes a
+// way to read any other file.
 import fs from 'node:fs';
 import path from 'node:path';
 import { ApiError } from '../../shared/api';
@@ -9,6 +11,7 @@ import { isDone } from '../../shared/statuses';
 import type { Store } from './store';
 import type { ExperimentRow } from './store/experiments';
 import { listFiles } from './scheduler/outputs';
+import { READ_NOFOLLOW, resolveInside } from './safe-path';
 
 const IMAGE_TYPES: Record<string, string> = {
   '.png': 'image/png',
@@ -30,42 +33,63 @@ export async function outputFiles(store: Store, x: ExperimentRow) {
   return store.outputs.list(x.id);
 }
 
+/** `rel` inside experiment `id`'s outputs folder, symlinks resolved; refused when it leads out of it. */
+export async function resolveOutputFile(
+  store: Store,
+  id: number,
+  rel: string,
+): Promise<{ dir: string; real: string }> {
+  const x = await store.experiments.row(id);
+  const dir = outputsDir(x);
+  if (!dir || !fs.existsSync(dir)) throw new ApiError('not_found', `experiment ${id} has no outputs folder`);
+  const r = await resolveInside(dir, rel);
+  if (!r.ok && r.why === 'outside')
+    throw new ApiError('invalid_input', `${rel} is outside experiment ${id}'s outputs folder`);
+  if (!r.ok) throw new ApiError('not_found', `experiment ${id} has no output file ${rel}`);
+  return { dir, real: r.real };
+}
+
+/** Opens an output file for reading (a symlink in its place is refused); its stat taken from the open file. */
+async function openOutput(
+  real: string,
+  rel: string,
+): Promise<{ fh: fs.promises.FileHandle; stat: fs.Stats }> {
+  let fh: fs.promises.FileHandle;
+  try {
+    fh = await fs.promises.open(real, READ_NOFOLLOW);
+  } catch {
+    throw new ApiError('not_found', `output file ${rel} could not be opened`);
+  }
+  const stat = await fh.stat();
+  if (!stat.isFile()) {
+    await fh.close();
+    throw new ApiError('invalid_input', `${rel} is not a file`);
+  }
+  return { fh, stat };
+}
+
 export async function previewOutput(
   store: Store,
   id: number,
   rel: string,
   maxBytes: number,
 ): Promise<OutputPreview> {
-  const x = await store.experiments.row(id);
-  const dir = outputsDir(x);
-  if (!dir || !fs.existsSync(dir)) throw new ApiError('not_found', `experiment ${id} has no outputs folder`);
-  const root = await fs.promises.realpath(dir);
-  const wanted = path.resolve(root, rel);
-  let real: string;
+  const { dir, real } = await resolveOutputFile(store, id, rel);
+  const { fh, stat } = await openOutput(real, rel);
   try {
-    real = await fs.promises.realpath(wanted);
-  } catch {
-    throw new ApiError('not_found', `experiment ${id} has no output file ${rel}`);
-  }
-  if (real !== root && !real.startsWith(root + path.sep))
-    throw new ApiError('invalid_input', `${rel} is outside experiment ${id}'s outputs folder`);
-  const stat = await fs.promises.stat(real);
-  if (!stat.isFile()) throw new ApiError('invalid_input', `${rel} is not a file`);
-  const base = { path: rel, absolutePath: wanted, size: stat.size };
-  const mime = IMAGE_TYPES[path.extname(real).toLowerCase()];
-  if (mime) {
-    if (stat.size > MAX_IMAGE_BYTES) return { ...base, kind: 'binary', truncated: true };
-    const data = await fs.promises.readFile(real);
-    return {
-      ...base,
-      kind: 'image',
-      dataUrl: `data:${mime};base64,${data.toString('base64')}`,
-      truncated: false,
-    };
-  }
-  const len = Math.min(stat.size, maxBytes);
-  const fh = await fs.promises.open(real, 'r');
-  try {
+    const base = { path: rel, absolutePath: path.resolve(dir, rel), size: stat.size };
+    const mime = IMAGE_TYPES[path.extname(real).toLowerCase()];
+    if (mime) {
+      if (stat.size > MAX_IMAGE_BYTES) return { ...base, kind: 'binary', truncated: true };
+      const data = await fh.readFile();
+      return {
+        ...base,
+        kind: 'image',
+        dataUrl: `data:${mime};base64,${data.toString('base64')}`,
+        truncated: false,
+      };
+    }
+    const len = Math.min(stat.size, maxBytes);
     const buf = Buffer.alloc(len);
     await fh.read(buf, 0, len, 0);
     // A NUL in the first bytes: not text (git's heuristic).

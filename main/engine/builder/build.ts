@@ -24,6 +24,7 @@ import {
   type ContextInfo,
 } from './context';
 import { generateDockerfile, pickBuildFiles } from './dockerfile';
+import { resolveInsideSync } from '../safe-path';
 
 /** Over this many bytes of context, a warning is shown before the build (Polyaxon users sent data sets). */
 export const WARN_CONTEXT_BYTES = 100 * 1024 * 1024;
@@ -197,14 +198,15 @@ async function prepare(opts: BuildImageOptions): Promise<Prepared> {
   const { build } = opts;
   const codeDir = path.resolve(opts.codeDir);
   const contextDir = build.context ? path.resolve(codeDir, build.context) : codeDir;
-  if (insideOf(codeDir, contextDir) === null)
+  // On the text, then with symlinks resolved: a context folder that is a link out of the project is refused.
+  if (insideOf(codeDir, contextDir) === null || !resolveInsideSync(codeDir, contextDir).ok)
     throw new BuildError(`build.context ${JSON.stringify(build.context)} is outside the project folder`);
   const warnBytes = opts.warnBytes ?? WARN_CONTEXT_BYTES;
 
   let userDockerfile: { abs: string; rel: string | null } | null = null;
   if (build.dockerfile) {
     const candidates = [path.resolve(codeDir, build.dockerfile), path.resolve(contextDir, build.dockerfile)];
-    const abs = candidates.find((c) => insideOf(codeDir, c) !== null && fs.existsSync(c));
+    const abs = candidates.find((c) => insideOf(codeDir, c) !== null && resolveInsideSync(codeDir, c).ok);
     if (!abs)
       throw new BuildError(`build.dockerfile ${JSON.stringify(build.dockerfile)} not found in the project`);
     userDockerfile = { abs, rel: insideOf(contextDir, abs) };

@@ -24,6 +24,7 @@ import { Readable } from 'node:stream';
 import dockerignore from '@balena/dockerignore';
 import ignore, { type Ignore } from 'ignore';
 import tar, { type Header, type Pack } from 'tar-stream';
+import { READ_NOFOLLOW, resolveInside } from '../safe-path';
 
 type HeaderArg = Partial<Header> & { name: string };
 
@@ -188,10 +189,15 @@ async function fileDigest(abs: string, st: fs.Stats): Promise<string> {
   if (hit && hit.key === key) return hit.digest;
   const h = createHash('sha256');
   if (st.size <= 512 * 1024) {
-    h.update(await fs.promises.readFile(abs));
+    const fh = await fs.promises.open(abs, READ_NOFOLLOW);
+    try {
+      h.update(await fh.readFile());
+    } finally {
+      await fh.close();
+    }
   } else {
     await new Promise<void>((resolve, reject) => {
-      const rs = fs.createReadStream(abs, { highWaterMark: 1024 * 1024 });
+      const rs = fs.createReadStream('', { fd: fs.openSync(abs, READ_NOFOLLOW), highWaterMark: 1024 * 1024 });
       rs.on('data', (c) => h.update(c));
       rs.on('error', reject);
       rs.on('end', () => resolve());
@@ -288,6 +294,9 @@ export async function scanContext(
   for (const rel of ['.dockerignore', ...(opts.keep ?? [])]) {
     const clean = path.posix.normalize(rel).replace(/^\.\//, '');
     if (present.has(clean) || clean.startsWith('../') || path.posix.isAbsolute(clean)) continue;
+    // A folder on the way that is a symlink out of the context (`link/Dockerfile`, link -> /etc) must not
+    // bring an outside file in.
+    if (!(await resolveInside(root, clean)).ok) continue;
     const s = await fs.promises.lstat(path.join(root, clean)).catch(() => null);
     if (!s?.isFile()) continue;
     entries.push({ rel: clean, type: 'file', size: s.size, mode: s.mode & 0o7777, digest: '' });
@@ -343,10 +352,23 @@ function writeFileEntry(pack: Pack, abs: string, e: ContextEntry): Promise<void>
       if (err) reject(err);
       else resolve();
     };
+    // Not following a symlink: a file replaced by a link after the scan does not bring an outside file in.
+    let fd: number;
+    try {
+      fd = fs.openSync(abs, READ_NOFOLLOW);
+    } catch (err) {
+      finish(err as Error);
+      return;
+    }
     const w = pack.entry({ ...HEADER, name: e.rel, type: 'file', mode: e.mode, size: e.size }, (err) =>
       finish(err),
     );
-    const rs = fs.createReadStream(abs, { start: 0, end: e.size - 1, highWaterMark: 256 * 1024 });
+    const rs = fs.createReadStream('', {
+      fd,
+      start: 0,
+      end: e.size - 1,
+      highWaterMark: 256 * 1024,
+    });
     pack.once('close', onClose);
     let got = 0;
     rs.on('data', (chunk) => {

@@ -6,6 +6,24 @@ import { PassThrough, Writable } from 'node:stream';
 import tar from 'tar-stream';
 import type { Cluster } from './cluster';
 import { POD_OUTPUTS, SIDECAR } from './pod-spec';
+import { isInside } from '../../safe-path';
+
+/** Flags that create (or truncate) a file without following a symlink in its place. */
+const WRITE_NOFOLLOW =
+  fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_TRUNC | (fs.constants.O_NOFOLLOW ?? 0);
+
+/** Whether the deepest existing folder on the way to `target` is really inside `realRoot`: a folder already
+ *  there that is a symlink out (a resumed run's outputs) must not carry the pod's files out of the root. */
+async function landsInside(realRoot: string, target: string): Promise<boolean> {
+  let dir = path.dirname(target);
+  for (;;) {
+    const real = await fs.promises.realpath(dir).catch(() => null);
+    if (real) return isInside(realRoot, real);
+    const up = path.dirname(dir);
+    if (up === dir) return false;
+    dir = up;
+  }
+}
 
 /** Default cap on the outputs copied back from one pod (AXON_K8S_OUTPUTS_MAX_BYTES overrides it). */
 export const OUTPUTS_MAX_BYTES = Number(process.env.AXON_K8S_OUTPUTS_MAX_BYTES) || 2 * 1024 ** 3;
@@ -58,6 +76,7 @@ export async function copyOutputs(
 ): Promise<{ files: number; bytes: number; problem: string | null }> {
   const root = path.resolve(dest);
   await fs.promises.mkdir(root, { recursive: true });
+  const realRoot = await fs.promises.realpath(root);
   const extract = tar.extract();
   let files = 0;
   let bytes = 0;
@@ -72,7 +91,9 @@ export async function copyOutputs(
     };
     if (!inside || rel === '.' || rel === '') return skip();
     if (h.type === 'directory') {
-      fs.promises.mkdir(target, { recursive: true }).then(skip, skip);
+      landsInside(realRoot, path.join(target, 'x'))
+        .then((ok) => (ok ? fs.promises.mkdir(target, { recursive: true }) : undefined))
+        .then(skip, skip);
       return;
     }
     if (h.type !== 'file') return skip();
@@ -82,10 +103,13 @@ export async function copyOutputs(
     }
     bytes += h.size ?? 0;
     files++;
-    fs.promises
-      .mkdir(path.dirname(target), { recursive: true })
-      .then(() => {
-        const out = fs.createWriteStream(target, { mode: (h.mode ?? 0o644) & 0o777 });
+    landsInside(realRoot, target)
+      .then(async (ok) => {
+        if (!ok) throw new Error('outside');
+        await fs.promises.mkdir(path.dirname(target), { recursive: true });
+        if (!(await landsInside(realRoot, target))) throw new Error('outside');
+        const fd = fs.openSync(target, WRITE_NOFOLLOW, (h.mode ?? 0o644) & 0o777);
+        const out = fs.createWriteStream('', { fd });
         out.on('finish', next);
         out.on('error', (e) => {
           problem ??= e.message;
