@@ -1,32 +1,53 @@
-// The metric charts of one experiment: one uPlot per key, from experiments.metricSeries (downsampled by the
-// engine, so a 1,000,000-point metric draws at once), with the min/max band of each bucket, a step or time
-// axis, a log scale and smoothing (debiased EMA, the raw line kept faint). Live: metrics.appended for this experiment re-reads the series at most once a
-// second, throttled (a debounce never fired for a job logging more often than once a second).
+// The metric charts of one experiment, from experiments.metricSeries (downsampled by the engine, so a
+// 1,000,000-point metric draws at once). Metrics that differ only by a split word (loss and val_loss,
+// train/acc and val/acc) share a panel by default and the user moves metrics between panels (kept per
+// project); panels are grouped in collapsible sections by prefix (train/, val/) and found by a search over
+// metric names. Each panel zooms with finer data for the visible range (MetricPanel). Live:
+// metrics.appended for this experiment re-reads the series at most once a second, throttled (a debounce
+// never fired for a job logging more often than once a second).
 import { useEffect, useMemo, useState } from 'react';
-import type uPlot from 'uplot';
-import { call, subscribe, type MetricSeries } from '../api';
+import { call, subscribe } from '../api';
 import { useAsync } from '../lib/useAsync';
 import { throttle } from '../lib/debounce';
-import { axis, numberAxis, UPlotChart, xRange } from './UPlotChart';
 import { ErrorBoundary } from './ErrorBoundary';
 import { useConnection } from '../stores/connection';
 import { Empty, ErrorState, Loading } from './States';
-import { formatNumber } from '../lib/format';
-import { smoothEma } from '../lib/smoothing';
+import {
+  buildPanels,
+  groupSections,
+  moveMetric,
+  ownPanel,
+  panelMatches,
+  parseOverrides,
+  type Panel,
+  type PanelId,
+} from '../lib/metricPanels';
+import { MAX_POINTS, MetricPanel, STEP_INCREMENTS, type PanelLine } from './MetricPanel';
+import { ChartControls, MetricSections, useChartControls } from './MetricSections';
 
-export const MAX_POINTS = 2000;
+export { MAX_POINTS, STEP_INCREMENTS };
 
-/** Steps are whole numbers: ticks at 1, 2, 5 × 10^k. */
-export const STEP_INCREMENTS = Array.from({ length: 12 }, (_, k) => [1, 2, 5].map((m) => m * 10 ** k)).flat();
+const layoutKey = (project: string | undefined) => `axon.metricPanels.${project ?? ''}`;
 
-export function MetricCharts({ experimentId }: { experimentId: number }) {
+/** The user's panel choices for a project, kept in localStorage. */
+function usePanelOverrides(project: string | undefined) {
+  const [overrides, setOverrides] = useState<Record<string, PanelId>>(() =>
+    parseOverrides(localStorage.getItem(layoutKey(project))),
+  );
+  useEffect(() => {
+    if (Object.keys(overrides).length) localStorage.setItem(layoutKey(project), JSON.stringify(overrides));
+    else localStorage.removeItem(layoutKey(project));
+  }, [overrides, project]);
+  return [overrides, setOverrides] as const;
+}
+
+export function MetricCharts({ experimentId, project }: { experimentId: number; project?: string }) {
   const series = useAsync(
     () => call('experiments.metricSeries', { id: experimentId, maxPoints: MAX_POINTS }),
     [experimentId],
   );
-  const [logScale, setLogScale] = useState(false);
-  const [xAxis, setXAxis] = useState<'step' | 'time'>('step');
-  const [smoothing, setSmoothing] = useState(0);
+  const controls = useChartControls();
+  const [overrides, setOverrides] = usePanelOverrides(project);
   const { reload } = series;
   const epoch = useConnection((s) => s.epoch);
 
@@ -48,6 +69,9 @@ export function MetricCharts({ experimentId }: { experimentId: number }) {
     reload();
   }, [epoch, seenEpoch, reload]);
 
+  const keys = useMemo(() => (series.data ?? []).map((s) => s.key), [series.data]);
+  const panels = useMemo(() => buildPanels(keys, overrides), [keys, overrides]);
+
   if (series.error)
     return <ErrorState error={`Metrics could not be read: ${series.error}`} onRetry={series.reload} />;
   if (!series.data) return <Loading what="metrics" />;
@@ -59,128 +83,85 @@ export function MetricCharts({ experimentId }: { experimentId: number }) {
       </Empty>
     );
 
+  const byKey = new Map(series.data.map((s) => [s.key, s]));
   const positive = series.data.every((s) => s.points.every((p) => p.min > 0));
+  const shown = panels.filter((p) => panelMatches(p, controls.query));
+  const move = (key: string, panel: PanelId) => setOverrides((o) => moveMetric(keys, o, key, panel));
+
   return (
     <section aria-label="Metric charts">
-      <div className="toolbar" role="toolbar" aria-label="Chart controls">
-        <label className="check">
-          <input
-            type="checkbox"
-            checked={logScale && positive}
-            disabled={!positive}
-            onChange={(e) => setLogScale(e.target.checked)}
-          />{' '}
-          Log scale{positive ? '' : ' (needs values above 0)'}
-        </label>
-        <label>
-          Smoothing{' '}
-          <input
-            type="range"
-            min={0}
-            max={0.99}
-            step={0.01}
-            value={smoothing}
-            onChange={(e) => setSmoothing(Number(e.target.value))}
-            aria-valuetext={smoothing ? `exponential moving average, weight ${smoothing}` : 'off'}
-          />{' '}
-          <span className="mono small">{smoothing ? smoothing.toFixed(2) : 'off'}</span>
-        </label>
-        <label>
-          X axis{' '}
-          <select value={xAxis} onChange={(e) => setXAxis(e.target.value as 'step' | 'time')}>
-            <option value="step">Step</option>
-            <option value="time">Time</option>
-          </select>
-        </label>
-      </div>
-      <div className="chart-grid">
-        {series.data.map((s) => (
-          <ErrorBoundary key={s.key} what={`the chart of ${s.key}`}>
-            <MetricChart series={s} logScale={logScale && positive} xAxis={xAxis} smoothing={smoothing} />
+      <ChartControls
+        controls={controls}
+        positive={positive}
+        found={shown.length}
+        total={panels.length}
+        extra={
+          Object.keys(overrides).length > 0 && (
+            <button type="button" onClick={() => setOverrides({})}>
+              Default panels
+            </button>
+          )
+        }
+      />
+      <MetricSections
+        sections={groupSections(shown)}
+        render={(p) => (
+          <ErrorBoundary key={`${p.id}:${p.keys.join(',')}`} what={`the chart of ${p.keys.join(', ')}`}>
+            <MetricPanel
+              title={p.keys.join(' · ')}
+              metrics={p.keys}
+              lines={p.keys.map((k, i): PanelLine => ({
+                id: `${experimentId}:${k}`,
+                runId: experimentId,
+                key: k,
+                label: k,
+                color: i,
+                series: byKey.get(k),
+              }))}
+              xAxis={controls.xAxis}
+              logScale={controls.logScale && positive}
+              smoothing={controls.smoothing}
+              menu={<PanelMenu panel={p} keys={keys} onMove={move} />}
+            />
           </ErrorBoundary>
-        ))}
-      </div>
+        )}
+      />
     </section>
   );
 }
 
-function MetricChart({
-  series,
-  logScale,
-  xAxis,
-  smoothing,
+/** Which metrics a panel shows: checking one moves it here, unchecking gives it a panel of its own. */
+function PanelMenu({
+  panel,
+  keys,
+  onMove,
 }: {
-  series: MetricSeries;
-  logScale: boolean;
-  xAxis: 'step' | 'time';
-  smoothing: number;
+  panel: Panel;
+  keys: string[];
+  onMove(key: string, to: PanelId): void;
 }) {
-  const banded = series.points.some((p) => p.min !== p.max);
-  const smoothed = smoothing > 0;
-  // Columns: x, the value (raw, faint when smoothed), [min, max], [the smoothed line].
-  const data = useMemo<uPlot.AlignedData>(() => {
-    const pts = xAxis === 'time' ? [...series.points].sort((a, b) => a.ts - b.ts) : series.points;
-    const x = pts.map((p) => (xAxis === 'time' ? p.ts : p.step));
-    const value = pts.map((p) => p.value);
-    const cols: uPlot.AlignedData = banded
-      ? [x, value, pts.map((p) => p.min), pts.map((p) => p.max)]
-      : [x, value];
-    return smoothed ? [...cols, smoothEma(value, smoothing)] : cols;
-  }, [series, xAxis, banded, smoothed, smoothing]);
-  const last = series.points[series.points.length - 1];
-
+  if (keys.length < 2) return null;
   return (
-    <figure className="card chart-card" data-metric={series.key}>
-      <figcaption>
-        <strong>{series.key}</strong>{' '}
-        <span className="muted">
-          last {formatNumber(last?.value)} · {series.points.length.toLocaleString()} points drawn
-          {banded ? ' · band: min–max per bucket' : ''}
-        </span>
-      </figcaption>
-      <UPlotChart
-        label={`Chart of ${series.key} by ${xAxis}`}
-        optionsKey={`${series.key}:${logScale}:${xAxis}:${banded}:${smoothed}`}
-        data={data}
-        options={(t) => ({
-          scales: {
-            x: { time: xAxis === 'time', range: xRange(xAxis === 'time') },
-            y: logScale ? { distr: 3 } : {},
-          },
-          axes: [
-            axis(t, xAxis === 'time' ? {} : { label: 'step', incrs: STEP_INCREMENTS, space: 80 }),
-            numberAxis(t, { size: 70 }, logScale),
-          ],
-          series: [
-            { label: xAxis },
-            {
-              label: smoothed ? `${series.key} (raw)` : series.key,
-              stroke: smoothed ? `${t.palette[0]}66` : t.palette[0],
-              width: smoothed ? 1 : 1.5,
-              points: { show: false },
-            },
-            ...(banded
-              ? [
-                  { label: 'min', stroke: 'transparent', points: { show: false } },
-                  { label: 'max', stroke: 'transparent', points: { show: false } },
-                ]
-              : []),
-            ...(smoothed
-              ? [
-                  {
-                    label: `${series.key} (smoothed)`,
-                    stroke: t.palette[0],
-                    width: 2,
-                    points: { show: false },
-                  },
-                ]
-              : []),
-          ],
-          bands: banded ? [{ series: [3, 2], fill: `${t.palette[0]}33` }] : [],
-          legend: { show: true },
-          cursor: { drag: { x: true, y: false } },
+    <details className="menu panel-menu">
+      <summary className="small" aria-label={`Metrics on the panel ${panel.keys.join(', ')}`}>
+        Metrics…
+      </summary>
+      <div className="menu-body" role="group" aria-label={`Metrics on the panel ${panel.keys.join(', ')}`}>
+        {keys.map((k) => {
+          const here = panel.keys.includes(k);
+          return (
+            <label key={k} className="check">
+              <input
+                type="checkbox"
+                checked={here}
+                disabled={here && panel.keys.length === 1}
+                onChange={() => onMove(k, here ? ownPanel(k) : panel.id)}
+              />{' '}
+              {k}
+            </label>
+          );
         })}
-      />
-    </figure>
+      </div>
+    </details>
   );
 }

@@ -1,6 +1,8 @@
-// uPlot in React: the chart is made once per `optionsKey` (and theme), data changes go through setData,
-// and the width follows the container. Colours come from the theme's CSS variables.
-import { useEffect, useRef } from 'react';
+// uPlot in React: the chart is made once per `optionsKey` (and theme), data changes go through setData
+// (keeping a zoomed x range), and the width follows the container. Colours come from the theme's CSS
+// variables. A drag zooms the x axis, a double click goes back to all of it; `onXRange` hears both.
+import { useEffect, useRef, type MutableRefObject } from 'react';
+import { countInRange } from '../lib/zoomDetail';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { useSettings } from '../stores/settings';
@@ -71,14 +73,34 @@ interface Props {
   data: uPlot.AlignedData;
   height?: number;
   label: string;
+  /** The visible x range after a zoom, or null when the chart shows all of its data again. */
+  onXRange?(range: [number, number] | null): void;
+  /** The chart itself, for a caller that resets its zoom. */
+  plotRef?: MutableRefObject<uPlot | null>;
 }
 
-export function UPlotChart({ options, optionsKey, data, height = 240, label }: Props) {
+/** Whether the x scale shows less than all of the chart's data. */
+function zoomedIn(u: uPlot): boolean {
+  const xs = u.data?.[0] ?? [];
+  const { min, max } = u.scales.x ?? {};
+  if (!xs.length || min == null || max == null) return false;
+  return min > (xs[0] as number) || max < (xs[xs.length - 1] as number);
+}
+
+/** Goes back to all of the chart's data (what a double click does). */
+export function resetZoom(u: uPlot | null): void {
+  const xs = u?.data?.[0] ?? [];
+  if (u && xs.length) u.setScale('x', { min: xs[0] as number, max: xs[xs.length - 1] as number });
+}
+
+export function UPlotChart({ options, optionsKey, data, height = 240, label, onXRange, plotRef }: Props) {
   const host = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
   const theme = useSettings((s) => s.theme);
   const latest = useRef(data);
   latest.current = data;
+  const onRange = useRef(onXRange);
+  onRange.current = onXRange;
 
   useEffect(() => {
     const el = host.current;
@@ -106,13 +128,28 @@ export function UPlotChart({ options, optionsKey, data, height = 240, label }: P
         (u: uPlot) => {
           el.dataset.ticks = JSON.stringify(labels);
           const x = u.scales.x;
-          if (x?.min != null && x.max != null) el.dataset.xSpan = String(x.max - x.min);
+          if (x?.min != null && x.max != null) {
+            el.dataset.xSpan = String(x.max - x.min);
+            el.dataset.xMin = String(x.min);
+            el.dataset.xMax = String(x.max);
+            el.dataset.visiblePoints = String(countInRange(u.data[0] as number[], x.min, x.max));
+          }
+        },
+      ],
+      setScale: [
+        ...(base.hooks?.setScale ?? []),
+        (u: uPlot, key: string) => {
+          if (key !== 'x') return;
+          const { min, max } = u.scales.x;
+          el.dataset.zoomed = String(zoomedIn(u));
+          if (min != null && max != null) onRange.current?.(zoomedIn(u) ? [min, max] : null);
         },
       ],
     };
     const opts = { ...base, axes, hooks, width: Math.max(200, el.clientWidth), height };
     const u = new uPlot(opts as uPlot.Options, latest.current, el);
     plot.current = u;
+    if (plotRef) plotRef.current = u;
     const ro = new ResizeObserver(() => {
       const w = Math.max(200, el.clientWidth);
       if (Math.abs(w - u.width) > 1) u.setSize({ width: w, height });
@@ -122,13 +159,19 @@ export function UPlotChart({ options, optionsKey, data, height = 240, label }: P
       ro.disconnect();
       u.destroy();
       plot.current = null;
+      if (plotRef) plotRef.current = null;
     };
     // `options` is a fresh function each render; `optionsKey` says when it really changed.
   }, [optionsKey, theme, height]);
 
   useEffect(() => {
     const u = plot.current;
-    if (u && u.data !== data) u.setData(data);
+    if (!u || u.data === data) return;
+    if (!zoomedIn(u)) return u.setData(data);
+    // Zoomed: new data (a live re-read, finer points for the range) must not undo the zoom.
+    const { min, max } = u.scales.x;
+    u.setData(data, false);
+    u.setScale('x', { min: min!, max: max! });
   }, [data]);
 
   return <div ref={host} className="chart" role="img" aria-label={label} />;

@@ -1,17 +1,56 @@
-// Compare 2 to 20 experiments: params side by side with differences marked, code versions, one metric
-// overlaid for all of them, and the code diff against the first.
+// Compare 2 to 20 experiments: params, last metric values and code versions side by side, each run's
+// column headed in the colour of its lines in the charts below (lib/runColors); what is the same in every
+// run is said once (by default only the differences get rows, the identical ones one line between them);
+// every metric overlaid for all of them (RunsOverlay); and the code diff against the first.
 import { useMemo, useState } from 'react';
 import { Link, useSearchParams } from 'react-router-dom';
-import uPlot from 'uplot';
 import { call } from '../api';
 import { useAsync } from '../lib/useAsync';
-import { axis, numberAxis, UPlotChart } from '../components/UPlotChart';
 import { StatusBadge } from '../components/StatusBadge';
 import { CodeComparison } from '../components/CodeComparison';
 import { Empty, ErrorState, Loading } from '../components/States';
 import { numberFormatFor } from '../lib/format';
-import { MAX_POINTS, STEP_INCREMENTS } from '../components/MetricCharts';
 import { useTitle } from '../lib/useTitle';
+import { RunsOverlay } from '../components/RunsOverlay';
+import { cssChartColor, runColors } from '../lib/runColors';
+import { splitIdentical, type CompareRow } from '../lib/compareRows';
+import type { Results } from '../../../shared/api';
+
+type ExperimentDetails = Results['experiments.get'];
+
+interface Row extends CompareRow {
+  /** How the row is headed: a param's name, `loss (last)`, `code`. */
+  label: string;
+  kind: 'param' | 'metric' | 'code';
+}
+
+function codeText(x: ExperimentDetails): string {
+  return x.code?.kind === 'git'
+    ? `${x.code.commit?.slice(0, 10) ?? '—'}${x.code.dirty ? ' +dirty' : ''}`
+    : (x.code?.contentHash?.slice(0, 10) ?? '—');
+}
+
+function rowsOf(list: ExperimentDetails[]): Row[] {
+  const paramKeys = [...new Set(list.flatMap((x) => Object.keys(x.params)))];
+  const metricKeys = [...new Set(list.flatMap((x) => Object.keys(x.lastMetrics)))];
+  return [
+    ...paramKeys.map((k): Row => ({
+      key: `p:${k}`,
+      label: k,
+      kind: 'param',
+      values: list.map((x) => x.params[k]),
+    })),
+    ...metricKeys.map((k): Row => ({
+      key: `m:${k}`,
+      label: `${k} (last)`,
+      kind: 'metric',
+      values: list.map((x) => x.lastMetrics[k]),
+    })),
+    { key: 'code', label: 'code', kind: 'code', values: list.map(codeText) },
+  ];
+}
+
+const cellText = (r: Row, v: unknown) => (r.kind === 'code' ? String(v) : numberFormatFor(r.values)(v));
 
 export function ComparePage() {
   useTitle('Compare');
@@ -29,7 +68,7 @@ export function ComparePage() {
     [search],
   );
   const xs = useAsync(() => Promise.all(ids.map((id) => call('experiments.get', { id }))), [ids.join(',')]);
-  const [onlyDiff, setOnlyDiff] = useState(false);
+  const [onlyDiff, setOnlyDiff] = useState(true);
 
   if (ids.length < 2)
     return (
@@ -44,14 +83,37 @@ export function ComparePage() {
     return <ErrorState error={`The experiments could not be read: ${xs.error}`} onRetry={xs.reload} />;
   if (!xs.data) return <Loading what="experiments" />;
   const list = xs.data;
-  const paramKeys = [...new Set(list.flatMap((x) => Object.keys(x.params)))];
-  const metricKeys = [...new Set(list.flatMap((x) => Object.keys(x.lastMetrics)))];
-  const differs = (vals: unknown[]) => new Set(vals.map((v) => JSON.stringify(v ?? null))).size > 1;
-  const rows = paramKeys
-    .map((k) => ({ k, vals: list.map((x) => x.params[k]) }))
-    .map((r) => ({ ...r, diff: differs(r.vals) }));
-  const shown = onlyDiff ? rows.filter((r) => r.diff) : rows;
+  const colors = runColors(list.map((x) => x.id));
+  const rows = rowsOf(list);
+  const { identical } = splitIdentical(rows);
+  const same = new Set(identical.map((r) => r.key));
   const project = list[0].projectName;
+  const n = list.length;
+
+  const row = (r: Row) =>
+    same.has(r.key) ? (
+      <tr key={r.key} className={`same ${r.kind === 'metric' ? 'metric-row' : ''}`}>
+        <th scope="row">{r.label}</th>
+        <td colSpan={n} className="mono same-value" title="The same in every run">
+          {cellText(r, r.values[0])} <span className="muted small">(all {n})</span>
+        </td>
+      </tr>
+    ) : (
+      <tr key={r.key} className={`differs ${r.kind === 'metric' ? 'metric-row' : ''}`}>
+        <th scope="row">
+          {r.label}
+          <span className="diff-mark" title="Values differ">
+            {' '}
+            ≠
+          </span>
+        </th>
+        {r.values.map((v, i) => (
+          <td key={i} className={`${r.kind === 'code' ? 'mono small' : 'num mono'}`}>
+            {cellText(r, v)}
+          </td>
+        ))}
+      </tr>
+    );
 
   return (
     <div className="page">
@@ -67,10 +129,10 @@ export function ComparePage() {
       </header>
       <section className="section" aria-labelledby="cmp-params-title">
         <div className="section-head">
-          <h2 id="cmp-params-title">Params</h2>
+          <h2 id="cmp-params-title">Params and results</h2>
           <label className="check">
-            <input type="checkbox" checked={onlyDiff} onChange={(e) => setOnlyDiff(e.target.checked)} /> Only
-            differences
+            <input type="checkbox" checked={onlyDiff} onChange={(e) => setOnlyDiff(e.target.checked)} />{' '}
+            Differences only
           </label>
         </div>
         <div className="table-scroll">
@@ -80,129 +142,54 @@ export function ComparePage() {
                 <th scope="col">
                   <span className="sr-only">Field</span>
                 </th>
-                {list.map((x) => (
-                  <th key={x.id} scope="col">
-                    <Link to={`/experiments/${x.id}`}>#{x.id}</Link> <StatusBadge status={x.status} />
-                  </th>
-                ))}
+                {list.map((x) => {
+                  const c = colors.get(x.id)!;
+                  return (
+                    <th
+                      key={x.id}
+                      scope="col"
+                      className={`run-head${c.dashed ? ' dashed' : ''}`}
+                      style={{ borderTopColor: cssChartColor(c.index) }}
+                      data-run={x.id}
+                      data-color={c.index}
+                    >
+                      <span
+                        className={`run-swatch${c.dashed ? ' dashed' : ''}`}
+                        style={{ color: cssChartColor(c.index) }}
+                        aria-hidden="true"
+                      />
+                      <Link to={`/experiments/${x.id}`}>#{x.id}</Link> <StatusBadge status={x.status} />
+                    </th>
+                  );
+                })}
               </tr>
             </thead>
             <tbody>
-              {shown.map((r) => (
-                <tr key={r.k} className={r.diff ? 'differs' : undefined}>
+              {(onlyDiff ? rows.filter((r) => !same.has(r.key)) : rows).map(row)}
+              {onlyDiff && identical.length > 0 && (
+                <tr className="same-row">
                   <th scope="row">
-                    {r.k}
-                    {r.diff && (
-                      <span className="diff-mark" title="Values differ">
-                        {' '}
-                        ≠
-                      </span>
-                    )}
+                    Same in all {n} <span className="muted small">({identical.length})</span>
                   </th>
-                  {r.vals.map((v, i) => (
-                    <td key={i} className="num mono">
-                      {numberFormatFor(r.vals)(v)}
-                    </td>
-                  ))}
-                </tr>
-              ))}
-              {metricKeys.map((k) => (
-                <tr key={`m:${k}`} className="metric-row">
-                  <th scope="row">{k} (last)</th>
-                  {list.map((x) => (
-                    <td key={x.id} className="num mono">
-                      {numberFormatFor(list.map((y) => y.lastMetrics[k]))(x.lastMetrics[k])}
-                    </td>
-                  ))}
-                </tr>
-              ))}
-              <tr>
-                <th scope="row">code</th>
-                {list.map((x) => (
-                  <td key={x.id} className="mono small">
-                    {x.code?.kind === 'git'
-                      ? `${x.code.commit?.slice(0, 10) ?? '—'}${x.code.dirty ? ' +dirty' : ''}`
-                      : (x.code?.contentHash?.slice(0, 10) ?? '—')}
+                  <td colSpan={n} className="small">
+                    {identical.map((r, i) => (
+                      <span key={r.key} data-key={r.label}>
+                        {i > 0 ? ' · ' : ''}
+                        {r.label} = <span className="mono">{cellText(r, r.values[0])}</span>
+                      </span>
+                    ))}
                   </td>
-                ))}
-              </tr>
+                </tr>
+              )}
             </tbody>
           </table>
         </div>
-        {onlyDiff && !shown.length && <p className="muted">All params are the same.</p>}
+        {onlyDiff && identical.length === rows.length && (
+          <p className="muted">These experiments have the same params, results and code.</p>
+        )}
       </section>
-      {metricKeys.length > 0 ? (
-        <OverlaidMetric ids={list.map((x) => x.id)} keys={metricKeys} />
-      ) : (
-        <p className="muted">None of these experiments has reported a metric.</p>
-      )}
+      <RunsOverlay ids={list.map((x) => x.id)} title="Metrics, overlaid" titleId="overlay-title" />
       <CodeComparison ids={list.map((x) => x.id)} />
     </div>
-  );
-}
-
-function OverlaidMetric({ ids, keys }: { ids: number[]; keys: string[] }) {
-  const [key, setKey] = useState(keys[0]);
-  const k = keys.includes(key) ? key : keys[0];
-  const series = useAsync(
-    () =>
-      Promise.all(
-        ids.map((id) => call('experiments.metricSeries', { id, keys: [k], maxPoints: MAX_POINTS })),
-      ),
-    [ids.join(','), k],
-  );
-  const data = useMemo(() => {
-    if (!series.data) return null;
-    const tables = series.data.map((s): uPlot.AlignedData => {
-      const pts = s.find((x) => x.key === k)?.points ?? [];
-      return [pts.map((p) => p.step), pts.map((p) => p.value)];
-    });
-    return uPlot.join(tables);
-  }, [series.data, k]);
-
-  return (
-    <section className="card section" aria-labelledby="overlay-title">
-      <div className="section-head">
-        <h2 id="overlay-title">{k}, overlaid</h2>
-        <label>
-          Metric{' '}
-          <select value={k} onChange={(e) => setKey(e.target.value)}>
-            {keys.map((m) => (
-              <option key={m}>{m}</option>
-            ))}
-          </select>
-        </label>
-      </div>
-      {series.error ? (
-        <ErrorState error={`The metric could not be read: ${series.error}`} onRetry={series.reload} />
-      ) : !data ? (
-        <Loading what={k} />
-      ) : (
-        <UPlotChart
-          label={`${k} by step for experiments ${ids.join(', ')}`}
-          optionsKey={`${k}:${ids.join(',')}`}
-          data={data}
-          height={300}
-          options={(t) => ({
-            axes: [
-              axis(t, { label: 'step', incrs: STEP_INCREMENTS, space: 80 }),
-              numberAxis(t, { size: 70 }),
-            ],
-            scales: { x: { time: false } },
-            series: [
-              { label: 'step' },
-              ...ids.map((id, i) => ({
-                label: `#${id}`,
-                stroke: t.palette[i % t.palette.length],
-                width: 1.5,
-                spanGaps: true,
-                dash: i >= t.palette.length ? [6, 4] : undefined,
-                points: { show: false },
-              })),
-            ],
-          })}
-        />
-      )}
-    </section>
   );
 }

@@ -232,7 +232,7 @@ function ExperimentView({ id }: { id: number }) {
           {tab === 'overview' && <ExperimentOverview experiment={x} details={d} />}
           {tab === 'logs' && <LogViewer experimentId={id} jobs={d.jobs} logPath={`${x.runDir}/logs`} />}
           {tab === 'events' && <ExperimentEvents experiment={x} jobs={d.jobs} />}
-          {tab === 'metrics' && <MetricCharts experimentId={id} />}
+          {tab === 'metrics' && <MetricCharts experimentId={id} project={x.projectName} />}
           {tab === 'resources' && <ResourceChart experimentId={id} />}
           {tab === 'code' && <CodeVersion code={d.code} />}
         </ErrorBoundary>
