@@ -104,6 +104,8 @@ export function defaultRepo(project: string): string {
     .toLowerCase()
     .replace(/[^a-z0-9._-]+/g, '-')
     .replace(/[._-]{2,}/g, '-')
+    // Docker refuses a repository name over 255 characters: a long folder name is cut.
+    .slice(0, 128)
     .replace(/^[._-]+|[._-]+$/g, '');
   return `axon/${slug || 'project'}`;
 }

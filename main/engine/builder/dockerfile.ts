@@ -68,13 +68,20 @@ export function checkEnvKey(key: string): void {
 /**
  * `RUN <step>` for a one-line step (readable in the build log: Docker prints it as `Step N/M : RUN …`).
  * A multi-line step (a YAML block) cannot be written in shell form, where a line break ends the instruction,
- * so it goes in exec form, `RUN ["/bin/sh", "-c", "<the script>"]`, which keeps its lines as they are.
+ * so it goes in exec form, `RUN ["/bin/sh", "-c", "<the script>"]`, which keeps its lines as they are. So
+ * does a step ending in a backslash (in shell form it would continue onto the next instruction and swallow
+ * it) and one that starts with `[` (shell form would read it as exec form). Either way the shell receives
+ * the step exactly as written.
  */
 export function runInstruction(step: string): string {
   const s = step.replace(/\r\n?/g, '\n').trim();
-  if (!s.includes('\n')) return `RUN ${s}`;
+  if (!s.includes('\n') && !s.endsWith('\\') && !s.startsWith('[')) return `RUN ${s}`;
   return `RUN ${JSON.stringify(['/bin/sh', '-c', s])}`;
 }
+
+/** What an image reference may hold (name, registry:port, tag, @digest): nothing a Dockerfile line or the
+ *  daemon would read as anything else. */
+const IMAGE_REF = /^[A-Za-z0-9][A-Za-z0-9._/:@+-]*$/;
 
 /**
  * The Dockerfile for a `build` section with an `image` (a `dockerfile` in the spec is used as it is and
@@ -84,6 +91,10 @@ export function runInstruction(step: string): string {
 export function generateDockerfile(build: BuildSpec, files: { exists(rel: string): boolean }): string {
   if (!build.image) throw new Error('build: no `image` to generate a Dockerfile from');
   if (/\s/.test(build.image)) throw new Error(`build.image: ${JSON.stringify(build.image)} contains spaces`);
+  if (!IMAGE_REF.test(build.image) || build.image.length > 512)
+    throw new Error(
+      `build.image: ${JSON.stringify(build.image.slice(0, 80))} is not an image reference (letters, digits and . _ - / : @, at most 512 characters)`,
+    );
   const lines: string[] = [`FROM ${build.image}`, ''];
 
   if (build.langEnv) {
