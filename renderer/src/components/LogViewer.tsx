@@ -5,7 +5,7 @@
 // stdout and stderr are not told apart: every backend's run log holds them as one stream (a local job writes
 // both to one file, Docker's two streams and a pod's log are joined line by line), so there is no stderr
 // line to mark; the toolbar says so.
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { VirtualLines } from './VirtualLines';
 import { ErrorState, Loading } from './States';
 import { useLogBuffer } from '../lib/useLogBuffer';
@@ -33,8 +33,7 @@ export function LogViewer({ experimentId, jobs = [], logPath }: Props) {
   const [showTracking, setShowTracking] = useState(false);
   // Kept in this browser, like the theme: a reading preference.
   const [wrap, setWrap] = useState(() => localStorage.getItem(WRAP_KEY) === '1');
-  const box = useRef<HTMLDivElement>(null);
-  const height = useFillHeight(box, 56, 320);
+  const [box, height] = useFillHeight(56, 320);
   const [query, setQuery] = useState('');
   const [debounced, setDebounced] = useState('');
   const [matchAt, setMatchAt] = useState(0);

@@ -77,8 +77,7 @@ export function ProjectPage() {
     saveColumnSet(localStorage, name, next);
   };
   const groupsById = useGroups((s) => s.byId);
-  const tableBox = useRef<HTMLDivElement>(null);
-  const fillHeight = useFillHeight(tableBox, 64, 320);
+  const [tableBox, fillHeight] = useFillHeight(64, 320);
   const [filterText, setFilterText] = useState('');
   const [showNewRun, setShowNewRun] = useState(false);
   const navigate = useNavigate();
