@@ -126,8 +126,12 @@ function GroupView({ id }: { id: number }) {
         numeric: true,
         value: (x: Experiment) => rank.get(x.id),
       },
-      ...baseColumns().filter((c) => c.id !== 'group' && c.id !== 'created'),
+      // The objective first after ID and name (issue #13 §2), then the rest.
+      ...baseColumns().slice(0, 2),
       ...(metric ? [metricColumn(metric.name)] : []),
+      ...baseColumns()
+        .slice(2)
+        .filter((c) => c.id !== 'group' && c.id !== 'created'),
       ...keys.params.map(paramColumn),
       ...keys.metrics.filter((k) => k !== metric?.name).map((k) => metricColumn(k)),
     ],
