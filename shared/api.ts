@@ -21,6 +21,7 @@ import type {
   SpecFileText,
 } from './domain';
 import type { SpecError } from './polyaxonfile/types';
+import { experimentPageInput, type ExperimentPage } from './experiment-page';
 import type { GroupCurves, GroupImportance } from './sweep-insights';
 import {
   settingsPatch,
@@ -95,6 +96,8 @@ export const methods = {
     status: z.string().optional(),
     limit: z.number().int().positive().max(100000).default(1000),
   }),
+  /** One page, sorted by the engine, and the total: a table's first screen first (shared/experiment-page.ts). */
+  'experiments.page': experimentPageInput,
   'experiments.get': z.object({ id }),
   'experiments.statuses': z.object({ id }),
   'experiments.metrics': z.object({ id, keys: z.array(z.string()).optional() }),
@@ -290,6 +293,7 @@ export interface Results extends AuthResults {
   'runs.check': CheckResult;
   'runs.create': RunCreated;
   'experiments.list': Experiment[];
+  'experiments.page': ExperimentPage;
   'experiments.get': Experiment & {
     code: CodeRef | null;
     outputs: Array<{ path: string; size: number }>;

@@ -312,6 +312,10 @@ export function makeHandlers(engine: Engine, lifecycle: Lifecycle): Handlers {
       const projectId = project ? (await store.projects.get(project)).id : undefined;
       return store.experiments.list({ projectId, groupId, status, limit });
     },
+    'experiments.page': async ({ project, groupId, status, belowId, sort, offset, limit }) => {
+      const projectId = (await store.projects.get(project)).id;
+      return store.experiments.page({ projectId, groupId, status, belowId, sort, offset, limit });
+    },
     'experiments.get': async ({ id }) => {
       const x = await store.experiments.get(id);
       const tracking = { consumedBytes: 0, malformedLines: 0 };

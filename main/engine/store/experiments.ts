@@ -3,6 +3,7 @@ import type { Db } from './db';
 import type { Experiment } from '../../../shared/domain';
 import type { ExperimentStatus } from '../../../shared/statuses';
 import { ApiError } from '../../../shared/api';
+import type { ExperimentSort } from '../../../shared/experiment-page';
 import { where } from './where';
 import { nextId } from './migrations';
 
@@ -53,6 +54,31 @@ export interface NewExperiment {
 }
 
 const SELECT = `SELECT e.*, p.name AS project_name FROM experiments e JOIN projects p ON p.id = e.project_id`;
+
+/** What a list needs of a row: not the spec, sweep or run JSON (the bulk of a row, read per experiment). */
+type ListRow = Omit<ExperimentRow, 'spec_json' | 'sweep_json' | 'run_json' | 'outputs_dir'>;
+const LIST_SELECT = `SELECT e.id, e.project_id, p.name AS project_name, e.group_id, e.name, e.status, e.status_reason,
+  e.status_message, e.backend, e.cmd, e.code_path, e.run_dir, e.image, e.original_id, e.cloning_strategy,
+  e.exit_code, e.created_at, e.started_at, e.finished_at
+  FROM experiments e JOIN projects p ON p.id = e.project_id`;
+
+const SORT_COLUMNS = {
+  id: 'e.id',
+  name: 'e.name',
+  status: 'e.status',
+  backend: 'e.backend',
+  createdAt: 'e.created_at',
+  startedAt: 'e.started_at',
+  finishedAt: 'e.finished_at',
+} as const;
+const METRIC_STAT = { last: 'value', min: 'min_value', max: 'max_value' } as const;
+
+export interface ListFilter {
+  projectId?: number;
+  groupId?: number;
+  status?: string;
+  belowId?: number;
+}
 
 export class Experiments {
   constructor(private db: Db) {}
@@ -114,20 +140,47 @@ export class Experiments {
     return out;
   }
 
-  async list(filter: {
-    projectId?: number;
-    groupId?: number;
-    status?: string;
-    limit?: number;
-  }): Promise<Experiment[]> {
-    const w = where([
-      filter.projectId !== undefined && ['e.project_id = ?', filter.projectId],
-      filter.groupId !== undefined && ['e.group_id = ?', filter.groupId],
-      filter.status !== undefined && ['e.status = ?', filter.status],
-    ]);
-    const sql = `${SELECT} ${w.sql} ORDER BY e.id DESC LIMIT ?`;
-    const rows = await this.db.all<ExperimentRow>(sql, [...w.args, filter.limit ?? 1000]);
+  async list(filter: ListFilter & { limit?: number }): Promise<Experiment[]> {
+    const w = listWhere(filter);
+    const sql = `${LIST_SELECT} ${w.sql} ORDER BY e.id DESC LIMIT ?`;
+    const rows = await this.db.all<ListRow>(sql, [...w.args, filter.limit ?? 1000]);
     return this.hydrate(rows);
+  }
+
+  /**
+   * One page in the order asked for, sorted in SQL (a metric's last, min or max, a param, or a column), and
+   * how many the filters select in all.
+   */
+  async page(
+    filter: ListFilter & { sort: ExperimentSort; offset: number; limit: number },
+  ): Promise<{ items: Experiment[]; total: number; offset: number }> {
+    const w = listWhere(filter);
+    const { sort } = filter;
+    const dir = sort.dir === 'asc' ? 'ASC' : 'DESC';
+    let join = '';
+    const joinArgs: unknown[] = [];
+    let value: string;
+    if (sort.by === 'metric') {
+      join = 'LEFT JOIN last_metrics s ON s.experiment_id = e.id AND s.key = ?';
+      joinArgs.push(sort.key);
+      value = sort.stat === 'last' ? 's.value' : `COALESCE(s.${METRIC_STAT[sort.stat]}, s.value)`;
+    } else if (sort.by === 'param') {
+      join = 'LEFT JOIN params s ON s.experiment_id = e.id AND s.key = ?';
+      joinArgs.push(sort.key);
+      // Numbers as numbers (before text, as SQLite orders them), strings as their text.
+      value = `(s.value_json ->> '$')`;
+    } else value = SORT_COLUMNS[sort.by];
+    const order = sort.by === 'id' ? `e.id ${dir}` : `${value} IS NULL, ${value} ${dir}, e.id ${dir}`;
+    const [rows, count] = await Promise.all([
+      this.db.all<ListRow>(`${LIST_SELECT} ${join} ${w.sql} ORDER BY ${order} LIMIT ? OFFSET ?`, [
+        ...joinArgs,
+        ...w.args,
+        filter.limit,
+        filter.offset,
+      ]),
+      this.db.get<{ n: number }>(`SELECT count(*) AS n FROM experiments e ${w.sql}`, w.args),
+    ]);
+    return { items: await this.hydrate(rows), total: count?.n ?? 0, offset: filter.offset };
   }
 
   async rowsWithStatus(statuses: readonly string[]): Promise<ExperimentRow[]> {
@@ -179,7 +232,7 @@ export class Experiments {
   }
 
   /** Adds params, last (and min, max) metrics and tags to rows, with one query each for the whole list. */
-  async hydrate(rows: ExperimentRow[]): Promise<Experiment[]> {
+  async hydrate(rows: ListRow[]): Promise<Experiment[]> {
     if (!rows.length) return [];
     const ids = rows.map((r) => r.id);
     const inList = ids.map(() => '?').join(',');
@@ -242,6 +295,15 @@ export class Experiments {
     for (const t of tags) by.get(t.experiment_id)!.tags.push(t.tag);
     return out;
   }
+}
+
+function listWhere(filter: ListFilter) {
+  return where([
+    filter.projectId !== undefined && ['e.project_id = ?', filter.projectId],
+    filter.groupId !== undefined && ['e.group_id = ?', filter.groupId],
+    filter.status !== undefined && ['e.status = ?', filter.status],
+    filter.belowId !== undefined && ['e.id < ?', filter.belowId],
+  ]);
 }
 
 /** The run an experiment row recorded (build, environment, framework, kube target); `{}` for none. */
