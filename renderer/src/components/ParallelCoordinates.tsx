@@ -346,7 +346,7 @@ export function ParallelCoordinates({
             <strong>
               {matchCount} of {lines.length}
             </strong>{' '}
-            experiments match the filters.
+            experiments match the filters; the ranked table above lists them.
           </>
         ) : (
           <>

@@ -1,6 +1,7 @@
 // One group (sweep): progress, best so far, concurrency (editable while it runs), hyperband's brackets or
 // ASHA's rungs, every trial's learning curve overlaid, each param's importance (computed in the engine),
-// parallel coordinates of params → metric whose brushes filter the ranked table below them, and a
+// the ranked table, filtered by the brushes of the parallel coordinates of params → metric under it (the
+// chart stays last but one, just above the scatter, where the existing Group e2e expects it), and a
 // metric-vs-param scatter. The brushes are the page's (kept per group for the tab's session), in the
 // axes' values, so they survive a data refresh, a live sweep widening an axis, and a visit to a trial.
 // Live from experiments.changed / groups.changed / metrics.appended; groups.sweep (the search's plan and each
@@ -249,28 +250,6 @@ function GroupView({ id }: { id: number }) {
           )}
         </div>
       )}
-      {pcParams.length > 0 &&
-        (pcMetric && experiments.some((x) => isDone(x.status) && x.lastMetrics[pcMetric] !== undefined) ? (
-          <ErrorBoundary what="the parallel coordinates">
-            <ParallelCoordinates
-              experiments={experiments}
-              params={pcParams}
-              metric={pcMetric}
-              optimization={metric?.optimization ?? null}
-              brushes={brushes}
-              onBrushesChange={setBrushes}
-            />
-          </ErrorBoundary>
-        ) : (
-          <section className="card section" aria-labelledby="pcoords-title">
-            <h2 id="pcoords-title">Parallel coordinates</h2>
-            <p className="muted">
-              {pcMetric
-                ? `Parallel coordinates appear when experiments report ${pcMetric}.`
-                : 'Parallel coordinates appear when experiments report a metric.'}
-            </p>
-          </section>
-        ))}
       <section className="section" aria-labelledby="ranked-title">
         <h2 id="ranked-title">Experiments, best first</h2>
         {brushed && (
@@ -298,6 +277,28 @@ function GroupView({ id }: { id: number }) {
           />
         </ErrorBoundary>
       </section>
+      {pcParams.length > 0 &&
+        (pcMetric && experiments.some((x) => isDone(x.status) && x.lastMetrics[pcMetric] !== undefined) ? (
+          <ErrorBoundary what="the parallel coordinates">
+            <ParallelCoordinates
+              experiments={experiments}
+              params={pcParams}
+              metric={pcMetric}
+              optimization={metric?.optimization ?? null}
+              brushes={brushes}
+              onBrushesChange={setBrushes}
+            />
+          </ErrorBoundary>
+        ) : (
+          <section className="card section" aria-labelledby="pcoords-title">
+            <h2 id="pcoords-title">Parallel coordinates</h2>
+            <p className="muted">
+              {pcMetric
+                ? `Parallel coordinates appear when experiments report ${pcMetric}.`
+                : 'Parallel coordinates appear when experiments report a metric.'}
+            </p>
+          </section>
+        ))}
       {keys.params.length > 0 && keys.metrics.length > 0 && (
         <ErrorBoundary what="the scatter plot">
           <ParamScatter
