@@ -15,6 +15,13 @@ import { ErrorState } from './components/States';
 import { ErrorBoundary } from './components/ErrorBoundary';
 import { useConnection } from './stores/connection';
 import { formatTime } from './lib/format';
+import { useSession } from './stores/session';
+import { LoginPage } from './pages/LoginPage';
+import { UserMenu } from './components/UserMenu';
+import { TokensPage } from './pages/TokensPage';
+import { OrgsPage } from './pages/OrgsPage';
+import { OrgPage } from './pages/OrgPage';
+import { Loading } from './components/States';
 
 /** Said at the top of every page while the engine cannot be heard. */
 function ConnectionBanner() {
@@ -32,7 +39,20 @@ function ConnectionBanner() {
   );
 }
 
+/** The session decides first (stores/session.ts): the login page under --auth, else the frame as always. */
 export function App() {
+  const phase = useSession((s) => s.phase);
+  if (phase === 'checking')
+    return (
+      <main id="main" className="login-page">
+        <Loading what="the engine" />
+      </main>
+    );
+  if (phase === 'sign-in') return <LoginPage />;
+  return <Frame phase={phase} />;
+}
+
+function Frame({ phase }: { phase: 'local' | 'signed-in' | 'no-token' }) {
   const load = useSystem((s) => s.load);
   const version = useSystem((s) => s.info?.version);
   const theme = useSettings((s) => s.theme);
@@ -40,8 +60,8 @@ export function App() {
   const link = useConnection((s) => s.state);
   const { pathname } = useLocation();
   useEffect(() => {
-    if (connection.kind !== 'none') void load();
-  }, [load]);
+    if (phase !== 'no-token') void load();
+  }, [load, phase]);
 
   return (
     <div className="app">
@@ -86,8 +106,22 @@ export function App() {
         </div>
       </nav>
       <main id="main" tabIndex={-1} className="main">
-        {connection.kind === 'none' ? (
-          <ErrorState error="Not connected to an Axon engine" hint={<p>{connection.reason}</p>} />
+        {phase === 'signed-in' && (
+          <header className="topbar">
+            <UserMenu />
+          </header>
+        )}
+        {phase === 'no-token' ? (
+          <ErrorState
+            error="Not connected to an Axon engine"
+            hint={
+              <p>
+                {connection.kind === 'none'
+                  ? connection.reason
+                  : 'The engine refused this page’s token (a new one is made each time `axon serve` starts). Open the address that `axon serve` printed.'}
+              </p>
+            }
+          />
         ) : (
           <>
             <ConnectionBanner />
@@ -100,6 +134,9 @@ export function App() {
                 <Route path="/compare" element={<ComparePage />} />
                 <Route path="/clusters" element={<ClustersPage />} />
                 <Route path="/settings" element={<SettingsPage />} />
+                <Route path="/account/tokens" element={<TokensPage />} />
+                <Route path="/orgs" element={<OrgsPage />} />
+                <Route path="/orgs/:name" element={<OrgPage key={pathname} />} />
                 <Route
                   path="*"
                   element={

@@ -1,7 +1,9 @@
 // The one way the renderer talks to the engine. In Electron the preload exposes `window.axon` (the same
 // `call`/`on` shape, over IPC); in a browser the client is HTTP + WebSocket to the page's own origin, with
 // the token that `axon serve` put in the URL (`/?token=…`), kept in sessionStorage and removed from the
-// address bar. Nothing here imports Node.
+// address bar. Under `axon serve --auth` the same slot holds the tab's session token from the login page
+// (lib/session.ts says why sessionStorage); a 401 then means the session ended, and stores/session.ts shows
+// the login page again. Nothing here imports Node.
 import type { AxonApi, EventName, Events, Input, MethodName, Results } from '../../shared/api';
 import { ApiError } from '../../shared/api';
 import { createHttpClient, type HttpClient } from '../../shared/http-client';
@@ -55,6 +57,43 @@ function connect(): Connection {
 
 export const connection: Connection = connect();
 
+/** Keeps the credential for this tab (a sign-in's session token); the page then reloads to use it. */
+export function keepToken(token: string): void {
+  sessionStorage.setItem(TOKEN_KEY, token);
+}
+
+export function forgetToken(): void {
+  sessionStorage.removeItem(TOKEN_KEY);
+}
+
+/** `/api/health`'s word on whether this engine asks for sign-in; null when it cannot be read. */
+export async function engineAsksForSignIn(): Promise<boolean | null> {
+  try {
+    const r = await fetch(`${window.location.origin}/api/health`);
+    const body = (await r.json()) as { ok?: boolean; auth?: unknown };
+    return body.ok ? body.auth === true : null;
+  } catch {
+    return null;
+  }
+}
+
+/** A call with no credential at all: signing in (`auth.login` is the one method that needs none). */
+export function callWithoutToken<M extends MethodName>(method: M, input: Input<M>): Promise<Results[M]> {
+  return createHttpClient(window.location.origin, '').call(method, input);
+}
+
+/** Stops the event stream's reconnection (a session that ended: its socket would be refused every second). */
+export function closeEvents(): void {
+  if (connection.kind === 'http') (connection.api as HttpClient).close();
+}
+
+let sessionEnded: (() => void) | null = null;
+
+/** Under --auth: what a 401 means (the session expired or was ended); stores/session.ts sets it. */
+export function onSessionEnded(fn: (() => void) | null): void {
+  sessionEnded = fn;
+}
+
 /**
  * Follows the engine's event stream: `false` when it drops (the engine stopped, the machine slept), `true`
  * when it opens again (the client reconnects by itself, every second). In the desktop app the engine lives
@@ -76,6 +115,11 @@ export async function call<M extends MethodName>(method: M, input: Input<M>): Pr
     return await api().call(method, input);
   } catch (e) {
     const o = e as { code?: string; message?: string; details?: unknown };
+    if (o?.code === 'unauthorized' && sessionEnded) {
+      forgetToken();
+      sessionEnded();
+      throw new ApiError('unauthorized', 'Your session has ended. Sign in again.');
+    }
     if (o?.code === 'unauthorized') {
       // The token of an earlier `axon serve` (a new one is made at every start): forget it.
       sessionStorage.removeItem(TOKEN_KEY);

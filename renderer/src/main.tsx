@@ -4,15 +4,15 @@ import { createRoot } from 'react-dom/client';
 import { HashRouter } from 'react-router-dom';
 import { App } from './App';
 import { applyTheme, useSettings } from './stores/settings';
-import { connection } from './api';
-import { startEventSync } from './events';
+import { useSession } from './stores/session';
 import './styles/theme.css';
 import './styles/layout.css';
 import './styles/status.css';
 import './styles/viewers.css';
 
 applyTheme(useSettings.getState().theme);
-if (connection.kind !== 'none') startEventSync();
+// Who this page is decides first (the login page under `axon serve --auth`); the event stream starts after.
+void useSession.getState().start();
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>

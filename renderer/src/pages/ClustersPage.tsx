@@ -1,5 +1,6 @@
 // Where runs can go: this machine (system.machine), Docker (reachable or why not), and the kube contexts of
-// the user's kubeconfig with their clusters checked on demand and this Axon's pods there (KubernetesCard).
+// the user's kubeconfig with their clusters checked on demand and this Axon's pods there (KubernetesCard);
+// under `axon serve --auth`, the quotas of the user's organizations (OrgQuotas).
 import { useEffect, useState } from 'react';
 import { call } from '../api';
 import { useAsync } from '../lib/useAsync';
@@ -8,6 +9,7 @@ import { ErrorState, Loading } from '../components/States';
 import { formatBytes } from '../lib/format';
 import { KubernetesCard } from './KubernetesCard';
 import { useTitle } from '../lib/useTitle';
+import { OrgQuotas } from '../components/OrgQuotas';
 
 export function ClustersPage() {
   useTitle('Clusters');
@@ -101,6 +103,7 @@ export function ClustersPage() {
           )}
         </section>
         <KubernetesCard refresh={refresh} />
+        <OrgQuotas refresh={refresh} />
       </div>
     </div>
   );
