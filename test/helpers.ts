@@ -66,9 +66,12 @@ export interface Served {
 }
 
 /** `axon serve` as a real child process; resolves once its address file is written. `opts.env` adds to (or
- *  overrides) the environment it inherits, e.g. KUBECONFIG. */
-export async function startServe(home: string, opts: { env?: Record<string, string> } = {}): Promise<Served> {
-  const proc = spawn(process.execPath, [BIN, 'serve'], {
+ *  overrides) the environment it inherits, e.g. KUBECONFIG; `opts.args` are more options (`--auth`). */
+export async function startServe(
+  home: string,
+  opts: { env?: Record<string, string>; args?: string[] } = {},
+): Promise<Served> {
+  const proc = spawn(process.execPath, [BIN, 'serve', ...(opts.args ?? [])], {
     env: { ...process.env, AXON_HOME: home, AXON_QUIET: '1', ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
