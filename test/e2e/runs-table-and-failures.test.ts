@@ -322,7 +322,11 @@ test(
         await shotAndAudit(w, 'outputs');
         const [download] = await Promise.all([
           page.waitForEvent('download'),
-          outputs.getByRole('button', { name: 'Download model.bin' }).first().click(),
+          outputs
+            .getByRole('listitem')
+            .filter({ hasText: 'model.bin' })
+            .getByRole('button', { name: 'Download' })
+            .click(),
         ]);
         assert.equal(download.suggestedFilename(), 'model.bin');
         assert.doesNotMatch(download.url(), new RegExp(token), 'the token is not in the link');

@@ -68,6 +68,7 @@ export function OutputsBrowser({ experimentId, files, folder }: Props) {
                 <li key={f.path} style={{ transform: `translateY(${item.start}px)`, height: ROW }}>
                   <button
                     type="button"
+                    id={`output-${item.index}`}
                     className={`link-button mono small${chosen === f.path ? ' selected' : ''}`}
                     aria-pressed={chosen === f.path}
                     onClick={() => setChosen(f.path)}
@@ -76,7 +77,12 @@ export function OutputsBrowser({ experimentId, files, folder }: Props) {
                   </button>{' '}
                   <span className="muted small">{formatBytes(f.size)}</span>
                   {canDownload && (
-                    <DownloadButton experimentId={experimentId} path={f.path} className="download" />
+                    <DownloadButton
+                      experimentId={experimentId}
+                      path={f.path}
+                      className="download"
+                      describedBy={`output-${item.index}`}
+                    />
                   )}
                 </li>
               );
@@ -98,9 +104,14 @@ function OutputPreviewPane({ experimentId, path }: { experimentId: number; path:
   return (
     <figure className="output-preview" aria-label={`Preview of ${f.path}`}>
       <figcaption className="muted small">
-        <span className="mono">{f.absolutePath}</span> · {formatBytes(f.size)}
+        <span className="mono" id="output-preview-path">
+          {f.absolutePath}
+        </span>{' '}
+        · {formatBytes(f.size)}
         {f.truncated && f.kind === 'text' && ' · the first part only'}
-        {canDownload && <DownloadButton experimentId={experimentId} path={f.path} label="Download" />}
+        {canDownload && (
+          <DownloadButton experimentId={experimentId} path={f.path} describedBy="output-preview-path" />
+        )}
       </figcaption>
       {f.kind === 'text' ? (
         <pre className="output-text">{f.text}</pre>
@@ -117,21 +128,27 @@ function OutputPreviewPane({ experimentId, path }: { experimentId: number; path:
 }
 
 /** Starts the file's download; an error (the engine gone, the file deleted) is said beside it. */
-function DownloadButton(props: { experimentId: number; path: string; label?: string; className?: string }) {
+function DownloadButton(props: {
+  experimentId: number;
+  path: string;
+  className?: string;
+  /** The element that names the file: the button is "Download", described by it. */
+  describedBy: string;
+}) {
   const [error, setError] = useState<string | null>(null);
   return (
     <>
       <button
         type="button"
         className={`small ${props.className ?? ''}`}
-        aria-label={`Download ${props.path}`}
+        aria-describedby={props.describedBy}
         title={`Download ${props.path}`}
         onClick={() => {
           setError(null);
           downloadOutput(props.experimentId, props.path).catch((e: Error) => setError(e.message));
         }}
       >
-        {props.label ?? 'Download'}
+        Download
       </button>
       {error && (
         <span className="form-error small" role="alert">

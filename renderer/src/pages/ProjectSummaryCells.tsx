@@ -59,7 +59,7 @@ export function ProjectBest({ summary: s }: { summary?: ProjectSummary }) {
       </span>{' '}
       <Link
         to={`/experiments/${b.experimentId}`}
-        aria-label={`${b.metric} ${formatNumber(b.value)}, experiment ${b.experimentId}`}
+        aria-label={`${formatNumber(b.value)}, experiment ${b.experimentId}`}
       >
         <strong>{formatNumber(b.value)}</strong>
       </Link>
