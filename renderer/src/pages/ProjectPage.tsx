@@ -191,6 +191,10 @@ export function ProjectPage() {
             Experiments{' '}
             <span className="muted small">
               {rows.length.toLocaleString()} shown of {all.length.toLocaleString()}
+              {/* The first page is on screen while the rest are read (stores/experiments.ts). */}
+              {listState?.status === 'ready' && listState.done === false && (
+                <> · reading {listState.total?.toLocaleString()}…</>
+              )}
             </span>
           </h2>
           <div className="toolbar">

@@ -2,8 +2,13 @@
 import { create } from 'zustand';
 import type { Experiment, MetricPoint } from '../../../shared/domain';
 import { call, errorMessage } from '../api';
+import { readExperimentPages, type PageProgress } from '../lib/experimentPages';
 
-export type LoadState = { status: 'loading' } | { status: 'ready' } | { status: 'error'; error: string };
+export type LoadState =
+  | { status: 'loading' }
+  /** Shown from the first page on; `done` once every page is in (lib/experimentPages.ts). */
+  | ({ status: 'ready' } & Partial<PageProgress>)
+  | { status: 'error'; error: string };
 
 interface ExperimentsState {
   byId: Record<number, Experiment>;
@@ -15,8 +20,8 @@ interface ExperimentsState {
   loadProject(name: string): Promise<void>;
 }
 
-/** The engine returns at most this many per list call; the UI asks for all of a project's runs. */
-const PROJECT_LIMIT = 100_000;
+/** The latest read of each project's list: an older one still going stops at its next page. */
+const reads: Record<string, number> = {};
 
 /** Min or max per key of two records (either may lack the key, or be missing in rows of an older engine). */
 function mergeWith(
@@ -86,16 +91,30 @@ export const useExperiments = create<ExperimentsState>((set, get) => ({
   async loadProject(name) {
     const first = !get().projects[name];
     if (first) set((s) => ({ projects: { ...s.projects, [name]: { status: 'loading' } } }));
+    const generation = (reads[name] = (reads[name] ?? 0) + 1);
+    const seen = new Set<number>();
+    let newest = Infinity;
     try {
-      const xs = await call('experiments.list', { project: name, limit: PROJECT_LIMIT });
-      set((s) => {
-        const byId = { ...s.byId };
-        // Runs deleted elsewhere disappear from the project on reload.
-        for (const x of Object.values(byId)) if (x.projectName === name) delete byId[x.id];
-        for (const x of xs) byId[x.id] = x;
-        return { byId, projects: { ...s.projects, [name]: { status: 'ready' } } };
-      });
+      await readExperimentPages(
+        (page) => call('experiments.page', { project: name, sort: { by: 'id', dir: 'desc' }, ...page }),
+        (xs, { loaded, total, done }) => {
+          if (reads[name] !== generation) return false;
+          if (!seen.size) newest = xs.length ? xs[0].id : Infinity;
+          for (const x of xs) seen.add(x.id);
+          set((s) => {
+            const byId = { ...s.byId };
+            for (const x of xs) byId[x.id] = x;
+            // Runs deleted elsewhere disappear on reload; runs created since the first page (events) stay.
+            if (done)
+              for (const x of Object.values(byId))
+                if (x.projectName === name && x.id <= newest && !seen.has(x.id)) delete byId[x.id];
+            return { byId, projects: { ...s.projects, [name]: { status: 'ready', loaded, total, done } } };
+          });
+          return true;
+        },
+      );
     } catch (e) {
+      if (reads[name] !== generation) return;
       set((s) => ({ projects: { ...s.projects, [name]: { status: 'error', error: errorMessage(e) } } }));
     }
   },
