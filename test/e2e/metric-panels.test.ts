@@ -89,11 +89,30 @@ after(async () => {
 const token = () =>
   (JSON.parse(fs.readFileSync(path.join(home, 'engine.json'), 'utf8')) as { token: string }).token;
 
+/** A browser page for one step; a failing step leaves test-results/<prefix>-failed.png of what it showed. */
+async function withPage(prefix: string, body: (w: WatchedPage) => Promise<void>): Promise<void> {
+  const w = await watchedPage(browser!, prefix);
+  try {
+    await body(w);
+    assert.deepEqual(w.errors, []);
+  } catch (e) {
+    await w.shot('failed').catch(() => undefined);
+    throw e;
+  } finally {
+    await w.page.close();
+  }
+}
+
 async function open(w: WatchedPage, hash: string): Promise<Page> {
   await w.page.goto(`${served!.url}/?token=${token()}#${hash}`);
   return w.page;
 }
 
+/** The page's window, for getComputedStyle inside evaluate (the tests are type-checked without the DOM
+ * library; a function sent to the page cannot call helpers of this file). */
+type PageWindow = {
+  getComputedStyle(e: unknown): { color: string; borderColor: string; borderTopColor: string };
+};
 const panel = (scope: Page | Locator, metrics: string) => scope.locator(`figure[data-metric="${metrics}"]`);
 const num = async (l: Locator, attr: string) => Number(await l.getAttribute(attr));
 
@@ -103,243 +122,245 @@ test(
   async (t) => {
     const [big, slow, fast] = ids;
 
-    await t.test('shared panels, prefix sections, search, and the user’s own panels', async () => {
-      const w = await watchedPage(browser!, 'panels');
-      const page = await open(w, `/experiments/${big}?tab=metrics`);
-      const loss = panel(page, 'loss val_loss');
-      await loss.locator('canvas').waitFor({ timeout: 30_000 });
-      // The uPlot legend names both lines of the shared panels.
-      const legend = async (fig: Locator) =>
-        (await fig.locator('.u-legend .u-series:visible .u-label').allInnerTexts()).filter(
-          (x) => !/^(step|time)$/.test(x),
+    await t.test('shared panels, prefix sections, search, and the user’s own panels', () =>
+      withPage('panels', async (w) => {
+        const page = await open(w, `/experiments/${big}?tab=metrics`);
+        const loss = panel(page, 'loss val_loss');
+        await loss.locator('canvas').waitFor({ timeout: 30_000 });
+        // The uPlot legend names both lines of the shared panels.
+        const legend = async (fig: Locator) =>
+          (await fig.locator('.u-legend .u-series:visible .u-label').allInnerTexts()).filter(
+            (x) => !/^(step|time)$/.test(x),
+          );
+        assert.deepEqual(await legend(loss), ['loss', 'val_loss']);
+        const acc = panel(page, 'train/acc val/acc');
+        assert.deepEqual(await legend(acc), ['train/acc', 'val/acc']);
+        // Sections: the shared panels first (no prefix), then train/ with train/lr.
+        const sections = page.locator('details.metric-section');
+        assert.deepEqual(
+          await sections.evaluateAll((els) => els.map((e) => e.getAttribute('data-section'))),
+          ['', 'train'],
         );
-      assert.deepEqual(await legend(loss), ['loss', 'val_loss']);
-      const acc = panel(page, 'train/acc val/acc');
-      assert.deepEqual(await legend(acc), ['train/acc', 'val/acc']);
-      // Sections: the shared panels first (no prefix), then train/ with train/lr.
-      const sections = page.locator('details.metric-section');
-      assert.deepEqual(await sections.evaluateAll((els) => els.map((e) => e.getAttribute('data-section'))), [
-        '',
-        'train',
-      ]);
-      const train = page.locator('details.metric-section[data-section="train"]');
-      await panel(train, 'train/lr').locator('canvas').waitFor();
-      await w.shot('experiment');
-      // A section collapses (its charts go) and opens again.
-      await train.locator(':scope > summary').click();
-      await panel(page, 'train/lr').waitFor({ state: 'detached' });
-      await train.locator(':scope > summary').click();
-      await panel(train, 'train/lr').locator('canvas').waitFor();
+        const train = page.locator('details.metric-section[data-section="train"]');
+        await panel(train, 'train/lr').locator('canvas').waitFor();
+        await w.shot('experiment');
+        // A section collapses (its charts go) and opens again.
+        await train.locator(':scope > summary').click();
+        await panel(page, 'train/lr').waitFor({ state: 'detached' });
+        await train.locator(':scope > summary').click();
+        await panel(train, 'train/lr').locator('canvas').waitFor();
 
-      // The search over metric names.
-      const search = page.getByRole('searchbox', { name: 'Search metrics' });
-      await search.fill('acc');
-      await waitFor(
-        async () => (await page.locator('figure[data-metric]').count()) === 1,
-        5000,
-        'one panel for “acc”',
-      );
-      await acc.locator('canvas').waitFor();
-      assert.equal(await loss.count(), 0, 'loss is not an acc metric');
-      await page.getByText('1 of 3 panels').waitFor();
-      await search.fill('lr');
-      await panel(page, 'train/lr').waitFor();
-      assert.equal(await page.locator('figure[data-metric]').count(), 1);
-      await search.fill('');
-      await loss.waitFor();
+        // The search over metric names.
+        const search = page.getByRole('searchbox', { name: 'Search metrics' });
+        await search.fill('acc');
+        await waitFor(
+          async () => (await page.locator('figure[data-metric]').count()) === 1,
+          5000,
+          'one panel for “acc”',
+        );
+        await acc.locator('canvas').waitFor();
+        assert.equal(await loss.count(), 0, 'loss is not an acc metric');
+        await page.getByText('1 of 3 panels').waitFor();
+        await search.fill('lr');
+        await panel(page, 'train/lr').waitFor();
+        assert.equal(await page.locator('figure[data-metric]').count(), 1);
+        await search.fill('');
+        await loss.waitFor();
 
-      // The user gives val/acc a panel of its own: it goes to the val/ section; kept across a reload.
-      await acc.getByText('Metrics…').click();
-      await acc
-        .getByRole('group', { name: /Metrics on the panel/ })
-        .getByLabel('val/acc')
-        .uncheck();
-      const val = page.locator('details.metric-section[data-section="val"]');
-      await panel(val, 'val/acc').locator('canvas').waitFor();
-      await panel(train, 'train/acc').locator('canvas').waitFor();
-      await page.reload();
-      await panel(val, 'val/acc').locator('canvas').waitFor({ timeout: 30_000 });
-      await w.shot('own-panel');
-      await page.getByRole('button', { name: 'Default panels' }).click();
-      await panel(page, 'train/acc val/acc').locator('canvas').waitFor();
-      assert.equal(await val.count(), 0, 'no val/ section once val/acc is back with train/acc');
-      assert.deepEqual(w.errors, []);
-      await w.page.close();
-    });
+        // The user gives val/acc a panel of its own: it goes to the val/ section; kept across a reload.
+        await acc.getByText('Metrics…').click();
+        await acc
+          .getByRole('group', { name: /Metrics on the panel/ })
+          .getByLabel('val/acc')
+          .click();
+        const val = page.locator('details.metric-section[data-section="val"]');
+        await panel(val, 'val/acc').locator('canvas').waitFor();
+        await panel(train, 'train/acc').locator('canvas').waitFor();
+        await page.reload();
+        await panel(val, 'val/acc').locator('canvas').waitFor({ timeout: 30_000 });
+        await w.shot('own-panel');
+        await page.getByRole('button', { name: 'Default panels' }).click();
+        await panel(page, 'train/acc val/acc').locator('canvas').waitFor();
+        assert.equal(await val.count(), 0, 'no val/ section once val/acc is back with train/acc');
+      }),
+    );
 
-    await t.test('zoom reads finer data for the visible range; reset goes back to the overview', async () => {
-      const w = await watchedPage(browser!, 'panels-zoom');
-      const ranged: string[] = [];
-      w.page.on('request', (r) => {
-        if (r.url().endsWith('/api/experiments.metricSeries') && /fromStep/.test(r.postData() ?? ''))
-          ranged.push(r.postData()!);
-      });
-      const page = await open(w, `/experiments/${big}?tab=metrics`);
-      const fig = panel(page, 'loss val_loss');
-      const chart = fig.locator('.chart');
-      await chart.locator('canvas').waitFor({ timeout: 30_000 });
-      await page.locator('figure[data-metric="loss val_loss"] .chart[data-visible-points]').waitFor();
-      const overview = await num(chart, 'data-visible-points');
-      // loss has 20,000 steps: the overview holds at most 2,000 buckets of it (+ val_loss's 200 points).
-      assert.ok(overview <= 2200, `overview: ${overview} points`);
-      // Drag across 3 % of the plot.
-      const over = (await fig.locator('.u-over').boundingBox())!;
-      const y = over.y + over.height / 2;
-      await page.mouse.move(over.x + over.width * 0.2, y);
-      await page.mouse.down();
-      await page.mouse.move(over.x + over.width * 0.21, y, { steps: 3 });
-      await page.mouse.move(over.x + over.width * 0.23, y, { steps: 3 });
-      await page.mouse.up();
-      await waitFor(
-        async () => (await fig.getAttribute('data-zoomed')) === 'true',
-        5000,
-        'the chart to zoom',
-      );
-      const lo = Number(await chart.getAttribute('data-x-min'));
-      const hi = Number(await chart.getAttribute('data-x-max'));
-      assert.ok(hi - lo < BIG / 10, `zoomed to ${lo}–${hi}`);
-      // What the overview has in that range, from the engine.
-      const whole = await served!.client.call('experiments.metricSeries', {
-        id: big,
-        keys: ['loss', 'val_loss'],
-      });
-      const coarse = new Set(
-        whole.flatMap((s) => s.points.map((p) => p.step)).filter((s) => s >= lo && s <= hi),
-      ).size;
-      await waitFor(
-        async () => (await num(chart, 'data-visible-points')) >= Math.max(5 * coarse, hi - lo - 2),
-        15_000,
-        `more than ${coarse} points between steps ${lo} and ${hi}`,
-      );
-      const fine = await num(chart, 'data-visible-points');
-      assert.ok(ranged.length >= 1, 'the engine was asked for a step range');
-      const asked = JSON.parse(ranged.at(-1)!) as { fromStep: number; toStep: number; keys: string[] };
-      assert.ok(
-        asked.fromStep <= lo && asked.toStep >= hi,
-        `read ${asked.fromStep}–${asked.toStep} for ${lo}–${hi}`,
-      );
-      assert.deepEqual(asked.keys, ['loss', 'val_loss']);
-      await fig.getByText(/steps [\d,]+–[\d,]+ in full/).waitFor();
-      await w.shot('zoomed');
-      // Zooming further inside a complete read asks nothing more.
-      const before = ranged.length;
-      const box = (await fig.locator('.u-over').boundingBox())!;
-      await page.mouse.move(box.x + box.width * 0.4, y);
-      await page.mouse.down();
-      await page.mouse.move(box.x + box.width * 0.6, y, { steps: 3 });
-      await page.mouse.up();
-      await waitFor(async () => Number(await chart.getAttribute('data-x-max')) < hi, 5000, 'a closer zoom');
-      await new Promise((r) => setTimeout(r, 700));
-      assert.equal(ranged.length, before, 'no read for a view inside a complete one');
-      // Reset: the overview again.
-      await fig.getByRole('button', { name: 'Reset zoom' }).click();
-      await waitFor(
-        async () => (await fig.getAttribute('data-zoomed')) === 'false',
-        5000,
-        'the zoom to reset',
-      );
-      await waitFor(
-        async () => (await num(chart, 'data-visible-points')) === overview,
-        5000,
-        'the overview again',
-      );
-      assert.ok(fine > overview / 4, `zoomed ${fine} vs overview ${overview}`);
-      assert.deepEqual(w.errors, []);
-      await w.page.close();
-    });
+    await t.test('zoom reads finer data for the visible range; reset goes back to the overview', () =>
+      withPage('panels-zoom', async (w) => {
+        const ranged: string[] = [];
+        w.page.on('request', (r) => {
+          if (r.url().endsWith('/api/experiments.metricSeries') && /fromStep/.test(r.postData() ?? ''))
+            ranged.push(r.postData()!);
+        });
+        const page = await open(w, `/experiments/${big}?tab=metrics`);
+        const fig = panel(page, 'loss val_loss');
+        const chart = fig.locator('.chart');
+        await chart.locator('canvas').waitFor({ timeout: 30_000 });
+        await page.locator('figure[data-metric="loss val_loss"] .chart[data-visible-points]').waitFor();
+        const overview = await num(chart, 'data-visible-points');
+        // loss has 20,000 steps: the overview holds at most 2,000 buckets of it (+ val_loss's 200 points).
+        assert.ok(overview <= 2200, `overview: ${overview} points`);
+        // Drag across 3 % of the plot.
+        const over = (await fig.locator('.u-over').boundingBox())!;
+        const y = over.y + over.height / 2;
+        await page.mouse.move(over.x + over.width * 0.2, y);
+        await page.mouse.down();
+        await page.mouse.move(over.x + over.width * 0.21, y, { steps: 3 });
+        await page.mouse.move(over.x + over.width * 0.23, y, { steps: 3 });
+        await page.mouse.up();
+        await waitFor(
+          async () => (await fig.getAttribute('data-zoomed')) === 'true',
+          5000,
+          'the chart to zoom',
+        );
+        const lo = Number(await chart.getAttribute('data-x-min'));
+        const hi = Number(await chart.getAttribute('data-x-max'));
+        assert.ok(hi - lo < BIG / 10, `zoomed to ${lo}–${hi}`);
+        // What the overview has in that range, from the engine.
+        const whole = await served!.client.call('experiments.metricSeries', {
+          id: big,
+          keys: ['loss', 'val_loss'],
+        });
+        const coarse = new Set(
+          whole.flatMap((s) => s.points.map((p) => p.step)).filter((s) => s >= lo && s <= hi),
+        ).size;
+        await waitFor(
+          async () => (await num(chart, 'data-visible-points')) >= Math.max(5 * coarse, hi - lo - 2),
+          15_000,
+          `more than ${coarse} points between steps ${lo} and ${hi}`,
+        );
+        const fine = await num(chart, 'data-visible-points');
+        assert.ok(ranged.length >= 1, 'the engine was asked for a step range');
+        const asked = JSON.parse(ranged.at(-1)!) as { fromStep: number; toStep: number; keys: string[] };
+        assert.ok(
+          asked.fromStep <= lo && asked.toStep >= hi,
+          `read ${asked.fromStep}–${asked.toStep} for ${lo}–${hi}`,
+        );
+        assert.deepEqual(asked.keys, ['loss', 'val_loss']);
+        await fig.getByText(/steps [\d,]+–[\d,]+ in full/).waitFor();
+        await w.shot('zoomed');
+        // Zooming further inside a complete read asks nothing more.
+        const before = ranged.length;
+        const box = (await fig.locator('.u-over').boundingBox())!;
+        await page.mouse.move(box.x + box.width * 0.4, y);
+        await page.mouse.down();
+        await page.mouse.move(box.x + box.width * 0.6, y, { steps: 3 });
+        await page.mouse.up();
+        await waitFor(async () => Number(await chart.getAttribute('data-x-max')) < hi, 5000, 'a closer zoom');
+        await new Promise((r) => setTimeout(r, 700));
+        assert.equal(ranged.length, before, 'no read for a view inside a complete one');
+        // Reset: the overview again.
+        await fig.getByRole('button', { name: 'Reset zoom' }).click();
+        await waitFor(
+          async () => (await fig.getAttribute('data-zoomed')) === 'false',
+          5000,
+          'the zoom to reset',
+        );
+        await waitFor(
+          async () => (await num(chart, 'data-visible-points')) === overview,
+          5000,
+          'the overview again',
+        );
+        assert.ok(fine > overview / 4, `zoomed ${fine} vs overview ${overview}`);
+      }),
+    );
 
-    const colourOf = (l: Locator) => l.evaluate('(e) => getComputedStyle(e).color') as Promise<string>;
+    const colourOf = (l: Locator) =>
+      l.evaluate((e) => (globalThis as unknown as PageWindow).getComputedStyle(e).color);
 
-    await t.test('the runs selected in the project table, overlaid in one colour each', async () => {
-      const w = await watchedPage(browser!, 'panels-overlay');
-      const page = await open(w, '/projects/panels');
-      const grid = page.locator('[role=grid][aria-label=Experiments]');
-      for (const id of [big, slow, fast]) {
-        // The selection lives in the address, so the box shows it a moment after the click.
-        await grid.getByLabel(`Select row ${id}`).click();
-        await grid.locator(`[role=row][data-key="${id}"][aria-selected=true]`).waitFor();
-      }
-      const overlay = page.locator('section.runs-overlay');
-      await overlay.waitFor({ timeout: 15_000 });
-      const loss = panel(overlay, 'loss');
-      await loss.locator('canvas').waitFor({ timeout: 30_000 });
-      const labels = (await loss.locator('.u-legend .u-series:visible .u-label').allInnerTexts()).slice(1);
-      assert.deepEqual(labels, [`#${big} long`, `#${slow} slow`, `#${fast} fast`]);
-      // One colour per run: the legend's swatches are distinct, and each run's line has its swatch's colour.
-      const swatches = overlay.locator('.run-legend li');
-      assert.equal(await swatches.count(), 3);
-      const colours = await Promise.all(
-        [big, slow, fast].map((id) =>
-          colourOf(overlay.locator(`.run-legend li[data-run="${id}"] .run-swatch`)),
-        ),
-      );
-      assert.equal(new Set(colours).size, 3, `distinct colours: ${colours}`);
-      const markers = (await loss
-        .locator('.u-legend .u-series:visible .u-marker')
-        .evaluateAll('(els) => els.slice(1).map((e) => getComputedStyle(e).borderColor)')) as string[];
-      assert.deepEqual(markers, colours, 'the lines are drawn in the runs’ colours');
-      // Every metric is overlaid, under its prefix.
-      await panel(overlay.locator('details.metric-section[data-section="val"]'), 'val/acc').waitFor();
-      await w.shot('project-overlay');
-      assert.deepEqual(w.errors, []);
-      await w.page.close();
-    });
+    await t.test('the runs selected in the project table, overlaid in one colour each', () =>
+      withPage('panels-overlay', async (w) => {
+        const page = await open(w, '/projects/panels');
+        const grid = page.locator('[role=grid][aria-label=Experiments]');
+        for (const id of [big, slow, fast]) {
+          // The selection lives in the address, so the box shows it a moment after the click.
+          await grid.getByLabel(`Select row ${id}`).click();
+          await grid.locator(`[role=row][data-key="${id}"][aria-selected=true]`).waitFor();
+        }
+        const overlay = page.locator('section.runs-overlay');
+        await overlay.waitFor({ timeout: 15_000 });
+        const loss = panel(overlay, 'loss');
+        await loss.locator('canvas').waitFor({ timeout: 30_000 });
+        const labels = (await loss.locator('.u-legend .u-series:visible .u-label').allInnerTexts()).slice(1);
+        assert.deepEqual(labels, [`#${big} long`, `#${slow} slow`, `#${fast} fast`]);
+        // One colour per run: the legend's swatches are distinct, and each run's line has its swatch's colour.
+        const swatches = overlay.locator('.run-legend li');
+        assert.equal(await swatches.count(), 3);
+        const colours = await Promise.all(
+          [big, slow, fast].map((id) =>
+            colourOf(overlay.locator(`.run-legend li[data-run="${id}"] .run-swatch`)),
+          ),
+        );
+        assert.equal(new Set(colours).size, 3, `distinct colours: ${colours}`);
+        const markers = await loss
+          .locator('.u-legend .u-series:visible .u-marker')
+          .evaluateAll((els) =>
+            els.slice(1).map((e) => (globalThis as unknown as PageWindow).getComputedStyle(e).borderColor),
+          );
+        assert.deepEqual(markers, colours, 'the lines are drawn in the runs’ colours');
+        // Every metric is overlaid, under its prefix.
+        await panel(overlay.locator('details.metric-section[data-section="val"]'), 'val/acc').waitFor();
+        await w.shot('project-overlay');
+      }),
+    );
 
     await t.test(
       'Compare: several metrics, headers coloured like the lines, identical values said once',
-      async () => {
-        const w = await watchedPage(browser!, 'panels-compare');
-        const page = await open(w, `/compare?ids=${fast},${big},${slow}`);
-        await page.getByRole('heading', { name: 'Compare 3 experiments' }).waitFor({ timeout: 15_000 });
-        const only = page.getByLabel('Differences only');
-        assert.equal(await only.isChecked(), true, 'differences only by default');
-        const table = page.getByRole('table', { name: 'Params and metrics side by side' });
-        const rowHeads = async () => table.locator('tbody tr > th').allInnerTexts();
-        const heads = await rowHeads();
-        assert.ok(
-          heads.some((h) => /^lr/.test(h)),
-          `lr differs: ${heads}`,
-        );
-        assert.ok(
-          !heads.some((h) => /^(batch|optimizer)/.test(h)),
-          `batch and optimizer get no row: ${heads}`,
-        );
-        const same = table.locator('tr.same-row');
-        assert.match(await same.innerText(), /Same in all 3[\s\S]*batch = 32[\s\S]*optimizer = adam/);
-        // Off: every row, an identical one with its value once across all the columns.
-        await only.uncheck();
-        const batch = table.locator('tr.same', { has: page.getByRole('rowheader', { name: 'batch' }) });
-        await batch.waitFor();
-        assert.equal(await batch.locator('td').count(), 1);
-        assert.equal(await batch.locator('td').getAttribute('colspan'), '3');
-        assert.match(await batch.locator('td').innerText(), /^32/);
-        assert.equal(await same.count(), 0);
-        // The overlay: several metrics at once, each run's line in its column header's colour.
-        const overlay = page.locator('section[aria-labelledby=overlay-title]');
-        for (const m of ['loss', 'val_loss', 'train/acc', 'val/acc', 'train/lr'])
-          await panel(overlay, m).locator('canvas').waitFor({ timeout: 30_000 });
-        const loss = panel(overlay, 'loss');
-        const lineColours = (await loss
-          .locator('.u-legend .u-series:visible .u-marker')
-          .evaluateAll('(els) => els.slice(1).map((e) => getComputedStyle(e).borderColor)')) as string[];
-        const lineLabels = (await loss.locator('.u-legend .u-series:visible .u-label').allInnerTexts()).slice(
-          1,
-        );
-        for (const [i, label] of lineLabels.entries()) {
-          const id = /^#(\d+)/.exec(label)?.[1];
-          assert.ok(id, `a run's line: ${lineLabels.join(' | ')}`);
-          const head = table.locator(`thead th[data-run="${id}"]`);
-          assert.equal(
-            (await head.evaluate('(e) => getComputedStyle(e).borderTopColor')) as string,
-            lineColours[i],
-            `#${id}'s header has its line's colour`,
+      () =>
+        withPage('panels-compare', async (w) => {
+          const page = await open(w, `/compare?ids=${fast},${big},${slow}`);
+          await page.getByRole('heading', { name: 'Compare 3 experiments' }).waitFor({ timeout: 15_000 });
+          const only = page.getByLabel('Differences only');
+          assert.equal(await only.isChecked(), true, 'differences only by default');
+          const table = page.getByRole('table', { name: 'Params and metrics side by side' });
+          const rowHeads = async () => table.locator('tbody tr > th').allInnerTexts();
+          const heads = await rowHeads();
+          assert.ok(
+            heads.some((h) => /^lr/.test(h)),
+            `lr differs: ${heads}`,
           );
-        }
-        await only.check();
-        await w.shot('compare');
-        assert.deepEqual(w.errors, []);
-        await w.page.close();
-      },
+          assert.ok(
+            !heads.some((h) => /^(batch|optimizer)/.test(h)),
+            `batch and optimizer get no row: ${heads}`,
+          );
+          const same = table.locator('tr.same-row');
+          assert.match(await same.innerText(), /Same in all 3[\s\S]*batch = 32[\s\S]*optimizer = adam/);
+          // Off: every row, an identical one with its value once across all the columns.
+          await only.uncheck();
+          const batch = table.locator('tr.same', { has: page.getByRole('rowheader', { name: 'batch' }) });
+          await batch.waitFor();
+          assert.equal(await batch.locator('td').count(), 1);
+          assert.equal(await batch.locator('td').getAttribute('colspan'), '3');
+          assert.match(await batch.locator('td').innerText(), /^32/);
+          assert.equal(await same.count(), 0);
+          // The overlay: several metrics at once, each run's line in its column header's colour.
+          const overlay = page.locator('section[aria-labelledby=overlay-title]');
+          for (const m of ['loss', 'val_loss', 'train/acc', 'val/acc', 'train/lr'])
+            await panel(overlay, m).locator('canvas').waitFor({ timeout: 30_000 });
+          const loss = panel(overlay, 'loss');
+          const lineColours = await loss
+            .locator('.u-legend .u-series:visible .u-marker')
+            .evaluateAll((els) =>
+              els.slice(1).map((e) => (globalThis as unknown as PageWindow).getComputedStyle(e).borderColor),
+            );
+          const lineLabels = (
+            await loss.locator('.u-legend .u-series:visible .u-label').allInnerTexts()
+          ).slice(1);
+          for (const [i, label] of lineLabels.entries()) {
+            const id = /^#(\d+)/.exec(label)?.[1];
+            assert.ok(id, `a run's line: ${lineLabels.join(' | ')}`);
+            const head = table.locator(`thead th[data-run="${id}"]`);
+            assert.equal(
+              await head.evaluate(
+                (e) => (globalThis as unknown as PageWindow).getComputedStyle(e).borderTopColor,
+              ),
+              lineColours[i],
+              `#${id}'s header has its line's colour`,
+            );
+          }
+          await only.check();
+          await w.shot('compare');
+        }),
     );
   },
 );

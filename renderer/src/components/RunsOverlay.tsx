@@ -24,10 +24,13 @@ export function RunsOverlay({
   ids: asked,
   title = 'Selected runs, overlaid',
   titleId = 'runs-overlay-title',
+  names = {},
 }: {
   ids: number[];
   title?: string;
   titleId?: string;
+  /** Run names where the page has them (else the experiments store's). */
+  names?: Record<number, string | null>;
 }) {
   const ids = useMemo(() => [...new Set(asked)].slice(0, MAX_OVERLAY_RUNS), [asked.join(',')]);
   if (!ids.length) return null;
@@ -41,12 +44,12 @@ export function RunsOverlay({
       {asked.length > MAX_OVERLAY_RUNS && (
         <p className="muted small">The first {MAX_OVERLAY_RUNS} selected runs are overlaid.</p>
       )}
-      <Overlay ids={ids} />
+      <Overlay ids={ids} names={names} />
     </section>
   );
 }
 
-function Overlay({ ids }: { ids: number[] }) {
+function Overlay({ ids, names }: { ids: number[]; names: Record<number, string | null> }) {
   const idsKey = ids.join(',');
   const read = useAsync(
     () => Promise.all(ids.map((id) => call('experiments.metricSeries', { id, maxPoints: MAX_POINTS }))),
@@ -84,7 +87,10 @@ function Overlay({ ids }: { ids: number[] }) {
   if (!keys.length) return <p className="muted">None of these runs has reported a metric.</p>;
 
   const series = new Map(ids.map((id, i) => [id, new Map(read.data![i].map((s) => [s.key, s]))]));
-  const label = (id: number) => `#${id}${byId[id]?.name ? ` ${byId[id].name}` : ''}`;
+  const label = (id: number) => {
+    const name = names[id] ?? byId[id]?.name;
+    return `#${id}${name ? ` ${name}` : ''}`;
+  };
   const positive = read.data.every((list) => list.every((s) => s.points.every((p) => p.min > 0)));
   const found = panels.filter((p) => panelMatches(p, controls.query));
   const shown = all ? found : found.slice(0, FIRST_PANELS);

@@ -188,7 +188,12 @@ export function ComparePage() {
           <p className="muted">These experiments have the same params, results and code.</p>
         )}
       </section>
-      <RunsOverlay ids={list.map((x) => x.id)} title="Metrics, overlaid" titleId="overlay-title" />
+      <RunsOverlay
+        ids={list.map((x) => x.id)}
+        names={Object.fromEntries(list.map((x) => [x.id, x.name]))}
+        title="Metrics, overlaid"
+        titleId="overlay-title"
+      />
       <CodeComparison ids={list.map((x) => x.id)} />
     </div>
   );
