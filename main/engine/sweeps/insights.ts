@@ -63,26 +63,35 @@ export async function groupMetricCurves(
   const buckets = Math.max(10, Math.min(maxPoints, Math.floor(MAX_CELLS / Math.max(1, range.runs))));
   // One grid for every experiment: bucket b holds steps lo + b·width … lo + (b+1)·width − 1.
   const width = Math.max(1, Math.ceil((range.hi - range.lo + 1) / buckets));
-  const rows = await store.db.all<{ x: number; b: number; step: number; value: number; n: number }>(
-    `SELECT experiment_id AS x, (step - ?) / ? AS b, max(step) AS step, avg(value) AS value, count(*) AS n
-     FROM metrics WHERE key = ? AND ${inGroup} GROUP BY experiment_id, b ORDER BY experiment_id, b`,
+  // One row per experiment, its buckets as JSON arrays: materialising a JS row per bucket (50,000 for 200
+  // trials × 250 buckets) cost as much as the query itself (bench/sweep-insights.ts).
+  const rows = await store.db.all<{ x: number; bs: string; steps: string; vals: string; n: number }>(
+    `SELECT x, json_group_array(b) AS bs, json_group_array(step) AS steps, json_group_array(value) AS vals,
+       sum(n) AS n
+     FROM (SELECT experiment_id AS x, (step - ?) / ? AS b, max(step) AS step, avg(value) AS value, count(*) AS n
+           FROM metrics WHERE key = ? AND ${inGroup} GROUP BY experiment_id, b ORDER BY experiment_id, b)
+     GROUP BY x ORDER BY x`,
     [range.lo, width, key, id],
   );
+  const parsed = rows.map((r) => ({
+    id: r.x,
+    total: r.n,
+    bs: JSON.parse(r.bs) as number[],
+    steps: JSON.parse(r.steps) as number[],
+    vals: JSON.parse(r.vals) as number[],
+  }));
   // Only the buckets some experiment has a point in become grid points (a sparse log stays compact).
-  const used = [...new Set(rows.map((r) => r.b))].sort((a, b) => a - b);
+  const used = [...new Set(parsed.flatMap((r) => r.bs))].sort((a, b) => a - b);
   const column = new Map(used.map((b, i) => [b, i]));
   const steps = used.map(() => -Infinity);
-  const curves: GroupCurves['curves'] = [];
-  let cur: GroupCurves['curves'][number] | null = null;
-  for (const r of rows) {
-    if (!cur || cur.experimentId !== r.x) {
-      cur = { experimentId: r.x, total: 0, values: used.map(() => null) };
-      curves.push(cur);
-    }
-    const i = column.get(r.b)!;
-    cur.values[i] = r.value;
-    cur.total += r.n;
-    steps[i] = Math.max(steps[i], r.step);
-  }
+  const curves: GroupCurves['curves'] = parsed.map((r) => {
+    const values: Array<number | null> = used.map(() => null);
+    r.bs.forEach((b, k) => {
+      const i = column.get(b)!;
+      values[i] = r.vals[k];
+      steps[i] = Math.max(steps[i], r.steps[k]);
+    });
+    return { experimentId: r.id, total: r.total, values };
+  });
   return { groupId: id, key, steps, bucket: width, curves };
 }
