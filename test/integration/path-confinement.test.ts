@@ -97,7 +97,7 @@ function fakeCluster(entries: Array<{ name: string; type?: 'file' | 'directory';
         for (const e of entries)
           pack.entry({ name: e.name, type: e.type ?? 'file', mode: 0o644 }, e.body ?? '');
         pack.finalize();
-        pack.on('data', (d: Buffer) => stdout.write(d));
+        pack.on('data', (d: unknown) => stdout.write(d as Buffer));
         pack.on('end', () => {
           status({ status: 'Success' });
           setImmediate(() => ws.emit('close'));
