@@ -3,7 +3,8 @@
 // of one experiments.metricSeries-style read per trial (store.metrics.downsampled, 300 points, 200 calls);
 // and groups.importance (the random forest on 200 trials × 4 params).
 //
-//   nice -n 19 node --import tsx bench/sweep-insights.ts [TRIALS] [STEPS]
+//   nice -n 19 node --import tsx bench/sweep-insights.ts [TRIALS] [STEPS] [--ui]
+// With --ui, instead: the sweep page in Chromium on that store (see measurePage).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,9 +12,12 @@ import { Store } from '../main/engine/store';
 import { groupImportance, groupMetricCurves } from '../main/engine/sweeps/insights';
 import { parsePolyaxonfiles } from '../shared/polyaxonfile';
 import { Rng } from '../shared/random';
+import { startServe } from '../test/helpers';
+import { chromiumMissing, ensureRendererBuild, launch } from '../test/e2e/browser';
 
-const TRIALS = Number(process.argv[2] ?? 200);
-const STEPS = Number(process.argv[3] ?? 1000);
+const args = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+const TRIALS = Number(args[0] ?? 200);
+const STEPS = Number(args[1] ?? 1000);
 const REPEAT = 5;
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -34,6 +38,47 @@ async function time(fn: () => Promise<unknown>): Promise<{ wall: number; cpu: nu
 }
 const ms = (t: { wall: number; cpu: number }) => `${t.wall.toFixed(0)} ms (CPU ${t.cpu.toFixed(0)} ms)`;
 
+/**
+ * `--ui`: the sweep page in Chromium on this store (`axon serve`), median of 3 fresh pages: navigation → the
+ * ranked table's first row (the page without the new panels, as a baseline), → the curves panel drawn with
+ * every trial (the uPlot chart's tick labels written), and → the importance bars.
+ */
+async function measurePage(home: string, groupId: number) {
+  const served = await startServe(home);
+  const browser = await launch();
+  try {
+    const token = (JSON.parse(fs.readFileSync(path.join(home, 'engine.json'), 'utf8')) as { token: string })
+      .token;
+    const curves: number[] = [];
+    const bars: number[] = [];
+    const table: number[] = [];
+    for (let round = 0; round < 3; round++) {
+      const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+      const t0 = performance.now();
+      await page.goto(`${served.url}/?token=${token}#/groups/${groupId}`);
+      await page.getByRole('grid', { name: 'Ranked experiments' }).locator('[aria-rowindex="2"]').waitFor();
+      table.push(performance.now() - t0);
+      await page
+        .locator(`.curves-plot[data-curves="${TRIALS}"] .chart[data-ticks]`)
+        .waitFor({ timeout: 120_000 });
+      curves.push(performance.now() - t0);
+      await page.locator('.importance-bars li').first().waitFor({ timeout: 120_000 });
+      bars.push(performance.now() - t0);
+      await page.close();
+    }
+    console.log(
+      `sweep page, ${TRIALS} trials × ${STEPS} steps: navigation → the ranked table's first row ${median(table).toFixed(0)} ms, → curves drawn ${median(curves).toFixed(0)} ms, ` +
+        `→ importance bars ${median(bars).toFixed(0)} ms (median of 3; load average ${os.loadavg()[0].toFixed(2)})`,
+    );
+  } finally {
+    await browser.close();
+    await served.stop();
+  }
+}
+
+const UI = process.argv.includes('--ui');
+if (UI && chromiumMissing()) throw new Error(chromiumMissing()!);
+if (UI && ensureRendererBuild()) throw new Error(ensureRendererBuild()!);
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'axon-bench-sweep-'));
 const store = await Store.open(path.join(dir, 'axon.db'));
 try {
@@ -111,7 +156,17 @@ try {
   console.log(
     `setup: ${TRIALS} trials × ${STEPS} steps in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
   );
+  // A finished search: an engine serving this home has nothing to start.
+  await store.db.run(`UPDATE experiment_groups SET status = 'done' WHERE id = ?`, [groupId]);
+  if (UI) {
+    await store.close();
+    await measurePage(dir, groupId);
+  }
 
+  if (UI) {
+    fs.rmSync(dir, { recursive: true, force: true });
+    process.exit(0);
+  }
   const ids = (await store.experiments.list({ groupId, limit: 1_000_000 })).map((x) => x.id);
   const curves = await groupMetricCurves(store, groupId, 'loss', 300);
   if (curves.curves.length !== TRIALS)
@@ -132,6 +187,6 @@ try {
     ].join('\n'),
   );
 } finally {
-  await store.close();
+  if (!UI) await store.close();
   fs.rmSync(dir, { recursive: true, force: true });
 }
