@@ -25,11 +25,18 @@ export function clampWidth(w: number): number {
 
 export const columnSetKey = (project: string) => `axon.columns.${project}`;
 
+/** What is used of localStorage (a plain interface, so the unit tests need no DOM types). */
+export interface KeyValueStorage {
+  getItem(key: string): string | null;
+  setItem(key: string, value: string): void;
+  removeItem(key: string): void;
+}
+
 const strings = (v: unknown): string[] =>
   Array.isArray(v) ? v.filter((s): s is string => typeof s === 'string') : [];
 
 /** The stored set; anything unreadable (another version, a hand edit) counts as no set, never an error. */
-export function loadColumnSet(storage: Pick<Storage, 'getItem'>, project: string): ColumnSet {
+export function loadColumnSet(storage: Pick<KeyValueStorage, 'getItem'>, project: string): ColumnSet {
   let raw: unknown;
   try {
     raw = JSON.parse(storage.getItem(columnSetKey(project)) ?? 'null');
@@ -47,7 +54,7 @@ export function loadColumnSet(storage: Pick<Storage, 'getItem'>, project: string
 
 /** Saves the set (an empty one is removed); a full or refused storage leaves the page working unsaved. */
 export function saveColumnSet(
-  storage: Pick<Storage, 'setItem' | 'removeItem'>,
+  storage: Pick<KeyValueStorage, 'setItem' | 'removeItem'>,
   project: string,
   set: ColumnSet,
 ) {
