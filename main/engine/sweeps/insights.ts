@@ -15,6 +15,13 @@ const METHOD = 'out-of-bag permutation importance of a random forest fitted on p
  * buckets per curve rather than a response of tens of megabytes. */
 const MAX_CELLS = 400_000;
 
+/** Per store (engines in one process never share answers), the last importance computed per group (the 32
+ * most recently asked), with what it was computed from. */
+const lastByStore = new WeakMap<
+  object,
+  Map<number, { key: string; result: ReturnType<typeof paramImportance> }>
+>();
+
 export async function groupImportance(store: Store, id: number, metric?: string): Promise<GroupImportance> {
   const g = await store.groups.row(id);
   const name = metric ?? groupMetric(JSON.parse(g.search_json) as SearchSpec)?.name ?? null;
@@ -25,12 +32,18 @@ export async function groupImportance(store: Store, id: number, metric?: string)
         .filter((x) => isDone(x.status) && Number.isFinite(x.lastMetrics[name]))
         .map((x) => ({ params: x.params, value: x.lastMetrics[name] }))
     : [];
-  // Seeded by the group: the same finished experiments always give the same bars.
-  const r = paramImportance(
-    params.map((p) => ({ name: p.name, scale: p.scale })),
-    trials,
-    { seed: id },
-  );
+  // Seeded by the group: the same finished experiments always give the same bars, so the last answer per
+  // group is kept and given again while what it was computed from is the same (the page asks whenever a
+  // trial ends; a forest on thousands of trials takes a few hundred ms of the engine's thread).
+  const specs = params.map((p) => ({ name: p.name, scale: p.scale }));
+  const key = JSON.stringify([specs, trials]);
+  let lastImportance = lastByStore.get(store.db);
+  if (!lastImportance) lastByStore.set(store.db, (lastImportance = new Map()));
+  const kept = lastImportance.get(id);
+  const r = kept?.key === key ? kept.result : paramImportance(specs, trials, { seed: id });
+  lastImportance.delete(id);
+  lastImportance.set(id, { key, result: r });
+  if (lastImportance.size > 32) lastImportance.delete(lastImportance.keys().next().value!);
   return {
     groupId: id,
     metric: name,
