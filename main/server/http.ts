@@ -162,6 +162,8 @@ function attach(ws: WebSocket, api: Pick<AxonApi, 'on'>): void {
     } catch {
       return;
     }
+    // `null`, a number or a list is valid JSON too: reading a field of it threw and took the engine down.
+    if (!msg || typeof msg !== 'object') return;
     const name = (msg.subscribe ?? msg.unsubscribe) as EventName;
     if (!EVENT_NAMES.includes(name)) return;
     if (msg.subscribe && !subs.has(name))

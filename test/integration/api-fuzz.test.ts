@@ -11,6 +11,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
 import { z } from 'zod';
+import WebSocket from 'ws';
 import { methods } from '../../shared/api';
 import { startServe, tmpDir } from '../helpers';
 
@@ -249,6 +250,58 @@ test('every API method over HTTP answers arbitrary and mutated inputs with a 2xx
     console.log(
       `api fuzz: ${requests} requests in ${((Date.now() - t0) / 1000).toFixed(1)} s (${by.join(', ')})`,
     );
+    await served.stop();
+  }
+});
+
+test('the event WebSocket survives arbitrary messages: JSON of every shape, broken text, binary', async () => {
+  const home = tmpDir('axon-fuzz-ws-');
+  const served = await startServe(home, {
+    env: { KUBECONFIG: path.join(home, 'no-kubeconfig'), AXON_IDLE_EXIT_S: '600' },
+  });
+  const { token } = JSON.parse(fs.readFileSync(path.join(home, 'engine.json'), 'utf8')) as { token: string };
+  const ws = new WebSocket(`${served.url.replace(/^http/, 'ws')}/api/events?token=${token}`);
+  try {
+    await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+    const sent: string[] = [];
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(
+          fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.stringify(v) ?? 'null'),
+          fc.record({ subscribe: fc.jsonValue({ maxDepth: 1 }) }).map((v) => JSON.stringify(v)),
+          fc.string(),
+          fc.constantFrom('null', '0', '[]', '"x"', 'true', '{"subscribe":null}', '{"unsubscribe":{}}'),
+        ),
+        async (msg) => {
+          sent.push(msg);
+          ws.send(msg);
+        },
+      ),
+      { numRuns: 200 },
+    );
+    ws.send(Buffer.from([0xff, 0x00, 0xfe]));
+    // A valid subscription after all that is still acknowledged: the socket and the engine are alive.
+    const ack = await new Promise<string>((resolve, reject) => {
+      const t = setTimeout(() => {
+        const state = served.proc.exitCode === null ? 'is running' : `exited ${served.proc.exitCode}`;
+        reject(
+          new Error(
+            `no ack after the fuzzed messages; the server ${state}; last sent: ${sent.slice(-3).join(' | ')}`,
+          ),
+        );
+      }, 10_000);
+      ws.on('message', (m) => {
+        if (String(m).includes('"ack":"groups.changed"')) {
+          clearTimeout(t);
+          resolve(String(m));
+        }
+      });
+      ws.send(JSON.stringify({ subscribe: 'groups.changed' }));
+    });
+    assert.match(ack, /groups\.changed/);
+    assert.equal(served.proc.exitCode, null, `the server died; messages sent: ${sent.slice(-5).join(' | ')}`);
+  } finally {
+    ws.close();
     await served.stop();
   }
 });
