@@ -94,14 +94,25 @@ export function TrialCurves({ groupId, experiments, metrics, objective }: Props)
   const focused = useRef<number | null>(null);
   const stylesRef = useRef<CurveStyle[]>(styles);
   stylesRef.current = styles;
-  const colour = (s: CurveStyle, text: string) => (s.q === null ? text : rampColor(s.q, theme));
-  const optionsKey = JSON.stringify([key, log, styles.map((s) => [s.experimentId, s.q, s.highlight])]);
+  // Ranked trials on the ramp; without an objective, the theme's palette (neighbours told apart); running
+  // ones in the text colour.
+  const colour = (s: CurveStyle, t: { text: string; palette: string[] }, i: number) =>
+    s.q !== null
+      ? rampColor(s.q, theme)
+      : objective || !t.palette.length
+        ? t.text
+        : t.palette[i % t.palette.length];
+  const optionsKey = JSON.stringify([
+    key,
+    log,
+    styles.map((s) => [s.experimentId, s.q, s.highlight, s.running]),
+  ]);
 
   const best = styles.filter((s) => s.highlight).sort((a, b) => a.rank! - b.rank!);
-  const running = styles.filter((s) => s.rank === null).length;
+  const running = styles.filter((s) => s.running).length;
   const hovered = hover ? byId.get(hover.id) : undefined;
   const hoveredStyle = hover ? styles.find((s) => s.experimentId === hover.id) : undefined;
-  const ranked = styles.length - running;
+  const ranked = styles.filter((s) => s.rank !== null).length;
 
   return (
     <section className="card section trial-curves" aria-labelledby="curves-title">
@@ -158,13 +169,13 @@ export function TrialCurves({ groupId, experiments, metrics, objective }: Props)
               axes: [numberAxis(t), numberAxis(t, { size: 64 }, log)],
               series: [
                 { label: 'step' },
-                ...styles.map((s): uPlot.Series => ({
+                ...styles.map((s, i): uPlot.Series => ({
                   label: `Experiment ${s.experimentId}`,
-                  stroke: colour(s, t.text),
+                  stroke: colour(s, t, i),
                   width: s.highlight ? 3 : 1.25,
                   spanGaps: true,
                   points: { show: false },
-                  ...(s.rank === null ? { dash: [5, 4] } : {}),
+                  ...(s.running ? { dash: [5, 4] } : {}),
                 })),
               ],
               hooks: {
@@ -224,9 +235,7 @@ export function TrialCurves({ groupId, experiments, metrics, objective }: Props)
             ) : (
               <span className="muted">
                 {styles.length} trial{styles.length === 1 ? '' : 's'}
-                {running
-                  ? ` (${running} running or without ${objective?.name ?? 'an objective'}, dashed)`
-                  : ''}
+                {running ? ` (${running} still running, dashed)` : ''}
                 {data.bucket > 1 ? `; each point the mean of ${data.bucket} steps` : ''}. Point at a line to
                 name its trial.
               </span>
@@ -238,7 +247,11 @@ export function TrialCurves({ groupId, experiments, metrics, objective }: Props)
               {best.map((s, i) => (
                 <span key={s.experimentId}>
                   {i > 0 && ', '}
-                  <span className="curve-swatch" style={{ background: colour(s, '') }} aria-hidden="true" />
+                  <span
+                    className="curve-swatch"
+                    style={{ background: rampColor(s.q ?? 1, theme) }}
+                    aria-hidden="true"
+                  />
                   <Link to={`/experiments/${s.experimentId}`}>{s.experimentId}</Link> (
                   {formatNumber(byId.get(s.experimentId)?.lastMetrics[objective.name])})
                 </span>

@@ -14,6 +14,8 @@ export interface CurveStyle {
   q: number | null;
   /** One of the best few: drawn thicker, on top. */
   highlight: boolean;
+  /** Not finished: its curve is still growing (drawn dashed). */
+  running: boolean;
 }
 
 /**
@@ -38,11 +40,13 @@ export function curveStyles(
   const n = ranked.length;
   const styles = ids.map((id): CurveStyle => {
     const rank = rankOf.get(id) ?? null;
+    const x = experiments.get(id);
     return {
       experimentId: id,
       rank,
       q: rank === null ? null : n === 1 ? 1 : 1 - (rank - 1) / (n - 1),
       highlight: rank !== null && rank <= best,
+      running: !!x && !isDone(x.status),
     };
   });
   return styles.sort((a, b) =>
