@@ -14,7 +14,15 @@ import path from 'node:path';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { startServe, tmpDir, waitFor, type Served } from '../helpers';
 import { available, skipOrFail } from '../requirements';
-import { chromiumMissing, buildRenderer, launch, watchedPage, type WatchedPage } from './browser';
+import {
+  axeAudit,
+  chromiumMissing,
+  buildRenderer,
+  formatViolations,
+  launch,
+  watchedPage,
+  type WatchedPage,
+} from './browser';
 import { isDone } from '../../shared/statuses';
 import type { RunCreated } from '../../shared/api';
 
@@ -103,6 +111,25 @@ async function withPage(prefix: string, body: (w: WatchedPage) => Promise<void>)
   }
 }
 
+/**
+ * A screenshot of the view in the light and the dark theme (switched with the sidebar's button, so the charts
+ * are redrawn), each audited with axe: serious or critical WCAG 2.1 AA violations fail the step.
+ */
+async function shotBothThemes(w: WatchedPage, name: string): Promise<void> {
+  const themeButton = w.page.getByRole('button', { name: /^(Dark|Light) theme$/ });
+  for (const theme of ['light', 'dark'] as const) {
+    if ((await w.page.evaluate('document.documentElement.dataset.theme')) !== theme)
+      await themeButton.click();
+    await w.page.locator(`html[data-theme="${theme}"]`).waitFor({ state: 'attached' });
+    await w.shot(theme === 'light' ? name : `${name}-dark`);
+    const bad = (await axeAudit(w.page)).violations.filter(
+      (v) => v.impact === 'serious' || v.impact === 'critical',
+    );
+    assert.deepEqual(bad.length ? formatViolations(`${name} (${theme})`, bad) : '', '', 'accessibility');
+  }
+  await themeButton.click();
+}
+
 async function open(w: WatchedPage, hash: string): Promise<Page> {
   await w.page.goto(`${served!.url}/?token=${token()}#${hash}`);
   return w.page;
@@ -143,7 +170,7 @@ test(
         );
         const train = page.locator('details.metric-section[data-section="train"]');
         await panel(train, 'train/lr').locator('canvas').waitFor();
-        await w.shot('experiment');
+        await shotBothThemes(w, 'experiment');
         // A section collapses (its charts go) and opens again.
         await train.locator(':scope > summary').click();
         await panel(page, 'train/lr').waitFor({ state: 'detached' });
@@ -238,7 +265,11 @@ test(
         );
         assert.deepEqual(asked.keys, ['loss', 'val_loss']);
         await fig.getByText(/steps [\d,]+–[\d,]+ in full/).waitFor();
-        await w.shot('zoomed');
+        await shotBothThemes(w, 'zoomed');
+        // The charts were made again in each theme: the zoom and its finer data stayed.
+        assert.equal(await fig.getAttribute('data-zoomed'), 'true', 'still zoomed after the theme changed');
+        assert.equal(Number(await chart.getAttribute('data-x-min')), lo);
+        assert.equal(await num(chart, 'data-visible-points'), fine);
         // Zooming further inside a complete read asks nothing more.
         const before = ranged.length;
         const box = (await fig.locator('.u-over').boundingBox())!;
@@ -300,7 +331,7 @@ test(
         assert.deepEqual(markers, colours, 'the lines are drawn in the runs’ colours');
         // Every metric is overlaid, under its prefix.
         await panel(overlay.locator('details.metric-section[data-section="val"]'), 'val/acc').waitFor();
-        await w.shot('project-overlay');
+        await shotBothThemes(w, 'project-overlay');
       }),
     );
 
@@ -359,7 +390,7 @@ test(
             );
           }
           await only.check();
-          await w.shot('compare');
+          await shotBothThemes(w, 'compare');
         }),
     );
   },

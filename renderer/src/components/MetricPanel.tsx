@@ -236,6 +236,7 @@ export function MetricPanel({
         data={data}
         height={height}
         plotRef={plotRef}
+        zoomKey={xAxis}
         onXRange={(v) => {
           setView((old) => (v === null ? null : old && old[0] === v[0] && old[1] === v[1] ? old : v));
           onRange(v);

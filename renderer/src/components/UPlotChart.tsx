@@ -77,6 +77,9 @@ interface Props {
   onXRange?(range: [number, number] | null): void;
   /** The chart itself, for a caller that resets its zoom. */
   plotRef?: MutableRefObject<uPlot | null>;
+  /** What the x values are (e.g. 'step'): while it stays the same, a zoomed x range outlives the chart being
+   * made again (another theme, a log scale). Left out, a new chart shows all of its data. */
+  zoomKey?: string;
 }
 
 /** Whether the x scale shows less than all of the chart's data. */
@@ -93,7 +96,16 @@ export function resetZoom(u: uPlot | null): void {
   if (u && xs.length) u.setScale('x', { min: xs[0] as number, max: xs[xs.length - 1] as number });
 }
 
-export function UPlotChart({ options, optionsKey, data, height = 240, label, onXRange, plotRef }: Props) {
+export function UPlotChart({
+  options,
+  optionsKey,
+  data,
+  height = 240,
+  label,
+  onXRange,
+  plotRef,
+  zoomKey,
+}: Props) {
   const host = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
   const theme = useSettings((s) => s.theme);
@@ -101,6 +113,7 @@ export function UPlotChart({ options, optionsKey, data, height = 240, label, onX
   latest.current = data;
   const onRange = useRef(onXRange);
   onRange.current = onXRange;
+  const kept = useRef<{ key: string; min: number; max: number } | null>(null);
 
   useEffect(() => {
     const el = host.current;
@@ -150,6 +163,9 @@ export function UPlotChart({ options, optionsKey, data, height = 240, label, onX
     const u = new uPlot(opts as uPlot.Options, latest.current, el);
     plot.current = u;
     if (plotRef) plotRef.current = u;
+    const zoom = kept.current;
+    if (zoom && zoomKey !== undefined && zoom.key === zoomKey)
+      u.setScale('x', { min: zoom.min, max: zoom.max });
     const ro = new ResizeObserver(() => {
       const w = Math.max(200, el.clientWidth);
       if (Math.abs(w - u.width) > 1) u.setSize({ width: w, height });
@@ -157,12 +173,17 @@ export function UPlotChart({ options, optionsKey, data, height = 240, label, onX
     ro.observe(el);
     return () => {
       ro.disconnect();
+      const { min, max } = u.scales.x;
+      kept.current =
+        zoomKey !== undefined && zoomedIn(u) && min != null && max != null
+          ? { key: zoomKey, min, max }
+          : null;
       u.destroy();
       plot.current = null;
       if (plotRef) plotRef.current = null;
     };
     // `options` is a fresh function each render; `optionsKey` says when it really changed.
-  }, [optionsKey, theme, height]);
+  }, [optionsKey, theme, height, zoomKey]);
 
   useEffect(() => {
     const u = plot.current;
