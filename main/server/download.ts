@@ -7,7 +7,8 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import fs from 'node:fs';
 import type http from 'node:http';
 import path from 'node:path';
-import { toApiError, type AxonApi } from '../../shared/api';
+import type { AxonApi } from '../../shared/api';
+import { publicError } from './hardening';
 import { DOWNLOAD_PATH, DOWNLOAD_TTL_MS, downloadMessage } from '../../shared/download';
 
 export { DOWNLOAD_PATH };
@@ -20,8 +21,8 @@ export function signDownload(token: string, id: number, file: string, expires: n
 
 const STATUS: Record<string, number> = { invalid_input: 400, not_found: 404, unauthorized: 401 };
 
-function fail(res: http.ServerResponse, code: string, message: string): void {
-  res.writeHead(STATUS[code] ?? 500, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+function fail(res: http.ServerResponse, code: string, message: string, status = STATUS[code] ?? 500): void {
+  res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' });
   res.end(JSON.stringify({ ok: false, error: { code, message } }));
 }
 
@@ -59,8 +60,9 @@ export async function serveDownload(
   try {
     real = (await api.call('experiments.outputPath', { id, path: file })).realPath;
   } catch (e) {
-    const err = toApiError(e);
-    return fail(res, err.code, err.message);
+    // As every answer: an unexpected error is `internal` with an id, its detail only in the engine's log.
+    const { status, error } = publicError(e, 'download');
+    return fail(res, error.code, error.message, status);
   }
   let fd: number;
   try {

@@ -32,7 +32,15 @@ const CSP = [
 
 export function serveStatic(req: http.IncomingMessage, res: http.ServerResponse, root = RENDERER_DIR): void {
   const url = new URL(req.url ?? '/', 'http://localhost');
-  let rel = decodeURIComponent(url.pathname);
+  let rel: string;
+  try {
+    rel = decodeURIComponent(url.pathname);
+  } catch {
+    res
+      .writeHead(400, { 'content-type': 'text/plain' })
+      .end('bad request: the path is not valid percent-encoding');
+    return;
+  }
   if (rel === '/' || rel === '') rel = '/index.html';
   const file = path.resolve(root, `.${rel}`);
   if (!file.startsWith(root + path.sep)) {

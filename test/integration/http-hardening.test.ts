@@ -191,6 +191,8 @@ test('an unexpected error crosses the wire as `internal` with an id: no stack, n
     // server down.
     const bad = await raw(server.url, { method: 'GET', path: 'http://[' });
     assert.ok(bad.status >= 400, `status ${bad.status}`);
+    const badPath = await raw(server.url, { method: 'GET', path: '/%E0%A4%A' });
+    assert.equal(badPath.status, 400, 'a path that is not valid percent-encoding is a bad request');
     const after = await raw(server.url, { method: 'GET', path: '/api/health' });
     assert.equal(after.status, 200);
   } finally {
