@@ -234,7 +234,7 @@ function GroupView({ id }: { id: number }) {
         <Notice kind="warning">The search plan could not be read: {sweep.error}</Notice>
       )}
       {keys.metrics.length > 0 && (
-        <div className="sweep-insights">
+        <div className={`sweep-insights${metric && pcParams.length > 0 ? '' : ' single'}`}>
           <ErrorBoundary what="the learning curves">
             <TrialCurves
               groupId={group.id}
