@@ -434,7 +434,10 @@ test(
       await page.waitForURL(/#\/compare\?ids=\d+,\d+/);
       await page.getByRole('heading', { name: 'Compare 2 experiments' }).waitFor();
       assert.ok((await page.locator('tr.differs').count()) >= 1, 'the differing params are marked');
-      await page.locator('section[aria-labelledby=overlay-title] canvas').waitFor();
+      // Every metric of the two runs is overlaid (branin and loss): one chart each.
+      await page
+        .locator('section[aria-labelledby=overlay-title] figure[data-metric="branin"] canvas')
+        .waitFor();
       await shotAndAudit(w, '12-compare');
     });
 
