@@ -140,6 +140,7 @@ export class Engine implements AxonApi {
   async callAs<M extends MethodName>(caller: Caller, method: M, input: Input<M>): Promise<Results[M]> {
     try {
       if (!(method in methods)) throw toApiError({ code: 'not_found', message: `no API method "${method}"` });
+      if (caller.kind !== 'local') this.authz.gate(caller, method);
       const parsed = methods[method].parse(input ?? {}) as Record<string, unknown>;
       // The project a run goes to is named before it is checked (the code folder's name when none is given).
       if (method === 'runs.create' && caller.kind === 'user')

@@ -77,26 +77,38 @@ export class Authorizer {
     return r?.id ?? null;
   }
 
-  /** Throws unless the caller may make this call; the input as the handler should get it. */
-  async check(caller: Caller, method: MethodName, input: Record<string, unknown>): Promise<void> {
+  /** What needs no input: who may call the method at all (before the input is even validated). */
+  gate(caller: Caller, method: MethodName): void {
     const rule = RULES[method];
     if (rule.who === 'anyone' || caller.kind === 'local') return;
     if (caller.kind === 'anonymous')
       throw new ApiError('unauthorized', 'sign in first: `axon login URL`, or an API token as the bearer');
+    if (caller.kind === 'run' && (rule.who !== 'project' || !rule.run || rule.by !== 'experiment'))
+      throw new ApiError('forbidden', `a run's token may not call ${method}; it reads its own run only`);
+    if (caller.kind === 'user' && rule.who === 'superuser' && !caller.user.superuser)
+      throw new ApiError('forbidden', `${method} is for superusers`);
+  }
+
+  /** Throws unless the caller may make this call with this input (gate() first). */
+  async check(caller: Caller, method: MethodName, input: Record<string, unknown>): Promise<void> {
+    this.gate(caller, method);
+    const rule = RULES[method];
+    if (
+      rule.who === 'anyone' ||
+      rule.who === 'superuser' ||
+      (caller.kind !== 'user' && caller.kind !== 'run')
+    )
+      return;
     if (caller.kind === 'run') {
-      if (rule.who !== 'project' || !rule.run || rule.by !== 'experiment')
-        throw new ApiError('forbidden', `a run's token may not call ${method}; it reads its own run only`);
-      for (const f of rule.fields) if (input[f] !== caller.experimentId) throw hiddenExperiment(input[f]);
+      // gate() let through only a run's own-run methods.
+      if (rule.who === 'project')
+        for (const f of rule.fields) if (input[f] !== caller.experimentId) throw hiddenExperiment(input[f]);
       return;
     }
     if (rule.who === 'user') {
       // A list narrowed to one project or group answers as the project's own methods do.
       if ((method === 'experiments.list' || method === 'groups.list') && typeof input.project === 'string')
         await this.need(caller, 'read', 'project', input.project);
-      return;
-    }
-    if (rule.who === 'superuser') {
-      if (!caller.user.superuser) throw new ApiError('forbidden', `${method} is for superusers`);
       return;
     }
     for (const f of rule.fields) {
@@ -176,7 +188,8 @@ export class Authorizer {
 
   /**
    * A listener that hears only what the caller can read. Deliveries keep their order (one chain per
-   * listener); what the caller can read is re-read every 2 s, so a membership change applies to open sockets.
+   * listener); each project's answer is kept 2 s, so a membership change reaches open sockets within that, and
+   * a project the caller creates is asked about afresh the first time its events come.
    */
   listener<E extends EventName>(
     caller: Caller,
@@ -184,33 +197,38 @@ export class Authorizer {
     deliver: (p: Events[E]) => void,
   ): (p: Events[E]) => void {
     if (caller.kind === 'local' || (caller.kind === 'user' && caller.user.superuser)) return deliver;
-    let can: { at: number; ids: Promise<Set<number> | null> } | null = null;
-    let chain = Promise.resolve();
-    const readable = () => {
-      if (!can || Date.now() - can.at > 2000) can = { at: Date.now(), ids: this.readable(caller) };
-      return can.ids;
+    const known = new Map<number, { ok: boolean; at: number }>();
+    const canRead = async (projectId: number | null) => {
+      if (projectId === null) return false;
+      if (caller.kind === 'run')
+        return projectId === (await this.experimentProject(caller.experimentId)) ? null : false;
+      const k = known.get(projectId);
+      if (k && Date.now() - k.at < 2000) return k.ok;
+      const ok = (await this.level(caller, projectId)) !== 'none';
+      known.set(projectId, { ok, at: Date.now() });
+      return ok;
     };
+    // A run token hears its own experiment only (null above: same project, decided by experiment id).
+    const readsExperiment = async (experimentId: number) => {
+      const r = await canRead(await this.experimentProject(experimentId));
+      return r === null ? caller.kind === 'run' && experimentId === caller.experimentId : r;
+    };
+    let chain = Promise.resolve();
     return (payload) => {
       chain = chain
         .then(async () => {
-          const ids = await readable();
-          const ok = async (experimentId: number) => {
-            if (!ids) return true;
-            const p = await this.experimentProject(experimentId);
-            return p !== null && ids.has(p);
-          };
           const p = payload as Record<string, unknown>;
           if (event === 'experiments.changed') {
-            const x = (p as Events['experiments.changed']).experiment;
-            if (!ids || ids.has(x.projectId)) deliver(payload);
+            if (await readsExperiment((p as Events['experiments.changed']).experiment.id)) deliver(payload);
           } else if (event === 'groups.changed') {
-            if (!ids || ids.has((p as Events['groups.changed']).group.projectId)) deliver(payload);
+            if (caller.kind !== 'run' && (await canRead((p as Events['groups.changed']).group.projectId)))
+              deliver(payload);
           } else if (event === 'resources.sampled') {
-            const all = (p as Events['resources.sampled']).samples;
             const kept = [];
-            for (const s of all) if (await ok(s.experimentId)) kept.push(s);
+            for (const s of (p as Events['resources.sampled']).samples)
+              if (await readsExperiment(s.experimentId)) kept.push(s);
             if (kept.length) deliver({ samples: kept } as Events[E]);
-          } else if (await ok((p as { experimentId: number }).experimentId)) deliver(payload);
+          } else if (await readsExperiment((p as { experimentId: number }).experimentId)) deliver(payload);
         })
         .catch(() => undefined);
     };

@@ -1,0 +1,238 @@
+// A shared engine (issue #14): users see only their projects' runs (lists and WebSocket events alike), a job's
+// token reaches its own run and nothing else, sign-in is rate-limited, sessions expire, revoked tokens stop
+// working; without auth the API behaves as it always has.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import WebSocket from 'ws';
+import { Engine } from '../../main/engine/engine';
+import { serve } from '../../main/server/http';
+import { createHttpClient } from '../../shared/http-client';
+import { projectWith, sleep, tmpDir, waitFor } from '../helpers';
+
+const PASSWORD = 'a long enough password';
+
+async function post(url: string, method: string, token: string | null, input: unknown) {
+  const res = await fetch(`${url}/api/${method}`, {
+    method: 'POST',
+    headers: token ? { authorization: `Bearer ${token}` } : {},
+    body: JSON.stringify(input),
+  });
+  return { status: res.status, body: (await res.json()) as { ok: boolean; result?: any; error?: any } };
+}
+
+const files = (f: string) => [{ name: 'polyaxonfile.yml', text: fs.readFileSync(f, 'utf8') }];
+
+async function sharedEngine(opts: { sessionTtlMs?: number } = {}) {
+  const engine = await Engine.start({ home: tmpDir(), ...opts });
+  engine.authEnabled = true;
+  const server = await serve(engine, { auth: true });
+  engine.apiUrl = server.url;
+  return { engine, server };
+}
+
+test('two users: each sees only their own runs, in lists, gets and WebSocket events', async () => {
+  const { engine, server } = await sharedEngine();
+  try {
+    for (const username of ['ann', 'ben'])
+      await engine.call('users.create', { username, password: PASSWORD });
+    const login = async (username: string) =>
+      (await post(server.url, 'auth.login', null, { username, password: PASSWORD })).body.result
+        .token as string;
+    const ann = createHttpClient(server.url, await login('ann'), WebSocket as never);
+    const ben = createHttpClient(server.url, await login('ben'), WebSocket as never);
+    const heard = { ann: new Set<number>(), ben: new Set<number>() };
+    const logs = { ann: '', ben: '' };
+    ann.on('experiments.changed', (e) => heard.ann.add(e.experiment.id));
+    ben.on('experiments.changed', (e) => heard.ben.add(e.experiment.id));
+    ann.on('logs.appended', (c) => (logs.ann += c.text));
+    ben.on('logs.appended', (c) => (logs.ben += c.text));
+    await Promise.all([ann.ready(), ben.ready()]);
+
+    const a = projectWith('echo secret-of-ann');
+    const b = projectWith('echo secret-of-ben');
+    const ra = await ann.call('runs.create', { project: 'ann-work', files: files(a.file), codePath: a.dir });
+    const rb = await ben.call('runs.create', { project: 'ben-work', files: files(b.file), codePath: b.dir });
+    assert(ra.kind === 'experiment' && rb.kind === 'experiment');
+    const [xa, xb] = [ra.experiment.id, rb.experiment.id];
+    await waitFor(async () => {
+      const s = await Promise.all([xa, xb].map((id) => engine.call('experiments.get', { id })));
+      return s.every((x) => x.status === 'succeeded');
+    });
+    await waitFor(async () => logs.ann.includes('secret-of-ann') && logs.ben.includes('secret-of-ben'));
+    await sleep(300); // anything still in flight to the wrong socket would arrive now
+
+    assert.deepEqual(
+      (await ann.call('experiments.list', {})).map((x) => x.id),
+      [xa],
+    );
+    assert.deepEqual(
+      (await ben.call('projects.list', {})).map((p) => p.name),
+      ['ben-work'],
+    );
+    assert.equal((await ann.call('groups.list', {})).length, 0);
+    await assert.rejects(ann.call('experiments.get', { id: xb }), (e: Error & { code?: string }) => {
+      assert.equal(e.code, 'not_found');
+      assert.equal(e.message, `no experiment with id ${xb} (see \`axon ps\`)`);
+      return true;
+    });
+    await assert.rejects(ann.call('experiments.logs', { id: xb }), /no experiment with id/);
+    await assert.rejects(ann.call('projects.get', { name: 'ben-work' }), /no project named "ben-work"/);
+    await assert.rejects(
+      ann.call('experiments.list', { project: 'ben-work' }),
+      /no project named "ben-work"/,
+    );
+    assert(heard.ann.has(xa) && !heard.ann.has(xb), `ann heard ${[...heard.ann]}`);
+    assert(heard.ben.has(xb) && !heard.ben.has(xa), `ben heard ${[...heard.ben]}`);
+    assert(!logs.ann.includes('secret-of-ben') && !logs.ben.includes('secret-of-ann'));
+    ann.close();
+    ben.close();
+  } finally {
+    await server.close();
+    await engine.close();
+  }
+});
+
+test("a job's token reads its own run and cannot touch another run", async () => {
+  const { engine, server } = await sharedEngine();
+  try {
+    const other = projectWith('sleep 600');
+    const ro = await engine.call('runs.create', {
+      project: 'other',
+      files: files(other.file),
+      codePath: other.dir,
+    });
+    assert(ro.kind === 'experiment');
+    const otherId = ro.experiment.id;
+    await waitFor(async () => (await engine.call('experiments.get', { id: otherId })).status === 'running');
+
+    // The job calls the API with the token it was given (AXON_TOKEN) and prints what each call answered.
+    const job = projectWith(`${process.execPath} job.mjs`);
+    fs.writeFileSync(
+      path.join(job.dir, 'job.mjs'),
+      `const own = Number(process.env.AXON_RUN_ID);
+const call = async (method, input) => {
+  const r = await fetch(process.env.AXON_API_URL + '/api/' + method, {
+    method: 'POST',
+    headers: { authorization: 'Bearer ' + process.env.AXON_TOKEN },
+    body: JSON.stringify(input),
+  });
+  return r.status;
+};
+const out = {
+  token: process.env.AXON_TOKEN.startsWith('axr_' + own + '_'),
+  ownGet: await call('experiments.get', { id: own }),
+  ownLogs: await call('experiments.logs', { id: own }),
+  otherGet: await call('experiments.get', { id: ${otherId} }),
+  otherLogs: await call('experiments.logs', { id: ${otherId} }),
+  otherMetrics: await call('experiments.metrics', { id: ${otherId} }),
+  otherStop: await call('experiments.stop', { id: ${otherId} }),
+  otherDelete: await call('experiments.delete', { id: ${otherId} }),
+  ownStop: await call('experiments.stop', { id: own }),
+  list: await call('experiments.list', {}),
+  projects: await call('projects.list', {}),
+  run: await call('runs.create', { files: [], codePath: '.' }),
+};
+console.log('RESULT ' + JSON.stringify(out));
+`,
+    );
+    const rj = await engine.call('runs.create', {
+      project: 'job',
+      files: files(job.file),
+      codePath: job.dir,
+    });
+    assert(rj.kind === 'experiment');
+    const x = await waitFor(async () => {
+      const g = await engine.call('experiments.get', { id: rj.experiment.id });
+      return g.status === 'succeeded' || g.status === 'failed' ? g : null;
+    });
+    const log = (await engine.call('experiments.logs', { id: x.id })).text;
+    const line = /RESULT (.*)/.exec(log);
+    assert(line, `the job printed no result: ${log}`);
+    assert.deepEqual(JSON.parse(line[1]), {
+      token: true,
+      ownGet: 200,
+      ownLogs: 200,
+      otherGet: 404,
+      otherLogs: 404,
+      otherMetrics: 404,
+      otherStop: 403,
+      otherDelete: 403,
+      ownStop: 403,
+      list: 403,
+      projects: 403,
+      run: 403,
+    });
+    const o = await engine.call('experiments.get', { id: otherId });
+    assert.equal(o.status, 'running', 'the other run was not touched');
+    await engine.call('experiments.stop', { id: otherId });
+  } finally {
+    await server.close();
+    await engine.close();
+  }
+});
+
+test('sign-in: 5 failures a minute per user and address, then 429; sessions expire; revoked tokens end', async () => {
+  const { engine, server } = await sharedEngine({ sessionTtlMs: 1500 });
+  try {
+    await engine.call('users.create', { username: 'cy', password: PASSWORD });
+    const wrong = { username: 'cy', password: 'not the password' };
+    for (let i = 0; i < 5; i++) {
+      const r = await post(server.url, 'auth.login', null, wrong);
+      assert.equal(r.status, 401);
+      assert.equal(r.body.error.message, 'wrong username or password');
+    }
+    const limited = await post(server.url, 'auth.login', null, { username: 'cy', password: PASSWORD });
+    assert.equal(limited.status, 429, 'even the right password waits out the limit');
+    assert.match(limited.body.error.message, /too many failed sign-ins for cy; try again in \d+ s/);
+    // Another user from the same address is not held back by cy's failures.
+    await engine.call('users.create', { username: 'dee', password: PASSWORD });
+    const s = await post(server.url, 'auth.login', null, { username: 'dee', password: PASSWORD });
+    assert.equal(s.status, 200);
+    const session = s.body.result.token as string;
+    assert.match(session, /^axs_/);
+    assert.equal((await post(server.url, 'auth.whoami', session, {})).body.result.user.username, 'dee');
+    assert.equal((await post(server.url, 'projects.list', null, {})).status, 401, 'anonymous');
+    assert.equal((await post(server.url, 'projects.list', 'axp_made-up', {})).status, 401, 'unknown token');
+
+    const t = (await post(server.url, 'tokens.create', session, { name: 'ci' })).body.result;
+    assert.match(t.token, /^axp_/);
+    const listed = (await post(server.url, 'tokens.list', session, {})).body.result;
+    assert.equal(JSON.stringify(listed).includes(t.token), false, 'a token is shown once, never listed');
+    assert.equal((await post(server.url, 'projects.list', t.token, {})).status, 200);
+    const stored = await engine.store.db.all<{ token_hash: string }>('SELECT token_hash FROM api_tokens');
+    assert.equal(JSON.stringify(stored).includes(t.token), false, 'only its hash is stored');
+    assert.equal((await post(server.url, 'tokens.revoke', session, { id: t.id })).status, 200);
+    assert.equal((await post(server.url, 'projects.list', t.token, {})).status, 401, 'revoked');
+
+    await sleep(1600);
+    const expired = await post(server.url, 'projects.list', session, {});
+    assert.equal(expired.status, 401, 'the session expired');
+    assert.match(expired.body.error.message, /not valid \(expired, revoked or unknown\)/);
+    const again = (await post(server.url, 'auth.login', null, { username: 'dee', password: PASSWORD })).body
+      .result;
+    assert.equal((await post(server.url, 'auth.logout', again.token, {})).status, 200);
+    assert.equal((await post(server.url, 'projects.list', again.token, {})).status, 401, 'logged out');
+  } finally {
+    await server.close();
+    await engine.close();
+  }
+});
+
+test('without auth nothing changes: the home token is the owner, any other token (a run token too) is refused', async () => {
+  const engine = await Engine.start({ home: tmpDir() });
+  const server = await serve(engine);
+  try {
+    await engine.call('users.create', { username: 'eve', password: PASSWORD });
+    const s = await engine.call('auth.login', { username: 'eve', password: PASSWORD });
+    assert.equal((await post(server.url, 'projects.list', s.token, {})).status, 401);
+    assert.equal((await post(server.url, 'projects.list', null, {})).status, 401);
+    assert.equal((await post(server.url, 'projects.list', server.token, {})).status, 200);
+    const who = (await post(server.url, 'auth.whoami', server.token, {})).body.result;
+    assert.deepEqual([who.kind, who.auth], ['local', false]);
+  } finally {
+    await server.close();
+    await engine.close();
+  }
+});
