@@ -9,9 +9,19 @@
 import { sample, type MatrixValue, type SearchSpec } from '../../../shared/polyaxonfile';
 import type { Rng } from '../../../shared/random';
 import { acquisition, minimizeBox, type AcquisitionKind } from './acquisition';
-import { fitHyper, GaussianProcess, kernelSpec, type GpHyper, type HyperPrior } from './gp';
+import {
+  fitHyper,
+  GaussianProcess,
+  kernelSpec,
+  logMarginalLikelihood,
+  type GpHyper,
+  type HyperPrior,
+} from './gp';
+import { standardise, transformOutputs, warpOutputs } from './warp';
 import { dimensionOf, type Dimension } from './space';
 import type { Observation } from './types';
+
+export { warpOutputs };
 
 export type BoConfig = NonNullable<SearchSpec['bo']>;
 
@@ -27,8 +37,9 @@ export const DEFAULT_KAPPA = 2.576;
 export const BO_TUNING = {
   /** How the results are warped before the GP (always standardised after): `yj` a Yeo-Johnson power warp
    *  (its λ fitted by normal likelihood) of the results shifted to start at 0 and scaled by their median,
-   *  `rank` the normal scores of their ranks, `none`. */
-  warpOutputs: 'yj' as 'yj' | 'rank' | 'none',
+   *  `rank` the normal scores of their ranks, `none`; `auto` fits a GP to both `none` and `yj` and keeps
+   *  the one under which the raw results are likelier (marginal likelihood plus the warp's log Jacobian). */
+  warpOutputs: 'auto' as 'auto' | 'yj' | 'rank' | 'none',
   /** MAP with log-normal priors on the hyperparameters, restarts screened from the prior. */
   prior: true as boolean,
   /** How pending (running) points enter the GP: kriging believer (their posterior mean), or the mean of
@@ -38,13 +49,25 @@ export const BO_TUNING = {
   minRandom: 1000,
   localPerIncumbent: 40,
   fitIter: 50,
+  /** Short polish of every restart before only the best is polished on (gp.ts FitOptions.probeIter); 0: off. */
+  fitProbe: 8,
+  /** Lower bound of the fitted noise variance (standardised units), and the centre of its prior. */
+  noiseFloor: 1e-9,
+  noisePriorMean: 1e-6,
+  /** A candidate closer than this (encoded units, each coordinate over its length scale) to a tried or
+   *  pending point is passed over; 0: only exact repeats are. */
+  minDist: 1e-3,
 };
 
-const PRIOR: HyperPrior = {
+export const PRIOR: HyperPrior = {
   logLengthScale: { mean: Math.log(0.5), sd: 1.0 },
   logSignal: { mean: 0, sd: 1.0 },
   logNoise: { mean: Math.log(1e-4), sd: 2.5 },
 };
+const prior = (): HyperPrior => ({
+  ...PRIOR,
+  logNoise: { mean: Math.log(BO_TUNING.noisePriorMean), sd: 2.5 },
+});
 
 type Coord =
   | { key: string; type: 'continuous'; at: number; low: number; high: number; dim: ModelDim; q: boolean }
@@ -192,108 +215,6 @@ function capRows<T extends { y: number }>(rows: T[], cap: number): T[] {
   return rows.filter((_, i) => keep.has(i));
 }
 
-/** Φ⁻¹(p) (Acklam's rational approximation, relative error < 1.2e-9). */
-function normQuantile(p: number): number {
-  const a = [
-    -39.69683028665376, 220.9460984245205, -275.9285104469687, 138.357751867269, -30.66479806614716,
-    2.506628277459239,
-  ];
-  const b = [
-    -54.47609879822406, 161.5858368580409, -155.6989798598866, 66.80131188771972, -13.28068155288572,
-  ];
-  const c = [
-    -0.007784894002430293, -0.3223964580411365, -2.400758277161838, -2.549732539343734, 4.374664141464968,
-    2.938163982698783,
-  ];
-  const d = [0.007784695709041462, 0.3224671290700398, 2.445134137142996, 3.754408661907416];
-  const pl = 0.02425;
-  if (p < pl) {
-    const q = Math.sqrt(-2 * Math.log(p));
-    return (
-      (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) /
-      ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1)
-    );
-  }
-  if (p > 1 - pl) return -normQuantile(1 - p);
-  const q = p - 0.5;
-  const r = q * q;
-  return (
-    ((((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q) /
-    (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1)
-  );
-}
-
-const standardise = (v: number[]) => {
-  const m = v.reduce((s, x) => s + x, 0) / v.length;
-  const sd = Math.sqrt(v.reduce((s, x) => s + (x - m) ** 2, 0) / v.length) || 1;
-  return { values: v.map((x) => (x - m) / sd), mean: m, sd };
-};
-
-function yeoJohnson(y: number, lambda: number): number {
-  if (y >= 0) return Math.abs(lambda) < 1e-9 ? Math.log1p(y) : ((1 + y) ** lambda - 1) / lambda;
-  return Math.abs(lambda - 2) < 1e-9 ? -Math.log1p(-y) : -((1 - y) ** (2 - lambda) - 1) / (2 - lambda);
-}
-
-/** The results warped before the GP (see BO_TUNING.warpOutputs). `yj`: the Yeo-Johnson λ in [−2, 4] that makes
- *  (y − min)/(median − min) most normal (profile log-likelihood, golden section), as scikit-learn's
- *  PowerTransformer fits it; HEBO found such a warp to help GP-BO a lot on functions whose values span orders of
- *  magnitude, and the shift and scale let it spread the low (good) end. Monotone, so the order is kept. */
-export function warpOutputs(raw: number[], how: 'yj' | 'rank' | 'none' = 'yj'): number[] {
-  if (how === 'none') return raw;
-  if (how === 'rank') {
-    const order = raw.map((y, i) => [y, i] as const).sort((a, b) => a[0] - b[0]);
-    const out = new Array<number>(raw.length);
-    // ties share the mean rank
-    for (let i = 0; i < order.length;) {
-      let j = i;
-      while (j + 1 < order.length && order[j + 1][0] === order[i][0]) j++;
-      const u = ((i + j) / 2 + 0.5) / raw.length;
-      for (let k = i; k <= j; k++) out[order[k][1]] = normQuantile(u);
-      i = j + 1;
-    }
-    return out;
-  }
-  const lo = Math.min(...raw);
-  const sorted = [...raw].sort((a, b) => a - b);
-  const scale = sorted[Math.floor(sorted.length / 2)] - lo || sorted[sorted.length - 1] - lo || 1;
-  const v = raw.map((y) => (y - lo) / scale);
-  const n = v.length;
-  const ll = (lambda: number) => {
-    const t = v.map((y) => yeoJohnson(y, lambda));
-    const m = t.reduce((s, x) => s + x, 0) / n;
-    const varT = t.reduce((s, x) => s + (x - m) ** 2, 0) / n;
-    if (!(varT > 0) || !Number.isFinite(varT)) return -Infinity;
-    let jac = 0;
-    for (const y of v) jac += Math.sign(y) * Math.log1p(Math.abs(y));
-    return -0.5 * n * Math.log(varT) + (lambda - 1) * jac;
-  };
-  let a = -2;
-  let b = 4;
-  const g = (Math.sqrt(5) - 1) / 2;
-  let c = b - g * (b - a);
-  let d = a + g * (b - a);
-  let fc = ll(c);
-  let fd = ll(d);
-  for (let i = 0; i < 40; i++) {
-    if (fc > fd) {
-      b = d;
-      d = c;
-      fd = fc;
-      c = b - g * (b - a);
-      fc = ll(c);
-    } else {
-      a = c;
-      c = d;
-      fc = fd;
-      d = a + g * (b - a);
-      fd = ll(d);
-    }
-  }
-  const lambda = (a + b) / 2;
-  const out = v.map((y) => yeoJohnson(y, lambda));
-  return out.every(Number.isFinite) ? out : v;
-}
-
 /** The next params to try: random until `nInitialTrials` observations are complete or pending (and at least 2
  *  complete), then
  *  the maximiser of the acquisition function under a GP fitted to the complete (and pruned, with their last
@@ -322,34 +243,50 @@ export function suggestBo(
     return randomSuggestion(matrix, seen, rng);
   }
   const train = capRows(rows, MAX_TRAINING);
-  const std = standardise(train.map((r) => r.y));
-  const warped = standardise(
-    warpOutputs(
-      train.map((r) => r.y),
-      BO_TUNING.warpOutputs,
-    ),
-  ).values;
-  const scaled = train.map((r, i) => ({ x: r.x, y: warped[i] }));
-  const X = scaled.map((r) => r.x);
-  const y = scaled.map((r) => r.y);
+  const raw = train.map((r) => r.y);
+  const std = standardise(raw);
   const spec = kernelSpec(cfg.kernel, cfg.nu);
-  // Hyperparameters come from real results only; the believers below just condition the posterior.
-  const fit = capRows(scaled, FIT_CAP);
-  const hyper: GpHyper = fitHyper(
-    spec,
-    fit.map((r) => r.x),
-    fit.map((r) => r.y),
-    BO_TUNING.prior
-      ? {
-          initialLengthScale: cfg.lengthScale,
-          restarts: cfg.nRestartsOptimizer,
-          rng,
-          prior: PRIOR,
-          screen: 8 * Math.max(1, cfg.nRestartsOptimizer),
-          maxIter: BO_TUNING.fitIter,
-        }
-      : { initialLengthScale: cfg.lengthScale, restarts: cfg.nRestartsOptimizer, rng },
+  const X = train.map((r) => r.x);
+  // Hyperparameters come from real results only (at most FIT_CAP of them); the believers below just
+  // condition the posterior.
+  const fitRows = new Set(
+    capRows(
+      raw.map((v, i) => ({ y: v, i })),
+      FIT_CAP,
+    ).map((r) => r.i),
   );
+  const fitX = X.filter((_, i) => fitRows.has(i));
+  const fitOpts = {
+    initialLengthScale: cfg.lengthScale,
+    restarts: cfg.nRestartsOptimizer,
+    rng,
+    noiseFloor: BO_TUNING.noiseFloor,
+    ...(BO_TUNING.prior && {
+      prior: prior(),
+      screen: 8 * Math.max(1, cfg.nRestartsOptimizer),
+      maxIter: BO_TUNING.fitIter,
+      probeIter: BO_TUNING.fitProbe || undefined,
+    }),
+  };
+  const how = BO_TUNING.warpOutputs;
+  let model: { y: number[]; hyper: GpHyper; score: number } | null = null;
+  for (const w of how === 'auto' ? (['none', 'yj'] as const) : [how]) {
+    const t =
+      w === 'rank'
+        ? { z: standardise(warpOutputs(raw, 'rank')).values, logJacs: raw.map(() => 0) }
+        : transformOutputs(raw, w);
+    const fitY = t.z.filter((_, i) => fitRows.has(i));
+    const hyper = fitHyper(spec, fitX, fitY, fitOpts);
+    let score = 0;
+    if (how === 'auto') {
+      score = logMarginalLikelihood(spec, fitX, fitY, hyper, undefined, true).value;
+      t.logJacs.forEach((j, i) => fitRows.has(i) && (score += j));
+    }
+    if (!model || score > model.score) model = { y: t.z, hyper, score };
+  }
+  const y = model!.y;
+  const hyper = model!.hyper;
+  const scaled = train.map((r, i) => ({ x: r.x, y: y[i] }));
   let best = Math.min(...y);
   const pending = observations
     .filter((o) => o.state === 'running')
@@ -377,7 +314,19 @@ export function suggestBo(
     .slice(0, 5)
     .map(([, i]) => X[i]);
   const scored = maximizeAcquisition(space, gp, cfg, kind, best, param, incumbents, rng);
-  // A point already tried or pending is only suggested when nothing else is left.
+  // A point already tried or pending (or, with minDist, as good as one for the GP) is only suggested when
+  // nothing else is left.
+  const tried = [...rows.map((r) => r.x), ...pending];
+  const inv = gp.hyper.lengthScales.map((l) => 1 / l);
+  const tooClose = (x: number[]) =>
+    BO_TUNING.minDist > 0 &&
+    tried.some(
+      (t) => Math.sqrt(t.reduce((s, v, j) => s + ((v - x[j]) * inv[j]) ** 2, 0)) < BO_TUNING.minDist,
+    );
+  for (const c of scored) {
+    const params = decode(space, c.x);
+    if (!seen.has(keyOf(keys, params)) && !tooClose(c.x)) return params;
+  }
   for (const c of scored) {
     const params = decode(space, c.x);
     if (!seen.has(keyOf(keys, params))) return params;

@@ -194,7 +194,8 @@ export function logMarginalLikelihood(
   const n = X.length;
   const d = h.lengthScales.length;
   const r = distances(sq, d, h.lengthScales);
-  const L = cholesky(covariance(spec, r, n, h), n);
+  const K = covariance(spec, r, n, h);
+  const L = cholesky(K, n);
   if (!L) return { value: -Infinity, grad: new Array<number>(d + 2).fill(0) };
   const alpha = backward(L, forward(L, Float64Array.from(y)));
   let value = -0.5 * n * Math.log(2 * Math.PI);
@@ -213,7 +214,7 @@ export function logMarginalLikelihood(
     const ri = i * n;
     for (let k = 0; k < i; k++, p++) {
       const w = alpha[i] * alpha[k] - Kinv[ri + k];
-      grad[d] += w * h.signal * kernelValue(spec, r[p]);
+      grad[d] += w * K[ri + k]; // signal · c(r)
       if (r[p] < 1e-12) continue;
       const slope = w * h.signal * kernelSlope(spec, r[p]);
       for (let j = 0, q = p * d; j < d; j++, q++) grad[j] -= slope * sq[q] * inv[j];
@@ -258,6 +259,11 @@ export interface FitOptions {
   /** Random candidate starts scored by their value alone before the `restarts` best are polished; without it
    *  the restarts are uniform over the bounds. */
   screen?: number;
+  /** Iterations of a short polish of every start, after which only the best one is polished to the end
+   *  (maxIter); without it every start is polished to the end. */
+  probeIter?: number;
+  /** Lower bound of the noise variance (default BOUNDS.noise[0]). */
+  noiseFloor?: number;
 }
 
 /** The hyperparameters that maximise the log marginal likelihood (plus the log prior when given), over the
@@ -267,7 +273,7 @@ export function fitHyper(spec: KernelSpec, X: number[][], y: number[], opts: Fit
   const lower = [
     ...new Array<number>(d).fill(Math.log(BOUNDS.lengthScale[0])),
     Math.log(BOUNDS.signal[0]),
-    Math.log(BOUNDS.noise[0]),
+    Math.log(opts.noiseFloor ?? BOUNDS.noise[0]),
   ];
   const upper = [
     ...new Array<number>(d).fill(Math.log(BOUNDS.lengthScale[1])),
@@ -284,7 +290,7 @@ export function fitHyper(spec: KernelSpec, X: number[][], y: number[], opts: Fit
     const p = logPrior(prior, t);
     return { value: -(value + p.value), grad: grad.map((g, i) => -(g + p.grad[i])) };
   };
-  const starts = [pack({ lengthScales: new Array<number>(d).fill(ell), signal: 1, noise: 1e-4 })];
+  const starts = [clampT(pack({ lengthScales: new Array<number>(d).fill(ell), signal: 1, noise: 1e-4 }))];
   if (opts.warmStart && opts.warmStart.lengthScales.length === d) starts.push(clampT(pack(opts.warmStart)));
   if (opts.screen && prior) {
     // Draw candidates from the prior, keep the `restarts` best by value (a Cholesky each, no gradient).
@@ -304,9 +310,21 @@ export function fitHyper(spec: KernelSpec, X: number[][], y: number[], opts: Fit
   } else {
     for (let r = 0; r < opts.restarts; r++) starts.push(lower.map((lo, i) => opts.rng.uniform(lo, upper[i])));
   }
+  const maxIter = opts.maxIter ?? 60;
   let best = { x: starts[0], value: Infinity };
+  if (opts.probeIter && starts.length > 1) {
+    // Every start gets a short polish and only the best goes on to convergence: the restarts mostly end in
+    // the same optimum, and this costs about a third of polishing each one fully.
+    for (const start of starts) {
+      const res = minimizeBox(objective, start, lower, upper, { maxIter: opts.probeIter, initialStep: 1 });
+      if (res.value < best.value) best = res;
+    }
+    const res = minimizeBox(objective, best.x, lower, upper, { maxIter, initialStep: 0.2 });
+    if (res.value <= best.value) best = res;
+    return unpack(best.x);
+  }
   for (const start of starts) {
-    const res = minimizeBox(objective, start, lower, upper, { maxIter: opts.maxIter ?? 60, initialStep: 1 });
+    const res = minimizeBox(objective, start, lower, upper, { maxIter, initialStep: 1 });
     if (res.value < best.value) best = res;
   }
   return unpack(best.x);

@@ -1,0 +1,179 @@
+// Issue #15 §2–3: the pieces BO's quality rests on — the hyperparameter fit recovers a known anisotropy and
+// its short-polish restarts find the optimum a full polish finds; the quasi-Newton polish raises the
+// acquisition value it starts from; a suggestion is not spent next to a point already tried; a batch of
+// pending suggestions has no duplicates and spreads out.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Rng } from '../../shared/random';
+import type { MatrixValue } from '../../shared/polyaxonfile';
+import { PRIOR, suggestBo, type BoConfig } from '../../main/engine/sweeps/bo';
+import { fitHyper, GaussianProcess, kernelSpec, logMarginalLikelihood } from '../../main/engine/sweeps/gp';
+import { acquisition, minimizeBox } from '../../main/engine/sweeps/acquisition';
+import type { Observation } from '../../main/engine/sweeps/types';
+
+const cfg = (over: Partial<BoConfig> = {}): BoConfig => ({
+  nInitialTrials: 10,
+  nIterations: 40,
+  acquisition: 'ei',
+  eps: 0,
+  kappa: 2.576,
+  nWarmup: 2048,
+  nIter: 10,
+  kernel: 'matern',
+  lengthScale: 0.5,
+  nu: 2.5,
+  nRestartsOptimizer: 4,
+  ...over,
+});
+
+const standardise = (v: number[]) => {
+  const m = v.reduce((s, x) => s + x, 0) / v.length;
+  const sd = Math.sqrt(v.reduce((s, x) => s + (x - m) ** 2, 0) / v.length);
+  return v.map((x) => (x - m) / sd);
+};
+
+/** n random points of [0,1]^d and f at them, standardised. */
+function data(n: number, d: number, f: (x: number[]) => number, seed: number) {
+  const rng = new Rng(seed);
+  const X = Array.from({ length: n }, () => Array.from({ length: d }, () => rng.next()));
+  return { X, y: standardise(X.map(f)) };
+}
+
+test('fitted length scales recover a known anisotropy: fast along x1, slow along x2, irrelevant x3', () => {
+  const f = (x: number[]) => Math.sin(8 * x[0]) + 0.5 * x[1] ** 2;
+  const spec = kernelSpec('matern', 2.5);
+  for (const seed of [1, 2, 3]) {
+    const { X, y } = data(40, 3, f, seed);
+    const base = { initialLengthScale: 0.5, restarts: 4, maxIter: 50 };
+    // Maximum likelihood, and MAP with BO's prior and screened, short-polished restarts (what BO runs).
+    for (const [how, opts] of [
+      ['ML', { ...base, rng: new Rng(seed) }],
+      ['MAP', { ...base, rng: new Rng(seed), prior: PRIOR, screen: 32, probeIter: 8 }],
+    ] as const) {
+      const [l1, l2, l3] = fitHyper(spec, X, y, opts).lengthScales;
+      assert.ok(l2 > 3 * l1, `${how} seed ${seed}: ℓ2 ${l2} should be much longer than ℓ1 ${l1}`);
+      assert.ok(
+        l3 > 3 * l2,
+        `${how} seed ${seed}: ℓ3 ${l3} (an input f ignores) should be the longest, ℓ2 ${l2}`,
+      );
+    }
+  }
+});
+
+test('short-polish restarts reach the optimum that polishing every restart fully reaches', () => {
+  const spec = kernelSpec('matern', 2.5);
+  const f = (x: number[]) => Math.cos(5 * x[0]) * Math.exp(-x[1]) + x[2] * x[3];
+  for (const seed of [1, 2, 3, 4]) {
+    const { X, y } = data(50, 4, f, seed);
+    const opts = { initialLengthScale: 0.5, restarts: 4, maxIter: 50 };
+    const full = fitHyper(spec, X, y, { ...opts, rng: new Rng(seed) });
+    const probed = fitHyper(spec, X, y, { ...opts, rng: new Rng(seed), probeIter: 8 });
+    const lml = (h: typeof full) => logMarginalLikelihood(spec, X, y, h).value;
+    assert.ok(
+      lml(probed) >= lml(full) - 0.05,
+      `seed ${seed}: probed fit ${lml(probed)} vs full ${lml(full)} log marginal likelihood`,
+    );
+  }
+});
+
+test('a low noise floor lets the GP interpolate a deterministic function to 1e-4', () => {
+  const spec = kernelSpec('matern', 2.5);
+  const f = (x: number[]) => Math.sin(3 * x[0]) + x[1] * x[1];
+  const { X, y } = data(30, 2, f, 5);
+  const h = fitHyper(spec, X, y, { initialLengthScale: 0.5, restarts: 2, rng: new Rng(1), noiseFloor: 1e-9 });
+  assert.ok(h.noise < 1e-5, `noise ${h.noise}`);
+  const gp = new GaussianProcess(spec, X, y, h);
+  for (let i = 0; i < X.length; i++) assert.ok(Math.abs(gp.mean(X[i]) - y[i]) < 1e-4);
+});
+
+test('the quasi-Newton polish raises the acquisition value of the best random candidate', () => {
+  const spec = kernelSpec('matern', 2.5);
+  const f = (x: number[]) => (x[0] - 0.37) ** 2 + 2 * (x[1] - 0.61) ** 2 + Math.sin(7 * x[2]) * 0.1;
+  for (const seed of [1, 2, 3]) {
+    const { X, y } = data(25, 3, f, seed);
+    const h = fitHyper(spec, X, y, { initialLengthScale: 0.5, restarts: 2, rng: new Rng(seed) });
+    const gp = new GaussianProcess(spec, X, y, h);
+    const best = Math.min(...y);
+    const value = (x: number[]) => {
+      const p = gp.predict(x);
+      return acquisition('logei', p.mean, p.sd, best, 0).value;
+    };
+    const rng = new Rng(seed + 10);
+    let start = [0.5, 0.5, 0.5];
+    for (let i = 0; i < 200; i++) {
+      const c = [rng.next(), rng.next(), rng.next()];
+      if (value(c) > value(start)) start = c;
+    }
+    const res = minimizeBox(
+      (x) => {
+        const p = gp.predict(x, true);
+        const a = acquisition('logei', p.mean, p.sd, best, 0);
+        return { value: -a.value, grad: x.map((_, j) => -(a.dMean * p.dMean![j] + a.dSd * p.dSd![j])) };
+      },
+      start,
+      [0, 0, 0],
+      [1, 1, 1],
+      { maxIter: 30, initialStep: 0.05 },
+    );
+    assert.ok(res.x.every((v) => v >= 0 && v <= 1));
+    assert.ok(
+      -res.value > value(start) + 1e-6,
+      `seed ${seed}: ${-res.value} after vs ${value(start)} before`,
+    );
+  }
+});
+
+const UNIT2: Record<string, MatrixValue> = {
+  a: { kind: 'uniform', low: 0, high: 1 },
+  b: { kind: 'uniform', low: 0, high: 1 },
+};
+
+test('a sequential search on a smooth bowl does not spend trials next to points already tried', () => {
+  const f = (p: Record<string, unknown>) => ((p.a as number) - 0.3) ** 2 + ((p.b as number) - 0.7) ** 2;
+  const rng = new Rng(4);
+  const obs: Observation[] = [];
+  for (let t = 0; t < 40; t++) {
+    const params = suggestBo(UNIT2, obs, rng, cfg());
+    obs.push({ params, value: f(params), state: 'complete' });
+  }
+  let closest = Infinity;
+  for (let i = 10; i < obs.length; i++)
+    for (let j = 0; j < i; j++)
+      closest = Math.min(
+        closest,
+        Math.hypot(
+          (obs[i].params.a as number) - (obs[j].params.a as number),
+          (obs[i].params.b as number) - (obs[j].params.b as number),
+        ),
+      );
+  assert.ok(closest > 1e-6, `two trials ${closest} apart`);
+  assert.ok(Math.min(...obs.map((o) => o.value!)) < 1e-4, 'the bowl is still found');
+});
+
+test('a batch of 4 on a multimodal function: no duplicates, spread over more than one length scale', () => {
+  const f = (p: Record<string, unknown>) =>
+    Math.sin(9 * (p.a as number)) * Math.cos(7 * (p.b as number)) + (p.a as number);
+  for (const seed of [1, 2, 3]) {
+    const rng = new Rng(seed);
+    const obs: Observation[] = [];
+    for (let i = 0; i < 15; i++) {
+      const params = { a: rng.next(), b: rng.next() };
+      obs.push({ params, value: f(params), state: 'complete' });
+    }
+    const batch: Observation[] = [];
+    for (let w = 0; w < 4; w++) {
+      const params = suggestBo(UNIT2, [...obs, ...batch], rng, cfg());
+      batch.push({ params, value: null, state: 'running' });
+    }
+    const keys = new Set(batch.map((b) => JSON.stringify(b.params)));
+    assert.equal(keys.size, 4, `seed ${seed}: ${[...keys].join(' ')}`);
+    for (let i = 0; i < 4; i++)
+      for (let j = 0; j < i; j++) {
+        const d = Math.hypot(
+          (batch[i].params.a as number) - (batch[j].params.a as number),
+          (batch[i].params.b as number) - (batch[j].params.b as number),
+        );
+        assert.ok(d > 0.03, `seed ${seed}: suggestions ${i} and ${j} are ${d} apart`);
+      }
+  }
+});
