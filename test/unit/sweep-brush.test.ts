@@ -57,7 +57,7 @@ test('the table filter: AND across brushed axes, the metric axis by the last val
   const x = (id: number, a: number, opt: string, loss?: number) => ({
     id,
     params: { a, opt },
-    lastMetrics: loss === undefined ? {} : { loss },
+    lastMetrics: (loss === undefined ? {} : { loss }) as Record<string, number>,
   });
   const rows = [x(1, 0.1, 'sgd', 0.5), x(2, 0.2, 'adam', 0.2), x(3, 0.9, 'sgd', 0.1), x(4, 0.15, 'sgd')];
   assert.equal(filterByBrushes(rows, {}, 'loss'), rows, 'no brushes: every row, the same array');
