@@ -62,6 +62,7 @@ export const RULES: { [M in MethodName]: Rule } = {
   // A project that does not exist yet is created as the caller's own (engine.ts, prepare()).
   'runs.create': onProject('write', 'project', true),
   'experiments.list': { who: 'user' },
+  'experiments.page': onProject('read', 'project'),
   'experiments.get': onExperiment('read', true),
   'experiments.statuses': onExperiment('read', true),
   'experiments.metrics': onExperiment('read', true),
