@@ -33,6 +33,7 @@ import { Authorizer, defaultProjectName } from './auth/authorize';
 import { makeAuthHandlers, type AuthHandlers } from './auth/handlers';
 import { LOCAL, type Caller } from './auth/caller';
 import { runTokenKey, verifyRunToken } from './auth/run-token';
+import { quotaHolds } from './auth/quota';
 
 const NOT_DONE = EXPERIMENT_STATUSES.filter((s) => !DONE.has(s));
 
@@ -115,6 +116,7 @@ export class Engine implements AxonApi {
     engine.runKey = secret;
     engine.authz = new Authorizer(store.db);
     engine.authz.quotaChanged = () => void queue.tick();
+    queue.quota = (launch) => quotaHolds(store.db, launch);
     engine.authHandlers = makeAuthHandlers(engine.authz, {
       sessionTtlMs: opts.sessionTtlMs,
       enabled: () => engine!.authEnabled,
@@ -147,8 +149,7 @@ export class Engine implements AxonApi {
         parsed.project ??= defaultProjectName(String(parsed.codePath));
       if (caller.kind !== 'local') await this.authz.check(caller, method, parsed);
       const auth = this.authHandlers[method as AuthMethodName] as
-        | ((i: unknown, c: Caller) => Promise<Results[M]>)
-        | undefined;
+        ((i: unknown, c: Caller) => Promise<Results[M]>) | undefined;
       if (auth) return await auth(parsed, caller);
       const answer = (i: unknown) =>
         (this.handlers[method as Exclude<M, AuthMethodName>] as (i: unknown) => Promise<Results[M]>)(i);

@@ -2,6 +2,7 @@
 // from the experiments' real statuses, not a counter), and can change while the group runs.
 import type { Store } from '../store';
 import type { GroupRow } from '../store/groups';
+import type { ExperimentRow } from '../store/experiments';
 import type { Runner } from './runner';
 import type { Lifecycle } from './lifecycle';
 import { log } from '../log';
@@ -13,6 +14,8 @@ export class Queue {
   private closed = false;
   private retry: NodeJS.Timeout | null = null;
   private groupRunner: GroupRunner;
+  /** Organization quotas (auth/quota.ts): the experiments that must wait, with the reason. */
+  quota: ((launch: ExperimentRow[]) => Promise<Map<number, string>>) | null = null;
 
   constructor(
     private store: Store,
@@ -78,7 +81,11 @@ export class Queue {
     }
     // A backend that knows its capacity (a cluster) holds back what would not fit: those wait as created with
     // the reason, and the queue looks again when something ends (or in a while, for capacity freed elsewhere).
-    const held = launch.length ? await this.runner.admit(launch) : new Map<number, string>();
+    // An organization over its quota waits first (every backend); what remains is offered to the backends.
+    const overQuota = launch.length && this.quota ? await this.quota(launch) : new Map<number, string>();
+    for (const [id, why] of overQuota) await this.lifecycle.waiting(id, why);
+    const offered = launch.filter((x) => !overQuota.has(x.id));
+    const held = offered.length ? await this.runner.admit(offered) : new Map<number, string>();
     for (const [id, why] of held) await this.lifecycle.waiting(id, why);
     if (held.size && !this.retry && !this.closed) {
       this.retry = setTimeout(() => {
@@ -87,7 +94,7 @@ export class Queue {
       }, 10_000);
       this.retry.unref?.();
     }
-    const go = launch.filter((x) => !held.has(x.id));
+    const go = offered.filter((x) => !held.has(x.id));
     // Slots are counted above and taken here; passes never overlap, so none is handed out twice.
     if (go.length && !this.closed) await this.runner.launchMany(go);
   }
