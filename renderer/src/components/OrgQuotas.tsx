@@ -1,5 +1,6 @@
 // The Clusters page's word on quotas under `axon serve --auth`: each organization the user belongs to, its
-// limits (orgs.get). Nothing in local mode, where there are no organizations.
+// limits (orgs.get), read on every visit and "Check again" (a membership given since the sign-in shows). Nothing
+// in local mode, where there are no organizations.
 import { Link } from 'react-router-dom';
 import { call } from '../api';
 import { useAsync } from '../lib/useAsync';
@@ -10,27 +11,30 @@ import '../styles/account.css';
 
 export function OrgQuotas({ refresh }: { refresh: number }) {
   const phase = useSession((s) => s.phase);
-  const orgs = useSession((s) => s.who?.organizations ?? []);
-  const names = orgs.map((o) => o.name);
   const read = useAsync(
-    () => Promise.all(names.map((name) => call('orgs.get', { name }))),
-    [names.join('\n'), refresh],
-    [names.join('\n')],
+    async () => {
+      if (useSession.getState().phase !== 'signed-in') return [];
+      // A superuser's list holds every organization (role null): the ones they belong to are theirs.
+      const mine = (await call('orgs.list', {})).filter((o) => o.role !== null);
+      return Promise.all(mine.map((o) => call('orgs.get', { name: o.name })));
+    },
+    [phase, refresh],
+    [phase],
   );
   if (phase !== 'signed-in') return null;
 
   return (
     <section className="card kube-wide org-quotas" aria-labelledby="quotas-title">
       <h2 id="quotas-title">Your organizations’ quotas</h2>
-      {!names.length ? (
+      {read.error ? (
+        <ErrorState error={`Could not read the quotas: ${read.error}`} onRetry={read.reload} />
+      ) : !read.data ? (
+        <Loading what="quotas" />
+      ) : !read.data.length ? (
         <p className="muted">
           You belong to no organization: your own projects have no quota.{' '}
           <Link to="/orgs">Organizations</Link>
         </p>
-      ) : read.error ? (
-        <ErrorState error={`Could not read the quotas: ${read.error}`} onRetry={read.reload} />
-      ) : !read.data ? (
-        <Loading what="quotas" />
       ) : (
         <>
           <div className="quota-grid">

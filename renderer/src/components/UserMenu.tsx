@@ -8,6 +8,7 @@ import { useSession } from '../stores/session';
 export function UserMenu() {
   const who = useSession((s) => s.who);
   const signOut = useSession((s) => s.signOut);
+  const refresh = useSession((s) => s.refresh);
   const [open, setOpen] = useState(false);
   const [leaving, setLeaving] = useState(false);
   const box = useRef<HTMLDivElement>(null);
@@ -41,13 +42,15 @@ export function UserMenu() {
         type="button"
         aria-expanded={open}
         aria-controls="user-menu-body"
-        onClick={() => setOpen((o) => !o)}
+        aria-label={`${user.username}: account menu`}
+        onClick={() => {
+          // Organizations joined or left since the sign-in show when the menu opens.
+          if (!open) void refresh();
+          setOpen(!open);
+        }}
       >
-        <span className="user-avatar" aria-hidden="true">
-          {user.username.slice(0, 1).toUpperCase()}
-        </span>
-        {user.username}
-        <span className="sr-only">: account menu</span> <span aria-hidden="true">▾</span>
+        <span className="user-avatar" aria-hidden="true" />
+        {user.username} <span aria-hidden="true">▾</span>
       </button>
       {open && (
         <div id="user-menu-body" className="menu-body user-menu-body">
