@@ -301,6 +301,7 @@ test(
         // The menu lists the new organization (the session was read again).
         await page.getByRole('button', { name: /alice: account menu/ }).click();
         await page.locator('#user-menu-body').getByRole('link', { name: 'lab' }).waitFor();
+        await a.shot('user-menu-with-organization');
         await page.keyboard.press('Escape');
         const members = await page
           .getByRole('table', { name: 'Members of lab' })

@@ -35,8 +35,8 @@ function NewToken({ name, token, onDone }: { name: string; token: string; onDone
     <section className="notice notice-info new-token" aria-labelledby="new-token-title">
       <h2 id="new-token-title">Token “{name}” created</h2>
       <p>
-        Copy it now: it is shown only this once (Axon keeps only its hash). Use it as{' '}
-        <code>Authorization: Bearer …</code> or with <code>axon login</code>.
+        Copy it now: it is shown only this once (Axon keeps only its hash). A script sends it as{' '}
+        <code>Authorization: Bearer …</code>; it acts as you until it expires or you revoke it.
       </p>
       <div className="actions">
         <input
