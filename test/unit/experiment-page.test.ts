@@ -1,6 +1,7 @@
 // experiments.page on a real SQLite store: pages that tile the whole list, the total, the id cursor, and every
 // sort the engine does in SQL (a metric's last / min / max, a numeric or text param, a column) against the
-// same order computed in JavaScript; then the method through the engine (its input checked, one project).
+// same order computed in JavaScript; then the method through the engine (its input checked, one project), and
+// the dashboard's reader of a project's pages (renderer/src/lib/experimentPages.ts) against it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
@@ -8,6 +9,7 @@ import { Store } from '../../main/engine/store';
 import { Engine } from '../../main/engine/engine';
 import type { Experiment } from '../../shared/domain';
 import type { ExperimentSort } from '../../shared/experiment-page';
+import { readExperimentPages } from '../../renderer/src/lib/experimentPages';
 import { tmpDir } from '../helpers';
 
 const N = 237;
@@ -187,6 +189,61 @@ test('experiments.page through the engine: input checked with errors that name t
       engine.call('experiments.page', { project: 'nope' }),
       (e: Error & { code?: string }) => e.code === 'not_found',
     );
+  } finally {
+    await engine.close();
+  }
+});
+
+test('the dashboard reads a project page by page: sizes, cursor, progress, and a newer read stops an older one', async () => {
+  const engine = await Engine.start({ home: tmpDir() });
+  try {
+    const p = await engine.call('projects.create', { name: 'paged', description: '', codePath: null });
+    await engine.store.db.transaction(async () => {
+      for (let i = 0; i < 23; i++)
+        await engine.store.experiments.insert({
+          projectId: p.id,
+          groupId: null,
+          name: `run-${i}`,
+          backend: 'local',
+          cmd: 'true',
+          spec: {},
+          params: {},
+          tags: [],
+          codePath: '/tmp',
+        });
+    });
+    const asked: Array<{ belowId?: number; limit: number }> = [];
+    const fetchPage = (args: { belowId?: number; limit: number }) => {
+      asked.push(args);
+      return engine.call('experiments.page', { project: 'paged', ...args });
+    };
+    const seen: Array<{ ids: number[]; loaded: number; total: number; done: boolean }> = [];
+    await readExperimentPages(
+      fetchPage,
+      (items, progress) => seen.push({ ids: items.map((x) => x.id), ...progress }) > 0,
+      { first: 5, next: 7 },
+    );
+    assert.deepEqual(
+      seen.map((s) => [s.ids.length, s.loaded, s.total, s.done]),
+      [
+        [5, 5, 23, false],
+        [7, 12, 23, false],
+        [7, 19, 23, false],
+        [4, 23, 23, true],
+      ],
+    );
+    assert.deepEqual(
+      seen.flatMap((s) => s.ids),
+      Array.from({ length: 23 }, (_, i) => 23 - i),
+    );
+    assert.deepEqual(
+      asked.map((a) => a.belowId),
+      [undefined, 19, 12, 5],
+    );
+
+    asked.length = 0;
+    await readExperimentPages(fetchPage, () => false, { first: 5, next: 7 });
+    assert.equal(asked.length, 1, 'a reader that stops is asked for no other page');
   } finally {
     await engine.close();
   }
