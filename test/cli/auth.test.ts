@@ -1,0 +1,142 @@
+// The CLI of a shared engine (issue #14), as a user runs it: `axon serve` refuses a non-loopback host without
+// --auth; the first superuser is made on the machine against the home; `axon serve --auth` over HTTPS with a
+// self-signed certificate; `axon login` keeps the session token in the CLI's config (0600) and commands then
+// talk to that server; `axon token create` shows a token once; `axon logout` forgets it.
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { BIN, ROOT, startServe, tmpDir, type CliResult, type Served } from '../helpers';
+import { need, skipOrFail } from '../requirements';
+
+/** `axon ARGS` with `input` on its stdin. */
+function axon(args: string[], env: Record<string, string>, input = ''): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(process.execPath, [BIN, ...args], {
+      cwd: ROOT,
+      env: { ...process.env, AXON_QUIET: '1', AXON_NO_BACKGROUND: '1', ...env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (d) => (stdout += d));
+    p.stderr.on('data', (d) => (stderr += d));
+    const t = setTimeout(() => {
+      p.kill('SIGKILL');
+      reject(new Error(`axon ${args.join(' ')} timed out\nstdout: ${stdout}\nstderr: ${stderr}`));
+    }, 60_000);
+    p.on('close', (code) => {
+      clearTimeout(t);
+      resolve({ code, stdout, stderr });
+    });
+    p.stdin.end(input);
+  });
+}
+
+let served: Served | null = null;
+after(async () => served?.stop());
+
+test('axon serve: a non-loopback host needs --auth; TLS files go together', async () => {
+  const env = { AXON_HOME: tmpDir() };
+  const open = await axon(['serve', '--host', '0.0.0.0'], env);
+  assert.equal(open.code, 2);
+  assert.match(
+    open.stderr,
+    /--host 0\.0\.0\.0 would let anyone who reaches it act as this home's owner; add --auth/,
+  );
+  const half = await axon(['serve', '--auth', '--tls-cert', 'cert.pem'], env);
+  assert.equal(half.code, 2);
+  assert.match(half.stderr, /--tls-cert and --tls-key go together/);
+});
+
+const noOpenssl = spawnSync('openssl', ['version']).error
+  ? 'openssl (to make a test certificate) is not installed'
+  : null;
+
+test(
+  'a shared engine over HTTPS: first superuser, login, whoami, org, token shown once, logout',
+  { skip: skipOrFail(noOpenssl) },
+  async (t) => {
+    if (!need(t, 'openssl', noOpenssl)) return;
+    const home = tmpDir();
+    const config = tmpDir('axon-config-');
+    const cert = path.join(home, 'cert.pem');
+    const key = path.join(home, 'key.pem');
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-days',
+        '1',
+        '-subj',
+        '/CN=127.0.0.1',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+        '-keyout',
+        key,
+        '-out',
+        cert,
+      ],
+      { stdio: 'ignore' },
+    );
+    const env = { AXON_HOME: home, AXON_CONFIG_DIR: config, NODE_EXTRA_CA_CERTS: cert };
+
+    const made = await axon(
+      ['user', 'create', 'root', '--superuser', '--password-stdin'],
+      env,
+      'root password 1\n',
+    );
+    assert.equal(made.code, 0, made.stderr);
+    assert.equal(made.stdout, 'user root created (superuser)\n');
+
+    served = await startServe(home, { args: ['--auth', '--tls-cert', cert, '--tls-key', key], env });
+    assert.match(served.url, /^https:\/\/127\.0\.0\.1:\d+$/);
+    const url = served.url;
+    // Elsewhere (another machine): no AXON_HOME of this server, only the config the login writes.
+    const remote = { AXON_HOME: tmpDir(), AXON_CONFIG_DIR: config, NODE_EXTRA_CA_CERTS: cert };
+
+    const bad = await axon(['login', url, '-u', 'root', '--password-stdin'], remote, 'wrong password\n');
+    assert.equal(bad.code, 1);
+    assert.equal(bad.stderr, 'axon: wrong username or password\n');
+    const ok = await axon(['login', url, '-u', 'root', '--password-stdin'], remote, 'root password 1\n');
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.match(ok.stdout, new RegExp(`^signed in to ${url} as root \\(the session ends `));
+    const file = path.join(config, 'servers.json');
+    assert.equal(fs.statSync(file).mode & 0o777, 0o600);
+
+    const who = await axon(['whoami'], remote);
+    assert.equal(who.stdout, 'root, superuser\n', who.stderr);
+    const org = await axon(['org', 'create', 'lab'], remote);
+    assert.equal(org.code, 0, org.stderr);
+    const user = await axon(['user', 'create', 'ann', '--password-stdin'], remote, 'ann password 12\n');
+    assert.equal(user.code, 0, user.stderr);
+    const member = await axon(['org', 'member', 'add', 'lab', 'ann', '--role', 'viewer'], remote);
+    assert.match(member.stdout, /ann\s+viewer/);
+    const quota = await axon(['org', 'quota', 'set', 'lab', '--gpus', '2', '--memory', '64Gi'], remote);
+    assert.match(quota.stdout, /GPUs 2, CPU no limit, memory 64\.0 GiB/);
+    const badQuota = await axon(['org', 'quota', 'set', 'lab', '--gpus', 'lots'], remote);
+    assert.equal(badQuota.code, 2);
+    assert.match(badQuota.stderr, /--gpus takes a number, or none; got "lots"/);
+
+    const token = await axon(['token', 'create', 'ci', '--json'], remote);
+    const created = JSON.parse(token.stdout) as { token: string; id: number };
+    assert.match(created.token, /^axp_/);
+    const listed = await axon(['token', 'ls'], remote);
+    assert.match(listed.stdout, /\bci\b/);
+    assert(!listed.stdout.includes(created.token), 'a token is shown once, never listed');
+    const users = await axon(['user', 'ls'], remote);
+    assert.match(users.stdout, /^ann\b/m);
+
+    const out = await axon(['logout'], remote);
+    assert.equal(out.stdout, `signed out of ${url}\n`);
+    assert(!fs.readFileSync(file, 'utf8').includes('axs_'), 'the session token is forgotten');
+    const gone = await axon(['whoami'], { ...remote, AXON_SERVER: url });
+    assert.equal(gone.code, 1);
+    assert.match(gone.stderr, new RegExp(`not signed in to ${url}: run \`axon login ${url}\``));
+  },
+);
