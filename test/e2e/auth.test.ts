@@ -397,3 +397,31 @@ test(
     assert.deepEqual(unexpected(b.errors), [], 'no console errors on bob’s page');
   },
 );
+
+test(
+  'without --auth nothing changes: no login page, no user menu; no token says where to find it',
+  { skip: skipOrFail(noChromium), timeout: 90_000 },
+  async () => {
+    const localHome = tmpDir('axon-e2e-noauth-');
+    const local = await startServe(localHome);
+    const w = await watchedPage(browser!, 'auth-local');
+    try {
+      const token = (JSON.parse(fs.readFileSync(`${localHome}/engine.json`, 'utf8')) as { token: string })
+        .token;
+      await w.page.goto(`${local.url}/`);
+      await w.page.getByText('Not connected to an Axon engine').waitFor();
+      assert.equal(await w.page.getByRole('heading', { name: 'Sign in' }).count(), 0);
+      await w.page.goto(`${local.url}/?token=${token}#/`);
+      await w.page.getByRole('heading', { name: 'Projects', level: 1 }).waitFor();
+      assert.equal(await w.page.getByRole('button', { name: /account menu/ }).count(), 0);
+      assert.deepEqual(
+        w.errors.filter((e) => !/Failed to load resource: the server responded with a status of 401/.test(e)),
+        [],
+      );
+    } finally {
+      await w.page.close();
+      await local.stop();
+      fs.rmSync(localHome, { recursive: true, force: true });
+    }
+  },
+);
