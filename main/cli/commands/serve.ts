@@ -26,11 +26,14 @@ export const isLoopback = (host: string) =>
 export function serveProblem(o: {
   host: string;
   auth?: boolean;
+  background?: boolean;
   tlsCert?: string;
   tlsKey?: string;
 }): string | null {
   if (!isLoopback(o.host) && !o.auth)
     return `--host ${o.host} would let anyone who reaches it act as this home's owner; add --auth (users sign in) or serve on 127.0.0.1`;
+  if (o.auth && o.background)
+    return '--auth is for an engine that stays up for its users (run it as a service), not with --background';
   if (!!o.tlsCert !== !!o.tlsKey) return '--tls-cert and --tls-key go together (PEM files)';
   for (const f of [o.tlsCert, o.tlsKey]) if (f && !fs.existsSync(f)) return `no such file: ${f}`;
   return null;
