@@ -141,6 +141,13 @@ test(
         await page.getByText('Wrong username or password.').waitFor();
         assert.doesNotMatch(await error.innerText(), /nobody-here|exist|unknown/i);
         assert.equal(await pageToken(page), null, 'no credential kept after a failed sign-in');
+        // Five failures a minute for one name from one address: the sixth try is refused, and says when to retry.
+        for (let i = 0; i < 5; i++) {
+          await signInOnPage(page, 'nobody-here', `wrong-${i}`);
+          await page.getByRole('button', { name: 'Sign in' }).and(page.locator(':enabled')).waitFor();
+        }
+        await error.getByText(/^Too many failed sign-ins\. Try again in \d+ s\.$/).waitFor();
+        await a.shot('login-rate-limited');
       },
     );
 
@@ -387,11 +394,11 @@ test(
     });
 
     assert.deepEqual(findings, [], findings.join('\n'));
-    // The browser reports each refused call (the wrong password's 401, the hidden project's 404) as a failed
+    // The browser reports each refused call (the wrong password's 401, too many tries' 429, the hidden project's 404) as a failed
     // load; those are the answers this test asks for. Anything else the page logs is a failure.
     const unexpected = (errors: string[]) =>
       errors.filter(
-        (e) => !/Failed to load resource: the server responded with a status of (401|404)/.test(e),
+        (e) => !/Failed to load resource: the server responded with a status of (401|404|429)/.test(e),
       );
     assert.deepEqual(unexpected(a.errors), [], 'no console errors on alice’s page');
     assert.deepEqual(unexpected(b.errors), [], 'no console errors on bob’s page');
