@@ -3,6 +3,7 @@
 // for one response with every run (10,000 runs are ~6 MB of JSON).
 import { z } from 'zod';
 import type { Experiment } from './domain';
+import { EXPERIMENT_STATUSES } from './statuses';
 
 const dir = z.enum(['asc', 'desc']).default('desc');
 
@@ -28,7 +29,7 @@ export const experimentPageInput = z.object({
   /** The project whose experiments (a page is of one project: what its table shows, and what a caller may read). */
   project: z.string().min(1),
   groupId: z.number().int().positive().optional(),
-  status: z.string().optional(),
+  status: z.enum(EXPERIMENT_STATUSES).optional(),
   /** Only experiments with a lower id: the cursor of id-descending pages (a run deleted meanwhile shifts none). */
   belowId: z.number().int().positive().optional(),
   sort: experimentSort.default({ by: 'id', dir: 'desc' }),

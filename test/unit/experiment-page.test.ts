@@ -182,6 +182,10 @@ test('experiments.page through the engine: input checked with errors that name t
       (e: Error & { code?: string }) => e.code === 'invalid_input' && /sort\.by/.test(e.message),
     );
     await assert.rejects(
+      engine.call('experiments.page', { project: 'paged', status: 'bogus' } as never),
+      (e: Error & { code?: string }) => e.code === 'invalid_input' && /status/.test(e.message),
+    );
+    await assert.rejects(
       engine.call('experiments.page', { project: 'paged', limit: 20_000 }),
       (e: Error & { code?: string }) => e.code === 'invalid_input' && /limit/.test(e.message),
     );
