@@ -394,8 +394,8 @@ test(
     });
 
     assert.deepEqual(findings, [], findings.join('\n'));
-    // The browser reports each refused call (the wrong password's 401, too many tries' 429, the hidden project's 404) as a failed
-    // load; those are the answers this test asks for. Anything else the page logs is a failure.
+    // The browser reports each refused call (the wrong password's 401, too many tries' 429, the hidden
+    // project's 404) as a failed load; those are the answers this test asks for. Anything else is a failure.
     const unexpected = (errors: string[]) =>
       errors.filter(
         (e) => !/Failed to load resource: the server responded with a status of (401|404|429)/.test(e),
