@@ -113,8 +113,9 @@ function matrixLine([name, kind, a, b]: Param): string {
   return `    ${name}: {values: [${(a as string[]).join(', ')}]}`;
 }
 
-export function searchSpec(fn: FnDesc, seed: number, trials: number, concurrency: number) {
-  const text = [
+/** The group file of one sweep: the matrix, `bo` with the defaults (10 initial trials), and `cmd`. */
+export function groupText(fn: FnDesc, seed: number, trials: number, concurrency: number, cmd = 'true') {
+  return [
     'version: 1',
     'kind: group',
     'hptuning:',
@@ -127,9 +128,14 @@ export function searchSpec(fn: FnDesc, seed: number, trials: number, concurrency
     `    n_iterations: ${trials - 10}`,
     '    metric: {name: loss, optimization: minimize}',
     'run:',
-    '  cmd: "true"',
+    `  cmd: ${JSON.stringify(cmd)}`,
   ].join('\n');
-  const r = parsePolyaxonfiles([{ name: 'polyaxonfile.yml', text }]);
+}
+
+export function searchSpec(fn: FnDesc, seed: number, trials: number, concurrency: number) {
+  const r = parsePolyaxonfiles([
+    { name: 'polyaxonfile.yml', text: groupText(fn, seed, trials, concurrency) },
+  ]);
   if (!r.ok) throw new Error(JSON.stringify(r.errors));
   return r.value.hptuning!;
 }

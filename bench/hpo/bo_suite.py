@@ -2,6 +2,7 @@
 
     python3 bo_suite.py --describe
     python3 bo_suite.py --eval FN '[{"x1": 0.1, ...}, ...]'        # values, to cross-check the TS copies
+    python3 -S bo_suite.py --trial FN --x1 V ...                    # one trial through the engine
     python3 bo_suite.py --run gpei|tpe --fns a,b --seeds 1,2 --trials 100 [--out DIR]
 
 With --out, each run is also kept as DIR/<algo>-<fn>-<seed>-<trials>.json and not run again (the baselines do
@@ -329,6 +330,16 @@ def main(argv):
         return 0
     if argv[:1] == ["--mixed-optimum"]:
         print(repr(mixed_optimum()))
+        return 0
+    if argv[:1] == ["--trial"]:
+        # One trial through the engine (bo-engine.ts): --trial FN --x1 V ... prints the metric line.
+        f, params, _, _ = FUNCTIONS[argv[1]]
+        given = dict(zip(argv[2::2], argv[3::2]))
+        p = {}
+        for name, kind, a, b in params:
+            raw = given["--" + name]
+            p[name] = raw if kind == "cat" else int(raw) if kind == "int" else float(raw)
+        print('@@axon {"metrics": {"loss": %r}}' % f(p))
         return 0
     if argv[:1] == ["--eval"]:
         f = FUNCTIONS[argv[1]][0]

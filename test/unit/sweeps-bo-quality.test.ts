@@ -10,6 +10,8 @@ import { PRIOR, suggestBo, type BoConfig } from '../../main/engine/sweeps/bo';
 import { fitHyper, GaussianProcess, kernelSpec, logMarginalLikelihood } from '../../main/engine/sweeps/gp';
 import { acquisition, minimizeBox } from '../../main/engine/sweeps/acquisition';
 import type { Observation } from '../../main/engine/sweeps/types';
+import { transformOutputs } from '../../main/engine/sweeps/warp';
+import { lipschitz, localPenalty } from '../../main/engine/sweeps/batch';
 
 const cfg = (over: Partial<BoConfig> = {}): BoConfig => ({
   nInitialTrials: 10,
@@ -175,5 +177,55 @@ test('a batch of 4 on a multimodal function: no duplicates, spread over more tha
         );
         assert.ok(d > 0.03, `seed ${seed}: suggestions ${i} and ${j} are ${d} apart`);
       }
+  }
+});
+
+test('output transforms: the log Jacobian is that of the map y → z (finite differences)', () => {
+  // Many results, so that moving one barely moves the fitted shift, scale, λ and standardisation, which the
+  // Jacobian holds fixed.
+  const rng = new Rng(9);
+  const raw = Array.from({ length: 3000 }, () => 3 + Math.exp(2 * rng.normal()));
+  for (const how of ['none', 'yj'] as const) {
+    const { z, logJacs } = transformOutputs(raw, how);
+    for (const i of [5, 50, 500]) {
+      const h = 1e-5 * raw[i];
+      const moved = transformOutputs(
+        raw.map((v, k) => (k === i ? v + h : v)),
+        how,
+      );
+      const numeric = Math.log((moved.z[i] - z[i]) / h);
+      assert.ok(
+        Math.abs(numeric - logJacs[i]) < 0.05, // λ is refitted by golden section, so it wobbles
+        `${how} at ${raw[i]}: analytic ${logJacs[i]}, numeric ${numeric}`,
+      );
+    }
+  }
+});
+
+test('local penalisation: a pending point expected to be poor excludes a wide ball, a promising one a small one', () => {
+  const spec = kernelSpec('matern', 2.5);
+  const f = (x: number[]) => (x[0] - 0.2) ** 2 + (x[1] - 0.3) ** 2;
+  const { X, y } = data(20, 2, f, 3);
+  const h = fitHyper(spec, X, y, { initialLengthScale: 0.5, restarts: 2, rng: new Rng(1), noiseFloor: 1e-9 });
+  const gp = new GaussianProcess(spec, X, y, h);
+  const best = Math.min(...y);
+  const probes = Array.from({ length: 200 }, (_, i) => [(i % 20) / 19, Math.floor(i / 20) / 9]);
+  const L = lipschitz(gp, probes);
+  const good = [0.2, 0.3];
+  const poor = [0.95, 0.95];
+  const at = (p: number[], dx: number) => localPenalty(gp, [p], best, L)([p[0] - dx, p[1] - dx]).value;
+  // 0.1 away from each: the poor point's penalty still bites, the good one's has faded.
+  assert.ok(at(poor, 0.1) < Math.log(0.5), `poor: log φ ${at(poor, 0.1)}`);
+  assert.ok(at(good, 0.1) > at(poor, 0.1) + 1, `good ${at(good, 0.1)} vs poor ${at(poor, 0.1)}`);
+  // The gradient is the value's (finite differences), as the quasi-Newton polish needs.
+  const pen = localPenalty(gp, [good, poor], best, L);
+  const x = [0.5, 0.6];
+  const g = pen(x).grad;
+  for (let j = 0; j < 2; j++) {
+    const e = 1e-6;
+    const xp = [...x];
+    xp[j] += e;
+    const numeric = (pen(xp).value - pen(x).value) / e;
+    assert.ok(Math.abs(numeric - g[j]) < 1e-3 * Math.max(1, Math.abs(g[j])), `∂${j}: ${g[j]} vs ${numeric}`);
   }
 });

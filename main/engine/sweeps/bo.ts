@@ -20,6 +20,7 @@ import {
 import { standardise, transformOutputs, warpOutputs } from './warp';
 import { dimensionOf, type Dimension } from './space';
 import type { Observation } from './types';
+import { lipschitz, localPenalty, type Penalty } from './batch';
 
 export { warpOutputs };
 
@@ -44,7 +45,9 @@ export const BO_TUNING = {
   prior: true as boolean,
   /** How pending (running) points enter the GP: kriging believer (their posterior mean), or the mean of
    *  the results (constant liar, CL-mean). */
-  batch: 'kb' as 'kb' | 'cl-mean',
+  batch: 'kb' as 'kb' | 'cl-mean' | 'lp',
+  /** Whether the kriging believers' values can lower the incumbent f* that EI improves on. */
+  kbBest: true as boolean,
   /** Random candidates at least, and local ones per incumbent (5 incumbents). */
   minRandom: 1000,
   localPerIncumbent: 40,
@@ -293,14 +296,19 @@ export function suggestBo(
     .map((o) => encode(space, o.params))
     .filter((x): x is number[] => x !== null);
   let gp = new GaussianProcess(spec, X, y, hyper);
+  let penalty: Penalty | undefined;
   if (pending.length) {
-    if (BO_TUNING.batch === 'kb') {
+    // The penalties multiply EI (they are added to log EI); UCB and POI keep the kriging believer.
+    if (BO_TUNING.batch === 'lp' && cfg.acquisition === 'ei') {
+      const probes = [...X, ...Array.from({ length: 200 }, () => randomPoint(space, rng))];
+      penalty = localPenalty(gp, pending, best, lipschitz(gp, probes));
+    } else if (BO_TUNING.batch !== 'cl-mean') {
       // Kriging believer: each pending point "returns" its posterior mean. Conditioning on a point's own mean
       // leaves the mean everywhere unchanged, so the believers of several pending points are all the mean
       // of the GP on the real results; only the uncertainty around them goes.
       const lies = pending.map((p) => gp.mean(p));
       gp = new GaussianProcess(spec, [...X, ...pending], [...y, ...lies], hyper);
-      best = Math.min(best, ...lies);
+      if (BO_TUNING.kbBest) best = Math.min(best, ...lies);
     } else {
       gp = new GaussianProcess(spec, [...X, ...pending], [...y, ...pending.map(() => 0)], hyper);
     }
@@ -313,7 +321,7 @@ export function suggestBo(
     .sort((a, b) => a[0] - b[0] || a[1] - b[1])
     .slice(0, 5)
     .map(([, i]) => X[i]);
-  const scored = maximizeAcquisition(space, gp, cfg, kind, best, param, incumbents, rng);
+  const scored = maximizeAcquisition(space, gp, cfg, kind, best, param, incumbents, rng, penalty);
   // A point already tried or pending (or, with minDist, as good as one for the GP) is only suggested when
   // nothing else is left.
   const tried = [...rows.map((r) => r.x), ...pending];
@@ -347,10 +355,12 @@ function maximizeAcquisition(
   param: number,
   incumbents: number[][],
   rng: Rng,
+  penalty?: Penalty,
 ): Array<{ x: number[]; value: number }> {
   const score = (x: number[]) => {
     const p = gp.predict(x);
-    return acquisition(kind, p.mean, p.sd, best, param).value;
+    const a = acquisition(kind, p.mean, p.sd, best, param).value;
+    return penalty ? a + penalty(x).value : a;
   };
   const candidates: number[][] = [];
   const nRandom = Math.min(Math.max(cfg.nWarmup, BO_TUNING.minRandom), 10000);
@@ -392,7 +402,9 @@ function maximizeAcquisition(
     const p = gp.predict(x, true);
     const a = acquisition(kind, p.mean, p.sd, best, param);
     const grad = x.map((_, j) => -(a.dMean * p.dMean![j] + a.dSd * p.dSd![j]));
-    return { value: -a.value, grad };
+    if (!penalty) return { value: -a.value, grad };
+    const pen = penalty(x);
+    return { value: -a.value - pen.value, grad: grad.map((g, j) => g - pen.grad[j]) };
   };
   if (space.free.some(Boolean)) {
     for (const start of starts) {
