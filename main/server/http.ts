@@ -111,7 +111,12 @@ export async function serve(api: AxonApi, opts: ServerOptions = {}): Promise<Run
         socket.destroy();
         return;
       }
-      wss.handleUpgrade(req, socket, head, (ws) => attach(ws, subscriber));
+      wss.handleUpgrade(req, socket, head, (ws) => {
+        attach(ws, subscriber);
+        // A session that ends (logout, expiry) or a revoked token closes its socket (4401) within seconds.
+        const unwatch = subscriber.watch?.(() => ws.close(4401, 'the session ended'));
+        if (unwatch) ws.on('close', unwatch);
+      });
     });
   });
 

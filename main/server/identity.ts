@@ -118,6 +118,15 @@ export function callerOf(
   };
 }
 
+/** How often an open WebSocket's token is checked again (a session that ended, a token revoked). */
+const RECHECK_MS = 5_000;
+
+/** What one WebSocket may subscribe to, and (with auth) a watch that says when its token stops being valid. */
+export interface Subscriber extends Pick<AxonApi, 'on'> {
+  /** Calls `ended` once the token is no longer valid; returns the function that stops watching. */
+  watch?(ended: () => void): () => void;
+}
+
 /** The event subscription of one WebSocket; null: refused (401). */
 export async function subscriberOf(
   api: AxonApi,
@@ -125,10 +134,26 @@ export async function subscriberOf(
   homeToken: string,
   given: string | null,
   address: string | null,
-): Promise<Pick<AxonApi, 'on'> | null> {
+): Promise<Subscriber | null> {
   if (!auth) return tokenOk(homeToken, given) ? api : null;
   const a = api as CallerAwareApi;
   const c = await resolveCaller(a, homeToken, given, address).catch(() => null);
   if (!c || c.kind === 'anonymous') return null;
-  return { on: (event, listener) => a.onAs(c, event, listener) };
+  return {
+    on: (event, listener) => a.onAs(c, event, listener),
+    watch: (ended) => {
+      if (c.kind !== 'user') return () => undefined;
+      const timer = setInterval(() => {
+        void resolveCaller(a, homeToken, given, address)
+          .catch(() => null)
+          .then((now) => {
+            if (now) return;
+            clearInterval(timer);
+            ended();
+          });
+      }, RECHECK_MS);
+      timer.unref();
+      return () => clearInterval(timer);
+    },
+  };
 }

@@ -239,3 +239,26 @@ test('without auth nothing changes: the home token is the owner, any other token
     await engine.close();
   }
 });
+
+test('an open event socket closes once its session ends (logout), within seconds', async () => {
+  const { engine, server } = await sharedEngine();
+  try {
+    await engine.call('users.create', { username: 'fay', password: PASSWORD });
+    const s = (await post(server.url, 'auth.login', null, { username: 'fay', password: PASSWORD })).body
+      .result;
+    const ws = new WebSocket(`${server.url.replace('http', 'ws')}/api/events?token=${s.token}`);
+    await new Promise((resolve, reject) => {
+      ws.once('open', resolve);
+      ws.once('error', reject);
+    });
+    const closed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)));
+    await sleep(200);
+    assert.equal(ws.readyState, WebSocket.OPEN);
+    assert.equal((await post(server.url, 'auth.logout', s.token, {})).status, 200);
+    const code = await Promise.race([closed, sleep(15_000).then(() => 'still open')]);
+    assert.equal(code, 4401);
+  } finally {
+    await server.close();
+    await engine.close();
+  }
+});
