@@ -123,6 +123,20 @@ test(
     assert.equal(badQuota.code, 2);
     assert.match(badQuota.stderr, /--gpus takes a number, or none; got "lots"/);
 
+    // An organization's project: its viewer ann sees it, and may not make one.
+    const proj = await axon(
+      ['project', 'create', '--name', 'shared', '--organization', 'lab', '--path', home],
+      remote,
+    );
+    assert.equal(proj.code, 0, proj.stderr);
+    const annEnv = { ...remote, AXON_CONFIG_DIR: tmpDir('axon-config-') };
+    const annIn = await axon(['login', url, '-u', 'ann', '--password-stdin'], annEnv, 'ann password 12\n');
+    assert.equal(annIn.code, 0, annIn.stderr);
+    assert.match((await axon(['project', 'ls'], annEnv)).stdout, /^shared\b/m);
+    const annMakes = await axon(['project', 'create', '--name', 'x', '--organization', 'lab'], annEnv);
+    assert.equal(annMakes.code, 1);
+    assert.equal(annMakes.stderr, 'axon: a viewer of lab cannot create its projects\n');
+
     const token = await axon(['token', 'create', 'ci', '--json'], remote);
     const created = JSON.parse(token.stdout) as { token: string; id: number };
     assert.match(created.token, /^axp_/);

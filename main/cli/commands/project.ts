@@ -15,6 +15,7 @@ export function registerProject(program: Command, run: Runner): void {
     .requiredOption('--name <name>', 'project name')
     .option('--description <text>', 'description', '')
     .option('--path <folder>', 'its code folder', '.')
+    .option('--organization <name>', 'a shared engine: the organization that owns it (default: you)')
     .option('--json', 'JSON output')
     .action((o) =>
       run(async (api: AxonApi) => {
@@ -22,6 +23,7 @@ export function registerProject(program: Command, run: Runner): void {
           name: o.name,
           description: o.description,
           codePath: path.resolve(o.path),
+          ...(o.organization ? { organization: String(o.organization) } : {}),
         });
         if (o.json) return printJson(p);
         process.stdout.write(`project ${p.name} created (${p.codePath})\n`);
