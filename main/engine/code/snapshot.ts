@@ -22,8 +22,21 @@ export function git(cwd: string, args: string[]): Promise<string | null> {
   );
 }
 
+/**
+ * Whether git could see a work tree here: a `.git` (folder, or file of a worktree or submodule) in the folder or
+ * above it, or GIT_DIR / GIT_WORK_TREE set. When none is, asking git is a process start (5–15 ms) that answers no.
+ */
+export function mayBeGitWorkTree(dir: string, env: NodeJS.ProcessEnv = process.env): boolean {
+  if (env.GIT_DIR || env.GIT_WORK_TREE) return true;
+  for (let d = path.resolve(dir); ; d = path.dirname(d)) {
+    if (fs.existsSync(path.join(d, '.git'))) return true;
+    if (path.dirname(d) === d) return false;
+  }
+}
+
 export async function snapshotCode(dir: string): Promise<CodeRef> {
-  const inside = (await git(dir, ['rev-parse', '--is-inside-work-tree']))?.trim() === 'true';
+  const inside =
+    mayBeGitWorkTree(dir) && (await git(dir, ['rev-parse', '--is-inside-work-tree']))?.trim() === 'true';
   if (inside) return gitRef(dir);
   return hashRef(dir);
 }
