@@ -51,6 +51,8 @@ export const BO_TUNING = {
   /** Random candidates at least, and local ones per incumbent (5 incumbents). */
   minRandom: 1000,
   localPerIncumbent: 40,
+  /** Candidates along each param's whole range through the 2 best incumbents (the others held). */
+  axisCandidates: 0,
   fitIter: 50,
   /** Short polish of every restart before only the best is polished on (gp.ts FitOptions.probeIter); 0: off. */
   fitProbe: 8,
@@ -59,7 +61,7 @@ export const BO_TUNING = {
   noisePriorMean: 1e-6,
   /** A candidate closer than this (encoded units, each coordinate over its length scale) to a tried or
    *  pending point is passed over; 0: only exact repeats are. */
-  minDist: 1e-3,
+  minDist: 1e-4,
 };
 
 export const PRIOR: HyperPrior = {
@@ -384,6 +386,18 @@ function maximizeAcquisition(
         } else x[c.at] += s * ell[c.at] * rng.normal();
       });
       candidates.push(snap(space, x));
+    }
+  }
+  // Lines through the best incumbents along each param (the rest held), stratified over its whole range: on
+  // a function with a separable part, the better basin of one param is found without moving the others.
+  for (const x0 of incumbents.slice(0, 2)) {
+    for (const c of space.coords) {
+      if (c.type === 'categorical') continue;
+      for (let k = 0; k < BO_TUNING.axisCandidates; k++) {
+        const x = [...x0];
+        x[c.at] = (k + rng.next()) / BO_TUNING.axisCandidates;
+        candidates.push(snap(space, x));
+      }
     }
   }
   const scored = candidates.map((x) => ({ x, value: score(x) }));
