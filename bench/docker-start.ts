@@ -9,7 +9,7 @@ import { Engine } from '../main/engine/engine';
 import { ROOT, log, median, nowMs, percentile, report, tmpDir, type BenchResult } from './lib';
 
 const IMAGE = 'axon-test/busybox:1';
-const RUNS = 10;
+const RUNS = Number(process.env.AXON_BENCH_DOCKER_RUNS ?? 10);
 
 export async function run(): Promise<BenchResult | null> {
   if (spawnSync('docker', ['image', 'inspect', IMAGE], { stdio: 'ignore' }).status !== 0) {
