@@ -7,7 +7,6 @@
 // `axon ps` in another terminal goes through it instead of finding the home locked.
 import { createRequire } from 'node:module';
 import http from 'node:http';
-import https from 'node:https';
 import { createHttpClient, type HttpClient, type PostJson } from '../../shared/http-client';
 import type { AxonApi } from '../../shared/api';
 import type { Engine } from '../engine/engine';
@@ -41,20 +40,20 @@ export interface ConnectOptions {
 /** A JSON POST on node:http, for the HTTP client: Node's fetch takes ~50 ms to load at a command's start. */
 const postJson: PostJson = (url, init) =>
   new Promise((resolve, reject) => {
-    // A shared engine may serve HTTPS (axon serve --tls-cert); NODE_EXTRA_CA_CERTS trusts a private CA.
-    const req = (url.startsWith('https:') ? https : http).request(
-      url,
-      { method: init.method, headers: init.headers },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          resolve({ status: res.statusCode ?? 0, json: async () => JSON.parse(text) as unknown });
-        });
-        res.on('error', reject);
-      },
-    );
+    // A shared engine may serve HTTPS (axon serve --tls-cert; loaded only then, ~3 ms); NODE_EXTRA_CA_CERTS
+    // trusts a private CA.
+    const transport: typeof http = url.startsWith('https:')
+      ? (createRequire(import.meta.url)('node:https') as typeof http)
+      : http;
+    const req = transport.request(url, { method: init.method, headers: init.headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        resolve({ status: res.statusCode ?? 0, json: async () => JSON.parse(text) as unknown });
+      });
+      res.on('error', reject);
+    });
     req.on('error', reject);
     req.end(init.body);
   });
