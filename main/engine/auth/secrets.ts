@@ -6,10 +6,23 @@ import { createHash, randomBytes, scrypt, timingSafeEqual, type ScryptOptions } 
 const SCRYPT = { N: 2 ** 17, r: 8, p: 1, maxmem: 256 * 1024 * 1024 } as const;
 const KEY_LEN = 32;
 
-function scryptAsync(password: string, salt: Buffer, opts: ScryptOptions): Promise<Buffer> {
-  return new Promise((resolve, reject) =>
-    scrypt(password, salt, KEY_LEN, opts, (e, key) => (e ? reject(e) : resolve(key))),
-  );
+// scrypt runs on libuv's thread pool (4 threads), which SQLite and file reads share: at most 2 at once, so a
+// flood of sign-ins waits its turn instead of stalling every other request.
+const MAX_AT_ONCE = 2;
+let running = 0;
+const waiting: Array<() => void> = [];
+
+async function scryptAsync(password: string, salt: Buffer, opts: ScryptOptions): Promise<Buffer> {
+  if (running >= MAX_AT_ONCE) await new Promise<void>((r) => waiting.push(r));
+  running++;
+  try {
+    return await new Promise((resolve, reject) =>
+      scrypt(password, salt, KEY_LEN, opts, (e, key) => (e ? reject(e) : resolve(key))),
+    );
+  } finally {
+    running--;
+    waiting.shift()?.();
+  }
 }
 
 /** `scrypt$N$r$p$salt$key` (base64url), so the cost can rise later without breaking stored hashes. */
