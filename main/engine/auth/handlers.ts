@@ -8,6 +8,7 @@ import type { Caller } from './caller';
 import type { Authorizer } from './authorize';
 import { LoginLimiter } from './rate-limit';
 import { LOCAL_USER_ID } from './store';
+import { scryptQueue } from './secrets';
 
 export type AuthHandlers = {
   [M in AuthMethodName]: (input: ParsedInput<M>, caller: Caller) => Promise<AuthResults[M]>;
@@ -55,6 +56,10 @@ export function makeAuthHandlers(authz: Authorizer, opts: AuthOptions): AuthHand
             retryAfterS: wait,
           },
         );
+      if (scryptQueue() > 32)
+        throw new ApiError('rate_limited', 'too many sign-ins at once; try again in a few seconds', {
+          retryAfterS: 5,
+        });
       const user = await auth.checkPassword(username, password);
       if (!user || user.id === LOCAL_USER_ID) {
         limiter.fail(key);

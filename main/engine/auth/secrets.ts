@@ -12,6 +12,9 @@ const MAX_AT_ONCE = 2;
 let running = 0;
 const waiting: Array<() => void> = [];
 
+/** Sign-ins waiting for their turn: past a few dozen, new ones are turned away (429) rather than queued. */
+export const scryptQueue = (): number => waiting.length;
+
 async function scryptAsync(password: string, salt: Buffer, opts: ScryptOptions): Promise<Buffer> {
   if (running >= MAX_AT_ONCE) await new Promise<void>((r) => waiting.push(r));
   running++;
