@@ -4,7 +4,7 @@
 // (bo_suite.py: numpy/scipy/scikit-learn) and Optuna's TPE on the same functions, bounds and budgets.
 //
 //   node --import tsx bench/hpo/bo-suite.ts [--seeds 10] [--trials 100] [--fns a,b] [--concurrency 1,4]
-//        [--no-baselines | --cached-baselines] [--axon-from A.json,B.json] [--set warpOutputs=none,batch=cl-mean] [--tag T]
+//        [--no-baselines | --cached-baselines [--common-seeds]] [--axon-from A.json,B.json] [--set warpOutputs=none,batch=cl-mean] [--tag T]
 //
 // --cached-baselines reads only the baseline runs already kept in bench/results/bo-ref/ (fill it with
 // `python3 bench/hpo/bo_suite.py --run gpei|tpe --seeds 1,…,10 --trials 100 --out bench/results/bo-ref`).
@@ -52,7 +52,7 @@ function parseArgs(argv: string[]) {
     const a = argv[i];
     if (!a.startsWith('--')) throw new Error(`unexpected ${a}`);
     const k = a.slice(2);
-    if (k === 'no-baselines' || k === 'cached-baselines') flags.set(k, '1');
+    if (k === 'no-baselines' || k === 'cached-baselines' || k === 'common-seeds') flags.set(k, '1');
     else flags.set(k, argv[++i]);
   }
   return flags;
@@ -147,12 +147,24 @@ if (flags.has('cached-baselines')) {
 const latency: Array<{ ms: number; n: number }> = [];
 const axonFrom = flags.get('axon-from');
 if (axonFrom) {
-  // The Axon runs of an earlier result file (e.g. to add baselines that finished later).
-  const prev = JSON.parse(fs.readFileSync(axonFrom, 'utf8')) as { runs: Run[]; latencyRaw?: typeof latency };
-  runs.push(
-    ...prev.runs.filter((r) => r.algo.startsWith('axon-') && fnNames.includes(r.fn) && r.seed <= seeds),
-  );
-  latency.push(...(prev.latencyRaw ?? []));
+  // The Axon runs of earlier result files: bo-suite's or bo-engine's ({runs}), or bo-inprocess.ts --out's
+  // (an array); for a (function, concurrency, seed) in several files, the first file's run counts.
+  const have = new Set<string>();
+  for (const file of axonFrom.split(',')) {
+    const prev = JSON.parse(fs.readFileSync(file, 'utf8')) as
+      | { runs: Run[]; latencyRaw?: typeof latency }
+      | Array<{ fn: string; seed: number; concurrency: number; values: number[] }>;
+    const list = Array.isArray(prev)
+      ? prev.map((r) => ({ fn: r.fn, algo: `axon-bo c=${r.concurrency}`, seed: r.seed, values: r.values }))
+      : prev.runs;
+    for (const r of list) {
+      const k = `${r.fn} ${r.algo} ${r.seed}`;
+      if (!r.algo.startsWith('axon-') || !fnNames.includes(r.fn) || r.seed > seeds || have.has(k)) continue;
+      have.add(k);
+      runs.push(r);
+    }
+    if (!Array.isArray(prev)) latency.push(...(prev.latencyRaw ?? []));
+  }
 }
 for (const c of axonFrom ? [] : concurrencies) {
   for (const name of fnNames) {
@@ -174,8 +186,12 @@ const cRows: Array<Array<string | number>> = [];
 const algos = [...concurrencies.map((c) => `axon-bo c=${c}`), 'gp-ei (ref)', 'optuna-tpe'];
 for (const name of fnNames) {
   const d = described[name];
+  // --common-seeds: every row over the seeds the GP-EI reference has for this function (it is the slow one).
+  const refSeeds = new Set(runs.filter((r) => r.fn === name && r.algo === 'gp-ei (ref)').map((r) => r.seed));
   const stats = (algo: string) => {
-    const rs = runs.filter((r) => r.fn === name && r.algo === algo);
+    const rs = runs.filter(
+      (r) => r.fn === name && r.algo === algo && (!flags.has('common-seeds') || refSeeds.has(r.seed)),
+    );
     if (!rs.length) return null;
     const hits = rs.map((r) => trialsToTarget(r.values, d.optimum, d.target));
     return {
