@@ -29,11 +29,21 @@ export interface Quota {
   memoryBytes: number | null;
 }
 
+/** What an organization's active experiments hold now (the quota's dimensions). */
+export interface QuotaUse {
+  experiments: number;
+  gpus: number;
+  cpu: number;
+  memoryBytes: number;
+}
+
 export interface OrgInfo {
   id: number;
   name: string;
   members: Array<{ username: string; role: OrgRole }>;
   quota: Quota;
+  /** Held now by its active experiments (declared resources; an undeclared one counts 0). */
+  inUse: QuotaUse;
 }
 
 export interface WhoAmI {

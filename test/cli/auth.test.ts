@@ -118,7 +118,7 @@ test(
     const member = await axon(['org', 'member', 'add', 'lab', 'ann', '--role', 'viewer'], remote);
     assert.match(member.stdout, /ann\s+viewer/);
     const quota = await axon(['org', 'quota', 'set', 'lab', '--gpus', '2', '--memory', '64Gi'], remote);
-    assert.match(quota.stdout, /GPUs 2, CPU no limit, memory 64\.0 GiB/);
+    assert.match(quota.stdout, /GPUs 0 of 2, CPU 0 of no limit, memory 0\.0 GiB of 64\.0 GiB/);
     const badQuota = await axon(['org', 'quota', 'set', 'lab', '--gpus', 'lots'], remote);
     assert.equal(badQuota.code, 2);
     assert.match(badQuota.stderr, /--gpus takes a number, or none; got "lots"/);

@@ -34,6 +34,12 @@ test('quota: over the limit waits with the reason; raising the quota live starts
       waiting.statusReason,
       'quota: organization lab holds 1 of its 1 concurrent experiments; this experiment needs 1 more',
     );
+    assert.deepEqual((await engine.call('orgs.get', { name: 'lab' })).inUse, {
+      experiments: 1,
+      gpus: 0,
+      cpu: 0,
+      memoryBytes: 0,
+    });
     // Outside the organization nothing waits.
     const mine = await start(p.file, 'personal');
     await waitFor(async () => (await status(mine)).status === 'running');

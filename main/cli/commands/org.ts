@@ -21,11 +21,14 @@ function limit(text: string | undefined, option: string, memory = false): number
 function show(o: OrgInfo, json: boolean): void {
   if (json) return printJson(o);
   const q = o.quota;
-  const fmt = (v: number | null) => (v === null ? 'no limit' : String(v));
+  const gib = (n: number) => `${(n / 2 ** 30).toFixed(1)} GiB`;
+  const used = (n: number, limit: number | null, fmt: (n: number) => string = String) =>
+    `${fmt(n)} of ${limit === null ? 'no limit' : fmt(limit)}`;
   process.stdout.write(
-    `organization ${o.name}: experiments ${fmt(q.experiments)}, GPUs ${fmt(q.gpus)}, CPU ${fmt(q.cpu)}, memory ${
-      q.memoryBytes === null ? 'no limit' : `${(q.memoryBytes / 2 ** 30).toFixed(1)} GiB`
-    }\n`,
+    `organization ${o.name}, in use: experiments ${used(o.inUse.experiments, q.experiments)}, GPUs ${used(
+      o.inUse.gpus,
+      q.gpus,
+    )}, CPU ${used(o.inUse.cpu, q.cpu)}, memory ${used(o.inUse.memoryBytes, q.memoryBytes, gib)}\n`,
   );
   printTable(
     ['member', 'role'],

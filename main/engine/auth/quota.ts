@@ -7,9 +7,9 @@ import { runSpec, type ExperimentRow } from '../store/experiments';
 import { replicaPlan } from '../scheduler/replicas';
 import { amount } from '../backends/docker/resources';
 import { ACTIVE } from '../../../shared/statuses';
-import type { Quota } from '../../../shared/auth';
+import type { Quota, QuotaUse } from '../../../shared/auth';
 
-type Use = { experiments: number; gpus: number; cpu: number; memoryBytes: number };
+type Use = QuotaUse;
 
 /** What one experiment holds while it runs. */
 export function needOf(x: Pick<ExperimentRow, 'run_json'>): Use {
@@ -95,4 +95,19 @@ export async function quotaHolds(db: Db, launch: ExperimentRow[]): Promise<Map<n
     for (const k of Object.keys(n) as Array<keyof Use>) u[k] += n[k];
   }
   return held;
+}
+
+/** What one organization's active experiments hold now. */
+export async function orgUsage(db: Db, orgId: number): Promise<QuotaUse> {
+  const use: Use = { experiments: 0, gpus: 0, cpu: 0, memoryBytes: 0 };
+  const rows = await db.all<Pick<ExperimentRow, 'run_json'>>(
+    `SELECT e.run_json FROM experiments e JOIN projects p ON p.id = e.project_id
+     WHERE p.organization_id = ? AND e.status IN (${[...ACTIVE].map(() => '?').join(',')})`,
+    [orgId, ...ACTIVE],
+  );
+  for (const x of rows) {
+    const n = needOf(x);
+    for (const k of Object.keys(n) as Array<keyof Use>) use[k] += n[k];
+  }
+  return use;
 }

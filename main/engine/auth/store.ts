@@ -4,6 +4,7 @@ import type { Db } from '../store/db';
 import { ApiError } from '../../../shared/api-errors';
 import type { AuthUser, OrgInfo, OrgRole, Quota, TokenInfo } from '../../../shared/auth';
 import { hashPassword, newToken, tokenHash, verifyPassword } from './secrets';
+import { orgUsage } from './quota';
 
 export const LOCAL_USER_ID = 1;
 
@@ -197,7 +198,7 @@ export class AuthStore {
        WHERE m.organization_id = ? ORDER BY u.username`,
       [id],
     );
-    return { id, name, members, quota: await this.quota(id) };
+    return { id, name, members, quota: await this.quota(id), inUse: await orgUsage(this.db, id) };
   }
 
   async listOrgs(): Promise<Array<{ id: number; name: string }>> {
