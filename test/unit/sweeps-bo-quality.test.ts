@@ -83,7 +83,7 @@ test('a low noise floor lets the GP interpolate a deterministic function to 1e-4
   const f = (x: number[]) => Math.sin(3 * x[0]) + x[1] * x[1];
   const { X, y } = data(30, 2, f, 5);
   const h = fitHyper(spec, X, y, { initialLengthScale: 0.5, restarts: 2, rng: new Rng(1), noiseFloor: 1e-9 });
-  assert.ok(h.noise < 1e-5, `noise ${h.noise}`);
+  assert.ok(h.noise < 1e-7, `noise ${h.noise} (the floor was 1e-6 before issue #15 §2)`);
   const gp = new GaussianProcess(spec, X, y, h);
   for (let i = 0; i < X.length; i++) assert.ok(Math.abs(gp.mean(X[i]) - y[i]) < 1e-4);
 });
@@ -130,26 +130,50 @@ const UNIT2: Record<string, MatrixValue> = {
   b: { kind: 'uniform', low: 0, high: 1 },
 };
 
-test('a sequential search on a smooth bowl does not spend trials next to points already tried', () => {
-  const f = (p: Record<string, unknown>) => ((p.a as number) - 0.3) ** 2 + ((p.b as number) - 0.7) ** 2;
-  const rng = new Rng(4);
-  const obs: Observation[] = [];
-  for (let t = 0; t < 40; t++) {
-    const params = suggestBo(UNIT2, obs, rng, cfg());
-    obs.push({ params, value: f(params), state: 'complete' });
+const H3_A = [
+  [3.0, 10, 30],
+  [0.1, 10, 35],
+  [3.0, 10, 30],
+  [0.1, 10, 35],
+];
+const H3_P = [
+  [3689, 1170, 2673],
+  [4699, 4387, 7470],
+  [1091, 8732, 5547],
+  [381, 5743, 8828],
+];
+const hartmann3 = (p: Record<string, unknown>) => {
+  const x = [p.x1, p.x2, p.x3] as number[];
+  return -[1.0, 1.2, 3.0, 3.2].reduce(
+    (s, a, i) => s + a * Math.exp(-x.reduce((q, t, j) => q + H3_A[i][j] * (t - H3_P[i][j] * 1e-4) ** 2, 0)),
+    0,
+  );
+};
+
+test('Hartmann-3: trials are not spent next to the incumbent, and the optimum is reached to 1e-4', (t) => {
+  // With the noise floor at 1e-6 (before issue #15 §2) seed 1 put 8 of these 40 trials within 1e-4 of an
+  // earlier one and stopped 0.008 above the optimum: the posterior kept σ ≈ 1e-3 at tried points, and EI
+  // stayed highest right beside the incumbent.
+  const matrix: Record<string, MatrixValue> = Object.fromEntries(
+    ['x1', 'x2', 'x3'].map((k) => [k, { kind: 'uniform', low: 0, high: 1 }]),
+  );
+  for (const seed of [1, 2, 3]) {
+    const rng = new Rng(seed);
+    const obs: Observation[] = [];
+    for (let i = 0; i < 50; i++) {
+      const params = suggestBo(matrix, obs, rng, cfg());
+      obs.push({ params, value: hartmann3(params), state: 'complete' });
+    }
+    const d = (a: Record<string, unknown>, b: Record<string, unknown>) =>
+      Math.hypot(...['x1', 'x2', 'x3'].map((k) => (a[k] as number) - (b[k] as number)));
+    const near = obs
+      .slice(10)
+      .filter((o, k) => obs.slice(0, 10 + k).some((p) => d(o.params, p.params) < 1e-4)).length;
+    const regret = Math.min(...obs.map((o) => o.value!)) + 3.86278214782076;
+    t.diagnostic(`seed ${seed}: ${near} trials within 1e-4 of an earlier one, regret ${regret}`);
+    assert.ok(near <= 2, `seed ${seed}: ${near} of 40 trials within 1e-4 of an earlier one`);
+    assert.ok(regret < 1e-4, `seed ${seed}: regret ${regret} after 50 trials`);
   }
-  let closest = Infinity;
-  for (let i = 10; i < obs.length; i++)
-    for (let j = 0; j < i; j++)
-      closest = Math.min(
-        closest,
-        Math.hypot(
-          (obs[i].params.a as number) - (obs[j].params.a as number),
-          (obs[i].params.b as number) - (obs[j].params.b as number),
-        ),
-      );
-  assert.ok(closest > 1e-6, `two trials ${closest} apart`);
-  assert.ok(Math.min(...obs.map((o) => o.value!)) < 1e-4, 'the bowl is still found');
 });
 
 test('a batch of 4 on a multimodal function: no duplicates, spread over more than one length scale', () => {
