@@ -77,7 +77,7 @@ export async function startBackgroundEngine(home: string, timeoutMs = 30_000): P
 
 /**
  * For `axon serve --background`: the API the server is given, counting calls, and a watch that calls `onIdle`
- * once the engine has had no work, no subscribed client and no call for `idleMs`.
+ * once the engine has had no work, no subscribed client, no call in progress and no call for `idleMs`.
  */
 export function idleWatch(
   engine: Engine,
@@ -85,13 +85,20 @@ export function idleWatch(
   onIdle: () => void,
 ): { api: AxonApi & { home: string }; stop(): void } {
   let last = Date.now();
+  let inFlight = 0; // a call that takes longer than idleMs (a cluster probe) keeps the engine up until it answers
   const subscriptions = () => EVENT_NAMES.reduce((n, e) => n + engine.events.listenerCount(e), 0);
   const own = subscriptions(); // the engine's own listeners, not clients
   const api = {
     home: engine.home,
-    call: ((method, input) => {
+    call: (async (method, input) => {
       last = Date.now();
-      return engine.call(method, input);
+      inFlight++;
+      try {
+        return await engine.call(method, input);
+      } finally {
+        inFlight--;
+        last = Date.now();
+      }
     }) as AxonApi['call'],
     on: ((event, listener) => engine.on(event, listener)) as AxonApi['on'],
   };
@@ -102,7 +109,7 @@ export function idleWatch(
       checking = true;
       void (async () => {
         try {
-          if (subscriptions() > own || (await engine.hasWork())) last = Date.now();
+          if (inFlight > 0 || subscriptions() > own || (await engine.hasWork())) last = Date.now();
           else if (Date.now() - last >= idleMs) {
             clearInterval(timer);
             onIdle();
