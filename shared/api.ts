@@ -147,6 +147,8 @@ export const methods = {
   }),
   /** Where one output file is (confined to the outputs folder, symlinks resolved): the HTTP server's download. */
   'experiments.outputPath': z.object({ id, path: z.string().min(1) }),
+  /** A download link to one output file, signed by the engine for a few minutes (shared/download.ts). */
+  'experiments.downloadLink': z.object({ id, path: z.string().min(1) }),
   'experiments.stop': z.object({ id }),
   'experiments.restart': z.object({ id }),
   'experiments.resume': z.object({ id }),
@@ -157,7 +159,6 @@ export const methods = {
   'groups.stop': z.object({ id }),
   'groups.setConcurrency': z.object({ id, concurrency: z.number().int().positive() }),
   'groups.sweep': z.object({ id }),
-  ...authMethods,
   /** How much each param of the search explains a metric (default: the group's objective), from the
    * group's finished experiments: a random forest's out-of-bag permutation importance (sweeps/importance.ts). */
   'groups.importance': z.object({ id, metric: z.string().min(1).optional() }),
@@ -168,6 +169,7 @@ export const methods = {
     key: z.string().min(1),
     maxPoints: z.number().int().min(10).max(5000).default(300),
   }),
+  ...authMethods,
 } as const;
 
 export type MethodName = keyof typeof methods;
@@ -324,6 +326,7 @@ export interface Results extends AuthResults {
   'groups.metricCurves': GroupCurves;
   'experiments.logTail': LogTail;
   'experiments.outputPath': { path: string; realPath: string; size: number };
+  'experiments.downloadLink': { href: string; expiresAt: string };
   'projects.summaries': ProjectSummary[];
 }
 

@@ -1,7 +1,8 @@
 // A download link to one output file, served by `axon serve` (main/server/download.ts). A browser cannot put
-// the token in a header of a plain link, and a link with the token itself would leave it in the browser's
-// list of downloads; so the page signs the link with the token (HMAC-SHA256 of this message) and it is good
-// for that one file, for a few minutes. Shared so that the page and the server sign the same bytes.
+// its token in a header of a plain link, and a link with the token itself would leave it in the browser's
+// list of downloads; so the page asks the engine for a link (`experiments.downloadLink`, which checks that the
+// caller may read the run, whoever the caller is: the home's token, a session or an API token) and the engine
+// signs it with a key of its home (HMAC-SHA256 of this message): good for that one file, for a few minutes.
 
 export const DOWNLOAD_PATH = '/api/download/';
 /** How long a signed link is good for: long enough to start the download, not to be kept. */

@@ -33,9 +33,9 @@ import { runSpec } from './store/experiments';
 import type { KubernetesBackend } from './backends/kubernetes/kubernetes-backend';
 import { replicaPlan } from './scheduler/replicas';
 import { checkSpec } from './spec-check';
-import type { AuthMethodName } from '../../shared/auth';
 import { makeDashboardHandlers } from './handlers-dashboard';
 import { groupImportance, groupMetricCurves } from './sweeps/insights';
+import type { AuthMethodName } from '../../shared/auth';
 
 /** The auth methods are answered by `auth/handlers.ts`, which needs the caller. */
 export type Handlers = {

@@ -1,23 +1,18 @@
 // GET /api/download/<id>?path=…&expires=…&sig=… : the bytes of one output file, as an attachment. The link is
-// signed with the engine's token (shared/download.ts), so it names one file and expires; the file is found
+// signed by the engine (`experiments.downloadLink`, main/engine/download-link.ts), so it names one file and expires; the file is found
 // through the contract (`experiments.outputPath`: confined to the run's outputs folder, `..` and symlinks
 // leading out refused) and opened without following a symlink put there since. Always
 // application/octet-stream, nosniff and a sandbox policy: an HTML output never runs on the dashboard's origin.
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import fs from 'node:fs';
 import type http from 'node:http';
 import path from 'node:path';
 import type { AxonApi } from '../../shared/api';
 import { publicError } from './hardening';
-import { DOWNLOAD_PATH, DOWNLOAD_TTL_MS, downloadMessage } from '../../shared/download';
+import { DOWNLOAD_PATH, DOWNLOAD_TTL_MS } from '../../shared/download';
+import { signDownload } from '../engine/download-link';
 
 export { DOWNLOAD_PATH };
-
-export function signDownload(token: string, id: number, file: string, expires: number): string {
-  return createHmac('sha256', token)
-    .update(downloadMessage(id, file, expires))
-    .digest('hex');
-}
 
 const STATUS: Record<string, number> = { invalid_input: 400, not_found: 404, unauthorized: 401 };
 
@@ -34,7 +29,7 @@ function disposition(name: string): string {
 
 export async function serveDownload(
   api: AxonApi,
-  token: string,
+  key: string,
   req: http.IncomingMessage,
   res: http.ServerResponse,
   url: URL,
@@ -52,10 +47,10 @@ export async function serveDownload(
   const now = Date.now();
   if (!Number.isFinite(expires) || expires < now || expires > now + DOWNLOAD_TTL_MS + 60_000)
     return fail(res, 'unauthorized', 'this download link has expired: choose Download again');
-  const want = Buffer.from(signDownload(token, id, file, expires), 'hex');
+  const want = Buffer.from(signDownload(key, id, file, expires), 'hex');
   const given = Buffer.from(/^[0-9a-f]{64}$/.test(sig) ? sig : '', 'hex');
   if (given.length !== want.length || !timingSafeEqual(given, want))
-    return fail(res, 'unauthorized', 'the download link is not signed by this engine’s token');
+    return fail(res, 'unauthorized', 'the download link is not signed by this engine');
   let real: string;
   try {
     real = (await api.call('experiments.outputPath', { id, path: file })).realPath;

@@ -5,6 +5,7 @@ import { serveStatic } from './static';
 import { callerOf, loadIdentity, saveIdentity, subscriberOf } from './identity';
 import { createServer, type TlsFiles } from './tls';
 import { DOWNLOAD_PATH, serveDownload } from './download';
+import { downloadKey } from '../engine/download-link';
 import * as hardening from './hardening';
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
@@ -67,7 +68,9 @@ export async function serve(api: AxonApi, opts: ServerOptions = {}): Promise<Run
       return serveStatic(req, res, opts.staticDir);
     // A signed link (shared/download.ts) instead of the token: a browser's plain download cannot send it.
     if ((req.method === 'GET' || req.method === 'HEAD') && url.pathname.startsWith(DOWNLOAD_PATH))
-      return void serveDownload(api, token, req, res, url).catch(() => res.destroy());
+      return void serveDownload(api, home ? downloadKey(home) : token, req, res, url).catch(() =>
+        res.destroy(),
+      );
     const caller = callerOf(api, !!opts.auth, token, bearer(req), req.socket.remoteAddress ?? null);
     if (!caller)
       return send(401, { ok: false, error: { code: 'unauthorized', message: 'missing or wrong token' } });

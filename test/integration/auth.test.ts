@@ -53,7 +53,7 @@ test('two users: each sees only their own runs, in lists, gets and WebSocket eve
     ben.on('logs.appended', (c) => (logs.ben += c.text));
     await Promise.all([ann.ready(), ben.ready()]);
 
-    const a = projectWith('echo secret-of-ann');
+    const a = projectWith('echo secret-of-ann; echo bytes-of-ann > "$AXON_OUTPUTS_PATH/out.txt"');
     const b = projectWith('echo secret-of-ben');
     const ra = await ann.call('runs.create', { project: 'ann-work', files: files(a.file), codePath: a.dir });
     const rb = await ben.call('runs.create', { project: 'ben-work', files: files(b.file), codePath: b.dir });
@@ -85,6 +85,14 @@ test('two users: each sees only their own runs, in lists, gets and WebSocket eve
     await assert.rejects(
       ann.call('experiments.list', { project: 'ben-work' }),
       /no project named "ben-work"/,
+    );
+    // Downloads: a signed-in user gets a link to her own output (signed by the engine) and its bytes; not
+    // another's run's.
+    const link = await ann.call('experiments.downloadLink', { id: xa, path: 'out.txt' });
+    assert.equal(await (await fetch(server.url + link.href)).text(), 'bytes-of-ann\n');
+    await assert.rejects(
+      ben.call('experiments.downloadLink', { id: xa, path: 'out.txt' }),
+      /no experiment with id/,
     );
     assert(heard.ann.has(xa) && !heard.ann.has(xb), `ann heard ${[...heard.ann]}`);
     assert(heard.ben.has(xb) && !heard.ben.has(xa), `ben heard ${[...heard.ben]}`);

@@ -62,6 +62,7 @@ function inputFor(method: MethodName, role: Role | 'owner' | 'ghost'): Record<st
     'runs.create': { files: [{ name: 'p.yml', text: fs.readFileSync(fx.file, 'utf8') }], codePath: fx.dir },
     'experiments.outputFile': { path: 'none.txt' },
     'experiments.outputPath': { path: 'none.txt' },
+    'experiments.downloadLink': { path: 'none.txt' },
     'groups.setConcurrency': { concurrency: 2 },
     'groups.metricCurves': { key: 'loss' },
     'auth.login': { username: `nobody-${unique}`, password: 'not the password' },

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Engine } from '../../main/engine/engine';
 import { serve } from '../../main/server/http';
-import { signDownload } from '../../main/server/download';
+import { downloadKey, signDownload } from '../../main/engine/download-link';
 import { downloadHref } from '../../shared/download';
 import { isDone } from '../../shared/statuses';
 import { tmpDir, waitFor } from '../helpers';
@@ -152,13 +152,22 @@ test('download: a signed link returns the file bytes; a bad signature, an old li
     ].join('; ');
     const id = await run(engine, cmd, dir);
     assert.equal((await ended(engine, id)).status, 'succeeded');
-    const link = (file: string, opts: { expires?: number; token?: string } = {}) => {
+    const key = downloadKey(engine.home);
+    const link = (file: string, opts: { expires?: number; key?: string } = {}) => {
       const expires = opts.expires ?? Date.now() + 60_000;
-      return (
-        server.url +
-        downloadHref(id, file, expires, signDownload(opts.token ?? 'test-token', id, file, expires))
-      );
+      return server.url + downloadHref(id, file, expires, signDownload(opts.key ?? key, id, file, expires));
     };
+    // The link the page asks for: made by the engine for a caller who may read the run.
+    const given = await engine.call('experiments.downloadLink', { id, path: 'ckpt/model é.bin' });
+    assert.ok(Date.parse(given.expiresAt) > Date.now());
+    assert.deepEqual(
+      Buffer.from(await (await fetch(server.url + given.href)).arrayBuffer()),
+      Buffer.from([0x61, 0, 0x62, 0xff]),
+    );
+    await assert.rejects(
+      engine.call('experiments.downloadLink', { id, path: 'escape.txt' }),
+      /outside experiment/,
+    );
     const ok = await fetch(link('ckpt/model é.bin'));
     assert.equal(ok.status, 200);
     assert.deepEqual(Buffer.from(await ok.arrayBuffer()), Buffer.from([0x61, 0, 0x62, 0xff]));
@@ -175,7 +184,8 @@ test('download: a signed link returns the file bytes; a bad signature, an old li
       const body = (await r.json()) as { error: { message: string } };
       assert.match(body.error.message, message);
     };
-    await refused(link('ckpt/model é.bin', { token: 'other' }), 401, /not signed/);
+    // Signed with the home's token (what pages did before) or any other key: refused.
+    await refused(link('ckpt/model é.bin', { key: 'test-token' }), 401, /not signed/);
     await refused(link('ckpt/model é.bin', { expires: Date.now() - 1000 }), 401, /expired/);
     await refused(link('escape.txt'), 400, /outside experiment/);
     await refused(link('../spec.json'), 400, /outside experiment/);

@@ -74,6 +74,7 @@ export const RULES: { [M in MethodName]: Rule } = {
   'experiments.codeDiff': { who: 'project', need: 'read', by: 'experiment', fields: ['base', 'other'] },
   'experiments.outputFile': onExperiment('read', true),
   'experiments.outputPath': onExperiment('read', true),
+  'experiments.downloadLink': onExperiment('read', true),
   'experiments.stop': onExperiment('write'),
   'experiments.restart': onExperiment('write'),
   'experiments.resume': onExperiment('write'),
