@@ -360,9 +360,9 @@ test(
         await bobs.waitFor();
         assert.match(
           await bobs.innerText(),
-          /Experiments at once\s+2[\s\S]*GPUs\s+1[\s\S]*Memory\s+8\.00 GiB/,
+          /Experiments at once\s+2\s+0[\s\S]*GPUs\s+1\s+0[\s\S]*Memory\s+8\.00 GiB\s+0/,
         );
-        await b.page.getByText('What is in use now is not reported by this engine yet').waitFor();
+        await b.page.getByText('In use now: what the organization’s active experiments declare').waitFor();
         await b.shot('clusters-quota');
       },
     );

@@ -43,7 +43,7 @@ export function OrgQuotas({ refresh }: { refresh: number }) {
                 <h3>
                   <Link to={`/orgs/${encodeURIComponent(o.name)}`}>{o.name}</Link>
                 </h3>
-                <QuotaTable org={o.name} quota={o.quota} />
+                <QuotaTable org={o.name} quota={o.quota} inUse={o.inUse} />
               </div>
             ))}
           </div>

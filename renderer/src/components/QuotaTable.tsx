@@ -1,10 +1,9 @@
-// One organization's quota: each limit and, where the engine reports it, what is in use now. The engine has
-// no usage method yet (shared/auth.ts: orgs.get gives the limits only), so the column says so rather than
-// guessing from what this user can see.
-import type { Quota } from '../../../shared/auth';
+// One organization's quota: each limit and what the organization's active experiments hold now (orgs.get's
+// `inUse`, counted by the engine over all of them, not only what this user can see).
+import type { Quota, QuotaUse } from '../../../shared/auth';
 import { QUOTA_FIELDS, formatLimit } from '../lib/quota';
 
-export function QuotaTable({ org, quota }: { org: string; quota: Quota }) {
+export function QuotaTable({ org, quota, inUse }: { org: string; quota: Quota; inUse: QuotaUse }) {
   return (
     <table className="table compact quota-table" aria-label={`Quota of ${org}`}>
       <thead>
@@ -23,7 +22,7 @@ export function QuotaTable({ org, quota }: { org: string; quota: Quota }) {
           <tr key={key}>
             <th scope="row">{label}</th>
             <td className="num">{formatLimit(key, quota[key])}</td>
-            <td className="num muted">n/a</td>
+            <td className="num">{formatLimit(key, inUse[key])}</td>
           </tr>
         ))}
       </tbody>
@@ -31,4 +30,5 @@ export function QuotaTable({ org, quota }: { org: string; quota: Quota }) {
   );
 }
 
-export const USAGE_NOTE = 'What is in use now is not reported by this engine yet (n/a).';
+export const USAGE_NOTE =
+  'In use now: what the organization’s active experiments declare (resources a run does not declare count 0).';

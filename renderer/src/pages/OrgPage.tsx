@@ -218,7 +218,7 @@ export function OrgPage() {
       </section>
       <section className="card" aria-labelledby="quota-title">
         <h2 id="quota-title">Quota</h2>
-        <QuotaTable org={org.name} quota={org.quota} />
+        <QuotaTable org={org.name} quota={org.quota} inUse={org.inUse} />
         <p className="muted small">{USAGE_NOTE}</p>
         {superuser ? (
           <QuotaForm org={org} onSaved={(o) => changed(o, 'Quota saved; it applies now.', false)} />
