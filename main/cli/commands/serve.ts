@@ -127,7 +127,7 @@ export function serveCommand(program: Command): void {
         // The home's token (engine.json, 0600) stays this machine's owner's: it is never printed here.
         process.stdout.write(`axon engine serving ${home} at ${server.url} (users sign in: --auth)\n`);
         process.stdout.write(
-          `sign in: axon login ${server.url} -u USER; the dashboard: ${server.url}/?token=<an API token: axon token create>\n`,
+          `sign in: axon login ${server.url} -u USER; the dashboard: ${server.url}/ (its login page)\n`,
         );
       } else {
         process.stdout.write(`axon engine serving ${home} at ${server.url}\n`);
