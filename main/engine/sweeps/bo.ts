@@ -1,5 +1,6 @@
 // Bayesian optimisation (SPEC §1.11 "Bayesian optimisation"; ALGORITHMS §5; docs/sweeps.md): a GP with ARD
-// length scales, fitted (MAP, screened restarts) on warped, standardised results, then log-EI (or UCB/POI)
+// length scales, fitted (MAP, screened restarts) on standardised results, Yeo-Johnson-warped or not as the
+// marginal likelihood prefers (warp.ts), with a noise floor of 1e-9, then log-EI (or UCB/POI)
 // maximised over dense random and local candidates with a quasi-Newton polish and a discrete neighbourhood
 // search. Every matrix kind is searched: the log kinds on a log scale, the q-kinds and ordered lists rounded
 // inside the acquisition (a candidate is scored where it would really be evaluated), categories one-hot.
@@ -46,6 +47,8 @@ export const BO_TUNING = {
   /** How pending (running) points enter the GP: kriging believer (their posterior mean), or the mean of
    *  the results (constant liar, CL-mean). */
   batch: 'kb' as 'kb' | 'cl-mean' | 'lp',
+  /** Whether running experiments count toward `n_initial_trials` (else it waits for that many results). */
+  initCountsPending: true as boolean,
   /** Whether the kriging believers' values can lower the incumbent f* that EI improves on. */
   kbBest: true as boolean,
   /** Random candidates at least, and local ones per incumbent (5 incumbents). */
@@ -244,7 +247,8 @@ export function suggestBo(
   // The initial design counts the pending points too: with 4 slots, the 10th random point is not followed by
   // three more while the first results are still coming in (the GP needs 2 results at least).
   const running = observations.filter((o) => o.state === 'running').length;
-  if (rows.length < 2 || rows.length + running < cfg.nInitialTrials || space.size === 0) {
+  const counted = rows.length + (BO_TUNING.initCountsPending ? running : 0);
+  if (rows.length < 2 || counted < cfg.nInitialTrials || space.size === 0) {
     return randomSuggestion(matrix, seen, rng);
   }
   const train = capRows(rows, MAX_TRAINING);
