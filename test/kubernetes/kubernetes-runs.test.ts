@@ -353,7 +353,9 @@ test(
           'environment:',
           '  replicas: {n_workers: 2}',
           'run:',
-          '  cmd: if [ "$RANK" = 0 ]; then for i in 1 2; do nc -l -p $MASTER_PORT; echo; done; else n=0; until echo "hello from rank $RANK of $WORLD_SIZE" | nc $MASTER_ADDR $MASTER_PORT; do n=$((n+1)); [ $n -gt 100 ] && exit 7; sleep 0.3; done; fi',
+          // The master answers each worker "ack"; a worker retries until it hears it (a connection queued while
+          // the master's first `nc -l` ends is reset, and its message would be lost: seen once in CI).
+          '  cmd: if [ "$RANK" = 0 ]; then for i in 1 2; do echo ack | nc -l -p $MASTER_PORT; echo; done; else n=0; until echo "hello from rank $RANK of $WORLD_SIZE" | nc -w 5 $MASTER_ADDR $MASTER_PORT | grep -q ack; do n=$((n+1)); [ $n -gt 100 ] && exit 7; sleep 0.3; done; fi',
         ]),
       );
       const x = await ended(engine, id, 120_000);
