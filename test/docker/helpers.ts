@@ -194,10 +194,12 @@ export async function removeTestImages(): Promise<void> {
     const images = await d
       .listImages({ filters: JSON.stringify({ reference: [repo] }) })
       .catch(() => [] as Docker.ImageInfo[]);
+    // noprune: the untagged parent layers stay. Test files run at the same time and their (empty) projects build
+    // the same layers: pruning them under another file's build failed it at COPY (seen once in CI).
     for (const tag of images.flatMap((i) => i.RepoTags ?? []).filter((t) => t.startsWith(`${repo}:`)))
       await d
         .getImage(tag)
-        .remove()
+        .remove({ noprune: true })
         .catch(() => undefined);
   }
 }
