@@ -62,6 +62,8 @@ export interface Served {
   proc: ChildProcess;
   client: HttpClient;
   url: string;
+  /** The home's token (what `?token=` in a dashboard address carries). */
+  token: string;
   stop(): Promise<void>;
 }
 
@@ -89,6 +91,7 @@ export async function startServe(
           proc,
           client,
           url: a.url,
+          token: a.token,
           stop: async () => {
             client.close();
             if (proc.exitCode === null) {

@@ -94,9 +94,6 @@ after(async () => {
   for (const d of [home, project]) if (d) fs.rmSync(d, { recursive: true, force: true });
 });
 
-const token = () =>
-  (JSON.parse(fs.readFileSync(path.join(home, 'engine.json'), 'utf8')) as { token: string }).token;
-
 /** A browser page for one step; a failing step leaves test-results/<prefix>-failed.png of what it showed. */
 async function withPage(prefix: string, body: (w: WatchedPage) => Promise<void>): Promise<void> {
   const w = await watchedPage(browser!, prefix);
@@ -131,7 +128,7 @@ async function shotBothThemes(w: WatchedPage, name: string): Promise<void> {
 }
 
 async function open(w: WatchedPage, hash: string): Promise<Page> {
-  await w.page.goto(`${served!.url}/?token=${token()}#${hash}`);
+  await w.page.goto(`${served!.url}/?token=${served!.token}#${hash}`);
   return w.page;
 }
 

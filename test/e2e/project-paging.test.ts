@@ -66,15 +66,13 @@ test(
     timeout: 120_000,
   },
   async () => {
-    const token = (JSON.parse(fs.readFileSync(path.join(home, 'engine.json'), 'utf8')) as { token: string })
-      .token;
     const w = await watchedPage(browser!, 'paging');
     const calls: Array<{ method: string; body: Record<string, unknown> }> = [];
     w.page.on('request', (r) => {
       const m = /\/api\/(experiments\.[a-zA-Z]+)$/.exec(r.url());
       if (m) calls.push({ method: m[1], body: JSON.parse(r.postData() ?? '{}') as Record<string, unknown> });
     });
-    await w.page.goto(`${served!.url}/?token=${token}#/projects/paged`);
+    await w.page.goto(`${served!.url}/?token=${served!.token}#/projects/paged`);
     const grid = w.page.locator('[role=grid][aria-label=Experiments]');
     const first = grid.locator('[role=row][data-index="0"]');
     await first.waitFor();

@@ -72,7 +72,7 @@ before(async () => {
   fs.writeFileSync(path.join(code, 'fail.py'), FAILING);
   fs.writeFileSync(path.join(code, 'model.bin'), MODEL);
   served = await startServe(home);
-  token = (JSON.parse(fs.readFileSync(path.join(home, 'engine.json'), 'utf8')) as { token: string }).token;
+  token = served.token;
   await served.client.call('projects.create', { name: 'runs', codePath: code });
   await served.client.call('projects.create', { name: 'quiet', codePath: code });
   // A grid of 30 runs with a loss and a param, so the table is longer than the window.

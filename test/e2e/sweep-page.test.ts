@@ -57,9 +57,6 @@ after(async () => {
   for (const d of [home, project]) if (d) fs.rmSync(d, { recursive: true, force: true });
 });
 
-const token = () =>
-  (JSON.parse(fs.readFileSync(path.join(home, 'engine.json'), 'utf8')) as { token: string }).token;
-
 const SWEEP = [
   'version: 1',
   'kind: group',
@@ -131,7 +128,7 @@ test(
     });
     assert.equal(created.kind, 'group');
     const id = created.kind === 'group' ? created.group.id : 0;
-    await page.goto(`${served!.url}/?token=${token()}#/groups/${id}`);
+    await page.goto(`${served!.url}/?token=${served!.token}#/groups/${id}`);
     await page.getByRole('heading', { name: new RegExp(`^Group ${id}`), level: 1 }).waitFor();
     await waitFor(
       async () => isGroupDone((await api.call('groups.get', { id })).status),
@@ -290,7 +287,7 @@ test(
       60_000,
       'the small sweep to end',
     );
-    await page.goto(`${served!.url}/?token=${token()}#/groups/${id}`);
+    await page.goto(`${served!.url}/?token=${served!.token}#/groups/${id}`);
     await page.locator('h1 [data-status="done"]').waitFor();
     const few = page.locator('.importance-few');
     await few.waitFor();
