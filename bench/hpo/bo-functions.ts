@@ -62,7 +62,7 @@ const H3_P = [
   [381, 5743, 8828],
 ];
 const H_ALPHA = [1.0, 1.2, 3.0, 3.2];
-const hartmann3 = (x: number[]) =>
+export const hartmann3 = (x: number[]) =>
   -H_ALPHA.reduce(
     (s, a, i) => s + a * Math.exp(-x.reduce((q, t, j) => q + H3_A[i][j] * (t - H3_P[i][j] * 1e-4) ** 2, 0)),
     0,

@@ -18,6 +18,7 @@ import { suggestTpe, tpeOptions } from '../../main/engine/sweeps/tpe';
 import type { Observation } from '../../main/engine/sweeps/types';
 import { Rng } from '../../shared/random';
 import { NumpyRandomState } from './mt19937';
+import { hartmann3 } from './bo-functions';
 import { describeFunctions, fmt, median, python, quantile } from './common';
 
 const branin = (x: number[]) => {
@@ -54,33 +55,13 @@ const FN: Record<string, (x: number[]) => number> = { branin, hartmann6, rosenbr
 
 // Held-out functions (not in objectives.py, so not in the engine benchmark): a check that a change to the sampler
 // is not tuned to the three benchmark functions. `--fns heldout` runs them all.
-const H3_A = [
-  [3, 10, 30],
-  [0.1, 10, 35],
-  [3, 10, 30],
-  [0.1, 10, 35],
-];
-const H3_P = [
-  [3689, 1170, 2673],
-  [4699, 4387, 7470],
-  [1091, 8732, 5547],
-  [381, 5743, 8828],
-];
 const HELDOUT: Record<
   string,
   { f: (x: number[]) => number; bounds: Array<[number, number]>; optimum: number }
 > = {
   // Hartmann-3 on [0, 1]^3: one global minimum, three local ones
   hartmann3: {
-    f: (x) => {
-      let total = 0;
-      for (let i = 0; i < 4; i++) {
-        let inner = 0;
-        for (let j = 0; j < 3; j++) inner += H3_A[i][j] * (x[j] - H3_P[i][j] * 1e-4) ** 2;
-        total += H_ALPHA[i] * Math.exp(-inner);
-      }
-      return -total;
-    },
+    f: hartmann3,
     bounds: [
       [0, 1],
       [0, 1],
