@@ -6,7 +6,8 @@ export interface GroupImportance {
   groupId: number;
   /** The metric explained (its last value per experiment); null when the group has none and none was asked. */
   metric: string | null;
-  /** Finished experiments with a value of the metric, and how many the forest was fitted on. */
+  /** Finished experiments with a value of the metric, and how many the forest was fitted on (all of them, or
+   * a seeded sample past the engine's limit). */
   trials: number;
   used: number;
   /** Below `minTrials` finished experiments nothing is computed (`enough` false). */
@@ -14,6 +15,7 @@ export interface GroupImportance {
   enough: boolean;
   /** The forest's out-of-bag R² of the metric: how much of it the params predict at all. */
   fit: number | null;
+  /** The metric is modelled as log(value) when every value is above 0 and they span > 3 decades. */
   objectiveScale: 'linear' | 'log';
   /** The method, in words, for the page to say. */
   method: string;
@@ -22,8 +24,10 @@ export interface GroupImportance {
     kind: 'numeric' | 'log' | 'categorical';
     /** The share of the importance (they sum to 1, or are all 0). */
     importance: number;
-    /** The out-of-bag error growth when the param is shuffled, over the metric's variance. */
+    /** The mean growth of the out-of-bag squared error when the param is shuffled, over the metric's variance;
+     * may be slightly negative for a param that does not matter. */
     raw: number;
+    /** The param had one value in every trial: nothing can be said about it. */
     constant: boolean;
   }>;
 }

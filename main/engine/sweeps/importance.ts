@@ -10,6 +10,7 @@
 // way the search spaced them); categories are split as categories (per node, ordered by their mean
 // objective, the exact best binary split for regression). Pure and seeded: the same trials, the same answer.
 import { Rng } from '../../../shared/random';
+import type { GroupImportance } from '../../../shared/sweep-insights';
 
 export interface ImportanceParamSpec {
   name: string;
@@ -33,33 +34,11 @@ export interface ImportanceOptions {
   seed?: number;
 }
 
-export interface ImportanceEntry {
-  name: string;
-  kind: 'numeric' | 'log' | 'categorical';
-  /** This param's share of the positive importances (they sum to 1; 0 when nothing is important). */
-  importance: number;
-  /** The mean growth of the out-of-bag squared error when the param is shuffled, over the objective's
-   * variance; may be slightly negative for a param that does not matter. */
-  raw: number;
-  /** The param had one value in every trial: nothing can be said about it. */
-  constant: boolean;
-}
+/** One param's importance, as `groups.importance` gives it. */
+export type ImportanceEntry = GroupImportance['params'][number];
 
-export interface ImportanceResult {
-  /** Trials with a finite objective value given. */
-  trials: number;
-  /** Trials the forest was fitted on (all of them, or a sample past `maxTrials`). */
-  used: number;
-  minTrials: number;
-  enough: boolean;
-  /** The forest's out-of-bag R² of the objective (1: predicts it, ≤ 0: no better than its mean). */
-  fit: number | null;
-  /** The objective is modelled as log(value) when every value is above 0 and they span > 3 decades. */
-  objectiveScale: 'linear' | 'log';
-  trees: number;
-  /** Most important first. */
-  params: ImportanceEntry[];
-}
+/** `groups.importance` without what the handler adds (the group, the metric, the method in words). */
+export type ImportanceResult = Omit<GroupImportance, 'groupId' | 'metric' | 'method'> & { trees: number };
 
 interface Feature {
   name: string;
