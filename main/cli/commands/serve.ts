@@ -138,11 +138,12 @@ export function serveCommand(program: Command): void {
         if (stopping) return;
         stopping = true;
         idle?.stop();
+        // Logged before the address goes: whoever sees engine.json gone finds the reason in engine.log.
+        if (o.background)
+          process.stdout.write(`${stamp()} background engine ${process.pid} exits (${why})\n`);
         removeAddress(home);
         await server.close();
         await engine.close();
-        if (o.background)
-          process.stdout.write(`${stamp()} background engine ${process.pid} exits (${why})\n`);
         process.exit(0);
       }
       process.removeAllListeners('SIGINT');

@@ -199,7 +199,7 @@ export class DockerBackend implements Backend {
       // skipped). An attach stream that ran to its end held every byte.
       if (!copier.isDetached && !(attach && copier.completed))
         await copyContainerLog(copier, container, false);
-      return outcomeOf(await container.inspect());
+      return outcomeOf(await endedState(container));
     })().catch((e): JobOutcome => ({
       exitCode: null,
       signal: null,
@@ -262,6 +262,22 @@ export class DockerBackend implements Backend {
       .remove()
       .catch(() => undefined);
   }
+}
+
+/**
+ * The ended container's state. Docker records an out-of-memory kill apart from the exit: on cgroup v2 the OOM
+ * event can land after `wait` has answered (seen once in CI under load; hashicorp/nomad#13119), so a container
+ * killed by SIGKILL under a memory limit is read again for up to 2 s before its OOMKilled is believed.
+ */
+async function endedState(container: Docker.Container): Promise<Docker.ContainerInspectInfo> {
+  let info = await container.inspect();
+  for (let i = 0; i < 20; i++) {
+    const s = info.State;
+    if (s.OOMKilled || s.ExitCode !== 137 || !info.HostConfig.Memory) break;
+    await new Promise((r) => setTimeout(r, 100));
+    info = await container.inspect();
+  }
+  return info;
 }
 
 /** Exit code from the container state; OOMKilled says so with the limit. */
