@@ -22,6 +22,7 @@ import { standardise, transformOutputs, warpOutputs } from './warp';
 import { dimensionOf, type Dimension } from './space';
 import type { Observation } from './types';
 import { lipschitz, localPenalty, type Penalty } from './batch';
+import { fantasyEi, type BatchAcquisition } from './fantasy';
 
 export { warpOutputs };
 
@@ -46,7 +47,9 @@ export const BO_TUNING = {
   prior: true as boolean,
   /** How pending (running) points enter the GP: kriging believer (their posterior mean), or the mean of
    *  the results (constant liar, CL-mean). */
-  batch: 'kb' as 'kb' | 'cl-mean' | 'lp',
+  batch: 'kb' as 'kb' | 'cl-mean' | 'lp' | 'fantasy',
+  /** Joint posterior draws of the pending outcomes that `fantasy` averages EI over (fantasy.ts). */
+  fantasySamples: 16,
   /** Whether running experiments count toward `n_initial_trials` (else it waits for that many results). */
   initCountsPending: true as boolean,
   /** Whether the kriging believers' values can lower the incumbent f* that EI improves on. */
@@ -303,7 +306,15 @@ export function suggestBo(
     .filter((x): x is number[] => x !== null);
   let gp = new GaussianProcess(spec, X, y, hyper);
   let penalty: Penalty | undefined;
-  if (pending.length) {
+  let custom: BatchAcquisition | undefined;
+  // ε is in the metric's units (Polyaxon's GP saw raw values); the GP here sees standardised ones.
+  const kind: AcquisitionKind = cfg.acquisition === 'ei' ? 'logei' : cfg.acquisition;
+  const param = cfg.acquisition === 'ucb' ? (cfg.kappa ?? DEFAULT_KAPPA) : (cfg.eps ?? 0) / std.sd;
+  if (pending.length && BO_TUNING.batch === 'fantasy' && cfg.acquisition === 'ei') {
+    const f = fantasyEi(gp, y, pending, best, param, rng, BO_TUNING.fantasySamples);
+    custom = f.acq;
+    gp = f.model;
+  } else if (pending.length) {
     // The penalties multiply EI (they are added to log EI); UCB and POI keep the kriging believer.
     if (BO_TUNING.batch === 'lp' && cfg.acquisition === 'ei') {
       const probes = [...X, ...Array.from({ length: 200 }, () => randomPoint(space, rng))];
@@ -319,15 +330,12 @@ export function suggestBo(
       gp = new GaussianProcess(spec, [...X, ...pending], [...y, ...pending.map(() => 0)], hyper);
     }
   }
-  // ε is in the metric's units (Polyaxon's GP saw raw values); the GP here sees standardised ones.
-  const kind: AcquisitionKind = cfg.acquisition === 'ei' ? 'logei' : cfg.acquisition;
-  const param = cfg.acquisition === 'ucb' ? (cfg.kappa ?? DEFAULT_KAPPA) : (cfg.eps ?? 0) / std.sd;
   const incumbents = scaled
     .map((r, i) => [r.y, i] as const)
     .sort((a, b) => a[0] - b[0] || a[1] - b[1])
     .slice(0, 5)
     .map(([, i]) => X[i]);
-  const scored = maximizeAcquisition(space, gp, cfg, kind, best, param, incumbents, rng, penalty);
+  const scored = maximizeAcquisition(space, gp, cfg, kind, best, param, incumbents, rng, penalty, custom);
   // A point already tried or pending (or, with minDist, as good as one for the GP) is only suggested when
   // nothing else is left.
   const tried = [...rows.map((r) => r.x), ...pending];
@@ -362,8 +370,10 @@ function maximizeAcquisition(
   incumbents: number[][],
   rng: Rng,
   penalty?: Penalty,
+  custom?: BatchAcquisition,
 ): Array<{ x: number[]; value: number }> {
   const score = (x: number[]) => {
+    if (custom) return custom.value(x);
     const p = gp.predict(x);
     const a = acquisition(kind, p.mean, p.sd, best, param).value;
     return penalty ? a + penalty(x).value : a;
@@ -417,6 +427,10 @@ function maximizeAcquisition(
     starts.push(c.x);
   }
   const negAcq = (x: number[]) => {
+    if (custom) {
+      const r = custom.withGrad(x);
+      return { value: -r.value, grad: r.grad.map((g) => -g) };
+    }
     const p = gp.predict(x, true);
     const a = acquisition(kind, p.mean, p.sd, best, param);
     const grad = x.map((_, j) => -(a.dMean * p.dMean![j] + a.dSd * p.dSd![j]));

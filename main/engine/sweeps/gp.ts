@@ -74,7 +74,7 @@ function cholInPlace(A: Dense, n: number): boolean {
 }
 
 /** Lower-triangular L of K = L·Lᵀ (row-major), with jitter added until it factorises; null if it never does. */
-function cholesky(K: Dense, n: number): Dense | null {
+export function cholesky(K: Dense, n: number): Dense | null {
   for (let extra = 0; extra <= 1e-4; extra = extra === 0 ? 1e-8 : extra * 100) {
     const A = Float64Array.from(K);
     if (extra) for (let i = 0; i < n; i++) A[i * n + i] += extra;
@@ -406,5 +406,79 @@ export class GaussianProcess {
       }
     }
     return { mean, sd, dMean, dSd };
+  }
+
+  /** K⁻¹y for other outcomes at the same points: fantasies of pending points share the covariance. */
+  solve(y: number[]): Float64Array {
+    return backward(this.L, forward(this.L, Float64Array.from(y)));
+  }
+
+  /** The joint posterior of the latent f at the points P: means and the m×m covariance (row-major). */
+  joint(P: number[][]): { mean: number[]; cov: Float64Array } {
+    const m = P.length;
+    const s = this.hyper.signal;
+    const k = (a: number[], b: number[]) => {
+      let r2 = 0;
+      for (let j = 0; j < a.length; j++) r2 += (a[j] - b[j]) ** 2 * this.inv[j];
+      return s * kernelValue(this.spec, Math.sqrt(r2));
+    };
+    const vs = P.map((p) =>
+      forward(
+        this.L,
+        Float64Array.from(this.X, (x) => k(p, x)),
+      ),
+    );
+    const cov = new Float64Array(m * m);
+    for (let a = 0; a < m; a++)
+      for (let b = 0; b <= a; b++) {
+        let vv = 0;
+        for (let i = 0; i < vs[a].length; i++) vv += vs[a][i] * vs[b][i];
+        cov[a * m + b] = cov[b * m + a] = k(P[a], P[b]) - vv;
+      }
+    return { mean: P.map((p) => this.mean(p)), cov };
+  }
+
+  /** The posterior for several outcome vectors at once (`alphas` from `solve`): one mean per outcome vector,
+   *  one σ (it does not depend on the outcomes), and their gradients. */
+  predictMany(
+    x: number[],
+    alphas: Float64Array[],
+    withGrad = false,
+  ): { means: number[]; sd: number; dMeans?: number[][]; dSd?: number[] } {
+    const { inv, L, spec, flatX } = this;
+    const n = this.alpha.length;
+    const d = x.length;
+    const s = this.hyper.signal;
+    const kx = new Float64Array(n);
+    const slope = withGrad ? new Float64Array(n) : null;
+    for (let i = 0, q = 0; i < n; i++) {
+      let r2 = 0;
+      for (let j = 0; j < d; j++, q++) r2 += (x[j] - flatX[q]) ** 2 * inv[j];
+      const r = Math.sqrt(r2);
+      kx[i] = s * kernelValue(spec, r);
+      if (slope) slope[i] = s * kernelSlope(spec, r);
+    }
+    const means = alphas.map((a) => {
+      let m = 0;
+      for (let i = 0; i < n; i++) m += kx[i] * a[i];
+      return m;
+    });
+    const v = forward(L, Float64Array.from(kx));
+    let vv = 0;
+    for (let i = 0; i < n; i++) vv += v[i] * v[i];
+    const clamped = s - vv <= 1e-12;
+    const sd = Math.sqrt(clamped ? 1e-12 : s - vv);
+    if (!slope) return { means, sd };
+    const w = backward(L, v);
+    const dMeans = alphas.map(() => new Array<number>(d).fill(0));
+    const dSd = new Array<number>(d).fill(0);
+    for (let i = 0, q = 0; i < n; i++) {
+      for (let j = 0; j < d; j++, q++) {
+        const dk = slope[i] * (x[j] - flatX[q]) * inv[j];
+        for (let a = 0; a < alphas.length; a++) dMeans[a][j] += dk * alphas[a][i];
+        if (!clamped) dSd[j] -= (dk * w[i]) / sd;
+      }
+    }
+    return { means, sd, dMeans, dSd };
   }
 }
