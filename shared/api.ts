@@ -31,7 +31,7 @@ import {
   type PodEvent,
   type SettingsView,
 } from './clusters';
-import { authMethods, type AuthResults } from './auth';
+import { ACCOUNT_NAME, authMethods, type AuthResults } from './auth';
 
 const id = z.number().int().positive();
 const fileText = z.object({ name: z.string().min(1), text: z.string() });
@@ -43,6 +43,24 @@ const projectName = z.string().superRefine((v, ctx) => {
   const shown =
     v.length > 40 ? `${JSON.stringify(v.slice(0, 40))}… (${v.length} characters)` : JSON.stringify(v);
   ctx.addIssue({ code: 'custom', message: `a project name is ${PROJECT_NAME_RULE}; found ${shown}` });
+});
+/** A project as the API names it: `name` (the local owner's, or on a shared engine the caller's own), or
+ *  `owner/name` (a user's or an organization's namespace). */
+export const projectRef = z.string().superRefine((v, ctx) => {
+  const slash = v.indexOf('/');
+  const owner = slash < 0 ? null : v.slice(0, slash);
+  const name = slash < 0 ? v : v.slice(slash + 1);
+  if (owner !== null && !ACCOUNT_NAME.test(owner)) {
+    const shown = owner.length > 40 ? `${JSON.stringify(owner.slice(0, 40))}…` : JSON.stringify(owner);
+    ctx.addIssue({
+      code: 'custom',
+      message: `a project is NAME or OWNER/NAME, OWNER a user's or an organization's name; found owner ${shown}`,
+    });
+    return;
+  }
+  projectName
+    .safeParse(name)
+    .error?.issues.forEach((i) => ctx.addIssue({ code: 'custom', message: i.message }));
 });
 const runFiles = z.object({
   files: z.array(fileText).min(1),
@@ -75,13 +93,13 @@ export const methods = {
   'projects.list': z.object({}),
   /** Per project: last activity, how many runs run now, and its best result (of which metric, and why). */
   'projects.summaries': z.object({}),
-  'projects.get': z.object({ name: projectName }),
-  'projects.delete': z.object({ name: projectName }),
+  'projects.get': z.object({ name: projectRef }),
+  'projects.delete': z.object({ name: projectRef }),
   /** The polyaxonfiles in the project's code folder, with their text. */
-  'projects.files': z.object({ name: projectName }),
+  'projects.files': z.object({ name: projectRef }),
   'runs.check': runFiles,
   'runs.create': runFiles.extend({
-    project: projectName.optional(),
+    project: projectRef.optional(),
     /** The code folder the run executes in (the project's folder). */
     codePath: z.string(),
     backend: z.enum(['local', 'docker', 'kubernetes']).default('local'),
@@ -91,7 +109,7 @@ export const methods = {
     name: z.string().optional(),
   }),
   'experiments.list': z.object({
-    project: z.string().optional(),
+    project: projectRef.optional(),
     groupId: id.optional(),
     status: z.string().optional(),
     limit: z.number().int().positive().max(100000).default(1000),
@@ -153,7 +171,7 @@ export const methods = {
   'experiments.restart': z.object({ id }),
   'experiments.resume': z.object({ id }),
   'experiments.delete': z.object({ id }),
-  'groups.list': z.object({ project: z.string().optional() }),
+  'groups.list': z.object({ project: projectRef.optional() }),
   'groups.get': z.object({ id }),
   'groups.experiments': z.object({ id }),
   'groups.stop': z.object({ id }),

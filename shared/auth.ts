@@ -57,9 +57,8 @@ export interface WhoAmI {
 
 /** Usernames and organization names: they appear in URLs and tables. */
 export const ACCOUNT_NAME_RULE = '1 to 40 letters, digits, _ . - (starting with a letter or digit)';
-const accountName = z
-  .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$/, { message: `a name is ${ACCOUNT_NAME_RULE}` });
+export const ACCOUNT_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$/;
+const accountName = z.string().regex(ACCOUNT_NAME, { message: `a name is ${ACCOUNT_NAME_RULE}` });
 const limit = z.number().nonnegative().finite().nullable().optional();
 
 export const authMethods = {

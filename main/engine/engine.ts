@@ -29,7 +29,7 @@ import { ResourceMonitor } from './monitor/sampler';
 import { groupState } from './sweeps/group-runner';
 import { DONE, EXPERIMENT_STATUSES } from '../../shared/statuses';
 import type { AuthMethodName } from '../../shared/auth';
-import { Authorizer, defaultProjectName } from './auth/authorize';
+import { Authorizer, defaultProjectName, PROJECT_REF_FIELD } from './auth/authorize';
 import { makeAuthHandlers, type AuthHandlers } from './auth/handlers';
 import { LOCAL, type Caller } from './auth/caller';
 import { runTokenKey, verifyRunToken } from './auth/run-token';
@@ -147,6 +147,10 @@ export class Engine implements AxonApi {
       // The project a run goes to is named before it is checked (the code folder's name when none is given).
       if (method === 'runs.create' && caller.kind === 'user')
         parsed.project ??= defaultProjectName(String(parsed.codePath));
+      // A bare project name is the caller's own, or the one of that name they can see (authorize.ts).
+      const refField = PROJECT_REF_FIELD[method];
+      if (refField && typeof parsed[refField] === 'string')
+        parsed[refField] = await this.authz.resolveProject(caller, parsed[refField] as string);
       if (caller.kind !== 'local') await this.authz.check(caller, method, parsed);
       const auth = this.authHandlers[method as AuthMethodName] as
         ((i: unknown, c: Caller) => Promise<Results[M]>) | undefined;
@@ -154,18 +158,22 @@ export class Engine implements AxonApi {
       const answer = (i: unknown) =>
         (this.handlers[method as Exclude<M, AuthMethodName>] as (i: unknown) => Promise<Results[M]>)(i);
       if (method === 'projects.create') {
-        const orgId = await this.authz.projectOrg(caller, parsed.organization as string | undefined);
+        const org = parsed.organization as string | undefined;
+        const orgId = await this.authz.projectOrg(caller, org);
+        // Created in the organization's namespace, or the caller's own.
+        if (org) parsed.name = `${org}/${String(parsed.name)}`;
+        else if (caller.kind === 'user') parsed.name = `${caller.user.username}/${String(parsed.name)}`;
         const p = (await answer(parsed)) as Results['projects.create'];
         await this.authz.claimProject(caller, p.id, orgId);
         return p as Results[M];
       }
       if (caller.kind === 'local') return await answer(parsed);
       if (method === 'runs.create' && caller.kind === 'user') {
-        // A project that does not exist yet becomes the caller's own before the run is created in it.
+        // A project that does not exist yet is created where the caller may create one, before the run.
         const name = String(parsed.project);
         if (!(await this.store.projects.find(name))) {
-          const p = await this.store.projects.ensure(name, String(parsed.codePath));
-          await this.authz.claimProject(caller, p.id, null);
+          await this.authz.mayCreate(caller, name);
+          await this.store.projects.ensure(name, String(parsed.codePath), caller.user.id);
         }
       }
       // A list is filtered after the store's limit: read them all, keep what the caller can see, then cut.

@@ -9,6 +9,7 @@ import type { SearchSpec } from '../../shared/polyaxonfile/types';
 import { ACTIVE } from '../../shared/statuses';
 import type { Store } from './store';
 import { groupMetric } from './store/groups';
+import { PROJECT_FULL_NAME } from './store/projects';
 
 const HIGHER_IS_BETTER =
   /acc|accuracy|auc|f1|precision|recall|score|reward|return|iou|map|bleu|rouge|r2|dice|ndcg|hit/i;
@@ -29,12 +30,12 @@ export async function projectSummaries(store: Store): Promise<ProjectSummary[]> 
     running: number;
     active: number;
   }>(
-    `SELECT p.id, p.name,
+    `SELECT p.id, ${PROJECT_FULL_NAME} AS name,
        (SELECT MAX(MAX(e.created_at, COALESCE(e.started_at, ''), COALESCE(e.finished_at, '')))
           FROM experiments e WHERE e.project_id = p.id) AS last_activity,
        (SELECT count(*) FROM experiments e WHERE e.project_id = p.id AND e.status = 'running') AS running,
        (SELECT count(*) FROM experiments e WHERE e.project_id = p.id AND e.status IN (${ACTIVE_LIST})) AS active
-     FROM projects p ORDER BY p.name`,
+     FROM projects p ORDER BY name`,
   );
   const out: ProjectSummary[] = [];
   for (const r of rows)

@@ -132,7 +132,9 @@ test(
     const annEnv = { ...remote, AXON_CONFIG_DIR: tmpDir('axon-config-') };
     const annIn = await axon(['login', url, '-u', 'ann', '--password-stdin'], annEnv, 'ann password 12\n');
     assert.equal(annIn.code, 0, annIn.stderr);
-    assert.match((await axon(['project', 'ls'], annEnv)).stdout, /^shared\b/m);
+    // Named in the organization's namespace; a bare "shared" is the one of that name ann can see.
+    assert.match((await axon(['project', 'ls'], annEnv)).stdout, /^lab\/shared\t/m);
+    assert.match((await axon(['project', 'get', 'shared'], annEnv)).stdout, /lab\/shared/);
     const annMakes = await axon(['project', 'create', '--name', 'x', '--organization', 'lab'], annEnv);
     assert.equal(annMakes.code, 1);
     assert.equal(annMakes.stderr, 'axon: a viewer of lab cannot create its projects\n');

@@ -72,7 +72,7 @@ test('two users: each sees only their own runs, in lists, gets and WebSocket eve
     );
     assert.deepEqual(
       (await ben.call('projects.list', {})).map((p) => p.name),
-      ['ben-work'],
+      ['ben/ben-work'],
     );
     assert.equal((await ann.call('groups.list', {})).length, 0);
     await assert.rejects(ann.call('experiments.get', { id: xb }), (e: Error & { code?: string }) => {
@@ -81,10 +81,17 @@ test('two users: each sees only their own runs, in lists, gets and WebSocket eve
       return true;
     });
     await assert.rejects(ann.call('experiments.logs', { id: xb }), /no experiment with id/);
-    await assert.rejects(ann.call('projects.get', { name: 'ben-work' }), /no project named "ben-work"/);
+    // ben's project, bare or by its full name, answers as a project that does not exist does.
+    await assert.rejects(ann.call('projects.get', { name: 'ben-work' }), /no project named "ann\/ben-work"/);
+    for (const name of ['ben/ben-work', 'ben/nothing', 'nobody/nothing'])
+      await assert.rejects(ann.call('projects.get', { name }), (e: Error & { code?: string }) => {
+        assert.equal(e.code, 'not_found');
+        assert.equal(e.message, `no project named "${name}" (see \`axon project ls\`)`);
+        return true;
+      });
     await assert.rejects(
-      ann.call('experiments.list', { project: 'ben-work' }),
-      /no project named "ben-work"/,
+      ann.call('experiments.list', { project: 'ben/ben-work' }),
+      /no project named "ben\/ben-work"/,
     );
     // Downloads: a signed-in user gets a link to her own output (signed by the engine) and its bytes; not
     // another's run's.
@@ -265,6 +272,83 @@ test('an open event socket closes once its session ends (logout), within seconds
     assert.equal((await post(server.url, 'auth.logout', s.token, {})).status, 200);
     const code = await Promise.race([closed, sleep(15_000).then(() => 'still open')]);
     assert.equal(code, 4401);
+  } finally {
+    await server.close();
+    await engine.close();
+  }
+});
+
+test("project names are per owner: two users' same name, an organization's, and nothing told of others'", async () => {
+  const { engine, server } = await sharedEngine();
+  try {
+    for (const username of ['ann', 'ben', 'cat'])
+      await engine.call('users.create', { username, password: PASSWORD });
+    const as = async (username: string) =>
+      createHttpClient(
+        server.url,
+        (await post(server.url, 'auth.login', null, { username, password: PASSWORD })).body.result.token,
+      );
+    const [ann, ben, cat] = await Promise.all(['ann', 'ben', 'cat'].map(as));
+    const codePath = tmpDir();
+    // Both may call a project "mnist": ben learns nothing of ann's.
+    assert.equal((await ann.call('projects.create', { name: 'mnist', codePath })).name, 'ann/mnist');
+    assert.equal((await ben.call('projects.create', { name: 'mnist', codePath })).name, 'ben/mnist');
+    await assert.rejects(
+      ann.call('projects.create', { name: 'mnist', codePath }),
+      /project "ann\/mnist" already exists/,
+    );
+    // An organization's project of the same name, beside ann's own; a bare name is still her own.
+    await engine.call('orgs.create', { name: 'lab' });
+    await engine.call('orgs.setMember', { org: 'lab', username: 'ann', role: 'member' });
+    await engine.call('orgs.setMember', { org: 'lab', username: 'cat', role: 'viewer' });
+    const labs = await ann.call('projects.create', { name: 'mnist', codePath, organization: 'lab' });
+    assert.equal(labs.name, 'lab/mnist');
+    assert.equal((await ann.call('projects.get', { name: 'mnist' })).name, 'ann/mnist');
+    assert.deepEqual(
+      (await ann.call('projects.list', {})).map((p) => p.name),
+      ['ann/mnist', 'lab/mnist'],
+    );
+    // cat has no "mnist" of her own: the bare name is the one she can see, and runs go there as named.
+    assert.equal((await cat.call('projects.get', { name: 'mnist' })).name, 'lab/mnist');
+    const p = projectWith('echo "project=$AXON_PROJECT"');
+    const r = await ann.call('runs.create', { project: 'lab/mnist', files: files(p.file), codePath: p.dir });
+    assert(r.kind === 'experiment');
+    assert.equal(r.experiment.projectName, 'lab/mnist');
+    await waitFor(
+      async () => (await engine.call('experiments.get', { id: r.experiment.id })).status === 'succeeded',
+    );
+    assert.match((await engine.call('experiments.logs', { id: r.experiment.id })).text, /project=lab\/mnist/);
+    // Nobody creates a project in a namespace that is not theirs; a viewer is told she only reads it.
+    await assert.rejects(
+      ben.call('runs.create', { project: 'lab/new', files: files(p.file), codePath: p.dir }),
+      (e: Error & { code?: string }) =>
+        e.code === 'not_found' && e.message.startsWith('no project named "lab/new"'),
+    );
+    await assert.rejects(
+      ben.call('runs.create', { project: 'ann/new', files: files(p.file), codePath: p.dir }),
+      (e: Error & { code?: string }) => e.code === 'not_found',
+    );
+    await assert.rejects(
+      cat.call('runs.create', { project: 'lab/new', files: files(p.file), codePath: p.dir }),
+      (e: Error & { code?: string }) => e.code === 'forbidden',
+    );
+    assert.deepEqual(
+      (await engine.call('projects.list', {})).map((x) => x.name),
+      ['ann/mnist', 'ben/mnist', 'lab/mnist'],
+      'nothing was created by the refused calls',
+    );
+    // The machine's owner sees them all: a bare name that three projects bear is refused, naming them.
+    await assert.rejects(
+      engine.call('projects.get', { name: 'mnist' }),
+      /"mnist" is the name of 3 projects you can see \(ann\/mnist, ben\/mnist, lab\/mnist\): say which/,
+    );
+    // Users and organizations share the namespace.
+    await assert.rejects(engine.call('orgs.create', { name: 'ann' }), /"ann" is a user's name/);
+    await assert.rejects(
+      engine.call('users.create', { username: 'lab', password: PASSWORD }),
+      /"lab" is an organization's name/,
+    );
+    for (const c of [ann, ben, cat]) c.close();
   } finally {
     await server.close();
     await engine.close();

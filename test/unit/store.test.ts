@@ -200,3 +200,47 @@ test('migration 6 fills the min and max of metrics stored before it', async () =
   assert.deepEqual([x.lastMetrics.loss, x.minMetrics.loss, x.maxMetrics.loss], [2, 1, 3]);
   await store.close();
 });
+
+test('migration 11 rebuilds projects with names unique per namespace, keeping every run and the cascade', async () => {
+  const file = path.join(tmpDir(), 'axon.db');
+  // A database at schema 10 (project names unique per owner_id), as an Axon before migration 11 left it.
+  const raw = new sqlite3.Database(file);
+  const exec = (sql: string) => new Promise<void>((r, j) => raw.exec(sql, (e) => (e ? j(e) : r())));
+  await exec(MIGRATIONS.slice(0, 10).join('\n'));
+  await exec(`PRAGMA user_version = 10; PRAGMA foreign_keys = ON;
+    INSERT INTO users (id, username) VALUES (2, 'ann');
+    INSERT INTO organizations (id, name) VALUES (1, 'lab');
+    INSERT INTO projects (id, name, owner_id, organization_id, description) VALUES (1, 'mnist', 1, NULL, 'local'), (2, 'mnist', 2, NULL, 'ann');
+    INSERT INTO experiments (id, project_id, status, backend, spec_json, code_path) VALUES (1, 1, 'succeeded', 'local', '{}', '/tmp'), (2, 2, 'succeeded', 'local', '{}', '/tmp');`);
+  await new Promise<void>((r) => raw.close(() => r()));
+  const store = await Store.open(file);
+  try {
+    assert.deepEqual(
+      (await store.projects.list()).map((p) => [p.id, p.name, p.description, p.experimentCount]),
+      [
+        [2, 'ann/mnist', 'ann', 1],
+        [1, 'mnist', 'local', 1],
+      ],
+    );
+    assert.equal((await store.experiments.get(2)).projectName, 'ann/mnist');
+    // ann's own "mnist" and the organization's (which she created) now live side by side; a second in one
+    // namespace is refused by the database itself.
+    await store.db.transaction(() =>
+      store.db.run("INSERT INTO projects (name, owner_id, organization_id) VALUES ('mnist', 2, 1)"),
+    );
+    assert.equal((await store.projects.get('lab/mnist')).name, 'lab/mnist');
+    await assert.rejects(
+      store.db.transaction(() =>
+        store.db.run("INSERT INTO projects (name, owner_id, organization_id) VALUES ('mnist', 1, 1)"),
+      ),
+      /UNIQUE constraint failed/,
+    );
+    const [fk] = await store.db.all<{ foreign_keys: number }>('PRAGMA foreign_keys');
+    assert.equal(fk.foreign_keys, 1, 'foreign keys are on again after the rebuild');
+    await store.projects.delete(2);
+    await assert.rejects(store.experiments.get(2), /no experiment/);
+    assert.equal((await store.experiments.get(1)).projectName, 'mnist');
+  } finally {
+    await store.close();
+  }
+});

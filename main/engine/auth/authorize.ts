@@ -10,6 +10,7 @@ import type { Db } from '../store/db';
 import type { Caller } from './caller';
 import { AuthStore, LOCAL_USER_ID } from './store';
 import { RULES, type Level } from './permissions';
+import { PROJECT_FULL_NAME, projectIdOf } from '../store/projects';
 
 const RANK: Record<Level | 'none', number> = { none: 0, read: 1, write: 2, admin: 3 };
 const ROLE_LEVEL: Record<OrgRole, Level> = { viewer: 'read', member: 'write', admin: 'admin' };
@@ -19,6 +20,17 @@ const hiddenProject = (name: string) =>
 const hiddenExperiment = (id: unknown) =>
   new ApiError('not_found', `no experiment with id ${id} (see \`axon ps\`)`);
 const hiddenGroup = (id: unknown) => new ApiError('not_found', `no experiment group with id ${id}`);
+
+/** The input field that names a project, per method (`resolveProject` reads it before anything else). */
+export const PROJECT_REF_FIELD: Partial<Record<MethodName, string>> = {
+  'projects.get': 'name',
+  'projects.delete': 'name',
+  'projects.files': 'name',
+  'runs.create': 'project',
+  'experiments.list': 'project',
+  'experiments.page': 'project',
+  'groups.list': 'project',
+};
 
 /** The project name `runs.create` uses when none is given: the code folder's name (as handlers.ts does). */
 export function defaultProjectName(codePath: string): string {
@@ -72,9 +84,46 @@ export class Authorizer {
     return r?.project_id ?? null;
   }
 
-  private async projectId(name: string): Promise<number | null> {
-    const r = await this.db.get<{ id: number }>('SELECT id FROM projects WHERE name = ?', [name]);
-    return r?.id ?? null;
+  private projectId(ref: string): Promise<number | null> {
+    return projectIdOf(this.db, ref);
+  }
+
+  /**
+   * The project a caller means by `ref`. `owner/name` is as written. A bare name is the caller's own project
+   * (a user's `username/name`; the local owner's `name`), else the one project of that name they can read,
+   * else where it would be created (their own namespace). Two they can read and none their own: an error
+   * naming both. Nothing here depends on projects the caller cannot read.
+   */
+  async resolveProject(caller: Caller, ref: string): Promise<string> {
+    if (ref.includes('/') || caller.kind === 'run' || caller.kind === 'anonymous') return ref;
+    const own = caller.kind === 'user' ? `${caller.user.username}/${ref}` : ref;
+    if ((await this.projectId(own)) !== null) return own;
+    const can = await this.readable(caller);
+    const seen = (
+      await this.db.all<{ id: number; full: string }>(
+        `SELECT p.id, ${PROJECT_FULL_NAME} AS full FROM projects p WHERE p.name = ? ORDER BY full`,
+        [ref],
+      )
+    ).filter((r) => !can || can.has(r.id));
+    if (seen.length === 1) return seen[0].full;
+    if (seen.length > 1)
+      throw new ApiError(
+        'invalid_input',
+        `"${ref}" is the name of ${seen.length} projects you can see (${seen.map((r) => r.full).join(', ')}): say which, as OWNER/NAME`,
+      );
+    return own;
+  }
+
+  /** Throws unless `caller` may create a project named `ref` (their own namespace, or an organization they are a member or admin of). */
+  async mayCreate(caller: Caller, ref: string): Promise<void> {
+    if (caller.kind === 'local' || (caller.kind === 'user' && caller.user.superuser)) return;
+    const ns = ref.slice(0, Math.max(0, ref.indexOf('/')));
+    if (caller.kind === 'user' && ns === caller.user.username) return;
+    const org = ns ? await this.auth.orgId(ns).catch(() => null) : null;
+    const role =
+      org !== null && caller.kind === 'user' ? (await this.auth.roles(caller.user.id)).get(org) : undefined;
+    if (!role) throw hiddenProject(ref);
+    if (role === 'viewer') throw new ApiError('forbidden', `a viewer of ${ns} cannot create its projects`);
   }
 
   /** What needs no input: who may call the method at all (before the input is even validated). */
@@ -177,7 +226,11 @@ export class Authorizer {
     const items = result as unknown as Array<{ id?: number; name?: string; projectId?: number }>;
     if (method === 'projects.summaries') {
       const names = new Set(
-        (await this.db.all<{ id: number; name: string }>('SELECT id, name FROM projects'))
+        (
+          await this.db.all<{ id: number; name: string }>(
+            `SELECT p.id, ${PROJECT_FULL_NAME} AS name FROM projects p`,
+          )
+        )
           .filter((p) => can.has(p.id))
           .map((p) => p.name),
       );

@@ -33,6 +33,9 @@ export class AuthStore {
   async createUser(u: { username: string; email?: string | null; password: string; superuser?: boolean }) {
     if (await this.db.get('SELECT id FROM users WHERE username = ?', [u.username]))
       throw new ApiError('conflict', `user "${u.username}" already exists`);
+    // Users and organizations share one namespace: `owner/project` names either.
+    if (await this.db.get('SELECT id FROM organizations WHERE name = ?', [u.username]))
+      throw new ApiError('conflict', `"${u.username}" is an organization's name; choose another username`);
     const hash = await hashPassword(u.password);
     const { lastID } = await this.db.transaction(() =>
       this.db.run('INSERT INTO users (username, email, is_superuser, password_hash) VALUES (?, ?, ?, ?)', [
@@ -173,6 +176,8 @@ export class AuthStore {
   async createOrg(name: string, adminId: number): Promise<OrgInfo> {
     if (await this.db.get('SELECT id FROM organizations WHERE name = ?', [name]))
       throw new ApiError('conflict', `organization "${name}" already exists`);
+    if (await this.db.get('SELECT id FROM users WHERE username = ?', [name]))
+      throw new ApiError('conflict', `"${name}" is a user's name; choose another organization name`);
     await this.db.transaction(async () => {
       const { lastID } = await this.db.run('INSERT INTO organizations (name) VALUES (?)', [name]);
       // The creator administers it (the local owner, a superuser already, is no member).

@@ -8,7 +8,7 @@
 // round trips instead of a dozen or more.
 import sqlite3 from 'sqlite3';
 import fs from 'node:fs';
-import { MIGRATIONS } from './migrations';
+import { MIGRATIONS, REBUILDS } from './migrations';
 import { inlineParams } from './inline';
 
 export type Row = Record<string, unknown>;
@@ -79,10 +79,21 @@ export class Db {
 
   private async migrate(from: number): Promise<void> {
     for (let v = from; v < MIGRATIONS.length; v++) {
-      await this.transaction(async () => {
-        await this.exec(MIGRATIONS[v]);
-        await this.exec(`PRAGMA user_version = ${v + 1}`);
-      });
+      const rebuild = REBUILDS.has(v + 1);
+      // Only outside a transaction does this pragma take effect.
+      if (rebuild) await this.exec('PRAGMA foreign_keys = OFF');
+      try {
+        await this.transaction(async () => {
+          await this.exec(MIGRATIONS[v]);
+          if (rebuild && (await this.all('PRAGMA foreign_key_check')).length)
+            throw new StoreError(
+              `migration ${v + 1} would leave rows referring to nothing; nothing was changed`,
+            );
+          await this.exec(`PRAGMA user_version = ${v + 1}`);
+        });
+      } finally {
+        if (rebuild) await this.exec('PRAGMA foreign_keys = ON');
+      }
     }
   }
 

@@ -6,6 +6,7 @@ import { ApiError } from '../../../shared/api';
 import type { ExperimentSort } from '../../../shared/experiment-page';
 import { where } from './where';
 import { nextId } from './migrations';
+import { PROJECT_FULL_NAME } from './projects';
 
 export interface ExperimentRow {
   id: number;
@@ -53,11 +54,11 @@ export interface NewExperiment {
   run?: unknown;
 }
 
-const SELECT = `SELECT e.*, p.name AS project_name FROM experiments e JOIN projects p ON p.id = e.project_id`;
+const SELECT = `SELECT e.*, ${PROJECT_FULL_NAME} AS project_name FROM experiments e JOIN projects p ON p.id = e.project_id`;
 
 /** What a list needs of a row: not the spec, sweep or run JSON (the bulk of a row, read per experiment). */
 type ListRow = Omit<ExperimentRow, 'spec_json' | 'sweep_json' | 'run_json' | 'outputs_dir'>;
-const LIST_SELECT = `SELECT e.id, e.project_id, p.name AS project_name, e.group_id, e.name, e.status, e.status_reason,
+const LIST_SELECT = `SELECT e.id, e.project_id, ${PROJECT_FULL_NAME} AS project_name, e.group_id, e.name, e.status, e.status_reason,
   e.status_message, e.backend, e.cmd, e.code_path, e.run_dir, e.image, e.original_id, e.cloning_strategy,
   e.exit_code, e.created_at, e.started_at, e.finished_at
   FROM experiments e JOIN projects p ON p.id = e.project_id`;

@@ -5,6 +5,7 @@ import type { SearchSpec } from '../../../shared/polyaxonfile/types';
 import { ApiError } from '../../../shared/api';
 import { where } from './where';
 import { nextId } from './migrations';
+import { PROJECT_FULL_NAME } from './projects';
 import { plannedExperiments } from '../sweeps/planned';
 
 export interface GroupRow {
@@ -28,7 +29,7 @@ export interface GroupRow {
   finished_at: string | null;
 }
 
-const SELECT = `SELECT g.*, p.name AS project_name FROM experiment_groups g JOIN projects p ON p.id = g.project_id`;
+const SELECT = `SELECT g.*, ${PROJECT_FULL_NAME} AS project_name FROM experiment_groups g JOIN projects p ON p.id = g.project_id`;
 
 export class Groups {
   constructor(private db: Db) {}

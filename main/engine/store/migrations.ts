@@ -255,7 +255,31 @@ INSERT INTO metric_rollups (experiment_id, key, bucket, n, sum, min, max, min_st
   SELECT experiment_id, key, step >> 8, count(*), sum(value), min(value), max(value), min(step), max(step), max(ts)
   FROM metrics GROUP BY experiment_id, key, step >> 8;
 `,
+  /* 11: project names are unique within their owner's namespace (`owner/name`): a user's own projects among
+     themselves, an organization's among its own. UNIQUE (owner_id, name) also kept a user from naming an
+     organization's project like one of their own. SQLite cannot drop a constraint: the table is rebuilt, with
+     foreign keys off (REBUILDS), as SQLite's ALTER TABLE documentation says. */ `
+CREATE TABLE projects_new (
+  id INTEGER PRIMARY KEY,
+  owner_id INTEGER NOT NULL REFERENCES users(id),
+  organization_id INTEGER REFERENCES organizations(id),
+  name TEXT NOT NULL,
+  description TEXT NOT NULL DEFAULT '',
+  code_path TEXT,
+  created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now'))
+);
+INSERT INTO projects_new (id, owner_id, organization_id, name, description, code_path, created_at)
+  SELECT id, owner_id, organization_id, name, description, code_path, created_at FROM projects;
+DROP TABLE projects;
+ALTER TABLE projects_new RENAME TO projects;
+CREATE UNIQUE INDEX projects_own_name ON projects(owner_id, name) WHERE organization_id IS NULL;
+CREATE UNIQUE INDEX projects_org_name ON projects(organization_id, name) WHERE organization_id IS NOT NULL;
+`,
 ];
+
+/** Migrations (numbered from 1) that rebuild a table others refer to: they run with foreign keys off (a DROP
+ *  would otherwise delete the rows that refer to it), and must leave no dangling reference. */
+export const REBUILDS = new Set([11]);
 
 /** SQL for the next id of a table that never reuses one: above every id it holds and every id it ever lost.
  *  (Its INTEGER PRIMARY KEY alone would hand out max(id) + 1 again after the newest row is deleted.) */
