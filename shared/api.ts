@@ -31,7 +31,7 @@ import {
   type PodEvent,
   type SettingsView,
 } from './clusters';
-import { ACCOUNT_NAME, authMethods, type AuthResults } from './auth';
+import { ACCOUNT_NAME, ACCOUNT_NAME_RULE, authMethods, type AuthResults } from './auth';
 
 const id = z.number().int().positive();
 const fileText = z.object({ name: z.string().min(1), text: z.string() });
@@ -48,19 +48,20 @@ const projectName = z.string().superRefine((v, ctx) => {
  *  `owner/name` (a user's or an organization's namespace). */
 export const projectRef = z.string().superRefine((v, ctx) => {
   const slash = v.indexOf('/');
-  const owner = slash < 0 ? null : v.slice(0, slash);
-  const name = slash < 0 ? v : v.slice(slash + 1);
-  if (owner !== null && !ACCOUNT_NAME.test(owner)) {
-    const shown = owner.length > 40 ? `${JSON.stringify(owner.slice(0, 40))}…` : JSON.stringify(owner);
-    ctx.addIssue({
-      code: 'custom',
-      message: `a project is NAME or OWNER/NAME, OWNER a user's or an organization's name; found owner ${shown}`,
-    });
+  if (slash < 0) {
+    projectName
+      .safeParse(v)
+      .error?.issues.forEach((i) => ctx.addIssue({ code: 'custom', message: i.message }));
     return;
   }
-  projectName
-    .safeParse(name)
-    .error?.issues.forEach((i) => ctx.addIssue({ code: 'custom', message: i.message }));
+  const [owner, name] = [v.slice(0, slash), v.slice(slash + 1)];
+  if (ACCOUNT_NAME.test(owner) && projectName.safeParse(name).success) return;
+  const shown =
+    v.length > 40 ? `${JSON.stringify(v.slice(0, 40))}… (${v.length} characters)` : JSON.stringify(v);
+  ctx.addIssue({
+    code: 'custom',
+    message: `a project is NAME or OWNER/NAME (OWNER a user's or an organization's name, ${ACCOUNT_NAME_RULE}; NAME ${PROJECT_NAME_RULE}); found ${shown}`,
+  });
 });
 const runFiles = z.object({
   files: z.array(fileText).min(1),

@@ -129,6 +129,7 @@ function Frame({ phase }: { phase: 'local' | 'signed-in' | 'no-token' }) {
               <Routes>
                 <Route path="/" element={<ProjectsPage />} />
                 <Route path="/projects/:name" element={<ProjectPage />} />
+                <Route path="/projects/:owner/:name" element={<ProjectPage />} />
                 <Route path="/experiments/:id" element={<ExperimentPage />} />
                 <Route path="/groups/:id" element={<GroupPage />} />
                 <Route path="/compare" element={<ComparePage />} />

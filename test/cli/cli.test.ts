@@ -225,11 +225,19 @@ test('options are validated with usage errors (2), missing groups and projects a
     assert.match(r.stderr, said);
   }
   const { dir, file } = projectWith('echo hi');
-  for (const name of ['', '../x', 'a/b', 'x'.repeat(3000)]) {
+  for (const [name, said] of [
+    ['', /a project name is 1 to 64 letters/],
+    ['x'.repeat(3000), /a project name is 1 to 64 letters/],
+    ['../x', /a project is NAME or OWNER\/NAME \(OWNER .*\); found "\.\.\/x"/],
+  ] as const) {
     const r = await cli(['run', '-f', file, '-p', name, '--detach'], { home, cwd: dir });
     assert.equal(r.code, 2, `-p ${JSON.stringify(name.slice(0, 20))}: ${r.stderr}`);
-    assert.match(r.stderr, /a project name is 1 to 64 letters/);
+    assert.match(r.stderr, said);
   }
+  // OWNER/NAME is a project in another's namespace: here no user or organization is called "a".
+  const other = await cli(['run', '-f', file, '-p', 'a/b', '--detach'], { home, cwd: dir });
+  assert.equal(other.code, 1, other.stderr);
+  assert.match(other.stderr, /no project named "a\/b"/);
   assert.equal(JSON.parse((await cli(['ps', '--json'], { home })).stdout).length, 0, 'nothing was created');
 });
 

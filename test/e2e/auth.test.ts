@@ -169,7 +169,8 @@ test(
         const form = page.locator('#create-project');
         await form.getByLabel('Name').fill(`${name}-proj`);
         await form.getByRole('button', { name: 'Create project' }).click();
-        await page.waitForURL(new RegExp(`#/projects/${name}-proj$`));
+        // Created in her own namespace: the page of "alice/alice-proj".
+        await page.waitForURL(new RegExp(`#/projects/${name}/${name}-proj$`));
       }
     });
 
@@ -210,10 +211,14 @@ test(
         const { page } = w;
         await page.goto(`${base}/#/`);
         const projects = page.getByRole('table', { name: 'Projects' });
-        await projects.getByRole('link', { name: `${me}-proj` }).waitFor();
+        await projects.getByRole('link', { name: `${me}/${me}-proj` }).waitFor();
         assert.doesNotMatch(await projects.innerText(), new RegExp(`${other}-proj`));
+        // The other's project, by its full name or its bare one (which is looked for among one's own),
+        // answers as one that does not exist.
+        await page.goto(`${base}/#/projects/${other}/${other}-proj`);
+        await page.getByText(`no project named "${other}/${other}-proj"`).first().waitFor();
         await page.goto(`${base}/#/projects/${other}-proj`);
-        await page.getByText(`no project named "${other}-proj"`).first().waitFor();
+        await page.getByText(`no project named "${me}/${other}-proj"`).first().waitFor();
         await page.goto(`${base}/#/experiments/${runs[other]}`);
         await page.getByText(`no experiment with id ${runs[other]}`).first().waitFor();
         assert.doesNotMatch(
@@ -376,7 +381,10 @@ test(
         await page.getByRole('link', { name: 'Projects' }).click();
         await page.getByText('Your session has ended.').waitFor();
         await signInOnPage(page, 'bob', PASSWORDS.bob);
-        await page.getByRole('table', { name: 'Projects' }).getByRole('link', { name: 'bob-proj' }).waitFor();
+        await page
+          .getByRole('table', { name: 'Projects' })
+          .getByRole('link', { name: 'bob/bob-proj' })
+          .waitFor();
       },
     );
 

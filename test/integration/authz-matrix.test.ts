@@ -33,7 +33,8 @@ const tokens = new Map<Role, string>();
 let seq = 0;
 
 const GHOST_ID = 987654;
-const GHOST_NAME = 'ghost-project';
+// In lab's namespace, as p is: a missing project answers the same whoever asks.
+const GHOST_NAME = 'lab/ghost-project';
 
 /** The fields a method's rule reads its target from, and the other fields some methods need. */
 function inputFor(method: MethodName, role: Role | 'owner' | 'ghost'): Record<string, unknown> {
@@ -47,7 +48,7 @@ function inputFor(method: MethodName, role: Role | 'owner' | 'ghost'): Record<st
           ? GHOST_NAME
           : GHOST_ID
         : rule.by === 'project'
-          ? 'p'
+          ? 'lab/p'
           : rule.by === 'group'
             ? fx.gDone
             : method === 'experiments.delete'
@@ -139,12 +140,20 @@ before(async () => {
   const done = projectWith('echo done');
   await engine.call('projects.create', { name: 'p', codePath: done.dir, organization: 'lab' });
   const text = (f: string) => [{ name: 'p.yml', text: fs.readFileSync(f, 'utf8') }];
-  const x1 = await engine.call('runs.create', { project: 'p', files: text(done.file), codePath: done.dir });
+  const x1 = await engine.call('runs.create', {
+    project: 'lab/p',
+    files: text(done.file),
+    codePath: done.dir,
+  });
   const live = projectWith('sleep 600');
-  const x2 = await engine.call('runs.create', { project: 'p', files: text(live.file), codePath: live.dir });
+  const x2 = await engine.call('runs.create', {
+    project: 'lab/p',
+    files: text(live.file),
+    codePath: live.dir,
+  });
   const grid = projectWith('echo {{ a }}', 'hptuning:\n  matrix:\n    a: {values: [1]}\n').file;
   fs.writeFileSync(grid, fs.readFileSync(grid, 'utf8').replace('kind: experiment', 'kind: group'));
-  const g = await engine.call('runs.create', { project: 'p', files: text(grid), codePath: done.dir });
+  const g = await engine.call('runs.create', { project: 'lab/p', files: text(grid), codePath: done.dir });
   assert(x1.kind === 'experiment' && x2.kind === 'experiment' && g.kind === 'group');
   fx = {
     dir: done.dir,
@@ -198,8 +207,8 @@ test('authorization matrix: every method × viewer, member, admin, other organiz
         failures.push(where);
         continue;
       }
-      // A run into a project one cannot see cannot answer as into a missing one: that one would be created
-      // (project names are one namespace; docs/SECURITY.md).
+      // A run into a project one cannot see cannot answer as into a missing one: the superuser asking for
+      // the missing one would create it.
       if (want === 404 && method !== 'runs.create') {
         // Exactly what a project, experiment, group or organization that does not exist answers.
         const ghost = await post(method, tokens.get('superuser')!, inputFor(method, 'ghost'));
@@ -211,7 +220,7 @@ test('authorization matrix: every method × viewer, member, admin, other organiz
           .replaceAll(String(fx.xDone), '#')
           .replaceAll(String(fx.xLive), '#')
           .replaceAll(String(fx.gDone), '#')
-          .replaceAll('"p"', '"#"')
+          .replaceAll('"lab/p"', '"#"')
           .replaceAll('"lab"', '"#"');
         if (ghost.status !== 404 || same !== mine)
           failures.push(

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { debounce, throttle } from '../../renderer/src/lib/debounce';
 import { formatNumber, formatTicks, numberFormatFor } from '../../renderer/src/lib/format';
-import { parseId } from '../../renderer/src/lib/routeParams';
+import { parseId, projectParam, projectPath } from '../../renderer/src/lib/routeParams';
 import { buildAxis, ticks } from '../../renderer/src/lib/parcoords';
 import { objectiveValue, plannedExperiments, rankByObjective } from '../../renderer/src/lib/objective';
 
@@ -123,4 +123,12 @@ test('the objective: last value, ranked as the engine ranks; hyperband plans its
     22,
   );
   assert.equal(plannedExperiments({ algorithm: 'grid', brackets: [] }), null);
+});
+
+test("a project's address: its name, or OWNER/NAME as two segments, and back", () => {
+  assert.equal(projectPath('mnist'), '/projects/mnist');
+  assert.equal(projectPath('lab/mnist.v2'), '/projects/lab/mnist.v2');
+  assert.equal(projectParam({ name: 'mnist' }), 'mnist');
+  assert.equal(projectParam({ owner: 'lab', name: 'mnist.v2' }), 'lab/mnist.v2');
+  assert.equal(projectParam({ name: 'a%20b' }), 'a b', 'an encoded segment is decoded');
 });

@@ -15,6 +15,7 @@ import { RunsOverlay } from '../components/RunsOverlay';
 import { cssChartColor, runColors } from '../lib/runColors';
 import { splitIdentical, type CompareRow } from '../lib/compareRows';
 import type { Results } from '../../../shared/api';
+import { projectPath } from '../lib/routeParams';
 
 type ExperimentDetails = Results['experiments.get'];
 
@@ -120,8 +121,7 @@ export function ComparePage() {
       <header className="page-head">
         <div>
           <nav aria-label="Breadcrumb" className="crumbs">
-            <Link to="/">Projects</Link> /{' '}
-            <Link to={`/projects/${encodeURIComponent(project)}`}>{project}</Link> /{' '}
+            <Link to="/">Projects</Link> / <Link to={projectPath(project)}>{project}</Link> /{' '}
             <span aria-current="page">compare</span>
           </nav>
           <h1>Compare {list.length} experiments</h1>

@@ -6,6 +6,7 @@ import { DONE } from '../../../shared/statuses';
 import { call, errorMessage } from '../api';
 import { useExperiments } from '../stores/experiments';
 import { ConfirmDialog } from '../components/ConfirmDialog';
+import { projectPath } from '../lib/routeParams';
 
 export function ExperimentActions({
   experiment: x,
@@ -30,7 +31,7 @@ export function ExperimentActions({
         await call('experiments.delete', { id: x.id });
         useExperiments.getState().remove(x.id);
         setConfirmDelete(false);
-        navigate(`/projects/${encodeURIComponent(x.projectName)}`);
+        navigate(projectPath(x.projectName));
         return;
       }
       const r = await call(`experiments.${what}`, { id: x.id });

@@ -20,7 +20,7 @@ import type { Experiment } from '../../../shared/domain';
 import { durationMs, formatDuration, formatTime } from '../lib/format';
 import { useNow } from '../lib/useNow';
 import { useTitle } from '../lib/useTitle';
-import { parseId } from '../lib/routeParams';
+import { parseId, projectPath } from '../lib/routeParams';
 import { ErrorBoundary } from '../components/ErrorBoundary';
 import { useConnection, useOffline } from '../stores/connection';
 
@@ -162,8 +162,7 @@ function ExperimentView({ id }: { id: number }) {
       <header className="page-head">
         <div>
           <nav aria-label="Breadcrumb" className="crumbs">
-            <Link to="/">Projects</Link> /{' '}
-            <Link to={`/projects/${encodeURIComponent(x.projectName)}`}>{x.projectName}</Link>
+            <Link to="/">Projects</Link> / <Link to={projectPath(x.projectName)}>{x.projectName}</Link>
             {x.groupId != null && (
               <>
                 {' '}

@@ -25,7 +25,7 @@ import { throttle } from '../lib/debounce';
 import { ParallelCoordinates } from '../components/ParallelCoordinates';
 import { SweepBrackets } from '../components/SweepBrackets';
 import { useTitle } from '../lib/useTitle';
-import { parseId } from '../lib/routeParams';
+import { parseId, projectPath } from '../lib/routeParams';
 import { objectiveLabel, objectiveValue, plannedExperiments, rankByObjective } from '../lib/objective';
 import { ErrorBoundary } from '../components/ErrorBoundary';
 import { TrialCurves } from '../components/TrialCurves';
@@ -170,7 +170,7 @@ function GroupView({ id }: { id: number }) {
         <div>
           <nav aria-label="Breadcrumb" className="crumbs">
             <Link to="/">Projects</Link> /{' '}
-            <Link to={`/projects/${encodeURIComponent(group.projectName)}`}>{group.projectName}</Link> /{' '}
+            <Link to={projectPath(group.projectName)}>{group.projectName}</Link> /{' '}
             <span aria-current="page">group {group.id}</span>
           </nav>
           <h1>

@@ -28,7 +28,7 @@ import {
   toggleShown,
   type ColumnSet,
 } from '../lib/columnSet';
-import { parseId } from '../lib/routeParams';
+import { parseId, projectParam } from '../lib/routeParams';
 import { RunsOverlay } from '../components/RunsOverlay';
 
 const MAX_COMPARE = 20;
@@ -39,7 +39,7 @@ function idList(text: string): number[] {
 }
 
 export function ProjectPage() {
-  const name = decodeURIComponent(useParams().name ?? '');
+  const name = projectParam(useParams());
   useTitle(name);
   const project = useAsync(() => call('projects.get', { name }), [name]);
   const loadExperiments = useExperiments((s) => s.loadProject);

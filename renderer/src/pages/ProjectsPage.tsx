@@ -15,6 +15,7 @@ import { useAsync } from '../lib/useAsync';
 import { useThrottledValue } from '../lib/useThrottled';
 import { useExperiments } from '../stores/experiments';
 import { ProjectActivity, ProjectBest } from './ProjectSummaryCells';
+import { projectPath } from '../lib/routeParams';
 
 const plural = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
 
@@ -119,12 +120,11 @@ export function ProjectsPage() {
                   key={p.id}
                   className="clickable"
                   onClick={(e) =>
-                    !(e.target as HTMLElement).closest('a,button') &&
-                    navigate(`/projects/${encodeURIComponent(p.name)}`)
+                    !(e.target as HTMLElement).closest('a,button') && navigate(projectPath(p.name))
                   }
                 >
                   <td>
-                    <Link to={`/projects/${encodeURIComponent(p.name)}`}>{p.name}</Link>
+                    <Link to={projectPath(p.name)}>{p.name}</Link>
                     {p.description && <div className="muted small">{p.description}</div>}
                   </td>
                   <ProjectActivity summary={summaryOf.get(p.name)} createdAt={p.createdAt} />
@@ -192,7 +192,7 @@ function CreateProject() {
     setError(null);
     try {
       const p = await create({ name: name.trim(), description, codePath: codePath.trim() || null });
-      navigate(`/projects/${encodeURIComponent(p.name)}`);
+      navigate(projectPath(p.name));
     } catch (err) {
       setError(errorMessage(err));
     } finally {
