@@ -196,6 +196,29 @@ test('project create, ls, get and delete', async () => {
   assert.deepEqual(JSON.parse((await cli(['project', 'ls', '--json'], { home })).stdout), []);
 });
 
+test('axon init links a folder to a project (created once), and runs from it go there', async () => {
+  const home = tmpDir();
+  const { dir, file } = projectWith('echo linked');
+  const first = await cli(['init', 'digits'], { home, cwd: dir });
+  assert.equal(first.code, 0, first.stderr);
+  assert.match(first.stdout, /is linked to project digits \(created\)/);
+  const again = await cli(['init', 'digits'], { home, cwd: dir });
+  assert.equal(again.code, 0, again.stderr);
+  assert.match(again.stdout, /is linked to project digits\n/);
+  assert.deepEqual(JSON.parse(fs.readFileSync(path.join(dir, '.axonproject'), 'utf8')), { name: 'digits' });
+  assert(fs.existsSync(path.join(dir, '.axonignore')));
+  const r = await cli(['run', '-f', file], { home, cwd: dir });
+  assert.equal(r.code, 0, r.stderr);
+  const [x] = JSON.parse((await cli(['ps', '--json'], { home })).stdout);
+  assert.equal(x.projectName, 'digits');
+  // OWNER/NAME of no user or organization: an error, and nothing is written.
+  const other = projectWith('echo other');
+  const bad = await cli(['init', 'nobody/x'], { home, cwd: other.dir });
+  assert.equal(bad.code, 1);
+  assert.match(bad.stderr, /no organization named "nobody"/);
+  assert(!fs.existsSync(path.join(other.dir, '.axonproject')));
+});
+
 test('a corrupt database makes the CLI exit 3 with a clear message and leaves the file alone', async () => {
   const home = tmpDir();
   fs.writeFileSync(path.join(home, 'axon.db'), 'garbage'.repeat(10));

@@ -76,11 +76,24 @@ export function registerProject(program: Command, run: Runner): void {
     .action((name: string | undefined) =>
       run(async (api: AxonApi) => {
         const dir = process.cwd();
-        const projectName = name ?? path.basename(dir);
-        if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(projectName))
-          throw new UsageError(`"${projectName}" is not a valid project name; pass one: axon init NAME`);
-        const existing = (await api.call('projects.list', {})).find((p) => p.name === projectName);
-        if (!existing) await api.call('projects.create', { name: projectName, codePath: dir });
+        const ref = name ?? path.basename(dir);
+        if (!name && !/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(ref))
+          throw new UsageError(`"${ref}" is not a valid project name; pass one: axon init NAME`);
+        // NAME (yours, or the one you can see) or OWNER/NAME; a missing one is created, in ORG for ORG/NAME.
+        const existing = await api.call('projects.get', { name: ref }).catch((e: { code?: string }) => {
+          if (e.code === 'not_found') return null;
+          throw e;
+        });
+        const slash = ref.indexOf('/');
+        const project =
+          existing ??
+          (await api.call(
+            'projects.create',
+            slash < 0
+              ? { name: ref, codePath: dir }
+              : { name: ref.slice(slash + 1), organization: ref.slice(0, slash), codePath: dir },
+          ));
+        const projectName = project.name;
         fs.writeFileSync(
           path.join(dir, '.axonproject'),
           JSON.stringify({ name: projectName }, null, 2) + '\n',
