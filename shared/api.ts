@@ -168,6 +168,28 @@ export const methods = {
   'experiments.outputPath': z.object({ id, path: z.string().min(1) }),
   /** A download link to one output file, signed by the engine for a few minutes (shared/download.ts). */
   'experiments.downloadLink': z.object({ id, path: z.string().min(1) }),
+  /**
+   * A run's tracking through the API, as `@@axon` lines in its log do (an SDK, or a job with its AXON_TOKEN):
+   * metrics at `step` (default: each key's next step after the last one stored), params, tags. Only while the
+   * run has not ended.
+   */
+  'experiments.track': z
+    .object({
+      id,
+      metrics: z
+        .record(z.string().min(1).max(200), z.number().finite())
+        .refine((m) => Object.keys(m).length <= 1000, 'at most 1,000 metrics at once')
+        .optional(),
+      step: z.number().int().nonnegative().optional(),
+      /** Unix seconds (default: now). */
+      ts: z.number().finite().optional(),
+      params: z
+        .record(z.string().min(1).max(200), z.unknown())
+        .refine((m) => Object.keys(m).length <= 1000, 'at most 1,000 params at once')
+        .optional(),
+      tags: z.array(z.string().min(1).max(200)).max(100).optional(),
+    })
+    .refine((t) => t.metrics || t.params || t.tags, 'give metrics, params or tags'),
   'experiments.stop': z.object({ id }),
   'experiments.restart': z.object({ id }),
   'experiments.resume': z.object({ id }),
@@ -346,6 +368,7 @@ export interface Results extends AuthResults {
   'experiments.logTail': LogTail;
   'experiments.outputPath': { path: string; realPath: string; size: number };
   'experiments.downloadLink': { href: string; expiresAt: string };
+  'experiments.track': { points: number };
   'projects.summaries': ProjectSummary[];
 }
 

@@ -33,6 +33,7 @@ import { runSpec } from './store/experiments';
 import type { KubernetesBackend } from './backends/kubernetes/kubernetes-backend';
 import { replicaPlan } from './scheduler/replicas';
 import { checkSpec } from './spec-check';
+import { makeTrackingHandlers } from './handlers-tracking';
 import { makeDashboardHandlers } from './handlers-dashboard';
 import { groupImportance, groupMetricCurves } from './sweeps/insights';
 import type { AuthMethodName } from '../../shared/auth';
@@ -152,6 +153,7 @@ export function makeHandlers(engine: Engine, lifecycle: Lifecycle): Handlers {
   const handlers: Handlers = {
     ...makeClusterHandlers(engine),
     ...makeDashboardHandlers(engine),
+    ...makeTrackingHandlers(engine),
     'system.info': async () => ({
       version: VERSION_INFO,
       home: engine.home,

@@ -148,6 +148,8 @@ const out = {
   otherStop: await call('experiments.stop', { id: ${otherId} }),
   otherDelete: await call('experiments.delete', { id: ${otherId} }),
   ownStop: await call('experiments.stop', { id: own }),
+  ownTrack: await call('experiments.track', { id: own, metrics: { loss: 0.5 }, step: 3, params: { lr: 0.1 }, tags: ['via-api'] }),
+  otherTrack: await call('experiments.track', { id: ${otherId}, metrics: { loss: 9 }, tags: ['planted'] }),
   list: await call('experiments.list', {}),
   projects: await call('projects.list', {}),
   run: await call('runs.create', { files: [], codePath: '.' }),
@@ -178,12 +180,24 @@ console.log('RESULT ' + JSON.stringify(out));
       otherStop: 403,
       otherDelete: 403,
       ownStop: 403,
+      ownTrack: 200,
+      otherTrack: 404,
       list: 403,
       projects: 403,
       run: 403,
     });
+    // What the job sent through the API is its run's, as its log's lines would be; the other run has nothing.
+    assert.deepEqual(x.lastMetrics, { loss: 0.5 });
+    assert.deepEqual(
+      (await engine.call('experiments.metrics', { id: x.id })).map((p) => [p.key, p.step, p.value]),
+      [['loss', 3, 0.5]],
+    );
+    assert.equal(x.params.lr, 0.1);
+    assert(x.tags.includes('via-api'));
     const o = await engine.call('experiments.get', { id: otherId });
     assert.equal(o.status, 'running', 'the other run was not touched');
+    assert.deepEqual(o.lastMetrics, {});
+    assert(!o.tags.includes('planted'));
     await engine.call('experiments.stop', { id: otherId });
   } finally {
     await server.close();

@@ -75,6 +75,8 @@ export const RULES: { [M in MethodName]: Rule } = {
   'experiments.outputFile': onExperiment('read', true),
   'experiments.outputPath': onExperiment('read', true),
   'experiments.downloadLink': onExperiment('read', true),
+  // A job's token writes its own run's tracking, as its log does.
+  'experiments.track': onExperiment('write', true),
   'experiments.stop': onExperiment('write'),
   'experiments.restart': onExperiment('write'),
   'experiments.resume': onExperiment('write'),

@@ -4,7 +4,8 @@ import { downsampled, ROLLUP_STEPS, type MetricSeries, type StepRange } from './
 
 export interface IngestBatch {
   experimentId: number;
-  jobId: number;
+  /** The job whose log the batch was read from; null for one sent through the API (no log offset to keep). */
+  jobId: number | null;
   points: MetricPoint[];
   params: Record<string, unknown>;
   tags: string[];
@@ -65,13 +66,24 @@ export class Metrics {
           b.experimentId,
           t,
         ]);
-      await this.db.run(
-        `INSERT INTO log_offsets (job_id, consumed, malformed) VALUES (?, ?, ?)
+      if (b.jobId !== null)
+        await this.db.run(
+          `INSERT INTO log_offsets (job_id, consumed, malformed) VALUES (?, ?, ?)
          ON CONFLICT (job_id) DO UPDATE SET consumed = excluded.consumed, malformed = log_offsets.malformed + excluded.malformed,
            updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now')`,
-        [b.jobId, b.consumed, b.malformed],
-      );
+          [b.jobId, b.consumed, b.malformed],
+        );
     });
+  }
+
+  /** Each key's next step: one after the last stored, else 0. */
+  async nextSteps(experimentId: number, keys: string[]): Promise<Map<string, number>> {
+    const rows = await this.db.all<{ key: string; step: number }>(
+      `SELECT key, step FROM last_metrics WHERE experiment_id = ? AND key IN (SELECT value FROM json_each(?))`,
+      [experimentId, JSON.stringify(keys)],
+    );
+    const last = new Map(rows.map((r) => [r.key, r.step]));
+    return new Map(keys.map((k) => [k, (last.get(k) ?? -1) + 1]));
   }
 
   async offset(jobId: number): Promise<{ consumed: number; malformed: number }> {
