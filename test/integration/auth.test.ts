@@ -95,6 +95,17 @@ test('two users: each sees only their own runs, in lists, gets and WebSocket eve
     );
     // Downloads: a signed-in user gets a link to her own output (signed by the engine) and its bytes; not
     // another's run's.
+    // Where the engine keeps things on the server is not told to a user; the machine's owner sees it.
+    assert.equal((await ann.call('system.info', {})).home, '');
+    assert.equal((await engine.call('system.info', {})).home, engine.home);
+    const out = await ann.call('experiments.outputFile', { id: xa, path: 'out.txt' });
+    assert.equal(out.absolutePath, 'out.txt');
+    assert.equal((await ann.call('experiments.outputPath', { id: xa, path: 'out.txt' })).realPath, '');
+    assert(
+      path.isAbsolute(
+        (await engine.call('experiments.outputFile', { id: xa, path: 'out.txt' })).absolutePath,
+      ),
+    );
     const link = await ann.call('experiments.downloadLink', { id: xa, path: 'out.txt' });
     assert.equal(await (await fetch(server.url + link.href)).text(), 'bytes-of-ann\n');
     await assert.rejects(

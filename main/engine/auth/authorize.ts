@@ -43,6 +43,19 @@ export function defaultProjectName(codePath: string): string {
   );
 }
 
+/**
+ * Where the engine keeps things on the server is not a user's business: the home folder and an output's
+ * absolute path are left out for all but the machine's owner and superusers (an output keeps its path in
+ * the run's outputs).
+ */
+function withoutServerPaths<T>(method: MethodName, result: T): T {
+  const r = result as Record<string, unknown>;
+  if (method === 'system.info') return { ...r, home: '' } as T;
+  if (method === 'experiments.outputFile') return { ...r, absolutePath: r.path } as T;
+  if (method === 'experiments.outputPath') return { ...r, realPath: '' } as T;
+  return result;
+}
+
 export class Authorizer {
   readonly auth: AuthStore;
   /** Called when an organization's quota changes (the engine makes the queue look again). */
@@ -219,6 +232,8 @@ export class Authorizer {
 
   /** A list result narrowed to what the caller can read. */
   async filter<T>(caller: Caller, method: MethodName, result: T): Promise<T> {
+    if (!(caller.kind === 'local' || (caller.kind === 'user' && caller.user.superuser)))
+      result = withoutServerPaths(method, result);
     const listed = ['projects.list', 'projects.summaries', 'experiments.list', 'groups.list'];
     if (!listed.includes(method)) return result;
     const can = await this.readable(caller);
