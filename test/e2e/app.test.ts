@@ -370,7 +370,7 @@ test(
 
       // The columns menu: Enter opens it, Tab reaches its checkboxes, Space toggles, Escape closes.
       const summary = page.locator('details.menu > summary');
-      await page.getByLabel('Status').focus();
+      await page.getByRole('combobox', { name: /^Status/ }).focus();
       await tabTo(page, 'details.menu > summary', 2);
       await assertFocusVisible(page, 'Columns menu button');
       await page.keyboard.press('Enter');
@@ -396,7 +396,7 @@ test(
       );
 
       // The grid: Tab goes through the sort buttons (Enter sorts) to the one row in the tab order.
-      await page.getByLabel('Status').focus();
+      await page.getByRole('combobox', { name: /^Status/ }).focus();
       await tabTo(page, '[role=grid][aria-label=Experiments] [role=columnheader] button');
       await assertFocusVisible(page, 'sort button');
       const firstHeader = grid.locator('[role=columnheader][aria-sort]').first();
