@@ -5,8 +5,13 @@
 // A pending point the GP expects to be good (μ_j ≈ M, σ_j small) excludes a tiny ball, so a batch can still
 // crowd a promising basin; one expected to be poor excludes a wide one. The acquisition (log EI) gets
 // Σ_j log φ_j added, which is multiplying EI by the penalties.
-import { normCdf, normPdf } from './acquisition';
-import type { GaussianProcess } from './gp';
+//
+// pendingModel below picks how a suggestion sees the points still running, for every method BO offers.
+import type { Rng } from '../../../shared/random';
+import { logExpectedImprovement, normCdf, normPdf } from './acquisition';
+import { GaussianProcess } from './gp';
+import { fantasyEi, type BatchAcquisition } from './fantasy';
+import { thompsonFirst } from './thompson';
 
 export interface Penalty {
   (x: number[]): { value: number; grad: number[] };
@@ -56,4 +61,80 @@ export function localPenalty(gp: GaussianProcess, pending: number[][], best: num
     }
     return { value, grad };
   };
+}
+
+export type BatchMethod = 'fantasy' | 'kb' | 'cl-mean' | 'lp' | 'ts' | 'ei-ts';
+
+export interface PendingOptions {
+  method: BatchMethod;
+  /** Whether the acquisition is EI (fantasies and penalties are EI's; UCB and POI take the believer). */
+  ei: boolean;
+  /** The best result, in the GP's units, and EI's ξ. */
+  best: number;
+  xi: number;
+  rng: Rng;
+  fantasySamples: number;
+  /** Whether the believers' values may lower the incumbent. */
+  kbBest: boolean;
+  /** Where local penalisation estimates its Lipschitz constant (drawn only for `lp`). */
+  probes: () => number[][];
+}
+
+export interface PendingModel {
+  /** The GP the candidates are scored and checked with. */
+  gp: GaussianProcess;
+  best: number;
+  /** Replaces the acquisition on `gp` (fantasies, penalised EI). */
+  acq?: BatchAcquisition;
+  /** Thompson methods: the scored candidates with a posterior draw's minimiser first. */
+  reorder?: <T extends { x: number[] }>(scored: T[]) => T[];
+}
+
+/** How a suggestion made while `pending` points run sees them, given `gp` fitted to the real results `y`. */
+export function pendingModel(
+  gp: GaussianProcess,
+  y: number[],
+  pending: number[][],
+  o: PendingOptions,
+): PendingModel {
+  if (!pending.length) return { gp, best: o.best };
+  const { spec, X, hyper } = gp;
+  // Kriging believer: each pending point "returns" its posterior mean. Conditioning on a point's own mean
+  // leaves the mean everywhere unchanged, so the believers of several pending points are all the mean of
+  // the GP on the real results; only the uncertainty around them goes.
+  const believers = () => {
+    const lies = pending.map((p) => gp.mean(p));
+    return { gp: new GaussianProcess(spec, [...X, ...pending], [...y, ...lies], hyper), lies };
+  };
+  if (o.method === 'ts' || o.method === 'ei-ts') {
+    // Candidates are scored by the acquisition on the real results alone; a draw may reorder them.
+    return { gp, best: o.best, reorder: (scored) => thompsonFirst(believers().gp, scored, o.rng) };
+  }
+  if (o.method === 'fantasy' && o.ei) {
+    const f = fantasyEi(gp, y, pending, o.best, o.xi, o.rng, o.fantasySamples);
+    return { gp: f.model, best: o.best, acq: f.acq };
+  }
+  if (o.method === 'lp' && o.ei) {
+    const penalty = localPenalty(gp, pending, o.best, lipschitz(gp, o.probes()));
+    // The penalties multiply EI: they are added to log EI.
+    const value = (x: number[], withGrad: boolean) => {
+      const p = gp.predict(x, withGrad);
+      const a = logExpectedImprovement(p.mean, p.sd, o.best, o.xi);
+      const pen = penalty(x);
+      const grad = withGrad ? x.map((_, j) => a.dMean * p.dMean![j] + a.dSd * p.dSd![j] + pen.grad[j]) : [];
+      return { value: a.value + pen.value, grad };
+    };
+    return {
+      gp,
+      best: o.best,
+      acq: { value: (x) => value(x, false).value, withGrad: (x) => value(x, true) },
+    };
+  }
+  if (o.method === 'cl-mean') {
+    // Constant liar: every pending point "returns" the mean of the (standardised) results.
+    const cl = new GaussianProcess(spec, [...X, ...pending], [...y, ...pending.map(() => 0)], hyper);
+    return { gp: cl, best: o.best };
+  }
+  const kb = believers();
+  return { gp: kb.gp, best: o.kbBest ? Math.min(o.best, ...kb.lies) : o.best };
 }

@@ -4,9 +4,9 @@
 // maximised over dense random and local candidates with a quasi-Newton polish and a discrete neighbourhood
 // search. Every matrix kind is searched: the log kinds on a log scale, the q-kinds and ordered lists rounded
 // inside the acquisition (a candidate is scored where it would really be evaluated), categories one-hot.
-// Polyaxon proposed one point per iteration (issue #707); here pending runs enter the GP as kriging believers
-// (their posterior mean), which removes their uncertainty without moving the mean, so concurrent suggestions
-// spread out without being pushed away from a good region.
+// Polyaxon proposed one point per iteration (issue #707); here, with EI, a suggestion made while others run
+// maximises the mean EI over joint posterior draws of their outcomes (greedy q-EI, fantasy.ts); UCB and POI
+// take the running points as kriging believers (their posterior mean).
 import { sample, type MatrixValue, type SearchSpec } from '../../../shared/polyaxonfile';
 import type { Rng } from '../../../shared/random';
 import { acquisition, minimizeBox, type AcquisitionKind } from './acquisition';
@@ -21,8 +21,8 @@ import {
 import { standardise, transformOutputs, warpOutputs } from './warp';
 import { dimensionOf, type Dimension } from './space';
 import type { Observation } from './types';
-import { lipschitz, localPenalty, type Penalty } from './batch';
-import { fantasyEi, type BatchAcquisition } from './fantasy';
+import { pendingModel, type BatchMethod } from './batch';
+import type { BatchAcquisition } from './fantasy';
 
 export { warpOutputs };
 
@@ -45,9 +45,14 @@ export const BO_TUNING = {
   warpOutputs: 'auto' as 'auto' | 'yj' | 'rank' | 'none',
   /** MAP with log-normal priors on the hyperparameters, restarts screened from the prior. */
   prior: true as boolean,
-  /** How pending (running) points enter the GP: kriging believer (their posterior mean), or the mean of
-   *  the results (constant liar, CL-mean). */
-  batch: 'kb' as 'kb' | 'cl-mean' | 'lp' | 'fantasy',
+  /** How pending (running) points are handled: fantasies (EI averaged over joint posterior draws of their
+   *  outcomes, fantasy.ts), kriging believer (their posterior mean), the mean of the results (constant liar,
+   *  CL-mean), local penalisation (batch.ts), Thompson sampling (thompson.ts) or EI unless a pending point
+   *  is near its maximiser, then Thompson. Only EI has fantasies and penalties; UCB and POI take `kb`. */
+  batch: 'fantasy' as BatchMethod,
+  /** `ei-ts`: the EI maximiser of the GP on the real results is suggested unless it is within this many
+   *  length scales of a pending point; then, as with `ts`, a Thompson draw's minimiser (thompson.ts). */
+  tsNear: 0.5,
   /** Joint posterior draws of the pending outcomes that `fantasy` averages EI over (fantasy.ts). */
   fantasySamples: 16,
   /** Whether running experiments count toward `n_initial_trials` (else it waits for that many results). */
@@ -68,6 +73,9 @@ export const BO_TUNING = {
   /** A candidate closer than this (encoded units, each coordinate over its length scale) to a tried or
    *  pending point is passed over; 0: only exact repeats are. */
   minDist: 1e-4,
+  /** The length scales' log-normal prior: its centre (encoded units) and log-sd. */
+  lsPriorMean: 0.5,
+  lsPriorSd: 1.0,
 };
 
 export const PRIOR: HyperPrior = {
@@ -77,6 +85,7 @@ export const PRIOR: HyperPrior = {
 };
 const prior = (): HyperPrior => ({
   ...PRIOR,
+  logLengthScale: { mean: Math.log(BO_TUNING.lsPriorMean), sd: BO_TUNING.lsPriorSd },
   logNoise: { mean: Math.log(BO_TUNING.noisePriorMean), sd: 2.5 },
 });
 
@@ -299,52 +308,45 @@ export function suggestBo(
   const y = model!.y;
   const hyper = model!.hyper;
   const scaled = train.map((r, i) => ({ x: r.x, y: y[i] }));
-  let best = Math.min(...y);
+  const best = Math.min(...y);
   const pending = observations
     .filter((o) => o.state === 'running')
     .map((o) => encode(space, o.params))
     .filter((x): x is number[] => x !== null);
-  let gp = new GaussianProcess(spec, X, y, hyper);
-  let penalty: Penalty | undefined;
-  let custom: BatchAcquisition | undefined;
   // ε is in the metric's units (Polyaxon's GP saw raw values); the GP here sees standardised ones.
   const kind: AcquisitionKind = cfg.acquisition === 'ei' ? 'logei' : cfg.acquisition;
   const param = cfg.acquisition === 'ucb' ? (cfg.kappa ?? DEFAULT_KAPPA) : (cfg.eps ?? 0) / std.sd;
-  if (pending.length && BO_TUNING.batch === 'fantasy' && cfg.acquisition === 'ei') {
-    const f = fantasyEi(gp, y, pending, best, param, rng, BO_TUNING.fantasySamples);
-    custom = f.acq;
-    gp = f.model;
-  } else if (pending.length) {
-    // The penalties multiply EI (they are added to log EI); UCB and POI keep the kriging believer.
-    if (BO_TUNING.batch === 'lp' && cfg.acquisition === 'ei') {
-      const probes = [...X, ...Array.from({ length: 200 }, () => randomPoint(space, rng))];
-      penalty = localPenalty(gp, pending, best, lipschitz(gp, probes));
-    } else if (BO_TUNING.batch !== 'cl-mean') {
-      // Kriging believer: each pending point "returns" its posterior mean. Conditioning on a point's own mean
-      // leaves the mean everywhere unchanged, so the believers of several pending points are all the mean
-      // of the GP on the real results; only the uncertainty around them goes.
-      const lies = pending.map((p) => gp.mean(p));
-      gp = new GaussianProcess(spec, [...X, ...pending], [...y, ...lies], hyper);
-      if (BO_TUNING.kbBest) best = Math.min(best, ...lies);
-    } else {
-      gp = new GaussianProcess(spec, [...X, ...pending], [...y, ...pending.map(() => 0)], hyper);
-    }
-  }
+  const batch = pendingModel(new GaussianProcess(spec, X, y, hyper), y, pending, {
+    method: BO_TUNING.batch,
+    ei: cfg.acquisition === 'ei',
+    best,
+    xi: param,
+    rng,
+    fantasySamples: BO_TUNING.fantasySamples,
+    kbBest: BO_TUNING.kbBest,
+    probes: () => [...X, ...Array.from({ length: 200 }, () => randomPoint(space, rng))],
+  });
+  const gp = batch.gp;
   const incumbents = scaled
     .map((r, i) => [r.y, i] as const)
     .sort((a, b) => a[0] - b[0] || a[1] - b[1])
     .slice(0, 5)
     .map(([, i]) => X[i]);
-  const scored = maximizeAcquisition(space, gp, cfg, kind, best, param, incumbents, rng, penalty, custom);
+  let scored = maximizeAcquisition(space, gp, cfg, kind, batch.best, param, incumbents, rng, batch.acq);
   // A point already tried or pending (or, with minDist, as good as one for the GP) is only suggested when
   // nothing else is left.
   const tried = [...rows.map((r) => r.x), ...pending];
   const inv = gp.hyper.lengthScales.map((l) => 1 / l);
+  const dist = (t: number[], x: number[]) =>
+    Math.sqrt(t.reduce((s, v, j) => s + ((v - x[j]) * inv[j]) ** 2, 0));
   const tooClose = (x: number[]) =>
-    BO_TUNING.minDist > 0 &&
-    tried.some(
-      (t) => Math.sqrt(t.reduce((s, v, j) => s + ((v - x[j]) * inv[j]) ** 2, 0)) < BO_TUNING.minDist,
-    );
+    BO_TUNING.minDist > 0 && tried.some((t) => dist(t, x) < BO_TUNING.minDist);
+  if (batch.reorder) {
+    const top = scored.find((c) => !seen.has(keyOf(keys, decode(space, c.x))) && !tooClose(c.x)) ?? scored[0];
+    // ei-ts: EI's choice stands unless a running point is already near it.
+    if (BO_TUNING.batch === 'ts' || pending.some((p) => dist(p, top.x) < BO_TUNING.tsNear))
+      scored = batch.reorder(scored);
+  }
   for (const c of scored) {
     const params = decode(space, c.x);
     if (!seen.has(keyOf(keys, params)) && !tooClose(c.x)) return params;
@@ -369,14 +371,12 @@ function maximizeAcquisition(
   param: number,
   incumbents: number[][],
   rng: Rng,
-  penalty?: Penalty,
   custom?: BatchAcquisition,
 ): Array<{ x: number[]; value: number }> {
   const score = (x: number[]) => {
     if (custom) return custom.value(x);
     const p = gp.predict(x);
-    const a = acquisition(kind, p.mean, p.sd, best, param).value;
-    return penalty ? a + penalty(x).value : a;
+    return acquisition(kind, p.mean, p.sd, best, param).value;
   };
   const candidates: number[][] = [];
   const nRandom = Math.min(Math.max(cfg.nWarmup, BO_TUNING.minRandom), 10000);
@@ -434,9 +434,7 @@ function maximizeAcquisition(
     const p = gp.predict(x, true);
     const a = acquisition(kind, p.mean, p.sd, best, param);
     const grad = x.map((_, j) => -(a.dMean * p.dMean![j] + a.dSd * p.dSd![j]));
-    if (!penalty) return { value: -a.value, grad };
-    const pen = penalty(x);
-    return { value: -a.value - pen.value, grad: grad.map((g, j) => g - pen.grad[j]) };
+    return { value: -a.value, grad };
   };
   if (space.free.some(Boolean)) {
     for (const start of starts) {
