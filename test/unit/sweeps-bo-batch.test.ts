@@ -113,9 +113,9 @@ test('with nothing running, the suggestion is the same whatever the batch method
     });
     assert.deepEqual(out[1], out[0]);
     assert.deepEqual(out[2], out[0]);
-    // With one running, the methods differ, and none suggests the running point again.
+    // With one running, no method suggests the running point again.
     const running: Observation[] = [...obs, { params: out[0], value: null, state: 'running' }];
-    for (const b of ['kb', 'fantasy'] as const) {
+    for (const b of ['kb', 'fantasy', 'lp', 'cl-mean', 'ts', 'ei-ts'] as const) {
       BO_TUNING.batch = b;
       const next = suggestBo(matrix, running, new Rng(21), cfg) as { a: number; b: number };
       const p = out[0] as { a: number; b: number };
