@@ -86,3 +86,22 @@ test('a node that is not ready takes nothing now, but still counts for whether a
   assert.equal(cap.place([onKwok]), 'full', 'wait for the node, do not let it through');
   assert.equal(cap.place([plain]), 'placed');
 });
+
+test('a node Kubernetes has tainted for a passing condition (a late heartbeat) holds a queue back, never lets it through', () => {
+  for (const key of ['node.kubernetes.io/not-ready', 'node.kubernetes.io/unreachable']) {
+    const late = nodes.map((n) =>
+      n.name === 'kwok-node' ? { ...n, taints: [...n.taints, { key, effect: 'NoSchedule' }] } : n,
+    );
+    const cap = new Capacity(late);
+    // A 40-experiment pass on the 16-CPU node: every one waits (before: all 40 were 'never', so launched).
+    const answers = Array.from({ length: 40 }, () => cap.place([onKwok]));
+    assert.deepEqual(new Set(answers), new Set(['full']), key);
+  }
+  // A taint the pod does not tolerate and that no condition explains still means it could never go there.
+  const fenced = nodes.map((n) =>
+    n.name === 'kwok-node'
+      ? { ...n, taints: [...n.taints, { key: 'team', value: 'b', effect: 'NoSchedule' }] }
+      : n,
+  );
+  assert.equal(new Capacity(fenced).place([onKwok]), 'never');
+});

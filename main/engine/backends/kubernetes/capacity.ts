@@ -57,10 +57,26 @@ function tolerates(taint: V1Taint, tolerations: V1Toleration[] = []): boolean {
   );
 }
 
-export function eligible(n: NodeInfo, ask: PodAsk): boolean {
+/**
+ * Taints Kubernetes puts on a node while one of its conditions lasts: a heartbeat late under load
+ * (not-ready, unreachable), pressure. They keep pods off the node now, but they do not make a pod one that
+ * could never run there. When they were counted for "ever", a node that missed its heartbeats for a moment
+ * made a whole queue look unplaceable, and all of it was launched (seen in CI: a 16-CPU node given 40 pods).
+ */
+const CONDITION_TAINTS = new Set([
+  'node.kubernetes.io/not-ready',
+  'node.kubernetes.io/unreachable',
+  'node.kubernetes.io/memory-pressure',
+  'node.kubernetes.io/disk-pressure',
+  'node.kubernetes.io/pid-pressure',
+  'node.kubernetes.io/network-unavailable',
+]);
+
+/** Whether the pod may go on the node: now, or `ever` (the node's passing conditions left aside). */
+export function eligible(n: NodeInfo, ask: PodAsk, ever = false): boolean {
   if (!n.schedulable) return false;
   for (const [k, v] of Object.entries(ask.nodeSelector ?? {})) if (n.labels[k] !== v) return false;
-  return n.taints.every((t) => tolerates(t, ask.tolerations));
+  return n.taints.every((t) => (ever && CONDITION_TAINTS.has(t.key)) || tolerates(t, ask.tolerations));
 }
 
 const fits = (free: Amount, r: Amount) =>
@@ -87,7 +103,7 @@ export class Capacity {
 
   /** Places all the pods (one experiment) or none; 'never' when one of them fits no eligible node at all. */
   place(pods: PodAsk[]): 'placed' | 'full' | 'never' {
-    if (pods.some((p) => !this.nodes.some((n) => eligible(n, p) && fits(n.allocatable, p.requests))))
+    if (pods.some((p) => !this.nodes.some((n) => eligible(n, p, true) && fits(n.allocatable, p.requests))))
       return 'never';
     const trial = new Map([...this.free].map(([k, v]) => [k, { ...v }]));
     for (const p of pods) {

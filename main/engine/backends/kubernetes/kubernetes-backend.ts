@@ -437,11 +437,18 @@ export class KubernetesBackend implements Backend {
       for (const x of active)
         if (x.run.target?.context === context && !withPods.has(x.experimentId))
           for (const r of replicaPlan(x.run.environment)) cap.count({ ...ask(r.environment), node: null });
+      let held = 0;
       for (const x of list) {
         const pods = replicaPlan(x.run.environment).map((r) => ask(r.environment));
-        if (cap.place(pods) === 'full')
+        if (cap.place(pods) === 'full') {
           waiting.set(x.experimentId, waitingReason(context, pods, cap.left(pods)));
+          held++;
+        }
       }
+      log.debug(
+        `kubernetes ${context}: admit ${list.length - held} of ${list.length}; held by ${withPods.size} experiments' pods ` +
+          `and ${active.filter((x) => !withPods.has(x.experimentId)).length} started without pods yet`,
+      );
     }
     return waiting;
   }
