@@ -29,7 +29,7 @@ import { ResourceMonitor } from './monitor/sampler';
 import { groupState } from './sweeps/group-runner';
 import { DONE, EXPERIMENT_STATUSES } from '../../shared/statuses';
 import type { AuthMethodName } from '../../shared/auth';
-import { Authorizer, defaultProjectName, PROJECT_REF_FIELD } from './auth/authorize';
+import { Authorizer, defaultProjectName, OWN_PROJECT_ONLY, PROJECT_REF_FIELD } from './auth/authorize';
 import { makeAuthHandlers, type AuthHandlers } from './auth/handlers';
 import { LOCAL, type Caller } from './auth/caller';
 import { runTokenKey, verifyRunToken } from './auth/run-token';
@@ -147,10 +147,14 @@ export class Engine implements AxonApi {
       // The project a run goes to is named before it is checked (the code folder's name when none is given).
       if (method === 'runs.create' && caller.kind === 'user')
         parsed.project ??= defaultProjectName(String(parsed.codePath));
-      // A bare project name is the caller's own, or the one of that name they can see (authorize.ts).
+      // A bare project name is the caller's own, or (to read) the one of that name they can see (authorize.ts).
       const refField = PROJECT_REF_FIELD[method];
       if (refField && typeof parsed[refField] === 'string')
-        parsed[refField] = await this.authz.resolveProject(caller, parsed[refField] as string);
+        parsed[refField] = await this.authz.resolveProject(
+          caller,
+          parsed[refField] as string,
+          OWN_PROJECT_ONLY.has(method),
+        );
       if (caller.kind !== 'local') await this.authz.check(caller, method, parsed);
       const auth = this.authHandlers[method as AuthMethodName] as
         ((i: unknown, c: Caller) => Promise<Results[M]>) | undefined;

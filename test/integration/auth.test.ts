@@ -367,6 +367,13 @@ test("project names are per owner: two users' same name, an organization's, and 
       engine.call('projects.get', { name: 'mnist' }),
       /"mnist" is the name of 3 projects you can see \(ann\/mnist, ben\/mnist, lab\/mnist\): say which/,
     );
+    // Runs and deletes take a bare name as one's own only: cat's run makes cat/mnist, not a run in lab/mnist;
+    // the owner's delete of "mnist" deletes nothing of the others'.
+    const rc = await cat.call('runs.create', { project: 'mnist', files: files(p.file), codePath: p.dir });
+    assert(rc.kind === 'experiment');
+    assert.equal(rc.experiment.projectName, 'cat/mnist');
+    await assert.rejects(engine.call('projects.delete', { name: 'mnist' }), /no project named "mnist"/);
+    assert.equal((await engine.call('projects.list', {})).length, 4);
     // Users and organizations share the namespace.
     await assert.rejects(engine.call('orgs.create', { name: 'ann' }), /"ann" is a user's name/);
     await assert.rejects(

@@ -21,6 +21,10 @@ const hiddenExperiment = (id: unknown) =>
   new ApiError('not_found', `no experiment with id ${id} (see \`axon ps\`)`);
 const hiddenGroup = (id: unknown) => new ApiError('not_found', `no experiment group with id ${id}`);
 
+/** Methods where a bare project name is the caller's own only: a run never lands in another's project, and a
+ *  delete never takes one, because of a name that happened to be unique. */
+export const OWN_PROJECT_ONLY: ReadonlySet<MethodName> = new Set(['runs.create', 'projects.delete']);
+
 /** The input field that names a project, per method (`resolveProject` reads it before anything else). */
 export const PROJECT_REF_FIELD: Partial<Record<MethodName, string>> = {
   'projects.get': 'name',
@@ -105,12 +109,12 @@ export class Authorizer {
    * The project a caller means by `ref`. `owner/name` is as written. A bare name is the caller's own project
    * (a user's `username/name`; the local owner's `name`), else the one project of that name they can read,
    * else where it would be created (their own namespace). Two they can read and none their own: an error
-   * naming both. Nothing here depends on projects the caller cannot read.
+   * naming both. Nothing here depends on projects the caller cannot read. `ownOnly`: the caller's own.
    */
-  async resolveProject(caller: Caller, ref: string): Promise<string> {
+  async resolveProject(caller: Caller, ref: string, ownOnly = false): Promise<string> {
     if (ref.includes('/') || caller.kind === 'run' || caller.kind === 'anonymous') return ref;
     const own = caller.kind === 'user' ? `${caller.user.username}/${ref}` : ref;
-    if ((await this.projectId(own)) !== null) return own;
+    if (ownOnly || (await this.projectId(own)) !== null) return own;
     const can = await this.readable(caller);
     const seen = (
       await this.db.all<{ id: number; full: string }>(
