@@ -29,7 +29,7 @@ import { ResourceMonitor } from './monitor/sampler';
 import { groupState } from './sweeps/group-runner';
 import { DONE, EXPERIMENT_STATUSES } from '../../shared/statuses';
 import type { AuthMethodName } from '../../shared/auth';
-import { Authorizer, defaultProjectName, OWN_PROJECT_ONLY, PROJECT_REF_FIELD } from './auth/authorize';
+import { Authorizer, defaultProjectName, BARE_NAME, PROJECT_REF_FIELD } from './auth/authorize';
 import { makeAuthHandlers, type AuthHandlers } from './auth/handlers';
 import { LOCAL, type Caller } from './auth/caller';
 import { runTokenKey, verifyRunToken } from './auth/run-token';
@@ -153,7 +153,7 @@ export class Engine implements AxonApi {
         parsed[refField] = await this.authz.resolveProject(
           caller,
           parsed[refField] as string,
-          OWN_PROJECT_ONLY.has(method),
+          BARE_NAME[method],
         );
       if (caller.kind !== 'local') await this.authz.check(caller, method, parsed);
       const auth = this.authHandlers[method as AuthMethodName] as

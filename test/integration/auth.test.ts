@@ -367,9 +367,14 @@ test("project names are per owner: two users' same name, an organization's, and 
       engine.call('projects.get', { name: 'mnist' }),
       /"mnist" is the name of 3 projects you can see \(ann\/mnist, ben\/mnist, lab\/mnist\): say which/,
     );
-    // Runs and deletes take a bare name as one's own only: cat's run makes cat/mnist, not a run in lab/mnist;
-    // the owner's delete of "mnist" deletes nothing of the others'.
-    const rc = await cat.call('runs.create', { project: 'mnist', files: files(p.file), codePath: p.dir });
+    // A run takes a bare name as one's own only: with none of hers but lab's in sight, cat is asked which she
+    // means (no run lands in lab/mnist, no cat/mnist appears beside it); named, hers is made. The owner's
+    // delete of "mnist" deletes nothing of the others'.
+    await assert.rejects(
+      cat.call('runs.create', { project: 'mnist', files: files(p.file), codePath: p.dir }),
+      /you have no project "mnist"; lab\/mnist is one you can see: name it as OWNER\/NAME, or create yours first/,
+    );
+    const rc = await cat.call('runs.create', { project: 'cat/mnist', files: files(p.file), codePath: p.dir });
     assert(rc.kind === 'experiment');
     assert.equal(rc.experiment.projectName, 'cat/mnist');
     await assert.rejects(engine.call('projects.delete', { name: 'mnist' }), /no project named "mnist"/);

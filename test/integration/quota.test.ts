@@ -16,7 +16,7 @@ test('quota: over the limit waits with the reason; raising the quota live starts
     await engine.call('orgs.setQuota', { org: 'lab', experiments: 1, gpus: 1 });
     const p = projectWith('sleep 600');
     await engine.call('projects.create', { name: 'labwork', codePath: p.dir, organization: 'lab' });
-    const start = async (file: string, project = 'labwork') => {
+    const start = async (file: string, project = 'lab/labwork') => {
       const r = await engine.call('runs.create', { project, files: files(file), codePath: p.dir });
       assert(r.kind === 'experiment');
       return r.experiment.id;

@@ -21,9 +21,12 @@ const hiddenExperiment = (id: unknown) =>
   new ApiError('not_found', `no experiment with id ${id} (see \`axon ps\`)`);
 const hiddenGroup = (id: unknown) => new ApiError('not_found', `no experiment group with id ${id}`);
 
-/** Methods where a bare project name is the caller's own only: a run never lands in another's project, and a
- *  delete never takes one, because of a name that happened to be unique. */
-export const OWN_PROJECT_ONLY: ReadonlySet<MethodName> = new Set(['runs.create', 'projects.delete']);
+/** How a bare project name is read per method (`resolveProject`): a run never lands in, and a delete never
+ *  takes, another's project because its name happened to be unique; the rest read the one the caller sees. */
+export const BARE_NAME: Partial<Record<MethodName, 'own' | 'new'>> = {
+  'runs.create': 'new',
+  'projects.delete': 'own',
+};
 
 /** The input field that names a project, per method (`resolveProject` reads it before anything else). */
 export const PROJECT_REF_FIELD: Partial<Record<MethodName, string>> = {
@@ -109,12 +112,14 @@ export class Authorizer {
    * The project a caller means by `ref`. `owner/name` is as written. A bare name is the caller's own project
    * (a user's `username/name`; the local owner's `name`), else the one project of that name they can read,
    * else where it would be created (their own namespace). Two they can read and none their own: an error
-   * naming both. Nothing here depends on projects the caller cannot read. `ownOnly`: the caller's own.
+   * naming both. Nothing here depends on projects the caller cannot read. `mode` 'own': the caller's own only;
+   * 'new' (a run, which creates its project): the caller's own, and when there is none but they can see
+   * others of that name, an error naming them instead of a new project beside them.
    */
-  async resolveProject(caller: Caller, ref: string, ownOnly = false): Promise<string> {
+  async resolveProject(caller: Caller, ref: string, mode?: 'own' | 'new'): Promise<string> {
     if (ref.includes('/') || caller.kind === 'run' || caller.kind === 'anonymous') return ref;
     const own = caller.kind === 'user' ? `${caller.user.username}/${ref}` : ref;
-    if (ownOnly || (await this.projectId(own)) !== null) return own;
+    if (mode === 'own' || (await this.projectId(own)) !== null) return own;
     const can = await this.readable(caller);
     const seen = (
       await this.db.all<{ id: number; full: string }>(
@@ -122,6 +127,11 @@ export class Authorizer {
         [ref],
       )
     ).filter((r) => !can || can.has(r.id));
+    if (mode === 'new' && seen.length)
+      throw new ApiError(
+        'invalid_input',
+        `you have no project "${ref}"; ${seen.map((r) => r.full).join(', ')} ${seen.length > 1 ? 'are' : 'is'} one you can see: name it as OWNER/NAME, or create yours first (\`axon project create --name ${ref}\`)`,
+      );
     if (seen.length === 1) return seen[0].full;
     if (seen.length > 1)
       throw new ApiError(
