@@ -187,3 +187,16 @@ export async function focusStyle(page: Page): Promise<FocusStyle> {
     };
   })()`);
 }
+
+/**
+ * Waits until `expression` is true in the page. Each check is a `page.evaluate` (run by the browser's
+ * debugger protocol, outside the page's CSP); `page.waitForFunction` polls with an eval inside the page,
+ * which the dashboard's CSP refuses whenever the first check is false (seen in CI as a flaky EvalError).
+ */
+export async function waitForTrue(page: Page, expression: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await page.evaluate(expression))) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for: ${expression}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}

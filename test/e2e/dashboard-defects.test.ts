@@ -13,7 +13,14 @@ import type { Browser, Page } from 'playwright-core';
 import WebSocket from 'ws';
 import { BIN, groupEnd, startGroup, tmpDir, waitFor } from '../helpers';
 import { available, skipOrFail } from '../requirements';
-import { chromiumMissing, buildRenderer, launch, watchedPage, type WatchedPage } from './browser';
+import {
+  chromiumMissing,
+  buildRenderer,
+  launch,
+  waitForTrue,
+  watchedPage,
+  type WatchedPage,
+} from './browser';
 import { createHttpClient, type HttpClient } from '../../shared/http-client';
 import { isDone } from '../../shared/statuses';
 
@@ -498,7 +505,8 @@ test(
       )) as number;
       assert.ok(room > 200, `the table is wider than its box (${room} px to scroll)`);
       await scroll(200);
-      await page.waitForFunction(
+      await waitForTrue(
+        page,
         `document.querySelector('[role=grid][aria-label=Experiments]').scrollLeft >= 200`,
       );
       assert.equal(await cellX(1), id0, 'the ID stays');

@@ -11,7 +11,14 @@ import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { ROOT, startServe, tmpDir, waitFor, type Served } from '../helpers';
 import { available, skipOrFail } from '../requirements';
-import { chromiumMissing, buildRenderer, launch, watchedPage, type WatchedPage } from './browser';
+import {
+  chromiumMissing,
+  buildRenderer,
+  launch,
+  waitForTrue,
+  watchedPage,
+  type WatchedPage,
+} from './browser';
 import { isGroupDone } from '../../shared/statuses';
 
 const noChromium = chromiumMissing();
@@ -115,7 +122,7 @@ async function shots(w: WatchedPage, name: string) {
   for (const theme of ['light', 'dark'] as const) {
     await setTheme(w.page, theme);
     // The theme's transitions have ended and the canvases redrawn (two frames), rather than a fixed pause.
-    await w.page.waitForFunction("document.getAnimations().every((a) => a.playState !== 'running')");
+    await waitForTrue(w.page, "document.getAnimations().every((a) => a.playState !== 'running')");
     await w.page.evaluate('new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))');
     await w.shot(theme === 'light' ? name : `${name}-dark`);
     for (const v of await axeViolations(w.page))

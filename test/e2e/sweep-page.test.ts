@@ -19,6 +19,7 @@ import {
   buildRenderer,
   formatViolations,
   launch,
+  waitForTrue,
   watchedPage,
   type WatchedPage,
 } from './browser';
@@ -101,7 +102,7 @@ async function shots(w: WatchedPage, name: string) {
     if ((await w.page.evaluate('document.documentElement.dataset.theme')) !== theme) {
       await w.page.getByRole('button', { name: /^(Dark|Light) theme$/ }).click();
       await w.page.locator(`html[data-theme="${theme}"]`).waitFor({ state: 'attached' });
-      await w.page.waitForFunction("document.getAnimations().every((a) => a.playState !== 'running')");
+      await waitForTrue(w.page, "document.getAnimations().every((a) => a.playState !== 'running')");
       await w.page.evaluate('new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))');
     }
     await w.shot(theme === 'light' ? name : `${name}-dark`);

@@ -353,9 +353,11 @@ test(
           'environment:',
           '  replicas: {n_workers: 2}',
           'run:',
-          // The master answers each worker "ack"; a worker retries until it hears it (a connection queued while
-          // the master's first `nc -l` ends is reset, and its message would be lost: seen once in CI).
-          '  cmd: if [ "$RANK" = 0 ]; then for i in 1 2; do echo ack | nc -l -p $MASTER_PORT; echo; done; else n=0; until echo "hello from rank $RANK of $WORLD_SIZE" | nc -w 5 $MASTER_ADDR $MASTER_PORT | grep -q ack; do n=$((n+1)); [ $n -gt 100 ] && exit 7; sleep 0.3; done; fi',
+          // A worker sends its line until the master's "ack" comes back; the master listens until it has heard
+          // both workers (each line printed once), then answers late retries for a moment. One `nc -l` per worker
+          // lost messages in CI twice: a connection queued as a listener ends is reset, and an ack can be lost
+          // after the line arrived.
+          '  cmd: if [ "$RANK" = 0 ]; then true > /tmp/got; while [ "$(grep -c . /tmp/got)" -lt 2 ]; do m=$(echo ack | nc -l -p $MASTER_PORT); case "$m" in "hello from rank "*) grep -qxF "$m" /tmp/got || { echo "$m"; echo "$m" >> /tmp/got; };; esac; done; (while :; do echo ack | nc -l -p $MASTER_PORT >/dev/null; done) & sleep 3; kill $! 2>/dev/null; true; else n=0; until echo "hello from rank $RANK of $WORLD_SIZE" | nc -w 5 $MASTER_ADDR $MASTER_PORT | grep -q ack; do n=$((n+1)); [ $n -gt 100 ] && exit 7; sleep 0.3; done; fi',
         ]),
       );
       const x = await ended(engine, id, 120_000);
