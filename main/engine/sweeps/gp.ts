@@ -374,38 +374,11 @@ export class GaussianProcess {
   }
 
   predict(x: number[], withGrad = false): { mean: number; sd: number; dMean?: number[]; dSd?: number[] } {
-    const { inv, alpha, L, spec, flatX } = this;
-    const n = alpha.length;
-    const d = x.length;
-    const s = this.hyper.signal;
-    const kx = new Float64Array(n);
-    const slope = withGrad ? new Float64Array(n) : null;
-    let mean = 0;
-    for (let i = 0, q = 0; i < n; i++) {
-      let r2 = 0;
-      for (let j = 0; j < d; j++, q++) r2 += (x[j] - flatX[q]) ** 2 * inv[j];
-      const r = Math.sqrt(r2);
-      kx[i] = s * kernelValue(spec, r);
-      if (slope) slope[i] = s * kernelSlope(spec, r);
-      mean += kx[i] * alpha[i];
-    }
-    const v = forward(L, Float64Array.from(kx));
-    let vv = 0;
-    for (let i = 0; i < n; i++) vv += v[i] * v[i];
-    const clamped = s - vv <= 1e-12;
-    const sd = Math.sqrt(clamped ? 1e-12 : s - vv);
-    if (!slope) return { mean, sd };
-    const w = backward(L, v); // K⁻¹ k(x)
-    const dMean = new Array<number>(d).fill(0);
-    const dSd = new Array<number>(d).fill(0);
-    for (let i = 0, q = 0; i < n; i++) {
-      for (let j = 0; j < d; j++, q++) {
-        const dk = slope[i] * (x[j] - flatX[q]) * inv[j];
-        dMean[j] += dk * alpha[i];
-        if (!clamped) dSd[j] -= (dk * w[i]) / sd; // dσ = −(kᵀK⁻¹ dk)/σ
-      }
-    }
-    return { mean, sd, dMean, dSd };
+    // The same sums in the same order as for any outcome vector: predictMany with the model's own.
+    const p = this.predictMany(x, [this.alpha], withGrad);
+    return withGrad
+      ? { mean: p.means[0], sd: p.sd, dMean: p.dMeans![0], dSd: p.dSd }
+      : { mean: p.means[0], sd: p.sd };
   }
 
   /** K⁻¹y for other outcomes at the same points: fantasies of pending points share the covariance. */
