@@ -39,7 +39,8 @@ for (let i = 0; i < argv.length; i += 2) {
   else if (flag === '--trials') cut = Number(val);
   else throw new Error(`unknown flag ${flag}; known: --base --vs --fns --trials`);
 }
-if (configs[0]?.name !== 'base' || configs.length < 2) throw new Error('give --base FILES and at least one --vs FILES');
+if (configs[0]?.name !== 'base' || configs.length < 2)
+  throw new Error('give --base FILES and at least one --vs FILES');
 
 const described = JSON.parse(
   execFileSync('python3', [path.join(HPO_DIR, 'bo_suite.py'), '--describe'], { encoding: 'utf8' }),
