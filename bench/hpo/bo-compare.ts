@@ -6,7 +6,7 @@
 //   node --import tsx bench/hpo/bo-compare.ts --base c1.json,c1-more.json --vs f16=a.json,b.json \
 //        [--vs f64=c.json] [--fns camel2,goldstein2] [--trials 70]
 //
-// Reads bo-inprocess.ts --out dumps and bo-suite/bo-engine result files. A run (function, seed) found in several of one configuration's files counts from the first. --trials cuts
+// Reads bo-inprocess.ts --out dumps, bo-suite/bo-engine result files and the cached baseline runs. A run (function, seed) found in several of one configuration's files counts from the first. --trials cuts
 // every run at that many trials (runs kept with fewer count as not reached after their last).
 import fs from 'node:fs';
 import path from 'node:path';
@@ -50,8 +50,13 @@ const described = JSON.parse(
 function load(files: string[]): Map<string, Map<number, number>> {
   const out = new Map<string, Map<number, number>>();
   for (const f of files) {
-    const kept = JSON.parse(fs.readFileSync(f, 'utf8')) as Dump[] | { runs: Dump[] };
-    for (const d of Array.isArray(kept) ? kept : kept.runs.filter((r) => r.algo?.startsWith('axon-bo'))) {
+    const kept = JSON.parse(fs.readFileSync(f, 'utf8')) as Dump[] | { runs: Dump[] } | Dump;
+    const list = Array.isArray(kept)
+      ? kept
+      : 'runs' in kept
+        ? kept.runs.filter((r) => r.algo?.startsWith('axon-bo'))
+        : [kept]; // one cached baseline run (bench/results/bo-ref/)
+    for (const d of list) {
       const desc = described[d.fn];
       if (!desc) throw new Error(`${f}: unknown function ${d.fn}`);
       const bySeed = out.get(d.fn) ?? new Map<number, number>();
