@@ -2,6 +2,7 @@
 // Bundles the Electron shell with esbuild (installed with tsx): main.ts → dist/electron/main.cjs (the engine,
 // the HTTP server and every JS dependency inlined; `electron` and the native `sqlite3` left as require()s, and
 // `@kubernetes/client-node` in kube.cjs beside it, required on first use) and
+// suggest-worker.ts → dist/electron/suggest-worker.cjs (BO's worker thread), and
 // preload.ts → dist/electron/preload.cjs (sandboxed preloads cannot require local files, so it must be one
 // file; only `electron` stays external). CommonJS, because a sandboxed preload must be, and a CJS main needs
 // none of the ESM start-up caveats (ready may fire before an ESM main's imports settle).
@@ -105,6 +106,17 @@ export function options(outdir) {
       plugins: [packageRootPlugin, moduleUrlPlugin, kubeChunkPlugin],
       // import() of kube.cjs becomes require(): CommonJS loads from inside app.asar everywhere.
       supported: { 'dynamic-import': false },
+    },
+    {
+      // BO's suggestion worker (a worker thread of the main process; main.ts names this file): the search
+      // code only.
+      ...common,
+      entryPoints: [path.join(root, 'main/engine/sweeps/suggest-worker.ts')],
+      outfile: path.join(outdir, 'suggest-worker.cjs'),
+      platform: 'node',
+      target: 'node22',
+      banner: { js: banner },
+      plugins: [moduleUrlPlugin],
     },
     {
       ...common,

@@ -51,6 +51,12 @@ export function unpackedRoot(appDir: string): string {
   return appDir.replace(/([\\/])app\.asar([\\/]?)$/, '$1app.asar.unpacked$2');
 }
 
+/** BO's suggestion worker, bundled next to main.cjs by main/electron/build.mjs and unpacked from app.asar
+ *  (electron-builder.yml), so that a worker thread loads it from a plain file. */
+export function suggestWorkerPath(appPath: string): string {
+  return path.join(unpackedRoot(appPath), 'dist', 'electron', 'suggest-worker.cjs');
+}
+
 /** The preload bundle, built next to main.cjs by main/electron/build.mjs. */
 export function preloadPath(appPath: string): string {
   return path.join(appPath, 'dist', 'electron', 'preload.cjs');

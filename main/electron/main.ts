@@ -24,6 +24,7 @@ import {
 } from 'electron';
 import { pathToFileURL } from 'node:url';
 import { connect, type Connection } from '../cli/connect';
+import { useSuggestWorkerFile } from '../engine/sweeps/searcher-thread';
 import { APP_SCHEME_PRIVILEGES, resolveAppRequest } from './app-protocol';
 import { registerIpc, trustedFrame, type IpcRegistration } from './ipc';
 import {
@@ -33,6 +34,7 @@ import {
   quitPrompt,
   rendererSource,
   stopAll,
+  suggestWorkerPath,
   trayTooltip,
   type RendererSource,
   type Work,
@@ -240,6 +242,8 @@ async function start(): Promise<void> {
   harden();
   if (source.rendererDir) serveRenderer(source.rendererDir);
   await loginPath;
+  // BO's suggestions are computed on a worker thread from the bundle's own suggest-worker.cjs.
+  await useSuggestWorkerFile(suggestWorkerPath(app.getAppPath()));
   try {
     // The engine of AXON_HOME in this process, serving the API on loopback for the CLI and the jobs' SDK
     // (address and token in AXON_HOME/engine.json, 0600); or, when `axon serve` already runs, a client of it.

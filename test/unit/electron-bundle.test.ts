@@ -17,6 +17,14 @@ import { Engine } from '../../main/engine/engine';
 import { registerIpc, trustedFrame, type IpcEventLike, type IpcMainLike } from '../../main/electron/ipc';
 import { APP_ORIGIN } from '../../main/electron/security';
 import { toApiError, ApiError, type AxonApi, type Events } from '../../shared/api';
+import { parsePolyaxonfiles } from '../../shared/polyaxonfile';
+import { runStep } from '../../main/engine/sweeps/make-searcher';
+import type { SweepTrial } from '../../main/engine/sweeps/searcher';
+import {
+  stepSearcher,
+  suggestWorkerSource,
+  useSuggestWorkerFile,
+} from '../../main/engine/sweeps/searcher-thread';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const tmp = (prefix: string) => fs.mkdtempSync(path.join(os.tmpdir(), prefix));
@@ -81,6 +89,46 @@ test('the bundles: preload needs only electron; main only electron, sqlite3 and 
   );
   const { KubeConfig } = createRequire(import.meta.url)(kube) as typeof import('@kubernetes/client-node');
   assert.equal(typeof new KubeConfig().loadFromString, 'function', 'kube.cjs exports the client');
+});
+
+test("BO's worker bundle (suggest-worker.cjs): a worker thread started from it gives the in-process step", async (t) => {
+  const file = path.join(out, 'suggest-worker.cjs');
+  const external = [...requires(file)].filter((r) => !BUILTINS.has(r));
+  // nunjucks (templating, in the polyaxonfile code) requires chokidar in a try/catch, for watching only.
+  assert.deepEqual(external, ['chokidar']);
+  assert.ok(!/import\.meta/.test(fs.readFileSync(file, 'utf8')), 'no import.meta left in a CJS bundle');
+  // What main.ts does at start, with the app folder laid out as packaged.
+  await useSuggestWorkerFile(file);
+  t.after(() => useSuggestWorkerFile(null));
+  assert.equal(suggestWorkerSource(), file);
+  const text = [
+    'version: 1',
+    'kind: group',
+    'hptuning:',
+    '  concurrency: 3',
+    '  matrix:',
+    '    lr: {loguniform: [-9, -1]}',
+    '    layers: {range: [1, 6, 1]}',
+    '    optimizer: {values: [sgd, adam]}',
+    '  bo: {n_initial_trials: 5, n_iterations: 10, metric: {name: loss, optimization: minimize}}',
+    'run:',
+    '  cmd: train',
+  ].join('\n');
+  const parsed = parsePolyaxonfiles([{ name: 'polyaxonfile.yml', text }]);
+  assert.ok(parsed.ok, JSON.stringify(!parsed.ok && parsed.errors));
+  const search = parsed.value.hptuning!;
+  const first = runStep(search, 5, undefined, [], 8);
+  const trials: SweepTrial[] = first.proposals.map((p, i) => ({
+    id: i + 1,
+    params: p.params,
+    meta: p.meta,
+    status: i < 7 ? 'succeeded' : 'running',
+    value: i < 7 ? Math.abs(Math.log10(p.params.lr as number) + 3) + (p.params.layers as number) / 10 : null,
+  }));
+  const inProcess = await stepSearcher(search, 5, first.state, trials, 2, { inProcess: true });
+  const onWorker = await stepSearcher(search, 5, first.state, trials, 2);
+  assert.equal(onWorker.proposals.length, 2);
+  assert.deepEqual(onWorker, inProcess);
 });
 
 type Handler = (event: IpcEventLike, ...args: unknown[]) => unknown;

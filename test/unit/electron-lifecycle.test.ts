@@ -12,6 +12,7 @@ import {
   currentWork,
   hasWork,
   preloadPath,
+  suggestWorkerPath,
   quitPrompt,
   rendererSource,
   stopAll,
@@ -62,6 +63,12 @@ test('rendererSource: the build over app://axon, or a loopback dev server only w
   ])
     assert.throws(() => rendererSource({ appPath: '/a', isPackaged: false, devUrl }), /AXON_DEV_URL/, devUrl);
   assert.equal(preloadPath('/app'), path.join('/app', 'dist', 'electron', 'preload.cjs'));
+  // BO's worker is loaded by a worker thread from a plain file: unpacked once packaged.
+  assert.equal(
+    suggestWorkerPath('/opt/Axon/resources/app.asar'),
+    path.join('/opt/Axon/resources/app.asar.unpacked', 'dist', 'electron', 'suggest-worker.cjs'),
+  );
+  assert.equal(suggestWorkerPath('/app'), path.join('/app', 'dist', 'electron', 'suggest-worker.cjs'));
 });
 
 test('quitPrompt says what happens to each backend, the queue and the sweeps; none when nothing runs', () => {

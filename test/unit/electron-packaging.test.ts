@@ -198,6 +198,8 @@ test('electron-builder.yml: targets, bundles, unpacked sqlite3, no rebuild, the 
     "c.asarUnpack.includes('**/node_modules/sqlite3/build/Release/*.node')",
   );
   assert.ok(c.asarUnpack.includes('sdk/python/**'), "c.asarUnpack.includes('sdk/python/**')");
+  // BO's worker file, which main.ts names from the unpacked folder (lifecycle.ts, suggestWorkerPath).
+  assert.ok(c.asarUnpack.includes('dist/electron/suggest-worker.cjs'), 'the suggestion worker is unpacked');
   // Every folder the engine finds from PACKAGE_ROOT (app.asar.unpacked once packaged) is unpacked.
   const rootFolders = new Set<string>();
   const walk = (dir: string) => {

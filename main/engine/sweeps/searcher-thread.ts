@@ -4,8 +4,10 @@
 // state holds the seeded generator), so its step is the in-process step, value for value.
 //
 // Where the worker's code is found:
+// * the file given to useSuggestWorkerFile: the Electron main process names the suggest-worker.cjs that
+//   main/electron/build.mjs bundles beside main.cjs (unpacked from app.asar once packaged);
 // * a compiled `suggest-worker.mjs` (or `.cjs`) beside this module's file: a bundle that ships one (the CLI's
-//   dist/cli/; the packaged Electron app does not yet) — see docs/sweeps.md;
+//   dist/cli/) — see docs/sweeps.md;
 // * else, running from the TypeScript sources (tsx: dev, tests, bin/axon.mjs without a fresh bundle), the
 //   worker registers tsx's loader and imports suggest-worker.ts;
 // * else the step runs in-process, as before (`AXON_SWEEP_WORKER=0` forces this).
@@ -41,8 +43,12 @@ const OFF_THREAD: ReadonlySet<string> = new Set(['bo']);
 
 class WorkerFailure extends Error {}
 
+/** The worker file a bundle names for itself (useSuggestWorkerFile), tried first. */
+let namedWorkerFile: string | null = null;
+
 /** How to start the worker here, or null when it cannot be (then steps run in-process). */
 function workerSpec(): { file: string } | { eval: string; data: Record<string, string> } | null {
+  if (namedWorkerFile && fs.existsSync(namedWorkerFile)) return { file: namedWorkerFile };
   let here: string;
   try {
     here = fileURLToPath(import.meta.url);
@@ -122,6 +128,13 @@ class SearcherThread {
     });
   }
 
+  /** Finds the worker's code again at the next step (after useSuggestWorkerFile). */
+  async reset(): Promise<void> {
+    await this.close();
+    this.spec = undefined;
+    this.failures = 0;
+  }
+
   /** Stops the worker (tests; the worker is unref'd and never keeps the process alive). */
   async close(): Promise<void> {
     const w = this.worker;
@@ -156,3 +169,18 @@ export async function stepSearcher(
 /** Whether BO steps run on a worker here (for tests and the benchmark). */
 export const searcherThreadUsable = () => thread.usable;
 export const closeSearcherThread = () => thread.close();
+
+/** Runs the worker from this compiled file when it exists (the Electron bundle's suggest-worker.cjs, which a
+ *  bundle cannot find from its own module URL); null: back to finding it as above. Takes effect at the next
+ *  step. */
+export function useSuggestWorkerFile(file: string | null): Promise<void> {
+  namedWorkerFile = file;
+  return thread.reset();
+}
+
+/** The file the worker runs from, when it runs from one (tests). */
+export function suggestWorkerSource(): string | null {
+  if (!thread.usable) return null;
+  const spec = workerSpec();
+  return spec && 'file' in spec ? spec.file : null;
+}
