@@ -99,10 +99,15 @@ export const methods = {
   /** The polyaxonfiles in the project's code folder, with their text. */
   'projects.files': z.object({ name: projectRef }),
   'runs.check': runFiles,
+  /** Code sent from another machine (axon run against a server): base64 of a .tar.gz of the code folder;
+   *  `runs.create` then takes its id as `upload`. Files and folders only (main/engine/code/uploads.ts). */
+  'code.upload': z.object({ archive: z.string().min(1) }),
   'runs.create': runFiles.extend({
     project: projectRef.optional(),
-    /** The code folder the run executes in (the project's folder). */
-    codePath: z.string(),
+    /** The code folder the run executes in (the project's folder), on the engine's machine; or `upload`. */
+    codePath: z.string().optional(),
+    /** The id `code.upload` returned: the run executes in that copy of the code. */
+    upload: z.string().optional(),
     backend: z.enum(['local', 'docker', 'kubernetes']).default('local'),
     /** Kubernetes: the kube context and namespace (default: Axon's selected context and its namespace). */
     context: z.string().min(1).optional(),
@@ -334,6 +339,7 @@ export interface Results extends AuthResults {
   'projects.delete': { deleted: true };
   'projects.files': SpecFileText[];
   'runs.check': CheckResult;
+  'code.upload': { id: string; files: number; bytes: number };
   'runs.create': RunCreated;
   'experiments.list': Experiment[];
   'experiments.page': ExperimentPage;

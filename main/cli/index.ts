@@ -9,6 +9,8 @@ import { EXPERIMENT_STATUSES } from '../../shared/statuses';
 import { connect, type Connection } from './connect';
 import { engineLogPath } from './background';
 import { codeFolder, linkedProject, readSpecFiles } from './files';
+import { runCode } from './code-upload';
+import { remoteServer } from './remote';
 import { fmtStatus, fmtValue, parseParams, printJson, printTable, UsageError } from './format';
 import { announce, finishRun } from './commands/run';
 import { registerExperiment } from './commands/experiment';
@@ -165,6 +167,11 @@ program
   .option('--context <name>', 'kubernetes: the kube context (default: the one Axon uses, `axon context use`)')
   .option('-n, --namespace <ns>', "kubernetes: the namespace (default: the context's)")
   .option('--name <name>', 'a name for the run')
+  .option(
+    '--upload',
+    'send the code folder with the run (the default when talking to a server, `axon login`; see .axonignore)',
+  )
+  .option('--no-upload', 'run in the code folder at the same path on the server (a shared file system)')
   .option('--detach', 'return once the run is created')
   .option('--json', 'JSON output')
   .action((o) =>
@@ -172,11 +179,15 @@ program
       async (api: AxonApi, { reconnect }) => {
         const files = readSpecFiles(o.file);
         const codePath = codeFolder(o.file);
+        const code = await runCode(api, codePath, {
+          upload: (o.upload as boolean | undefined) ?? remoteServer() !== null,
+          quiet: !!o.json,
+        });
         const created = await api.call('runs.create', {
           files,
           params: parseParams(o.param),
-          project: o.project ?? linkedProject(codePath),
-          codePath,
+          project: o.project ?? linkedProject(codePath) ?? ('project' in code ? code.project : undefined),
+          ...('upload' in code ? { upload: code.upload } : { codePath }),
           backend: o.backend,
           ...(o.context ? { context: o.context as string } : {}),
           ...(o.namespace ? { namespace: o.namespace as string } : {}),

@@ -2,6 +2,7 @@
 // lifecycle of runs. It never imports Electron; transports (HTTP + WebSocket, IPC, in-process) wrap `call`/`on`.
 import fs from 'node:fs';
 import {
+  ApiError,
   methods,
   toApiError,
   type AxonApi,
@@ -32,6 +33,8 @@ import type { AuthMethodName } from '../../shared/auth';
 import { Authorizer, defaultProjectName, BARE_NAME, PROJECT_REF_FIELD } from './auth/authorize';
 import { makeAuthHandlers, type AuthHandlers } from './auth/handlers';
 import { LOCAL, type Caller } from './auth/caller';
+import { LOCAL_USER_ID } from './auth/store';
+import { storeUpload, uploadPath } from './code/uploads';
 import { runTokenKey, verifyRunToken } from './auth/run-token';
 import { quotaHolds } from './auth/quota';
 
@@ -144,6 +147,13 @@ export class Engine implements AxonApi {
       if (!(method in methods)) throw toApiError({ code: 'not_found', message: `no API method "${method}"` });
       if (caller.kind !== 'local') this.authz.gate(caller, method);
       const parsed = methods[method].parse(input ?? {}) as Record<string, unknown>;
+      // Uploaded code is the caller's own: their uploads folder holds it.
+      const owner = caller.kind === 'user' ? caller.user.id : LOCAL_USER_ID;
+      if (method === 'runs.create' && parsed.upload !== undefined) {
+        if (parsed.codePath !== undefined)
+          throw new ApiError('invalid_input', 'give either codePath or upload, not both');
+        parsed.codePath = uploadPath(this.home, owner, String(parsed.upload));
+      }
       // The project a run goes to is named before it is checked (the code folder's name when none is given).
       if (method === 'runs.create' && caller.kind === 'user')
         parsed.project ??= defaultProjectName(String(parsed.codePath));
@@ -159,8 +169,14 @@ export class Engine implements AxonApi {
       const auth = this.authHandlers[method as AuthMethodName] as
         ((i: unknown, c: Caller) => Promise<Results[M]>) | undefined;
       if (auth) return await auth(parsed, caller);
+      if (method === 'code.upload')
+        return (await storeUpload(this.home, owner, String(parsed.archive))) as Results[M];
       const answer = (i: unknown) =>
-        (this.handlers[method as Exclude<M, AuthMethodName>] as (i: unknown) => Promise<Results[M]>)(i);
+        (
+          this.handlers[method as Exclude<M, AuthMethodName | 'code.upload'>] as (
+            i: unknown,
+          ) => Promise<Results[M]>
+        )(i);
       if (method === 'projects.create') {
         const org = parsed.organization as string | undefined;
         const orgId = await this.authz.projectOrg(caller, org);

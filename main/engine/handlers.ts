@@ -38,9 +38,10 @@ import { makeDashboardHandlers } from './handlers-dashboard';
 import { groupImportance, groupMetricCurves } from './sweeps/insights';
 import type { AuthMethodName } from '../../shared/auth';
 
-/** The auth methods are answered by `auth/handlers.ts`, which needs the caller. */
+/** The auth methods are answered by `auth/handlers.ts`, which needs the caller, and `code.upload` by the
+ *  engine (the caller's uploads folder, code/uploads.ts). */
 export type Handlers = {
-  [M in Exclude<MethodName, AuthMethodName>]: (input: ParsedInput<M>) => Promise<Results[M]>;
+  [M in Exclude<MethodName, AuthMethodName | 'code.upload'>]: (input: ParsedInput<M>) => Promise<Results[M]>;
 };
 
 const LOG_TAIL_DEFAULT = 1024 * 1024;
@@ -213,6 +214,11 @@ export function makeHandlers(engine: Engine, lifecycle: Lifecycle): Handlers {
         input.backend === 'kubernetes'
           ? await resolveKubeTarget(engine.home, { context: input.context, namespace: input.namespace })
           : undefined;
+      if (input.codePath === undefined)
+        throw new ApiError(
+          'invalid_input',
+          'give codePath (a folder on this machine) or upload (code.upload)',
+        );
       const codePath = path.resolve(input.codePath);
       if (!fs.existsSync(codePath))
         throw new ApiError('invalid_input', `code folder ${codePath} does not exist`);

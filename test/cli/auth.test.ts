@@ -148,6 +148,27 @@ test(
     const users = await axon(['user', 'ls'], remote);
     assert.match(users.stdout, /^ann\b/m);
 
+    // A run from "another machine" sends its code folder (the default when signed in to a server): the job
+    // runs in the server's copy, which holds what the ignore rules let through.
+    const laptop = tmpDir('axon-laptop-');
+    const code = path.join(laptop, 'mnist');
+    fs.mkdirSync(path.join(code, 'data'), { recursive: true });
+    fs.writeFileSync(
+      path.join(code, 'polyaxonfile.yml'),
+      'version: 1\nkind: experiment\nrun:\n  cmd: cat msg.txt && pwd && ls\n',
+    );
+    fs.writeFileSync(path.join(code, 'msg.txt'), 'sent from the laptop\n');
+    fs.writeFileSync(path.join(code, 'data', 'huge.bin'), 'not sent');
+    fs.writeFileSync(path.join(code, '.axonignore'), 'data/\n');
+    const sent = await axon(['run', '-f', path.join(code, 'polyaxonfile.yml')], remote);
+    assert.equal(sent.code, 0, sent.stderr);
+    assert.match(sent.stderr, /uploaded the code: 3 files, \d+ bytes \(\d+ bytes sent\)/);
+    assert.match(sent.stderr, /created in project root\/mnist/);
+    const lines = sent.stdout.split('\n');
+    assert.equal(lines[0], 'sent from the laptop');
+    assert.match(lines[1], new RegExp(`^${home}/uploads/\\d+/[0-9a-f]{64}$`));
+    assert.deepEqual(lines.slice(2, 4), ['msg.txt', 'polyaxonfile.yml']);
+
     const out = await axon(['logout'], remote);
     assert.equal(out.stdout, `signed out of ${url}\n`);
     assert(!fs.readFileSync(file, 'utf8').includes('axs_'), 'the session token is forgotten');

@@ -7,6 +7,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
+import { packCode } from '../../main/cli/code-upload';
 import { Engine } from '../../main/engine/engine';
 import { serve, type RunningServer } from '../../main/server/http';
 import { methods, type MethodName } from '../../shared/api';
@@ -19,6 +20,8 @@ const ROLES: Role[] = ['anonymous', 'run', 'other', 'viewer', 'member', 'admin',
 type Expect = 'allow' | 401 | 403 | 404;
 
 interface Fixture {
+  /** base64 of a .tar.gz of the fixture's code folder (code.upload's input). */
+  archive: string;
   dir: string;
   file: string;
   xDone: number;
@@ -61,6 +64,8 @@ function inputFor(method: MethodName, role: Role | 'owner' | 'ghost'): Record<st
     // p has a running experiment: a delete that is allowed is refused as a conflict, so p stays.
     'runs.check': { files: [{ name: 'p.yml', text: fs.readFileSync(fx.file, 'utf8') }] },
     'runs.create': { files: [{ name: 'p.yml', text: fs.readFileSync(fx.file, 'utf8') }], codePath: fx.dir },
+    // A tiny valid archive (one file), stored in the caller's own uploads folder.
+    'code.upload': { archive: fx.archive },
     'experiments.outputFile': { path: 'none.txt' },
     'experiments.outputPath': { path: 'none.txt' },
     'experiments.downloadLink': { path: 'none.txt' },
@@ -158,6 +163,7 @@ before(async () => {
   const g = await engine.call('runs.create', { project: 'lab/p', files: text(grid), codePath: done.dir });
   assert(x1.kind === 'experiment' && x2.kind === 'experiment' && g.kind === 'group');
   fx = {
+    archive: (await packCode(done.dir)).archive.toString('base64'),
     dir: done.dir,
     file: done.file,
     xDone: x1.experiment.id,

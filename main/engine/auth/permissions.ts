@@ -53,6 +53,8 @@ export const RULES: { [M in MethodName]: Rule } = {
   'settings.get': { who: 'user' },
   'settings.update': { who: 'superuser' },
   'projects.create': { who: 'user' },
+  // Into the caller's own uploads folder only.
+  'code.upload': { who: 'user' },
   'projects.list': { who: 'user' },
   'projects.summaries': { who: 'user' },
   'projects.get': onProject('read'),

@@ -424,16 +424,28 @@ export function packContext(
         Buffer.from(amendedDockerignore(userText, dockerfile.name)),
       );
     }
-    for (const e of entries) {
-      if (pack.destroyed) return;
-      if (!inContext && e.rel === '.dockerignore') continue;
-      if (e.type === 'directory') await writeEntry(pack, { name: e.rel, type: 'directory', mode: e.mode });
-      else if (e.type === 'symlink')
-        await writeEntry(pack, { name: e.rel, type: 'symlink', mode: e.mode, linkname: e.linkname });
-      else await writeFileEntry(pack, path.join(root, e.rel), e);
-    }
+    await writeEntries(pack, root, inContext ? entries : entries.filter((e) => e.rel !== '.dockerignore'));
     pack.finalize();
   };
   pump().catch((err: Error) => pack.destroy(err));
+  return pack as unknown as NodeJS.ReadableStream & Readable;
+}
+
+async function writeEntries(pack: Pack, root: string, entries: ContextEntry[]): Promise<void> {
+  for (const e of entries) {
+    if (pack.destroyed) return;
+    if (e.type === 'directory') await writeEntry(pack, { name: e.rel, type: 'directory', mode: e.mode });
+    else if (e.type === 'symlink')
+      await writeEntry(pack, { name: e.rel, type: 'symlink', mode: e.mode, linkname: e.linkname });
+    else await writeFileEntry(pack, path.join(root, e.rel), e);
+  }
+}
+
+/** The tar stream of scanned entries as they are, nothing added (a code upload, main/cli/code-upload.ts). */
+export function packEntries(dir: string, entries: ContextEntry[]): NodeJS.ReadableStream & Readable {
+  const pack = tar.pack();
+  writeEntries(pack, path.resolve(dir), entries)
+    .then(() => pack.finalize())
+    .catch((err: Error) => pack.destroy(err));
   return pack as unknown as NodeJS.ReadableStream & Readable;
 }

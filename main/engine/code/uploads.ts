@@ -1,0 +1,128 @@
+// Code sent with a run from another machine (`code.upload`, then `runs.create` with `upload`): a gzipped tar,
+// kept extracted under AXON_HOME/uploads/<user id>/<sha256 of the archive>, one folder per user, so an upload's
+// id (its content hash) is only of use to the user who sent it. The same archive sent twice is stored once.
+//
+// The archive comes from outside: only regular files and folders are taken, each name must stay inside the
+// folder (no absolute path, no `..`, no NUL), and there are limits on the count and the unpacked size (a small
+// archive can unpack to a huge one). A refused archive leaves nothing behind: it is unpacked into a temporary
+// folder that becomes the upload only once every entry was accepted.
+import { createHash, randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import tar from 'tar-stream';
+import { ApiError } from '../../../shared/api-errors';
+
+export const UPLOAD_ID = /^[0-9a-f]{64}$/;
+export const UPLOAD_MAX_FILES = 20_000;
+export const UPLOAD_MAX_UNPACKED_BYTES = 512 * 1024 * 1024;
+
+export interface StoredUpload {
+  /** sha256 (hex) of the archive: what `runs.create` takes as `upload`. */
+  id: string;
+  files: number;
+  bytes: number;
+}
+
+const uploadsDir = (home: string, owner: number) => path.join(home, 'uploads', String(owner));
+
+/** The folder of an upload of `owner`'s, or a not_found error that says what to do. */
+export function uploadPath(home: string, owner: number, id: string): string {
+  const dir = UPLOAD_ID.test(id) ? path.join(uploadsDir(home, owner), id) : null;
+  if (!dir || !fs.existsSync(dir))
+    throw new ApiError(
+      'not_found',
+      `no uploaded code ${id.slice(0, 80)} of yours on this server; upload it again (axon run does)`,
+    );
+  return dir;
+}
+
+const invalid = (why: string) => new ApiError('invalid_input', `the uploaded code was refused: ${why}`);
+
+/** A tar entry's name, checked: a relative path that stays inside the folder, `/`-separated. */
+function safeName(name: string): string {
+  const clean = path.posix.normalize(name.replace(/^\.\//, '')).replace(/\/$/, '');
+  if (
+    !clean ||
+    clean === '.' ||
+    name.includes('\0') ||
+    path.posix.isAbsolute(clean) ||
+    /^[a-zA-Z]:/.test(clean) ||
+    clean.includes('\\') ||
+    clean.split('/').includes('..')
+  )
+    throw invalid(`the entry "${name.slice(0, 200)}" would be written outside the code folder`);
+  return clean;
+}
+
+/** Unpacks `archive` (base64 of a .tar.gz) for `owner` and returns its id; an archive already there is not
+ *  unpacked again. */
+export async function storeUpload(home: string, owner: number, archiveBase64: string): Promise<StoredUpload> {
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(archiveBase64)) throw invalid('archive is not base64');
+  const archive = Buffer.from(archiveBase64, 'base64');
+  const id = createHash('sha256').update(archive).digest('hex');
+  const base = uploadsDir(home, owner);
+  const dest = path.join(base, id);
+  const manifest = path.join(base, `${id}.json`);
+  if (fs.existsSync(dest) && fs.existsSync(manifest))
+    return JSON.parse(fs.readFileSync(manifest, 'utf8')) as StoredUpload;
+  fs.mkdirSync(base, { recursive: true, mode: 0o700 });
+  const tmp = path.join(base, `.${id}.${randomBytes(4).toString('hex')}.tmp`);
+  fs.mkdirSync(tmp, { mode: 0o700 });
+  let files = 0;
+  let bytes = 0;
+  try {
+    const extract = tar.extract();
+    extract.on('entry', (header, stream, next) => {
+      const fail = (e: Error) => {
+        // The entry's stream is destroyed with the archive: its error is this one, already reported.
+        stream.on('error', () => undefined);
+        stream.resume();
+        next(e);
+      };
+      try {
+        const name = safeName(header.name);
+        const target = path.join(tmp, ...name.split('/'));
+        if (header.type === 'directory') {
+          fs.mkdirSync(target, { recursive: true });
+          stream.resume();
+          stream.on('end', () => next());
+          return;
+        }
+        if (header.type !== 'file')
+          throw invalid(`"${name}" is a ${header.type}; only files and folders are taken`);
+        if (++files > UPLOAD_MAX_FILES) throw invalid(`more than ${UPLOAD_MAX_FILES} files`);
+        bytes += header.size ?? 0;
+        if (bytes > UPLOAD_MAX_UNPACKED_BYTES)
+          throw invalid(`more than ${UPLOAD_MAX_UNPACKED_BYTES / (1024 * 1024)} MiB unpacked`);
+        fs.mkdirSync(path.dirname(target), { recursive: true });
+        // Owner bits kept (a script stays executable), nothing for others; wx: a name twice is refused.
+        const mode = ((header.mode ?? 0o644) & 0o700) | 0o600;
+        const out = fs.createWriteStream(target, { flags: 'wx', mode });
+        pipeline(stream, out).then(
+          () => next(),
+          (e: NodeJS.ErrnoException) =>
+            fail(
+              e.code === 'EEXIST' ? invalid(`"${name}" appears twice`) : invalid(`"${name}": ${e.message}`),
+            ),
+        );
+      } catch (e) {
+        fail(e as Error);
+      }
+    });
+    await pipeline(Readable.from([archive]), createGunzip(), extract).catch((e: Error) => {
+      if (e instanceof ApiError) throw e;
+      throw invalid(`not a gzipped tar (${e.message})`);
+    });
+    const stored: StoredUpload = { id, files, bytes };
+    if (fs.existsSync(dest)) fs.rmSync(tmp, { recursive: true, force: true });
+    else fs.renameSync(tmp, dest);
+    fs.writeFileSync(manifest, JSON.stringify(stored));
+    return stored;
+  } catch (e) {
+    fs.rmSync(tmp, { recursive: true, force: true });
+    throw e;
+  }
+}

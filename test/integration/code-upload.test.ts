@@ -1,0 +1,92 @@
+// Code uploads through the HTTP API of a shared engine (`serve --auth`): a user's run executes in the copy
+// they sent, even once their own folder is gone; another user cannot run it by its id; runs.create wants one
+// code source, and an anonymous caller cannot upload.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { Engine } from '../../main/engine/engine';
+import { serve, type RunningServer } from '../../main/server/http';
+import { packCode } from '../../main/cli/code-upload';
+import { projectWith, tmpDir, waitFor } from '../helpers';
+
+let engine: Engine;
+let server: RunningServer;
+let home: string;
+const tokens: Record<string, string> = {};
+
+before(async () => {
+  home = tmpDir();
+  engine = await Engine.start({ home });
+  engine.authEnabled = true;
+  server = await serve(engine, { auth: true });
+  engine.apiUrl = server.url;
+  for (const name of ['ann', 'bob']) {
+    const u = await engine.call('users.create', { username: name, password: 'a long enough password' });
+    tokens[name] = (await engine.authz.auth.createToken(u.id, 'test', null)).token;
+  }
+});
+after(async () => {
+  await server.close();
+  await engine.close();
+});
+
+async function post(method: string, who: string | null, input: unknown) {
+  const res = await fetch(`${server.url}/api/${method}`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      ...(who ? { authorization: `Bearer ${tokens[who]}` } : {}),
+    },
+    body: JSON.stringify(input),
+  });
+  return {
+    status: res.status,
+    body: (await res.json()) as {
+      result?: Record<string, unknown> & { experiment?: { id: number } };
+      error?: { code: string; message: string };
+    },
+  };
+}
+
+test('a run executes in the code its user uploaded; nobody else can run that upload', async () => {
+  const local = projectWith('cat notes.txt && pwd');
+  fs.writeFileSync(path.join(local.dir, 'notes.txt'), 'only in the upload\n');
+  const archive = (await packCode(local.dir)).archive.toString('base64');
+  const files = [{ name: 'polyaxonfile.yml', text: fs.readFileSync(local.file, 'utf8') }];
+
+  assert.equal((await post('code.upload', null, { archive })).status, 401);
+  const up = await post('code.upload', 'ann', { archive });
+  assert.equal(up.status, 200, JSON.stringify(up.body));
+  const { id, files: count } = up.body.result as { id: string; files: number };
+  assert.equal(count, 2);
+  // The laptop's folder is gone: the run needs only the upload.
+  fs.rmSync(local.dir, { recursive: true, force: true });
+
+  const run = await post('runs.create', 'ann', { files, upload: id, project: 'notes' });
+  assert.equal(run.status, 200, JSON.stringify(run.body));
+  const xid = run.body.result!.experiment!.id;
+  await waitFor(
+    async () => (await engine.call('experiments.get', { id: xid })).status === 'succeeded',
+    30_000,
+    'the uploaded run succeeds',
+  );
+  const x = await engine.call('experiments.get', { id: xid });
+  const uploaded = path.join(home, 'uploads', String((await engine.authz.auth.userByName('ann')).id), id);
+  assert.equal(x.codePath, uploaded);
+  const log = await engine.call('experiments.logs', { id: xid });
+  assert.equal(log.text, `only in the upload\n${uploaded}\n`);
+  assert.equal(x.projectName, 'ann/notes');
+
+  const stolen = await post('runs.create', 'bob', { files, upload: id, project: 'notes' });
+  assert.equal(stolen.status, 404);
+  assert.match(stolen.body.error!.message, /no uploaded code [0-9a-f]{64} of yours on this server/);
+  const neither = await post('runs.create', 'ann', { files, project: 'notes' });
+  assert.equal(neither.status, 400);
+  assert.match(neither.body.error!.message, /give codePath .* or upload/);
+  const both = await post('runs.create', 'ann', { files, project: 'notes', upload: id, codePath: home });
+  assert.equal(both.status, 400);
+  assert.match(both.body.error!.message, /either codePath or upload, not both/);
+  // Nothing was created by the refused calls.
+  assert.equal((await engine.call('experiments.list', {})).length, 1);
+});
