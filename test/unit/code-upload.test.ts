@@ -131,6 +131,14 @@ test('the engine refuses entries that lead out of the folder, links and non-arch
       ]),
       /"twice\.txt" appears twice/,
     ],
+    [
+      'a file where a folder is needed',
+      archiveOf([
+        { header: { name: 'a' }, body: 'file' },
+        { header: { name: 'a/b' }, body: 'below a file' },
+      ]),
+      /"a\/b" cannot be written \(EEXIST\)/,
+    ],
     ['not base64', Promise.resolve('not base64 at all!'), /archive is not base64/],
     ['not gzip', Promise.resolve(Buffer.from('plain text').toString('base64')), /not a gzipped tar/],
   ];

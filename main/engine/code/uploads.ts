@@ -40,6 +40,9 @@ export function uploadPath(home: string, owner: number, id: string): string {
 }
 
 const invalid = (why: string) => new ApiError('invalid_input', `the uploaded code was refused: ${why}`);
+/** The error's code only: its message holds the server's paths. */
+const cannotWrite = (name: string, e: unknown) =>
+  invalid(`"${name.slice(0, 200)}" cannot be written (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
 
 /** A tar entry's name, checked: a relative path that stays inside the folder, `/`-separated. */
 function safeName(name: string): string {
@@ -104,12 +107,11 @@ export async function storeUpload(home: string, owner: number, archiveBase64: st
         pipeline(stream, out).then(
           () => next(),
           (e: NodeJS.ErrnoException) =>
-            fail(
-              e.code === 'EEXIST' ? invalid(`"${name}" appears twice`) : invalid(`"${name}": ${e.message}`),
-            ),
+            fail(e.code === 'EEXIST' ? invalid(`"${name}" appears twice`) : cannotWrite(name, e)),
         );
       } catch (e) {
-        fail(e as Error);
+        // A file where a folder is needed (`a`, then `a/b`) and the like: named, as the other refusals.
+        fail(e instanceof ApiError ? e : cannotWrite(header.name, e));
       }
     });
     await pipeline(Readable.from([archive]), createGunzip(), extract).catch((e: Error) => {
@@ -117,8 +119,13 @@ export async function storeUpload(home: string, owner: number, archiveBase64: st
       throw invalid(`not a gzipped tar (${e.message})`);
     });
     const stored: StoredUpload = { id, files, bytes };
-    if (fs.existsSync(dest)) fs.rmSync(tmp, { recursive: true, force: true });
-    else fs.renameSync(tmp, dest);
+    try {
+      fs.renameSync(tmp, dest);
+    } catch (e) {
+      // The same archive sent twice at once: the other one is in place.
+      if (!fs.existsSync(dest)) throw e;
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
     fs.writeFileSync(manifest, JSON.stringify(stored));
     return stored;
   } catch (e) {
