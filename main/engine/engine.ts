@@ -34,7 +34,7 @@ import { Authorizer, defaultProjectName, BARE_NAME, PROJECT_REF_FIELD } from './
 import { makeAuthHandlers, type AuthHandlers } from './auth/handlers';
 import { LOCAL, type Caller } from './auth/caller';
 import { LOCAL_USER_ID } from './auth/store';
-import { storeUpload, uploadPath } from './code/uploads';
+import { pruneUploads, storeUpload, uploadPath } from './code/uploads';
 import { runTokenKey, verifyRunToken } from './auth/run-token';
 import { quotaHolds } from './auth/quota';
 
@@ -131,6 +131,7 @@ export class Engine implements AxonApi {
     });
     await runner.reattachAll();
     await engine.reportOrphans();
+    await engine.pruneUploads();
     await engine.settleAllGroups();
     await queue.tick();
     engine.monitor.start();
@@ -261,6 +262,16 @@ export class Engine implements AxonApi {
         await this.queue.tick();
       },
     });
+  }
+
+  /** Uploaded code that no run, group or project uses any more (code/uploads.ts). */
+  private async pruneUploads(): Promise<void> {
+    const rows = await this.store.db.all<{ p: string }>(
+      `SELECT code_path AS p FROM experiments UNION SELECT code_path FROM experiment_groups
+       UNION SELECT code_path FROM projects WHERE code_path IS NOT NULL`,
+    );
+    const gone = pruneUploads(this.home, new Set(rows.map((r) => r.p)));
+    if (gone.length) log.debug(`removed ${gone.length} uploaded code folder(s) that no run uses`);
   }
 
   /** Pods with this home's labels that no job row knows: said, never deleted. */

@@ -27,8 +27,8 @@ before(async () => {
   }
 });
 after(async () => {
-  await server.close();
-  await engine.close();
+  await server?.close();
+  await engine?.close();
 });
 
 async function post(method: string, who: string | null, input: unknown) {
@@ -89,4 +89,28 @@ test('a run executes in the code its user uploaded; nobody else can run that upl
   assert.match(both.body.error!.message, /either codePath or upload, not both/);
   // Nothing was created by the refused calls.
   assert.equal((await engine.call('experiments.list', {})).length, 1);
+});
+
+test('at start the engine removes day-old uploads that no run uses, and keeps those that one does', async () => {
+  const used = (await engine.call('experiments.list', {}))[0].codePath;
+  assert.match(used, /uploads\/\d+\/[0-9a-f]{64}$/);
+  const spare = projectWith('true');
+  const other = await post('code.upload', 'bob', {
+    archive: (await packCode(spare.dir)).archive.toString('base64'),
+  });
+  const unused = path.join(
+    home,
+    'uploads',
+    String((await engine.authz.auth.userByName('bob')).id),
+    other.body.result!.id as string,
+  );
+  assert.ok(fs.existsSync(unused));
+  await server.close();
+  await engine.close();
+  const dayAgo = new Date(Date.now() - 25 * 3600_000);
+  for (const p of [used, unused, `${unused}.json`]) fs.utimesSync(p, dayAgo, dayAgo);
+  engine = await Engine.start({ home });
+  server = await serve(engine, { auth: true });
+  assert.ok(fs.existsSync(used), 'the upload a run uses stays');
+  assert.ok(!fs.existsSync(unused) && !fs.existsSync(`${unused}.json`), 'the unused one went');
 });

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import tar from 'tar-stream';
 import { packCode, UPLOAD_MAX_BYTES } from '../../main/cli/code-upload';
-import { storeUpload, uploadPath } from '../../main/engine/code/uploads';
+import { pruneUploads, storeUpload, uploadPath } from '../../main/engine/code/uploads';
 import { tmpDir } from '../helpers';
 
 /** Every file under `dir` (relative, sorted). */
@@ -169,4 +169,27 @@ test('a code folder over the upload limit is refused before sending, naming its 
     packCode(dir),
     /over the 6\.0 MiB an upload may be; the largest files: weights\.bin .*\.axonignore/,
   );
+});
+
+test('pruning: an unused upload goes after a day, a used or fresh one stays, a crashed unpacking goes', async () => {
+  const home = tmpDir();
+  const ids: string[] = [];
+  for (const text of ['a', 'b', 'c']) {
+    const dir = tmpDir();
+    fs.writeFileSync(path.join(dir, 'train.py'), `print("${text}")\n`);
+    ids.push((await storeUpload(home, 3, (await packCode(dir)).archive.toString('base64'))).id);
+  }
+  const base = path.join(home, 'uploads', '3');
+  const crashed = path.join(base, `.${ids[0]}.0badc0de.tmp`);
+  fs.mkdirSync(crashed);
+  const old = new Date(Date.now() - 25 * 3600_000);
+  for (const id of ids.slice(0, 2)) {
+    fs.utimesSync(path.join(base, id), old, old);
+    fs.utimesSync(path.join(base, `${id}.json`), old, old);
+  }
+  fs.utimesSync(crashed, old, old);
+  // ids[0] is used by a run; ids[1] is old and unused; ids[2] is unused but was sent just now.
+  const removed = pruneUploads(home, new Set([path.join(base, ids[0])]));
+  assert.deepEqual(removed.sort(), [path.join(base, ids[1]), crashed].sort());
+  assert.deepEqual(fs.readdirSync(base).sort(), [ids[0], `${ids[0]}.json`, ids[2], `${ids[2]}.json`].sort());
 });

@@ -133,3 +133,37 @@ export async function storeUpload(home: string, owner: number, archiveBase64: st
     throw e;
   }
 }
+
+/** An upload no run, group or project names is removed this long after it was sent (a client may send it and
+ *  create its run a moment later). */
+export const UPLOAD_UNUSED_TTL_MS = 24 * 3600_000;
+
+/**
+ * Removes uploads that nothing refers to (`referenced`: the code folders of every experiment, group and
+ * project) once older than `ttlMs`, with their manifests and any unpacking left half-done by a crash.
+ * Returns the folders removed.
+ */
+export function pruneUploads(
+  home: string,
+  referenced: Set<string>,
+  now = Date.now(),
+  ttlMs = UPLOAD_UNUSED_TTL_MS,
+): string[] {
+  const root = path.join(home, 'uploads');
+  const removed: string[] = [];
+  for (const owner of fs.existsSync(root) ? fs.readdirSync(root) : []) {
+    const base = path.join(root, owner);
+    if (!/^\d+$/.test(owner) || !fs.statSync(base).isDirectory()) continue;
+    for (const name of fs.readdirSync(base)) {
+      const at = path.join(base, name);
+      const id = name.replace(/\.json$/, '');
+      const tmp = /^\.[0-9a-f]{64}\.[0-9a-f]{8}\.tmp$/.test(name);
+      if (!tmp && !UPLOAD_ID.test(id)) continue;
+      if (!tmp && referenced.has(path.join(base, id))) continue;
+      if (now - fs.statSync(at).mtimeMs < ttlMs) continue;
+      fs.rmSync(at, { recursive: true, force: true });
+      if (!name.endsWith('.json')) removed.push(at);
+    }
+  }
+  return removed;
+}
