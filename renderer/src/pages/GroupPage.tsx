@@ -85,6 +85,18 @@ function GroupView({ id }: { id: number }) {
     reloadLoaded();
     reloadPlan();
   }, [epoch, reloadLoaded, reloadPlan]);
+  // When the group ends, it, its experiments and its plan are read once more, so the finished page is the
+  // engine's final word even if the last few events came late or out of order (a CI run under load once
+  // showed a done group with fewer finished cells than it had).
+  const ended = group ? !ACTIVE_GROUP.has(group.status) : false;
+  const wasEnded = useRef(ended);
+  useEffect(() => {
+    if (ended && !wasEnded.current) {
+      reloadLoaded();
+      reloadPlan();
+    }
+    wasEnded.current = ended;
+  }, [ended, reloadLoaded, reloadPlan]);
 
   const metric = group?.metric ?? null;
   // Best first by the group's objective (its metric's last value), as groups.get ranks.
