@@ -108,6 +108,24 @@ export const methods = {
     codePath: z.string().optional(),
     /** The id `code.upload` returned: the run executes in that copy of the code. */
     upload: z.string().optional(),
+    /** With `upload` only: the code version the client read from its folder before sending it (the git
+     *  commit, branch and uncommitted diff, which the upload itself does not carry). */
+    code: z
+      .object({
+        kind: z.enum(['git', 'hash']),
+        commit: z.string().max(100).nullable(),
+        branch: z.string().max(1000).nullable(),
+        remote: z.string().max(4000).nullable(),
+        dirty: z.boolean(),
+        diff: z
+          .string()
+          .max(2 * 1024 * 1024)
+          .nullable(),
+        diffTruncated: z.boolean(),
+        contentHash: z.string().max(200).nullable(),
+        fileCount: z.number().int().nonnegative().nullable(),
+      })
+      .optional(),
     backend: z.enum(['local', 'docker', 'kubernetes']).default('local'),
     /** Kubernetes: the kube context and namespace (default: Axon's selected context and its namespace). */
     context: z.string().min(1).optional(),

@@ -8,9 +8,12 @@ import pc from 'picocolors';
 import type { AxonApi } from '../../shared/api';
 import { defaultProjectName } from '../engine/auth/authorize';
 import { packEntries, scanContext } from '../engine/builder/context';
+import { snapshotCode } from '../engine/code/snapshot';
+import type { CodeRef } from '../../shared/domain';
 
-/** The largest archive sent: its base64 must fit the server's request limit (8 MiB, AXON_MAX_BODY_BYTES). */
-export const UPLOAD_MAX_BYTES = Number(process.env.AXON_UPLOAD_MAX_BYTES) || 6 * 1024 * 1024;
+/** The largest archive sent: its base64 (4/3 of it) and the JSON around it must fit the server's request
+ *  limit (8 MiB, AXON_MAX_BODY_BYTES). */
+export const UPLOAD_MAX_BYTES = Number(process.env.AXON_UPLOAD_MAX_BYTES) || 6 * 1024 * 1024 - 4096;
 
 export interface PackedCode {
   archive: Buffer;
@@ -57,9 +60,10 @@ export async function runCode(
   api: AxonApi,
   codePath: string,
   opts: { upload: boolean; quiet: boolean },
-): Promise<{ codePath: string } | { upload: string; project: string }> {
+): Promise<{ codePath: string } | { upload: string; project: string; code: CodeRef }> {
   if (!opts.upload) return { codePath };
-  const packed = await packCode(codePath);
+  // The version is read from the folder with its .git, as the tar is made.
+  const [version, packed] = await Promise.all([snapshotCode(codePath), packCode(codePath)]);
   if (!opts.quiet && packed.links.length)
     process.stderr.write(
       `axon: warning: symlinks are not uploaded: ${packed.links.slice(0, 5).join(', ')}` +
@@ -72,5 +76,5 @@ export async function runCode(
         `[axon] uploaded the code: ${up.files} files, ${size(up.bytes)} (${size(packed.archive.length)} sent)\n`,
       ),
     );
-  return { upload: up.id, project: defaultProjectName(codePath) };
+  return { upload: up.id, project: defaultProjectName(codePath), code: version };
 }

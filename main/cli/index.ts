@@ -187,7 +187,7 @@ program
           files,
           params: parseParams(o.param),
           project: o.project ?? linkedProject(codePath) ?? ('project' in code ? code.project : undefined),
-          ...('upload' in code ? { upload: code.upload } : { codePath }),
+          ...('upload' in code ? { upload: code.upload, code: code.code } : { codePath }),
           backend: o.backend,
           ...(o.context ? { context: o.context as string } : {}),
           ...(o.namespace ? { namespace: o.namespace as string } : {}),

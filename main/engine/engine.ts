@@ -150,6 +150,8 @@ export class Engine implements AxonApi {
       const parsed = methods[method].parse(input ?? {}) as Record<string, unknown>;
       // Uploaded code is the caller's own: their uploads folder holds it.
       const owner = caller.kind === 'user' ? caller.user.id : LOCAL_USER_ID;
+      if (method === 'runs.create' && parsed.code !== undefined && parsed.upload === undefined)
+        throw new ApiError('invalid_input', 'code (a code version) goes with upload only');
       if (method === 'runs.create' && parsed.upload !== undefined) {
         if (parsed.codePath !== undefined)
           throw new ApiError('invalid_input', 'give either codePath or upload, not both');

@@ -269,7 +269,8 @@ export function makeHandlers(engine: Engine, lifecycle: Lifecycle): Handlers {
           `${availability?.detail ?? `no ${input.backend} backend`}: start it, or choose the local backend`,
         );
       const project = await projectFor(input.project, codePath);
-      const code = await snapshotCode(codePath);
+      // Uploaded code comes with the version its sender read (the upload has no .git); else it is read here.
+      const code = input.code ?? (await snapshotCode(codePath));
       const created = await store.db.transaction(async () => {
         const groupId =
           spec.kind === 'group'

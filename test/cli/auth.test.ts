@@ -160,6 +160,16 @@ test(
     fs.writeFileSync(path.join(code, 'msg.txt'), 'sent from the laptop\n');
     fs.writeFileSync(path.join(code, 'data', 'huge.bin'), 'not sent');
     fs.writeFileSync(path.join(code, '.axonignore'), 'data/\n');
+    // A git repository on the laptop: its commit is the run's code version, though .git is not sent.
+    const git = (...args: string[]) =>
+      execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], {
+        cwd: code,
+        encoding: 'utf8',
+      });
+    git('init', '-q', '-b', 'main');
+    git('add', '-A');
+    git('commit', '-qm', 'first');
+    const head = git('rev-parse', 'HEAD').trim();
     const sent = await axon(['run', '-f', path.join(code, 'polyaxonfile.yml')], remote);
     assert.equal(sent.code, 0, sent.stderr);
     assert.match(sent.stderr, /uploaded the code: 3 files, \d+ bytes \(\d+ bytes sent\)/);
@@ -168,6 +178,9 @@ test(
     assert.equal(lines[0], 'sent from the laptop');
     assert.match(lines[1], new RegExp(`^${home}/uploads/\\d+/[0-9a-f]{64}$`));
     assert.deepEqual(lines.slice(2, 4), ['msg.txt', 'polyaxonfile.yml']);
+    const version = await axon(['experiment', '-xp', '1', 'get'], remote);
+    assert.match(version.stdout, new RegExp(`git commit\\s+${head}\\n`), version.stdout);
+    assert.match(version.stdout, /git branch\s+main/);
 
     const out = await axon(['logout'], remote);
     assert.equal(out.stdout, `signed out of ${url}\n`);

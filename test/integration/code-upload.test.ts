@@ -87,6 +87,24 @@ test('a run executes in the code its user uploaded; nobody else can run that upl
   const both = await post('runs.create', 'ann', { files, project: 'notes', upload: id, codePath: home });
   assert.equal(both.status, 400);
   assert.match(both.body.error!.message, /either codePath or upload, not both/);
+  const versionAlone = await post('runs.create', 'ann', {
+    files,
+    project: 'notes',
+    codePath: home,
+    code: {
+      kind: 'hash',
+      commit: null,
+      branch: null,
+      remote: null,
+      dirty: false,
+      diff: null,
+      diffTruncated: false,
+      contentHash: 'x',
+      fileCount: 1,
+    },
+  });
+  assert.equal(versionAlone.status, 400);
+  assert.match(versionAlone.body.error!.message, /code \(a code version\) goes with upload only/);
   // Nothing was created by the refused calls.
   assert.equal((await engine.call('experiments.list', {})).length, 1);
 });
