@@ -8,6 +8,9 @@ import type { Lifecycle } from './lifecycle';
 import { log } from '../log';
 import { GroupRunner, ITERATIVE, groupState, searchFinished } from '../sweeps/group-runner';
 
+/** How soon the queue looks again when a backend held runs back for capacity. */
+const HELD_RECHECK_MS = 2000;
+
 export class Queue {
   private running: Promise<void> | null = null;
   private again = false;
@@ -80,7 +83,8 @@ export class Queue {
       launch.push(...next);
     }
     // A backend that knows its capacity (a cluster) holds back what would not fit: those wait as created with
-    // the reason, and the queue looks again when something ends (or in a while, for capacity freed elsewhere).
+    // the reason, and the queue looks again when something ends, or in 2 s (capacity freed elsewhere, or the
+    // room of a pod that just ended, which a cluster gives back a moment later).
     // An organization over its quota waits first (every backend); what remains is offered to the backends.
     const overQuota = launch.length && this.quota ? await this.quota(launch) : new Map<number, string>();
     for (const [id, why] of overQuota) await this.lifecycle.waiting(id, why);
@@ -91,7 +95,7 @@ export class Queue {
       this.retry = setTimeout(() => {
         this.retry = null;
         void this.tick();
-      }, 10_000);
+      }, HELD_RECHECK_MS);
       this.retry.unref?.();
     }
     const go = offered.filter((x) => !held.has(x.id));

@@ -54,6 +54,8 @@ export interface KubernetesBackendOptions {
 }
 
 const NODES_MAX_AGE_MS = 15_000;
+/** How long an ended pod's room is still counted as taken (see admit). */
+const ENDED_GRACE_MS = 1500;
 
 export class KubernetesBackend implements Backend {
   readonly name = 'kubernetes';
@@ -63,6 +65,9 @@ export class KubernetesBackend implements Backend {
   private sdk = new Map<string, Promise<{ name: string; items: Array<{ key: string; path: string }> }>>();
   private nodes = new Map<string, { at: number; nodes: Promise<NodeList> }>();
   private lastNodes = new Map<string, NodeInfo[]>();
+  /** When admit first saw each ended pod (by uid, with its context): its room is given back ENDED_GRACE_MS
+   *  later. Forgotten once the pod is gone. */
+  private endedSeen = new Map<string, { at: number; context: string }>();
   private shipping = new Map<string, Promise<string>>();
   private readonly docker: DockerBackend;
   private readonly pendingTimeoutMs: number;
@@ -418,13 +423,24 @@ export class KubernetesBackend implements Backend {
       // What this home already holds on the context: every pod the scheduler still counts (until it has
       // ended or is gone), in every namespace watched there…
       const withPods = new Set<number>();
+      const now = Date.now();
+      const ended = new Set<string>();
       for (const other of this.clusters.values()) {
         const oc = await other.catch(() => null);
         if (!oc || oc.context !== context) continue;
         for (const p of oc.pods()) {
           withPods.add(Number(p.metadata?.labels?.[LABEL.experiment]));
-          // A pod being deleted still holds its room until it is gone, as the scheduler counts it.
-          if (['Succeeded', 'Failed'].includes(p.status?.phase ?? '')) continue;
+          // A pod being deleted still holds its room until it is gone, as the scheduler counts it. An ended pod
+          // gives its room back, but only a moment after Axon saw it end: the scheduler learns of the end from
+          // its own watch, which under load comes later than ours, and a pod sent meanwhile finds no room
+          // (once in 500 in a CI run).
+          if (['Succeeded', 'Failed'].includes(p.status?.phase ?? '')) {
+            const uid = p.metadata?.uid ?? p.metadata?.name ?? '';
+            ended.add(uid);
+            const seen = this.endedSeen.get(uid) ?? { at: now, context };
+            this.endedSeen.set(uid, seen);
+            if (now - seen.at >= ENDED_GRACE_MS) continue;
+          }
           cap.count({
             requests: requestsOf(p),
             nodeSelector: p.spec?.nodeSelector,
@@ -437,6 +453,8 @@ export class KubernetesBackend implements Backend {
       for (const x of active)
         if (x.run.target?.context === context && !withPods.has(x.experimentId))
           for (const r of replicaPlan(x.run.environment)) cap.count({ ...ask(r.environment), node: null });
+      for (const [uid, e] of this.endedSeen)
+        if (e.context === context && !ended.has(uid)) this.endedSeen.delete(uid);
       let held = 0;
       for (const x of list) {
         const pods = replicaPlan(x.run.environment).map((r) => ask(r.environment));
