@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { ROOT } from '../helpers';
+import { ROOT, waitFor } from '../helpers';
 
 export const CHROMIUM = process.env.AXON_CHROMIUM ?? '/usr/bin/chromium';
 export const RENDERER_DIR = path.join(ROOT, 'dist', 'renderer');
@@ -194,9 +194,5 @@ export async function focusStyle(page: Page): Promise<FocusStyle> {
  * which the dashboard's CSP refuses whenever the first check is false (seen in CI as a flaky EvalError).
  */
 export async function waitForTrue(page: Page, expression: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await page.evaluate(expression))) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for: ${expression}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
+  await waitFor(async () => !!(await page.evaluate(expression)), timeoutMs, expression);
 }

@@ -128,6 +128,11 @@ class SearcherThread {
     });
   }
 
+  /** The compiled file the worker starts from, or null (the tsx loader, or no worker). */
+  get source(): string | null {
+    return this.usable && this.spec && 'file' in this.spec ? this.spec.file : null;
+  }
+
   /** Finds the worker's code again at the next step (after useSuggestWorkerFile). */
   async reset(): Promise<void> {
     await this.close();
@@ -179,8 +184,4 @@ export function useSuggestWorkerFile(file: string | null): Promise<void> {
 }
 
 /** The file the worker runs from, when it runs from one (tests). */
-export function suggestWorkerSource(): string | null {
-  if (!thread.usable) return null;
-  const spec = workerSpec();
-  return spec && 'file' in spec ? spec.file : null;
-}
+export const suggestWorkerSource = () => thread.source;
