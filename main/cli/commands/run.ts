@@ -62,8 +62,37 @@ export async function attachExperiment(api: AxonApi, id: number, opts: AttachOpt
   const early: LogChunk[] = []; // chunks that came before the master was known
   const take = (c: LogChunk) => {
     if (c.jobId !== st.master || c.nextOffset <= st.printed) return;
-    if (!opts.json) st.printer.write(c.text.slice(Math.max(0, st.printed - c.offset)));
+    // A live chunk past what is printed (its predecessors came before this client listened): the log file
+    // already holds the gap, so it is read from there rather than skipped.
+    if (c.offset > st.printed) return void drain().catch(() => undefined);
+    if (!opts.json) st.printer.write(c.text.slice(st.printed - c.offset));
     st.printed = c.nextOffset;
+  };
+  // Reads the master's log from where printing stopped to its end; one reader at a time, once more if asked meanwhile.
+  let reading: Promise<void> | undefined;
+  let again = false;
+  const drain = (): Promise<void> => {
+    if (reading) {
+      again = true;
+      return reading;
+    }
+    reading = (async () => {
+      try {
+        do {
+          again = false;
+          for (;;) {
+            const from = st.printed;
+            const chunk = await api.call('experiments.logs', { id, offset: from });
+            knowMaster(chunk.jobId);
+            if (chunk.nextOffset <= from) break;
+            take(chunk);
+          }
+        } while (again);
+      } finally {
+        reading = undefined;
+      }
+    })();
+    return reading;
   };
   const knowMaster = (jobId: number) => {
     if (st.master !== undefined || !jobId) return;
@@ -103,16 +132,12 @@ export async function attachExperiment(api: AxonApi, id: number, opts: AttachOpt
   });
   if ('ready' in api) await (api as { ready(): Promise<void> }).ready();
   // History first (experiments.logs reads the master's log), then live events from where it ended.
-  for (;;) {
-    const from = st.printed;
-    const chunk = await api.call('experiments.logs', { id, offset: from });
-    knowMaster(chunk.jobId);
-    if (chunk.nextOffset <= from) break;
-    take(chunk);
-  }
+  await drain();
   const current = await api.call('experiments.get', { id });
   const final = isDone(current.status) ? current : await done;
   offLogs();
+  // The end can be announced before the last lines' events arrive: the file has them.
+  await drain();
   if (!opts.json) st.printer.end();
   const result = await api.call('experiments.get', { id: final.id });
   const others = result.jobs.slice(1).map((j) => `${j.role}-${j.index}`);

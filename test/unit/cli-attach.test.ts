@@ -1,0 +1,92 @@
+// `axon run`'s log printing against the orders a loaded server can deliver things in. The API here is an
+// in-memory stand-in (the log is a string, events are sent by hand) because those orders cannot be forced on a
+// real engine; test/cli runs the same code against real ones.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { attachExperiment, logPrinter } from '../../main/cli/commands/run';
+import type { AxonApi } from '../../shared/api';
+import type { LogChunk } from '../../shared/domain';
+
+const JOB = 7;
+
+/** A run whose log is `log` (grown by `write`), with its events sent only when the test says. */
+function fakeRun() {
+  let log = '';
+  let status = 'running';
+  const listeners = new Map<string, Set<(p: unknown) => void>>();
+  const emit = (event: string, payload: unknown) => {
+    for (const l of listeners.get(event) ?? []) l(payload);
+  };
+  const experiment = () => ({ id: 1, status, jobs: [{ id: JOB, role: 'master', index: 0 }] });
+  const api = {
+    on(event: string, listener: (p: unknown) => void) {
+      const set = listeners.get(event) ?? new Set();
+      set.add(listener);
+      listeners.set(event, set);
+      return () => set.delete(listener);
+    },
+    async call(method: string, input: { offset?: number }) {
+      if (method === 'experiments.get') return experiment();
+      if (method === 'experiments.logs') {
+        const from = Math.min(input.offset ?? 0, Buffer.byteLength(log));
+        const text = Buffer.from(log).subarray(from).toString();
+        return {
+          experimentId: 1,
+          jobId: JOB,
+          offset: from,
+          nextOffset: from + Buffer.byteLength(text),
+          text,
+        };
+      }
+      throw new Error(`not in this stand-in: ${method}`);
+    },
+  } as unknown as AxonApi;
+  return {
+    api,
+    /** Appends to the log file; returns the chunk its event would carry. */
+    write(text: string): LogChunk {
+      const offset = Buffer.byteLength(log);
+      log += text;
+      return { experimentId: 1, jobId: JOB, offset, nextOffset: Buffer.byteLength(log), text };
+    },
+    announce: (c: LogChunk) => emit('logs.appended', c),
+    end() {
+      status = 'succeeded';
+      emit('experiments.changed', { experiment: experiment() });
+    },
+  };
+}
+
+const attach = (api: AxonApi, printed: string[]) =>
+  attachExperiment(api, 1, {
+    json: false,
+    quiet: true,
+    state: { printer: logPrinter(false, (lines) => printed.push(...lines)), printed: 0 },
+  });
+
+test('a live chunk that arrives before the log history read is not printed ahead of the lines before it', async () => {
+  const run = fakeRun();
+  run.write('sent from the laptop\n/srv/uploads/1\n');
+  const late = run.write('msg.txt\npolyaxonfile.yml\n');
+  const printed: string[] = [];
+  const attached = attach(run.api, printed);
+  // The listener is in place before the history read's answer: the third line's event comes first.
+  run.announce(late);
+  await new Promise((r) => setTimeout(r, 10));
+  run.end();
+  await attached;
+  assert.deepEqual(printed, ['sent from the laptop', '/srv/uploads/1', 'msg.txt', 'polyaxonfile.yml']);
+});
+
+test('lines written just before the end whose events never come are still printed, once', async () => {
+  const run = fakeRun();
+  const printed: string[] = [];
+  const attached = attach(run.api, printed);
+  await new Promise((r) => setTimeout(r, 10));
+  run.announce(run.write('epoch 1\n'));
+  run.announce(run.write('epoch 2\n'));
+  run.write('done\n'); // its event is lost, or comes after the end
+  run.end();
+  await attached;
+  assert.deepEqual(printed, ['epoch 1', 'epoch 2', 'done']);
+});
