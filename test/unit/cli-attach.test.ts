@@ -8,16 +8,27 @@ import type { AxonApi } from '../../shared/api';
 import type { LogChunk } from '../../shared/domain';
 
 const JOB = 7;
+const WORKER = 8;
 
-/** A run whose log is `log` (grown by `write`), with its events sent only when the test says. */
+/** A two-replica run whose logs are strings (grown by `write`), with events sent only when the test says. */
 function fakeRun() {
-  let log = '';
+  const logs = new Map<number, string>([
+    [JOB, ''],
+    [WORKER, ''],
+  ]);
   let status = 'running';
   const listeners = new Map<string, Set<(p: unknown) => void>>();
   const emit = (event: string, payload: unknown) => {
     for (const l of listeners.get(event) ?? []) l(payload);
   };
-  const experiment = () => ({ id: 1, status, jobs: [{ id: JOB, role: 'master', index: 0 }] });
+  const experiment = () => ({
+    id: 1,
+    status,
+    jobs: [
+      { id: JOB, role: 'master', index: 0 },
+      { id: WORKER, role: 'worker', index: 0 },
+    ],
+  });
   const api = {
     on(event: string, listener: (p: unknown) => void) {
       const set = listeners.get(event) ?? new Set();
@@ -25,14 +36,16 @@ function fakeRun() {
       listeners.set(event, set);
       return () => set.delete(listener);
     },
-    async call(method: string, input: { offset?: number }) {
+    async call(method: string, input: { offset?: number; job?: number }) {
       if (method === 'experiments.get') return experiment();
       if (method === 'experiments.logs') {
+        const jobId = input.job ?? JOB;
+        const log = logs.get(jobId)!;
         const from = Math.min(input.offset ?? 0, Buffer.byteLength(log));
         const text = Buffer.from(log).subarray(from).toString();
         return {
           experimentId: 1,
-          jobId: JOB,
+          jobId,
           offset: from,
           nextOffset: from + Buffer.byteLength(text),
           text,
@@ -44,10 +57,10 @@ function fakeRun() {
   return {
     api,
     /** Appends to the log file; returns the chunk its event would carry. */
-    write(text: string): LogChunk {
-      const offset = Buffer.byteLength(log);
-      log += text;
-      return { experimentId: 1, jobId: JOB, offset, nextOffset: Buffer.byteLength(log), text };
+    write(text: string, jobId = JOB): LogChunk {
+      const offset = Buffer.byteLength(logs.get(jobId)!);
+      logs.set(jobId, logs.get(jobId)! + text);
+      return { experimentId: 1, jobId, offset, nextOffset: offset + Buffer.byteLength(text), text };
     },
     announce: (c: LogChunk) => emit('logs.appended', c),
     end() {
@@ -57,11 +70,11 @@ function fakeRun() {
   };
 }
 
-const attach = (api: AxonApi, printed: string[]) =>
+const attach = (api: AxonApi, printed: string[], master?: number) =>
   attachExperiment(api, 1, {
     json: false,
     quiet: true,
-    state: { printer: logPrinter(false, (lines) => printed.push(...lines)), printed: 0 },
+    state: { printer: logPrinter(false, (lines) => printed.push(...lines)), printed: 0, master },
   });
 
 test('a live chunk that arrives before the log history read is not printed ahead of the lines before it', async () => {
@@ -89,4 +102,18 @@ test('lines written just before the end whose events never come are still printe
   run.end();
   await attached;
   assert.deepEqual(printed, ['epoch 1', 'epoch 2', 'done']);
+});
+
+test('following one replica (logs -f --replica worker-0) prints the log of that replica, history and live', async () => {
+  const run = fakeRun();
+  run.write('master says hi\n');
+  run.write('worker 0 starts\n', WORKER);
+  const printed: string[] = [];
+  const attached = attach(run.api, printed, WORKER);
+  await new Promise((r) => setTimeout(r, 10));
+  run.announce(run.write('master step\n'));
+  run.announce(run.write('worker 0 step\n', WORKER));
+  run.end();
+  await attached;
+  assert.deepEqual(printed, ['worker 0 starts', 'worker 0 step']);
 });

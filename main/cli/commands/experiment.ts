@@ -117,7 +117,11 @@ export function registerExperiment(program: Command, run: Runner): void {
               process.stdout.write(
                 lines.map((line) => JSON.stringify({ experiment: id, line })).join('\n') + '\n',
               );
-            const state = { printer: logPrinter(o.raw, o.json ? jsonLines : undefined), printed: 0 };
+            const state = {
+              printer: logPrinter(o.raw, o.json ? jsonLines : undefined),
+              printed: 0,
+              master: job,
+            };
             const x = await survivingEngineLoss(api, reconnect, (a) =>
               attachExperiment(a, id, { json: false, quiet: !!o.json, showProtocol: o.raw, state }),
             );

@@ -19,7 +19,7 @@ export interface AttachOptions {
 
 export interface AttachState {
   printer: ReturnType<typeof logPrinter>;
-  /** The job whose log is printed, once known. */
+  /** The job whose log is printed, once known (the first job's unless a replica's was asked for). */
   master?: number;
   /** Bytes of its log printed. */
   printed: number;
@@ -68,7 +68,7 @@ export async function attachExperiment(api: AxonApi, id: number, opts: AttachOpt
     if (!opts.json) st.printer.write(c.text.slice(st.printed - c.offset));
     st.printed = c.nextOffset;
   };
-  // Reads the master's log from where printing stopped to its end; one reader at a time, once more if asked meanwhile.
+  // Reads the printed job's log from where printing stopped to its end; one reader at a time, once more if asked meanwhile.
   let reading: Promise<void> | undefined;
   let again = false;
   const drain = (): Promise<void> => {
@@ -82,9 +82,9 @@ export async function attachExperiment(api: AxonApi, id: number, opts: AttachOpt
           again = false;
           for (;;) {
             const from = st.printed;
-            const chunk = await api.call('experiments.logs', { id, offset: from });
+            const chunk = await api.call('experiments.logs', { id, job: st.master, offset: from });
             knowMaster(chunk.jobId);
-            if (chunk.nextOffset <= from) break;
+            if (chunk.nextOffset <= from || chunk.jobId !== st.master) break;
             take(chunk);
           }
         } while (again);
@@ -140,11 +140,12 @@ export async function attachExperiment(api: AxonApi, id: number, opts: AttachOpt
   await drain();
   if (!opts.json) st.printer.end();
   const result = await api.call('experiments.get', { id: final.id });
-  const others = result.jobs.slice(1).map((j) => `${j.role}-${j.index}`);
-  if (others.length && !opts.json && !opts.quiet)
+  const shown = result.jobs.find((j) => j.id === st.master) ?? result.jobs[0];
+  const others = result.jobs.filter((j) => j !== shown).map((j) => `${j.role}-${j.index}`);
+  if (shown && others.length && !opts.json && !opts.quiet)
     process.stderr.write(
       pc.dim(
-        `[axon] the log above is ${result.jobs[0].role}-${result.jobs[0].index}'s; the other replicas' logs: ` +
+        `[axon] the log above is ${shown.role}-${shown.index}'s; the other replicas' logs: ` +
           others.map((r) => `axon experiment -xp ${id} logs --replica ${r}`).join(', ') +
           '\n',
       ),
