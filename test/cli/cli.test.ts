@@ -93,7 +93,10 @@ test("a distributed run attached: the master's log is printed, each replica's is
   assert.equal(worker.stdout, 'line 1 of worker-1\nline 2 of worker-1\nline 3 of worker-1\n');
   const followed = await cli(['experiment', '-xp', '1', 'logs', '-f', '--replica', 'worker-1'], { home });
   assert.equal(followed.stdout, worker.stdout, 'following a replica prints its log, not the master-0 one');
-  assert.match(followed.stderr, /the log above is worker-1's; the other replicas' logs: .*--replica master-0/);
+  assert.match(
+    followed.stderr,
+    /the log above is worker-1's; the other replicas' logs: .*--replica master-0/,
+  );
   const get = await cli(['experiment', '-xp', '1', 'get'], { home });
   assert.match(get.stdout, /job worker-1\s+succeeded, exit 0/);
   const none = await cli(['experiment', '-xp', '1', 'logs', '--replica', 'worker-7'], { home });
