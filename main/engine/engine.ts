@@ -34,7 +34,13 @@ import { Authorizer, defaultProjectName, BARE_NAME, PROJECT_REF_FIELD } from './
 import { makeAuthHandlers, type AuthHandlers } from './auth/handlers';
 import { LOCAL, type Caller } from './auth/caller';
 import { LOCAL_USER_ID } from './auth/store';
-import { pruneUploads, storeUpload, uploadPath } from './code/uploads';
+import {
+  pruneUploads,
+  storeUpload,
+  UPLOAD_FREE_AFTER_MS,
+  UPLOAD_QUOTA_DEFAULT_MIB,
+  uploadPath,
+} from './code/uploads';
 import { runTokenKey, verifyRunToken } from './auth/run-token';
 import { quotaHolds } from './auth/quota';
 
@@ -62,6 +68,8 @@ export class Engine implements AxonApi {
   authz!: Authorizer;
   /** `axon serve --auth`: the HTTP transport asks every caller who they are. */
   authEnabled = false;
+  /** What each user's uploaded code may take, unpacked (`axon serve --upload-quota`); 0: no limit. */
+  uploadQuotaBytes = UPLOAD_QUOTA_DEFAULT_MIB * 1024 * 1024;
   private runKey = '';
   private earlyStopping!: EarlyStopping;
   readonly monitor!: ResourceMonitor;
@@ -173,7 +181,10 @@ export class Engine implements AxonApi {
         ((i: unknown, c: Caller) => Promise<Results[M]>) | undefined;
       if (auth) return await auth(parsed, caller);
       if (method === 'code.upload')
-        return (await storeUpload(this.home, owner, String(parsed.archive))) as Results[M];
+        return (await storeUpload(this.home, owner, String(parsed.archive), {
+          quotaBytes: this.uploadQuotaBytes || undefined,
+          freeUnused: () => this.pruneUploads(UPLOAD_FREE_AFTER_MS, owner),
+        })) as Results[M];
       const answer = (i: unknown) =>
         (
           this.handlers[method as Exclude<M, AuthMethodName | 'code.upload'>] as (
@@ -266,13 +277,14 @@ export class Engine implements AxonApi {
     });
   }
 
-  /** Uploaded code that no run, group or project uses any more (code/uploads.ts). */
-  private async pruneUploads(): Promise<void> {
+  /** Uploaded code that no run, group or project uses any more (code/uploads.ts): all users' a day after it
+   *  was sent, or one user's sooner when their quota is reached. */
+  private async pruneUploads(ttlMs?: number, owner?: number): Promise<void> {
     const rows = await this.store.db.all<{ p: string }>(
       `SELECT code_path AS p FROM experiments UNION SELECT code_path FROM experiment_groups
        UNION SELECT code_path FROM projects WHERE code_path IS NOT NULL`,
     );
-    const gone = pruneUploads(this.home, new Set(rows.map((r) => r.p)));
+    const gone = pruneUploads(this.home, new Set(rows.map((r) => r.p)), Date.now(), ttlMs, owner);
     if (gone.length) log.debug(`removed ${gone.length} uploaded code folder(s) that no run uses`);
   }
 

@@ -37,7 +37,7 @@ function axon(args: string[], env: Record<string, string>, input = ''): Promise<
 let served: Served | null = null;
 after(async () => served?.stop());
 
-test('axon serve: a non-loopback host needs --auth; TLS files go together', async () => {
+test('axon serve: a non-loopback host needs --auth; TLS files go together; the upload quota is MiB', async () => {
   const env = { AXON_HOME: tmpDir() };
   const open = await axon(['serve', '--host', '0.0.0.0'], env);
   assert.equal(open.code, 2);
@@ -48,6 +48,9 @@ test('axon serve: a non-loopback host needs --auth; TLS files go together', asyn
   const half = await axon(['serve', '--auth', '--tls-cert', 'cert.pem'], env);
   assert.equal(half.code, 2);
   assert.match(half.stderr, /--tls-cert and --tls-key go together/);
+  const quota = await axon(['serve', '--upload-quota', '2GB'], env);
+  assert.equal(quota.code, 2);
+  assert.match(quota.stderr, /--upload-quota must be a whole number of MiB \(0: no limit\), got "2GB"/);
 });
 
 const noOpenssl = spawnSync('openssl', ['version']).error

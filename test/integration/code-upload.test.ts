@@ -8,6 +8,7 @@ import path from 'node:path';
 import { Engine } from '../../main/engine/engine';
 import { serve, type RunningServer } from '../../main/server/http';
 import { packCode } from '../../main/cli/code-upload';
+import { uploadsUsage } from '../../main/engine/code/uploads';
 import { projectWith, tmpDir, waitFor } from '../helpers';
 
 let engine: Engine;
@@ -131,4 +132,40 @@ test('at start the engine removes day-old uploads that no run uses, and keeps th
   server = await serve(engine, { auth: true });
   assert.ok(fs.existsSync(used), 'the upload a run uses stays');
   assert.ok(!fs.existsSync(unused) && !fs.existsSync(`${unused}.json`), 'the unused one went');
+});
+
+test("a user's uploads are held to the quota; reaching it frees their unused uploads older than 10 minutes", async () => {
+  const ann = String((await engine.authz.auth.userByName('ann')).id);
+  const annDir = path.join(home, 'uploads', ann);
+  const used = (await engine.call('experiments.list', {}))[0].codePath;
+  const upload = async (who: string, text: string) => {
+    const code = projectWith('true');
+    fs.writeFileSync(path.join(code.dir, 'weights.txt'), text);
+    return post('code.upload', who, { archive: (await packCode(code.dir)).archive.toString('base64') });
+  };
+  engine.uploadQuotaBytes = uploadsUsage(home, Number(ann)) + 3000;
+  const first = await upload('ann', 'a'.repeat(2000));
+  assert.equal(first.status, 200, JSON.stringify(first.body));
+  const second = await upload('ann', 'b'.repeat(2000));
+  assert.equal(second.status, 400);
+  assert.match(
+    second.body.error!.message,
+    /would take more than the \d\.\d KiB each user may keep \(\d\.\d KiB now\)\. Delete runs whose code you no longer need .*axon serve --upload-quota/,
+  );
+  assert.ok(!second.body.error!.message.includes(home), 'no server path in the message');
+  assert.deepEqual(
+    fs.readdirSync(annDir).filter((n) => n.endsWith('.tmp')),
+    [],
+    'the refused upload left nothing',
+  );
+  // Another user's uploads count for them alone.
+  assert.equal((await upload('bob', 'b'.repeat(2000))).status, 200);
+  // Once the first upload is 10 minutes old and no run uses it, reaching the quota frees it.
+  const firstDir = path.join(annDir, first.body.result!.id as string);
+  const old = new Date(Date.now() - 11 * 60_000);
+  for (const p of [firstDir, `${firstDir}.json`, used]) fs.utimesSync(p, old, old);
+  const again = await upload('ann', 'b'.repeat(2000));
+  assert.equal(again.status, 200, JSON.stringify(again.body));
+  assert.ok(!fs.existsSync(firstDir), 'the unused upload was freed');
+  assert.ok(fs.existsSync(used), 'the upload a run uses stays');
 });

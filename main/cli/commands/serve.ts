@@ -7,6 +7,7 @@ import type { Command } from 'commander';
 import type { Engine } from '../../engine/engine';
 import { LockedError, readAddress, removeAddress, resolveHome, writeAddress } from '../../engine/home';
 import { idleExitMs, idleWatch } from '../background';
+import { UPLOAD_QUOTA_DEFAULT_MIB } from '../../engine/code/upload-limits';
 
 const EXIT_USAGE = 2;
 const EXIT_ENGINE = 3;
@@ -54,6 +55,10 @@ export function serveCommand(program: Command): void {
     .option('--tls-cert <file>', 'serve HTTPS with this PEM certificate (with --tls-key)')
     .option('--tls-key <file>', 'the PEM private key of --tls-cert')
     .option(
+      '--upload-quota <MiB>',
+      `what each user's uploaded code may take on this engine, unpacked; 0: no limit (default ${UPLOAD_QUOTA_DEFAULT_MIB})`,
+    )
+    .option(
       '--background',
       'exit once no run is left and no client has called for AXON_IDLE_EXIT_S seconds (default 60); what the CLI starts for work it launches',
     )
@@ -67,6 +72,14 @@ export function serveCommand(program: Command): void {
       const problem = serveProblem(o);
       if (problem) {
         process.stderr.write(`axon: ${problem}\n`);
+        process.exitCode = EXIT_USAGE;
+        return;
+      }
+      const quotaMib = o.uploadQuota === undefined ? UPLOAD_QUOTA_DEFAULT_MIB : Number(o.uploadQuota);
+      if (!Number.isInteger(quotaMib) || quotaMib < 0) {
+        process.stderr.write(
+          `axon: --upload-quota must be a whole number of MiB (0: no limit), got "${o.uploadQuota}"\n`,
+        );
         process.exitCode = EXIT_USAGE;
         return;
       }
@@ -100,6 +113,7 @@ export function serveCommand(program: Command): void {
       let server: Awaited<ReturnType<typeof import('../../server/http').serve>>;
       try {
         engine.authEnabled = !!o.auth;
+        engine.uploadQuotaBytes = quotaMib * 1024 * 1024;
         server = await serve(idle?.api ?? engine, { port, host, auth: !!o.auth, tls });
       } catch (e) {
         idle?.stop();

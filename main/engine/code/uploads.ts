@@ -18,6 +18,10 @@ import { ApiError } from '../../../shared/api-errors';
 export const UPLOAD_ID = /^[0-9a-f]{64}$/;
 export const UPLOAD_MAX_FILES = 20_000;
 export const UPLOAD_MAX_UNPACKED_BYTES = 512 * 1024 * 1024;
+export { UPLOAD_QUOTA_DEFAULT_MIB } from './upload-limits';
+/** When a user's quota is reached, their uploads that no run uses are freed once this old. */
+export const UPLOAD_FREE_AFTER_MS = 10 * 60_000;
+const MiB = 1024 * 1024;
 
 export interface StoredUpload {
   /** sha256 (hex) of the archive: what `runs.create` takes as `upload`. */
@@ -39,6 +43,12 @@ export function uploadPath(home: string, owner: number, id: string): string {
   return dir;
 }
 
+const size = (n: number) =>
+  n < 1024
+    ? `${n} B`
+    : n < MiB
+      ? `${(n / 1024).toFixed(1)} KiB`
+      : `${(n / MiB).toFixed(n < 100 * MiB ? 1 : 0)} MiB`;
 const invalid = (why: string) => new ApiError('invalid_input', `the uploaded code was refused: ${why}`);
 /** The error's code only: its message holds the server's paths. */
 const cannotWrite = (name: string, e: unknown) =>
@@ -60,9 +70,38 @@ function safeName(name: string): string {
   return clean;
 }
 
+/** Unpacked bytes of `owner`'s stored uploads, as their manifests say. */
+export function uploadsUsage(home: string, owner: number): number {
+  const base = uploadsDir(home, owner);
+  let total = 0;
+  for (const name of fs.existsSync(base) ? fs.readdirSync(base) : []) {
+    if (!/^[0-9a-f]{64}\.json$/.test(name)) continue;
+    try {
+      total += (JSON.parse(fs.readFileSync(path.join(base, name), 'utf8')) as StoredUpload).bytes;
+    } catch {
+      // A manifest cut short by a crash: its upload is pruned as unused or sent again.
+    }
+  }
+  return total;
+}
+
+export interface StoreOptions {
+  /** What the owner's uploads may take together, unpacked (bytes); none: no limit. */
+  quotaBytes?: number;
+  /** Frees the owner's uploads that no run uses; called once when the quota is reached, then it is tried again. */
+  freeUnused?: () => Promise<void>;
+}
+
+class QuotaError extends ApiError {}
+
 /** Unpacks `archive` (base64 of a .tar.gz) for `owner` and returns its id; an archive already there is not
  *  unpacked again. */
-export async function storeUpload(home: string, owner: number, archiveBase64: string): Promise<StoredUpload> {
+export async function storeUpload(
+  home: string,
+  owner: number,
+  archiveBase64: string,
+  opts: StoreOptions = {},
+): Promise<StoredUpload> {
   if (!/^[A-Za-z0-9+/]*={0,2}$/.test(archiveBase64)) throw invalid('archive is not base64');
   const archive = Buffer.from(archiveBase64, 'base64');
   const id = createHash('sha256').update(archive).digest('hex');
@@ -71,7 +110,35 @@ export async function storeUpload(home: string, owner: number, archiveBase64: st
   const manifest = path.join(base, `${id}.json`);
   if (fs.existsSync(dest) && fs.existsSync(manifest))
     return JSON.parse(fs.readFileSync(manifest, 'utf8')) as StoredUpload;
+  const attempt = () =>
+    unpack(
+      archive,
+      id,
+      base,
+      opts.quotaBytes === undefined
+        ? undefined
+        : { quotaBytes: opts.quotaBytes, used: uploadsUsage(home, owner) },
+    );
+  try {
+    return await attempt();
+  } catch (e) {
+    if (!(e instanceof QuotaError) || !opts.freeUnused) throw e;
+    await opts.freeUnused();
+    return await attempt();
+  }
+}
+
+/** Unpacks into a temporary folder that becomes `base/id` once every entry is accepted. */
+async function unpack(
+  archive: Buffer,
+  id: string,
+  base: string,
+  quota?: { quotaBytes: number; used: number },
+): Promise<StoredUpload> {
+  const dest = path.join(base, id);
+  const manifest = path.join(base, `${id}.json`);
   fs.mkdirSync(base, { recursive: true, mode: 0o700 });
+  const room = quota ? quota.quotaBytes - quota.used : Infinity;
   const tmp = path.join(base, `.${id}.${randomBytes(4).toString('hex')}.tmp`);
   fs.mkdirSync(tmp, { mode: 0o700 });
   let files = 0;
@@ -99,7 +166,15 @@ export async function storeUpload(home: string, owner: number, archiveBase64: st
         if (++files > UPLOAD_MAX_FILES) throw invalid(`more than ${UPLOAD_MAX_FILES} files`);
         bytes += header.size ?? 0;
         if (bytes > UPLOAD_MAX_UNPACKED_BYTES)
-          throw invalid(`more than ${UPLOAD_MAX_UNPACKED_BYTES / (1024 * 1024)} MiB unpacked`);
+          throw invalid(`more than ${UPLOAD_MAX_UNPACKED_BYTES / MiB} MiB unpacked`);
+        if (bytes > room)
+          throw new QuotaError(
+            'invalid_input',
+            `the uploaded code was refused: your uploads on this server would take more than the ` +
+              `${size(quota!.quotaBytes)} each user may keep (${size(quota!.used)} now). ` +
+              `Delete runs whose code you no longer need (an upload no run uses is freed ${UPLOAD_FREE_AFTER_MS / 60_000} ` +
+              `minutes after it was sent), or ask the server's owner to raise it (axon serve --upload-quota)`,
+          );
         fs.mkdirSync(path.dirname(target), { recursive: true });
         // Owner bits kept (a script stays executable), nothing for others; wx: a name twice is refused.
         const mode = ((header.mode ?? 0o644) & 0o700) | 0o600;
@@ -140,20 +215,22 @@ export const UPLOAD_UNUSED_TTL_MS = 24 * 3600_000;
 
 /**
  * Removes uploads that nothing refers to (`referenced`: the code folders of every experiment, group and
- * project) once older than `ttlMs`, with their manifests and any unpacking left half-done by a crash.
- * Returns the folders removed.
+ * project) once older than `ttlMs`, with their manifests and any unpacking left half-done by a crash; all
+ * users' or `onlyOwner`'s. Returns the folders removed.
  */
 export function pruneUploads(
   home: string,
   referenced: Set<string>,
   now = Date.now(),
   ttlMs = UPLOAD_UNUSED_TTL_MS,
+  onlyOwner?: number,
 ): string[] {
   const root = path.join(home, 'uploads');
   const removed: string[] = [];
   for (const owner of fs.existsSync(root) ? fs.readdirSync(root) : []) {
     const base = path.join(root, owner);
     if (!/^\d+$/.test(owner) || !fs.statSync(base).isDirectory()) continue;
+    if (onlyOwner !== undefined && owner !== String(onlyOwner)) continue;
     for (const name of fs.readdirSync(base)) {
       const at = path.join(base, name);
       const id = name.replace(/\.json$/, '');
