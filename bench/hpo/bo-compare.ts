@@ -4,9 +4,10 @@
 // medians that move by several trials between seed sets; the interval says how far.
 //
 //   node --import tsx bench/hpo/bo-compare.ts --base c1.json,c1-more.json --vs f16=a.json,b.json \
-//        [--vs f64=c.json] [--fns camel2,goldstein2] [--trials 70]
+//        [--vs f64=c.json] [--fns camel2,goldstein2] [--trials 70] [--suite-algo 'axon-bo c=4']
 //
-// Reads bo-inprocess.ts --out dumps, bo-suite/bo-engine result files and the cached baseline runs. A run (function, seed) found in several of one configuration's files counts from the first. --trials cuts
+// Reads bo-inprocess.ts --out dumps, bo-suite/bo-engine result files (their `axon-bo c=1` runs, or
+// --suite-algo's) and the cached baseline runs. A run (function, seed) found in several of one configuration's files counts from the first. --trials cuts
 // every run at that many trials (runs kept with fewer count as not reached after their last).
 import fs from 'node:fs';
 import path from 'node:path';
@@ -28,6 +29,8 @@ const argv = process.argv.slice(2);
 const configs: Array<{ name: string; files: string[] }> = [];
 let fnFilter: string[] | null = null;
 let cut = Infinity;
+// A suite file holds Axon at every concurrency it ran: only this algorithm's runs are read from one.
+let suiteAlgo = 'axon-bo c=1';
 for (let i = 0; i < argv.length; i += 2) {
   const [flag, val] = [argv[i], argv[i + 1]];
   if (val === undefined) throw new Error(`${flag} needs a value`);
@@ -37,7 +40,8 @@ for (let i = 0; i < argv.length; i += 2) {
     configs.push({ name, files: files.split(',') });
   } else if (flag === '--fns') fnFilter = val.split(',');
   else if (flag === '--trials') cut = Number(val);
-  else throw new Error(`unknown flag ${flag}; known: --base --vs --fns --trials`);
+  else if (flag === '--suite-algo') suiteAlgo = val;
+  else throw new Error(`unknown flag ${flag}; known: --base --vs --fns --trials --suite-algo`);
 }
 if (configs[0]?.name !== 'base' || configs.length < 2)
   throw new Error('give --base FILES and at least one --vs FILES');
@@ -54,7 +58,7 @@ function load(files: string[]): Map<string, Map<number, number>> {
     const list = Array.isArray(kept)
       ? kept
       : 'runs' in kept
-        ? kept.runs.filter((r) => r.algo?.startsWith('axon-bo'))
+        ? kept.runs.filter((r) => r.algo === suiteAlgo)
         : [kept]; // one cached baseline run (bench/results/bo-ref/)
     for (const d of list) {
       const desc = described[d.fn];
