@@ -9,6 +9,7 @@ import type { AxonApi } from '../../shared/api';
 import { defaultProjectName } from '../engine/auth/authorize';
 import { packEntries, scanContext } from '../engine/builder/context';
 import { snapshotCode } from '../engine/code/snapshot';
+import { formatSize } from '../engine/code/upload-limits';
 import type { CodeRef } from '../../shared/domain';
 
 /** The largest archive sent: its base64 (4/3 of it) and the JSON around it must fit the server's request
@@ -48,8 +49,6 @@ export async function packCode(dir: string): Promise<PackedCode> {
 }
 
 const mib = (n: number) => `${(n / (1024 * 1024)).toFixed(1)} MiB`;
-const size = (n: number) =>
-  n < 1024 ? `${n} bytes` : n < 1024 * 1024 ? `${(n / 1024).toFixed(1)} KiB` : mib(n);
 
 /**
  * Where a run's code comes from: the folder itself when the engine is on this machine, else (or with
@@ -73,7 +72,7 @@ export async function runCode(
   if (!opts.quiet)
     process.stderr.write(
       pc.dim(
-        `[axon] uploaded the code: ${up.files} files, ${size(up.bytes)} (${size(packed.archive.length)} sent)\n`,
+        `[axon] uploaded the code: ${up.files} files, ${formatSize(up.bytes)} (${formatSize(packed.archive.length)} sent)\n`,
       ),
     );
   return { upload: up.id, project: defaultProjectName(codePath), code: version };

@@ -18,6 +18,7 @@ import { ApiError } from '../../../shared/api-errors';
 export const UPLOAD_ID = /^[0-9a-f]{64}$/;
 export const UPLOAD_MAX_FILES = 20_000;
 export const UPLOAD_MAX_UNPACKED_BYTES = 512 * 1024 * 1024;
+import { formatSize } from './upload-limits';
 export { UPLOAD_QUOTA_DEFAULT_MIB } from './upload-limits';
 /** When a user's quota is reached, their uploads that no run uses are freed once this old. */
 export const UPLOAD_FREE_AFTER_MS = 10 * 60_000;
@@ -43,12 +44,6 @@ export function uploadPath(home: string, owner: number, id: string): string {
   return dir;
 }
 
-const size = (n: number) =>
-  n < 1024
-    ? `${n} B`
-    : n < MiB
-      ? `${(n / 1024).toFixed(1)} KiB`
-      : `${(n / MiB).toFixed(n < 100 * MiB ? 1 : 0)} MiB`;
 const invalid = (why: string) => new ApiError('invalid_input', `the uploaded code was refused: ${why}`);
 /** The error's code only: its message holds the server's paths. */
 const cannotWrite = (name: string, e: unknown) =>
@@ -113,8 +108,7 @@ export async function storeUpload(
   const attempt = () =>
     unpack(
       archive,
-      id,
-      base,
+      { id, base, dest, manifest },
       opts.quotaBytes === undefined
         ? undefined
         : { quotaBytes: opts.quotaBytes, used: uploadsUsage(home, owner) },
@@ -131,12 +125,9 @@ export async function storeUpload(
 /** Unpacks into a temporary folder that becomes `base/id` once every entry is accepted. */
 async function unpack(
   archive: Buffer,
-  id: string,
-  base: string,
+  { id, base, dest, manifest }: { id: string; base: string; dest: string; manifest: string },
   quota?: { quotaBytes: number; used: number },
 ): Promise<StoredUpload> {
-  const dest = path.join(base, id);
-  const manifest = path.join(base, `${id}.json`);
   fs.mkdirSync(base, { recursive: true, mode: 0o700 });
   const room = quota ? quota.quotaBytes - quota.used : Infinity;
   const tmp = path.join(base, `.${id}.${randomBytes(4).toString('hex')}.tmp`);
@@ -171,7 +162,7 @@ async function unpack(
           throw new QuotaError(
             'invalid_input',
             `the uploaded code was refused: your uploads on this server would take more than the ` +
-              `${size(quota!.quotaBytes)} each user may keep (${size(quota!.used)} now). ` +
+              `${formatSize(quota!.quotaBytes)} each user may keep (${formatSize(quota!.used)} now). ` +
               `Delete runs whose code you no longer need (an upload no run uses is freed ${UPLOAD_FREE_AFTER_MS / 60_000} ` +
               `minutes after it was sent), or ask the server's owner to raise it (axon serve --upload-quota)`,
           );
