@@ -77,7 +77,7 @@ const attach = (api: AxonApi, printed: string[], master?: number) =>
     state: { printer: logPrinter(false, (lines) => printed.push(...lines)), printed: 0, master },
   });
 
-test('a live chunk that arrives before the log history read is not printed ahead of the lines before it', async () => {
+test('a live chunk that arrives before the log history read is not printed ahead of the lines before it (API stand-in)', async () => {
   const run = fakeRun();
   run.write('sent from the laptop\n/srv/uploads/1\n');
   const late = run.write('msg.txt\npolyaxonfile.yml\n');
@@ -91,7 +91,7 @@ test('a live chunk that arrives before the log history read is not printed ahead
   assert.deepEqual(printed, ['sent from the laptop', '/srv/uploads/1', 'msg.txt', 'polyaxonfile.yml']);
 });
 
-test('lines written just before the end whose events never come are still printed, once', async () => {
+test('lines written just before the end whose events never come are still printed, once (API stand-in)', async () => {
   const run = fakeRun();
   const printed: string[] = [];
   const attached = attach(run.api, printed);
@@ -104,7 +104,7 @@ test('lines written just before the end whose events never come are still printe
   assert.deepEqual(printed, ['epoch 1', 'epoch 2', 'done']);
 });
 
-test('following one replica (logs -f --replica worker-0) prints the log of that replica, history and live', async () => {
+test('following one replica (logs -f --replica worker-0) prints the log of that replica, history and live (API stand-in)', async () => {
   const run = fakeRun();
   run.write('master says hi\n');
   run.write('worker 0 starts\n', WORKER);
