@@ -169,3 +169,23 @@ test("a user's uploads are held to the quota; reaching it frees their unused upl
   assert.ok(!fs.existsSync(firstDir), 'the unused upload was freed');
   assert.ok(fs.existsSync(used), 'the upload a run uses stays');
 });
+
+test('two uploads by one user at the same moment cannot both pass the quota', async () => {
+  const bob = Number((await engine.authz.auth.userByName('bob')).id);
+  const archives = await Promise.all(
+    ['c', 'd'].map(async (ch) => {
+      const code = projectWith('true');
+      fs.writeFileSync(path.join(code.dir, 'weights.txt'), ch.repeat(2000));
+      return (await packCode(code.dir)).archive.toString('base64');
+    }),
+  );
+  engine.uploadQuotaBytes = uploadsUsage(home, bob) + 3000;
+  const answers = await Promise.all(archives.map((archive) => post('code.upload', 'bob', { archive })));
+  assert.deepEqual(answers.map((a) => a.status).sort(), [200, 400], JSON.stringify(answers.map((a) => a.body)));
+  assert.ok(uploadsUsage(home, bob) <= engine.uploadQuotaBytes, 'the quota holds');
+  // The same archive twice at once is one upload.
+  engine.uploadQuotaBytes = 0;
+  const same = await Promise.all([0, 1].map(() => post('code.upload', 'bob', { archive: archives[1] })));
+  assert.deepEqual(same.map((a) => a.status), [200, 200]);
+  assert.equal(same[0].body.result!.id, same[1].body.result!.id);
+});

@@ -89,13 +89,35 @@ export interface StoreOptions {
 
 class QuotaError extends ApiError {}
 
+// One upload at a time per owner folder: the quota check reads the usage before unpacking, so two at once
+// could each see room for itself alone, and two of the same archive would race to one folder.
+const ownerQueues = new Map<string, Promise<unknown>>();
+
 /** Unpacks `archive` (base64 of a .tar.gz) for `owner` and returns its id; an archive already there is not
- *  unpacked again. */
+ *  unpacked again. An owner's uploads are stored one after another. */
 export async function storeUpload(
   home: string,
   owner: number,
   archiveBase64: string,
   opts: StoreOptions = {},
+): Promise<StoredUpload> {
+  const key = uploadsDir(home, owner);
+  const prev = ownerQueues.get(key) ?? Promise.resolve(); // never rejects: it is a `settled` below
+  const run = prev.then(() => storeNow(home, owner, archiveBase64, opts));
+  const settled = run.then(
+    () => undefined,
+    () => undefined,
+  );
+  ownerQueues.set(key, settled);
+  void settled.then(() => ownerQueues.get(key) === settled && ownerQueues.delete(key));
+  return run;
+}
+
+async function storeNow(
+  home: string,
+  owner: number,
+  archiveBase64: string,
+  opts: StoreOptions,
 ): Promise<StoredUpload> {
   if (!/^[A-Za-z0-9+/]*={0,2}$/.test(archiveBase64)) throw invalid('archive is not base64');
   const archive = Buffer.from(archiveBase64, 'base64');
