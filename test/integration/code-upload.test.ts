@@ -181,11 +181,18 @@ test('two uploads by one user at the same moment cannot both pass the quota', as
   );
   engine.uploadQuotaBytes = uploadsUsage(home, bob) + 3000;
   const answers = await Promise.all(archives.map((archive) => post('code.upload', 'bob', { archive })));
-  assert.deepEqual(answers.map((a) => a.status).sort(), [200, 400], JSON.stringify(answers.map((a) => a.body)));
+  assert.deepEqual(
+    answers.map((a) => a.status).sort(),
+    [200, 400],
+    JSON.stringify(answers.map((a) => a.body)),
+  );
   assert.ok(uploadsUsage(home, bob) <= engine.uploadQuotaBytes, 'the quota holds');
   // The same archive twice at once is one upload.
   engine.uploadQuotaBytes = 0;
   const same = await Promise.all([0, 1].map(() => post('code.upload', 'bob', { archive: archives[1] })));
-  assert.deepEqual(same.map((a) => a.status), [200, 200]);
+  assert.deepEqual(
+    same.map((a) => a.status),
+    [200, 200],
+  );
   assert.equal(same[0].body.result!.id, same[1].body.result!.id);
 });
