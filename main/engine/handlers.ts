@@ -29,7 +29,8 @@ import { sampleGpus } from './monitor/nvidia-smi';
 import { makeClusterHandlers, resolveKubeTarget } from './handlers-clusters';
 import { environmentProblems, problemText } from './backends/kubernetes/pod-spec';
 import { locateFromMap } from '../../shared/polyaxonfile/positions';
-import { runSpec } from './store/experiments';
+import { runSpec, type ExperimentRow } from './store/experiments';
+import { removeRunFolders } from './run-files';
 import type { KubernetesBackend } from './backends/kubernetes/kubernetes-backend';
 import { replicaPlan } from './scheduler/replicas';
 import { checkSpec } from './spec-check';
@@ -180,7 +181,16 @@ export function makeHandlers(engine: Engine, lifecycle: Lifecycle): Handlers {
           'conflict',
           `project "${name}" has ${active.length} unfinished experiment(s); stop them first`,
         );
+      const rows = await store.db.all<ExperimentRow>('SELECT * FROM experiments WHERE project_id = ?', [
+        p.id,
+      ]);
       await store.projects.delete(p.id);
+      // What its cluster runs left (as experiments.delete does), all at once: an unreachable cluster costs
+      // one time limit, not one per run.
+      await Promise.all(
+        rows.map((x) => engine.backends[x.backend]?.remove?.(x.id, runSpec(x)).catch(() => undefined)),
+      );
+      await removeRunFolders(store.db, engine.home, rows);
       return { deleted: true };
     },
     'runs.check': async ({ files, params }) => {
@@ -447,7 +457,7 @@ export function makeHandlers(engine: Engine, lifecycle: Lifecycle): Handlers {
       // Pods and services a cluster run left (normally gone already once its logs and outputs were taken).
       const run = runSpec(x);
       await engine.backends[x.backend]?.remove?.(id, run).catch(() => undefined);
-      if (x.run_dir) await fs.promises.rm(x.run_dir, { recursive: true, force: true });
+      await removeRunFolders(store.db, engine.home, [x]);
       return { deleted: true };
     },
     'groups.list': async ({ project }) => {

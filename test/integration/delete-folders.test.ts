@@ -1,0 +1,73 @@
+// Deleting experiments and projects on disk: a resumed run writes into its original's outputs folder (its
+// checkpoints), so deleting the original keeps that folder while a resume uses it, and deleting the last
+// user of it removes it; deleting a project removes its runs' folders, not only their rows.
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { Engine } from '../../main/engine/engine';
+import { isDone } from '../../shared/statuses';
+import type { Experiment } from '../../shared/domain';
+import { projectWith, tmpDir, waitFor } from '../helpers';
+
+const home = tmpDir();
+let engine: Engine;
+after(() => engine?.close());
+
+// Counts its runs in a checkpoint in the outputs folder, as a training script resuming from one would.
+const COUNTER = 'f=$AXON_OUTPUTS_PATH/ckpt; n=$(cat $f 2>/dev/null || echo 0); echo $((n+1)) > $f';
+
+async function finished(id: number): Promise<Experiment> {
+  return waitFor(async () => {
+    const e = await engine.call('experiments.get', { id });
+    return isDone(e.status) ? e : null;
+  });
+}
+
+async function runIn(project: string, dir: string, file: string): Promise<Experiment> {
+  const c = await engine.call('runs.create', {
+    files: [{ name: 'polyaxonfile.yml', text: fs.readFileSync(file, 'utf8') }],
+    params: {},
+    project,
+    codePath: dir,
+  });
+  if (c.kind !== 'experiment') throw new Error('expected an experiment');
+  return finished(c.experiment.id);
+}
+
+const ckpt = (runDir: string) => fs.readFileSync(path.join(runDir, 'outputs', 'ckpt'), 'utf8').trim();
+
+test('deleting a run that was resumed keeps the checkpoints its resumes use, until the last of them goes', async () => {
+  engine = await Engine.start({ home });
+  const { dir, file } = projectWith(`bash -c '${COUNTER}'`);
+  const a = await runIn('ckpt', dir, file);
+  assert.equal(ckpt(a.runDir!), '1');
+  const b = await finished((await engine.call('experiments.resume', { id: a.id })).id);
+  assert.equal(ckpt(a.runDir!), '2', 'the resume went on from the checkpoint');
+
+  await engine.call('experiments.delete', { id: a.id });
+  assert.equal(ckpt(a.runDir!), '2', "the resume's checkpoint is still there");
+  assert.deepEqual(fs.readdirSync(a.runDir!), ['outputs'], "the deleted run's logs and spec are gone");
+  const c = await finished((await engine.call('experiments.resume', { id: b.id })).id);
+  assert.equal(c.status, 'succeeded');
+  assert.equal(ckpt(a.runDir!), '3', 'a resume of the resume goes on from it too');
+
+  await engine.call('experiments.delete', { id: b.id });
+  assert.ok(fs.existsSync(path.join(a.runDir!, 'outputs', 'ckpt')), 'still used by the third run');
+  await engine.call('experiments.delete', { id: c.id });
+  assert.ok(!fs.existsSync(a.runDir!), 'the last user gone, so is the folder');
+  for (const x of [b, c]) assert.ok(!fs.existsSync(x.runDir!), `run ${x.id}'s own folder is gone`);
+});
+
+test("deleting a project removes its runs' folders and leaves other projects' alone", async () => {
+  engine ??= await Engine.start({ home });
+  const { dir, file } = projectWith(`bash -c '${COUNTER}'`);
+  const mine = [await runIn('doomed', dir, file), await runIn('doomed', dir, file)];
+  const resumed = await finished((await engine.call('experiments.resume', { id: mine[0].id })).id);
+  const other = await runIn('kept', dir, file);
+  for (const x of [...mine, resumed, other]) assert.ok(fs.existsSync(x.runDir!));
+
+  await engine.call('projects.delete', { name: 'doomed' });
+  for (const x of [...mine, resumed]) assert.ok(!fs.existsSync(x.runDir!), `run ${x.id}'s folder is gone`);
+  assert.equal(ckpt(other.runDir!), '1', "another project's run is untouched");
+});
