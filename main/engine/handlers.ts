@@ -127,10 +127,14 @@ export function makeHandlers(engine: Engine, lifecycle: Lifecycle): Handlers {
         ? await store.experiments.row(x.original_id)
         : x;
     const code = await store.codeRefs.get(id);
+    // A run of a group that has ended runs on its own, as Polyaxon's restarts do: the queue starts a group's
+    // experiments only while the group runs, and an ended search takes no new results.
+    const group = x.group_id ? await store.groups.row(x.group_id) : null;
+    const groupId = group && (group.status === 'created' || group.status === 'running') ? group.id : null;
     const newId = await store.db.transaction(async () => {
       const nid = await store.experiments.insert({
         projectId: x.project_id,
-        groupId: x.group_id,
+        groupId,
         name: x.name,
         backend: x.backend,
         cmd: x.cmd,
