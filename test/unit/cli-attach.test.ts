@@ -1,11 +1,11 @@
-// `axon run`'s log printing against the orders a loaded server can deliver things in. The API here is an
+// `axon run`'s log printing and a group's progress lines against the orders a loaded server can deliver things in. The API here is an
 // in-memory stand-in (the log is a string, events are sent by hand) because those orders cannot be forced on a
 // real engine; test/cli runs the same code against real ones.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { attachExperiment, logPrinter } from '../../main/cli/commands/run';
+import { attachExperiment, attachGroup, logPrinter } from '../../main/cli/commands/run';
 import type { AxonApi } from '../../shared/api';
-import type { LogChunk } from '../../shared/domain';
+import type { Experiment, Group, LogChunk } from '../../shared/domain';
 
 const JOB = 7;
 const WORKER = 8;
@@ -116,4 +116,121 @@ test('following one replica (logs -f --replica worker-0) prints the log of that 
   run.end();
   await attached;
   assert.deepEqual(printed, ['worker 0 starts', 'worker 0 step']);
+});
+
+/** A group of experiments whose statuses are set by hand; events are sent only when the test says. */
+function fakeGroup(n: number) {
+  const listeners = new Map<string, Set<(p: unknown) => void>>();
+  const emit = (event: string, payload: unknown) => {
+    for (const l of listeners.get(event) ?? []) l(payload);
+  };
+  let groupStatus = 'running';
+  const exps = Array.from({ length: n }, (_, i) => ({
+    id: i + 1,
+    groupId: 1,
+    status: 'running',
+    statusReason: null as string | null,
+    finishedAt: null as string | null,
+    lastMetrics: {} as Record<string, number>,
+  }));
+  const group = () => ({ id: 1, status: groupStatus, progress: {}, planned: null }) as unknown as Group;
+  let onListRead = () => {};
+  const api = {
+    on(event: string, listener: (p: unknown) => void) {
+      const set = listeners.get(event) ?? new Set();
+      set.add(listener);
+      listeners.set(event, set);
+      return () => set.delete(listener);
+    },
+    async call(method: string) {
+      if (method === 'groups.get') return group();
+      if (method === 'groups.experiments') {
+        onListRead();
+        return exps.map((e) => ({ ...e }));
+      }
+      throw new Error(`not in this stand-in: ${method}`);
+    },
+  } as unknown as AxonApi;
+  let clock = 0;
+  return {
+    api,
+    /** Ends experiment `id` (in the store); its event is sent only if `announce`. */
+    end(id: number, status: string, announce: boolean, extra: Partial<(typeof exps)[0]> = {}) {
+      const e = exps[id - 1];
+      Object.assign(
+        e,
+        { status, finishedAt: new Date(Date.UTC(2024, 0, 1, 0, 0, ++clock)).toISOString() },
+        extra,
+      );
+      if (announce)
+        emit('experiments.changed', { experiment: { ...e } as unknown as Experiment, previous: 'running' });
+    },
+    endGroup() {
+      groupStatus = 'done';
+      emit('groups.changed', { group: group() });
+    },
+    /** Runs `f` when the attach reads the group's experiments (before the answer). */
+    whileListRead(f: () => void) {
+      onListRead = () => {
+        onListRead = () => {};
+        f();
+      };
+    },
+  };
+}
+
+/** What attachGroup writes to stderr, line by line. */
+async function groupLines(attached: () => Promise<unknown>): Promise<string[]> {
+  const out: string[] = [];
+  const write = process.stderr.write;
+  const tty = process.stdout.isTTY;
+  process.stdout.isTTY = false; // the lines are for output that is not a terminal
+  process.stderr.write = ((s: string) => out.push(s) > 0) as typeof process.stderr.write;
+  try {
+    await attached();
+  } finally {
+    process.stderr.write = write;
+    process.stdout.isTTY = tty;
+  }
+  return out.join('').split('\n').slice(0, -1);
+}
+
+test('every experiment of an attached group gets its line once: ended before the attach listened, during its first read, after the group ended (API stand-in)', async () => {
+  const grp = fakeGroup(4);
+  grp.end(1, 'succeeded', false); // ended before the subscription: its event is never seen
+  grp.end(2, 'succeeded', false, { lastMetrics: { loss: 0.5 } });
+  // Ends while the attach reads the group's list: it is in the answer and its event comes too.
+  grp.whileListRead(() => grp.end(3, 'stopped', true, { statusReason: 'early stopping' }));
+  const lines = await groupLines(async () => {
+    const attached = attachGroup(grp.api, 1, { json: false });
+    await new Promise((r) => setTimeout(r, 10));
+    grp.end(4, 'failed', false, { statusReason: 'exit code 3' }); // its event comes after the group's end
+    grp.endGroup();
+    await attached;
+  });
+  assert.deepEqual(lines, [
+    '[axon] experiment 1 succeeded',
+    '[axon] experiment 2 succeeded loss=0.5',
+    '[axon] experiment 3 stopped (early stopping)',
+    '[axon] experiment 4 failed (exit code 3)',
+  ]);
+});
+
+test('live group lines keep the order the experiments ended in, and an event sent twice prints one line (API stand-in)', async () => {
+  const grp = fakeGroup(3);
+  const lines = await groupLines(async () => {
+    const attached = attachGroup(grp.api, 1, { json: false });
+    await new Promise((r) => setTimeout(r, 10));
+    grp.end(2, 'succeeded', true);
+    grp.end(1, 'succeeded', true);
+    grp.end(3, 'succeeded', true);
+    grp.end(3, 'succeeded', true); // sent twice (a reconnect, a status rewrite)
+    grp.endGroup();
+    await attached;
+  });
+  assert.deepEqual(lines, [
+    '[axon] experiment 2 succeeded',
+    '[axon] experiment 1 succeeded',
+    '[axon] experiment 3 succeeded',
+  ]);
 });

@@ -15,6 +15,8 @@ export interface AttachOptions {
   showProtocol?: boolean;
   /** Where a previous attach (to an engine that went away) stopped; carried to the next. */
   state?: AttachState;
+  /** The caller prints the final status itself (with the metrics), so the attach leaves it out. */
+  summary?: boolean;
 }
 
 export interface AttachState {
@@ -112,7 +114,7 @@ export async function attachExperiment(api: AxonApi, id: number, opts: AttachOpt
   const done = new Promise<Experiment>((resolve) => {
     const offStatus = api.on('experiments.changed', ({ experiment }) => {
       if (experiment.id !== id) return;
-      if (!opts.json && !opts.quiet)
+      if (!opts.json && !opts.quiet && !(opts.summary && isDone(experiment.status)))
         process.stderr.write(
           pc.dim(
             `[axon] experiment ${id}: ${fmtStatus(experiment.status)}${experiment.statusReason ? ` (${experiment.statusReason})` : ''}\n`,
@@ -192,8 +194,17 @@ export async function survivingEngineLoss<T>(
 
 const LOST = Symbol('engine connection lost');
 
-export async function attachGroup(api: AxonApi, id: number, opts: AttachOptions): Promise<Group> {
+export interface GroupAttachOptions {
+  json: boolean;
+  /** The experiments whose end is printed; carried to the next attach after an engine loss. */
+  reported?: Set<number>;
+}
+
+export async function attachGroup(api: AxonApi, id: number, opts: GroupAttachOptions): Promise<Group> {
   const tty = isTTY() && !opts.json;
+  // Off a terminal (and without --json) each experiment's end is a line; on one, the progress line says it.
+  const lines = !tty && !opts.json;
+  const reported = opts.reported ?? new Set<number>();
   const line = (g: Group) =>
     `[axon] group ${g.id} ${g.status}: ${g.progress.done}/${plannedTotal(g)} done, ${g.progress.running} running, ${g.progress.pending} pending, ${g.progress.failed} failed`;
   const done = new Promise<Group>((resolve) => {
@@ -206,21 +217,42 @@ export async function attachGroup(api: AxonApi, id: number, opts: AttachOptions)
       }
     });
   });
-  const offExp = api.on('experiments.changed', ({ experiment: e }) => {
-    if (e.groupId !== id || tty || opts.json || !isDone(e.status)) return;
-    const metrics = Object.entries(e.lastMetrics)
-      .map(([k, v]) => `${k}=${fmtValue(v)}`)
-      .join(' ');
+  const report = (e: Experiment) => {
+    if (e.groupId !== id || !isDone(e.status) || reported.has(e.id)) return;
+    reported.add(e.id);
+    const metrics = Object.entries(e.lastMetrics).map(([k, v]) => ` ${k}=${fmtValue(v)}`);
     process.stderr.write(
-      `[axon] experiment ${e.id} ${e.status}${e.statusReason ? ` (${e.statusReason})` : ''} ${metrics}\n`,
+      `[axon] experiment ${e.id} ${e.status}${e.statusReason ? ` (${e.statusReason})` : ''}${metrics.join('')}\n`,
     );
-  });
-  if ('ready' in api) await (api as { ready(): Promise<void> }).ready();
-  const current = await api.call('groups.get', { id });
-  const final = isGroupDone(current.status as GroupStatus) ? current : await done;
-  offExp();
-  if (tty) process.stderr.write('\n');
-  return final;
+  };
+  // Experiments can end before the subscription is live (fast trials, the run's creation) and their events
+  // are then never seen: the group's list has them. Live events wait until it is read so that lines keep the
+  // order the experiments ended in.
+  let waiting: Experiment[] | undefined = [];
+  const catchUp = async () => {
+    if (!lines) return;
+    const ended = (await api.call('groups.experiments', { id }))
+      .filter((e) => isDone(e.status))
+      .sort((a, b) => (a.finishedAt ?? '').localeCompare(b.finishedAt ?? ''));
+    for (const e of ended) report(e);
+  };
+  const offExp = lines
+    ? api.on('experiments.changed', ({ experiment: e }) => void (waiting ? waiting.push(e) : report(e)))
+    : () => undefined;
+  try {
+    if ('ready' in api) await (api as { ready(): Promise<void> }).ready();
+    await catchUp();
+    for (const e of waiting.splice(0)) report(e);
+    waiting = undefined;
+    const current = await api.call('groups.get', { id });
+    const final = isGroupDone(current.status as GroupStatus) ? current : await done;
+    // The group's end can be announced before its last experiments' events arrive.
+    await catchUp();
+    if (tty) process.stderr.write('\n');
+    return final;
+  } finally {
+    offExp();
+  }
 }
 
 export async function printGroupResults(api: AxonApi, id: number): Promise<void> {
@@ -269,7 +301,7 @@ export async function finishRun(
   if (created.kind === 'experiment') {
     const state: AttachState = { printer: logPrinter(), printed: 0 };
     const x = await survivingEngineLoss(api, reconnect, (a) =>
-      attachExperiment(a, created.experiment.id, { json, state }),
+      attachExperiment(a, created.experiment.id, { json, state, summary: true }),
     );
     if (json) printJson(x);
     else {
@@ -283,9 +315,10 @@ export async function finishRun(
     return x.status === 'succeeded' ? 0 : 1;
   }
   let current = api;
+  const reported = new Set<number>();
   const g = await survivingEngineLoss(api, reconnect, (a) => {
     current = a;
-    return attachGroup(a, created.group.id, { json });
+    return attachGroup(a, created.group.id, { json, reported });
   });
   if (json) printJson(await current.call('groups.get', { id: g.id }));
   else await printGroupResults(current, g.id);
