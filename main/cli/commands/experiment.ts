@@ -258,9 +258,15 @@ export function registerExperiment(program: Command, run: Runner): void {
       .action((o, cmd) =>
         run(
           async (api: AxonApi, { reconnect }) => {
-            const x = await api.call(`experiments.${verb}`, { id: xpId(cmd) });
+            const from = await api.call('experiments.get', { id: xpId(cmd) });
+            const x = await api.call(`experiments.${verb}`, { id: from.id });
+            // The engine keeps a restart in its group only while the group runs.
+            const alone =
+              from.groupId !== null && x.groupId === null
+                ? `; group ${from.groupId} has ended, so it runs on its own`
+                : '';
             if (!o.json)
-              process.stderr.write(`[axon] experiment ${x.id} created (${verb} of ${xpId(cmd)})\n`);
+              process.stderr.write(`[axon] experiment ${x.id} created (${verb} of ${from.id}${alone})\n`);
             if (o.detach) return o.json ? printJson(x) : undefined;
             return finishRun(api, { kind: 'experiment', experiment: x }, !!o.json, reconnect);
           },

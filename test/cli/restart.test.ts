@@ -1,0 +1,23 @@
+// `axon experiment -xp N restart` on an experiment of a sweep that has ended: the new run starts and ends
+// (it runs on its own, and the CLI says why) instead of waiting for ever.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { cli, tmpDir } from '../helpers';
+
+test('restarting an ended sweep’s experiment runs it, on its own, and says so', async () => {
+  const home = tmpDir();
+  const dir = tmpDir();
+  fs.writeFileSync(
+    path.join(dir, 'polyaxonfile.yml'),
+    'version: 1\nkind: group\nhptuning:\n  matrix:\n    x:\n      values: [1, 2]\nrun:\n  cmd: echo x={{ x }}\n',
+  );
+  const sweep = await cli(['run', '-f', 'polyaxonfile.yml'], { home, cwd: dir });
+  assert.equal(sweep.code, 0, sweep.stderr);
+  const r = await cli(['experiment', '-xp', '1', 'restart'], { home, cwd: dir, timeoutMs: 60_000 });
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /experiment 3 created \(restart of 1; group 1 has ended, so it runs on its own\)/);
+  assert.match(r.stdout + r.stderr, /x=1/);
+  assert.match(r.stderr, /experiment 3 succeeded/);
+});
