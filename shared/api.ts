@@ -221,6 +221,7 @@ export const methods = {
   'groups.get': z.object({ id }),
   'groups.experiments': z.object({ id }),
   'groups.stop': z.object({ id }),
+  'groups.delete': z.object({ id }),
   'groups.setConcurrency': z.object({ id, concurrency: z.number().int().positive() }),
   'groups.sweep': z.object({ id }),
   /** How much each param of the search explains a metric (default: the group's objective), from the
@@ -385,6 +386,7 @@ export interface Results extends AuthResults {
   'groups.get': Group & { ranked: Experiment[] };
   'groups.experiments': Experiment[];
   'groups.stop': Group;
+  'groups.delete': { deleted: true };
   'groups.setConcurrency': Group;
   'groups.sweep': GroupSweep;
   'groups.importance': GroupImportance;

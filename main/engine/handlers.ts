@@ -156,6 +156,16 @@ export function makeHandlers(engine: Engine, lifecycle: Lifecycle): Handlers {
     return store.experiments.get(newId);
   }
 
+  /** What deleted experiments' runs left: pods and services on their cluster (normally gone already once logs
+   *  and outputs were taken), all at once, so an unreachable cluster costs one time limit, not one per run;
+   *  then their folders. */
+  async function removeExperiments(rows: ExperimentRow[]): Promise<void> {
+    await Promise.all(
+      rows.map((x) => engine.backends[x.backend]?.remove?.(x.id, runSpec(x)).catch(() => undefined)),
+    );
+    await removeRunFolders(store.db, engine.home, rows);
+  }
+
   const handlers: Handlers = {
     ...makeClusterHandlers(engine),
     ...makeDashboardHandlers(engine),
@@ -189,12 +199,7 @@ export function makeHandlers(engine: Engine, lifecycle: Lifecycle): Handlers {
         p.id,
       ]);
       await store.projects.delete(p.id);
-      // What its cluster runs left (as experiments.delete does), all at once: an unreachable cluster costs
-      // one time limit, not one per run.
-      await Promise.all(
-        rows.map((x) => engine.backends[x.backend]?.remove?.(x.id, runSpec(x)).catch(() => undefined)),
-      );
-      await removeRunFolders(store.db, engine.home, rows);
+      await removeExperiments(rows);
       return { deleted: true };
     },
     'runs.check': async ({ files, params }) => {
@@ -458,10 +463,7 @@ export function makeHandlers(engine: Engine, lifecycle: Lifecycle): Handlers {
       const x = await store.experiments.row(id);
       if (!isDone(x.status)) throw new ApiError('conflict', `experiment ${id} is ${x.status}; stop it first`);
       await store.experiments.delete(id);
-      // Pods and services a cluster run left (normally gone already once its logs and outputs were taken).
-      const run = runSpec(x);
-      await engine.backends[x.backend]?.remove?.(id, run).catch(() => undefined);
-      await removeRunFolders(store.db, engine.home, [x]);
+      await removeExperiments([x]);
       return { deleted: true };
     },
     'groups.list': async ({ project }) => {
@@ -488,6 +490,18 @@ export function makeHandlers(engine: Engine, lifecycle: Lifecycle): Handlers {
       }
       await engine.queue.settleGroup(id);
       return store.groups.toGroup(await store.groups.row(id));
+    },
+    'groups.delete': async ({ id }) => {
+      const g = await store.groups.row(id);
+      if (g.status !== 'done' && g.status !== 'failed' && g.status !== 'stopped')
+        throw new ApiError(
+          'conflict',
+          `group ${id} is ${g.status}; stop it first (axon group -g ${id} stop)`,
+        );
+      const rows = await store.db.all<ExperimentRow>('SELECT * FROM experiments WHERE group_id = ?', [id]);
+      await store.groups.delete(id);
+      await removeExperiments(rows);
+      return { deleted: true };
     },
     'groups.setConcurrency': async ({ id, concurrency }) => {
       await store.groups.row(id);

@@ -1,5 +1,6 @@
 // `axon experiment -xp N restart` on an experiment of a sweep that has ended: the new run starts and ends
-// (it runs on its own, and the CLI says why) instead of waiting for ever.
+// (it runs on its own, and the CLI says why) instead of waiting for ever; `axon group -g N delete` then
+// deletes the group's experiments and leaves the restart.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -20,4 +21,12 @@ test('restarting an ended sweep’s experiment runs it, on its own, and says so'
   assert.match(r.stderr, /experiment 3 created \(restart of 1; group 1 has ended, so it runs on its own\)/);
   assert.match(r.stdout + r.stderr, /x=1/);
   assert.match(r.stderr, /experiment 3 succeeded/);
+  const del = await cli(['group', '-g', '1', 'delete'], { home, cwd: dir });
+  assert.equal(del.code, 0, del.stderr);
+  assert.equal(del.stdout, 'group 1 deleted, with its 2 experiment(s)\n');
+  const ps = await cli(['ps', '--json'], { home, cwd: dir });
+  assert.deepEqual(
+    (JSON.parse(ps.stdout) as Array<{ id: number }>).map((x) => x.id),
+    [3],
+  );
 });

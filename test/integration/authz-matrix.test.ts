@@ -27,6 +27,7 @@ interface Fixture {
   xDone: number;
   xLive: number;
   gDone: number;
+  gLive: number;
 }
 
 let engine: Engine;
@@ -53,7 +54,9 @@ function inputFor(method: MethodName, role: Role | 'owner' | 'ghost'): Record<st
         : rule.by === 'project'
           ? 'lab/p'
           : rule.by === 'group'
-            ? fx.gDone
+            ? method === 'groups.delete'
+              ? fx.gLive // refused as running (conflict) for those allowed: nothing is deleted
+              : fx.gDone
             : method === 'experiments.delete'
               ? fx.xLive // refused as running (conflict) for those allowed: nothing is deleted
               : fx.xDone;
@@ -161,7 +164,14 @@ before(async () => {
   const grid = projectWith('echo {{ a }}', 'hptuning:\n  matrix:\n    a: {values: [1]}\n').file;
   fs.writeFileSync(grid, fs.readFileSync(grid, 'utf8').replace('kind: experiment', 'kind: group'));
   const g = await engine.call('runs.create', { project: 'lab/p', files: text(grid), codePath: done.dir });
-  assert(x1.kind === 'experiment' && x2.kind === 'experiment' && g.kind === 'group');
+  const sweeping = projectWith('sleep 600 # {{ a }}', 'hptuning:\n  matrix:\n    a: {values: [1]}\n').file;
+  fs.writeFileSync(sweeping, fs.readFileSync(sweeping, 'utf8').replace('kind: experiment', 'kind: group'));
+  const gl = await engine.call('runs.create', {
+    project: 'lab/p',
+    files: text(sweeping),
+    codePath: done.dir,
+  });
+  assert(x1.kind === 'experiment' && x2.kind === 'experiment' && g.kind === 'group' && gl.kind === 'group');
   fx = {
     archive: (await packCode(done.dir)).archive.toString('base64'),
     dir: done.dir,
@@ -169,12 +179,14 @@ before(async () => {
     xDone: x1.experiment.id,
     xLive: x2.experiment.id,
     gDone: g.group.id,
+    gLive: gl.group.id,
   };
   await waitFor(
     async () =>
       (await engine.call('experiments.get', { id: fx.xDone })).status === 'succeeded' &&
       (await engine.call('groups.get', { id: fx.gDone })).status === 'done' &&
-      (await engine.call('experiments.get', { id: fx.xLive })).status === 'running',
+      (await engine.call('experiments.get', { id: fx.xLive })).status === 'running' &&
+      (await engine.call('groups.get', { id: fx.gLive })).status === 'running',
     30_000,
     'the fixture runs',
   );
@@ -184,6 +196,7 @@ before(async () => {
 
 after(async () => {
   await engine?.call('experiments.stop', { id: fx.xLive }).catch(() => undefined);
+  await engine?.call('groups.stop', { id: fx.gLive }).catch(() => undefined);
   await server?.close();
   await engine?.close();
 });
@@ -228,6 +241,7 @@ test('authorization matrix: every method × viewer, member, admin, other organiz
           .replaceAll(String(fx.xDone), '#')
           .replaceAll(String(fx.xLive), '#')
           .replaceAll(String(fx.gDone), '#')
+          .replaceAll(String(fx.gLive), '#')
           .replaceAll('"lab/p"', '"#"')
           .replaceAll('"lab"', '"#"');
         if (ghost.status !== 404 || same !== mine)

@@ -71,3 +71,42 @@ test("deleting a project removes its runs' folders and leaves other projects' al
   for (const x of [...mine, resumed]) assert.ok(!fs.existsSync(x.runDir!), `run ${x.id}'s folder is gone`);
   assert.equal(ckpt(other.runDir!), '1', "another project's run is untouched");
 });
+
+test('deleting a group: refused while it runs; once ended, its experiments and folders go, a resume of one outside it keeps its outputs', async () => {
+  engine ??= await Engine.start({ home });
+  const { dir } = projectWith('true');
+  const sweep = (cmd: string) =>
+    engine.call('runs.create', {
+      files: [
+        {
+          name: 'polyaxonfile.yml',
+          text: `version: 1\nkind: group\nhptuning:\n  matrix:\n    a:\n      values: [1, 2]\nrun:\n  cmd: ${JSON.stringify(cmd)}\n`,
+        },
+      ],
+      params: {},
+      codePath: dir,
+    });
+  const live = await sweep('sleep 30');
+  if (live.kind !== 'group') throw new Error('expected a group');
+  await assert.rejects(
+    engine.call('groups.delete', { id: live.group.id }),
+    /group \d+ is (created|running); stop it first/,
+  );
+  await engine.call('groups.stop', { id: live.group.id });
+
+  const g = await sweep(`bash -c '${COUNTER} # {{ a }}'`);
+  if (g.kind !== 'group') throw new Error('expected a group');
+  await waitFor(async () => (await engine.call('groups.get', { id: g.group.id })).status === 'done');
+  const trials = await Promise.all(g.experiments.map((e) => finished(e.id)));
+  // The group has ended, so the resume runs on its own: it outlives the group.
+  const resumed = await finished((await engine.call('experiments.resume', { id: trials[0].id })).id);
+  assert.equal(resumed.groupId, null);
+  assert.equal(ckpt(trials[0].runDir!), '2');
+
+  await engine.call('groups.delete', { id: g.group.id });
+  await assert.rejects(engine.call('groups.get', { id: g.group.id }), /no experiment group with id \d+/);
+  for (const x of trials) await assert.rejects(engine.call('experiments.get', { id: x.id }));
+  assert.ok(!fs.existsSync(trials[1].runDir!), "a trial's folder is gone");
+  assert.deepEqual(fs.readdirSync(trials[0].runDir!), ['outputs'], 'only the outputs its resume uses stay');
+  assert.equal((await engine.call('experiments.get', { id: resumed.id })).status, 'succeeded');
+});

@@ -1,4 +1,4 @@
-// `axon group -g ID get|experiments|stop|concurrency N`
+// `axon group -g ID get|experiments|stop|concurrency N|delete`
 import type { Command } from 'commander';
 import type { AxonApi } from '../../../shared/api';
 import { experimentsTable, fmtStatus, printJson, UsageError } from '../format';
@@ -84,6 +84,18 @@ export function registerGroup(program: Command, run: Runner): void {
         const g = await api.call('groups.setConcurrency', { id: groupId(cmd), concurrency: c });
         if (o.json) return printJson(g);
         process.stdout.write(`group ${g.id}: concurrency ${g.concurrency}\n`);
+      }),
+    );
+
+  grp
+    .command('delete')
+    .description('delete an ended group with its experiments, their logs and outputs')
+    .action((_o, cmd) =>
+      run(async (api: AxonApi) => {
+        const id = groupId(cmd);
+        const n = (await api.call('groups.get', { id })).progress.total;
+        await api.call('groups.delete', { id });
+        process.stdout.write(`group ${id} deleted, with its ${n} experiment(s)\n`);
       }),
     );
 }

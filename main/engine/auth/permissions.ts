@@ -87,6 +87,7 @@ export const RULES: { [M in MethodName]: Rule } = {
   'groups.get': onGroup('read'),
   'groups.experiments': onGroup('read'),
   'groups.stop': onGroup('write'),
+  'groups.delete': onGroup('write'),
   'groups.setConcurrency': onGroup('write'),
   'groups.sweep': onGroup('read'),
   'groups.importance': onGroup('read'),

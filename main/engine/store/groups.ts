@@ -85,6 +85,23 @@ export class Groups {
   }
 
   /** Call inside a transaction. */
+  /** The group and (by cascade) its experiments, with their jobs, params and metrics. */
+  async delete(id: number): Promise<void> {
+    await this.db.transaction(async () => {
+      const ofGroup = 'SELECT id FROM experiments WHERE group_id = ?';
+      await this.db.run(
+        `DELETE FROM status_history WHERE entity = 'job' AND entity_id IN (SELECT id FROM jobs WHERE experiment_id IN (${ofGroup}))`,
+        [id],
+      );
+      await this.db.run(
+        `DELETE FROM status_history WHERE entity = 'experiment' AND entity_id IN (${ofGroup})`,
+        [id],
+      );
+      await this.db.run(`DELETE FROM status_history WHERE entity = 'group' AND entity_id = ?`, [id]);
+      await this.db.run('DELETE FROM experiment_groups WHERE id = ?', [id]);
+    });
+  }
+
   async setState(id: number, state: unknown): Promise<void> {
     await this.db.run('UPDATE experiment_groups SET state_json = ? WHERE id = ?', [
       JSON.stringify(state),
