@@ -55,7 +55,7 @@ export interface KubernetesBackendOptions {
 
 const NODES_MAX_AGE_MS = 15_000;
 /** How long an ended pod's room is still counted as taken (see admit). */
-const ENDED_GRACE_MS = 1500;
+const ENDED_GRACE_MS = 3000;
 
 export class KubernetesBackend implements Backend {
   readonly name = 'kubernetes';
