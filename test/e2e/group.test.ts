@@ -326,3 +326,62 @@ test(
     assert.deepEqual(w.errors, [], 'no console errors');
   },
 );
+
+test(
+  'an ended group is deleted from its page, with its experiments, after a confirmation',
+  { skip: skipOrFail(noChromium), timeout: 120_000 },
+  async () => {
+    const w = await watchedPage(browser!, 'group-delete');
+    const { page } = w;
+    const api = served!.client;
+    const grid = (values: string) =>
+      api.call('runs.create', {
+        files: [
+          {
+            name: 'polyaxonfile.yml',
+            text: `version: 1\nkind: group\nhptuning:\n  matrix:\n    a: {values: [${values}]}\nrun:\n  cmd: echo a={{ a }}\n`,
+          },
+        ],
+        project: 'hb',
+        codePath: project,
+      });
+    const created = await grid('1, 2, 3');
+    const kept = await grid('4');
+    assert.equal(created.kind, 'group');
+    const id = created.kind === 'group' ? created.group.id : 0;
+    const keptId = kept.kind === 'group' ? kept.group.id : 0;
+    const ids = created.kind === 'group' ? created.experiments.map((x) => x.id) : [];
+    for (const g of [id, keptId])
+      await waitFor(
+        async () => isGroupDone((await api.call('groups.get', { id: g })).status),
+        60_000,
+        'the grids',
+      );
+    await page.goto(`${served!.url}/?token=${token()}#/groups/${id}`);
+    await page.locator('h1 [data-status="done"]').waitFor();
+    assert.equal(
+      await page.getByRole('button', { name: 'Stop group' }).count(),
+      0,
+      'an ended group has no Stop',
+    );
+
+    await page.getByRole('button', { name: 'Delete group' }).click();
+    const dialog = page.getByRole('dialog', { name: `Delete group ${id}?` });
+    await dialog.waitFor();
+    assert.match((await dialog.textContent()) ?? '', /Its 3 experiments go with it/);
+    await w.shot('01-delete-dialog');
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    assert.equal((await api.call('groups.get', { id })).id, id, 'Cancel deletes nothing');
+
+    await page.getByRole('button', { name: 'Delete group' }).click();
+    await dialog.getByRole('button', { name: 'Delete group' }).click();
+    await page.waitForURL(/#\/projects\/hb$/);
+    // The project page lists the other groups, not this one.
+    await page.getByRole('link', { name: `Group ${keptId}`, exact: true }).waitFor();
+    assert.equal(await page.getByRole('link', { name: `Group ${id}`, exact: true }).count(), 0);
+    await assert.rejects(api.call('groups.get', { id }), /no experiment group/);
+    for (const x of ids) await assert.rejects(api.call('experiments.get', { id: x }), /no experiment/);
+    assert.deepEqual(w.errors, [], 'no console errors');
+  },
+);

@@ -35,6 +35,7 @@ import { useSessionState } from '../lib/useSessionState';
 import { useThrottledValue } from '../lib/useThrottled';
 import { useConnection } from '../stores/connection';
 import { NotAnId } from './ExperimentPage';
+import { GroupActions } from './GroupActions';
 
 const ACTIVE_GROUP = new Set(['created', 'running', 'stopping']);
 
@@ -60,15 +61,16 @@ function GroupView({ id }: { id: number }) {
   const group = useGroups((s) => s.byId[id]);
   const byId = useExperiments((s) => s.byId);
   const experiments = useMemo(() => Object.values(byId).filter((x) => x.groupId === id), [byId, id]);
-  const [stopError, setStopError] = useState<string | null>(null);
   const sweep = useAsync(() => call('groups.sweep', { id }), [id]);
   // New experiments (a round opens, a rung is reached) and ended ones (hyperband moves on) change the sweep;
   // statuses and metrics in between come from the store.
   const sweepKey = `${experiments.length}:${group?.progress.done ?? 0}:${group?.status ?? ''}`;
   const reloadSweep = useMemo(() => throttle(sweep.reload, 500), [sweep.reload]);
   const lastSweepKey = useRef(sweepKey);
+  // Deleted from this page: nothing is read again while the page goes.
+  const deleted = useRef(false);
   useEffect(() => {
-    if (lastSweepKey.current === sweepKey) return;
+    if (lastSweepKey.current === sweepKey || deleted.current) return;
     lastSweepKey.current = sweepKey;
     reloadSweep();
   }, [sweepKey, reloadSweep]);
@@ -167,15 +169,6 @@ function GroupView({ id }: { id: number }) {
   const planned = plannedExperiments(sweep.data);
   const searching = !!sweep.data && !sweep.data.searchFinished && active;
 
-  async function stop() {
-    setStopError(null);
-    try {
-      useGroups.getState().upsert([await call('groups.stop', { id })]);
-    } catch (e) {
-      setStopError(errorMessage(e));
-    }
-  }
-
   return (
     <div className="page">
       <header className="page-head">
@@ -198,15 +191,8 @@ function GroupView({ id }: { id: number }) {
             {group.statusMessage ? ` · ${group.statusMessage}` : ''}
           </p>
         </div>
-        <div className="actions">
-          {active && (
-            <button type="button" className="danger" onClick={stop}>
-              Stop group
-            </button>
-          )}
-        </div>
+        <GroupActions group={group} active={active} onDeleted={() => (deleted.current = true)} />
       </header>
-      {stopError && <Notice kind="error">The group was not stopped: {stopError}</Notice>}
       <div className="summary-grid">
         <section className="card" aria-labelledby="progress-title">
           <h2 id="progress-title">Progress</h2>

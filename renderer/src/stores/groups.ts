@@ -8,6 +8,7 @@ interface GroupsState {
   byId: Record<number, Group>;
   projects: Record<string, LoadState>;
   upsert(gs: Group[]): void;
+  remove(id: number): void;
   loadProject(name: string): Promise<void>;
   /** Re-reads groups whose experiments changed (their progress moved). */
   refresh(ids: number[]): Promise<void>;
@@ -21,6 +22,14 @@ export const useGroups = create<GroupsState>((set, get) => ({
     set((s) => {
       const byId = { ...s.byId };
       for (const g of gs) byId[g.id] = g;
+      return { byId };
+    });
+  },
+  remove(id) {
+    set((s) => {
+      if (!(id in s.byId)) return s;
+      const byId = { ...s.byId };
+      delete byId[id];
       return { byId };
     });
   },
