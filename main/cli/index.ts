@@ -5,6 +5,7 @@ import type { AxonApi } from '../../shared/api';
 import { ApiError, toApiError } from '../../shared/api-errors';
 import { formatError } from '../../shared/polyaxonfile/errors';
 import type { SpecError } from '../../shared/polyaxonfile';
+import { drawsFromSeed } from '../../shared/polyaxonfile/search';
 import { EXPERIMENT_STATUSES } from '../../shared/statuses';
 import { connect, type Connection } from './connect';
 import { engineLogPath } from './background';
@@ -130,6 +131,15 @@ const program = new Command('axon')
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 
+/** What `axon check` calls the rendered command: a group's first experiment's, which is only an example when
+ *  its suggestions are drawn and no seed fixes them (each run then draws its own seed). */
+function commandLabel(kind: string, summary: Record<string, unknown>): string {
+  if (kind !== 'group') return 'command';
+  return typeof summary.algorithm === 'string' && drawsFromSeed(summary.algorithm) && !summary.seed
+    ? 'first command (an example: no seed is set, each run draws its own)'
+    : 'first command';
+}
+
 program
   .command('check')
   .description('validate polyaxonfiles without running them')
@@ -142,11 +152,13 @@ program
       if (o.json) printJson(r);
       else if (r.ok) {
         process.stdout.write(`valid: ${r.kind}\n`);
-        const { warnings, ...summary } = r.summary as Record<string, unknown> & { warnings?: string[] };
-        printTable(
-          ['field', 'value'],
-          Object.entries(summary).map(([k, v]) => [k, fmtValue(v)]),
-        );
+        const { warnings, command, ...summary } = r.summary as Record<string, unknown> & {
+          warnings?: string[];
+          command?: string;
+        };
+        const rows = Object.entries(summary).map(([k, v]) => [k, fmtValue(v)]);
+        if (command !== undefined) rows.push([commandLabel(r.kind, summary), command]);
+        printTable(['field', 'value'], rows);
         for (const w of warnings ?? []) process.stderr.write(`axon: warning: ${w}\n`);
       } else process.stderr.write(r.errors.map((e) => formatError(e)).join('\n') + '\n');
       return r.ok ? EXIT.ok : EXIT.usage;
@@ -297,7 +309,13 @@ try {
   await program.parseAsync(argv);
 } catch (e) {
   if (e instanceof CommanderError) {
-    if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help')
+    // 'commander.help' with a non-zero code is help shown (on stderr) for a command line that names no
+    // subcommand (`axon`, `axon group -g 3`): a usage error, not a request for help.
+    if (
+      e.code === 'commander.helpDisplayed' ||
+      e.code === 'commander.version' ||
+      (e.code === 'commander.help' && e.exitCode === 0)
+    )
       process.exitCode = EXIT.ok;
     else process.exitCode = EXIT.usage;
   } else process.exitCode = fail(e);

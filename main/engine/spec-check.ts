@@ -1,13 +1,20 @@
 // What `axon check` and `runs.create` find beyond the parser: template names nothing defines (an error: Jinja
-// would render them empty), `-P` names the file neither declares nor uses (an error: a typo), `-P` fixing a
-// matrix param (a warning: every experiment then runs with that value), and what would run (the planned number
-// of experiments and the first rendered command).
+// would render them empty), `-P` names the file neither declares nor uses (an error: a typo), what `runs.create`
+// would refuse to run (a kind or run kind Axon does not run, no command), `-P` fixing a matrix param (a warning:
+// every experiment then runs with that value), a template that renders NaN (a warning), and what would run (the
+// planned number of experiments and the first experiment's command, from the suggestion the engine makes first).
 import type { ParsedSpec, SpecError } from '../../shared/polyaxonfile';
 import { formatError, parsePolyaxonfiles, renderExperiment } from '../../shared/polyaxonfile';
-import { COMMAND_LINE } from '../../shared/polyaxonfile/errors';
+import { COMMAND_LINE, dotted, show, type Path } from '../../shared/polyaxonfile/errors';
+import { locateFromMap } from '../../shared/polyaxonfile/positions';
+import { templateContext } from '../../shared/polyaxonfile/io';
+import { nanExpressions } from '../../shared/polyaxonfile/template';
 import { namesIn, undefinedTemplateNames } from '../../shared/polyaxonfile/template-names';
-import { firstResource, plannedExperiments } from './sweeps/planned';
-import { sampleSuggestion } from './sweeps/suggest';
+import { plannedExperiments } from './sweeps/planned';
+import { firstSuggestion } from './sweeps/suggest';
+
+/** The kinds `runs.create` runs; the others are read and checked only. */
+const RUNNABLE = ['experiment', 'job', 'group'];
 
 export interface SpecFindings {
   errors: SpecError[];
@@ -31,10 +38,14 @@ export function checkSpec(
   spec: ParsedSpec,
   files: Array<{ name: string; text: string }>,
   params: Record<string, string>,
-  seed = 1,
 ): SpecFindings {
   const errors = undefinedTemplateNames(spec);
   const warnings: string[] = [];
+  const locate = locateFromMap(spec.positions, spec.files[0] ?? '');
+  const error = (path: Path, expected: string, found: string) => {
+    const e = { ...locate(path), path: dotted(path), expected, found };
+    errors.push({ ...e, message: formatError(e) });
+  };
   const overrides = Object.keys(params ?? {});
   if (overrides.length) {
     const plain = parsePolyaxonfiles(files, {});
@@ -67,13 +78,95 @@ export function checkSpec(
     const p = plannedExperiments(spec.hptuning);
     if (p) out.experiments = p.atMost ? `at most ${p.total}` : p.total;
   } else out.experiments = 1;
-  if (!errors.length && (spec.kind === 'experiment' || spec.kind === 'job' || spec.kind === 'group')) {
-    const r = spec.hptuning
-      ? renderExperiment(spec, sampleSuggestion(spec.hptuning, seed), {
-          overrides: firstResource(spec.hptuning),
-        })
-      : renderExperiment(spec, {});
-    if (r.ok && r.value.cmd) out.command = r.value.cmd;
+
+  // What runs.create refuses whatever the backend, so that check and run agree on the same file.
+  const runBase = runPath(spec);
+  if (!RUNNABLE.includes(spec.kind)) {
+    error(
+      ['kind'],
+      `a kind Axon runs (${RUNNABLE.join(', ')}; the others are checked but not run yet)`,
+      show(spec.kind),
+    );
+    return out;
   }
+  if (spec.runKind && spec.runKind !== 'job') {
+    error(
+      [...runBase, 'kind'],
+      'a run kind Axon runs (job; the others are checked but not run yet)',
+      show(spec.runKind),
+    );
+    return out;
+  }
+  const commandPath: Path =
+    spec.format === 'v1' ? [...(spec.containerPath ?? runBase), 'command'] : ['run', 'cmd'];
+  if (!commandWritten(spec)) {
+    error(commandPath, 'the command to run (required to run an experiment)', 'nothing');
+    return out;
+  }
+  if (errors.length) return out;
+
+  let first: ReturnType<typeof firstSuggestion> = { params: {} };
+  if (spec.hptuning) {
+    try {
+      // The seed runs.create uses when the file sets one; without one each run draws its own, and what is
+      // shown is an example (the CLI says so).
+      first = firstSuggestion(spec.hptuning, spec.hptuning.seed ?? 1);
+    } catch {
+      return out; // options the searcher refuses: searchErrors says why
+    }
+  }
+  const r = renderExperiment(spec, first.params, { overrides: first.overrides });
+  if (!r.ok) errors.push(...r.errors);
+  else if (!r.value.cmd) error(commandPath, 'a non-empty command to run', show(r.value.cmd ?? ''));
+  else {
+    out.command = r.value.cmd;
+    warnings.push(...nanWarnings(spec, templateContext(r.value.params, spec.inputs), params, locate));
+  }
+  return out;
+}
+
+/** Where the run section was written: `run`, or a v1 operation's `component.run`. */
+function runPath(spec: ParsedSpec): Path {
+  const base = [['component', 'run'], ['run']].find((p) => spec.positions?.[JSON.stringify(p)]);
+  return base ?? ['run'];
+}
+
+/** Whether the file writes a command at all (v0 `run.cmd`, v1 the container's `command` or `args`). */
+function commandWritten(spec: ParsedSpec): boolean {
+  const run = spec.rawRun as { cmd?: unknown; command?: unknown; args?: unknown } | null | undefined;
+  if (!run) return false;
+  return spec.format === 'v1' ? run.command != null || run.args != null : run.cmd != null;
+}
+
+/** A `{{ … }}` that renders NaN: nunjucks computes `'abc' * 2` as NaN where Jinja would fail, so say which
+ *  param made it, at the field that wrote it. */
+function nanWarnings(
+  spec: ParsedSpec,
+  context: Record<string, unknown>,
+  params: Record<string, string>,
+  locate: ReturnType<typeof locateFromMap>,
+): string[] {
+  const out: string[] = [];
+  const visit = (value: unknown, path: Path): void => {
+    if (typeof value === 'string') {
+      for (const expr of nanExpressions(value, context)) {
+        const culprits = [...new Set(namesIn(expr))]
+          .filter((n) => typeof context[n] !== 'number' && typeof context[n] !== 'boolean')
+          .map(
+            (n) =>
+              `${n} is ${show(context[n])}${n in (params ?? {}) ? ` (from -P ${n}=${params[n]})` : ''}, not a number`,
+          );
+        const at = locate(path);
+        const where = at.line > 0 ? `${at.file}:${at.line}:${at.column}` : at.file;
+        out.push(
+          `${where} ${dotted(path)}: {{ ${expr} }} renders as nan${culprits.length ? `: ${culprits.join('; ')}` : ''}`,
+        );
+      }
+    } else if (Array.isArray(value)) value.forEach((v, i) => visit(v, [...path, i]));
+    else if (value && typeof value === 'object')
+      for (const [k, v] of Object.entries(value))
+        if (k !== 'hptuning' && k !== 'matrix') visit(v, [...path, k]);
+  };
+  visit(spec.raw, []);
   return out;
 }

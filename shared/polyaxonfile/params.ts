@@ -84,6 +84,17 @@ export function applyTypedParams(
   return raw;
 }
 
+/** The params a v0 group's search gives each experiment, read from the file as written (so also when the
+ *  hptuning section is invalid): the matrix keys and the resource a hyperband/ASHA round injects. */
+export function searchParamNames(doc: Record<string, unknown>): string[] {
+  const h = isPlainObject(doc.hptuning) ? doc.hptuning : {};
+  const matrix = isPlainObject(h.matrix) ? Object.keys(h.matrix) : [];
+  const resources = [h.hyperband, h.asha]
+    .map((a) => (isPlainObject(a) && isPlainObject(a.resource) ? a.resource.name : undefined))
+    .filter((n): n is string => typeof n === 'string');
+  return [...matrix, ...resources];
+}
+
 export function resolveV0Params(
   doc: Record<string, unknown>,
   kind: SpecKind,
@@ -117,15 +128,7 @@ export function resolveV0Params(
       Object.entries(given).map(([k, v]) => [k, { value: v, path: [section, k] }]),
     );
     const io = { inputs: inputs ?? [], outputs: outputs ?? [] };
-    // In a group, the matrix gives each experiment a value for the inputs it sweeps.
-    const matrix =
-      isPlainObject(doc.hptuning) && isPlainObject(doc.hptuning.matrix) ? doc.hptuning.matrix : {};
-    const h = isPlainObject(doc.hptuning) ? doc.hptuning : {};
-    // The resource a hyperband/ASHA round injects is supplied by the search too.
-    const resources = [h.hyperband, h.asha]
-      .map((a) => (isPlainObject(a) && isPlainObject(a.resource) ? a.resource.name : undefined))
-      .filter((n): n is string => typeof n === 'string');
-    const provided = new Set(kind === 'group' ? [...Object.keys(matrix), ...resources] : []);
+    const provided = new Set(kind === 'group' ? searchParamNames(doc) : []);
     rawParams = applyTypedParams(io, entries, ctx.overrides, issues, { basePath: [], provided });
   } else {
     rawParams = clone(given);

@@ -22,6 +22,12 @@ export function checkMatrixForAlgorithm(
   }
 }
 
+/** Whether a group's experiments are drawn from its seed, so that without one (`seed` unset or 0) each run of
+ *  the same file draws others. Grid and mapping make the same experiments every time. */
+export function drawsFromSeed(algorithm: string): boolean {
+  return algorithm !== 'grid' && algorithm !== 'mapping';
+}
+
 export function normalizeOptimization(v: unknown): 'maximize' | 'minimize' | undefined {
   if (typeof v !== 'string') return undefined;
   const lower = v.toLowerCase();

@@ -76,7 +76,20 @@ function boundIn(text: string): string[] {
 
 /** Errors for every template name nothing defines (sections that are not templated are left alone). */
 export function undefinedTemplateNames(spec: ParsedSpec): SpecError[] {
+  const issues = new Issues(locateFromMap(spec.positions, spec.files[0] ?? ''));
+  addUndefinedTemplateNames(spec, issues);
+  return issues.errors;
+}
+
+/** The same, added to `issues`. `also`: names defined beyond what the spec holds (when the parser refused the
+ *  matrix, the keys it was written with, so that a refused matrix entry does not hide these errors). */
+export function addUndefinedTemplateNames(
+  spec: ParsedSpec,
+  issues: Issues,
+  also: Iterable<string> = [],
+): void {
   const known = new Set<string>([
+    ...also,
     ...Object.keys(spec.params ?? {}),
     ...Object.keys(spec.rawParams ?? {}),
     ...Object.keys(spec.hptuning?.matrix ?? {}),
@@ -88,7 +101,6 @@ export function undefinedTemplateNames(spec: ParsedSpec): SpecError[] {
     spec.hptuning?.hyperband?.resource.name ??
     (spec.hptuning?.options?.resource as { name?: unknown } | undefined)?.name;
   if (typeof resource === 'string') known.add(resource);
-  const issues = new Issues(locateFromMap(spec.positions, spec.files[0] ?? ''));
   const visit = (value: unknown, path: Path): void => {
     if (typeof value === 'string') {
       if (!value.includes('{{')) return;
@@ -107,5 +119,4 @@ export function undefinedTemplateNames(spec: ParsedSpec): SpecError[] {
         if (k !== 'hptuning' && k !== 'matrix') visit(v, [...path, k]);
   };
   visit(spec.raw, []);
-  return issues.errors;
 }

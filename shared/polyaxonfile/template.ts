@@ -2,9 +2,11 @@
 import nunjucks from 'nunjucks';
 import { coerceString } from './literal';
 import { pyStr } from './pyrepr';
+import { namesIn } from './template-names';
 
 const env = new nunjucks.Environment(null, { autoescape: false, throwOnUndefined: false });
 env.addFilter('__py', pyStr);
+env.addFilter('__isnan', (v: unknown) => typeof v === 'number' && Number.isNaN(v));
 // Jinja spells its constants True/False/None; nunjucks only knows true/false/none.
 env.addGlobal('True', true);
 env.addGlobal('False', false);
@@ -98,4 +100,28 @@ export function evaluateString(
     current = r.text;
   }
   return current;
+}
+
+/**
+ * The `{{ … }}` expressions of `src` that evaluate to NaN in `context` although no value they read is NaN:
+ * arithmetic on a non-number (`{{ lr * 2 }}` with lr 'abc'), which nunjucks does the JavaScript way where Jinja
+ * raises or repeats the string. An expression reading a name the context lacks (a loop variable) is not judged.
+ */
+export function nanExpressions(src: string, context: Record<string, unknown>): string[] {
+  if (!src.includes('{{')) return [];
+  const out: string[] = [];
+  for (const m of src
+    .split(RAW_BLOCK)
+    .filter((_, i) => i % 2 === 0)
+    .join('')
+    .matchAll(TAG)) {
+    const expr = m[2]?.trim();
+    if (!expr) continue;
+    const names = namesIn(expr);
+    if (!names.every((n) => Object.prototype.hasOwnProperty.call(context, n))) continue;
+    if (names.some((n) => typeof context[n] === 'number' && Number.isNaN(context[n]))) continue;
+    const r = renderString(`{{ (${expr}) | __isnan }}`, context);
+    if (r.ok && r.text === 'True') out.push(expr);
+  }
+  return out;
 }

@@ -7,7 +7,8 @@ import { isPlainObject } from './pyrepr';
 import { BUILD_KEYS, parseBuild, parseRun } from './build';
 import { parseEnvironment } from './environment';
 import { parseHptuning } from './hptuning';
-import { resolveV0Params } from './params';
+import { resolveV0Params, searchParamNames } from './params';
+import { addUndefinedTemplateNames } from './template-names';
 import { renderTree } from './operators';
 import { probeSuggestion } from './probe';
 import { deepMerge } from './merge';
@@ -125,7 +126,9 @@ export function parseV0(
   };
   parseHeader(doc, kind, spec, issues);
 
+  const beforeParams = issues.mark();
   const resolved = resolveV0Params(doc, kind, ctx);
+  const paramsResolved = !issues.since(beforeParams);
   spec.params = resolved.params;
   spec.rawParams = resolved.rawParams;
   if (resolved.inputs) spec.inputs = resolved.inputs;
@@ -175,7 +178,12 @@ export function parseV0(
     spec.rawRun = doc.run;
     parseRun(renderTree(doc.run, probe, ['run'], issues, { operators: true }), ['run'], issues);
   }
-  return issues.since(mark) ? undefined : spec;
+  if (!issues.since(mark)) return spec;
+  // Every problem at once: a refused section (an invalid matrix entry) must not hide a template name nothing
+  // defines, which `axon check` otherwise reports only once the file parses. The matrix keys are known from
+  // the file as written; with params that did not resolve, what is defined is not known, so nothing is said.
+  if (paramsResolved) addUndefinedTemplateNames(spec, issues, searchParamNames(doc));
+  return undefined;
 }
 
 /** The params of one representative experiment: a first matrix suggestion under the declarations. */

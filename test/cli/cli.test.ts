@@ -104,12 +104,31 @@ test("a distributed run attached: the master's log is printed, each replica's is
   assert.match(none.stderr, /has no replica worker-7; its replicas: master-0, worker-0, worker-1/);
 });
 
-test('axon run of a failing command exits 1 and says why', async () => {
-  const { dir, file } = projectWith('echo oops >&2; exit 7');
+test('axon run of a failing command exits 1 and says why, once', async () => {
+  // It runs long enough for its end to come as a live event, not only from the final read.
+  const { dir, file } = projectWith('sleep 1; echo oops >&2; exit 7');
   const r = await cli(['run', '-f', file], { home: tmpDir(), cwd: dir });
   assert.equal(r.code, 1);
   assert.match(r.stdout, /oops/);
-  assert.match(r.stderr, /failed \(exit code 7\)/);
+  assert.deepEqual(
+    r.stderr.split('\n').filter((l) => /failed/.test(l)),
+    ['[axon] experiment 1 failed (exit code 7)'],
+  );
+});
+
+test("an attached group of fast trials prints every experiment's end once, without a trailing space", async () => {
+  const dir = tmpDir('axon-proj-');
+  const file = path.join(dir, 'polyaxonfile.yml');
+  fs.writeFileSync(
+    file,
+    'version: 1\nkind: group\nhptuning:\n  concurrency: 1\n  matrix:\n    a: {values: [1, 2, 3, 4, 5, 6]}\nrun:\n  cmd: echo {{ a }}\n',
+  );
+  const r = await cli(['run', '-f', file], { home: tmpDir(), cwd: dir });
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(
+    r.stderr.split('\n').filter((l) => /^\[axon\] experiment \d/.test(l)),
+    [1, 2, 3, 4, 5, 6].map((n) => `[axon] experiment ${n} succeeded`),
+  );
 });
 
 test('axon run of the branin grid group prints the ranked results table', async () => {
@@ -242,6 +261,10 @@ test('options are validated with usage errors (2), missing groups and projects a
     [['ps', '-g', '9999'], 1, /no experiment group with id 9999/],
     [['ps', '-p', 'nope'], 1, /no project named "nope"/],
     [['serve', '--port', '99999'], 2, /--port must be a whole number from 0 to 65535/],
+    // No subcommand: the help, on stderr, for a usage error (`-g stop` takes "stop" for the id).
+    [['group', '-g', '3'], 2, /^Usage: axon group /],
+    [['group', '-g', 'stop'], 2, /^Usage: axon group /],
+    [['experiment', '-xp', '3'], 2, /^Usage: axon experiment /],
     [
       ['project', 'create', '--name', 'a'.repeat(5000)],
       2,

@@ -4,9 +4,10 @@
 // plan is an upper bound.
 import type { SearchSpec } from '../../../shared/polyaxonfile';
 import { enumerate } from '../../../shared/polyaxonfile/matrix';
-import { castResource, hyperbandPlan } from './hyperband';
+import { hyperbandPlan } from './hyperband';
 import { ashaOptions, rungs } from './asha';
 import { budget } from './model-based';
+import { randomSearchSize } from './random';
 
 export function plannedExperiments(search: SearchSpec): { total: number; atMost: boolean } | null {
   try {
@@ -16,7 +17,7 @@ export function plannedExperiments(search: SearchSpec): { total: number; atMost:
         return { total: Math.min(n, search.nExperiments ?? n), atMost: false };
       }
       case 'random':
-        return { total: search.nExperiments ?? 10, atMost: false };
+        return { total: randomSearchSize(search.matrix, search.nExperiments ?? 10), atMost: false };
       case 'mapping':
         return { total: search.mapping?.length ?? 0, atMost: false };
       case 'hyperband': {
@@ -39,22 +40,4 @@ export function plannedExperiments(search: SearchSpec): { total: number; atMost:
   } catch {
     return null; // options the searcher refuses: searchErrors says why
   }
-}
-
-/** The resource param the first round of a hyperband or ASHA search gives its experiments ({} otherwise). */
-export function firstResource(search: SearchSpec): Record<string, unknown> {
-  try {
-    if (search.algorithm === 'hyperband') {
-      const hb = search.hyperband!;
-      const r = hyperbandPlan(hb.maxIter, hb.eta)[0].rounds[0].resource;
-      return { [hb.resource.name]: castResource(r, hb.resource.type) };
-    }
-    if (search.algorithm === 'asha') {
-      const o = ashaOptions(search);
-      return { [o.resource.name]: castResource(rungs(o)[0], o.resource.type) };
-    }
-  } catch {
-    /* refused options: searchErrors says why */
-  }
-  return {};
 }

@@ -31,6 +31,29 @@ function setKey(obj: Record<string, unknown>, key: string, value: unknown): void
   Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
+/** The distinct values of each dimension when every one is discrete, else null (a continuous dimension: no cap). */
+function discreteDims(matrix: Record<string, MatrixValue>): unknown[][] | null {
+  const keys = Object.keys(matrix);
+  if (!keys.every((k) => isDiscrete(matrix[k]))) return null;
+  return keys.map((k) => dedupe(reachable(matrix[k])));
+}
+
+/** How many suggestions a random search of `n` makes: `n`, capped at the size of an all-discrete space.
+ *  What `randomSuggestions` returns and what `axon check` and `axon run` announce (sweeps/planned.ts). */
+export function randomSearchSize(matrix: Record<string, MatrixValue>, n: number): number {
+  return capped(discreteDims(matrix), n);
+}
+
+function capped(dims: unknown[][] | null, n: number): number {
+  const target = Math.max(0, Math.floor(n));
+  return dims
+    ? Math.min(
+        target,
+        dims.reduce((size, d) => size * d.length, 1),
+      )
+    : target;
+}
+
 /** Up to `n` distinct suggestions, deterministic for a given generator state. */
 export function randomSuggestions(
   matrix: Record<string, MatrixValue>,
@@ -38,16 +61,8 @@ export function randomSuggestions(
   rng: Rng,
 ): Array<Record<string, unknown>> {
   const keys = Object.keys(matrix);
-  const discrete = keys.every((k) => isDiscrete(matrix[k]));
-  let target = Math.max(0, Math.floor(n));
-  let dims: unknown[][] = [];
-  if (discrete) {
-    dims = keys.map((k) => dedupe(reachable(matrix[k])));
-    target = Math.min(
-      target,
-      dims.reduce((size, d) => size * d.length, 1),
-    );
-  }
+  const dims = discreteDims(matrix);
+  const target = capped(dims, n);
   const out: Array<Record<string, unknown>> = [];
   const seen = new Set<string>();
   const add = (point: Record<string, unknown>) => {
@@ -64,7 +79,7 @@ export function randomSuggestions(
     add(point);
   }
   // Out of luck in a discrete space (e.g. a very unlikely pvalues option): complete it in grid order.
-  if (discrete && out.length < target) {
+  if (dims && out.length < target) {
     const total = dims.reduce((size, d) => size * d.length, 1);
     for (let index = 0; index < total && out.length < target; index++) {
       const point: Record<string, unknown> = {};

@@ -9,6 +9,7 @@ import { Rng } from '../../../shared/random';
 import { gridSuggestions } from './grid';
 import { randomSuggestions } from './random';
 import { ITERATIVE, makeSearcher } from './group-runner';
+import { runStep } from './make-searcher';
 import { OptionError } from './options';
 
 export function eagerSuggestions(search: SearchSpec, seed: number): Array<Record<string, unknown>> {
@@ -22,6 +23,20 @@ export function eagerSuggestions(search: SearchSpec, seed: number): Array<Record
     default:
       return [];
   }
+}
+
+/**
+ * What the group's first experiment gets: the first of the eager suggestions `runs.create` makes, or the first
+ * proposal of the searcher's first step (`group-runner.ts`). Proposals are drawn in order from the seeded
+ * generator, so the first is the same however many slots are free. Throws on options the searcher refuses.
+ */
+export function firstSuggestion(
+  search: SearchSpec,
+  seed: number,
+): { params: Record<string, unknown>; overrides?: Record<string, unknown> } {
+  if (!ITERATIVE.has(search.algorithm)) return { params: eagerSuggestions(search, seed)[0] ?? {} };
+  const first = runStep(search, seed, undefined, [], 1).proposals[0];
+  return first ? { params: first.params, overrides: first.overrides } : { params: {} };
 }
 
 /** One suggestion to check that the templates render (Polyaxon validates a group the same way). */

@@ -1,0 +1,119 @@
+// What `axon check` (runs.check) finds and shows beyond the parser: the first experiment's command as the engine
+// will make it, what runs.create would refuse, every problem of a file at once, the planned count, NaN templates.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parsePolyaxonfiles, renderExperiment, type ParsedSpec } from '../../shared/polyaxonfile';
+import { Rng } from '../../shared/random';
+import { checkSpec } from '../../main/engine/spec-check';
+import { plannedExperiments } from '../../main/engine/sweeps/planned';
+import { randomSuggestions } from '../../main/engine/sweeps/random';
+import { runStep } from '../../main/engine/sweeps/make-searcher';
+import { errors, hasError } from './spec-helpers';
+
+function check(text: string, params: Record<string, string> = {}) {
+  const files = [{ name: 'polyaxonfile.yml', text }];
+  const r = parsePolyaxonfiles(files, { params });
+  assert.ok(r.ok, r.ok ? '' : r.errors.map((e) => e.message).join('\n'));
+  return { spec: r.value, found: checkSpec(r.value, files, params) };
+}
+
+const group = (search: string[], cmd = 'train --x={{ x }} --y={{ y }}') =>
+  [
+    'version: 1',
+    'kind: group',
+    'hptuning:',
+    '  concurrency: 2',
+    ...search,
+    '  matrix:',
+    '    x: {uniform: -5:10}',
+    '    y: {values: [1, 2, 3, 4]}',
+    'run:',
+    `  cmd: ${cmd}`,
+  ].join('\n') + '\n';
+
+/** The first experiment's command as the group runner makes it: its searcher's first step. */
+function iterativeFirst(spec: ParsedSpec, seed: number): string {
+  const p = runStep(spec.hptuning!, seed, undefined, [], spec.hptuning!.concurrency).proposals[0];
+  const r = renderExperiment(spec, p.params, { overrides: p.overrides });
+  assert.ok(r.ok);
+  return r.value.cmd!;
+}
+
+test('check shows the command the first experiment of a seeded random search really gets, per seed', () => {
+  const commands = new Set<string>();
+  for (const seed of [7, 8]) {
+    const { spec, found } = check(group([`  seed: ${seed}`, '  random_search: {n_experiments: 5}']));
+    const first = randomSuggestions(spec.hptuning!.matrix, 5, new Rng(seed))[0];
+    assert.equal(found.command, `train --x=${first.x} --y=${first.y}`);
+    commands.add(found.command!);
+  }
+  assert.equal(commands.size, 2, 'another seed, another first command');
+});
+
+test("check shows the iterative searchers' first proposal (resource included) for the file's seed", () => {
+  const searches: Record<string, string[]> = {
+    hyperband: [
+      '  hyperband: {max_iter: 9, eta: 3, resource: {name: steps, type: int}, metric: {name: loss, optimization: minimize}}',
+    ],
+    asha: [
+      '  asha: {resource: {name: steps, type: int}, min_resource: 1, max_resource: 9, n_experiments: 6, metric: {name: loss, optimization: minimize}}',
+    ],
+    bo: ['  bo: {n_initial_trials: 3, n_iterations: 4, metric: {name: loss, optimization: minimize}}'],
+    tpe: ['  tpe: {n_experiments: 6, metric: {name: loss, optimization: minimize}}'],
+  };
+  for (const [algorithm, lines] of Object.entries(searches)) {
+    const steps = algorithm === 'hyperband' || algorithm === 'asha' ? ' --steps={{ steps }}' : '';
+    const { spec, found } = check(group(['  seed: 7', ...lines], `train --x={{ x }} --y={{ y }}${steps}`));
+    assert.equal(found.command, iterativeFirst(spec, 7), algorithm);
+    if (steps) assert.match(found.command!, /--steps=1$/, `${algorithm}: the first round's resource`);
+  }
+});
+
+test('random search over a small discrete space plans the experiments it really makes', () => {
+  const { spec, found } = check(
+    'version: 1\nkind: group\nhptuning:\n  random_search: {n_experiments: 300}\n  matrix:\n    a: {values: [1, 2, 3]}\nrun:\n  cmd: echo {{ a }}\n',
+  );
+  assert.equal(found.experiments, 3);
+  assert.deepEqual(plannedExperiments(spec.hptuning!), { total: 3, atMost: false });
+  assert.equal(randomSuggestions(spec.hptuning!.matrix, 300, new Rng(1)).length, 3);
+  // A continuous param leaves N as asked.
+  assert.equal(check(group(['  random_search: {n_experiments: 300}'])).found.experiments, 300);
+});
+
+test('what runs.create refuses is an error of check, at the field: no command, a kind Axon does not run', () => {
+  const norun = check('version: 1\nkind: experiment\n').found;
+  assert.equal(norun.errors.length, 1);
+  assert.equal(norun.errors[0].path, 'run.cmd');
+  assert.match(norun.errors[0].message, /^polyaxonfile\.yml:\d+:\d+ run\.cmd: expected the command to run/);
+  const empty = check('version: 1\nkind: experiment\nrun:\n  cmd: ""\n').found;
+  assert.match(
+    empty.errors[0]?.message ?? '',
+    /^polyaxonfile\.yml:4:\d+ run\.cmd: expected a non-empty command/,
+  );
+  const notebook = check('version: 1\nkind: notebook\nbuild:\n  image: python:3\n').found;
+  assert.match(notebook.errors[0]?.message ?? '', /^polyaxonfile\.yml:2:\d+ kind: expected a kind Axon runs/);
+  const v1 = check(
+    'version: 1.1\nkind: component\nrun:\n  kind: job\n  container:\n    image: python\n',
+  ).found;
+  assert.equal(v1.errors[0]?.path, 'run.container.command');
+});
+
+test('an invalid matrix entry does not hide a template name nothing defines', () => {
+  const errs = errors(
+    'version: 1\nkind: group\nhptuning:\n  matrix:\n    a: {range: 0:10:0}\nrun:\n  cmd: echo {{ a }} {{ lrr }}\n',
+  );
+  hasError(errs, 'hptuning.matrix.a.range', /step != 0/);
+  hasError(errs, 'run.cmd', /a defined name in \{\{ lrr \}\}.*found "lrr"/);
+  assert.ok(!errs.some((e) => /"a"/.test(e.found)), 'the matrix key a is still defined');
+});
+
+test('a template that renders NaN is a warning naming the field, the expression and the param', () => {
+  const text =
+    'version: 1\nkind: experiment\ndeclarations: {lr: 0.1}\nrun:\n  cmd: echo double={{ lr * 2 }}\n';
+  const { found } = check(text, { lr: 'abc' });
+  assert.equal(found.command, 'echo double=nan');
+  assert.deepEqual(found.warnings, [
+    "polyaxonfile.yml:5:3 run.cmd: {{ lr * 2 }} renders as nan: lr is 'abc' (from -P lr=abc), not a number",
+  ]);
+  assert.deepEqual(check(text, { lr: '0.5' }).found.warnings, []);
+});
