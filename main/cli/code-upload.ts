@@ -72,8 +72,8 @@ export async function runCode(
   if (!opts.quiet)
     process.stderr.write(
       pc.dim(
-        `[axon] uploaded the code: ${up.files} files, ${formatSize(up.bytes)} (${formatSize(packed.archive.length)} sent)\n`,
-      ),
+        `[axon] uploaded the code: ${up.files} files, ${formatSize(up.bytes)} (${formatSize(packed.archive.length)} sent)`,
+      ) + '\n',
     );
   return { upload: up.id, project: defaultProjectName(codePath), code: version };
 }

@@ -209,8 +209,8 @@ program
         if (active?.started && !o.json)
           process.stderr.write(
             pc.dim(
-              `[axon] started a background engine (pid ${active.started}) for this AXON_HOME; it follows the run and exits when idle (log: ${engineLogPath(active.home)})\n`,
-            ),
+              `[axon] started a background engine (pid ${active.started}) for this AXON_HOME; it follows the run and exits when idle (log: ${engineLogPath(active.home)})`,
+            ) + '\n',
           );
         if (o.detach) {
           if (o.json) printJson(created);

@@ -117,8 +117,8 @@ export async function attachExperiment(api: AxonApi, id: number, opts: AttachOpt
       if (!opts.json && !opts.quiet && !(opts.summary && isDone(experiment.status)))
         process.stderr.write(
           pc.dim(
-            `[axon] experiment ${id}: ${fmtStatus(experiment.status)}${experiment.statusReason ? ` (${experiment.statusReason})` : ''}\n`,
-          ),
+            `[axon] experiment ${id}: ${fmtStatus(experiment.status)}${experiment.statusReason ? ` (${experiment.statusReason})` : ''}`,
+          ) + '\n',
         );
       if (isDone(experiment.status)) {
         offStatus();
@@ -148,9 +148,8 @@ export async function attachExperiment(api: AxonApi, id: number, opts: AttachOpt
     process.stderr.write(
       pc.dim(
         `[axon] the log above is ${shown.role}-${shown.index}'s; the other replicas' logs: ` +
-          others.map((r) => `axon experiment -xp ${id} logs --replica ${r}`).join(', ') +
-          '\n',
-      ),
+          others.map((r) => `axon experiment -xp ${id} logs --replica ${r}`).join(', '),
+      ) + '\n',
     );
   return result;
 }
@@ -186,7 +185,7 @@ export async function survivingEngineLoss<T>(
       off();
     }
     process.stderr.write(
-      pc.dim('[axon] the engine serving this AXON_HOME went away; reconnecting (the run goes on)…\n'),
+      pc.dim('[axon] the engine serving this AXON_HOME went away; reconnecting (the run goes on)…') + '\n',
     );
     api = await reconnect();
   }
