@@ -49,15 +49,15 @@ export async function execIn(
       if (finished) return;
       finished = true;
       clearTimeout(timer);
+      // Whatever reads stdout waits for its end: a failed or timed-out exec must end it too (else a copy of
+      // the outputs waits for ever, and the run with it).
+      if (stdout && !stdout.writableEnded) stdout.end();
       resolve({ ok, message });
     };
     c.exec
       .exec(c.namespace, pod, container, cmd, stdout, stderr, null, false, (s) => (status = s))
       .then((ws) => {
-        ws.on('close', () => {
-          stdout?.end();
-          done(status?.status === 'Success', status?.message ?? err.trim());
-        });
+        ws.on('close', () => done(status?.status === 'Success', status?.message ?? err.trim()));
         ws.on('error', (e) => done(false, e.message));
       })
       .catch((e: Error) => done(false, e.message));
