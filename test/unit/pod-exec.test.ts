@@ -43,7 +43,7 @@ test(
         const ws = new EventEmitter();
         const pack = tar.pack();
         pack.entry({ name: './model.txt', mode: 0o644 }, 'weights\n');
-        pack.on('data', (d: Buffer) => stdout.write(d));
+        pack.on('data', (d: unknown) => stdout.write(d as Buffer));
         // The first file arrives, then the connection fails before the archive ends.
         setTimeout(() => ws.emit('error', new Error('socket hang up')), 50);
         return ws;

@@ -24,6 +24,10 @@ export interface PodJobOptions {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** A request to a cluster that went away without closing the connection (a laptop's network changed) may
+ *  never answer: an ending waits this long for each one, then goes on. */
+const ENDING_REQUEST_MS = 30_000;
+const within = (p: Promise<unknown>, ms: number) => Promise.race([p, sleep(ms)]);
 
 /** How long a stop waits past its grace period for the pod to go before it deletes it outright, then again
  *  before it records the job stopped anyway. */
@@ -179,7 +183,7 @@ export class PodJob implements RunningJob {
       await Promise.race([this.copying, t]);
       await this.copying;
     }
-    if (!this.detached) await this.copyOnce(false);
+    if (!this.detached) await within(this.copyOnce(false), ENDING_REQUEST_MS);
   }
 
   private async finish(outcome: JobOutcome, finishedAt: string | null, podExists: boolean): Promise<void> {
@@ -200,9 +204,12 @@ export class PodJob implements RunningJob {
   private async deletePod(graceSeconds: number): Promise<void> {
     const c = this.o.cluster;
     c.counter.requests++;
-    await c.core
-      .deleteNamespacedPod({ name: this.o.pod, namespace: c.namespace, gracePeriodSeconds: graceSeconds })
-      .catch(() => undefined);
+    await within(
+      c.core
+        .deleteNamespacedPod({ name: this.o.pod, namespace: c.namespace, gracePeriodSeconds: graceSeconds })
+        .catch(() => undefined),
+      ENDING_REQUEST_MS,
+    );
   }
 
   /** SIGTERM to the command (through the wrapper), SIGKILL after the grace period; a pod that has not started
