@@ -234,3 +234,17 @@ test('live group lines keep the order the experiments ended in, and an event sen
     '[axon] experiment 3 succeeded',
   ]);
 });
+
+test('group get -w prints only the experiments that end while it watches, the last ones included (API stand-in)', async () => {
+  const grp = fakeGroup(3);
+  grp.end(1, 'succeeded', false); // ended before the watch began: already in the table printed after
+  const lines = await groupLines(async () => {
+    const attached = attachGroup(grp.api, 1, { json: false, history: false });
+    await new Promise((r) => setTimeout(r, 10));
+    grp.end(2, 'succeeded', true);
+    grp.end(3, 'failed', false); // its event comes after the group's end
+    grp.endGroup();
+    await attached;
+  });
+  assert.deepEqual(lines, ['[axon] experiment 2 succeeded', '[axon] experiment 3 failed']);
+});

@@ -28,7 +28,7 @@ export function registerGroup(program: Command, run: Runner): void {
       run(
         async (api: AxonApi) => {
           const id = groupId(cmd);
-          if (o.watch) await attachGroup(api, id, { json: !!o.json });
+          if (o.watch) await attachGroup(api, id, { json: !!o.json, history: false });
           if (o.json) return printJson(await api.call('groups.get', { id }));
           const g = await api.call('groups.get', { id });
           const p = g.progress;

@@ -197,6 +197,9 @@ export interface GroupAttachOptions {
   json: boolean;
   /** The experiments whose end is printed; carried to the next attach after an engine loss. */
   reported?: Set<number>;
+  /** Print the ends of experiments that ended before the attach too (`axon run`: the group is new); else
+   *  only those that end while it watches (`group get -w`). */
+  history?: boolean;
 }
 
 export async function attachGroup(api: AxonApi, id: number, opts: GroupAttachOptions): Promise<Group> {
@@ -228,25 +231,28 @@ export async function attachGroup(api: AxonApi, id: number, opts: GroupAttachOpt
   // are then never seen: the group's list has them. Live events wait until it is read so that lines keep the
   // order the experiments ended in.
   let waiting: Experiment[] | undefined = [];
-  const catchUp = async () => {
+  const catchUp = async (first: boolean) => {
     if (!lines) return;
     const ended = (await api.call('groups.experiments', { id }))
       .filter((e) => isDone(e.status))
       .sort((a, b) => (a.finishedAt ?? '').localeCompare(b.finishedAt ?? ''));
-    for (const e of ended) report(e);
+    for (const e of ended) {
+      if (first && opts.history === false) reported.add(e.id);
+      else report(e);
+    }
   };
   const offExp = lines
     ? api.on('experiments.changed', ({ experiment: e }) => void (waiting ? waiting.push(e) : report(e)))
     : () => undefined;
   try {
     if ('ready' in api) await (api as { ready(): Promise<void> }).ready();
-    await catchUp();
+    await catchUp(true);
     for (const e of waiting.splice(0)) report(e);
     waiting = undefined;
     const current = await api.call('groups.get', { id });
     const final = isGroupDone(current.status as GroupStatus) ? current : await done;
     // The group's end can be announced before its last experiments' events arrive.
-    await catchUp();
+    await catchUp(false);
     if (tty) process.stderr.write('\n');
     return final;
   } finally {
