@@ -98,3 +98,12 @@ test('the copier counts attached lines per stream, then resumes from the timesta
   assert.equal(b.sinceSeconds(), `${Date.parse('2026-01-01T00:00:00Z') / 1000}.500000000`);
   fs.rmSync(dir, { recursive: true, force: true });
 });
+
+test('a last line without a newline, copied once, is not copied again by a later read of the same second', async () => {
+  const logPath = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'axon-copier-')), 'job.log');
+  const source = '2026-01-01T00:00:01.100000000Z first\n2026-01-01T00:00:01.200000000Z partial, no newline';
+  // The follow stream ends when the process does; the ending's plain read asks again from that second.
+  await new LogCopier(logPath).copyFrom(Readable.from([source]));
+  await new LogCopier(logPath).copyFrom(Readable.from([source]));
+  assert.equal(fs.readFileSync(logPath, 'utf8'), 'first\npartial, no newline\n');
+});

@@ -124,11 +124,12 @@ export class LogCopier {
     let carry = '';
     const from = this.cursor.ts ? tsKey(this.cursor.ts) : null;
     let skipAtTs = this.cursor.n;
+    const skipSame = () => (skipAtTs > 0 ? (skipAtTs--, true) : false);
     const writeLines = (text: string) => {
       const lines = (carry + text).split('\n');
       carry = lines.pop() ?? '';
       const out: string[] = [];
-      for (const line of lines) this.take(line, from, out, () => (skipAtTs > 0 ? (skipAtTs--, true) : false));
+      for (const line of lines) this.take(line, from, out, skipSame);
       this.write(fd, out);
     };
     return new Promise((resolve) => {
@@ -136,7 +137,9 @@ export class LogCopier {
       stream.on('end', () => {
         if (carry && !this.cut) {
           const out: string[] = [];
-          this.take(carry, from, out, () => false);
+          // A last line without a newline may be one a previous copy already took (a pod's final read asks
+          // again from the same second): it is skipped like any other.
+          this.take(carry, from, out, skipSame);
           this.write(fd, out);
         }
         resolve();
