@@ -32,6 +32,8 @@ const launch = (environment?: EnvironmentSpec): LaunchSpec => ({
   env: {
     AXON_RUN_ID: '3',
     HOME: '/home/me',
+    AXON_HOME: '/home/me/.axon',
+    POLYAXON_NO_OP: '1',
     AWS_SECRET_ACCESS_KEY: 'x',
     AXON_API_URL: 'http://127.0.0.1:1',
     PYTHONUNBUFFERED: '1',
@@ -72,6 +74,10 @@ test('a pod: labels naming home, project, experiment, job, role; the command exa
   assert.equal(env_.AXON_OUTPUTS_PATH, '/axon/outputs');
   assert.equal(env_.HOME, undefined, "the engine's own environment stays on the desktop");
   assert.equal(env_.AWS_SECRET_ACCESS_KEY, undefined);
+  assert.equal(env_.AXON_HOME, undefined, "the engine's own AXON_ variables too");
+  assert.equal(env_.POLYAXON_NO_OP, undefined);
+  assert.equal(env_.AXON_RUN_ID, '3', "the job's own are there");
+  assert.equal(env_.PYTHONUNBUFFERED, '1');
   assert.equal(env_.AXON_API_URL, undefined, 'the desktop loopback is not reachable from a pod');
   assert.deepEqual(main.resources, {
     requests: { cpu: '0.5', 'nvidia.com/gpu': '1' },

@@ -5,6 +5,24 @@ import type { ExperimentRow } from '../store/experiments';
 
 export const SDK_PYTHON = path.join(PACKAGE_ROOT, 'sdk', 'python');
 
+/** The variables Axon sets for a job; the rest of a local job's environment is the engine's own. */
+export const JOB_VARS = [
+  'AXON_RUN_ID',
+  'AXON_EXPERIMENT_ID',
+  'AXON_GROUP_ID',
+  'AXON_PROJECT',
+  'AXON_PARAMS',
+  'AXON_OUTPUTS_PATH',
+  'AXON_API_URL',
+  'AXON_TOKEN',
+  'POLYAXON_DECLARATIONS',
+  'POLYAXON_PARAMS',
+  'POLYAXON_RUN_OUTPUTS_PATH',
+  'POLYAXON_EXPERIMENT_INFO',
+  'PYTHONPATH',
+  'PYTHONUNBUFFERED',
+] as const;
+
 export function jobEnv(
   x: ExperimentRow,
   params: Record<string, unknown>,
@@ -12,8 +30,8 @@ export function jobEnv(
   api: { url: string; token: string },
 ): Record<string, string> {
   const json = JSON.stringify(params);
-  return {
-    ...(process.env as Record<string, string>),
+  // Typed by JOB_VARS, so that a variable added here and not there (or the reverse) does not compile.
+  const own: Record<(typeof JOB_VARS)[number], string> = {
     AXON_RUN_ID: String(x.id),
     AXON_EXPERIMENT_ID: String(x.id),
     AXON_GROUP_ID: x.group_id === null ? '' : String(x.group_id),
@@ -35,4 +53,15 @@ export function jobEnv(
     PYTHONPATH: [SDK_PYTHON, process.env.PYTHONPATH].filter(Boolean).join(path.delimiter),
     PYTHONUNBUFFERED: '1',
   };
+  return { ...(process.env as Record<string, string>), ...own };
+}
+
+/** What of a job's environment goes into a container or pod: the variables Axon sets and those the run
+ *  adds (`extra`), never the engine's own process environment (its AXON_HOME, PATH, credentials…). */
+export function containerEnv(
+  env: Record<string, string>,
+  extra: Record<string, string> = {},
+): Record<string, string> {
+  const names = new Set<string>([...JOB_VARS, ...Object.keys(extra)]);
+  return Object.fromEntries(Object.entries({ ...env, ...extra }).filter(([k]) => names.has(k)));
 }

@@ -16,7 +16,7 @@ import type {
 } from '../backend';
 import { containerResources as statsOf, type DockerStatsJson } from '../../monitor/docker-stats';
 import { buildImage, defaultRepo } from '../../builder';
-import { SDK_PYTHON } from '../../scheduler/job-env';
+import { containerEnv, SDK_PYTHON } from '../../scheduler/job-env';
 import { DockerConnection } from './connection';
 import { LogCopier } from '../log-copier';
 import { copyAttachedLog, copyContainerLog } from './container-log';
@@ -87,15 +87,13 @@ export class DockerBackend implements Backend {
     const s = await this.conn.status(10_000);
     if (!s.reachable) throw new Error(`${s.detail}. Start Docker, or run with --backend local.`);
     if (!spec.image) throw new Error('no image: prepare() did not run');
+    // The host's own environment stays on the host; only the job's variables cross into the container.
     const env = Object.entries({
-      ...spec.env,
+      ...containerEnv(spec.env, spec.extraEnv),
       AXON_OUTPUTS_PATH: CONTAINER_OUTPUTS,
       POLYAXON_RUN_OUTPUTS_PATH: CONTAINER_OUTPUTS,
       PYTHONPATH: CONTAINER_SDK,
-    })
-      // The host's own environment stays on the host; only the job's variables cross into the container.
-      .filter(([k]) => /^(AXON_|POLYAXON_|PYTHON)/.test(k) || k in (spec.extraEnv ?? {}))
-      .map(([k, v]) => `${k}=${v}`);
+    }).map(([k, v]) => `${k}=${v}`);
     const container = await this.docker.createContainer({
       name: `axon-${homeId(this.home)}-${spec.experimentId}-${spec.role}-${spec.index}-${spec.jobId}`,
       Image: spec.image,

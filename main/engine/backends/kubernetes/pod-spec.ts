@@ -10,6 +10,7 @@ import type { V1Container, V1EnvVar, V1Pod, V1Toleration } from '@kubernetes/cli
 import type { EnvironmentSpec, ResourceBound } from '../../../../shared/polyaxonfile';
 import type { LaunchSpec } from '../backend';
 import { parseQuantity } from './cluster-info';
+import { containerEnv } from '../../scheduler/job-env';
 
 export const MAIN = 'main';
 export const SIDECAR = 'axon-outputs';
@@ -221,12 +222,7 @@ export function environmentProblems(env: Env, where = 'environment'): Environmen
 /** The job's environment variables, minus the engine's own process environment (it stays on the desktop). */
 export function podEnv(spec: LaunchSpec): V1EnvVar[] {
   const env: Record<string, string> = {
-    ...Object.fromEntries(
-      Object.entries(spec.env).filter(
-        ([k]) => /^(AXON_|POLYAXON_|PYTHONUNBUFFERED$)/.test(k) || k in (spec.extraEnv ?? {}),
-      ),
-    ),
-    ...spec.extraEnv,
+    ...containerEnv(spec.env, spec.extraEnv),
     AXON_OUTPUTS_PATH: POD_OUTPUTS,
     POLYAXON_RUN_OUTPUTS_PATH: POD_OUTPUTS,
     PYTHONPATH: POD_SDK,
