@@ -78,6 +78,7 @@ test('a pod: labels naming home, project, experiment, job, role; the command exa
   assert.equal(env_.POLYAXON_NO_OP, undefined);
   assert.equal(env_.AXON_RUN_ID, '3', "the job's own are there");
   assert.equal(env_.PYTHONUNBUFFERED, '1');
+  assert.equal(env_.PYTHONPATH, '/axon/sdk/python', 'the client, with no PYTHONPATH of the image');
   assert.equal(env_.AXON_API_URL, undefined, 'the desktop loopback is not reachable from a pod');
   assert.deepEqual(main.resources, {
     requests: { cpu: '0.5', 'nvidia.com/gpu': '1' },
@@ -271,4 +272,20 @@ test('axon context rbac: a namespaced Role and RoleBinding, nothing cluster-wide
     assert.ok(resources.includes(r), r);
   assert.equal(binding.kind, 'RoleBinding');
   assert.deepEqual(binding.subjects, [{ kind: 'ServiceAccount', name: 'trainer', namespace: 'ml' }]);
+});
+
+test("a pod's PYTHONPATH keeps the image's build.env_vars one after Axon's client", () => {
+  const spec = launch();
+  spec.run.build = { envVars: [['PYTHONPATH', '/code/lib']] } as LaunchSpec['run']['build'];
+  const p = buildPod(spec, {
+    home: 'abc123abc123',
+    project: 'p',
+    image: 'i:1',
+    namespace: 'ml',
+    subdomain: 's',
+  });
+  const env = Object.fromEntries(
+    p.spec!.containers.find((c) => c.name === MAIN)!.env!.map((e) => [e.name, e.value]),
+  );
+  assert.equal(env.PYTHONPATH, '/axon/sdk/python:/code/lib');
 });

@@ -65,3 +65,14 @@ export function containerEnv(
   const names = new Set<string>([...JOB_VARS, ...Object.keys(extra)]);
   return Object.fromEntries(Object.entries({ ...env, ...extra }).filter(([k]) => names.has(k)));
 }
+
+/** A container's or pod's PYTHONPATH: Axon's client (mounted at `sdk`), then what the image's `build.env_vars`
+ *  and the run's own variables give, which the container's environment would otherwise replace. */
+export function containerPythonPath(
+  sdk: string,
+  build: { envVars: Array<[string, string]> } | undefined,
+  extra: Record<string, string> = {},
+): string {
+  const fromImage = build?.envVars.filter(([k]) => k === 'PYTHONPATH').map(([, v]) => v) ?? [];
+  return [sdk, ...fromImage, extra.PYTHONPATH].filter(Boolean).join(':');
+}

@@ -16,7 +16,7 @@ import type {
 } from '../backend';
 import { containerResources as statsOf, type DockerStatsJson } from '../../monitor/docker-stats';
 import { buildImage, defaultRepo } from '../../builder';
-import { containerEnv, SDK_PYTHON } from '../../scheduler/job-env';
+import { containerEnv, containerPythonPath, SDK_PYTHON } from '../../scheduler/job-env';
 import { DockerConnection } from './connection';
 import { LogCopier } from '../log-copier';
 import { copyAttachedLog, copyContainerLog } from './container-log';
@@ -92,7 +92,7 @@ export class DockerBackend implements Backend {
       ...containerEnv(spec.env, spec.extraEnv),
       AXON_OUTPUTS_PATH: CONTAINER_OUTPUTS,
       POLYAXON_RUN_OUTPUTS_PATH: CONTAINER_OUTPUTS,
-      PYTHONPATH: CONTAINER_SDK,
+      PYTHONPATH: containerPythonPath(CONTAINER_SDK, spec.run.build, spec.extraEnv),
     }).map(([k, v]) => `${k}=${v}`);
     const container = await this.docker.createContainer({
       name: `axon-${homeId(this.home)}-${spec.experimentId}-${spec.role}-${spec.index}-${spec.jobId}`,

@@ -10,7 +10,7 @@ import type { V1Container, V1EnvVar, V1Pod, V1Toleration } from '@kubernetes/cli
 import type { EnvironmentSpec, ResourceBound } from '../../../../shared/polyaxonfile';
 import type { LaunchSpec } from '../backend';
 import { parseQuantity } from './cluster-info';
-import { containerEnv } from '../../scheduler/job-env';
+import { containerEnv, containerPythonPath } from '../../scheduler/job-env';
 
 export const MAIN = 'main';
 export const SIDECAR = 'axon-outputs';
@@ -225,7 +225,7 @@ export function podEnv(spec: LaunchSpec): V1EnvVar[] {
     ...containerEnv(spec.env, spec.extraEnv),
     AXON_OUTPUTS_PATH: POD_OUTPUTS,
     POLYAXON_RUN_OUTPUTS_PATH: POD_OUTPUTS,
-    PYTHONPATH: POD_SDK,
+    PYTHONPATH: containerPythonPath(POD_SDK, spec.run.build, spec.extraEnv),
     AXON_CMD: spec.cmd,
   };
   // The engine's API is on the desktop's loopback: a pod cannot reach it (metrics travel in the log).
