@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { ApiError, type ParsedInput, type MethodName, type Results, type RunCreated } from '../../shared/api';
-import { ACTIVE, isDone } from '../../shared/statuses';
+import { ACTIVE, isDone, isGroupDone } from '../../shared/statuses';
 import {
   parsePolyaxonfiles,
   renderExperiment,
@@ -130,7 +130,7 @@ export function makeHandlers(engine: Engine, lifecycle: Lifecycle): Handlers {
     // A run of a group that has ended runs on its own, as Polyaxon's restarts do: the queue starts a group's
     // experiments only while the group runs, and an ended search takes no new results.
     const group = x.group_id ? await store.groups.row(x.group_id) : null;
-    const groupId = group && (group.status === 'created' || group.status === 'running') ? group.id : null;
+    const groupId = group && !isGroupDone(group.status) && group.status !== 'stopping' ? group.id : null;
     const newId = await store.db.transaction(async () => {
       const nid = await store.experiments.insert({
         projectId: x.project_id,
@@ -493,7 +493,7 @@ export function makeHandlers(engine: Engine, lifecycle: Lifecycle): Handlers {
     },
     'groups.delete': async ({ id }) => {
       const g = await store.groups.row(id);
-      if (g.status !== 'done' && g.status !== 'failed' && g.status !== 'stopped')
+      if (!isGroupDone(g.status))
         throw new ApiError(
           'conflict',
           `group ${id} is ${g.status}; stop it first (axon group -g ${id} stop)`,
