@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Engine } from '../../main/engine/engine';
-import { homeId } from '../../main/engine/backends/docker/docker-backend';
+import { homeId, loggedOom } from '../../main/engine/backends/docker/docker-backend';
 import { isGroupDone } from '../../shared/statuses';
 import { ROOT, maxActive, sleep, tmpDir, waitFor } from '../helpers';
 import { need, skipOrFail } from '../requirements';
@@ -133,6 +133,35 @@ test(
     } finally {
       await engine.close();
     }
+  },
+);
+
+test(
+  "Docker's event log tells an out-of-memory kill from a plain SIGKILL under a memory limit (the fallback when the state lost it)",
+  { skip },
+  async (t) => {
+    if (!need(t, 'Docker', noDocker)) return;
+    const ended = async (cmd: string, kill = false) => {
+      const c = await docker.createContainer({
+        Image: BUSYBOX,
+        Cmd: ['sh', '-c', cmd],
+        HostConfig: { Memory: 16 * 1024 * 1024, MemorySwap: 16 * 1024 * 1024 },
+      });
+      try {
+        await c.start();
+        if (kill) await c.kill({ signal: 'SIGKILL' });
+        await c.wait();
+        return await c.inspect();
+      } finally {
+        await c.remove({ force: true }).catch(() => undefined);
+      }
+    };
+    const oom = await ended("x=$(head -c 300000000 /dev/zero | tr '\\0' a)");
+    const killed = await ended('sleep 30', true);
+    assert.equal(oom.State.ExitCode, 137);
+    assert.equal(killed.State.ExitCode, 137);
+    assert.equal(await loggedOom(docker, oom), true);
+    assert.equal(await loggedOom(docker, killed), false);
   },
 );
 

@@ -158,7 +158,7 @@ export class DockerBackend implements Backend {
     if (info.State.Running) return this.follow(container, new LogCopier(job.logPath), null);
     const copier = new LogCopier(job.logPath);
     await copyContainerLog(copier, container, false);
-    return outcomeOf(info);
+    return outcomeOf(await endedState(this.docker, container));
   }
 
   /** Removes a finished job's container once the runner has recorded its ending (Backend.release). */
@@ -197,7 +197,7 @@ export class DockerBackend implements Backend {
       // skipped). An attach stream that ran to its end held every byte.
       if (!copier.isDetached && !(attach && copier.completed))
         await copyContainerLog(copier, container, false);
-      return outcomeOf(await endedState(container));
+      return outcomeOf(await endedState(this.docker, container));
     })().catch((e): JobOutcome => ({
       exitCode: null,
       signal: null,
@@ -264,18 +264,49 @@ export class DockerBackend implements Backend {
 
 /**
  * The ended container's state. Docker records an out-of-memory kill apart from the exit: on cgroup v2 the OOM
- * event can land after `wait` has answered (seen once in CI under load; hashicorp/nomad#13119), so a container
- * killed by SIGKILL under a memory limit is read again for up to 2 s before its OOMKilled is believed.
+ * event can land after `wait` has answered (seen once in CI under load; hashicorp/nomad#13119), and when it is
+ * handled before the exit, Docker 20.10 can lose it from the state altogether (seen in CI: exit 137,
+ * OOMKilled false). So a container killed by SIGKILL under a memory limit is read again for up to 2 s, then
+ * Docker's own event log is asked whether it logged an `oom` for it.
  */
-async function endedState(container: Docker.Container): Promise<Docker.ContainerInspectInfo> {
+async function endedState(docker: Docker, container: Docker.Container): Promise<Docker.ContainerInspectInfo> {
   let info = await container.inspect();
-  for (let i = 0; i < 20; i++) {
-    const s = info.State;
-    if (s.OOMKilled || s.ExitCode !== 137 || !info.HostConfig.Memory) break;
+  for (let i = 0; i < 20 && maybeOom(info); i++) {
     await new Promise((r) => setTimeout(r, 100));
     info = await container.inspect();
   }
+  if (maybeOom(info) && (await loggedOom(docker, info))) info.State.OOMKilled = true;
   return info;
+}
+
+function maybeOom(info: Docker.ContainerInspectInfo): boolean {
+  return !info.State.OOMKilled && info.State.ExitCode === 137 && !!info.HostConfig.Memory;
+}
+
+/** Whether Docker's event log holds an `oom` for the container since it started (it keeps the last 1,000). */
+export async function loggedOom(docker: Docker, info: Docker.ContainerInspectInfo): Promise<boolean> {
+  const started = Date.parse(info.State.StartedAt);
+  if (Number.isNaN(started)) return false;
+  try {
+    const events = await docker.getEvents({
+      since: Math.floor(started / 1000),
+      until: Math.ceil(Date.now() / 1000) + 1,
+      filters: { container: [info.Id], event: ['oom'] },
+    });
+    let text = '';
+    events.on('data', (b: Buffer) => (text += b.toString()));
+    await new Promise<void>((resolve, reject) => {
+      events.on('end', resolve);
+      events.on('error', reject);
+      setTimeout(() => {
+        (events as unknown as { destroy?(): void }).destroy?.();
+        resolve();
+      }, 5000).unref();
+    });
+    return text.includes('"oom"');
+  } catch {
+    return false;
+  }
 }
 
 /** Exit code from the container state; OOMKilled says so with the limit. */
