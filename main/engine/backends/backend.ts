@@ -114,10 +114,22 @@ export interface ReplicaAddressing {
   port(replica: string): number;
 }
 
+/** A run its target cannot take (a namespace that refuses Axon, one that does not exist): `reason` is short,
+ *  the message says what to do. */
+export class NotStartable extends Error {
+  constructor(
+    readonly reason: string,
+    detail: string,
+  ) {
+    super(`${reason}: ${detail}`);
+  }
+}
+
 export interface Backend {
   readonly name: string;
   availability(): Promise<{ available: boolean; detail: string }>;
-  /** Build or find what the job needs before it can start (an image); local processes need nothing. */
+  /** Build or find what the job needs before it can start (an image); local processes need nothing. A
+   *  failure that is not the build's throws a NotStartable (its reason is the run's, not "build failed"). */
   prepare?(spec: PrepareSpec): Promise<{ image: string }>;
   launch(spec: LaunchSpec): Promise<RunningJob>;
   /** A running job's resources now; null when it cannot tell (the job just ended). */

@@ -11,7 +11,7 @@ import { jobHandle, type JobRow } from '../store/jobs';
 import type { EventBus } from '../events';
 import type { Lifecycle } from './lifecycle';
 import type { Backend, BackendStatus, JobHandle, JobOutcome, RunningJob } from '../backends/backend';
-import { describeOutcome } from '../backends/backend';
+import { describeOutcome, NotStartable } from '../backends/backend';
 import { LogFollower } from '../tracking/follower';
 import { paths } from '../home';
 import {
@@ -189,7 +189,11 @@ export class Runner {
         const plain = (t: string) => stripVTControlCharacters(t);
         const code = err.exitCode != null ? ` (exit code ${err.exitCode})` : '';
         const reason = plain(
-          err.step ? `build failed at ${err.step}${code}` : `build failed${code}: ${err.message}`,
+          e instanceof NotStartable
+            ? e.reason
+            : err.step
+              ? `build failed at ${err.step}${code}`
+              : `build failed${code}: ${err.message}`,
         );
         return this.endBeforeStart(
           x.id,

@@ -59,6 +59,8 @@ export class Cluster {
   private closed = false;
   unreachableSince: Date | null = null;
   unreachableWhy: string | null = null;
+  /** Set while the API server refuses (403) to list this home's pods here: Axon may not use the namespace. */
+  forbiddenWhy: string | null = null;
 
   private constructor(
     readonly context: string,
@@ -131,6 +133,7 @@ export class Cluster {
   /** The list succeeded: the cache is current. */
   listed(names?: Set<string>, startedAt = this.seq): void {
     this.backoffMs = 500;
+    this.forbiddenWhy = null;
     this.setReachable(true, null);
     this.markSynced();
     if (!names) return;
@@ -162,14 +165,20 @@ export class Cluster {
       }
   }
 
-  /** Waits for the first list (at most `ms`); false when the cluster did not answer in time or is away. */
+  /** Waits for the first list (at most `ms`); false when the cluster did not answer in time, is away, or
+   *  refused the list (a namespace Axon may not use says so at once, not after `ms`). */
   async ready(ms = 10_000): Promise<boolean> {
     // Known to be away: say so at once (an engine re-attaching many runs must not wait for each).
     if (this.unreachableSince) return false;
     let timer: NodeJS.Timeout | undefined;
-    const t = new Promise<boolean>((r) => (timer = setTimeout(() => r(false), ms)));
+    let off: () => unknown = () => undefined;
+    const t = new Promise<boolean>((r) => {
+      timer = setTimeout(() => r(false), ms);
+      off = this.onReachability((since) => since !== null && r(false));
+    });
     const ok = await Promise.race([this.synced.then(() => true), t]);
     clearTimeout(timer);
+    off();
     return ok;
   }
 
@@ -226,6 +235,7 @@ async function makePodInformer(c: Cluster) {
       c.listed(new Set(r.items.map((p) => p.metadata?.name ?? '')), startedAt);
       return r;
     } catch (e) {
+      if (statusOf(e) === 403) c.forbiddenWhy = errorText(e);
       c.setReachable(false, errorText(e));
       throw e;
     }

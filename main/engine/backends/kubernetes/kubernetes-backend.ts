@@ -21,6 +21,7 @@ import type {
   RunningJob,
   RunSpec,
 } from '../backend';
+import { NotStartable } from '../backend';
 import { DockerBackend, homeId } from '../docker/docker-backend';
 import type { AxonPodsView, AxonSettings, PodEvent } from '../../../../shared/clusters';
 import { SDK_PYTHON } from '../../scheduler/job-env';
@@ -107,11 +108,41 @@ export class KubernetesBackend implements Backend {
 
   private async readyCluster(t: KubeTarget): Promise<Cluster> {
     const c = await this.cluster(t);
-    if (!(await c.ready(10_000)))
-      throw new Error(
-        `kube context "${t.context}" did not answer: ${c.unreachableWhy ?? 'no answer in 10 s'}`,
+    if (await c.ready(10_000)) return c;
+    if (c.forbiddenWhy) {
+      const why = c.forbiddenWhy;
+      // Closed, so that it stops retrying its watch; a later run asks again (the Role may be granted by then).
+      this.forget(t, c);
+      throw new NotStartable(
+        `Axon may not use namespace "${t.namespace}" on kube context "${t.context}"`,
+        `${why}. \`axon context rbac -n ${t.namespace}\` prints the Role it needs there`,
       );
-    return c;
+    }
+    throw new NotStartable(
+      `kube context "${t.context}" did not answer`,
+      c.unreachableWhy ?? 'no answer in 10 s',
+    );
+  }
+
+  private forget(t: KubeTarget, c: Cluster): void {
+    const key = `${t.context}\0${t.namespace}`;
+    void this.clusters.get(key)?.then((open) => open === c && this.clusters.delete(key));
+    void c.close();
+  }
+
+  /** A namespace that does not exist fails the run before its image is built. One Axon may not read
+   *  (namespaces are cluster-wide; the namespaced Role cannot grant it) is assumed to exist. */
+  private async checkNamespace(c: Cluster, t: KubeTarget): Promise<void> {
+    this.counter.requests++;
+    try {
+      await c.core.readNamespace({ name: t.namespace });
+    } catch (e) {
+      if (statusOf(e) === 404)
+        throw new NotStartable(
+          `namespace "${t.namespace}" does not exist on kube context "${t.context}"`,
+          `create it (kubectl create namespace ${t.namespace}) or choose another (axon context use ${t.context} -n NAMESPACE)`,
+        );
+    }
   }
 
   async prepare(spec: PrepareSpec): Promise<{ image: string }> {
@@ -121,8 +152,11 @@ export class KubernetesBackend implements Backend {
       throw new Error(
         'the kubernetes backend needs a `build` section with an `image` or a `dockerfile` (SPEC §1.5): the image is built here and brought to the nodes',
       );
-    const { image } = await this.docker.prepare(spec);
+    // The cluster is asked first: a namespace Axon may not use, or one that is missing, fails the run before
+    // a build that could take minutes.
     const c = await this.readyCluster(t);
+    await this.checkNamespace(c, t);
+    const { image } = await this.docker.prepare(spec);
     const nodes = (await this.nodeList(c)).nodes ?? [];
     const via = choosePath(this.o.settings().contexts[t.context]?.registry, nodes, t.context);
     spec.onOutput(`[axon] image path to context "${t.context}": ${via.kind}\n`);
@@ -407,15 +441,29 @@ export class KubernetesBackend implements Backend {
       nodeSelector: env?.nodeSelector,
       tolerations: env?.tolerations as V1Toleration[] | undefined,
     });
-    for (const [context, list] of byContext) {
-      const c = await this.cluster(list[0].run.target!).catch(() => null);
-      const hold = (why: string) => list.forEach((x) => waiting.set(x.experimentId, why));
-      // A cluster that cannot be asked now gets no new runs (they would only fail to launch): they wait.
-      if (!c) continue;
-      if (!(await c.ready(5000))) {
-        hold(`waiting for kube context ${context}: ${c.unreachableWhy ?? 'it does not answer'}`);
-        continue;
+    for (const [context, all] of byContext) {
+      // Readiness is per namespace: one that Axon may not use must not hold back the runs of the others.
+      const byNamespace = new Map<string, typeof all>();
+      for (const x of all)
+        byNamespace.set(x.run.target!.namespace, [...(byNamespace.get(x.run.target!.namespace) ?? []), x]);
+      let c: Cluster | null = null;
+      const list: typeof all = [];
+      for (const [namespace, xs] of byNamespace) {
+        const nc = await this.cluster({ context, namespace }).catch(() => null);
+        // A context that cannot be opened (not in the kubeconfig, no credentials) or a namespace that refuses
+        // Axon is not held: the launch fails at once, saying why.
+        const ok = nc && (await nc.ready(5000));
+        if (!nc || (!ok && nc.forbiddenWhy)) continue;
+        if (!ok) {
+          const why = `waiting for kube context ${context}: ${nc.unreachableWhy ?? 'it does not answer'}`;
+          xs.forEach((x) => waiting.set(x.experimentId, why));
+          continue;
+        }
+        c ??= nc;
+        list.push(...xs);
       }
+      const hold = (why: string) => list.forEach((x) => waiting.set(x.experimentId, why));
+      if (!c) continue;
       const { nodes, wait } = await this.nodeList(c);
       if (wait) hold(`waiting for capacity: ${wait}`);
       if (!nodes?.length) continue;

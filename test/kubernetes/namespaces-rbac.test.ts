@@ -1,0 +1,201 @@
+// Namespaces and permissions against a real cluster (test/kubernetes/cluster/ in CI): a service account given
+// only the Role that `axon context rbac` prints runs an experiment end to end in its namespace; a run in a
+// namespace it may not use fails at once saying so, without holding back the runs of its own namespace; a
+// namespace that does not exist fails the run before its image is built. Skips without a cluster or Docker
+// outside CI; fails naming what is missing under CI=true.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import test, { after, before } from 'node:test';
+import { CoreV1Api, RbacAuthorizationV1Api, type V1Role, type V1RoleBinding } from '@kubernetes/client-node';
+import { parseAllDocuments, stringify, parse as parseYaml } from 'yaml';
+import { Engine } from '../../main/engine/engine';
+import { rbacManifest } from '../../main/engine/backends/kubernetes/rbac';
+import { isDone } from '../../shared/statuses';
+import { BUSYBOX_IMAGE, dockerSkipReason } from '../docker/helpers';
+import { tmpDir, waitFor } from '../helpers';
+import {
+  isCI,
+  kubeApi,
+  kubeTarget,
+  missingClusterError,
+  skipOrFail,
+  tempNamespace,
+  type KubeTarget,
+  type TempNamespace,
+} from './helpers';
+
+const target = await kubeTarget();
+const dockerWhy = await dockerSkipReason();
+const skip =
+  skipOrFail(target) || (dockerWhy && !isCI() ? `Kubernetes tests build images: ${dockerWhy}` : false);
+
+const RESTRICTED = 'axon-test-restricted';
+const SA = 'axon-trainer';
+let kube: KubeTarget;
+let allowed: TempNamespace;
+let other: TempNamespace;
+let savedKubeconfig: string | undefined;
+
+/** A kubeconfig with one context that authenticates as the service account's token on the same cluster. */
+function restrictedKubeconfig(k: KubeTarget, token: string): string {
+  const doc = parseYaml(fs.readFileSync(k.kubeconfig, 'utf8')) as {
+    clusters: Array<{ name: string; cluster: Record<string, unknown> }>;
+    contexts: Array<{ name: string; context: { cluster: string } }>;
+  };
+  const ctx = doc.contexts.find((c) => c.name === k.context)!;
+  const cluster = doc.clusters.find((c) => c.name === ctx.context.cluster)!;
+  const file = path.join(tmpDir('axon-kube-'), 'restricted.kubeconfig');
+  fs.writeFileSync(
+    file,
+    stringify({
+      apiVersion: 'v1',
+      kind: 'Config',
+      clusters: [{ name: 'restricted', cluster: cluster.cluster }],
+      users: [{ name: SA, user: { token } }],
+      contexts: [{ name: RESTRICTED, context: { cluster: 'restricted', user: SA } }],
+      'current-context': RESTRICTED,
+    }),
+  );
+  return file;
+}
+
+before(async () => {
+  if (skip) return;
+  if (typeof target === 'string') throw missingClusterError(target);
+  if (dockerWhy) throw new Error(`CI=true but Docker is missing: ${dockerWhy}`);
+  kube = target;
+  allowed = await tempNamespace(kube, 'axon-rbac');
+  other = await tempNamespace(kube, 'axon-rbac-other');
+  const core = kubeApi(kube, CoreV1Api);
+  const rbac = kubeApi(kube, RbacAuthorizationV1Api);
+  await core.createNamespacedServiceAccount({ namespace: allowed.name, body: { metadata: { name: SA } } });
+  // Exactly what `axon context rbac -n NS --service-account SA` prints.
+  const [role, binding] = parseAllDocuments(
+    rbacManifest(allowed.name, { kind: 'ServiceAccount', name: SA }),
+  ).map((d) => d.toJS());
+  await rbac.createNamespacedRole({ namespace: allowed.name, body: role as V1Role });
+  await rbac.createNamespacedRoleBinding({ namespace: allowed.name, body: binding as V1RoleBinding });
+  const token = await core.createNamespacedServiceAccountToken({
+    name: SA,
+    namespace: allowed.name,
+    body: { spec: { audiences: [], expirationSeconds: 3600 } },
+  });
+  savedKubeconfig = process.env.KUBECONFIG;
+  process.env.KUBECONFIG = [kube.kubeconfig, restrictedKubeconfig(kube, token.status!.token)].join(
+    path.delimiter,
+  );
+});
+after(async () => {
+  if (savedKubeconfig === undefined) delete process.env.KUBECONFIG;
+  else process.env.KUBECONFIG = savedKubeconfig;
+  await allowed?.remove();
+  await other?.remove();
+});
+
+/** An AXON_HOME that uses the restricted context in the allowed namespace (images via the node's containerd). */
+function home(): string {
+  const h = tmpDir('axon-khome-');
+  const registry = kube.containerdSocket ? { kind: 'containerd', socket: kube.containerdSocket } : undefined;
+  const contexts = Object.fromEntries(
+    [RESTRICTED, kube.context].map((c) => [
+      c,
+      { namespace: allowed.name, ...(registry ? { registry } : {}) },
+    ]),
+  );
+  fs.writeFileSync(
+    path.join(h, 'settings.json'),
+    JSON.stringify({ version: 1, kubeContext: RESTRICTED, contexts }),
+  );
+  return h;
+}
+
+async function create(engine: Engine, lines: string[], to: { context?: string; namespace?: string } = {}) {
+  const dir = tmpDir('axon-kproj-');
+  const build = lines.some((l) => l.startsWith('build:')) ? [] : [`build: {image: "${BUSYBOX_IMAGE}"}`];
+  const text = ['version: 1', 'kind: experiment', ...build, ...lines].join('\n') + '\n';
+  const c = await engine.call('runs.create', {
+    files: [{ name: 'polyaxonfile.yml', text }],
+    params: {},
+    codePath: dir,
+    backend: 'kubernetes',
+    ...to,
+  });
+  assert.equal(c.kind, 'experiment');
+  return c.kind === 'experiment' ? c.experiment.id : 0;
+}
+
+const ended = (engine: Engine, id: number, ms = 90_000) =>
+  waitFor(
+    async () => {
+      const x = await engine.call('experiments.get', { id });
+      return isDone(x.status) ? x : null;
+    },
+    ms,
+    `experiment ${id} to end`,
+  );
+
+test(
+  'with only the Role `axon context rbac` prints, a run goes end to end in its namespace; one in a namespace ' +
+    'it may not use fails at once, saying so, and holds nothing back',
+  { skip, timeout: 240_000 },
+  async () => {
+    const engine = await Engine.start({ home: home() });
+    try {
+      const t0 = Date.now();
+      const refused = await create(engine, ['run:', '  cmd: echo never'], { namespace: other.name });
+      // Created after the refused one, on the same context: it must not wait behind it.
+      const good = await create(engine, [
+        'run:',
+        '  cmd: echo hello; echo "@@axon {\\"metrics\\":{\\"loss\\":0.5},\\"step\\":1}"; echo kept > $AXON_OUTPUTS_PATH/model.txt',
+      ]);
+      const r = await ended(engine, refused, 60_000);
+      assert.equal(r.status, 'failed');
+      assert.equal(
+        r.statusReason,
+        `Axon may not use namespace "${other.name}" on kube context "${RESTRICTED}"`,
+      );
+      assert.match(r.statusMessage ?? '', /forbidden/);
+      assert.match(r.statusMessage ?? '', new RegExp(`axon context rbac -n ${other.name}`));
+      assert.ok(Date.now() - t0 < 30_000, `refused after ${Date.now() - t0} ms`);
+
+      const g = await ended(engine, good, 120_000);
+      const why = (await engine.call('experiments.statuses', { id: good }))
+        .map((s) => `${s.status}${s.reason ? `: ${s.reason}` : ''}`)
+        .join(' → ');
+      assert.equal(g.status, 'succeeded', why);
+      assert.doesNotMatch(why, /waiting for kube context/);
+      const row = await engine.store.experiments.row(good);
+      assert.match(fs.readFileSync(path.join(row.run_dir, 'logs', 'master-0.log'), 'utf8'), /hello/);
+      assert.equal(fs.readFileSync(path.join(row.outputs_dir!, 'model.txt'), 'utf8'), 'kept\n');
+      const m = await engine.call('experiments.metrics', { id: good });
+      assert.deepEqual(
+        m.map((pt) => pt.value),
+        [0.5],
+      );
+    } finally {
+      await engine.close();
+    }
+  },
+);
+
+test('a namespace that does not exist fails the run before its image is built', { skip }, async () => {
+  const engine = await Engine.start({ home: home() });
+  try {
+    const missing = `axon-missing-${Date.now().toString(36)}`;
+    const id = await create(
+      engine,
+      // A build that would take a minute: the run must fail long before it ends.
+      ['build:', `  image: ${BUSYBOX_IMAGE}`, '  build_steps: ["sleep 60"]', 'run:', '  cmd: echo never'],
+      { context: kube.context, namespace: missing },
+    );
+    const t0 = Date.now();
+    const x = await ended(engine, id, 40_000);
+    assert.equal(x.status, 'failed');
+    assert.equal(x.statusReason, `namespace "${missing}" does not exist on kube context "${kube.context}"`);
+    assert.match(x.statusMessage ?? '', /kubectl create namespace/);
+    assert.ok(Date.now() - t0 < 30_000);
+  } finally {
+    await engine.close();
+  }
+});
