@@ -72,6 +72,8 @@ test('a failing replica fails the experiment, names the replica, and the others 
     const x = await runToEnd(engine, spec(2, cmd), dir);
     assert.equal(x.status, 'failed');
     assert.equal(x.statusReason, 'worker-1: exit code 5');
+    // The exit code shown for the experiment is the failed replica's, not the stopped master's.
+    assert.equal((await engine.store.experiments.row(x.id)).exit_code, 5);
     assert.ok(Date.now() - t0 < 20_000, 'the sleeping replicas were stopped, not waited for');
     const jobs = await engine.store.jobs.forExperiment(x.id);
     assert.deepEqual(

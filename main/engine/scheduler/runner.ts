@@ -559,7 +559,10 @@ export class Runner {
     if (jobs.length > 1) await backend?.removeNetwork?.(experimentId, run).catch(() => undefined);
     await this.lifecycle.transaction(async (tx) => {
       if (ended) await tx.job(ended.id, ended.status, ended.why, ended.exitCode, ended.finishedAt);
-      await this.store.experiments.update(experimentId, { exit_code: master.exit_code });
+      // The exit code shown is the master's, or that of the replica whose failure ended the experiment.
+      const culprit = a?.failure && jobs.find((j) => `${j.role}-${j.replica_index}` === a.failure!.name);
+      const shown = status === 'failed' ? culprit || failed || master : master;
+      await this.store.experiments.update(experimentId, { exit_code: shown.exit_code });
       if (files.length) await this.store.outputs.recordIn(experimentId, files);
       // The end time the backend recorded (a pod's container state), not when this engine noticed.
       const finishedAt = ended?.finishedAt ?? lastEnd;
