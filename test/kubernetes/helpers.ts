@@ -336,11 +336,15 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * A TCP proxy in front of the API server that a test can cut (every connection destroyed, the port closed) and
- * open again on the same port: a cluster that becomes unreachable and comes back, for real.
+ * open again on the same port: a cluster that becomes unreachable and comes back, for real. It can also stall:
+ * connections stay open (new ones are accepted) but nothing is passed on until `resume`, which then passes on
+ * everything held, in order, as an API server stopped with SIGSTOP and continued answers what it was sent.
  */
 export class TcpProxy {
   private server: net.Server | null = null;
   private sockets = new Set<net.Socket>();
+  private stalled = false;
+  private held: Array<[net.Socket, Buffer | null]> = [];
   port = 0;
   constructor(private upstream: URL) {}
 
@@ -353,16 +357,37 @@ export class TcpProxy {
         s.on('close', () => this.sockets.delete(s));
         s.on('error', () => undefined);
       }
-      c.pipe(u).pipe(c);
+      const pass = (from: net.Socket, to: net.Socket) => {
+        from.on('data', (b) => (this.stalled ? this.held.push([to, b]) : to.write(b)));
+        from.on('end', () => (this.stalled ? this.held.push([to, null]) : to.end()));
+      };
+      pass(c, u);
+      pass(u, c);
     });
     await new Promise<void>((r) => this.server!.listen(this.port, '127.0.0.1', r));
     this.port = (this.server.address() as net.AddressInfo).port;
     return this.port;
   }
 
+  /** Holds every byte either way until `resume` (connections stay open). */
+  stall(): void {
+    this.stalled = true;
+  }
+
+  resume(): void {
+    this.stalled = false;
+    for (const [to, b] of this.held.splice(0)) {
+      if (to.destroyed) continue;
+      if (b) to.write(b);
+      else to.end();
+    }
+  }
+
   async cut(): Promise<void> {
     const s = this.server;
     this.server = null;
+    this.held = [];
+    this.stalled = false;
     for (const x of this.sockets) x.destroy();
     await new Promise((r) => (s ? s.close(r) : r(undefined)));
   }

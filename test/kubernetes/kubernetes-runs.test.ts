@@ -623,3 +623,67 @@ test(
     }
   },
 );
+
+test(
+  'a stop while the API server hangs records nothing until it answers; then the pod gets its SIGTERM, and its outputs and every metric come home',
+  { skip, timeout: 240_000 },
+  async () => {
+    const GRACE_MS = 2000;
+    const BACKSTOP_S = 3;
+    process.env.AXON_K8S_STOP_BACKSTOP_S = String(BACKSTOP_S);
+    const engine = await Engine.start({ home: home(), stopGraceMs: GRACE_MS });
+    try {
+      const id = await create(
+        engine,
+        project([
+          'kind: experiment',
+          'run:',
+          `  cmd: trap 'echo term > $AXON_OUTPUTS_PATH/term.txt; exit 0' TERM; for i in $(seq 1 240); do echo "@@axon {\\"metrics\\":{\\"loss\\":$i},\\"step\\":$i}"; sleep 0.5; done`,
+        ]),
+        PROXIED,
+      );
+      await running(engine, id);
+      await waitFor(
+        async () => (await engine.call('experiments.metrics', { id })).length >= 3,
+        30_000,
+        'metrics',
+      );
+      proxy.stall();
+      const t0 = Date.now();
+      await engine.call('experiments.stop', { id });
+      // Nothing ends the connections of a hung server: the heartbeat finds it silent.
+      await waitFor(
+        async () => (await engine.call('experiments.get', { id })).status === 'unknown',
+        45_000,
+        'status unknown',
+      );
+      // Past the grace period and both backstops (the stop used to be recorded by now, its pod left running).
+      await sleep(Math.max(0, GRACE_MS + 2 * BACKSTOP_S * 1000 + 5000 - (Date.now() - t0)));
+      assert.equal(
+        (await engine.call('experiments.get', { id })).status,
+        'unknown',
+        (await history(engine, id)).join(' → '),
+      );
+      proxy.resume();
+      const done = await ended(engine, id, 120_000);
+      assert.equal(done.status, 'stopped', (await history(engine, id)).join(' → '));
+      const out = (await engine.store.experiments.row(id)).outputs_dir!;
+      assert.ok(
+        fs.existsSync(path.join(out, 'term.txt')),
+        `no term.txt: ${(await history(engine, id)).join(' → ')}; ${(await logOf(engine, id)).slice(-600)}`,
+      );
+      assert.equal(fs.readFileSync(path.join(out, 'term.txt'), 'utf8'), 'term\n');
+      const values = (await engine.call('experiments.metrics', { id })).map((pt) => pt.value);
+      assert.ok(values.length >= 3 && values.length < 240, `${values.length} metrics`);
+      assert.deepEqual(
+        values,
+        Array.from({ length: values.length }, (_, i) => i + 1),
+      );
+      await waitFor(async () => (await podsOf(id)).length === 0, 30_000, 'the pod to be deleted');
+    } finally {
+      proxy.resume();
+      delete process.env.AXON_K8S_STOP_BACKSTOP_S;
+      await engine.close();
+    }
+  },
+);

@@ -199,3 +199,22 @@ test('a namespace that does not exist fails the run before its image is built', 
     await engine.close();
   }
 });
+
+test(
+  '`axon context get` with only the printed Role: reachable; the namespace is assumed, not an error',
+  { skip },
+  async () => {
+    const engine = await Engine.start({ home: home() });
+    try {
+      const d = await engine.call('clusters.kubeContext', { name: RESTRICTED });
+      assert.equal(d.reachable, true, d.reason ?? '');
+      assert.equal(d.namespace.name, allowed.name);
+      assert.equal(d.namespace.exists, null);
+      assert.match(d.namespace.reason ?? '', /namespaced Role .* assumed to exist/);
+      // Listing nodes is optional (the capacity check): its 403 is reported, not fatal.
+      assert.match(d.nodesError ?? '', /forbidden/);
+    } finally {
+      await engine.close();
+    }
+  },
+);

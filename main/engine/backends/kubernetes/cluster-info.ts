@@ -293,7 +293,10 @@ export async function probeCluster(
         ns.status === 'rejected'
           ? nsStatus === 404
             ? `namespace "${namespace}" does not exist (create it: kubectl create namespace ${namespace})`
-            : why(ns)
+            : nsStatus === 403
+              ? // Not a problem: the namespaced Role `axon context rbac` prints cannot grant it.
+                'not readable with a namespaced Role (reading a namespace is a cluster-wide permission); assumed to exist'
+              : why(ns)
           : null,
     },
   };

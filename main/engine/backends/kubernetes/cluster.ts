@@ -5,7 +5,9 @@
 // with a backoff. No job polls the API for its status.
 //
 // Reachability is tracked here: a failed list or watch marks the cluster unreachable (since when, and why);
-// the next successful list marks it reachable, and every listener is told either way.
+// the next successful list marks it reachable, and every listener is told either way. A server that hangs
+// (stopped, or a network that drops packets) ends nothing, so a heartbeat asks it for /version every 10 s:
+// two missed answers mark it unreachable and the watch is started again once it answers.
 import type { CoreV1Api, Exec, KubeConfig, Log, V1Pod } from '@kubernetes/client-node';
 import { log } from '../../log';
 import { loadClientNode } from './kubeconfig';
@@ -13,6 +15,7 @@ import { kubeGet } from './cluster-info';
 import { LABEL } from './pod-spec';
 
 type PodListener = (pod: V1Pod | null) => void;
+const HEARTBEAT_MS = 10_000;
 type ReachListener = (unreachableSince: Date | null, why: string | null) => void;
 
 export interface ApiCounter {
@@ -55,6 +58,8 @@ export class Cluster {
   private synced!: Promise<void>;
   private markSynced!: () => void;
   private restartTimer: NodeJS.Timeout | null = null;
+  private heartbeatTimer: NodeJS.Timeout | null = null;
+  private missed = 0;
   private backoffMs = 500;
   private closed = false;
   unreachableSince: Date | null = null;
@@ -79,6 +84,7 @@ export class Cluster {
   static async open(context: string, namespace: string, home: string, kc: KubeConfig, counter: ApiCounter) {
     const c = new Cluster(context, namespace, home, kc, await loadClientNode(), counter);
     await c.startWatch();
+    c.heartbeat();
     return c;
   }
 
@@ -104,12 +110,14 @@ export class Cluster {
   }
 
   private retryLater(informer: NonNullable<Cluster['informer']>): void {
+    if (this.restartTimer || this.closed) return;
     const wait = this.backoffMs;
     this.backoffMs = Math.min(this.backoffMs * 2, 30_000);
     this.restartTimer = setTimeout(() => {
       this.restartTimer = null;
       void this.probe().then((ok) => {
         if (this.closed) return;
+        log.debug(`kubernetes ${this.context}: retry probe ${ok}`);
         if (!ok) return this.retryLater(informer);
         // The back-off is reset by events or a list, not by /version alone (a watch refused for another reason
         // must not be retried twice a second).
@@ -118,6 +126,41 @@ export class Cluster {
       });
     }, wait);
     this.restartTimer.unref?.();
+  }
+
+  private heartbeat(): void {
+    this.heartbeatTimer = setTimeout(async () => {
+      if (this.closed) return;
+      if (!this.unreachableSince) {
+        const ok = await this.probe();
+        this.missed = ok ? 0 : this.missed + 1;
+        if (this.missed >= 2)
+          this.noAnswer('the API server does not answer (no reply to /version in 5 s, twice)');
+      }
+      if (!this.closed) this.heartbeat();
+    }, HEARTBEAT_MS);
+    this.heartbeatTimer.unref?.();
+  }
+
+  /** Asks the server for /version now: false, and the cluster is marked unreachable, if it does not answer
+   *  (a request that timed out says nothing more on its own: the exec may be refused, the server gone). */
+  async answers(): Promise<boolean> {
+    if (this.unreachableSince) return false;
+    if (await this.probe()) return true;
+    this.noAnswer('the API server does not answer (no reply to /version in 5 s)');
+    return false;
+  }
+
+  /** The server stopped answering without closing anything: the watch may never end by itself, so it is
+   *  stopped and started again (from its last resourceVersion) once the server answers. */
+  private noAnswer(why: string): void {
+    if (this.closed || this.unreachableSince) return;
+    this.missed = 0;
+    this.setReachable(false, why);
+    const informer = this.informer;
+    if (!informer) return;
+    void informer.stop().catch(() => undefined);
+    this.retryLater(informer);
   }
 
   private async probe(): Promise<boolean> {
@@ -218,6 +261,7 @@ export class Cluster {
   async close(): Promise<void> {
     this.closed = true;
     if (this.restartTimer) clearTimeout(this.restartTimer);
+    if (this.heartbeatTimer) clearTimeout(this.heartbeatTimer);
     await this.informer?.stop().catch(() => undefined);
   }
 }

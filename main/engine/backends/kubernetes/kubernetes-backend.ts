@@ -206,6 +206,7 @@ export class KubernetesBackend implements Backend {
       outputsDir,
       pendingTimeoutMs: this.pendingTimeoutMs,
       keepPods: process.env.AXON_K8S_KEEP_PODS === '1',
+      stopBackstopMs: Number(process.env.AXON_K8S_STOP_BACKSTOP_S) * 1000 || undefined,
     });
   }
 

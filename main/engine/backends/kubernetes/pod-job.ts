@@ -7,9 +7,11 @@ import { PassThrough } from 'node:stream';
 import type { V1Pod } from '@kubernetes/client-node';
 import type { BackendStatus, JobOutcome, RunningJob } from '../backend';
 import { LogCopier } from '../log-copier';
+import { log } from '../../log';
 import type { Cluster } from './cluster';
 import { copyOutputs, execIn } from './pod-exec';
 import { podState } from './pod-status';
+import { statusOf } from './cluster';
 import { MAIN } from './pod-spec';
 
 export interface PodJobOptions {
@@ -21,6 +23,8 @@ export interface PodJobOptions {
   pendingTimeoutMs: number;
   /** Leave finished pods in place (debugging): AXON_K8S_KEEP_PODS=1. */
   keepPods?: boolean;
+  /** How long a stop waits past its grace period before it deletes the pod outright (default 20 s). */
+  stopBackstopMs?: number;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -32,6 +36,7 @@ const within = (p: Promise<unknown>, ms: number) => Promise.race([p, sleep(ms)])
 /** How long a stop waits past its grace period for the pod to go before it deletes it outright, then again
  *  before it records the job stopped anyway. */
 const STOP_BACKSTOP_MS = 20_000;
+type Cancel = () => void;
 
 export class PodJob implements RunningJob {
   readonly handle;
@@ -44,6 +49,11 @@ export class PodJob implements RunningJob {
   private logStream: PassThrough | null = null;
   private ended = false;
   private stopping = false;
+  private stopGraceMs = 0;
+  /** `main` was seen running: a stop signals it rather than deleting the pod. */
+  private seenRunning = false;
+  /** Ends the log read in progress (its request may not have answered yet). */
+  private cancelRead: Cancel | null = null;
   private detached = false;
   private last: BackendStatus | null = null;
   private listener: ((s: BackendStatus) => void) | null = null;
@@ -59,12 +69,19 @@ export class PodJob implements RunningJob {
     this.unsubscribe.push(c.watchPod(o.pod, (p) => this.onPod(p)));
     this.unsubscribe.push(
       c.onReachability((since, why) => {
-        if (since)
+        if (since) {
+          // A read on a connection that went away may never end: it is read again from the cursor once back.
+          this.cancelRead?.();
           this.emit({
             status: 'unknown',
             reason: `cluster unreachable since ${since.toISOString()}`,
             message: why,
           });
+        } else if (this.stopping && !this.ended && !this.detached) {
+          // A stop asked for while the cluster was away is made now (the pod may have ended meanwhile: then
+          // nothing is sent, and its ending copies its outputs).
+          void this.stop(this.stopGraceMs);
+        }
       }),
     );
     this.pendingTimer = setTimeout(() => void this.pendingTooLong(), o.pendingTimeoutMs);
@@ -114,6 +131,7 @@ export class PodJob implements RunningJob {
     const s = podState(p);
     if (s.kind === 'waiting') this.emit(s.status);
     else if (s.kind === 'running') {
+      this.seenRunning = true;
       this.clearPending();
       this.emit({ status: 'running', reason: null });
       this.copying ??= this.copyLoop();
@@ -134,9 +152,10 @@ export class PodJob implements RunningJob {
       this.pendingTimer.unref?.();
       return;
     }
-    const mins = Math.round(this.o.pendingTimeoutMs / 6000) / 10;
+    const ms = this.o.pendingTimeoutMs;
+    const span = ms < 60_000 ? `${Math.round(ms / 1000)} s` : `${Math.round(ms / 6000) / 10} min`;
     const why = this.last?.reason ? `: ${this.last.reason}` : '';
-    const outcome = { exitCode: null, signal: null, lost: false, reason: `pending for ${mins} min${why}` };
+    const outcome = { exitCode: null, signal: null, lost: false, reason: `pending for ${span}${why}` };
     this.deletedFor = outcome;
     await this.deletePod(0);
     await this.finish(outcome, null, false);
@@ -145,6 +164,10 @@ export class PodJob implements RunningJob {
   /** Streams the log while `main` runs; a stream the server closes early is opened again from the cursor. */
   private async copyLoop(): Promise<void> {
     while (!this.detached && !this.ended) {
+      if (this.o.cluster.unreachableSince) {
+        await sleep(1000);
+        continue;
+      }
       await this.copyOnce(true);
       if (this.ended || this.detached) break;
       await sleep(1000);
@@ -155,19 +178,37 @@ export class PodJob implements RunningJob {
     const c = this.o.cluster;
     const stream = new PassThrough();
     this.logStream = stream;
+    let cancelled = false;
+    let request: Promise<AbortController> | null = null;
+    const gaveUp = new Promise<null>((r) => {
+      this.cancelRead = () => {
+        cancelled = true;
+        this.logRequest?.abort();
+        stream.destroy();
+        r(null);
+      };
+    });
     const since = this.copier.sinceRfc3339();
     c.counter.requests++;
     try {
-      this.logRequest = await c.logs.log(c.namespace, this.o.pod, MAIN, stream, {
+      request = c.logs.log(c.namespace, this.o.pod, MAIN, stream, {
         follow,
         timestamps: true,
         ...(since ? { sinceTime: since } : {}),
       });
+      // A server that hangs never answers the request: a cancel does not wait for it.
+      const answered = await Promise.race([request, gaveUp]);
+      if (!answered) return;
+      this.logRequest = answered;
+      if (cancelled) answered.abort();
       await this.copier.copyFrom(stream);
     } catch {
       stream.end();
-      if (follow) await sleep(1000); // not started yet, or the cluster is away: the watch will tell
+      if (follow && !cancelled) await sleep(1000); // not started yet, or the cluster is away: the watch will tell
     } finally {
+      // An answer that comes after the cancel is closed at once.
+      if (cancelled) void request?.then((a) => a.abort()).catch(() => undefined);
+      this.cancelRead = null;
       this.logRequest = null;
       this.logStream = null;
     }
@@ -176,18 +217,20 @@ export class PodJob implements RunningJob {
   /** The follow stream ends when `main` exits; then one plain read takes whatever is left. */
   private async drainLog(): Promise<void> {
     if (this.copying) {
-      const t = sleep(15_000).then(() => {
-        this.logRequest?.abort();
-        this.logStream?.destroy();
-      });
+      const t = sleep(15_000).then(() => this.cancelRead?.());
       await Promise.race([this.copying, t]);
       await this.copying;
     }
-    if (!this.detached) await within(this.copyOnce(false), ENDING_REQUEST_MS);
+    if (this.detached) return;
+    const last = this.copyOnce(false);
+    await within(last, ENDING_REQUEST_MS);
+    this.cancelRead?.();
+    await last;
   }
 
   private async finish(outcome: JobOutcome, finishedAt: string | null, podExists: boolean): Promise<void> {
     if (this.ended) return;
+    log.debug(`pod ${this.o.pod}: finish ${JSON.stringify(outcome)} podExists=${podExists}`);
     this.ended = true;
     this.clearPending();
     await this.drainLog();
@@ -195,61 +238,96 @@ export class PodJob implements RunningJob {
       const r = await copyOutputs(this.o.cluster, this.o.pod, this.o.outputsDir);
       if (r.problem) fs.appendFileSync(this.o.logPath, `[axon] outputs: ${r.problem}\n`);
       if (this.detached) return; // the engine closed meanwhile: the next one takes it from here
-      if (!this.o.keepPods) await this.deletePod(0);
+      if (!this.o.keepPods) await this.deletePod(0, true);
     }
     for (const u of this.unsubscribe) u();
     this.resolveDone({ ...outcome, ...(finishedAt ? { finishedAt } : {}) });
   }
 
-  private async deletePod(graceSeconds: number): Promise<void> {
+  /**
+   * Deletes the pod. Unless `evenEnded`, a pod that has ended is left for its ending, which copies its outputs
+   * first; the delete carries the resourceVersion it was read at, so one that reaches a server late (it hung,
+   * and answers the requests it held when it resumes) is refused if the pod has changed since.
+   */
+  private async deletePod(graceSeconds: number, evenEnded = false): Promise<void> {
     const c = this.o.cluster;
-    c.counter.requests++;
-    await within(
-      c.core
-        .deleteNamespacedPod({ name: this.o.pod, namespace: c.namespace, gracePeriodSeconds: graceSeconds })
-        .catch(() => undefined),
-      ENDING_REQUEST_MS,
-    );
+    const ref = { name: this.o.pod, namespace: c.namespace };
+    const attempt = async () => {
+      for (let i = 0; i < 3; i++) {
+        let resourceVersion: string | undefined;
+        if (!evenEnded) {
+          c.counter.requests++;
+          const p = await c.core
+            .readNamespacedPod(ref)
+            .catch((e) => (statusOf(e) === 404 ? null : undefined));
+          if (!p || podState(p).kind === 'ended') return; // gone, ended, or no answer: nothing is sent
+          resourceVersion = p.metadata?.resourceVersion;
+        }
+        c.counter.requests++;
+        try {
+          await c.core.deleteNamespacedPod({
+            ...ref,
+            gracePeriodSeconds: graceSeconds,
+            body: {
+              gracePeriodSeconds: graceSeconds,
+              ...(resourceVersion ? { preconditions: { resourceVersion } } : {}),
+            },
+          });
+          return;
+        } catch (e) {
+          if (statusOf(e) !== 409) return; // 409: it changed since it was read; read it again
+        }
+      }
+    };
+    await within(attempt(), ENDING_REQUEST_MS);
   }
 
   /** SIGTERM to the command (through the wrapper), SIGKILL after the grace period; a pod that has not started
-   *  yet is deleted. If exec is not possible, the pod is deleted with the grace period. */
+   *  yet is deleted. If exec is not possible, the pod is deleted with the grace period. While the cluster does
+   *  not answer, nothing is sent (it would arrive late and out of order): the stop is made once it is back. */
   async stop(graceMs: number): Promise<void> {
-    if (this.ended) return;
+    if (this.ended || this.detached) return;
     this.stopping = true;
+    this.stopGraceMs = graceMs;
+    const c = this.o.cluster;
+    if (c.unreachableSince) return;
     this.stopBackstop(graceMs);
-    if (this.last?.status !== 'running') {
+    if (!this.seenRunning) {
       await this.deletePod(0);
       return;
     }
-    const c = this.o.cluster;
     const term = await execIn(c, this.o.pod, MAIN, ['/bin/sh', '-c', 'kill -TERM 1'], null, 10_000);
+    log.debug(`pod ${this.o.pod}: stop: TERM ${JSON.stringify(term)}`);
     if (!term.ok) {
-      await this.deletePod(Math.max(1, Math.ceil(graceMs / 1000)));
+      if (await c.answers()) await this.deletePod(Math.max(1, Math.ceil(graceMs / 1000)));
       return;
     }
     const t = setTimeout(() => {
       if (this.ended || this.detached) return;
       void execIn(c, this.o.pod, MAIN, ['/bin/sh', '-c', 'kill -KILL -1'], null, 10_000).then(async (r) => {
-        if (!r.ok && !this.ended) await this.deletePod(0);
+        if (!r.ok && !this.ended && (await c.answers())) await this.deletePod(0);
       });
     }, graceMs);
     t.unref?.();
   }
 
   /**
-   * A stop always ends. If the pod has not gone STOP_BACKSTOP_MS after the grace period (an exec or a delete
-   * that never answered, a watch that missed the deletion), it is deleted at once; if the cluster still says
-   * nothing as long again, the job is recorded stopped (a pod left behind is reported at the next start).
+   * A stop always ends while the cluster answers. If the pod has not gone STOP_BACKSTOP_MS after the grace
+   * period (an exec or a delete that never answered, a watch that missed the deletion), it is deleted at once;
+   * if the cluster still says nothing as long again, the job is recorded stopped (a pod left behind is reported
+   * at the next start). A cluster that does not answer is waited for: the pod may still run, or have ended
+   * with outputs to copy, and the stop is made again once it is back.
    */
   private stopBackstop(graceMs: number): void {
-    const later = (ms: number, fn: () => void) => setTimeout(fn, ms).unref?.();
-    later(graceMs + STOP_BACKSTOP_MS, () => {
-      if (this.ended || this.detached) return;
-      void this.deletePod(0);
-      later(STOP_BACKSTOP_MS, () => {
-        if (this.ended || this.detached) return;
-        void this.finish({ exitCode: null, signal: null, lost: false, reason: 'stopped' }, null, false);
+    const backstop = this.o.stopBackstopMs ?? STOP_BACKSTOP_MS;
+    const later = (ms: number, fn: () => Promise<void>) => setTimeout(() => void fn(), ms).unref?.();
+    const c = this.o.cluster;
+    later(graceMs + backstop, async () => {
+      if (this.ended || this.detached || !(await c.answers())) return;
+      await this.deletePod(0);
+      later(backstop, async () => {
+        if (this.ended || this.detached || !(await c.answers())) return;
+        await this.finish({ exitCode: null, signal: null, lost: false, reason: 'stopped' }, null, false);
       });
     });
   }
@@ -258,8 +336,7 @@ export class PodJob implements RunningJob {
     this.detached = true;
     this.clearPending();
     this.copier.detach();
-    this.logRequest?.abort();
-    this.logStream?.destroy();
+    this.cancelRead?.();
     for (const u of this.unsubscribe) u();
   }
 }
