@@ -317,7 +317,9 @@ export function outcomeOf(info: Docker.ContainerInspectInfo): JobOutcome {
       ? new Date(info.State.FinishedAt)
       : null;
   const finishedAt = at && !Number.isNaN(at.getTime()) ? { finishedAt: at.toISOString() } : {};
-  if (info.State.OOMKilled) {
+  // A process of the container killed for memory while the command itself went on and exited 0 (it handled
+  // its child's death) is a success, as on Kubernetes, where the main container's reason is then Completed.
+  if (info.State.OOMKilled && code !== 0) {
     const limit = info.HostConfig.Memory
       ? ` (limit ${Math.round(info.HostConfig.Memory / 1024 / 1024)} MiB)`
       : '';

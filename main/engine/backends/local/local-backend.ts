@@ -271,7 +271,10 @@ function watchMemory(job: RunningJob, run: RunSpec | undefined, mark: string): R
   const pgid = job.handle.pid;
   if (!limit || !pgid || !MemoryWatchdog.supported()) return job;
   const wd = new MemoryWatchdog(pgid, mark, limit * 1024 * 1024).start();
-  const done = job.done.then((o) => (wd.killedAt === null ? o : { ...o, reason: wd.reason() }));
+  // A command that exited 0 was not the one killed (a child in its own session was, and it went on): success.
+  const done = job.done.then((o) =>
+    wd.killedAt === null || (o.exitCode === 0 && !o.signal) ? o : { ...o, reason: wd.reason() },
+  );
   void done.finally(() => wd.stop());
   return {
     ...job,
