@@ -340,7 +340,7 @@ test(
 );
 
 test(
-  'a 3-replica PyTorch-style run: workers reach the master by its DNS name behind the headless Service',
+  "a 3-replica PyTorch-style run: workers reach the master by its DNS name behind the headless Service; every replica's outputs come home",
   { skip },
   async () => {
     const engine = await Engine.start({ home: home() });
@@ -357,7 +357,7 @@ test(
           // both workers (each line printed once), then answers late retries for a moment. One `nc -l` per worker
           // lost messages in CI twice: a connection queued as a listener ends is reset, and an ack can be lost
           // after the line arrived.
-          '  cmd: if [ "$RANK" = 0 ]; then true > /tmp/got; while [ "$(grep -c . /tmp/got)" -lt 2 ]; do m=$(echo ack | nc -l -p $MASTER_PORT); case "$m" in "hello from rank "*) grep -qxF "$m" /tmp/got || { echo "$m"; echo "$m" >> /tmp/got; };; esac; done; (while :; do echo ack | nc -l -p $MASTER_PORT >/dev/null; done) & sleep 3; kill $! 2>/dev/null; true; else n=0; until echo "hello from rank $RANK of $WORLD_SIZE" | nc -w 5 $MASTER_ADDR $MASTER_PORT | grep -q ack; do n=$((n+1)); [ $n -gt 100 ] && exit 7; sleep 0.3; done; fi',
+          '  cmd: echo $RANK > $AXON_OUTPUTS_PATH/rank-$RANK.txt; echo $RANK > $AXON_OUTPUTS_PATH/model.txt; if [ "$RANK" = 0 ]; then true > /tmp/got; while [ "$(grep -c . /tmp/got)" -lt 2 ]; do m=$(echo ack | nc -l -p $MASTER_PORT); case "$m" in "hello from rank "*) grep -qxF "$m" /tmp/got || { echo "$m"; echo "$m" >> /tmp/got; };; esac; done; (while :; do echo ack | nc -l -p $MASTER_PORT >/dev/null; done) & sleep 3; kill $! 2>/dev/null; true; else n=0; until echo "hello from rank $RANK of $WORLD_SIZE" | nc -w 5 $MASTER_ADDR $MASTER_PORT | grep -q ack; do n=$((n+1)); [ $n -gt 100 ] && exit 7; sleep 0.3; done; fi',
         ]),
       );
       const x = await ended(engine, id, 120_000);
@@ -365,6 +365,22 @@ test(
       const log = await logOf(engine, id);
       assert.match(log, /hello from rank 1 of 3/);
       assert.match(log, /hello from rank 2 of 3/);
+      // Each replica's own outputs folder comes home into the run's; a name all three wrote is kept for each.
+      const out = (await engine.store.experiments.row(id)).outputs_dir!;
+      const files = Object.fromEntries(
+        fs
+          .readdirSync(out)
+          .sort()
+          .map((f) => [f, fs.readFileSync(path.join(out, f), 'utf8').trim()]),
+      );
+      assert.deepEqual(files, {
+        'model.txt': '0',
+        'model.txt.worker-0': '1',
+        'model.txt.worker-1': '2',
+        'rank-0.txt': '0',
+        'rank-1.txt': '1',
+        'rank-2.txt': '2',
+      });
       const svc = await core.listNamespacedService({
         namespace: ns.name,
         labelSelector: `${LABEL.experiment}=${id}`,

@@ -22,6 +22,7 @@ import type {
   RunSpec,
 } from '../backend';
 import { NotStartable } from '../backend';
+import { OutputsMerge } from './outputs-merge';
 import { DockerBackend, homeId } from '../docker/docker-backend';
 import type { AxonPodsView, AxonSettings, PodEvent } from '../../../../shared/clusters';
 import { SDK_PYTHON } from '../../scheduler/job-env';
@@ -30,7 +31,7 @@ import { log } from '../../log';
 import { kubeConfigFor, loadKubeconfig } from './kubeconfig';
 import { kubeGet, parseQuantity } from './cluster-info';
 import { Cluster, errorText, statusOf, type ApiCounter } from './cluster';
-import { PodJob } from './pod-job';
+import { PodJob, type PodJobOptions } from './pod-job';
 import { podResources } from './pod-resources';
 import { choosePath, shipImage } from './images';
 import {
@@ -70,6 +71,8 @@ export class KubernetesBackend implements Backend {
    *  later. Forgotten once the pod is gone. */
   private endedSeen = new Map<string, { at: number; context: string }>();
   private shipping = new Map<string, Promise<string>>();
+  /** Distributed runs' outputs, merged from their replicas' pods; forgotten when the run's Service goes. */
+  private merges = new Map<number, OutputsMerge>();
   private readonly docker: DockerBackend;
   private readonly pendingTimeoutMs: number;
 
@@ -195,15 +198,36 @@ export class KubernetesBackend implements Backend {
       if (statusOf(e) !== 409)
         throw new Error(`creating pod ${pod.metadata!.name}: ${errorText(e)}`, { cause: e });
     }
-    return this.follow(c, pod.metadata!.name!, spec.logPath, spec.outputsDir);
+    return this.follow(c, pod.metadata!.name!, spec);
   }
 
-  private follow(c: Cluster, pod: string, logPath: string, outputsDir: string): PodJob {
+  private follow(
+    c: Cluster,
+    pod: string,
+    job: {
+      experimentId: number;
+      role: string;
+      index: number;
+      logPath: string;
+      outputsDir: string;
+      run: RunSpec;
+      network?: string;
+    },
+  ): PodJob {
+    // A distributed run's replicas each copy their own outputs into the one folder (outputs-merge.ts).
+    let merge: PodJobOptions['merge'];
+    // Launched, a replica's run holds its own environment (network set); re-attached, the whole run's.
+    if (job.network || replicaPlan(job.run.environment).length > 1) {
+      let m = this.merges.get(job.experimentId);
+      if (!m) this.merges.set(job.experimentId, (m = new OutputsMerge(job.outputsDir)));
+      merge = { replica: `${job.role}-${job.index}`, outputs: m };
+    }
     return new PodJob({
       cluster: c,
       pod,
-      logPath,
-      outputsDir,
+      logPath: job.logPath,
+      outputsDir: job.outputsDir,
+      merge,
       pendingTimeoutMs: this.pendingTimeoutMs,
       keepPods: process.env.AXON_K8S_KEEP_PODS === '1',
       stopBackstopMs: Number(process.env.AXON_K8S_STOP_BACKSTOP_S) * 1000 || undefined,
@@ -236,7 +260,7 @@ export class KubernetesBackend implements Backend {
           return { exitCode: null, signal: null, lost: true, reason: 'lost: the pod is gone' };
       }
     }
-    return this.follow(c, name, job.logPath, job.outputsDir);
+    return this.follow(c, name, job);
   }
 
   async sample(handle: JobHandle): Promise<JobResources | null> {
@@ -277,6 +301,7 @@ export class KubernetesBackend implements Backend {
   }
 
   async removeNetwork(experimentId: number, run: RunSpec): Promise<void> {
+    this.merges.delete(experimentId);
     const t = target(run);
     const c = await this.cluster(t);
     this.counter.requests++;

@@ -66,13 +66,15 @@ export async function execIn(
 
 /**
  * Copies the pod's outputs folder into `dest` (tar over exec from the side container that keeps it). Paths
- * that would leave `dest` and links are skipped; past `maxBytes` the copy stops and says so.
+ * that would leave `dest` and links are skipped; past `maxBytes` the copy stops and says so. `place` may
+ * write a file under another name (a distributed run's replicas: outputs-merge.ts).
  */
 export async function copyOutputs(
   c: Cluster,
   pod: string,
   dest: string,
   maxBytes = OUTPUTS_MAX_BYTES,
+  place?: (rel: string) => Promise<string>,
 ): Promise<{ files: number; bytes: number; problem: string | null }> {
   const root = path.resolve(dest);
   await fs.promises.mkdir(root, { recursive: true });
@@ -83,16 +85,16 @@ export async function copyOutputs(
   let problem: string | null = null;
   extract.on('entry', (h, stream, next) => {
     const rel = path.normalize(h.name).replace(/^(\.\/)+/, '');
-    const target = path.resolve(root, rel);
-    const inside = target === root || target.startsWith(root + path.sep);
+    const named = path.resolve(root, rel);
+    const inside = named === root || named.startsWith(root + path.sep);
     const skip = () => {
       stream.on('end', next);
       stream.resume();
     };
     if (!inside || rel === '.' || rel === '') return skip();
     if (h.type === 'directory') {
-      landsInside(realRoot, path.join(target, 'x'))
-        .then((ok) => (ok ? fs.promises.mkdir(target, { recursive: true }) : undefined))
+      landsInside(realRoot, path.join(named, 'x'))
+        .then((ok) => (ok ? fs.promises.mkdir(named, { recursive: true }) : undefined))
         .then(skip, skip);
       return;
     }
@@ -103,9 +105,14 @@ export async function copyOutputs(
     }
     bytes += h.size ?? 0;
     files++;
+    let target = path.resolve(root, rel);
     landsInside(realRoot, target)
       .then(async (ok) => {
         if (!ok) throw new Error('outside');
+        if (place) {
+          target = path.resolve(root, await place(rel));
+          if (!target.startsWith(root + path.sep)) throw new Error('outside');
+        }
         await fs.promises.mkdir(path.dirname(target), { recursive: true });
         if (!(await landsInside(realRoot, target))) throw new Error('outside');
         const fd = fs.openSync(target, WRITE_NOFOLLOW, (h.mode ?? 0o644) & 0o777);

@@ -13,6 +13,7 @@ import { copyOutputs, execIn } from './pod-exec';
 import { podState } from './pod-status';
 import { statusOf } from './cluster';
 import { MAIN } from './pod-spec';
+import type { OutputsMerge } from './outputs-merge';
 
 export interface PodJobOptions {
   cluster: Cluster;
@@ -25,6 +26,8 @@ export interface PodJobOptions {
   keepPods?: boolean;
   /** How long a stop waits past its grace period before it deletes the pod outright (default 20 s). */
   stopBackstopMs?: number;
+  /** A distributed run's replica: its outputs are merged with the others' (outputs-merge.ts). */
+  merge?: { replica: string; outputs: OutputsMerge };
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -235,7 +238,10 @@ export class PodJob implements RunningJob {
     this.clearPending();
     await this.drainLog();
     if (podExists && !this.detached) {
-      const r = await copyOutputs(this.o.cluster, this.o.pod, this.o.outputsDir);
+      const m = this.o.merge;
+      const note = (text: string) => fs.appendFileSync(this.o.logPath, `[axon] outputs: ${text}\n`);
+      const place = m && ((rel: string) => m.outputs.place(m.replica, rel, note));
+      const r = await copyOutputs(this.o.cluster, this.o.pod, this.o.outputsDir, undefined, place);
       if (r.problem) fs.appendFileSync(this.o.logPath, `[axon] outputs: ${r.problem}\n`);
       if (this.detached) return; // the engine closed meanwhile: the next one takes it from here
       if (!this.o.keepPods) await this.deletePod(0, true);
