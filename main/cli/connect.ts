@@ -10,7 +10,14 @@ import http from 'node:http';
 import { createHttpClient, type HttpClient, type PostJson } from '../../shared/http-client';
 import type { AxonApi } from '../../shared/api';
 import type { Engine } from '../engine/engine';
-import { LockedError, readAddress, removeAddress, resolveHome, writeAddress } from '../engine/home';
+import {
+  LockedError,
+  readAddress,
+  removeAddress,
+  resolveHome,
+  writeAddress,
+  type EngineAddress,
+} from '../engine/home';
 import { backgroundAllowed, startBackgroundEngine } from './background';
 import { log } from '../engine/log';
 import { remoteServer } from './remote';
@@ -35,6 +42,23 @@ export interface ConnectOptions {
   work?: boolean;
   /** In-process only (AXON_NO_BACKGROUND=1): a long command serves the API while it runs. */
   serve?: boolean;
+  /** The command may use kube contexts: say so if the serving engine reads another kubeconfig than ours. */
+  kube?: boolean;
+}
+
+/** The engine reads the kubeconfig of its own environment, not the command's: a changed KUBECONFIG would be
+ *  ignored without a word (the contexts, and errors naming the engine's file, would make no sense). */
+function checkKubeconfig(addr: EngineAddress): void {
+  if (!('kubeconfig' in addr)) return;
+  const mine = process.env.KUBECONFIG ?? null;
+  if (addr.kubeconfig === mine) return;
+  const name = (k: string | null | undefined) => (k ? `KUBECONFIG=${k}` : '~/.kube/config');
+  // A note to the person at the terminal, not an engine log line (AXON_QUIET does not hide it).
+  process.stderr.write(
+    `[axon] the engine serving this AXON_HOME (pid ${addr.pid}) reads ${name(addr.kubeconfig)}, not ${name(mine)} ` +
+      `as this command would: its kube contexts are the ones used. To use yours, stop it (kill ${addr.pid}; runs ` +
+      'go on) and run the command again.\n',
+  );
 }
 
 /** A JSON POST on node:http, for the HTTP client: Node's fetch takes ~50 ms to load at a command's start. */
@@ -79,7 +103,10 @@ export async function connect(opts: ConnectOptions = {}): Promise<Connection> {
   const deadline = Date.now() + LOCK_WAIT_MS;
   for (;;) {
     const addr = readAddress(home);
-    if (addr) return viaHttp(home, addr.url, addr.token, null);
+    if (addr) {
+      if (opts.kube) checkKubeconfig(addr);
+      return viaHttp(home, addr.url, addr.token, null);
+    }
     if (opts.work && backgroundAllowed()) {
       const a = await startBackgroundEngine(home);
       return viaHttp(home, a.url, a.token, a.pid);
@@ -100,7 +127,12 @@ export async function connect(opts: ConnectOptions = {}): Promise<Connection> {
     const { serve } = await import('../server/http');
     const server = await serve(engine);
     engine.apiUrl = server.url;
-    writeAddress(home, { pid: process.pid, url: server.url, token: server.token });
+    writeAddress(home, {
+      pid: process.pid,
+      url: server.url,
+      token: server.token,
+      kubeconfig: process.env.KUBECONFIG ?? null,
+    });
     return ofEngine(home, engine, async () => {
       removeAddress(home);
       await server.close();

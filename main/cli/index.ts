@@ -99,7 +99,7 @@ const run: Runner = async (body, opts = {}) => {
     return active.api;
   };
   try {
-    active = await connect({ work: opts.work, serve: opts.work });
+    active = await connect({ work: opts.work, serve: opts.work, kube: opts.kube || opts.work });
     const r = await body(active.api, { reconnect: active.client ? reconnect : undefined });
     if (typeof r === 'number') code = r;
   } catch (e) {

@@ -75,6 +75,8 @@ export interface EngineAddress {
   pid: number;
   url: string;
   token: string;
+  /** The KUBECONFIG the engine reads (null: ~/.kube/config); a command run with another one is told. */
+  kubeconfig?: string | null;
 }
 
 /** Written only by a serving engine, readable only by the user (0600). */

@@ -5,7 +5,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { cli, tmpDir } from '../helpers';
+import { cli, startServe, tmpDir } from '../helpers';
 import { closedPort, kubeconfigYaml, startFakeApiServer, type FakeApi } from '../kubernetes/fake-api-server';
 
 let api: FakeApi;
@@ -182,4 +182,29 @@ test('axon run --backend kubernetes refuses what a cluster would refuse, with fi
   );
   const ps = await cli(['project', 'ls', '--json'], { home, env });
   assert.deepEqual(JSON.parse(ps.stdout), [], 'no project was created');
+});
+
+test('a serving engine that reads another kubeconfig than the command: the command says so, with the pid', async () => {
+  const home = tmpDir();
+  const other = path.join(dir, 'other-config');
+  fs.writeFileSync(other, kubeconfigYaml([{ name: 'elsewhere', server: refused, token: 'x' }], 'elsewhere'));
+  const served = await startServe(home, { env: { KUBECONFIG: kubeconfig } });
+  try {
+    const same = await cli(['context', 'list'], { home, env: { KUBECONFIG: kubeconfig } });
+    assert.equal(same.code, 0, same.stderr);
+    assert.doesNotMatch(same.stderr, /reads KUBECONFIG/);
+    const changed = await cli(['context', 'list'], { home, env: { KUBECONFIG: other } });
+    assert.equal(changed.code, 0, changed.stderr);
+    assert.match(
+      changed.stderr,
+      new RegExp(
+        `the engine serving this AXON_HOME \\(pid ${served.proc.pid}\\) reads KUBECONFIG=${kubeconfig.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}, not KUBECONFIG=`,
+      ),
+    );
+    // The engine's contexts are the ones listed.
+    assert.match(changed.stdout, /kind-axon/);
+    assert.doesNotMatch(changed.stdout, /elsewhere/);
+  } finally {
+    await served.stop();
+  }
 });

@@ -42,37 +42,40 @@ export function registerContext(program: Command, run: Runner): void {
     .description("list kube contexts; * marks the one Axon uses, and kube's current-context is shown")
     .option('--json', 'JSON output')
     .action((o) =>
-      run(async (api: AxonApi) => {
-        const list = await api.call('clusters.kubeContexts', {});
-        if (o.json) return printJson(list);
-        reportFiles(list);
-        if (!list.contexts.length) {
-          process.stderr.write(`${emptyHint(list)}\n`);
-          return;
-        }
-        printTable(
-          ['axon', 'kube', 'name', 'cluster', 'server', 'namespace', 'user'],
-          list.contexts.map((c) => [
-            c.inUse ? '*' : '',
-            c.current ? 'current' : '',
-            c.problem ? `${c.name} (unusable: ${c.problem})` : c.name,
-            c.cluster,
-            c.server,
-            c.namespaceOverride ? `${c.namespace} (axon)` : c.namespace,
-            c.user,
-          ]),
-        );
-        if (list.selectedMissing)
-          note(
-            `Axon's selected context "${list.selectedContext}" is in no kubeconfig file now; choose another: axon context use NAME`,
+      run(
+        async (api: AxonApi) => {
+          const list = await api.call('clusters.kubeContexts', {});
+          if (o.json) return printJson(list);
+          reportFiles(list);
+          if (!list.contexts.length) {
+            process.stderr.write(`${emptyHint(list)}\n`);
+            return;
+          }
+          printTable(
+            ['axon', 'kube', 'name', 'cluster', 'server', 'namespace', 'user'],
+            list.contexts.map((c) => [
+              c.inUse ? '*' : '',
+              c.current ? 'current' : '',
+              c.problem ? `${c.name} (unusable: ${c.problem})` : c.name,
+              c.cluster,
+              c.server,
+              c.namespaceOverride ? `${c.namespace} (axon)` : c.namespace,
+              c.user,
+            ]),
           );
-        else if (!list.selectedContext)
-          note(
-            list.contextInUse
-              ? `Axon uses kube's current-context (${list.contextInUse}) until you choose one: axon context use NAME`
-              : 'No context in use: choose one with axon context use NAME',
-          );
-      }),
+          if (list.selectedMissing)
+            note(
+              `Axon's selected context "${list.selectedContext}" is in no kubeconfig file now; choose another: axon context use NAME`,
+            );
+          else if (!list.selectedContext)
+            note(
+              list.contextInUse
+                ? `Axon uses kube's current-context (${list.contextInUse}) until you choose one: axon context use NAME`
+                : 'No context in use: choose one with axon context use NAME',
+            );
+        },
+        { kube: true },
+      ),
     );
 
   ctx
@@ -88,29 +91,32 @@ export function registerContext(program: Command, run: Runner): void {
       "import images into the node's containerd at this socket on this machine",
     )
     .action((name: string, o) =>
-      run(async (api: AxonApi) => {
-        const registry = o.registry
-          ? { kind: 'registry' as const, url: o.registry as string }
-          : o.kindLoad
-            ? { kind: 'kind-load' as const }
-            : o.containerd
-              ? { kind: 'containerd' as const, socket: o.containerd as string }
-              : undefined;
-        const own = {
-          ...(o.namespace ? { namespace: o.namespace as string } : {}),
-          ...(registry ? { registry } : {}),
-        };
-        await api.call('settings.update', {
-          kubeContext: name,
-          ...(Object.keys(own).length ? { contexts: { [name]: own } } : {}),
-        });
-        const list = await api.call('clusters.kubeContexts', {});
-        const c = list.contexts.find((x) => x.name === name);
-        process.stdout.write(
-          `Axon now uses kube context ${name}${c ? ` (namespace ${c.namespace})` : ''}; your kubeconfig is unchanged.\n`,
-        );
-        if (c?.problem) note(`but it cannot be used yet: ${c.problem}`);
-      }),
+      run(
+        async (api: AxonApi) => {
+          const registry = o.registry
+            ? { kind: 'registry' as const, url: o.registry as string }
+            : o.kindLoad
+              ? { kind: 'kind-load' as const }
+              : o.containerd
+                ? { kind: 'containerd' as const, socket: o.containerd as string }
+                : undefined;
+          const own = {
+            ...(o.namespace ? { namespace: o.namespace as string } : {}),
+            ...(registry ? { registry } : {}),
+          };
+          await api.call('settings.update', {
+            kubeContext: name,
+            ...(Object.keys(own).length ? { contexts: { [name]: own } } : {}),
+          });
+          const list = await api.call('clusters.kubeContexts', {});
+          const c = list.contexts.find((x) => x.name === name);
+          process.stdout.write(
+            `Axon now uses kube context ${name}${c ? ` (namespace ${c.namespace})` : ''}; your kubeconfig is unchanged.\n`,
+          );
+          if (c?.problem) note(`but it cannot be used yet: ${c.problem}`);
+        },
+        { kube: true },
+      ),
     );
 
   ctx
@@ -136,48 +142,51 @@ export function registerContext(program: Command, run: Runner): void {
     .option('--timeout <seconds>', 'time limit for each request to the cluster', '5')
     .option('--json', 'JSON output')
     .action((name: string | undefined, o) =>
-      run(async (api: AxonApi) => {
-        const d = await api.call('clusters.kubeContext', {
-          name,
-          timeoutMs: Math.round(Number(o.timeout) * 1000),
-        });
-        if (o.json) {
-          printJson(d);
-          return d.reachable ? 0 : 1;
-        }
-        const c = d.context;
-        printTable(
-          ['field', 'value'],
-          [
-            ['context', c.name],
-            ['cluster', `${c.cluster} (${c.server ?? 'undefined'})`],
-            ['reachable', d.reachable ? `yes, ${d.version?.gitVersion ?? ''}` : `no: ${d.reason}`],
-            ['namespace', `${c.namespace}${d.namespace.reason ? ` (${d.namespace.reason})` : ''}`],
-            ...(d.totals
-              ? [
-                  [
-                    'nodes',
-                    `${d.totals.readyNodes} of ${d.totals.nodes} ready; allocatable ${fmtCpu(d.totals.allocatable.cpu)} CPU, ${fmtMem(d.totals.allocatable.memoryBytes)}, ${d.totals.allocatable.gpus} GPU`,
-                  ],
-                ]
-              : d.nodesError
-                ? [['nodes', `cannot be listed: ${d.nodesError}`]]
-                : []),
-          ],
-        );
-        if (d.nodes?.length)
+      run(
+        async (api: AxonApi) => {
+          const d = await api.call('clusters.kubeContext', {
+            name,
+            timeoutMs: Math.round(Number(o.timeout) * 1000),
+          });
+          if (o.json) {
+            printJson(d);
+            return d.reachable ? 0 : 1;
+          }
+          const c = d.context;
           printTable(
-            ['node', 'ready', 'roles', 'cpu', 'memory', 'gpus'],
-            d.nodes.map((n) => [
-              n.name,
-              n.ready ? 'yes' : `no: ${n.readyReason}`,
-              n.roles.join(','),
-              fmtCpu(n.allocatable.cpu),
-              fmtMem(n.allocatable.memoryBytes),
-              n.allocatable.gpus,
-            ]),
+            ['field', 'value'],
+            [
+              ['context', c.name],
+              ['cluster', `${c.cluster} (${c.server ?? 'undefined'})`],
+              ['reachable', d.reachable ? `yes, ${d.version?.gitVersion ?? ''}` : `no: ${d.reason}`],
+              ['namespace', `${c.namespace}${d.namespace.reason ? ` (${d.namespace.reason})` : ''}`],
+              ...(d.totals
+                ? [
+                    [
+                      'nodes',
+                      `${d.totals.readyNodes} of ${d.totals.nodes} ready; allocatable ${fmtCpu(d.totals.allocatable.cpu)} CPU, ${fmtMem(d.totals.allocatable.memoryBytes)}, ${d.totals.allocatable.gpus} GPU`,
+                    ],
+                  ]
+                : d.nodesError
+                  ? [['nodes', `cannot be listed: ${d.nodesError}`]]
+                  : []),
+            ],
           );
-        return d.reachable ? 0 : 1;
-      }),
+          if (d.nodes?.length)
+            printTable(
+              ['node', 'ready', 'roles', 'cpu', 'memory', 'gpus'],
+              d.nodes.map((n) => [
+                n.name,
+                n.ready ? 'yes' : `no: ${n.readyReason}`,
+                n.roles.join(','),
+                fmtCpu(n.allocatable.cpu),
+                fmtMem(n.allocatable.memoryBytes),
+                n.allocatable.gpus,
+              ]),
+            );
+          return d.reachable ? 0 : 1;
+        },
+        { kube: true },
+      ),
     );
 }

@@ -132,7 +132,12 @@ export function serveCommand(program: Command): void {
         return;
       }
       engine.apiUrl = server.url;
-      writeAddress(home, { pid: process.pid, url: server.url, token: server.token });
+      writeAddress(home, {
+        pid: process.pid,
+        url: server.url,
+        token: server.token,
+        kubeconfig: process.env.KUBECONFIG ?? null,
+      });
       if (o.background)
         process.stdout.write(
           `${stamp()} background engine ${process.pid} serving ${home} at ${server.url}\n`,

@@ -7,5 +7,5 @@ import type { Reconnect } from './run';
  *  connection whose engine went away. */
 export type Runner = (
   body: (api: AxonApi, ctx: { reconnect?: Reconnect }) => Promise<number | void>,
-  opts?: { work?: boolean },
+  opts?: { work?: boolean; kube?: boolean },
 ) => Promise<void>;
