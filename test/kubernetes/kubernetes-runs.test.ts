@@ -478,10 +478,13 @@ test(
     await new Promise((r) => served.proc.once('exit', r));
     served.client.close();
     const [pod] = await podsOf(short.id);
+    let began: Date | undefined;
     const ended = await waitFor(
       async () => {
         const p = await core.readNamespacedPod({ name: pod.metadata!.name!, namespace: ns.name });
-        return p.status?.containerStatuses?.find((c) => c.name === 'main')?.state?.terminated?.finishedAt;
+        const term = p.status?.containerStatuses?.find((c) => c.name === 'main')?.state?.terminated;
+        began = term?.startedAt;
+        return term?.finishedAt;
       },
       60_000,
       'the short run to end on the cluster',
@@ -517,6 +520,8 @@ test(
             `the end time is the pod's (${x.finishedAt}), not when the engine noticed`,
           );
           assert.ok(Math.abs(at - new Date(ended).getTime()) < 1000, `${x.finishedAt} vs ${ended}`);
+          // So is the start: the container's, not when an engine noticed it running.
+          assert.equal(x.startedAt, new Date(began!).toISOString());
         }
       }
     } finally {

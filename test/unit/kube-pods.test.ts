@@ -172,13 +172,24 @@ test("a pod's state as the job's status, with the reason a person needs", () => 
     pod({
       phase: 'Running',
       ...main({
-        terminated: { exitCode: 137, reason: 'OOMKilled', finishedAt: new Date('2026-01-01T00:00:05Z') },
+        terminated: {
+          exitCode: 137,
+          reason: 'OOMKilled',
+          startedAt: new Date('2026-01-01T00:00:01Z'),
+          finishedAt: new Date('2026-01-01T00:00:05Z'),
+        },
       }),
     }),
   );
   assert.deepEqual(oom, {
     kind: 'ended',
-    outcome: { exitCode: 137, signal: null, lost: false, reason: 'out of memory (limit 16Mi)' },
+    outcome: {
+      exitCode: 137,
+      signal: null,
+      lost: false,
+      reason: 'out of memory (limit 16Mi)',
+      startedAt: '2026-01-01T00:00:01.000Z',
+    },
     finishedAt: '2026-01-01T00:00:05.000Z',
   });
   const exit = podState(pod({ phase: 'Running', ...main({ terminated: { exitCode: 3, reason: 'Error' } }) }));

@@ -101,6 +101,44 @@ test('a refused transition changes nothing and records nothing', async () => {
   await store.close();
 });
 
+test("start times: the backend's when it knows, kept once set; a run never seen running gets it at its end", async () => {
+  const fresh = async () => {
+    const { store } = await freshStore();
+    return { store, id: await experiment(store) };
+  };
+  const a = await fresh();
+  await a.store.statuses.experiment(a.id, 'running', null, null, '2026-01-01T10:00:00.000Z');
+  // A later running (a re-attach) does not move it.
+  await a.store.statuses.experiment(a.id, 'unknown');
+  await a.store.statuses.experiment(a.id, 'running', null, null, '2026-01-01T10:05:00.000Z');
+  assert.equal((await a.store.experiments.get(a.id)).startedAt, '2026-01-01T10:00:00.000Z');
+  await a.store.close();
+
+  // Ran while no engine watched: it goes from scheduled straight to its end, with the pod's start time.
+  const b = await fresh();
+  await b.store.statuses.experiment(b.id, 'scheduled');
+  await b.store.db.transaction(() =>
+    b.store.statuses.experimentIn(
+      b.id,
+      'succeeded',
+      null,
+      null,
+      '2026-01-01T11:00:00.000Z',
+      '2026-01-01T10:30:00.000Z',
+    ),
+  );
+  const x = await b.store.experiments.get(b.id);
+  assert.equal(x.startedAt, '2026-01-01T10:30:00.000Z');
+  assert.equal(x.finishedAt, '2026-01-01T11:00:00.000Z');
+  await b.store.close();
+
+  // Failed before it started: no start time.
+  const c = await fresh();
+  await c.store.statuses.experiment(c.id, 'failed', 'build failed');
+  assert.equal((await c.store.experiments.get(c.id)).startedAt, null);
+  await c.store.close();
+});
+
 test('metric batches upsert by (run, key, step) and store the log offset in the same transaction', async () => {
   const { store } = await freshStore();
   const id = await experiment(store);

@@ -69,6 +69,8 @@ export interface BackendStatus {
   status: 'scheduled' | 'starting' | 'running' | 'unschedulable' | 'warning' | 'unknown';
   reason: string | null;
   message?: string | null;
+  /** `running`: when the command really started (a pod's container state), if the backend knows. */
+  startedAt?: string | null;
 }
 
 export interface JobResources {
@@ -90,6 +92,8 @@ export interface JobOutcome {
   reason?: string;
   /** When it ended, as the backend recorded it (a pod's container state), if it knows. */
   finishedAt?: string;
+  /** When it started, if the backend knows: a job that ran while no engine watched has no `running` seen. */
+  startedAt?: string;
 }
 
 export interface RunningJob {

@@ -15,6 +15,7 @@ export interface StatusTx {
     reason?: string | null,
     message?: string | null,
     finishedAt?: string | null,
+    startedAt?: string | null,
   ): Promise<boolean>;
   job(
     id: number,
@@ -22,6 +23,7 @@ export interface StatusTx {
     reason?: string | null,
     exitCode?: number | null,
     finishedAt?: string | null,
+    startedAt?: string | null,
   ): Promise<boolean>;
 }
 
@@ -36,8 +38,9 @@ export class Lifecycle {
     to: ExperimentStatus,
     reason: string | null = null,
     message: string | null = null,
+    startedAt: string | null = null,
   ) {
-    const t = await this.store.statuses.experiment(id, to, reason, message);
+    const t = await this.store.statuses.experiment(id, to, reason, message, startedAt);
     if (!t.applied) {
       log.warn(
         `refused status change of experiment ${id}: ${t.from ?? 'none'} → ${to}${reason ? ` (${reason})` : ''}`,
@@ -78,8 +81,8 @@ export class Lifecycle {
       message: string | null;
     }> = [];
     const tx: StatusTx = {
-      experiment: async (id, to, reason = null, message = null, finishedAt = null) => {
-        const t = await this.store.statuses.experimentIn(id, to, reason, message, finishedAt);
+      experiment: async (id, to, reason = null, message = null, finishedAt = null, startedAt = null) => {
+        const t = await this.store.statuses.experimentIn(id, to, reason, message, finishedAt, startedAt);
         if (!t.applied) {
           if (t.from !== to)
             log.warn(
@@ -90,8 +93,8 @@ export class Lifecycle {
         changes.push({ id, from: t.from, to, reason, message });
         return true;
       },
-      job: async (id, to, reason = null, exitCode = null, finishedAt = null) => {
-        const t = await this.store.statuses.jobIn(id, to, reason, { exitCode, finishedAt });
+      job: async (id, to, reason = null, exitCode = null, finishedAt = null, startedAt = null) => {
+        const t = await this.store.statuses.jobIn(id, to, reason, { exitCode, finishedAt, startedAt });
         if (!t.applied && t.from !== to)
           log.warn(`refused status change of job ${id}: ${t.from ?? 'none'} → ${to}`);
         return t.applied;
@@ -119,8 +122,9 @@ export class Lifecycle {
     reason: string | null = null,
     exitCode: number | null = null,
     finishedAt: string | null = null,
+    startedAt: string | null = null,
   ) {
-    const t = await this.store.statuses.job(id, to, reason, { exitCode, finishedAt });
+    const t = await this.store.statuses.job(id, to, reason, { exitCode, finishedAt, startedAt });
     if (!t.applied) log.warn(`refused status change of job ${id}: ${t.from ?? 'none'} → ${to}`);
     return t.applied;
   }

@@ -434,7 +434,7 @@ export class Runner {
         : undefined;
     if (node)
       await this.store.db.transaction(() => this.store.jobs.setHandle(jobId, { ...jobHandle(row), node }));
-    await this.lifecycle.job(jobId, s.status, s.reason);
+    await this.lifecycle.job(jobId, s.status, s.reason, null, null, s.startedAt ?? null);
     const jobs = await this.store.jobs.forExperiment(experimentId);
     const want = experimentStatusFromJobs(jobs.map((j) => (j.id === jobId ? s.status : j.status)));
     const x = await this.store.experiments.row(experimentId);
@@ -446,7 +446,13 @@ export class Runner {
         : jobs.length > 1
           ? `${from.role}-${from.replica_index}: ${from.id === jobId ? s.reason : from.status_reason}`
           : s.reason;
-    await this.lifecycle.experiment(experimentId, want, reason, s.message ?? null);
+    await this.lifecycle.experiment(
+      experimentId,
+      want,
+      reason,
+      s.message ?? null,
+      want === 'running' ? (s.startedAt ?? null) : null,
+    );
   }
 
   /** One job ended: record it; a failed replica stops the others; the last one ends the experiment. */
@@ -483,6 +489,7 @@ export class Runner {
       why,
       exitCode: o.exitCode,
       finishedAt: o.finishedAt ?? null,
+      startedAt: o.startedAt ?? null,
     });
     // Recorded: only now may the backend remove what the job left (its container).
     const backend = this.opts.backends[a.backend];
@@ -505,13 +512,23 @@ export class Runner {
       why: string | null;
       exitCode: number | null;
       finishedAt: string | null;
+      startedAt?: string | null;
     },
   ): Promise<void> {
     let jobs = await this.store.jobs.forExperiment(experimentId);
     let lastEnd: string | null = null;
+    let lastStart: string | null = null;
     if (ended && jobs.length > 1) {
-      await this.lifecycle.job(ended.id, ended.status, ended.why, ended.exitCode, ended.finishedAt);
+      await this.lifecycle.job(
+        ended.id,
+        ended.status,
+        ended.why,
+        ended.exitCode,
+        ended.finishedAt,
+        ended.startedAt,
+      );
       lastEnd = ended.finishedAt;
+      lastStart = ended.startedAt ?? null;
       jobs = await this.store.jobs.forExperiment(experimentId);
       ended = undefined;
     } else if (ended)
@@ -527,7 +544,14 @@ export class Runner {
       );
     const endJob = async () => {
       if (ended)
-        await this.lifecycle.job(ended.id, ended.status, ended.why, ended.exitCode, ended.finishedAt);
+        await this.lifecycle.job(
+          ended.id,
+          ended.status,
+          ended.why,
+          ended.exitCode,
+          ended.finishedAt,
+          ended.startedAt,
+        );
     };
     if (jobs.some((j) => !isDone(j.status))) return endJob();
     const a = this.active.get(experimentId);
@@ -558,7 +582,8 @@ export class Runner {
     const run = runSpec(x);
     if (jobs.length > 1) await backend?.removeNetwork?.(experimentId, run).catch(() => undefined);
     await this.lifecycle.transaction(async (tx) => {
-      if (ended) await tx.job(ended.id, ended.status, ended.why, ended.exitCode, ended.finishedAt);
+      if (ended)
+        await tx.job(ended.id, ended.status, ended.why, ended.exitCode, ended.finishedAt, ended.startedAt);
       // The exit code shown is the master's, or that of the replica whose failure ended the experiment.
       const culprit = a?.failure && jobs.find((j) => `${j.role}-${j.replica_index}` === a.failure!.name);
       const shown = status === 'failed' ? culprit || failed || master : master;
@@ -566,7 +591,16 @@ export class Runner {
       if (files.length) await this.store.outputs.recordIn(experimentId, files);
       // The end time the backend recorded (a pod's container state), not when this engine noticed.
       const finishedAt = ended?.finishedAt ?? lastEnd;
-      await tx.experiment(experimentId, status as JobStatus, reason, a?.stopMessage ?? null, finishedAt);
+      // A run never seen running (it ran while no engine watched) still gets when it started, if known.
+      const startedAt = ended?.startedAt ?? lastStart;
+      await tx.experiment(
+        experimentId,
+        status as JobStatus,
+        reason,
+        a?.stopMessage ?? null,
+        finishedAt,
+        startedAt,
+      );
     });
     this.opts.onFinished(experimentId, x.group_id);
   }

@@ -25,8 +25,9 @@ export class Statuses {
     to: ExperimentStatus,
     reason: string | null = null,
     message: string | null = null,
+    startedAt: string | null = null,
   ): Promise<Transition<ExperimentStatus>> {
-    return this.db.transaction(() => this.experimentIn(id, to, reason, message));
+    return this.db.transaction(() => this.experimentIn(id, to, reason, message, null, startedAt));
   }
 
   /** The same inside the caller's transaction (several changes committed together). */
@@ -37,6 +38,8 @@ export class Statuses {
     message: string | null = null,
     /** When it really ended, if the backend knows (a pod's or container's state); else now. */
     finishedAt: string | null = null,
+    /** When it really started, if the backend knows; else now on `running` (kept once set). */
+    startedAt: string | null = null,
   ): Promise<Transition<ExperimentStatus>> {
     const r = await this.current<ExperimentStatus>('experiments', id);
     if (!r) return { applied: false, from: null, to };
@@ -44,10 +47,10 @@ export class Statuses {
     this.db.memo()?.set(`experiments:${id}`, to);
     await this.db.write(
       `UPDATE experiments SET status = ?, status_reason = ?, status_message = ?,
-         started_at = CASE WHEN started_at IS NULL AND ? = 'running' THEN strftime('%Y-%m-%dT%H:%M:%fZ','now') ELSE started_at END,
+         started_at = CASE WHEN started_at IS NOT NULL THEN started_at WHEN ? = 'running' THEN COALESCE(?, strftime('%Y-%m-%dT%H:%M:%fZ','now')) ELSE ? END,
          finished_at = CASE WHEN ? THEN COALESCE(?, strftime('%Y-%m-%dT%H:%M:%fZ','now')) ELSE finished_at END
        WHERE id = ?`,
-      [to, reason, message, to, isDone(to) ? 1 : 0, finishedAt, id],
+      [to, reason, message, to, startedAt, startedAt, isDone(to) ? 1 : 0, finishedAt, id],
     );
     await this.db.write(
       `INSERT INTO status_history (entity, entity_id, status, reason, message) VALUES ('experiment', ?, ?, ?, ?)`,
@@ -60,7 +63,7 @@ export class Statuses {
     id: number,
     to: ExperimentStatus,
     reason: string | null = null,
-    fields: { exitCode?: number | null; finishedAt?: string | null } = {},
+    fields: { exitCode?: number | null; finishedAt?: string | null; startedAt?: string | null } = {},
   ): Promise<Transition<ExperimentStatus>> {
     return this.db.transaction(() => this.jobIn(id, to, reason, fields));
   }
@@ -70,7 +73,7 @@ export class Statuses {
     id: number,
     to: ExperimentStatus,
     reason: string | null = null,
-    fields: { exitCode?: number | null; finishedAt?: string | null } = {},
+    fields: { exitCode?: number | null; finishedAt?: string | null; startedAt?: string | null } = {},
   ): Promise<Transition<ExperimentStatus>> {
     const r = await this.current<ExperimentStatus>('jobs', id);
     if (!r) return { applied: false, from: null, to };
@@ -78,10 +81,20 @@ export class Statuses {
     this.db.memo()?.set(`jobs:${id}`, to);
     await this.db.write(
       `UPDATE jobs SET status = ?, status_reason = ?, exit_code = COALESCE(?, exit_code),
-         started_at = CASE WHEN started_at IS NULL AND ? = 'running' THEN strftime('%Y-%m-%dT%H:%M:%fZ','now') ELSE started_at END,
+         started_at = CASE WHEN started_at IS NOT NULL THEN started_at WHEN ? = 'running' THEN COALESCE(?, strftime('%Y-%m-%dT%H:%M:%fZ','now')) ELSE ? END,
          finished_at = CASE WHEN ? THEN COALESCE(?, strftime('%Y-%m-%dT%H:%M:%fZ','now')) ELSE finished_at END
        WHERE id = ?`,
-      [to, reason, fields.exitCode ?? null, to, isDone(to) ? 1 : 0, fields.finishedAt ?? null, id],
+      [
+        to,
+        reason,
+        fields.exitCode ?? null,
+        to,
+        fields.startedAt ?? null,
+        fields.startedAt ?? null,
+        isDone(to) ? 1 : 0,
+        fields.finishedAt ?? null,
+        id,
+      ],
     );
     await this.db.write(
       `INSERT INTO status_history (entity, entity_id, status, reason) VALUES ('job', ?, ?, ?)`,

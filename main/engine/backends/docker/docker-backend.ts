@@ -316,16 +316,20 @@ export function outcomeOf(info: Docker.ContainerInspectInfo): JobOutcome {
     info.State.FinishedAt && !info.State.FinishedAt.startsWith('0001')
       ? new Date(info.State.FinishedAt)
       : null;
-  const finishedAt = at && !Number.isNaN(at.getTime()) ? { finishedAt: at.toISOString() } : {};
-  // A process of the container killed for memory while the command itself went on and exited 0 (it handled
-  // its child's death) is a success, as on Kubernetes, where the main container's reason is then Completed.
+  const began = Date.parse(info.State.StartedAt ?? '');
+  const times = {
+    ...(at && !Number.isNaN(at.getTime()) ? { finishedAt: at.toISOString() } : {}),
+    ...(!Number.isNaN(began) && !info.State.StartedAt.startsWith('0001')
+      ? { startedAt: new Date(began).toISOString() }
+      : {}),
+  };
   if (info.State.OOMKilled && code !== 0) {
     const limit = info.HostConfig.Memory
       ? ` (limit ${Math.round(info.HostConfig.Memory / 1024 / 1024)} MiB)`
       : '';
-    return { exitCode: code, signal: null, lost: false, reason: `out of memory${limit}`, ...finishedAt };
+    return { exitCode: code, signal: null, lost: false, reason: `out of memory${limit}`, ...times };
   }
-  return { exitCode: code, signal: null, lost: false, ...finishedAt };
+  return { exitCode: code, signal: null, lost: false, ...times };
 }
 
 export function dockerAvailable(): boolean {

@@ -136,7 +136,7 @@ export class PodJob implements RunningJob {
     else if (s.kind === 'running') {
       this.seenRunning = true;
       this.clearPending();
-      this.emit({ status: 'running', reason: null });
+      this.emit({ status: 'running', reason: null, startedAt: s.startedAt });
       this.copying ??= this.copyLoop();
     } else void this.finish(s.outcome, s.finishedAt, true);
   }

@@ -42,7 +42,13 @@ export function podState(pod: V1Pod): PodState {
           : undefined;
     return {
       kind: 'ended',
-      outcome: { exitCode: term.exitCode ?? null, signal: null, lost: false, ...(reason ? { reason } : {}) },
+      outcome: {
+        exitCode: term.exitCode ?? null,
+        signal: null,
+        lost: false,
+        ...(reason ? { reason } : {}),
+        ...(iso(term.startedAt) ? { startedAt: iso(term.startedAt)! } : {}),
+      },
       finishedAt: iso(term.finishedAt),
     };
   }
