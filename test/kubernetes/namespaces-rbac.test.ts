@@ -11,9 +11,8 @@ import { CoreV1Api, RbacAuthorizationV1Api, type V1Role, type V1RoleBinding } fr
 import { parseAllDocuments, stringify, parse as parseYaml } from 'yaml';
 import { Engine } from '../../main/engine/engine';
 import { rbacManifest } from '../../main/engine/backends/kubernetes/rbac';
-import { isDone } from '../../shared/statuses';
-import { BUSYBOX_IMAGE, dockerSkipReason } from '../docker/helpers';
-import { tmpDir, waitFor } from '../helpers';
+import { BUSYBOX_IMAGE, dockerSkipReason, endOf } from '../docker/helpers';
+import { tmpDir } from '../helpers';
 import {
   isCI,
   kubeApi,
@@ -125,16 +124,6 @@ async function create(engine: Engine, lines: string[], to: { context?: string; n
   return c.kind === 'experiment' ? c.experiment.id : 0;
 }
 
-const ended = (engine: Engine, id: number, ms = 90_000) =>
-  waitFor(
-    async () => {
-      const x = await engine.call('experiments.get', { id });
-      return isDone(x.status) ? x : null;
-    },
-    ms,
-    `experiment ${id} to end`,
-  );
-
 test(
   'with only the Role `axon context rbac` prints, a run goes end to end in its namespace; one in a namespace ' +
     'it may not use fails at once, saying so, and holds nothing back',
@@ -149,7 +138,7 @@ test(
         'run:',
         '  cmd: echo hello; echo "@@axon {\\"metrics\\":{\\"loss\\":0.5},\\"step\\":1}"; echo kept > $AXON_OUTPUTS_PATH/model.txt',
       ]);
-      const r = await ended(engine, refused, 60_000);
+      const r = await endOf(engine, refused, 60_000);
       assert.equal(r.status, 'failed');
       assert.equal(
         r.statusReason,
@@ -159,7 +148,7 @@ test(
       assert.match(r.statusMessage ?? '', new RegExp(`axon context rbac -n ${other.name}`));
       assert.ok(Date.now() - t0 < 30_000, `refused after ${Date.now() - t0} ms`);
 
-      const g = await ended(engine, good, 120_000);
+      const g = await endOf(engine, good, 120_000);
       const why = (await engine.call('experiments.statuses', { id: good }))
         .map((s) => `${s.status}${s.reason ? `: ${s.reason}` : ''}`)
         .join(' → ');
@@ -190,7 +179,7 @@ test('a namespace that does not exist fails the run before its image is built', 
       { context: kube.context, namespace: missing },
     );
     const t0 = Date.now();
-    const x = await ended(engine, id, 40_000);
+    const x = await endOf(engine, id, 40_000);
     assert.equal(x.status, 'failed');
     assert.equal(x.statusReason, `namespace "${missing}" does not exist on kube context "${kube.context}"`);
     assert.match(x.statusMessage ?? '', /kubectl create namespace/);

@@ -518,15 +518,10 @@ export class Runner {
     let jobs = await this.store.jobs.forExperiment(experimentId);
     let lastEnd: string | null = null;
     let lastStart: string | null = null;
+    const record = (e: NonNullable<typeof ended>) =>
+      this.lifecycle.job(e.id, e.status, e.why, e.exitCode, e.finishedAt, e.startedAt);
     if (ended && jobs.length > 1) {
-      await this.lifecycle.job(
-        ended.id,
-        ended.status,
-        ended.why,
-        ended.exitCode,
-        ended.finishedAt,
-        ended.startedAt,
-      );
+      await record(ended);
       lastEnd = ended.finishedAt;
       lastStart = ended.startedAt ?? null;
       jobs = await this.store.jobs.forExperiment(experimentId);
@@ -543,15 +538,7 @@ export class Runner {
           : j,
       );
     const endJob = async () => {
-      if (ended)
-        await this.lifecycle.job(
-          ended.id,
-          ended.status,
-          ended.why,
-          ended.exitCode,
-          ended.finishedAt,
-          ended.startedAt,
-        );
+      if (ended) await record(ended);
     };
     if (jobs.some((j) => !isDone(j.status))) return endJob();
     const a = this.active.get(experimentId);
