@@ -8,10 +8,9 @@ import type { V1Pod } from '@kubernetes/client-node';
 import type { BackendStatus, JobOutcome, RunningJob } from '../backend';
 import { LogCopier } from '../log-copier';
 import { log } from '../../log';
-import type { Cluster } from './cluster';
+import { statusOf, type Cluster } from './cluster';
 import { copyOutputs, execIn } from './pod-exec';
 import { podState } from './pod-status';
-import { statusOf } from './cluster';
 import { MAIN } from './pod-spec';
 import type { OutputsMerge } from './outputs-merge';
 
