@@ -9,10 +9,16 @@ import { tmpDir } from '../helpers';
 
 /** Copies each replica's files in turn, as each pod's ending does; returns the folder and the notes. */
 async function copyInOrder(order: string[], root = tmpDir('axon-merge-')) {
-  const merge = new OutputsMerge(root);
+  const owners = path.join(tmpDir('axon-merge-run-'), 'outputs-merge.json');
+  let merge = new OutputsMerge(root, owners);
   const notes: string[] = [];
   for (const replica of order)
     for (const rel of ['model.pt', `own-${replica}.txt`]) {
+      // An engine restarted mid-run: a new merge reads who holds which name from the run's folder.
+      if (replica === 'restart') {
+        merge = new OutputsMerge(root, owners);
+        break;
+      }
       const to = await merge.place(replica, rel, (t) => notes.push(t));
       fs.writeFileSync(path.join(root, to), replica);
     }
@@ -25,7 +31,7 @@ async function copyInOrder(order: string[], root = tmpDir('axon-merge-')) {
   return { files, notes };
 }
 
-test('every replica keeps its copy of a shared name; the master holds the name in any order', async () => {
+test('every replica keeps its copy of a shared name; the master holds the name in any order, across an engine restart', async () => {
   const expected = {
     'model.pt': 'master-0',
     'model.pt.worker-0': 'worker-0',
@@ -38,6 +44,7 @@ test('every replica keeps its copy of a shared name; the master holds the name i
     ['master-0', 'worker-0', 'worker-1'],
     ['worker-1', 'master-0', 'worker-0'],
     ['worker-0', 'worker-1', 'master-0'],
+    ['worker-0', 'restart', 'master-0', 'worker-1'],
   ]) {
     const { files, notes } = await copyInOrder(order);
     assert.deepEqual(files, expected, order.join(' → '));

@@ -210,6 +210,7 @@ export class KubernetesBackend implements Backend {
       index: number;
       logPath: string;
       outputsDir: string;
+      runDir: string;
       run: RunSpec;
       network?: string;
     },
@@ -219,7 +220,11 @@ export class KubernetesBackend implements Backend {
     // Launched, a replica's run holds its own environment (network set); re-attached, the whole run's.
     if (job.network || replicaPlan(job.run.environment).length > 1) {
       let m = this.merges.get(job.experimentId);
-      if (!m) this.merges.set(job.experimentId, (m = new OutputsMerge(job.outputsDir)));
+      if (!m)
+        this.merges.set(
+          job.experimentId,
+          (m = new OutputsMerge(job.outputsDir, path.join(job.runDir, 'outputs-merge.json'))),
+        );
       merge = { replica: `${job.role}-${job.index}`, outputs: m };
     }
     return new PodJob({
