@@ -11,10 +11,10 @@ import { packEntries, scanContext } from '../engine/builder/context';
 import { snapshotCode } from '../engine/code/snapshot';
 import { formatSize } from '../engine/code/upload-limits';
 import type { CodeRef } from '../../shared/domain';
+import { UPLOAD_MAX_BYTES as MAX_ARCHIVE } from '../../shared/uploads';
 
-/** The largest archive sent: its base64 (4/3 of it) and the JSON around it must fit the server's request
- *  limit (8 MiB, AXON_MAX_BODY_BYTES). */
-export const UPLOAD_MAX_BYTES = Number(process.env.AXON_UPLOAD_MAX_BYTES) || 6 * 1024 * 1024 - 4096;
+/** The largest archive sent (shared/uploads.ts says why; the dashboard's uploads keep to it too). */
+export const UPLOAD_MAX_BYTES = Number(process.env.AXON_UPLOAD_MAX_BYTES) || MAX_ARCHIVE;
 
 export interface PackedCode {
   archive: Buffer;

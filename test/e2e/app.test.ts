@@ -468,6 +468,32 @@ test(
       await shotAndAudit(w, '14-experiment-stopped');
     });
 
+    await t.test('a run in a folder of this computer, uploaded with it', async () => {
+      const dir = path.join(tmpDir('axon-e2e-up-'), 'mycode');
+      fs.mkdirSync(path.join(dir, 'sub'), { recursive: true });
+      fs.writeFileSync(path.join(dir, 'sub', 'notes.txt'), 'from the browser\n');
+      fs.writeFileSync(path.join(dir, 'secret.txt'), 'stays here\n');
+      fs.writeFileSync(path.join(dir, '.axonignore'), 'secret.txt\n');
+      await page.goto(`${base}/#/projects/branin`);
+      await page.getByRole('button', { name: 'New run' }).click();
+      await page
+        .locator('#polyaxonfile-editor')
+        .fill('version: 1\nkind: experiment\nrun:\n  cmd: cat sub/notes.txt; ls\n');
+      await page.getByText(/Valid v0 experiment/).waitFor();
+      await page.getByLabel('a folder of this computer, uploaded with the run').check();
+      await page.getByLabel('Code folder to upload').setInputFiles(dir);
+      await page.getByText('3 files in mycode').waitFor();
+      await shotAndAudit(w, '14b-new-run-upload');
+      await page.getByRole('button', { name: 'Run', exact: true }).click();
+      await page.waitForURL(/#\/experiments\/\d+/);
+      await waitForHeadingStatus(page, ['succeeded'], 30_000);
+      const id = Number(/experiments\/(\d+)/.exec(page.url())![1]);
+      const log = (await served!.client.call('experiments.logs', { id })).text;
+      assert.match(log, /^from the browser$/m);
+      assert.match(log, /^sub$/m);
+      assert.doesNotMatch(log, /secret/);
+    });
+
     await t.test('clusters: this machine, Docker, and where Kubernetes runs go', async () => {
       await page.getByRole('link', { name: 'Clusters' }).click();
       await page.getByRole('heading', { name: 'This machine' }).waitFor();

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { Engine } from '../../main/engine/engine';
 import { serve, type RunningServer } from '../../main/server/http';
 import { packCode } from '../../main/cli/code-upload';
+import { packFolder } from '../../renderer/src/lib/codeArchive';
 import { uploadsUsage } from '../../main/engine/code/uploads';
 import { projectWith, tmpDir, waitFor } from '../helpers';
 
@@ -195,4 +196,59 @@ test('two uploads by one user at the same moment cannot both pass the quota', as
     [200, 200],
   );
   assert.equal(same[0].body.result!.id, same[1].body.result!.id);
+});
+
+test("the dashboard's folder upload: packed in the page's way, the server takes it and the run reads it", async () => {
+  // What `<input webkitdirectory>` gives a page: "folder/…" paths, files only.
+  const picked = (files: Record<string, string | Uint8Array>) =>
+    Object.entries(files).map(([rel, body]) => {
+      const data = typeof body === 'string' ? new TextEncoder().encode(body) : body;
+      return {
+        webkitRelativePath: `mnist/${rel}`,
+        size: data.length,
+        lastModified: Date.now(),
+        arrayBuffer: async () => data.slice().buffer,
+        text: async () => new TextDecoder().decode(data),
+      };
+    });
+  const deep = `${'d'.repeat(60)}/${'e'.repeat(60)}/model.py`; // over 100 bytes: a ustar prefix
+  const packed = await packFolder(
+    picked({
+      'train.py': 'print("train")\n',
+      [deep]: 'deep\n',
+      'data/big.bin': new Uint8Array(4096),
+      '.axonignore': 'data/\n',
+      '.gitignore': '*.ckpt\n',
+      'model.ckpt': 'checkpoint',
+      '.git/HEAD': 'ref: refs/heads/main\n',
+    }),
+  );
+  assert.equal(packed.folder, 'mnist');
+  assert.deepEqual([packed.files, packed.ignored], [4, 3]);
+  const up = await post('code.upload', 'ann', { archive: packed.archive });
+  assert.equal(up.status, 200, JSON.stringify(up.body));
+  const { id, files: count } = up.body.result as { id: string; files: number };
+  assert.equal(count, 4);
+  const text = ['version: 1', 'kind: experiment', `run:`, `  cmd: cat train.py ${deep}; ls`].join('\n');
+  const run = await post('runs.create', 'ann', {
+    files: [{ name: 'polyaxonfile.yml', text }],
+    upload: id,
+    project: packed.folder,
+  });
+  assert.equal(run.status, 200, JSON.stringify(run.body));
+  const xid = run.body.result!.experiment!.id;
+  const x = await waitFor(
+    async () => {
+      const e = await engine.call('experiments.get', { id: xid });
+      return ['succeeded', 'failed'].includes(e.status) ? e : null;
+    },
+    30_000,
+    'the run to end',
+  );
+  const log = (await engine.call('experiments.logs', { id: xid })).text;
+  assert.equal(x.status, 'succeeded', log);
+  assert.equal(log.split('\n').slice(0, 2).join('\n'), 'print("train")\ndeep');
+  // Ignored files and .git stayed home.
+  assert.doesNotMatch(log, /model\.ckpt|^data$/m);
+  assert.match(log, /^train\.py$/m);
 });

@@ -1,18 +1,21 @@
 // "New run": a polyaxonfile editor validated as you type, a backend choice (local, Docker, Kubernetes with
-// its context and namespace), -P overrides, and Run (runs.create in the project's code folder).
+// its context and namespace), -P overrides, and Run (runs.create in the project's code folder, or, in a browser,
+// in a folder of this computer uploaded with the run: CodeSource).
 import { useCallback, useMemo, useState, type FormEvent } from 'react';
 import { useNavigate } from 'react-router-dom';
 import type { Project } from '../../../shared/domain';
 import { ApiError } from '../../../shared/api';
 import type { SpecError } from '../../../shared/polyaxonfile';
-import { call, errorMessage } from '../api';
+import { call, chooseFolderNatively, errorMessage } from '../api';
+import { packFolder } from '../lib/codeArchive';
+import { CodeSource, type CodeChoice } from './CodeSource';
 import { PolyaxonEditor, type Validation } from '../components/PolyaxonEditor';
 import { Notice } from '../components/States';
 import { BACKENDS, useSettings, type BackendName } from '../stores/settings';
 import { backendStatus, useSystem } from '../stores/system';
 import { useExperiments } from '../stores/experiments';
 import { useGroups } from '../stores/groups';
-import { formatNumber } from '../lib/format';
+import { formatBytes, formatNumber } from '../lib/format';
 import { useAsync } from '../lib/useAsync';
 import { KubeRunTarget, type KubeTarget } from './KubeRunTarget';
 
@@ -47,27 +50,40 @@ export function NewRunPanel({ project, onStarted }: { project: Project; onStarte
   const onKube = useCallback((t: KubeTarget | null) => setKube(t), []);
   const [name, setName] = useState('');
   const [validation, setValidation] = useState<Validation>(null);
-  const [busy, setBusy] = useState(false);
+  const [busy, setBusy] = useState<string | null>(null);
+  // A browser may send a folder of its own computer; the desktop app's engine reads the project's folder.
+  const canUpload = !chooseFolderNatively;
+  const [code, setCode] = useState<CodeChoice>(
+    project.codePath || !canUpload ? { kind: 'folder' } : { kind: 'upload', files: null },
+  );
   const [error, setError] = useState<{ message: string; specErrors?: SpecError[] } | null>(null);
   const navigate = useNavigate();
 
   const { params: overrides, bad } = useMemo(() => parseOverrides(overridesText), [overridesText]);
   const docker = backendStatus(info, 'docker');
   const kubernetes = backendStatus(info, 'kubernetes');
-  const canRun =
-    !!validation?.ok && !bad.length && !!project.codePath && !busy && (backend !== 'kubernetes' || !!kube);
+  const hasCode = code.kind === 'upload' ? !!code.files?.length : !!project.codePath;
+  const canRun = !!validation?.ok && !bad.length && hasCode && !busy && (backend !== 'kubernetes' || !!kube);
 
   async function run(e: FormEvent) {
     e.preventDefault();
-    if (!canRun || !project.codePath) return;
-    setBusy(true);
+    if (!canRun) return;
+    setBusy('Starting…');
     setError(null);
     try {
+      let source: { codePath: string } | { upload: string };
+      if (code.kind === 'upload') {
+        setBusy('Packing the folder…');
+        const packed = await packFolder(code.files ?? []);
+        setBusy(`Uploading ${formatBytes(packed.sent)}…`);
+        source = { upload: (await call('code.upload', { archive: packed.archive })).id };
+        setBusy('Starting…');
+      } else source = { codePath: project.codePath! };
       const r = await call('runs.create', {
         files: [{ name: fileName, text }],
         params: overrides,
         project: project.name,
-        codePath: project.codePath,
+        ...source,
         backend,
         ...(backend === 'kubernetes' && kube ? kube : {}),
         ...(name.trim() ? { name: name.trim() } : {}),
@@ -87,7 +103,7 @@ export function NewRunPanel({ project, onStarted }: { project: Project; onStarte
         err instanceof ApiError && err.code === 'invalid_spec' ? (err.details as SpecError[]) : undefined;
       setError({ message: errorMessage(err), specErrors });
     } finally {
-      setBusy(false);
+      setBusy(null);
     }
   }
 
@@ -96,14 +112,17 @@ export function NewRunPanel({ project, onStarted }: { project: Project; onStarte
   return (
     <form id="new-run" className="card new-run" onSubmit={run} aria-labelledby="new-run-title">
       <h2 id="new-run-title">New run</h2>
-      {!project.codePath && (
+      {!project.codePath && !canUpload && (
         <Notice kind="warning">
           This project has no code folder, so Axon does not know where to run the command. Create a project
           with a code folder, or use <code>axon run</code> in the folder.
         </Notice>
       )}
       <label htmlFor="polyaxonfile-editor" className="label">
-        Polyaxonfile <span className="muted small">(runs in {project.codePath ?? '—'})</span>
+        Polyaxonfile{' '}
+        <span className="muted small">
+          (runs in {code.kind === 'upload' ? 'the uploaded folder' : (project.codePath ?? '—')})
+        </span>
       </label>
       {!!found.data?.length && (
         <div className="toolbar" role="group" aria-label="Polyaxonfiles in the project's folder">
@@ -142,6 +161,7 @@ export function NewRunPanel({ project, onStarted }: { project: Project; onStarte
         onValidated={setValidation}
       />
       <div className="fields">
+        {canUpload && <CodeSource codePath={project.codePath} value={code} onChange={setCode} />}
         <fieldset className="radio-group">
           <legend>Backend</legend>
           {BACKENDS.map((b) => (
@@ -211,7 +231,7 @@ export function NewRunPanel({ project, onStarted }: { project: Project; onStarte
       )}
       <div className="actions">
         <button type="submit" className="primary" disabled={!canRun}>
-          {busy ? 'Starting…' : 'Run'}
+          {busy ?? 'Run'}
         </button>
         {!validation?.ok && text.trim() && <span className="muted small">Fix the errors above to run.</span>}
       </div>
