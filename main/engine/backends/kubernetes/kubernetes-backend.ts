@@ -73,6 +73,8 @@ export class KubernetesBackend implements Backend {
   private shipping = new Map<string, Promise<string>>();
   /** Distributed runs' outputs, merged from their replicas' pods; forgotten when the run's Service goes. */
   private merges = new Map<number, OutputsMerge>();
+  /** When each context + namespace was last found to exist (checkNamespace). */
+  private namespaceSeen = new Map<string, number>();
   private readonly docker: DockerBackend;
   private readonly pendingTimeoutMs: number;
 
@@ -136,9 +138,13 @@ export class KubernetesBackend implements Backend {
   /** A namespace that does not exist fails the run before its image is built. One Axon may not read
    *  (namespaces are cluster-wide; the namespaced Role cannot grant it) is assumed to exist. */
   private async checkNamespace(c: Cluster, t: KubeTarget): Promise<void> {
+    // Asked once a minute per namespace, not once per trial of a sweep.
+    const key = `${t.context}\0${t.namespace}`;
+    if (Date.now() - (this.namespaceSeen.get(key) ?? 0) < 60_000) return;
     this.counter.requests++;
     try {
       await c.core.readNamespace({ name: t.namespace });
+      this.namespaceSeen.set(key, Date.now());
     } catch (e) {
       if (statusOf(e) === 404)
         throw new NotStartable(
