@@ -146,6 +146,7 @@ export class KubernetesBackend implements Backend {
       await c.core.readNamespace({ name: t.namespace });
       this.namespaceSeen.set(key, Date.now());
     } catch (e) {
+      if (statusOf(e) === 403) this.namespaceSeen.set(key, Date.now()); // may not read it: assumed, as above
       if (statusOf(e) === 404)
         throw new NotStartable(
           `namespace "${t.namespace}" does not exist on kube context "${t.context}"`,
