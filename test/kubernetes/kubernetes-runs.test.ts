@@ -708,3 +708,33 @@ test(
     }
   },
 );
+
+test(
+  'a pod deleted outside Axon: the run says so, and the outputs written so far still come home',
+  { skip },
+  async () => {
+    const engine = await Engine.start({ home: home() });
+    try {
+      const id = await create(
+        engine,
+        project([
+          'kind: experiment',
+          'run:',
+          '  cmd: echo early > $AXON_OUTPUTS_PATH/early.txt; for i in $(seq 1 120); do sleep 1; done',
+        ]),
+      );
+      await running(engine, id);
+      const [pod] = await podsOf(id);
+      // As `kubectl delete pod` does: the default grace period.
+      await core.deleteNamespacedPod({ name: pod.metadata!.name!, namespace: ns.name });
+      const x = await ended(engine, id);
+      assert.equal(x.status, 'failed', (await history(engine, id)).join(' → '));
+      assert.equal(x.statusReason, 'lost: the pod was deleted outside Axon');
+      const out = (await engine.store.experiments.row(id)).outputs_dir!;
+      assert.ok(fs.existsSync(path.join(out, 'early.txt')), (await logOf(engine, id)).slice(-400));
+      assert.equal(fs.readFileSync(path.join(out, 'early.txt'), 'utf8'), 'early\n');
+    } finally {
+      await engine.close();
+    }
+  },
+);

@@ -192,6 +192,11 @@ test("a pod's state as the job's status, with the reason a person needs", () => 
     },
     finishedAt: '2026-01-01T00:00:05.000Z',
   });
+  // The kubelet says OOMKilled when a child was killed for memory and the command went on and exited 0.
+  const child = podState(
+    pod({ phase: 'Running', ...main({ terminated: { exitCode: 0, reason: 'OOMKilled' } }) }),
+  );
+  assert.deepEqual(child.kind === 'ended' && child.outcome, { exitCode: 0, signal: null, lost: false });
   const exit = podState(pod({ phase: 'Running', ...main({ terminated: { exitCode: 3, reason: 'Error' } }) }));
   assert.deepEqual(exit.kind === 'ended' && exit.outcome, { exitCode: 3, signal: null, lost: false });
   const pull = podState(

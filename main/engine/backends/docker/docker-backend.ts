@@ -323,6 +323,8 @@ export function outcomeOf(info: Docker.ContainerInspectInfo): JobOutcome {
       ? { startedAt: new Date(began).toISOString() }
       : {}),
   };
+  // A process of the container killed for memory while the command itself went on and exited 0 (it handled
+  // its child's death) is a success, as on Kubernetes and locally.
   if (info.State.OOMKilled && code !== 0) {
     const limit = info.HostConfig.Memory
       ? ` (limit ${Math.round(info.HostConfig.Memory / 1024 / 1024)} MiB)`

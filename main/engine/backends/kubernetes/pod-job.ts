@@ -56,6 +56,8 @@ export class PodJob implements RunningJob {
   private seenRunning = false;
   /** Ends the log read in progress (its request may not have answered yet). */
   private cancelRead: Cancel | null = null;
+  /** The outputs copied as soon as a deletion by someone else was seen. */
+  private rescue: ReturnType<typeof copyOutputs> | null = null;
   private detached = false;
   private last: BackendStatus | null = null;
   private listener: ((s: BackendStatus) => void) | null = null;
@@ -131,13 +133,26 @@ export class PodJob implements RunningJob {
     }
     this.node = p.spec?.nodeName ?? this.node;
     const s = podState(p);
+    // Being deleted while it runs (by someone else, or by a stop whose exec failed): the kubelet reports
+    // `main`'s end only once the whole pod has gone, side container included, so the outputs are copied now,
+    // while the side container still waits out the grace period.
+    if (p.metadata?.deletionTimestamp && s.kind === 'running' && !this.rescue)
+      this.rescue = this.copyOutputs();
     if (s.kind === 'waiting') this.emit(s.status);
     else if (s.kind === 'running') {
       this.seenRunning = true;
       this.clearPending();
       this.emit({ status: 'running', reason: null, startedAt: s.startedAt });
       this.copying ??= this.copyLoop();
-    } else void this.finish(s.outcome, s.finishedAt, true);
+    } else {
+      // Deleted by someone else (kubectl, a drain): `main` got SIGTERM; its outputs are still copied (the side
+      // container outlives the grace period's start), and the reason says what happened.
+      const outside = !!p.metadata?.deletionTimestamp && !this.stopping && !this.deletedFor;
+      const outcome = outside
+        ? { ...s.outcome, lost: true, reason: 'lost: the pod was deleted outside Axon' }
+        : s.outcome;
+      void this.finish(outcome, s.finishedAt, true);
+    }
   }
 
   private clearPending(): void {
@@ -237,16 +252,26 @@ export class PodJob implements RunningJob {
     this.clearPending();
     await this.drainLog();
     if (podExists && !this.detached) {
-      const m = this.o.merge;
-      const note = (text: string) => fs.appendFileSync(this.o.logPath, `[axon] outputs: ${text}\n`);
-      const place = m && ((rel: string) => m.outputs.place(m.replica, rel, note));
-      const r = await copyOutputs(this.o.cluster, this.o.pod, this.o.outputsDir, undefined, place);
-      if (r.problem) fs.appendFileSync(this.o.logPath, `[axon] outputs: ${r.problem}\n`);
+      const early = this.rescue && (await this.rescue);
+      const r = await this.copyOutputs();
+      if (r.problem && early && !early.problem)
+        this.note("copied when the pod's deletion was seen; what was written after that did not come back");
+      else if (r.problem) this.note(r.problem);
       if (this.detached) return; // the engine closed meanwhile: the next one takes it from here
       if (!this.o.keepPods) await this.deletePod(0, true);
     }
     for (const u of this.unsubscribe) u();
     this.resolveDone({ ...outcome, ...(finishedAt ? { finishedAt } : {}) });
+  }
+
+  private note(text: string): void {
+    fs.appendFileSync(this.o.logPath, `[axon] outputs: ${text}\n`);
+  }
+
+  private copyOutputs() {
+    const m = this.o.merge;
+    const place = m && ((rel: string) => m.outputs.place(m.replica, rel, (t) => this.note(t)));
+    return copyOutputs(this.o.cluster, this.o.pod, this.o.outputsDir, undefined, place);
   }
 
   /**
@@ -304,7 +329,13 @@ export class PodJob implements RunningJob {
     const term = await execIn(c, this.o.pod, MAIN, ['/bin/sh', '-c', 'kill -TERM 1'], null, 10_000);
     log.debug(`pod ${this.o.pod}: stop: TERM ${JSON.stringify(term)}`);
     if (!term.ok) {
-      if (await c.answers()) await this.deletePod(Math.max(1, Math.ceil(graceMs / 1000)));
+      // `main` may have just ended (no running container to exec in): the watch says so in a moment, and its
+      // ending copies the outputs. Only a pod still running after that is deleted.
+      void (async () => {
+        await Promise.race([this.done, sleep(5000)]);
+        if (this.ended || this.detached || !(await c.answers())) return;
+        await this.deletePod(Math.max(1, Math.ceil(graceMs / 1000)));
+      })();
       return;
     }
     const t = setTimeout(() => {

@@ -36,10 +36,12 @@ export const WRAPPER = [
   'exit $rc',
 ].join('\n');
 
-/** The side container waits until the engine has taken the outputs (it deletes the pod then). */
 /** What the side container asks for (counted by the capacity check too). */
 export const SIDECAR_REQUESTS = { cpu: '5m', memory: '8Mi' };
-export const SIDECAR_SCRIPT = "trap 'exit 0' TERM INT\nwhile :; do sleep 3600 & wait $!; done";
+/** The side container waits until the engine has taken the outputs (it deletes the pod then, at once). It
+ *  ignores SIGTERM: a pod deleted with a grace period (by someone else, a drain, or a stop whose exec failed)
+ *  keeps it for that period, so the outputs can still be copied once `main` has ended. */
+export const SIDECAR_SCRIPT = "trap '' TERM INT\nwhile :; do sleep 3600 & wait $!; done";
 
 /** A DNS-1123 label (lower case, digits, '-'; at most 63 characters). */
 export function dnsLabel(s: string, max = 63): string {

@@ -34,10 +34,12 @@ export function podState(pod: V1Pod): PodState {
   const main = st.containerStatuses?.find((c) => c.name === MAIN);
   const term = main?.state?.terminated;
   if (term) {
+    // A child killed for memory while the command went on and exited 0 is a success (as on Docker and
+    // locally); the kubelet still says OOMKilled then.
     const reason =
-      term.reason === 'OOMKilled'
+      term.reason === 'OOMKilled' && term.exitCode !== 0
         ? `out of memory${memoryLimit(pod)}`
-        : term.reason && !['Completed', 'Error'].includes(term.reason)
+        : term.reason && !['Completed', 'Error', 'OOMKilled'].includes(term.reason)
           ? `${term.reason}${term.message ? `: ${term.message.trim()}` : ''} (exit code ${term.exitCode})`
           : undefined;
     return {
