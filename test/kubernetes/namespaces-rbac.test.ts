@@ -31,6 +31,7 @@ const skip =
 
 const RESTRICTED = 'axon-test-restricted';
 const SA = 'axon-trainer';
+const BAD_TOKEN = 'axon-test-bad-token';
 let kube: KubeTarget;
 let allowed: TempNamespace;
 let other: TempNamespace;
@@ -51,8 +52,14 @@ function restrictedKubeconfig(k: KubeTarget, token: string): string {
       apiVersion: 'v1',
       kind: 'Config',
       clusters: [{ name: 'restricted', cluster: cluster.cluster }],
-      users: [{ name: SA, user: { token } }],
-      contexts: [{ name: RESTRICTED, context: { cluster: 'restricted', user: SA } }],
+      users: [
+        { name: SA, user: { token } },
+        { name: 'bogus', user: { token: 'not-a-token' } },
+      ],
+      contexts: [
+        { name: RESTRICTED, context: { cluster: 'restricted', user: SA } },
+        { name: BAD_TOKEN, context: { cluster: 'restricted', user: 'bogus' } },
+      ],
       'current-context': RESTRICTED,
     }),
   );
@@ -97,7 +104,7 @@ function home(): string {
   const h = tmpDir('axon-khome-');
   const registry = kube.containerdSocket ? { kind: 'containerd', socket: kube.containerdSocket } : undefined;
   const contexts = Object.fromEntries(
-    [RESTRICTED, kube.context].map((c) => [
+    [RESTRICTED, kube.context, BAD_TOKEN].map((c) => [
       c,
       { namespace: allowed.name, ...(registry ? { registry } : {}) },
     ]),
@@ -202,6 +209,25 @@ test(
       assert.match(d.namespace.reason ?? '', /namespaced Role .* assumed to exist/);
       // Listing nodes is optional (the capacity check): its 403 is reported, not fatal.
       assert.match(d.nodesError ?? '', /forbidden/);
+    } finally {
+      await engine.close();
+    }
+  },
+);
+
+test(
+  'credentials the API server refuses (401) fail the run at once, saying so, instead of a silent wait',
+  { skip },
+  async () => {
+    const engine = await Engine.start({ home: home() });
+    try {
+      const t0 = Date.now();
+      const id = await create(engine, ['run:', '  cmd: echo never'], { context: BAD_TOKEN });
+      const x = await endOf(engine, id, 40_000);
+      assert.equal(x.status, 'failed');
+      assert.equal(x.statusReason, `kube context "${BAD_TOKEN}" refused its credentials (401 Unauthorized)`);
+      assert.match(x.statusMessage ?? '', /^kube context .*: 401 Unauthorized: an expired token/);
+      assert.ok(Date.now() - t0 < 30_000);
     } finally {
       await engine.close();
     }

@@ -42,6 +42,9 @@ export function errorText(e: unknown): string {
   if (body && typeof body === 'object' && 'message' in body)
     return String((body as { message: unknown }).message);
   const err = e as { message?: string; cause?: { code?: string; message?: string } };
+  // client-node's ApiException without a body: "HTTP-Code: 401\nMessage: Unauthorized\nBody: …\nHeaders: …".
+  const api = /^HTTP-Code: (\d+)\s+Message: (.*)$/m.exec(err?.message ?? '');
+  if (api) return `${api[1]} ${api[2].trim()}`;
   return err?.cause?.message ?? err?.message ?? String(e);
 }
 
@@ -64,8 +67,9 @@ export class Cluster {
   private closed = false;
   unreachableSince: Date | null = null;
   unreachableWhy: string | null = null;
-  /** Set while the API server refuses (403) to list this home's pods here: Axon may not use the namespace. */
-  forbiddenWhy: string | null = null;
+  /** Set while the API server refuses to list this home's pods here: 403, Axon may not use the namespace;
+   *  401, the context's credentials are refused. Waiting would not change either. */
+  refused: { status: 401 | 403; why: string } | null = null;
 
   private constructor(
     readonly context: string,
@@ -176,7 +180,7 @@ export class Cluster {
   /** The list succeeded: the cache is current. */
   listed(names?: Set<string>, startedAt = this.seq): void {
     this.backoffMs = 500;
-    this.forbiddenWhy = null;
+    this.refused = null;
     this.setReachable(true, null);
     this.markSynced();
     if (!names) return;
@@ -279,7 +283,8 @@ async function makePodInformer(c: Cluster) {
       c.listed(new Set(r.items.map((p) => p.metadata?.name ?? '')), startedAt);
       return r;
     } catch (e) {
-      if (statusOf(e) === 403) c.forbiddenWhy = errorText(e);
+      const status = statusOf(e);
+      if (status === 401 || status === 403) c.refused = { status, why: errorText(e) };
       c.setReachable(false, errorText(e));
       throw e;
     }

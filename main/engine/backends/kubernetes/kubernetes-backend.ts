@@ -114,10 +114,16 @@ export class KubernetesBackend implements Backend {
   private async readyCluster(t: KubeTarget): Promise<Cluster> {
     const c = await this.cluster(t);
     if (await c.ready(10_000)) return c;
-    if (c.forbiddenWhy) {
-      const why = c.forbiddenWhy;
-      // Closed, so that it stops retrying its watch; a later run asks again (the Role may be granted by then).
+    if (c.refused) {
+      const { status, why } = c.refused;
+      // Closed, so that it stops retrying its watch; a later run asks again (the Role may be granted by then,
+      // the token renewed).
       this.forget(t, c);
+      if (status === 401)
+        throw new NotStartable(
+          `kube context "${t.context}" refused its credentials (401 Unauthorized)`,
+          `${why}: an expired token or certificate? \`axon context get ${t.context}\` checks it`,
+        );
       throw new NotStartable(
         `Axon may not use namespace "${t.namespace}" on kube context "${t.context}"`,
         `${why}. \`axon context rbac -n ${t.namespace}\` prints the Role it needs there`,
@@ -488,10 +494,10 @@ export class KubernetesBackend implements Backend {
       const list: typeof all = [];
       for (const [namespace, xs] of byNamespace) {
         const nc = await this.cluster({ context, namespace }).catch(() => null);
-        // A context that cannot be opened (not in the kubeconfig, no credentials) or a namespace that refuses
-        // Axon is not held: the launch fails at once, saying why.
+        // A context that cannot be opened (not in the kubeconfig, no credentials), one whose credentials are
+        // refused, or a namespace that refuses Axon is not held: the launch fails at once, saying why.
         const ok = nc && (await nc.ready(5000));
-        if (!nc || (!ok && nc.forbiddenWhy)) continue;
+        if (!nc || (!ok && nc.refused)) continue;
         if (!ok) {
           const why = `waiting for kube context ${context}: ${nc.unreachableWhy ?? 'it does not answer'}`;
           xs.forEach((x) => waiting.set(x.experimentId, why));
