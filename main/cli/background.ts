@@ -29,6 +29,19 @@ export const backgroundAllowed = (env: NodeJS.ProcessEnv = process.env) => env.A
  * Starts `axon serve --background` for `home` and resolves with the address of the engine that serves it (the
  * one started here, or another command's that won the home's lock at the same moment).
  */
+/** The KUBECONFIG of this process as absolute paths (what an engine records, and what a command compares). */
+export const ownKubeconfig = (): string | null =>
+  process.env.KUBECONFIG ? absoluteKubeconfig(process.env.KUBECONFIG) || null : null;
+
+/** KUBECONFIG's files as absolute paths from `cwd`, empty entries left out (kubectl skips them too). */
+export function absoluteKubeconfig(value: string, cwd = process.cwd()): string {
+  return value
+    .split(path.delimiter)
+    .filter(Boolean)
+    .map((p) => path.resolve(cwd, p))
+    .join(path.delimiter);
+}
+
 export async function startBackgroundEngine(home: string, timeoutMs = 30_000): Promise<EngineAddress> {
   fs.mkdirSync(home, { recursive: true, mode: 0o700 });
   const logFile = engineLogPath(home);
@@ -40,7 +53,12 @@ export async function startBackgroundEngine(home: string, timeoutMs = 30_000): P
     // The same Node and entry point as this command (bin/axon.mjs, the bundle, or the sources under tsx).
     const child = spawn(process.execPath, [...process.execArgv, process.argv[1], 'serve', '--background'], {
       cwd: home,
-      env: { ...process.env, AXON_HOME: home },
+      // The engine runs in AXON_HOME: a relative KUBECONFIG is made absolute from here, as kubectl reads it.
+      env: {
+        ...process.env,
+        AXON_HOME: home,
+        ...(process.env.KUBECONFIG ? { KUBECONFIG: absoluteKubeconfig(process.env.KUBECONFIG) } : {}),
+      },
       detached: true,
       stdio: ['ignore', fd, fd],
     });

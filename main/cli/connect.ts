@@ -18,7 +18,7 @@ import {
   writeAddress,
   type EngineAddress,
 } from '../engine/home';
-import { backgroundAllowed, startBackgroundEngine } from './background';
+import { backgroundAllowed, ownKubeconfig, startBackgroundEngine } from './background';
 import { log } from '../engine/log';
 import { remoteServer } from './remote';
 
@@ -50,7 +50,8 @@ export interface ConnectOptions {
  *  ignored without a word (the contexts, and errors naming the engine's file, would make no sense). */
 function checkKubeconfig(addr: EngineAddress): void {
   if (!('kubeconfig' in addr)) return;
-  const mine = process.env.KUBECONFIG ?? null;
+  // Compared as absolute paths: the same files named from another folder are the same kubeconfig.
+  const mine = ownKubeconfig();
   if (addr.kubeconfig === mine) return;
   const name = (k: string | null | undefined) => (k ? `KUBECONFIG=${k}` : '~/.kube/config');
   // A note to the person at the terminal, not an engine log line (AXON_QUIET does not hide it).
@@ -131,7 +132,7 @@ export async function connect(opts: ConnectOptions = {}): Promise<Connection> {
       pid: process.pid,
       url: server.url,
       token: server.token,
-      kubeconfig: process.env.KUBECONFIG ?? null,
+      kubeconfig: ownKubeconfig(),
     });
     return ofEngine(home, engine, async () => {
       removeAddress(home);

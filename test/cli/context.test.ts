@@ -193,6 +193,14 @@ test('a serving engine that reads another kubeconfig than the command: the comma
     const same = await cli(['context', 'list'], { home, env: { KUBECONFIG: kubeconfig } });
     assert.equal(same.code, 0, same.stderr);
     assert.doesNotMatch(same.stderr, /reads KUBECONFIG/);
+    // The same file named from its folder, with an empty entry: the same kubeconfig, no note.
+    const relative = await cli(['context', 'list'], {
+      home,
+      cwd: dir,
+      env: { KUBECONFIG: `${path.basename(kubeconfig)}${path.delimiter}` },
+    });
+    assert.equal(relative.code, 0, relative.stderr);
+    assert.doesNotMatch(relative.stderr, /reads KUBECONFIG/);
     const changed = await cli(['context', 'list'], { home, env: { KUBECONFIG: other } });
     assert.equal(changed.code, 0, changed.stderr);
     assert.match(

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import type { Command } from 'commander';
 import type { Engine } from '../../engine/engine';
 import { LockedError, readAddress, removeAddress, resolveHome, writeAddress } from '../../engine/home';
-import { idleExitMs, idleWatch } from '../background';
+import { idleExitMs, idleWatch, ownKubeconfig } from '../background';
 import { UPLOAD_QUOTA_DEFAULT_MIB } from '../../engine/code/upload-limits';
 
 const EXIT_USAGE = 2;
@@ -136,7 +136,7 @@ export function serveCommand(program: Command): void {
         pid: process.pid,
         url: server.url,
         token: server.token,
-        kubeconfig: process.env.KUBECONFIG ?? null,
+        kubeconfig: ownKubeconfig(),
       });
       if (o.background)
         process.stdout.write(
