@@ -39,6 +39,9 @@ interface ActiveExperiment {
   backend: string;
   jobs: Map<number, ActiveJob>;
   stopRequested: boolean;
+  /** When the stop was asked for (ms): a job the backend says ended before it (and is told of only now, a
+   *  pod's status reported late) keeps its own ending. */
+  stopRequestedAt?: number;
   stopReason?: string;
   stopMessage?: string;
   /** The replica whose failure ended the experiment; the others were stopped because of it. */
@@ -469,7 +472,8 @@ export class Runner {
     let why = ok ? null : describeOutcome(o);
     if (a.chiefDone && row.role === 'ps')
       [status, why] = ['succeeded', 'stopped after the master and workers ended'];
-    else if (a.stopRequested) [status, why] = ['stopped', a.stopReason ?? 'stopped by user'];
+    else if (a.stopRequested && !endedBefore(o, a.stopRequestedAt))
+      [status, why] = ['stopped', a.stopReason ?? 'stopped by user'];
     else if (a.failure) [status, why] = ['stopped', `stopped after ${a.failure.name} failed`];
     else if (status === 'failed' && a.jobs.size) {
       // One replica failed: the experiment has failed; the others are stopped rather than waited for.
@@ -547,14 +551,15 @@ export class Runner {
     if (isDone(x.status)) return endJob();
     const master = jobs[0];
     const failed = jobs.find((j) => j.status === 'failed');
-    let status = a?.stopRequested
+    const stopped = a?.stopRequested && jobs.some((j) => j.status === 'stopped');
+    let status = stopped
       ? 'stopped'
       : a?.failure
         ? 'failed'
         : (experimentStatusFromJobs(jobs.map((j) => j.status)) ?? 'failed');
     if (!isDone(status as JobStatus)) status = 'failed';
-    const reason = a?.stopRequested
-      ? (a.stopReason ?? 'stopped by user')
+    const reason = stopped
+      ? (a!.stopReason ?? 'stopped by user')
       : status === 'succeeded'
         ? null
         : a?.failure
@@ -637,6 +642,7 @@ export class Runner {
     const a = this.active.get(experimentId);
     if (!a || !a.jobs.size) return false;
     a.stopRequested = true;
+    a.stopRequestedAt ??= Date.now();
     a.stopReason = reason;
     a.stopMessage = message;
     for (const j of a.jobs.values()) await j.job.stop(this.opts.stopGraceMs);
@@ -729,4 +735,11 @@ export class Runner {
   async settled(): Promise<void> {
     await Promise.all([...this.pending]);
   }
+}
+
+/** Whether the job ended, by the backend's clock, at least a second before the stop was asked for (a pod's end
+ *  time is to the second): then the stop came too late to matter, and the job keeps its own ending. */
+function endedBefore(o: JobOutcome, stopAt: number | undefined): boolean {
+  const end = o.finishedAt ? Date.parse(o.finishedAt) : NaN;
+  return stopAt !== undefined && !Number.isNaN(end) && end + 1000 <= stopAt;
 }
