@@ -234,7 +234,9 @@ export function registerExperiment(program: Command, run: Runner): void {
           if (!isDone(x.status)) {
             if (!o.json)
               process.stderr.write(
-                `[axon] stopping experiment ${id}: SIGTERM sent, SIGKILL after the grace period; waiting for it to end…\n`,
+                x.status === 'unknown'
+                  ? `[axon] stopping experiment ${id}: its cluster does not answer now, so the stop is made once it does; waiting (Ctrl-C ends only this wait)…\n`
+                  : `[axon] stopping experiment ${id}: SIGTERM sent, SIGKILL after the grace period; waiting for it to end…\n`,
               );
             x = await survivingEngineLoss(api, reconnect, (a) => attachExperiment(a, id, { json: true }));
           }

@@ -201,7 +201,12 @@ export class Cluster {
     if (ok === (this.unreachableSince === null)) return;
     this.unreachableSince = ok ? null : new Date();
     this.unreachableWhy = why;
-    if (!ok) log.warn(`kubernetes context ${this.context}: unreachable (${why})`);
+    if (!ok)
+      log.warn(
+        this.refused
+          ? `kubernetes context ${this.context}, namespace ${this.namespace}: the API server refuses Axon (${why})`
+          : `kubernetes context ${this.context}: unreachable (${why})`,
+      );
     for (const l of this.reach) l(this.unreachableSince, why);
     // Back again: every listener re-reads its pod from the fresh list.
     // Back again: listeners re-read their pods as cached (a list, if one follows, says what changed).
