@@ -117,30 +117,25 @@ test(
       );
       assert.equal(fail.status, 'failed');
       assert.equal(fail.statusReason, 'exit code 3');
-      const oom = await run(
-        engine,
-        project([
-          'kind: experiment',
-          `build: {image: "${BUSYBOX}"}`,
-          'environment:',
-          '  resources: {memory: {limits: 16}}',
-          'run:',
-          "  cmd: x=$(head -c 300000000 /dev/zero | tr '\\0' a); echo done",
-        ]),
-      );
+      // A 16 MiB limit, and a command that needs far more.
+      const underLimit = (cmd: string) =>
+        run(
+          engine,
+          project([
+            'kind: experiment',
+            `build: {image: "${BUSYBOX}"}`,
+            'environment:',
+            '  resources: {memory: {limits: 16}}',
+            'run:',
+            `  cmd: ${cmd}`,
+          ]),
+        );
+      const oom = await underLimit("x=$(head -c 300000000 /dev/zero | tr '\\0' a); echo done");
       assert.equal(oom.status, 'failed');
       assert.equal(oom.statusReason, 'out of memory (limit 16 MiB)');
       // A child killed for memory while the command goes on and exits 0: the run succeeded.
-      const child = await run(
-        engine,
-        project([
-          'kind: experiment',
-          `build: {image: "${BUSYBOX}"}`,
-          'environment:',
-          '  resources: {memory: {limits: 16}}',
-          'run:',
-          "  cmd: (x=$(head -c 300000000 /dev/zero | tr '\\0' a)); echo the command goes on",
-        ]),
+      const child = await underLimit(
+        "(x=$(head -c 300000000 /dev/zero | tr '\\0' a)); echo the command goes on",
       );
       assert.equal(child.status, 'succeeded', child.statusReason ?? '');
     } finally {

@@ -86,12 +86,10 @@ function header(name: string, size: number, mtimeMs: number): Uint8Array {
   let prefix = new Uint8Array(0);
   if (full.length > 100) {
     // Split at a "/" so that the name fits in 100 bytes and the prefix in 155.
-    const at = [...name].reduce((best, ch, i) => {
-      if (ch !== '/') return best;
-      const p = enc.encode(name.slice(0, i)).length;
-      const n = enc.encode(name.slice(i + 1)).length;
-      return p <= 155 && n <= 100 ? i : best;
-    }, -1);
+    // (UTF-16 indices throughout: the slices below use them too.)
+    let at = -1;
+    for (let i = name.indexOf('/'); i >= 0; i = name.indexOf('/', i + 1))
+      if (enc.encode(name.slice(0, i)).length <= 155 && enc.encode(name.slice(i + 1)).length <= 100) at = i;
     if (at < 0) throw new Error(`the path ${name} is too long for an upload (over 255 bytes)`);
     prefix = enc.encode(name.slice(0, at));
     full = enc.encode(name.slice(at + 1));

@@ -97,7 +97,7 @@ export class KubernetesBackend implements Backend {
 
   /** The clients and pod watch of a context + namespace, opened once. */
   cluster(t: KubeTarget): Promise<Cluster> {
-    const key = `${t.context}\0${t.namespace}`;
+    const key = targetKey(t);
     let c = this.clusters.get(key);
     if (!c) {
       c = (async () => {
@@ -136,7 +136,7 @@ export class KubernetesBackend implements Backend {
   }
 
   private forget(t: KubeTarget, c: Cluster): void {
-    const key = `${t.context}\0${t.namespace}`;
+    const key = targetKey(t);
     void this.clusters.get(key)?.then((open) => open === c && this.clusters.delete(key));
     void c.close();
   }
@@ -145,7 +145,7 @@ export class KubernetesBackend implements Backend {
    *  (namespaces are cluster-wide; the namespaced Role cannot grant it) is assumed to exist. */
   private async checkNamespace(c: Cluster, t: KubeTarget): Promise<void> {
     // Asked once a minute per namespace, not once per trial of a sweep.
-    const key = `${t.context}\0${t.namespace}`;
+    const key = targetKey(t);
     if (Date.now() - (this.namespaceSeen.get(key) ?? 0) < 60_000) return;
     this.counter.requests++;
     try {
@@ -633,3 +633,6 @@ function sdkFiles(): Array<{ key: string; path: string; text: string }> {
   walk(SDK_PYTHON);
   return out.sort((a, b) => a.path.localeCompare(b.path));
 }
+
+/** One context + namespace, as the maps of opened clusters and checked namespaces key it. */
+const targetKey = (t: KubeTarget) => `${t.context}\0${t.namespace}`;
