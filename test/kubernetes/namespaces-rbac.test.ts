@@ -12,7 +12,7 @@ import { parseAllDocuments, stringify, parse as parseYaml } from 'yaml';
 import { Engine } from '../../main/engine/engine';
 import { rbacManifest } from '../../main/engine/backends/kubernetes/rbac';
 import { BUSYBOX_IMAGE, dockerSkipReason, endOf } from '../docker/helpers';
-import { tmpDir } from '../helpers';
+import { sleep, tmpDir, waitFor } from '../helpers';
 import {
   isCI,
   kubeApi,
@@ -36,6 +36,8 @@ let kube: KubeTarget;
 let allowed: TempNamespace;
 let other: TempNamespace;
 let savedKubeconfig: string | undefined;
+/** The Role as `axon context rbac` prints it (a test takes pods/exec away, then gives it back). */
+let printedRole: V1Role;
 
 /** A kubeconfig with one context that authenticates as the service account's token on the same cluster. */
 function restrictedKubeconfig(k: KubeTarget, token: string): string {
@@ -80,7 +82,8 @@ before(async () => {
   const [role, binding] = parseAllDocuments(
     rbacManifest(allowed.name, { kind: 'ServiceAccount', name: SA }),
   ).map((d) => d.toJS());
-  await rbac.createNamespacedRole({ namespace: allowed.name, body: role as V1Role });
+  printedRole = role as V1Role;
+  await rbac.createNamespacedRole({ namespace: allowed.name, body: printedRole });
   await rbac.createNamespacedRoleBinding({ namespace: allowed.name, body: binding as V1RoleBinding });
   const token = await core.createNamespacedServiceAccountToken({
     name: SA,
@@ -229,6 +232,85 @@ test(
       assert.match(x.statusMessage ?? '', /^kube context .*: 401 Unauthorized: an expired token/);
       assert.ok(Date.now() - t0 < 30_000);
     } finally {
+      await engine.close();
+    }
+  },
+);
+
+/** Replaces the Role: `withExec` false takes pods/exec away (the outputs are copied over exec). */
+async function setExec(withExec: boolean): Promise<void> {
+  const rules = printedRole.rules!.filter((r) => withExec || !r.resources?.includes('pods/exec'));
+  await kubeApi(kube, RbacAuthorizationV1Api).replaceNamespacedRole({
+    name: printedRole.metadata!.name!,
+    namespace: allowed.name,
+    body: { ...printedRole, rules },
+  });
+}
+
+test(
+  'an outputs copy the cluster refuses is tried again; when it never works, the pod is kept with the ' +
+    'outputs and the run fails saying where they are',
+  { skip, timeout: 240_000 },
+  async () => {
+    const engine = await Engine.start({ home: home() });
+    const core = kubeApi(kube, CoreV1Api);
+    const logOf = async (id: number) =>
+      fs.readFileSync(
+        path.join((await engine.store.experiments.row(id)).run_dir, 'logs', 'master-0.log'),
+        'utf8',
+      );
+    /** A run whose command is still sleeping when pods/exec has been taken away, so its end's copy is
+     *  refused; returns its id and pod. */
+    const runWithoutExec = async (file: string) => {
+      const id = await create(engine, [
+        'run:',
+        `  cmd: echo kept > $AXON_OUTPUTS_PATH/${file}; echo started; sleep 6`,
+      ]);
+      await waitFor(async () => /started/.test(await logOf(id).catch(() => '')), 90_000, 'the run to start');
+      await setExec(false);
+      const pod = (await engine.call('experiments.get', { id })).jobs[0].pod!.name;
+      return { id, pod };
+    };
+    const podExists = (name: string) =>
+      core.readNamespacedPod({ name, namespace: allowed.name }).then(
+        (p) => !p.metadata?.deletionTimestamp,
+        () => false,
+      );
+    try {
+      // Exec given back after the first refused copy: a later try brings the outputs home.
+      const a = await runWithoutExec('a.txt');
+      await waitFor(async () => /trying again in/.test(await logOf(a.id)), 60_000, 'a refused copy');
+      assert.match(await logOf(a.id), /\[axon\] outputs: copying the outputs failed: .*forbidden/);
+      await setExec(true);
+      const x = await endOf(engine, a.id, 60_000);
+      assert.equal(x.status, 'succeeded', x.statusReason ?? '');
+      const row = await engine.store.experiments.row(a.id);
+      assert.equal(fs.readFileSync(path.join(row.outputs_dir!, 'a.txt'), 'utf8'), 'kept\n');
+      await waitFor(async () => !(await podExists(a.pod)), 30_000, 'the pod to be deleted');
+
+      // Never given back: the only copy of the outputs is never deleted, and the run says where it is.
+      const b = await runWithoutExec('b.txt');
+      const y = await endOf(engine, b.id, 120_000);
+      assert.equal(y.status, 'failed');
+      assert.match(
+        y.statusReason ?? '',
+        new RegExp(`^outputs not copied, kept in pod ${b.pod}: .*forbidden`),
+      );
+      assert.equal(y.exitCode, 0);
+      const log = await logOf(b.id);
+      assert.equal(log.match(/trying again in/g)?.length, 4, log);
+      assert.ok(
+        log.includes(`kubectl --context ${RESTRICTED} -n ${allowed.name} cp -c axon-outputs ${b.pod}:`),
+        log,
+      );
+      await sleep(2000);
+      assert.equal(await podExists(b.pod), true, 'the pod with the outputs was deleted');
+      // Deleting the run removes the pod it kept.
+      await setExec(true);
+      await engine.call('experiments.delete', { id: b.id });
+      await waitFor(async () => !(await podExists(b.pod)), 30_000, 'the kept pod to go with its run');
+    } finally {
+      await setExec(true);
       await engine.close();
     }
   },

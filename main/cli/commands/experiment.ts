@@ -236,7 +236,9 @@ export function registerExperiment(program: Command, run: Runner): void {
               process.stderr.write(
                 x.status === 'unknown'
                   ? `[axon] stopping experiment ${id}: its cluster does not answer now, so the stop is made once it does; waiting (Ctrl-C ends only this wait)…\n`
-                  : `[axon] stopping experiment ${id}: SIGTERM sent, SIGKILL after the grace period; waiting for it to end…\n`,
+                  : x.status === 'running'
+                    ? `[axon] stopping experiment ${id}: SIGTERM sent, SIGKILL after the grace period; waiting for it to end…\n`
+                    : `[axon] stopping experiment ${id}: it is ${x.status}, not running yet, so it is cancelled; waiting for it to end…\n`,
               );
             x = await survivingEngineLoss(api, reconnect, (a) => attachExperiment(a, id, { json: true }));
           }

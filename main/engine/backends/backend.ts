@@ -170,6 +170,10 @@ export interface Backend {
   remove?(experimentId: number, run: RunSpec): Promise<void>;
 }
 
+/** Whether a job's outcome is a success (exit 0, nothing the backend knows better). */
+export const succeeded = (o: JobOutcome): boolean =>
+  !o.lost && o.signal === null && o.exitCode === 0 && !o.reason;
+
 export function describeOutcome(o: JobOutcome): string {
   if (o.reason) return o.reason;
   if (o.lost) return 'lost: the process is gone and left no exit code';

@@ -11,7 +11,7 @@ import { jobHandle, type JobRow } from '../store/jobs';
 import type { EventBus } from '../events';
 import type { Lifecycle } from './lifecycle';
 import type { Backend, BackendStatus, JobHandle, JobOutcome, RunningJob } from '../backends/backend';
-import { describeOutcome, NotStartable } from '../backends/backend';
+import { describeOutcome, NotStartable, succeeded } from '../backends/backend';
 import { LogFollower } from '../tracking/follower';
 import { paths } from '../home';
 import {
@@ -466,7 +466,7 @@ export class Runner {
     a: ActiveExperiment,
     handle: JobHandle,
   ): Promise<void> {
-    const ok = !o.lost && o.signal === null && o.exitCode === 0 && !o.reason;
+    const ok = succeeded(o);
     const name = `${row.role}-${row.replica_index}`;
     let status: JobStatus = ok ? 'succeeded' : 'failed';
     let why = ok ? null : describeOutcome(o);

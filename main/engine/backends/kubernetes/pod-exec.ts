@@ -75,7 +75,7 @@ export async function copyOutputs(
   dest: string,
   maxBytes = OUTPUTS_MAX_BYTES,
   place?: (rel: string) => Promise<string>,
-): Promise<{ files: number; bytes: number; problem: string | null }> {
+): Promise<{ files: number; bytes: number; problem: string | null; capped: boolean }> {
   const root = path.resolve(dest);
   await fs.promises.mkdir(root, { recursive: true });
   const realRoot = await fs.promises.realpath(root);
@@ -83,6 +83,7 @@ export async function copyOutputs(
   let files = 0;
   let bytes = 0;
   let problem: string | null = null;
+  let capped = false;
   extract.on('entry', (h, stream, next) => {
     const rel = path.normalize(h.name).replace(/^(\.\/)+/, '');
     const named = path.resolve(root, rel);
@@ -101,6 +102,7 @@ export async function copyOutputs(
     if (h.type !== 'file') return skip();
     if (bytes + (h.size ?? 0) > maxBytes) {
       problem ??= `outputs larger than ${maxBytes} bytes: the rest was not copied`;
+      capped = true;
       return skip();
     }
     bytes += h.size ?? 0;
@@ -124,7 +126,12 @@ export async function copyOutputs(
         });
         stream.pipe(out);
       })
-      .catch(skip);
+      .catch((e: Error) => {
+        // A file that could not be written (a full disk, a name taken by a folder) is a failed copy: the pod,
+        // which still has it, is not deleted.
+        if (e.message !== 'outside') problem ??= `${rel} could not be written: ${e.message}`;
+        skip();
+      });
   });
   const extracted = new Promise<void>((resolve) => {
     extract.on('finish', resolve);
@@ -143,5 +150,5 @@ export async function copyOutputs(
   );
   await extracted;
   if (!r.ok && !problem) problem = `copying the outputs failed: ${r.message}`;
-  return { files, bytes, problem };
+  return { files, bytes, problem, capped };
 }

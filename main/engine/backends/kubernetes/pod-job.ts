@@ -5,13 +5,13 @@
 import fs from 'node:fs';
 import { PassThrough } from 'node:stream';
 import type { V1Pod } from '@kubernetes/client-node';
-import type { BackendStatus, JobOutcome, RunningJob } from '../backend';
+import { succeeded, type BackendStatus, type JobOutcome, type RunningJob } from '../backend';
 import { LogCopier } from '../log-copier';
 import { log } from '../../log';
 import { statusOf, type Cluster } from './cluster';
 import { copyOutputs, execIn } from './pod-exec';
 import { podState } from './pod-status';
-import { MAIN } from './pod-spec';
+import { MAIN, POD_OUTPUTS, SIDECAR } from './pod-spec';
 import type { OutputsMerge } from './outputs-merge';
 
 export interface PodJobOptions {
@@ -34,6 +34,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  *  never answer: an ending waits this long for each one, then goes on. */
 const ENDING_REQUEST_MS = 30_000;
 const within = (p: Promise<unknown>, ms: number) => Promise.race([p, sleep(ms)]);
+/** Waits before each new try of an outputs copy that failed: about 40 s in all. */
+const COPY_RETRY_MS = [2000, 5000, 10_000, 20_000];
 
 /** How long a stop waits past its grace period for the pod to go before it deletes it outright, then again
  *  before it records the job stopped anyway. */
@@ -253,15 +255,40 @@ export class PodJob implements RunningJob {
     await this.drainLog();
     if (podExists && !this.detached) {
       const early = this.rescue && (await this.rescue);
-      const r = await this.copyOutputs();
+      let r = await this.copyOutputs();
+      // A copy that failed is tried again (the connection may have blinked as the run ended); one cut short
+      // by the size limit is not, it would stop at the same place.
+      for (const wait of COPY_RETRY_MS) {
+        if (!r.problem || r.capped || this.detached || (early && !early.problem)) break;
+        this.note(`${r.problem}; trying again in ${wait / 1000} s`);
+        await sleep(wait);
+        r = await this.copyOutputs();
+      }
+      if (this.detached) return; // the engine closed meanwhile: the next one takes it from here
+      let keep = this.o.keepPods;
       if (r.problem && early && !early.problem)
         this.note("copied when the pod's deletion was seen; what was written after that did not come back");
-      else if (r.problem) this.note(r.problem);
-      if (this.detached) return; // the engine closed meanwhile: the next one takes it from here
-      if (!this.o.keepPods) await this.deletePod(0, true);
+      else if (r.problem && !r.capped) {
+        // Never delete the only copy: the pod stays, and the run says where its outputs are.
+        keep = true;
+        this.note(`${r.problem}\n${this.keptNote()}`);
+        if (succeeded(outcome))
+          outcome = { ...outcome, reason: `outputs not copied, kept in pod ${this.o.pod}: ${r.problem}` };
+      } else if (r.problem) this.note(r.problem);
+      if (!keep) await this.deletePod(0, true);
     }
     for (const u of this.unsubscribe) u();
     this.resolveDone({ ...outcome, ...(finishedAt ? { finishedAt } : {}) });
+  }
+
+  /** How to fetch the outputs from a pod kept because they could not be copied, and remove it after. */
+  private keptNote(): string {
+    const c = this.o.cluster;
+    const k = `kubectl --context ${c.context} -n ${c.namespace}`;
+    return (
+      `[axon] outputs: the pod is kept with them: ${k} cp -c ${SIDECAR} ${this.o.pod}:${POD_OUTPUTS} ` +
+      `${this.o.outputsDir} fetches them, then ${k} delete pod ${this.o.pod} (deleting the run removes it too)`
+    );
   }
 
   private note(text: string): void {
