@@ -280,7 +280,10 @@ test(
       // Exec given back after the first refused copy: a later try brings the outputs home.
       const a = await runWithoutExec('a.txt');
       await waitFor(async () => /trying again in/.test(await logOf(a.id)), 60_000, 'a refused copy');
-      assert.match(await logOf(a.id), /\[axon\] outputs: copying the outputs failed: .*forbidden/);
+      assert.match(
+        await logOf(a.id),
+        /\[axon\] outputs: copying the outputs failed: 403 Forbidden: .* may not exec into pods .*pods\/exec/,
+      );
       await setExec(true);
       const x = await endOf(engine, a.id, 60_000);
       assert.equal(x.status, 'succeeded', x.statusReason ?? '');
@@ -294,7 +297,7 @@ test(
       assert.equal(y.status, 'failed');
       assert.match(
         y.statusReason ?? '',
-        new RegExp(`^outputs not copied, kept in pod ${b.pod}: .*forbidden`),
+        new RegExp(`^outputs not copied, kept in pod ${b.pod}: copying the outputs failed: 403 Forbidden`),
       );
       assert.equal(y.exitCode, 0);
       const log = await logOf(b.id);

@@ -60,8 +60,20 @@ export async function execIn(
         ws.on('close', () => done(status?.status === 'Success', status?.message ?? err.trim()));
         ws.on('error', (e) => done(false, e.message));
       })
-      .catch((e: Error) => done(false, e.message));
+      .catch((e: Error) => done(false, execRefusal(c, e.message)));
   });
+}
+
+/** The exec's websocket says only "Unexpected server response: 403" when the server refuses it. */
+function execRefusal(c: Cluster, message: string): string {
+  const code = /Unexpected server response: (\d+)/.exec(message)?.[1];
+  if (code === '403')
+    return (
+      `403 Forbidden: kube context "${c.context}" may not exec into pods in namespace "${c.namespace}" ` +
+      `(pods/exec; \`axon context rbac -n ${c.namespace}\` prints the Role Axon needs)`
+    );
+  if (code === '401') return `401 Unauthorized: kube context "${c.context}" refused its credentials`;
+  return message;
 }
 
 /**
