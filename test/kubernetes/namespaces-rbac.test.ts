@@ -157,6 +157,15 @@ test(
       assert.match(r.statusMessage ?? '', /forbidden/);
       assert.match(r.statusMessage ?? '', new RegExp(`axon context rbac -n ${other.name}`));
       assert.ok(Date.now() - t0 < 30_000, `refused after ${Date.now() - t0} ms`);
+      // The log says why too (it was empty: nothing was built).
+      const refusedLog = fs.readFileSync(
+        path.join((await engine.store.experiments.row(refused)).run_dir, 'logs', 'master-0.log'),
+        'utf8',
+      );
+      assert.match(
+        refusedLog,
+        new RegExp(`^\\[axon\\] Axon may not use namespace "${other.name}".*forbidden`, 'm'),
+      );
 
       const g = await endOf(engine, good, 120_000);
       const why = (await engine.call('experiments.statuses', { id: good }))
@@ -193,6 +202,11 @@ test('a namespace that does not exist fails the run before its image is built', 
     assert.equal(x.status, 'failed');
     assert.equal(x.statusReason, `namespace "${missing}" does not exist on kube context "${kube.context}"`);
     assert.match(x.statusMessage ?? '', /kubectl create namespace/);
+    const log = fs.readFileSync(
+      path.join((await engine.store.experiments.row(id)).run_dir, 'logs', 'master-0.log'),
+      'utf8',
+    );
+    assert.match(log, new RegExp(`^\\[axon\\] namespace "${missing}" does not exist`, 'm'));
     assert.ok(Date.now() - t0 < 30_000);
   } finally {
     await engine.close();

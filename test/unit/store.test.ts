@@ -139,6 +139,40 @@ test("start times: the backend's when it knows, kept once set; a run never seen 
   await c.store.close();
 });
 
+test('the status timeline: a start and end the backend knows are recorded at their time, never out of order', async () => {
+  const { store } = await freshStore();
+  const id = await experiment(store);
+  // Created long ago (the engine was away for the whole run).
+  await store.db.run(`UPDATE status_history SET at = '2026-01-01T09:00:00.000Z' WHERE entity = 'experiment'`);
+  await store.statuses.experiment(id, 'running', null, null, '2026-01-01T10:00:00Z');
+  await store.db.transaction(() =>
+    store.statuses.experimentIn(id, 'succeeded', null, null, '2026-01-01T11:00:00Z'),
+  );
+  const times = (await store.statuses.history('experiment', id)).map((h) => `${h.status} ${h.at}`);
+  assert.deepEqual(times.slice(-2), [
+    'running 2026-01-01T10:00:00.000Z',
+    'succeeded 2026-01-01T11:00:00.000Z',
+  ]);
+
+  // Seen unknown (now) before its end (long ago) was known: the end is shown at the unknown, in order.
+  await store.close();
+  const { store: s2 } = await freshStore();
+  const other = await experiment(s2);
+  await s2.statuses.experiment(other, 'running');
+  await s2.statuses.experiment(other, 'unknown');
+  await s2.db.transaction(() =>
+    s2.statuses.experimentIn(other, 'failed', 'exit code 1', null, '2026-01-01T11:00:00Z'),
+  );
+  const h = await s2.statuses.history('experiment', other);
+  assert.deepEqual(
+    h.map((r) => r.status),
+    ['created', 'running', 'unknown', 'failed'],
+  );
+  assert.ok(h[3].at >= h[2].at, `${h[3].at} < ${h[2].at}`);
+  assert.ok(Date.now() - Date.parse(h[3].at) < 60_000);
+  await s2.close();
+});
+
 test('metric batches upsert by (run, key, step) and store the log offset in the same transaction', async () => {
   const { store } = await freshStore();
   const id = await experiment(store);

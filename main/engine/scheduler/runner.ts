@@ -191,6 +191,9 @@ export class Runner {
         // Build tools colour their output: the reason and message are plain text, with the step's exit code.
         const plain = (t: string) => stripVTControlCharacters(t);
         const code = err.exitCode != null ? ` (exit code ${err.exitCode})` : '';
+        // Refused before any build output (a namespace Axon may not use): the log says why, not nothing.
+        if (e instanceof NotStartable)
+          this.appendLog(x.id, master.id, master.log_path, `[axon] ${err.message}\n`);
         const reason = plain(
           e instanceof NotStartable
             ? e.reason

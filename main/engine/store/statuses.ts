@@ -11,6 +11,24 @@ import {
 } from '../../../shared/statuses';
 import type { StatusRecord } from '../../../shared/domain';
 
+/** A status record's time: when the backend says it happened (a pod's container start or end, for a run that
+ *  changed while no engine watched), else now; never before the entity's previous record, so the timeline
+ *  stays in order (a run seen `unknown` first, then found ended earlier, shows its end at the `unknown`). */
+const AT = `CASE WHEN ? IS NULL THEN strftime('%Y-%m-%dT%H:%M:%fZ','now')
+  ELSE MAX(?, COALESCE((SELECT MAX(at) FROM status_history WHERE entity = ? AND entity_id = ?), '')) END`;
+function atParams(
+  entity: 'experiment' | 'job',
+  id: number,
+  to: ExperimentStatus,
+  startedAt: string | null | undefined,
+  finishedAt: string | null | undefined,
+): unknown[] {
+  const t = to === 'running' ? startedAt : isDone(to) ? finishedAt : null;
+  // The same format as strftime's (milliseconds, Z), so that the times compare as text.
+  const iso = t && !Number.isNaN(Date.parse(t)) ? new Date(t).toISOString() : null;
+  return [iso, iso, entity, id];
+}
+
 export interface Transition<S> {
   applied: boolean;
   from: S | null;
@@ -53,8 +71,8 @@ export class Statuses {
       [to, reason, message, to, startedAt, startedAt, isDone(to) ? 1 : 0, finishedAt, id],
     );
     await this.db.write(
-      `INSERT INTO status_history (entity, entity_id, status, reason, message) VALUES ('experiment', ?, ?, ?, ?)`,
-      [id, to, reason, message],
+      `INSERT INTO status_history (entity, entity_id, status, reason, message, at) VALUES ('experiment', ?, ?, ?, ?, ${AT})`,
+      [id, to, reason, message, ...atParams('experiment', id, to, startedAt, finishedAt)],
     );
     return { applied: true, from: r.status, to };
   }
@@ -97,8 +115,8 @@ export class Statuses {
       ],
     );
     await this.db.write(
-      `INSERT INTO status_history (entity, entity_id, status, reason) VALUES ('job', ?, ?, ?)`,
-      [id, to, reason],
+      `INSERT INTO status_history (entity, entity_id, status, reason, at) VALUES ('job', ?, ?, ?, ${AT})`,
+      [id, to, reason, ...atParams('job', id, to, fields.startedAt, fields.finishedAt)],
     );
     return { applied: true, from: r.status, to };
   }
