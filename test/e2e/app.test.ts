@@ -492,6 +492,8 @@ test(
       assert.match(log, /^from the browser$/m);
       assert.match(log, /^sub$/m);
       assert.doesNotMatch(log, /secret/);
+      // The overview says where the code came from, not the engine's folder for it.
+      await page.getByText('uploaded with the run').waitFor();
     });
 
     await t.test('clusters: this machine, Docker, and where Kubernetes runs go', async () => {

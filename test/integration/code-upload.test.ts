@@ -1,6 +1,7 @@
 // Code uploads through the HTTP API of a shared engine (`serve --auth`): a user's run executes in the copy
 // they sent, even once their own folder is gone; another user cannot run it by its id; runs.create wants one
 // code source, and an anonymous caller cannot upload.
+import { uploadOf } from '../../shared/uploads';
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -76,6 +77,9 @@ test('a run executes in the code its user uploaded; nobody else can run that upl
   const x = await engine.call('experiments.get', { id: xid });
   const uploaded = path.join(home, 'uploads', String((await engine.authz.auth.userByName('ann')).id), id);
   assert.equal(x.codePath, uploaded);
+  // What the dashboard and `axon experiment get` show instead of the server's folder.
+  assert.equal(uploadOf(x.codePath), id);
+  assert.equal(uploadOf(path.join(home, 'projects', 'notes')), null);
   const log = await engine.call('experiments.logs', { id: xid });
   assert.equal(log.text, `only in the upload\n${uploaded}\n`);
   assert.equal(x.projectName, 'ann/notes');

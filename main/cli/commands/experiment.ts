@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import type { AxonApi } from '../../../shared/api';
 import { isDone } from '../../../shared/statuses';
+import { uploadOf } from '../../../shared/uploads';
 import { fmtStatus, fmtValue, printJson, printTable, UsageError } from '../format';
 import { attachExperiment, finishRun, logPrinter, survivingEngineLoss } from './run';
 import type { Runner } from './types';
@@ -36,7 +37,7 @@ export function registerExperiment(program: Command, run: Runner): void {
           ['status', fmtStatus(x.status) + (x.statusReason ? ` (${x.statusReason})` : '')],
           ['backend', x.backend],
           ['command', x.cmd ?? ''],
-          ['folder', x.codePath],
+          ['folder', uploadOf(x.codePath) ? `uploaded with the run (kept in ${x.codePath})` : x.codePath],
           ['created', x.createdAt],
           ['started', x.startedAt ?? ''],
           ['finished', x.finishedAt ?? ''],

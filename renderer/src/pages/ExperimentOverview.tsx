@@ -7,6 +7,7 @@ import { StatusBadge } from '../components/StatusBadge';
 import { OutputsBrowser } from '../components/OutputsBrowser';
 import { FailureTail } from '../components/FailureTail';
 import { formatBytes, formatNumber, formatTime } from '../lib/format';
+import { uploadOf } from '../../../shared/uploads';
 
 type Details = Results['experiments.get'];
 
@@ -55,7 +56,14 @@ export function ExperimentOverview({
             </>
           )}
           <dt>Code folder</dt>
-          <dd className="mono small">{x.codePath}</dd>
+          {uploadOf(x.codePath) ? (
+            <dd title={`kept by the engine in ${x.codePath}`}>
+              uploaded with the run{' '}
+              <span className="muted small mono">({uploadOf(x.codePath)!.slice(0, 12)})</span>
+            </dd>
+          ) : (
+            <dd className="mono small">{x.codePath}</dd>
+          )}
           <dt>Code version</dt>
           <dd>
             {d.code?.kind === 'git' ? (
