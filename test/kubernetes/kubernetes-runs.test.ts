@@ -446,6 +446,44 @@ test(
 );
 
 test(
+  'a resume continues in the previous outputs: its pod gets them, a 3 MB file intact, before the command starts',
+  { skip },
+  async () => {
+    const engine = await Engine.start({ home: home() });
+    try {
+      const cmd = [
+        'cd $AXON_OUTPUTS_PATH; n=$(cat step 2>/dev/null || echo 0); echo "resumed from $n"',
+        '[ -f ckpt/sum ] && md5sum -c ckpt/sum',
+        'echo $((n+1)) > step; mkdir -p ckpt; head -c 3000000 /dev/urandom > ckpt/big.bin',
+        'md5sum ckpt/big.bin > ckpt/sum',
+      ].join('; ');
+      const first = await create(
+        engine,
+        project(['kind: experiment', 'run:', `  cmd: ${JSON.stringify(cmd)}`]),
+      );
+      assert.equal((await ended(engine, first)).status, 'succeeded');
+      assert.match(await logOf(engine, first), /^resumed from 0$/m);
+      assert.doesNotMatch(await logOf(engine, first), /restored/);
+
+      const resumed = (await engine.call('experiments.resume', { id: first })).id;
+      const x = await ended(engine, resumed);
+      const log = await logOf(engine, resumed);
+      assert.equal(x.status, 'succeeded', `${(await history(engine, resumed)).join(' → ')}\n${log}`);
+      assert.match(log, /\[axon\] outputs: the previous outputs restored into the pod: 3 files, 2\.9 MiB/);
+      assert.match(log, /^resumed from 1$/m);
+      assert.match(log, /^ckpt\/big\.bin: OK$/m);
+      // The marker that let the command start stays in the pod.
+      const out = (await engine.store.experiments.row(resumed)).outputs_dir!;
+      assert.deepEqual(fs.readdirSync(out).sort(), ['ckpt', 'step']);
+      assert.equal(fs.readFileSync(path.join(out, 'step'), 'utf8'), '2\n');
+      await waitFor(async () => (await podsOf(resumed)).length === 0, 30_000, 'the pod to be deleted');
+    } finally {
+      await engine.close();
+    }
+  },
+);
+
+test(
   'kill -9 of the engine mid-run: the next engine re-attaches by labels; a pod that ended meanwhile keeps its end time; every log line and metric once',
   { skip },
   async () => {

@@ -13,6 +13,7 @@ import {
   MAIN,
   podRequests,
   SIDECAR,
+  RESTORE,
 } from '../../main/engine/backends/kubernetes/pod-spec';
 import { podState } from '../../main/engine/backends/kubernetes/pod-status';
 import { choosePath, qualified } from '../../main/engine/backends/kubernetes/images';
@@ -100,6 +101,43 @@ test('a pod: labels naming home, project, experiment, job, role; the command exa
     { cpu: 0.505, memoryBytes: 520 * 2 ** 20, gpus: 1 },
     'the side container counts',
   );
+});
+
+test("a resume's pod: an init container holds `main` until the previous outputs are in; a fresh run has none", () => {
+  const o = { home: 'abc123abc123', project: 'p', image: 'docker.io/axon/p:1', namespace: 'ml' };
+  assert.equal(buildPod(launch(), o).spec!.initContainers, undefined);
+  const [init] = buildPod(launch(), { ...o, restore: true }).spec!.initContainers!;
+  assert.equal(init.name, RESTORE);
+  assert.equal(init.image, 'docker.io/axon/p:1');
+  assert.deepEqual(init.volumeMounts, [{ name: 'outputs', mountPath: '/axon/outputs' }]);
+  assert.match(init.command!.join(' '), /until \[ -e \/axon\/outputs\/\.axon-restored \]/);
+  // Its image cannot be pulled: the run fails with the kubelet's reason, not a wait.
+  const stuck = podState(
+    pod({
+      phase: 'Pending',
+      initContainerStatuses: [
+        {
+          name: RESTORE,
+          image: 'x',
+          imageID: '',
+          ready: false,
+          restartCount: 0,
+          state: { waiting: { reason: 'ErrImageNeverPull', message: 'never pull' } },
+        },
+      ],
+      containerStatuses: [
+        {
+          name: MAIN,
+          image: 'x',
+          imageID: '',
+          ready: false,
+          restartCount: 0,
+          state: { waiting: { reason: 'PodInitializing' } },
+        },
+      ],
+    }),
+  );
+  assert.equal(stuck.kind, 'ended');
 });
 
 test('what a cluster would refuse is named with its field before anything is created', () => {

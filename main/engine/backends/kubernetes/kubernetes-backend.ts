@@ -33,6 +33,7 @@ import { kubeGet, parseQuantity } from './cluster-info';
 import { Cluster, errorText, statusOf, type ApiCounter } from './cluster';
 import { PodJob, type PodJobOptions } from './pod-job';
 import { podResources } from './pod-resources';
+import { hasOutputs } from './pod-exec';
 import { choosePath, shipImage } from './images';
 import {
   buildPod,
@@ -202,6 +203,8 @@ export class KubernetesBackend implements Backend {
       namespace: t.namespace,
       subdomain: spec.network,
       sdkConfigMap: await this.ensureSdk(c),
+      // A resume continues in an outputs folder that holds the previous run's files: the pod gets them first.
+      restore: await hasOutputs(spec.outputsDir),
     });
     this.counter.requests++;
     try {

@@ -2,11 +2,11 @@
 // folder copied out as a tar stream (nothing needs a route from the cluster to the desktop).
 import fs from 'node:fs';
 import path from 'node:path';
-import { PassThrough, Writable } from 'node:stream';
+import { PassThrough, Readable, Transform, Writable } from 'node:stream';
 import tar from 'tar-stream';
 import type { Cluster } from './cluster';
-import { POD_OUTPUTS, SIDECAR } from './pod-spec';
-import { isInside } from '../../safe-path';
+import { POD_OUTPUTS, RESTORE, RESTORED_MARKER, SIDECAR } from './pod-spec';
+import { isInside, READ_NOFOLLOW } from '../../safe-path';
 
 /** Flags that create (or truncate) a file without following a symlink in its place. */
 const WRITE_NOFOLLOW =
@@ -28,7 +28,8 @@ async function landsInside(realRoot: string, target: string): Promise<boolean> {
 /** Default cap on the outputs copied back from one pod (AXON_K8S_OUTPUTS_MAX_BYTES overrides it). */
 export const OUTPUTS_MAX_BYTES = Number(process.env.AXON_K8S_OUTPUTS_MAX_BYTES) || 2 * 1024 ** 3;
 
-/** Runs `cmd` in the container; resolves with its exit status (0 = success) once the stream closes. */
+/** Runs `cmd` in the container; resolves with its exit status (0 = success) once the stream closes. `stdin`
+ *  is sent paced to the websocket (its own sending buffers without limit). */
 export async function execIn(
   c: Cluster,
   pod: string,
@@ -36,6 +37,7 @@ export async function execIn(
   cmd: string[],
   stdout: Writable | null = null,
   timeoutMs = 30_000,
+  stdin: Readable | null = null,
 ): Promise<{ ok: boolean; message: string }> {
   c.counter.requests++;
   const stderr = new PassThrough();
@@ -54,14 +56,31 @@ export async function execIn(
       if (stdout && !stdout.writableEnded) stdout.end();
       resolve({ ok, message });
     };
+    let socket: { bufferedAmount: number } | null = null;
+    const paced = stdin ? pace(stdin, () => socket?.bufferedAmount ?? 0) : null;
     c.exec
-      .exec(c.namespace, pod, container, cmd, stdout, stderr, null, false, (s) => (status = s))
+      .exec(c.namespace, pod, container, cmd, stdout, stderr, paced, false, (s) => (status = s))
       .then((ws) => {
+        socket = ws;
         ws.on('close', () => done(status?.status === 'Success', status?.message ?? err.trim()));
         ws.on('error', (e) => done(false, e.message));
       })
       .catch((e: Error) => done(false, execRefusal(c, e.message)));
   });
+}
+
+/** `input` passed on no faster than the websocket sends it: each chunk waits while more than 4 MiB wait in
+ *  the socket's buffer (client-node writes stdin to it as fast as it comes). */
+function pace(input: Readable, buffered: () => number): Readable {
+  const HIGH = 4 * 1024 * 1024;
+  const out = new Transform({
+    transform(chunk, _enc, done) {
+      const go = () => (buffered() > HIGH ? setTimeout(go, 5) : done(null, chunk));
+      go();
+    },
+  });
+  input.on('error', (e) => out.destroy(e));
+  return input.pipe(out);
 }
 
 /** The exec's websocket says only "Unexpected server response: 403" when the server refuses it. */
@@ -163,4 +182,95 @@ export async function copyOutputs(
   await extracted;
   if (!r.ok && !problem) problem = `copying the outputs failed: ${r.message}`;
   return { files, bytes, problem, capped };
+}
+
+/** The files (and folders) of a run's outputs folder, for its restore into a resumed run's pod: regular files
+ *  only (links are not restored, as they are not copied out). */
+async function listOutputs(
+  root: string,
+): Promise<Array<{ rel: string; dir: boolean; size: number; mode: number }>> {
+  const out: Array<{ rel: string; dir: boolean; size: number; mode: number }> = [];
+  const walk = async (rel: string): Promise<void> => {
+    const dirents = await fs.promises.readdir(path.join(root, rel), { withFileTypes: true });
+    for (const d of dirents.sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      const r = rel ? `${rel}/${d.name}` : d.name;
+      if (d.isDirectory()) {
+        out.push({ rel: r, dir: true, size: 0, mode: 0o755 });
+        await walk(r);
+      } else if (d.isFile()) {
+        const st = await fs.promises.stat(path.join(root, r));
+        out.push({ rel: r, dir: false, size: st.size, mode: st.mode & 0o777 });
+      }
+    }
+  };
+  await walk('');
+  return out;
+}
+
+/** Whether a run's outputs folder holds anything (a resume's, which its pod gets before the command starts). */
+export async function hasOutputs(dir: string): Promise<boolean> {
+  const d = await fs.promises.opendir(dir).catch(() => null);
+  if (!d) return false;
+  const first = await d.read();
+  await d.close();
+  return first !== null;
+}
+
+/**
+ * Sends the run's outputs folder into a resumed run's pod, to the init container that holds `main` back until
+ * it is done (pod-spec.ts RESTORE): tar over exec, then the marker that lets the init container end.
+ */
+export async function restoreOutputs(
+  c: Cluster,
+  pod: string,
+  dir: string,
+  maxBytes = OUTPUTS_MAX_BYTES,
+): Promise<{ files: number; bytes: number; problem: string | null; tooLarge?: boolean }> {
+  const root = path.resolve(dir);
+  const entries = await listOutputs(root).catch((e: Error) => e);
+  if (entries instanceof Error)
+    return { files: 0, bytes: 0, problem: `the outputs folder could not be read: ${entries.message}` };
+  const files = entries.filter((e) => !e.dir).length;
+  const bytes = entries.reduce((a, e) => a + e.size, 0);
+  if (bytes > maxBytes)
+    return {
+      files,
+      bytes,
+      tooLarge: true,
+      problem: `the previous outputs (${bytes} bytes) are larger than ${maxBytes} bytes (AXON_K8S_OUTPUTS_MAX_BYTES)`,
+    };
+  const pack = tar.pack();
+  let readProblem: string | null = null;
+  (async () => {
+    for (const e of entries) {
+      if (e.dir) {
+        pack.entry({ name: e.rel, type: 'directory', mode: e.mode });
+        continue;
+      }
+      // Written from a stream: a checkpoint is not read into memory whole.
+      await new Promise<void>((resolve, reject) => {
+        const w = pack.entry({ name: e.rel, type: 'file', mode: e.mode, size: e.size }, (err) =>
+          err ? reject(err) : resolve(),
+        );
+        const r = fs.createReadStream('', { fd: fs.openSync(path.join(root, e.rel), READ_NOFOLLOW) });
+        r.on('error', reject);
+        r.pipe(w);
+      });
+    }
+    pack.finalize();
+  })().catch((e: Error) => {
+    readProblem = `${e.message}`;
+    pack.destroy(e);
+  });
+  const r = await execIn(
+    c,
+    pod,
+    RESTORE,
+    ['sh', '-c', `tar xf - -C ${POD_OUTPUTS} && touch ${POD_OUTPUTS}/${RESTORED_MARKER}`],
+    null,
+    10 * 60_000,
+    pack as unknown as Readable,
+  );
+  const problem = readProblem ?? (r.ok ? null : `restoring the previous outputs failed: ${r.message}`);
+  return { files, bytes, problem };
 }

@@ -9,9 +9,9 @@ import { succeeded, type BackendStatus, type JobOutcome, type RunningJob } from 
 import { LogCopier } from '../log-copier';
 import { log } from '../../log';
 import { statusOf, type Cluster } from './cluster';
-import { copyOutputs, execIn } from './pod-exec';
+import { copyOutputs, execIn, restoreOutputs } from './pod-exec';
 import { podState } from './pod-status';
-import { MAIN, POD_OUTPUTS, SIDECAR } from './pod-spec';
+import { MAIN, POD_OUTPUTS, RESTORE, SIDECAR } from './pod-spec';
 import type { OutputsMerge } from './outputs-merge';
 
 export interface PodJobOptions {
@@ -60,6 +60,9 @@ export class PodJob implements RunningJob {
   private cancelRead: Cancel | null = null;
   /** The outputs copied as soon as a deletion by someone else was seen. */
   private rescue: ReturnType<typeof copyOutputs> | null = null;
+  /** A resume's previous outputs being sent into the pod, and whether they are there. */
+  private restoring: Promise<void> | null = null;
+  private restored = false;
   private detached = false;
   private last: BackendStatus | null = null;
   private listener: ((s: BackendStatus) => void) | null = null;
@@ -140,8 +143,17 @@ export class PodJob implements RunningJob {
     // while the side container still waits out the grace period.
     if (p.metadata?.deletionTimestamp && s.kind === 'running' && !this.rescue)
       this.rescue = this.copyOutputs();
-    if (s.kind === 'waiting') this.emit(s.status);
-    else if (s.kind === 'running') {
+    if (s.kind === 'waiting') {
+      // A resume's pod: its init container waits for the previous outputs (pod-spec.ts RESTORE).
+      const init = p.status?.initContainerStatuses?.find((x) => x.name === RESTORE);
+      if (init?.state?.running && !this.restoring && !p.metadata?.deletionTimestamp && !this.stopping)
+        this.restoring = this.restore();
+      this.emit(
+        this.restoring && !this.restored
+          ? { status: 'starting', reason: 'restoring the previous outputs into the pod' }
+          : s.status,
+      );
+    } else if (s.kind === 'running') {
       this.seenRunning = true;
       this.clearPending();
       this.emit({ status: 'running', reason: null, startedAt: s.startedAt });
@@ -155,6 +167,39 @@ export class PodJob implements RunningJob {
         : s.outcome;
       void this.finish(outcome, s.finishedAt, true);
     }
+  }
+
+  /** Sends the previous outputs into a resumed run's pod (tried three times); the run fails if they cannot go. */
+  private async restore(): Promise<void> {
+    this.clearPending(); // a large restore is not a pod pending too long
+    const t0 = Date.now();
+    const gone = () => this.ended || this.detached || this.stopping;
+    let r = await restoreOutputs(this.o.cluster, this.o.pod, this.o.outputsDir);
+    for (const wait of [2000, 5000]) {
+      if (!r.problem || r.tooLarge || gone()) break;
+      this.note(`${r.problem}; trying again in ${wait / 1000} s`);
+      await sleep(wait);
+      r = await restoreOutputs(this.o.cluster, this.o.pod, this.o.outputsDir);
+    }
+    if (gone()) return;
+    if (r.problem) {
+      const outcome = {
+        exitCode: null,
+        signal: null,
+        lost: false,
+        reason: `the previous outputs could not be restored into the pod: ${r.problem}`,
+      };
+      this.deletedFor = outcome;
+      await this.deletePod(0);
+      return this.finish(outcome, null, false);
+    }
+    this.restored = true;
+    const mib = (r.bytes / 1024 / 1024).toFixed(1);
+    this.note(
+      `the previous outputs restored into the pod: ${r.files} files, ${mib} MiB in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+    );
+    this.pendingTimer = setTimeout(() => void this.pendingTooLong(), this.o.pendingTimeoutMs);
+    this.pendingTimer.unref?.();
   }
 
   private clearPending(): void {

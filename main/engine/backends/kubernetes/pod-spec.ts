@@ -43,6 +43,13 @@ export const SIDECAR_REQUESTS = { cpu: '5m', memory: '8Mi' };
  *  keeps it for that period, so the outputs can still be copied once `main` has ended. */
 export const SIDECAR_SCRIPT = "trap '' TERM INT\nwhile :; do sleep 3600 & wait $!; done";
 
+/** A resumed run's pod (its outputs folder is not empty) starts with an init container that holds `main` back
+ *  until the engine has sent the previous outputs into the shared folder (pod-exec.ts restoreOutputs), as a
+ *  resume on Docker or locally finds them in the folder it continues in. */
+export const RESTORE = 'axon-restore';
+export const RESTORED_MARKER = '.axon-restored';
+export const RESTORE_SCRIPT = `until [ -e ${POD_OUTPUTS}/${RESTORED_MARKER} ]; do sleep 0.2; done; rm -f ${POD_OUTPUTS}/${RESTORED_MARKER}`;
+
 /** A DNS-1123 label (lower case, digits, '-'; at most 63 characters). */
 export function dnsLabel(s: string, max = 63): string {
   const out = s
@@ -77,6 +84,8 @@ export interface PodOptions {
   namespace: string;
   /** The experiment's headless Service (distributed runs): the pod is `hostname.subdomain` in its DNS. */
   subdomain?: string;
+  /** The previous outputs go into the pod before `main` starts (a resume: RESTORE). */
+  restore?: boolean;
   /** The ConfigMap holding Axon's Python client, mounted on the Python path. */
   sdkConfigMap?: { name: string; items: Array<{ key: string; path: string }> };
 }
@@ -297,6 +306,20 @@ export function buildPod(spec: LaunchSpec, o: PodOptions): V1Pod {
       restartPolicy: 'Never',
       terminationGracePeriodSeconds: 30,
       ...(o.subdomain ? { hostname: `${spec.role}-${spec.index}`, subdomain: o.subdomain } : {}),
+      ...(o.restore
+        ? {
+            initContainers: [
+              {
+                name: RESTORE,
+                image: o.image,
+                imagePullPolicy: 'IfNotPresent',
+                command: ['/bin/sh', '-c', RESTORE_SCRIPT],
+                resources: { requests: SIDECAR_REQUESTS },
+                volumeMounts: [{ name: 'outputs', mountPath: POD_OUTPUTS }],
+              },
+            ],
+          }
+        : {}),
       containers: [main, sidecar],
       ...(env?.nodeSelector ? { nodeSelector: env.nodeSelector } : {}),
       ...(env?.tolerations?.length ? { tolerations: env.tolerations as V1Toleration[] } : {}),

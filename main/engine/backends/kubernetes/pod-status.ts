@@ -79,7 +79,10 @@ export function podState(pod: V1Pod): PodState {
       node: pod.spec?.nodeName ?? null,
       startedAt: iso(main.state.running.startedAt),
     };
-  const waiting = main?.state?.waiting;
+  // An init container (a resume's restore) that cannot start holds `main` at PodInitializing: its reason counts.
+  const initWaiting = st.initContainerStatuses?.map((c) => c.state?.waiting).find((w) => w?.reason);
+  const waiting =
+    initWaiting?.reason && FATAL_WAITING.has(initWaiting.reason) ? initWaiting : main?.state?.waiting;
   if (waiting?.reason && FATAL_WAITING.has(waiting.reason)) {
     const image = pod.spec?.containers?.find((c) => c.name === MAIN)?.image ?? '';
     const what = /Image|Pull/.test(waiting.reason)
