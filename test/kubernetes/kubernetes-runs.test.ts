@@ -290,8 +290,22 @@ test("a missing image fails with the kubelet's reason, not a hang", { skip }, as
       image: 'docker.io/axon-test/not-there:1',
       run: { target: { context: kube.context, namespace: ns.name } },
     });
+    const t0 = Date.now();
     const o = await job.done;
     assert.match(o.reason ?? '', /^(ImagePullBackOff|ErrImageNeverPull|InvalidImageName).*not-there/);
+    // Nothing ran, so there is nothing to copy: the pod is deleted at once, not kept for outputs it never had.
+    assert.ok(Date.now() - t0 < 30_000, `ended after ${Date.now() - t0} ms`);
+    assert.doesNotMatch(fs.readFileSync(path.join(dir, 'logs', 'master-0.log'), 'utf8'), /outputs/);
+    const name = (job.handle as { pod: string }).pod;
+    await waitFor(
+      () =>
+        core.readNamespacedPod({ name, namespace: ns.name }).then(
+          () => false,
+          () => true,
+        ),
+      30_000,
+      'the pod to be deleted',
+    );
   } finally {
     await backend.close();
   }

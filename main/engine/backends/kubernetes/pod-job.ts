@@ -2,16 +2,16 @@
 // streamed into the run's log file through the shared cursor copier, and when `main` has ended the outputs are
 // copied out of the side container and only then is the pod deleted: a pod goes only once its log is complete
 // and its outputs are home.
-import fs from 'node:fs';
 import { PassThrough } from 'node:stream';
 import type { V1Pod } from '@kubernetes/client-node';
 import { succeeded, type BackendStatus, type JobOutcome, type RunningJob } from '../backend';
 import { LogCopier } from '../log-copier';
 import { log } from '../../log';
 import { statusOf, type Cluster } from './cluster';
-import { copyOutputs, execIn, restoreOutputs } from './pod-exec';
+import { execIn } from './pod-exec';
+import { copyOnce, sendIn, takeHome, type PodOutputs } from './pod-outputs';
 import { podState } from './pod-status';
-import { MAIN, POD_OUTPUTS, RESTORE, SIDECAR } from './pod-spec';
+import { MAIN, RESTORE } from './pod-spec';
 import type { OutputsMerge } from './outputs-merge';
 
 export interface PodJobOptions {
@@ -34,8 +34,6 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  *  never answer: an ending waits this long for each one, then goes on. */
 const ENDING_REQUEST_MS = 30_000;
 const within = (p: Promise<unknown>, ms: number) => Promise.race([p, sleep(ms)]);
-/** Waits before each new try of an outputs copy that failed: about 40 s in all. */
-const COPY_RETRY_MS = [2000, 5000, 10_000, 20_000];
 
 /** How long a stop waits past its grace period for the pod to go before it deletes it outright, then again
  *  before it records the job stopped anyway. */
@@ -59,7 +57,8 @@ export class PodJob implements RunningJob {
   /** Ends the log read in progress (its request may not have answered yet). */
   private cancelRead: Cancel | null = null;
   /** The outputs copied as soon as a deletion by someone else was seen. */
-  private rescue: ReturnType<typeof copyOutputs> | null = null;
+  private rescue: ReturnType<typeof copyOnce> | null = null;
+  private readonly outputs: PodOutputs;
   /** A resume's previous outputs being sent into the pod, and whether they are there. */
   private restoring: Promise<void> | null = null;
   private restored = false;
@@ -74,6 +73,7 @@ export class PodJob implements RunningJob {
     const c = o.cluster;
     this.handle = { pod: o.pod, namespace: c.namespace, context: c.context };
     this.copier = new LogCopier(o.logPath);
+    this.outputs = { cluster: c, pod: o.pod, outputsDir: o.outputsDir, logPath: o.logPath, merge: o.merge };
     this.done = new Promise((r) => (this.resolveDone = r));
     this.unsubscribe.push(c.watchPod(o.pod, (p) => this.onPod(p)));
     this.unsubscribe.push(
@@ -142,7 +142,7 @@ export class PodJob implements RunningJob {
     // `main`'s end only once the whole pod has gone, side container included, so the outputs are copied now,
     // while the side container still waits out the grace period.
     if (p.metadata?.deletionTimestamp && s.kind === 'running' && !this.rescue)
-      this.rescue = this.copyOutputs();
+      this.rescue = copyOnce(this.outputs);
     if (s.kind === 'waiting') {
       // A resume's pod: its init container waits for the previous outputs (pod-spec.ts RESTORE).
       const init = p.status?.initContainerStatuses?.find((x) => x.name === RESTORE);
@@ -165,39 +165,31 @@ export class PodJob implements RunningJob {
       const outcome = outside
         ? { ...s.outcome, lost: true, reason: 'lost: the pod was deleted outside Axon' }
         : s.outcome;
-      void this.finish(outcome, s.finishedAt, true);
+      // A `main` that never started (its image could not be pulled) wrote nothing: there is nothing to copy.
+      const ran =
+        this.seenRunning || !!p.status?.containerStatuses?.find((x) => x.name === MAIN)?.state?.terminated;
+      void this.finish(outcome, s.finishedAt, true, ran);
     }
   }
 
-  /** Sends the previous outputs into a resumed run's pod (tried three times); the run fails if they cannot go. */
+  /** Sends the previous outputs into a resumed run's pod; the run fails if they cannot go. */
   private async restore(): Promise<void> {
     this.clearPending(); // a large restore is not a pod pending too long
-    const t0 = Date.now();
     const gone = () => this.ended || this.detached || this.stopping;
-    let r = await restoreOutputs(this.o.cluster, this.o.pod, this.o.outputsDir);
-    for (const wait of [2000, 5000]) {
-      if (!r.problem || r.tooLarge || gone()) break;
-      this.note(`${r.problem}; trying again in ${wait / 1000} s`);
-      await sleep(wait);
-      r = await restoreOutputs(this.o.cluster, this.o.pod, this.o.outputsDir);
-    }
+    const problem = await sendIn(this.outputs, gone);
     if (gone()) return;
-    if (r.problem) {
+    if (problem) {
       const outcome = {
         exitCode: null,
         signal: null,
         lost: false,
-        reason: `the previous outputs could not be restored into the pod: ${r.problem}`,
+        reason: `the previous outputs could not be restored into the pod: ${problem}`,
       };
       this.deletedFor = outcome;
       await this.deletePod(0);
       return this.finish(outcome, null, false);
     }
     this.restored = true;
-    const mib = (r.bytes / 1024 / 1024).toFixed(1);
-    this.note(
-      `the previous outputs restored into the pod: ${r.files} files, ${mib} MiB in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
-    );
     this.pendingTimer = setTimeout(() => void this.pendingTooLong(), this.o.pendingTimeoutMs);
     this.pendingTimer.unref?.();
   }
@@ -292,58 +284,29 @@ export class PodJob implements RunningJob {
     await last;
   }
 
-  private async finish(outcome: JobOutcome, finishedAt: string | null, podExists: boolean): Promise<void> {
+  private async finish(
+    outcome: JobOutcome,
+    finishedAt: string | null,
+    podExists: boolean,
+    ran = true,
+  ): Promise<void> {
     if (this.ended) return;
     log.debug(`pod ${this.o.pod}: finish ${JSON.stringify(outcome)} podExists=${podExists}`);
     this.ended = true;
     this.clearPending();
     await this.drainLog();
-    if (podExists && !this.detached) {
+    if (podExists && !ran && !this.detached) {
+      if (!this.o.keepPods) await this.deletePod(0, true);
+    } else if (podExists && !this.detached) {
       const early = this.rescue && (await this.rescue);
-      let r = await this.copyOutputs();
-      // A copy that failed is tried again (the connection may have blinked as the run ended); one cut short
-      // by the size limit is not, it would stop at the same place.
-      for (const wait of COPY_RETRY_MS) {
-        if (!r.problem || r.capped || this.detached || (early && !early.problem)) break;
-        this.note(`${r.problem}; trying again in ${wait / 1000} s`);
-        await sleep(wait);
-        r = await this.copyOutputs();
-      }
+      const r = await takeHome(this.outputs, early, () => this.detached);
       if (this.detached) return; // the engine closed meanwhile: the next one takes it from here
-      let keep = this.o.keepPods;
-      if (r.problem && early && !early.problem)
-        this.note("copied when the pod's deletion was seen; what was written after that did not come back");
-      else if (r.problem && !r.capped) {
-        // Never delete the only copy: the pod stays, and the run says where its outputs are.
-        keep = true;
-        this.note(`${r.problem}\n${this.keptNote()}`);
-        if (succeeded(outcome))
-          outcome = { ...outcome, reason: `outputs not copied, kept in pod ${this.o.pod}: ${r.problem}` };
-      } else if (r.problem) this.note(r.problem);
-      if (!keep) await this.deletePod(0, true);
+      if (r.problem && succeeded(outcome))
+        outcome = { ...outcome, reason: `outputs not copied, kept in pod ${this.o.pod}: ${r.problem}` };
+      if (!r.keep && !this.o.keepPods) await this.deletePod(0, true);
     }
     for (const u of this.unsubscribe) u();
     this.resolveDone({ ...outcome, ...(finishedAt ? { finishedAt } : {}) });
-  }
-
-  /** How to fetch the outputs from a pod kept because they could not be copied, and remove it after. */
-  private keptNote(): string {
-    const c = this.o.cluster;
-    const k = `kubectl --context ${c.context} -n ${c.namespace}`;
-    return (
-      `[axon] outputs: the pod is kept with them: ${k} cp -c ${SIDECAR} ${this.o.pod}:${POD_OUTPUTS} ` +
-      `${this.o.outputsDir} fetches them, then ${k} delete pod ${this.o.pod} (deleting the run removes it too)`
-    );
-  }
-
-  private note(text: string): void {
-    fs.appendFileSync(this.o.logPath, `[axon] outputs: ${text}\n`);
-  }
-
-  private copyOutputs() {
-    const m = this.o.merge;
-    const place = m && ((rel: string) => m.outputs.place(m.replica, rel, (t) => this.note(t)));
-    return copyOutputs(this.o.cluster, this.o.pod, this.o.outputsDir, undefined, place);
   }
 
   /**

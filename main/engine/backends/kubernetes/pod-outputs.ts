@@ -1,0 +1,92 @@
+// A pod's outputs at its two ends, each tried again when it fails: a resume's previous outputs sent in
+// before `main` starts, and the outputs taken home once it has ended. Nothing here deletes a pod: the caller
+// does, and only when `takeHome` says the outputs need it no more.
+import fs from 'node:fs';
+import type { Cluster } from './cluster';
+import type { OutputsMerge } from './outputs-merge';
+import { copyOutputs, restoreOutputs } from './pod-exec';
+import { POD_OUTPUTS, SIDECAR } from './pod-spec';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Waits before each new try of an outputs copy that failed: about 40 s in all. */
+const COPY_RETRY_MS = [2000, 5000, 10_000, 20_000];
+const RESTORE_RETRY_MS = [2000, 5000];
+
+export interface PodOutputs {
+  cluster: Cluster;
+  pod: string;
+  outputsDir: string;
+  logPath: string;
+  /** A distributed run's replica: its files are merged with the others' (outputs-merge.ts). */
+  merge?: { replica: string; outputs: OutputsMerge };
+}
+
+/** A line in the run's log. */
+export function note(o: PodOutputs, text: string): void {
+  fs.appendFileSync(o.logPath, `[axon] outputs: ${text}\n`);
+}
+
+/** One copy of the pod's outputs into the run's folder. */
+export function copyOnce(o: PodOutputs) {
+  const m = o.merge;
+  const place = m && ((rel: string) => m.outputs.place(m.replica, rel, (t) => note(o, t)));
+  return copyOutputs(o.cluster, o.pod, o.outputsDir, undefined, place);
+}
+
+/**
+ * Takes the outputs of a pod whose `main` has ended home. `early` is the copy made when someone else's
+ * deletion of the pod was seen. Returns whether the pod must be kept (it holds the only copy) and the problem
+ * that made it so, for the run's reason.
+ */
+export async function takeHome(
+  o: PodOutputs,
+  early: Awaited<ReturnType<typeof copyOutputs>> | null,
+  /** The engine is closing: no more tries (the next engine takes the ending over). */
+  gone: () => boolean,
+): Promise<{ keep: boolean; problem: string | null }> {
+  let r = await copyOnce(o);
+  // A copy that failed is tried again (the connection may have blinked as the run ended); one cut short by the
+  // size limit is not, it would stop at the same place.
+  for (const wait of COPY_RETRY_MS) {
+    if (!r.problem || r.capped || gone() || (early && !early.problem)) break;
+    note(o, `${r.problem}; trying again in ${wait / 1000} s`);
+    await sleep(wait);
+    r = await copyOnce(o);
+  }
+  if (!r.problem) return { keep: false, problem: null };
+  if (early && !early.problem) {
+    note(o, "copied when the pod's deletion was seen; what was written after that did not come back");
+    return { keep: false, problem: null };
+  }
+  if (r.capped) {
+    note(o, r.problem);
+    return { keep: false, problem: null };
+  }
+  // Never delete the only copy: the pod stays, and the log says how to fetch the outputs.
+  const c = o.cluster;
+  const k = `kubectl --context ${c.context} -n ${c.namespace}`;
+  note(
+    o,
+    `${r.problem}\n[axon] outputs: the pod is kept with them: ${k} cp -c ${SIDECAR} ${o.pod}:${POD_OUTPUTS} ` +
+      `${o.outputsDir} fetches them, then ${k} delete pod ${o.pod} (deleting the run removes it too)`,
+  );
+  return { keep: true, problem: r.problem };
+}
+
+/** Sends the previous outputs into a resumed run's pod (three tries, until `gone`); the problem if they
+ *  could not go. */
+export async function sendIn(o: PodOutputs, gone: () => boolean): Promise<string | null> {
+  const t0 = Date.now();
+  let r = await restoreOutputs(o.cluster, o.pod, o.outputsDir);
+  for (const wait of RESTORE_RETRY_MS) {
+    if (!r.problem || r.tooLarge || gone()) break;
+    note(o, `${r.problem}; trying again in ${wait / 1000} s`);
+    await sleep(wait);
+    r = await restoreOutputs(o.cluster, o.pod, o.outputsDir);
+  }
+  if (r.problem) return r.problem;
+  const mib = (r.bytes / 1024 / 1024).toFixed(1);
+  const s = ((Date.now() - t0) / 1000).toFixed(1);
+  note(o, `the previous outputs restored into the pod: ${r.files} files, ${mib} MiB in ${s} s`);
+  return null;
+}
