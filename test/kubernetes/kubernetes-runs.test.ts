@@ -295,7 +295,8 @@ test("a missing image fails with the kubelet's reason, not a hang", { skip }, as
     assert.match(o.reason ?? '', /^(ImagePullBackOff|ErrImageNeverPull|InvalidImageName).*not-there/);
     // Nothing ran, so there is nothing to copy: the pod is deleted at once, not kept for outputs it never had.
     assert.ok(Date.now() - t0 < 30_000, `ended after ${Date.now() - t0} ms`);
-    assert.doesNotMatch(fs.readFileSync(path.join(dir, 'logs', 'master-0.log'), 'utf8'), /outputs/);
+    const log = path.join(dir, 'logs', 'master-0.log');
+    assert.doesNotMatch(fs.existsSync(log) ? fs.readFileSync(log, 'utf8') : '', /outputs/);
     const name = (job.handle as { pod: string }).pod;
     await waitFor(
       () =>
@@ -468,6 +469,7 @@ test(
       const cmd = [
         'cd $AXON_OUTPUTS_PATH; n=$(cat step 2>/dev/null || echo 0); echo "resumed from $n"',
         '[ -f ckpt/sum ] && md5sum -c ckpt/sum',
+        '[ $n = 0 ] && echo once > untouched.txt',
         'echo $((n+1)) > step; mkdir -p ckpt; head -c 3000000 /dev/urandom > ckpt/big.bin',
         'md5sum ckpt/big.bin > ckpt/sum',
       ].join('; ');
@@ -479,17 +481,23 @@ test(
       assert.match(await logOf(engine, first), /^resumed from 0$/m);
       assert.doesNotMatch(await logOf(engine, first), /restored/);
 
+      const firstOut = (await engine.store.experiments.row(first)).outputs_dir!;
+      const untouched = fs.statSync(path.join(firstOut, 'untouched.txt')).mtimeMs;
+      await sleep(1100);
       const resumed = (await engine.call('experiments.resume', { id: first })).id;
       const x = await ended(engine, resumed);
       const log = await logOf(engine, resumed);
       assert.equal(x.status, 'succeeded', `${(await history(engine, resumed)).join(' → ')}\n${log}`);
-      assert.match(log, /\[axon\] outputs: the previous outputs restored into the pod: 3 files, 2\.9 MiB/);
+      assert.match(log, /\[axon\] outputs: the previous outputs restored into the pod: 4 files, 2\.9 MiB/);
       assert.match(log, /^resumed from 1$/m);
       assert.match(log, /^ckpt\/big\.bin: OK$/m);
       // The marker that let the command start stays in the pod.
       const out = (await engine.store.experiments.row(resumed)).outputs_dir!;
-      assert.deepEqual(fs.readdirSync(out).sort(), ['ckpt', 'step']);
+      assert.deepEqual(fs.readdirSync(out).sort(), ['ckpt', 'step', 'untouched.txt']);
       assert.equal(fs.readFileSync(path.join(out, 'step'), 'utf8'), '2\n');
+      // A file the command left as it was is not copied back (the folder has it already).
+      assert.equal(fs.statSync(path.join(out, 'untouched.txt')).mtimeMs, untouched);
+      assert.equal(fs.readFileSync(path.join(out, 'untouched.txt'), 'utf8'), 'once\n');
       await waitFor(async () => (await podsOf(resumed)).length === 0, 30_000, 'the pod to be deleted');
     } finally {
       await engine.close();

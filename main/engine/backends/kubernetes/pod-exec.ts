@@ -106,6 +106,9 @@ export async function copyOutputs(
   dest: string,
   maxBytes = OUTPUTS_MAX_BYTES,
   place?: (rel: string) => Promise<string>,
+  /** Files sent into the pod by a resume's restore, by path: one the command left as it was (same size, same
+   *  modification second) is not copied back, the run's folder has it already. */
+  sent?: Map<string, Sent>,
 ): Promise<{ files: number; bytes: number; problem: string | null; capped: boolean }> {
   const root = path.resolve(dest);
   await fs.promises.mkdir(root, { recursive: true });
@@ -131,6 +134,9 @@ export async function copyOutputs(
       return;
     }
     if (h.type !== 'file') return skip();
+    const was = sent?.get(rel);
+    if (was && was.size === h.size && was.mtimeS === Math.floor((h.mtime?.getTime() ?? 0) / 1000))
+      return skip();
     if (bytes + (h.size ?? 0) > maxBytes) {
       problem ??= `outputs larger than ${maxBytes} bytes: the rest was not copied`;
       capped = true;
@@ -184,12 +190,23 @@ export async function copyOutputs(
   return { files, bytes, problem, capped };
 }
 
+/** A file sent into a pod: its size and modification time (whole seconds, as tar keeps it). */
+export interface Sent {
+  size: number;
+  mtimeS: number;
+}
+interface OutputEntry {
+  rel: string;
+  dir: boolean;
+  size: number;
+  mode: number;
+  mtime?: Date;
+}
+
 /** The files (and folders) of a run's outputs folder, for its restore into a resumed run's pod: regular files
  *  only (links are not restored, as they are not copied out). */
-async function listOutputs(
-  root: string,
-): Promise<Array<{ rel: string; dir: boolean; size: number; mode: number }>> {
-  const out: Array<{ rel: string; dir: boolean; size: number; mode: number }> = [];
+async function listOutputs(root: string): Promise<OutputEntry[]> {
+  const out: OutputEntry[] = [];
   const walk = async (rel: string): Promise<void> => {
     const dirents = await fs.promises.readdir(path.join(root, rel), { withFileTypes: true });
     for (const d of dirents.sort((a, b) => (a.name < b.name ? -1 : 1))) {
@@ -199,7 +216,7 @@ async function listOutputs(
         await walk(r);
       } else if (d.isFile()) {
         const st = await fs.promises.stat(path.join(root, r));
-        out.push({ rel: r, dir: false, size: st.size, mode: st.mode & 0o777 });
+        out.push({ rel: r, dir: false, size: st.size, mode: st.mode & 0o777, mtime: st.mtime });
       }
     }
   };
@@ -225,7 +242,14 @@ export async function restoreOutputs(
   pod: string,
   dir: string,
   maxBytes = OUTPUTS_MAX_BYTES,
-): Promise<{ files: number; bytes: number; problem: string | null; tooLarge?: boolean }> {
+): Promise<{
+  files: number;
+  bytes: number;
+  problem: string | null;
+  tooLarge?: boolean;
+  /** What went in, for the copy back (`copyOutputs`'s `sent`). */
+  sent?: Map<string, Sent>;
+}> {
   const root = path.resolve(dir);
   const entries = await listOutputs(root).catch((e: Error) => e);
   if (entries instanceof Error)
@@ -249,8 +273,9 @@ export async function restoreOutputs(
       }
       // Written from a stream: a checkpoint is not read into memory whole.
       await new Promise<void>((resolve, reject) => {
-        const w = pack.entry({ name: e.rel, type: 'file', mode: e.mode, size: e.size }, (err) =>
-          err ? reject(err) : resolve(),
+        const w = pack.entry(
+          { name: e.rel, type: 'file', mode: e.mode, size: e.size, mtime: e.mtime },
+          (err) => (err ? reject(err) : resolve()),
         );
         const r = fs.createReadStream('', { fd: fs.openSync(path.join(root, e.rel), READ_NOFOLLOW) });
         r.on('error', reject);
@@ -272,5 +297,8 @@ export async function restoreOutputs(
     pack as unknown as Readable,
   );
   const problem = readProblem ?? (r.ok ? null : `restoring the previous outputs failed: ${r.message}`);
-  return { files, bytes, problem };
+  const sent = new Map<string, Sent>();
+  for (const e of entries)
+    if (!e.dir) sent.set(e.rel, { size: e.size, mtimeS: Math.floor(e.mtime!.getTime() / 1000) });
+  return { files, bytes, problem, sent };
 }

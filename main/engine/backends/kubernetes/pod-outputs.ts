@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import type { Cluster } from './cluster';
 import type { OutputsMerge } from './outputs-merge';
-import { copyOutputs, restoreOutputs } from './pod-exec';
+import { copyOutputs, restoreOutputs, type Sent } from './pod-exec';
 import { POD_OUTPUTS, SIDECAR } from './pod-spec';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -19,6 +19,8 @@ export interface PodOutputs {
   logPath: string;
   /** A distributed run's replica: its files are merged with the others' (outputs-merge.ts). */
   merge?: { replica: string; outputs: OutputsMerge };
+  /** What a resume's restore sent in: files the command left alone are not copied back. */
+  sent?: Map<string, Sent>;
 }
 
 /** A line in the run's log. */
@@ -30,7 +32,7 @@ export function note(o: PodOutputs, text: string): void {
 export function copyOnce(o: PodOutputs) {
   const m = o.merge;
   const place = m && ((rel: string) => m.outputs.place(m.replica, rel, (t) => note(o, t)));
-  return copyOutputs(o.cluster, o.pod, o.outputsDir, undefined, place);
+  return copyOutputs(o.cluster, o.pod, o.outputsDir, undefined, place, o.sent);
 }
 
 /**
@@ -85,6 +87,7 @@ export async function sendIn(o: PodOutputs, gone: () => boolean): Promise<string
     r = await restoreOutputs(o.cluster, o.pod, o.outputsDir);
   }
   if (r.problem) return r.problem;
+  o.sent = r.sent;
   const mib = (r.bytes / 1024 / 1024).toFixed(1);
   const s = ((Date.now() - t0) / 1000).toFixed(1);
   note(o, `the previous outputs restored into the pod: ${r.files} files, ${mib} MiB in ${s} s`);
