@@ -279,6 +279,8 @@ export async function restoreOutputs(
         );
         const r = fs.createReadStream('', { fd: fs.openSync(path.join(root, e.rel), READ_NOFOLLOW) });
         r.on('error', reject);
+        // A pack destroyed mid-file (the exec failed) must not leave the file open.
+        w.on('close', () => r.destroy());
         r.pipe(w);
       });
     }
@@ -297,6 +299,8 @@ export async function restoreOutputs(
     pack as unknown as Readable,
   );
   const problem = readProblem ?? (r.ok ? null : `restoring the previous outputs failed: ${r.message}`);
+  // An exec that failed before taking all of it leaves the pack paused: it is ended here.
+  if (!pack.destroyed) pack.destroy();
   const sent = new Map<string, Sent>();
   for (const e of entries)
     if (!e.dir) sent.set(e.rel, { size: e.size, mtimeS: Math.floor(e.mtime!.getTime() / 1000) });
