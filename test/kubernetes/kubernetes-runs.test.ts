@@ -470,6 +470,8 @@ test(
         'cd $AXON_OUTPUTS_PATH; n=$(cat step 2>/dev/null || echo 0); echo "resumed from $n"',
         '[ -f ckpt/sum ] && md5sum -c ckpt/sum',
         '[ $n = 0 ] && echo once > untouched.txt',
+        '[ $n = 0 ] && { echo x > deleteme.txt; mkdir swap; echo in > swap/x; }',
+        '[ $n = 1 ] && { rm -f deleteme.txt; rm -rf swap; echo nowfile > swap; }',
         'echo $((n+1)) > step; mkdir -p ckpt; head -c 3000000 /dev/urandom > ckpt/big.bin',
         'md5sum ckpt/big.bin > ckpt/sum',
       ].join('; ');
@@ -484,16 +486,26 @@ test(
       const firstOut = (await engine.store.experiments.row(first)).outputs_dir!;
       const untouched = fs.statSync(path.join(firstOut, 'untouched.txt')).mtimeMs;
       await sleep(1100);
+      const reasons: string[] = [];
+      engine.on('experiments.changed', ({ experiment: e }) => {
+        if (e.id > first && e.statusReason) reasons.push(`${e.status}: ${e.statusReason}`);
+      });
       const resumed = (await engine.call('experiments.resume', { id: first })).id;
       const x = await ended(engine, resumed);
       const log = await logOf(engine, resumed);
       assert.equal(x.status, 'succeeded', `${(await history(engine, resumed)).join(' → ')}\n${log}`);
-      assert.match(log, /\[axon\] outputs: the previous outputs restored into the pod: 4 files, 2\.9 MiB/);
+      assert.match(log, /\[axon\] outputs: the previous outputs restored into the pod: 6 files, 2\.9 MiB/);
       assert.match(log, /^resumed from 1$/m);
+      assert.ok(
+        reasons.includes('starting: restoring the previous outputs into the pod'),
+        reasons.join('; '),
+      );
       assert.match(log, /^ckpt\/big\.bin: OK$/m);
       // The marker that let the command start stays in the pod.
       const out = (await engine.store.experiments.row(resumed)).outputs_dir!;
-      assert.deepEqual(fs.readdirSync(out).sort(), ['ckpt', 'step', 'untouched.txt']);
+      // What the command deleted or turned from a folder into a file is so here too.
+      assert.deepEqual(fs.readdirSync(out).sort(), ['ckpt', 'step', 'swap', 'untouched.txt']);
+      assert.equal(fs.readFileSync(path.join(out, 'swap'), 'utf8'), 'nowfile\n');
       assert.equal(fs.readFileSync(path.join(out, 'step'), 'utf8'), '2\n');
       // A file the command left as it was is not copied back (the folder has it already).
       assert.equal(fs.statSync(path.join(out, 'untouched.txt')).mtimeMs, untouched);

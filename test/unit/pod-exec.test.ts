@@ -4,6 +4,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
 import type { Writable } from 'node:stream';
 import tar from 'tar-stream';
 import { copyOutputs } from '../../main/engine/backends/kubernetes/pod-exec';
@@ -54,3 +57,102 @@ test(
     assert.match(r.problem ?? '', /socket hang up|could not be read/);
   },
 );
+
+/** A cluster whose exec streams `archive` (what `tar cf -` in the pod wrote) and succeeds. */
+function clusterSending(archive: Buffer): Cluster {
+  return {
+    namespace: 'ns',
+    counter: { requests: 0 },
+    exec: {
+      exec: async (...a: unknown[]) => {
+        const ws = new EventEmitter();
+        setImmediate(() => {
+          (a[4] as Writable).end(archive);
+          (a[8] as (s: { status: string }) => void)({ status: 'Success' });
+          setImmediate(() => ws.emit('close'));
+        });
+        return ws;
+      },
+    },
+  } as unknown as Cluster;
+}
+
+/** The pod's outputs folder as GNU tar packs it (raw byte names, modification times). */
+function podTar(build: (dir: string) => void): Buffer {
+  const dir = tmpDir('axon-pod-');
+  build(dir);
+  return execFileSync('tar', ['cf', '-', '-C', dir, '.']);
+}
+
+const walk = (root: string, rel = ''): string[] =>
+  fs.readdirSync(path.join(root, rel), { withFileTypes: true }).flatMap((d) => {
+    const r = rel ? `${rel}/${d.name}` : d.name;
+    return d.isDirectory() ? [`${r}/`, ...walk(root, r)] : [r];
+  });
+
+test("the pod's folder wins over a resume's previous outputs: a folder it made a file, a file it made a folder", async () => {
+  const dest = tmpDir('axon-dest-');
+  fs.mkdirSync(path.join(dest, 'dir2file'));
+  fs.writeFileSync(path.join(dest, 'dir2file', 'x'), 'in\n');
+  fs.writeFileSync(path.join(dest, 'file2dir'), 'f\n');
+  const archive = podTar((d) => {
+    fs.writeFileSync(path.join(d, 'dir2file'), 'now a file\n');
+    fs.mkdirSync(path.join(d, 'file2dir'));
+    fs.writeFileSync(path.join(d, 'file2dir', 'y'), 'y\n');
+  });
+  const r = await copyOutputs(clusterSending(archive), 'pod', dest);
+  assert.equal(r.problem, null);
+  assert.deepEqual(walk(dest).sort(), ['dir2file', 'file2dir/', 'file2dir/y']);
+  assert.equal(fs.readFileSync(path.join(dest, 'dir2file'), 'utf8'), 'now a file\n');
+});
+
+test('a restored file the command deleted is deleted here; one it left alone is not copied; times are kept', async () => {
+  const dest = tmpDir('axon-dest-');
+  const old = new Date('2020-01-02T03:04:05Z');
+  for (const f of ['deleteme.txt', 'kept.txt', 'd/e/z.txt']) {
+    fs.mkdirSync(path.dirname(path.join(dest, f)), { recursive: true });
+    fs.writeFileSync(path.join(dest, f), `${f}\n`);
+    fs.utimesSync(path.join(dest, f), old, old);
+  }
+  const sec = old.getTime() / 1000;
+  const sent = new Map([
+    ['deleteme.txt', { size: 13, mtimeS: sec }],
+    ['kept.txt', { size: 9, mtimeS: sec }],
+    ['d', { dir: true, size: 0, mtimeS: 0 }],
+    ['d/e', { dir: true, size: 0, mtimeS: 0 }],
+    ['d/e/z.txt', { size: 10, mtimeS: sec }],
+  ]);
+  const archive = podTar((d) => {
+    fs.writeFileSync(path.join(d, 'kept.txt'), 'kept.txt\n');
+    fs.utimesSync(path.join(d, 'kept.txt'), old, old);
+    fs.writeFileSync(path.join(d, 'new.txt'), 'new\n');
+    fs.utimesSync(path.join(d, 'new.txt'), old, old);
+  });
+  fs.chmodSync(path.join(dest, 'kept.txt'), 0o600); // a copy would reset it from the tar's 0644
+  const r = await copyOutputs(clusterSending(archive), 'pod', dest, { sent });
+  assert.equal(r.problem, null);
+  assert.deepEqual(walk(dest).sort(), ['kept.txt', 'new.txt']);
+  assert.equal(fs.statSync(path.join(dest, 'kept.txt')).mode & 0o777, 0o600, 'not copied again');
+  assert.equal(fs.statSync(path.join(dest, 'new.txt')).mtime.toISOString(), old.toISOString());
+});
+
+test('names that are not UTF-8 are kept apart, escaped, and the log is told', async () => {
+  const dest = tmpDir('axon-dest-');
+  const archive = podTar((d) => {
+    fs.writeFileSync(
+      Buffer.concat([Buffer.from(d + '/a'), Buffer.from([0xff]), Buffer.from('.txt')]),
+      'one\n',
+    );
+    fs.writeFileSync(
+      Buffer.concat([Buffer.from(d + '/a'), Buffer.from([0xfe]), Buffer.from('.txt')]),
+      'two\n',
+    );
+    fs.writeFileSync(path.join(d, 'ünï—文件.txt'), 'utf8\n');
+  });
+  const r = await copyOutputs(clusterSending(archive), 'pod', dest);
+  assert.equal(r.problem, null);
+  assert.deepEqual(walk(dest).sort(), ['a%FE.txt', 'a%FF.txt', 'ünï—文件.txt']);
+  assert.equal(fs.readFileSync(path.join(dest, 'a%FE.txt'), 'utf8'), 'two\n');
+  assert.equal(r.notes.length, 2);
+  assert.match(r.notes[0], /not UTF-8/);
+});

@@ -56,13 +56,14 @@ export class Lifecycle {
     return true;
   }
 
-  /** A created experiment that waits (for capacity): its reason, announced when it changed. */
-  async waiting(id: number, reason: string | null) {
-    if (!(await this.store.experiments.setWaiting(id, reason))) return;
+  /** Why an experiment is still `created` (waiting for capacity) or in another status: its reason,
+   *  announced when it changed (the status itself, and its history, stay as they are). */
+  async waiting(id: number, reason: string | null, status: ExperimentStatus = 'created') {
+    if (!(await this.store.experiments.setWaiting(id, reason, status))) return;
     if (this.events.listenerCount('experiments.changed') > 0)
       this.events.emit('experiments.changed', {
         experiment: await this.store.experiments.get(id),
-        previous: 'created',
+        previous: status,
       });
   }
 

@@ -432,7 +432,13 @@ export class Runner {
   private async jobStatus(experimentId: number, jobId: number, s: BackendStatus): Promise<void> {
     if (s.status === 'scheduled' || this.closed) return;
     const row = await this.store.jobs.get(jobId);
-    if (!row || isDone(row.status) || row.status === s.status) return;
+    if (!row || isDone(row.status)) return;
+    if (row.status === s.status) {
+      // The same status for a new reason (a resume's pod getting its outputs): shown while it lasts.
+      const x = await this.store.experiments.row(experimentId);
+      if (s.reason && x.status === s.status) await this.lifecycle.waiting(experimentId, s.reason, s.status);
+      return;
+    }
     if (!canTransition(row.status, s.status)) return;
     const node =
       s.status === 'running'

@@ -212,11 +212,12 @@ export class Experiments {
     ]);
   }
 
-  /** The reason a `created` experiment still waits (e.g. for capacity); true when it changed. */
-  async setWaiting(id: number, reason: string | null): Promise<boolean> {
+  /** The reason an experiment is still in `status` (a `created` one waits for capacity, a `starting` pod gets
+ *  a resume's outputs); true when it changed. */
+  async setWaiting(id: number, reason: string | null, status = 'created'): Promise<boolean> {
     const r = await this.db.run(
-      `UPDATE experiments SET status_reason = ? WHERE id = ? AND status = 'created' AND status_reason IS NOT ?`,
-      [reason, id, reason],
+      `UPDATE experiments SET status_reason = ? WHERE id = ? AND status = ? AND status_reason IS NOT ?`,
+      [reason, id, status, reason],
     );
     return r.changes > 0;
   }

@@ -115,6 +115,15 @@ export class OutputsMerge {
     return name;
   }
 
+  /** Whether another replica of this run holds `rel` (a file, or a folder of its files). */
+  placedByOthers(replica: string, rel: string): boolean {
+    const h = this.held.get(rel);
+    if (h) return h.replica !== replica;
+    if (!this.dirs.has(rel)) return false;
+    for (const [name, x] of this.held) if (name.startsWith(`${rel}/`) && x.replica !== replica) return true;
+    return false;
+  }
+
   /** The folder a replica's files under `dir` go to when another replica's file holds `dir`: the same one for
    *  all of them (an earlier file of this replica under it may have chosen it already). */
   private folderAside(replica: string, dir: string): string {

@@ -95,31 +95,76 @@ function execRefusal(c: Cluster, message: string): string {
   return message;
 }
 
+/** What `copyOutputs` may be told besides where to copy. */
+export interface CopyOptions {
+  maxBytes?: number;
+  /** Writes a file under another name (a distributed run's replicas: outputs-merge.ts). */
+  place?: (rel: string) => Promise<string>;
+  /** Whether a name was placed by another replica of this run (never deleted for this one's sake). */
+  placedByOthers?: (rel: string) => boolean;
+  /** Files and folders sent into the pod by a resume's restore, by path: a file the command left as it was
+   *  (same size, same modification second) is not copied back, the run's folder has it already; one the
+   *  command deleted is deleted here too, as in a folder the command shared. */
+  sent?: Map<string, Sent>;
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+/** A name from the pod's tar (read byte for byte): itself when it is UTF-8, else each byte above 127 as %XX,
+ *  so that two such names never fall together (decoding them with U+FFFD made two files one). */
+function nameOf(latin1: string, pax: boolean): { name: string; escaped: boolean } {
+  if (pax) return { name: latin1, escaped: false }; // a pax header's name comes decoded (UTF-8) already
+  const bytes = Buffer.from(latin1, 'latin1');
+  try {
+    return { name: utf8.decode(bytes), escaped: false };
+  } catch {
+    let out = '';
+    for (const b of bytes) out += b > 127 ? `%${b.toString(16).toUpperCase()}` : String.fromCharCode(b);
+    return { name: out, escaped: true };
+  }
+}
+
+/** The pod's folder is the truth: a local file where the pod has a folder, or a folder where it has a file (a
+ *  resume's previous outputs that the command replaced), makes way. Links are left alone. */
+async function makeWay(root: string, rel: string, folder: boolean): Promise<void> {
+  const parts = rel.split(path.sep);
+  let p = root;
+  for (const part of folder ? parts : parts.slice(0, -1)) {
+    p = path.join(p, part);
+    const st = await fs.promises.lstat(p).catch(() => null);
+    if (!st) return;
+    if (st.isFile()) return fs.promises.unlink(p);
+  }
+  const t = path.join(root, rel);
+  if (!folder && (await fs.promises.lstat(t).catch(() => null))?.isDirectory())
+    await fs.promises.rm(t, { recursive: true, force: true });
+}
+
 /**
  * Copies the pod's outputs folder into `dest` (tar over exec from the side container that keeps it). Paths
- * that would leave `dest` and links are skipped; past `maxBytes` the copy stops and says so. `place` may
- * write a file under another name (a distributed run's replicas: outputs-merge.ts).
+ * that would leave `dest` and links are skipped; past `maxBytes` the copy stops and says so. Files keep their
+ * modification time.
  */
 export async function copyOutputs(
   c: Cluster,
   pod: string,
   dest: string,
-  maxBytes = OUTPUTS_MAX_BYTES,
-  place?: (rel: string) => Promise<string>,
-  /** Files sent into the pod by a resume's restore, by path: one the command left as it was (same size, same
-   *  modification second) is not copied back, the run's folder has it already. */
-  sent?: Map<string, Sent>,
-): Promise<{ files: number; bytes: number; problem: string | null; capped: boolean }> {
+  opts: CopyOptions = {},
+): Promise<{ files: number; bytes: number; problem: string | null; capped: boolean; notes: string[] }> {
+  const { maxBytes = OUTPUTS_MAX_BYTES, place, sent } = opts;
   const root = path.resolve(dest);
   await fs.promises.mkdir(root, { recursive: true });
   const realRoot = await fs.promises.realpath(root);
-  const extract = tar.extract();
+  // Names read byte for byte (nameOf): tar-stream would decode them as UTF-8, replacing what is not.
+  const extract = tar.extract({ filenameEncoding: 'latin1' } as Parameters<typeof tar.extract>[0]);
   let files = 0;
   let bytes = 0;
   let problem: string | null = null;
   let capped = false;
+  const notes: string[] = [];
+  const seen = new Set<string>();
   extract.on('entry', (h, stream, next) => {
-    const rel = path.normalize(h.name).replace(/^(\.\/)+/, '');
+    const decoded = nameOf(h.name, !!(h.pax as { path?: string } | undefined)?.path);
+    const rel = path.normalize(decoded.name).replace(/^(\.\/)+/, '');
     const named = path.resolve(root, rel);
     const inside = named === root || named.startsWith(root + path.sep);
     const skip = () => {
@@ -127,15 +172,22 @@ export async function copyOutputs(
       stream.resume();
     };
     if (!inside || rel === '.' || rel === '') return skip();
+    seen.add(rel.split(path.sep).join('/'));
+    if (decoded.escaped) notes.push(`${rel}: its name is not UTF-8 and is kept as written here`);
     if (h.type === 'directory') {
       landsInside(realRoot, path.join(named, 'x'))
-        .then((ok) => (ok ? fs.promises.mkdir(named, { recursive: true }) : undefined))
+        .then(async (ok) => {
+          if (!ok) return;
+          // A merged run's folders come with its files, placed; the pod's own folder wins otherwise.
+          if (!place) await makeWay(root, rel, true);
+          await fs.promises.mkdir(named, { recursive: true });
+        })
         .then(skip, skip);
       return;
     }
     if (h.type !== 'file') return skip();
-    const was = sent?.get(rel);
-    if (was && was.size === h.size && was.mtimeS === Math.floor((h.mtime?.getTime() ?? 0) / 1000))
+    const was = sent?.get(rel.split(path.sep).join('/'));
+    if (was && !was.dir && was.size === h.size && was.mtimeS === Math.floor((h.mtime?.getTime() ?? 0) / 1000))
       return skip();
     if (bytes + (h.size ?? 0) > maxBytes) {
       problem ??= `outputs larger than ${maxBytes} bytes: the rest was not copied`;
@@ -152,21 +204,29 @@ export async function copyOutputs(
           target = path.resolve(root, await place(rel));
           if (!target.startsWith(root + path.sep)) throw new Error('outside');
         }
+        await makeWay(root, path.relative(root, target), false);
         await fs.promises.mkdir(path.dirname(target), { recursive: true });
         if (!(await landsInside(realRoot, target))) throw new Error('outside');
         const fd = fs.openSync(target, WRITE_NOFOLLOW, (h.mode ?? 0o644) & 0o777);
         const out = fs.createWriteStream('', { fd });
-        out.on('finish', next);
+        out.on('finish', () => {
+          const t = h.mtime ?? new Date();
+          fs.promises.lutimes(target, t, t).then(
+            () => next(),
+            () => next(),
+          );
+        });
         out.on('error', (e) => {
           problem ??= e.message;
           next();
         });
         stream.pipe(out);
       })
-      .catch((e: Error) => {
-        // A file that could not be written (a full disk, a name taken by a folder) is a failed copy: the pod,
-        // which still has it, is not deleted.
-        if (e.message !== 'outside') problem ??= `${rel} could not be written: ${e.message}`;
+      .catch((e: NodeJS.ErrnoException) => {
+        // A file that could not be written (a full disk) is a failed copy: the pod, which still has it, is not
+        // deleted. One that would go through a link is skipped, as links are.
+        if (e.message !== 'outside' && e.code !== 'ELOOP')
+          problem ??= `${rel} could not be written: ${e.message}`;
         skip();
       });
   });
@@ -187,11 +247,22 @@ export async function copyOutputs(
   );
   await extracted;
   if (!r.ok && !problem) problem = `copying the outputs failed: ${r.message}`;
-  return { files, bytes, problem, capped };
+  // What the command deleted of a resume's restored outputs goes here too (only after a whole copy).
+  if (!problem && sent) {
+    const gone = [...sent.keys()].filter((rel) => !seen.has(rel) && !opts.placedByOthers?.(rel));
+    for (const rel of gone.sort().reverse()) {
+      const p = path.join(root, ...rel.split('/'));
+      const st = await fs.promises.lstat(p).catch(() => null);
+      if (st?.isFile()) await fs.promises.unlink(p).catch(() => undefined);
+      else if (st?.isDirectory()) await fs.promises.rmdir(p).catch(() => undefined); // only if empty
+    }
+  }
+  return { files, bytes, problem, capped, notes };
 }
 
-/** A file sent into a pod: its size and modification time (whole seconds, as tar keeps it). */
+/** A file or folder sent into a pod: a file's size and modification time (whole seconds, as tar keeps it). */
 export interface Sent {
+  dir?: boolean;
   size: number;
   mtimeS: number;
 }
@@ -303,6 +374,11 @@ export async function restoreOutputs(
   if (!pack.destroyed) pack.destroy();
   const sent = new Map<string, Sent>();
   for (const e of entries)
-    if (!e.dir) sent.set(e.rel, { size: e.size, mtimeS: Math.floor(e.mtime!.getTime() / 1000) });
+    sent.set(
+      e.rel,
+      e.dir
+        ? { dir: true, size: 0, mtimeS: 0 }
+        : { size: e.size, mtimeS: Math.floor(e.mtime!.getTime() / 1000) },
+    );
   return { files, bytes, problem, sent };
 }

@@ -29,10 +29,15 @@ export function note(o: PodOutputs, text: string): void {
 }
 
 /** One copy of the pod's outputs into the run's folder. */
-export function copyOnce(o: PodOutputs) {
+export async function copyOnce(o: PodOutputs) {
   const m = o.merge;
-  const place = m && ((rel: string) => m.outputs.place(m.replica, rel, (t) => note(o, t)));
-  return copyOutputs(o.cluster, o.pod, o.outputsDir, undefined, place, o.sent);
+  const r = await copyOutputs(o.cluster, o.pod, o.outputsDir, {
+    place: m && ((rel: string) => m.outputs.place(m.replica, rel, (t) => note(o, t))),
+    placedByOthers: m && ((rel: string) => m.outputs.placedByOthers(m.replica, rel)),
+    sent: o.sent,
+  });
+  for (const n of r.notes) note(o, n);
+  return r;
 }
 
 /**
