@@ -213,7 +213,7 @@ export class Experiments {
   }
 
   /** The reason an experiment is still in `status` (a `created` one waits for capacity, a `starting` pod gets
- *  a resume's outputs); true when it changed. */
+   *  a resume's outputs); true when it changed. */
   async setWaiting(id: number, reason: string | null, status = 'created'): Promise<boolean> {
     const r = await this.db.run(
       `UPDATE experiments SET status_reason = ? WHERE id = ? AND status = ? AND status_reason IS NOT ?`,
