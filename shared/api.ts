@@ -244,8 +244,12 @@ export type ParsedInput<M extends MethodName> = z.output<(typeof methods)[M]>;
 export type CheckResult =
   { ok: true; kind: string; summary: Record<string, unknown> } | { ok: false; errors: SpecError[] };
 
-export type RunCreated =
-  { kind: 'experiment'; experiment: Experiment } | { kind: 'group'; group: Group; experiments: Experiment[] };
+export type RunCreated = (
+  { kind: 'experiment'; experiment: Experiment } | { kind: 'group'; group: Group; experiments: Experiment[] }
+) & {
+  /** What `axon check` would warn of (a loss maximized, a multi-line command joined into one line). */
+  warnings?: string[];
+};
 
 /** One param of a group's search space, as a chart should draw it (`groups.sweep`). */
 export interface SweepParam {

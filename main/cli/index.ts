@@ -205,6 +205,7 @@ program
           ...(o.namespace ? { namespace: o.namespace as string } : {}),
           name: o.name,
         });
+        if (!o.json) for (const w of created.warnings ?? []) process.stderr.write(`axon: warning: ${w}\n`);
         announce(created, !!o.json);
         if (active?.started && !o.json)
           process.stderr.write(

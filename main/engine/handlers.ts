@@ -326,15 +326,18 @@ export function makeHandlers(engine: Engine, lifecycle: Lifecycle): Handlers {
       });
       if (created.groupId !== null) await lifecycle.group(created.groupId, 'running');
       void engine.queue.tick();
+      const warnings = [...(spec.hptuning?.warnings ?? []), ...found.warnings];
+      const told = warnings.length ? { warnings } : {};
       if (created.groupId !== null) {
         const group = await store.groups.toGroup(await store.groups.row(created.groupId));
         return {
           kind: 'group',
           group,
           experiments: await store.experiments.list({ groupId: created.groupId, limit: 1_000_000 }),
+          ...told,
         };
       }
-      return { kind: 'experiment', experiment: await store.experiments.get(created.ids[0]) };
+      return { kind: 'experiment', experiment: await store.experiments.get(created.ids[0]), ...told };
     },
     'experiments.list': async ({ project, groupId, status, limit }) => {
       const projectId = project ? (await store.projects.get(project)).id : undefined;

@@ -104,6 +104,15 @@ export function checkSpec(
     return out;
   }
   if (errors.length) return out;
+  const lines = multiLineCommand(spec);
+  if (lines) {
+    const at = locate(commandPath);
+    warnings.push(
+      `${at.file}:${at.line} run.cmd has ${lines} lines: as in Polyaxon, they are joined with spaces into one ` +
+        'command line, which a multi-line shell script does not survive; give a list (its items run joined ' +
+        'with &&), end lines with \\, or put the script in a file and run that',
+    );
+  }
 
   let first: ReturnType<typeof firstSuggestion> = { params: {} };
   if (spec.hptuning) {
@@ -123,6 +132,19 @@ export function checkSpec(
     warnings.push(...nanWarnings(spec, templateContext(r.value.params, spec.inputs), params, locate));
   }
   return out;
+}
+
+/** The number of lines of a v0 `run.cmd` string (or list item) written as a literal block whose lines are not
+ *  continued with `\`: they are joined into one line, as Polyaxon joins them; 0 when there is none. */
+function multiLineCommand(spec: ParsedSpec): number {
+  if (spec.format === 'v1') return 0;
+  const cmd = (spec.raw.run as { cmd?: unknown } | undefined)?.cmd;
+  for (const c of Array.isArray(cmd) ? cmd : [cmd]) {
+    if (typeof c !== 'string') continue;
+    const lines = c.split('\n').filter((l) => l.trim());
+    if (lines.length > 1 && lines.slice(0, -1).some((l) => !l.trimEnd().endsWith('\\'))) return lines.length;
+  }
+  return 0;
 }
 
 /** Where the run section was written: `run`, or a v1 operation's `component.run`. */

@@ -347,6 +347,29 @@ test('axon check warns when a loss-like metric is maximized (the default directi
   assert.match(r.stderr, /^axon: warning: the metric `val_loss` is maximized/m);
 });
 
+test('a multi-line run.cmd: check and run warn that its lines are joined into one, with where it was written', async () => {
+  const dir = tmpDir();
+  fs.writeFileSync(
+    path.join(dir, 'p.yml'),
+    'version: 1\nkind: experiment\nrun:\n  cmd: |\n    n=1\n    if [ "$n" = 1 ]; then\n      echo one\n    fi\n',
+  );
+  const home = tmpDir();
+  const warning =
+    /^axon: warning: p\.yml:4 run\.cmd has 4 lines: as in Polyaxon, they are joined with spaces/m;
+  const check = await cli(['check', '-f', 'p.yml'], { home, cwd: dir });
+  assert.equal(check.code, 0, check.stderr);
+  assert.match(check.stderr, warning);
+  const run = await cli(['run', '-f', 'p.yml'], { home, cwd: dir });
+  assert.match(run.stderr, warning);
+  // Lines continued with a backslash, or a folded block, are one command as written: no warning.
+  fs.writeFileSync(
+    path.join(dir, 'q.yml'),
+    'version: 1\nkind: experiment\nrun:\n  cmd: |\n    echo a \\\n      b\n',
+  );
+  const fine = await cli(['check', '-f', 'q.yml'], { home, cwd: dir });
+  assert.doesNotMatch(fine.stderr, /warning/);
+});
+
 test('axon check reports every problem at once, undefined template names and unknown -P names, and shows what would run', async () => {
   const dir = tmpDir();
   const home = tmpDir();
