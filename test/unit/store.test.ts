@@ -170,7 +170,27 @@ test('the status timeline: a start and end the backend knows are recorded at the
   );
   assert.ok(h[3].at >= h[2].at, `${h[3].at} < ${h[2].at}`);
   assert.ok(Date.now() - Date.parse(h[3].at) < 60_000);
+
+  // Ran and ended between two looks (a fast pod): its `running` is in the history too, at its start.
   await s2.close();
+  const { store: s3 } = await freshStore();
+  const fast = await experiment(s3);
+  await s3.db.run(`UPDATE status_history SET at = '2026-01-01T09:00:00.000Z' WHERE entity_id = ?`, [fast]);
+  await s3.statuses.experiment(fast, 'scheduled');
+  await s3.db.run(`UPDATE status_history SET at = '2026-01-01T09:00:00.000Z' WHERE entity_id = ?`, [fast]);
+  await s3.db.transaction(() =>
+    s3.statuses.experimentIn(fast, 'succeeded', null, null, '2026-01-01T10:00:05Z', '2026-01-01T10:00:01Z'),
+  );
+  assert.deepEqual(
+    (await s3.statuses.history('experiment', fast)).map((r) => `${r.status} ${r.at}`),
+    [
+      'created 2026-01-01T09:00:00.000Z',
+      'scheduled 2026-01-01T09:00:00.000Z',
+      'running 2026-01-01T10:00:01.000Z',
+      'succeeded 2026-01-01T10:00:05.000Z',
+    ],
+  );
+  await s3.close();
 });
 
 test('metric batches upsert by (run, key, step) and store the log offset in the same transaction', async () => {

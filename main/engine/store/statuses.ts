@@ -59,6 +59,8 @@ export class Statuses {
     /** When it really started, if the backend knows; else now on `running` (kept once set). */
     startedAt: string | null = null,
   ): Promise<Transition<ExperimentStatus>> {
+    if (await this.ranUnseen('experiments', id, to, startedAt))
+      await this.experimentIn(id, 'running', null, null, null, startedAt);
     const r = await this.current<ExperimentStatus>('experiments', id);
     if (!r) return { applied: false, from: null, to };
     if (!canTransition(r.status, to)) return { applied: false, from: r.status, to };
@@ -93,6 +95,8 @@ export class Statuses {
     reason: string | null = null,
     fields: { exitCode?: number | null; finishedAt?: string | null; startedAt?: string | null } = {},
   ): Promise<Transition<ExperimentStatus>> {
+    if (await this.ranUnseen('jobs', id, to, fields.startedAt))
+      await this.jobIn(id, 'running', null, { startedAt: fields.startedAt });
     const r = await this.current<ExperimentStatus>('jobs', id);
     if (!r) return { applied: false, from: null, to };
     if (!canTransition(r.status, to)) return { applied: false, from: r.status, to };
@@ -142,6 +146,25 @@ export class Statuses {
       );
       return { applied: true, from: r.status, to };
     });
+  }
+
+  /** Whether an ending that comes with a start time was never seen running (a pod that ran and ended between
+   *  two looks, or while no engine watched): its `running` goes into the history first, at that time. */
+  private async ranUnseen(
+    table: 'experiments' | 'jobs',
+    id: number,
+    to: ExperimentStatus,
+    startedAt: string | null | undefined,
+  ): Promise<boolean> {
+    if (!startedAt || !isDone(to)) return false;
+    const r = await this.current<ExperimentStatus>(table, id);
+    return (
+      !!r &&
+      r.status !== 'running' &&
+      r.status !== 'unknown' &&
+      canTransition(r.status, 'running') &&
+      canTransition('running', to)
+    );
   }
 
   /**
