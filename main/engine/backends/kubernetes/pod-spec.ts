@@ -282,14 +282,15 @@ export function buildPod(spec: LaunchSpec, o: PodOptions): V1Pod {
     volumeMounts: mounts,
     ...(o.subdomain ? { ports: [{ name: 'replica', containerPort: REPLICA_PORT }] } : {}),
   };
-  const sidecar: V1Container = {
-    name: SIDECAR,
+  // Axon's own small containers beside `main`: a shell script in the same image, on the outputs folder.
+  const helper = (name: string, script: string): V1Container => ({
+    name,
     image: o.image,
     imagePullPolicy: 'IfNotPresent',
-    command: ['/bin/sh', '-c', SIDECAR_SCRIPT],
+    command: ['/bin/sh', '-c', script],
     resources: { requests: SIDECAR_REQUESTS },
     volumeMounts: [{ name: 'outputs', mountPath: POD_OUTPUTS }],
-  };
+  });
   return {
     apiVersion: 'v1',
     kind: 'Pod',
@@ -306,21 +307,8 @@ export function buildPod(spec: LaunchSpec, o: PodOptions): V1Pod {
       restartPolicy: 'Never',
       terminationGracePeriodSeconds: 30,
       ...(o.subdomain ? { hostname: `${spec.role}-${spec.index}`, subdomain: o.subdomain } : {}),
-      ...(o.restore
-        ? {
-            initContainers: [
-              {
-                name: RESTORE,
-                image: o.image,
-                imagePullPolicy: 'IfNotPresent',
-                command: ['/bin/sh', '-c', RESTORE_SCRIPT],
-                resources: { requests: SIDECAR_REQUESTS },
-                volumeMounts: [{ name: 'outputs', mountPath: POD_OUTPUTS }],
-              },
-            ],
-          }
-        : {}),
-      containers: [main, sidecar],
+      ...(o.restore ? { initContainers: [helper(RESTORE, RESTORE_SCRIPT)] } : {}),
+      containers: [main, helper(SIDECAR, SIDECAR_SCRIPT)],
       ...(env?.nodeSelector ? { nodeSelector: env.nodeSelector } : {}),
       ...(env?.tolerations?.length ? { tolerations: env.tolerations as V1Toleration[] } : {}),
       ...(env?.affinity ? { affinity: env.affinity } : {}),
