@@ -92,6 +92,7 @@ function execRefusal(c: Cluster, message: string): string {
       `(pods/exec; \`axon context rbac -n ${c.namespace}\` prints the Role Axon needs)`
     );
   if (code === '401') return `401 Unauthorized: kube context "${c.context}" refused its credentials`;
+  if (code === '404') return '404 Not Found: the pod is gone';
   return message;
 }
 

@@ -11,6 +11,9 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Waits before each new try of an outputs copy that failed: about 40 s in all. */
 const COPY_RETRY_MS = [2000, 5000, 10_000, 20_000];
 const RESTORE_RETRY_MS = [2000, 5000];
+/** An exec refused because the container cannot run one, or the pod is gone (the kubelet's and kwok's words). */
+const UNREACHABLE =
+  /container not found|no exec found for container|is not running|the pod is gone|pods? "[^"]*" not found/i;
 
 export interface PodOutputs {
   cluster: Cluster;
@@ -54,8 +57,10 @@ export async function takeHome(
   let r = await copyOnce(o);
   // A copy that failed is tried again (the connection may have blinked as the run ended); one cut short by the
   // size limit is not, it would stop at the same place.
+  const final = () =>
+    !r.problem || r.capped || gone() || UNREACHABLE.test(r.problem) || (early && !early.problem);
   for (const wait of COPY_RETRY_MS) {
-    if (!r.problem || r.capped || gone() || (early && !early.problem)) break;
+    if (final()) break;
     note(o, `${r.problem}; trying again in ${wait / 1000} s`);
     await sleep(wait);
     r = await copyOnce(o);
@@ -63,6 +68,12 @@ export async function takeHome(
   if (!r.problem) return { keep: false, problem: null };
   if (early && !early.problem) {
     note(o, "copied when the pod's deletion was seen; what was written after that did not come back");
+    return { keep: false, problem: null };
+  }
+  if (UNREACHABLE.test(r.problem)) {
+    // The side container cannot be exec'd into at all (it is gone, or the node cannot exec: kwok): nothing
+    // can be copied from it, now or later, by Axon or kubectl, so the pod is not kept for it.
+    note(o, `the outputs cannot be copied: ${r.problem}`);
     return { keep: false, problem: null };
   }
   if (r.capped) {
