@@ -118,6 +118,8 @@ test("a pod's outputs are written only inside the run's folder, never through a 
     fakeCluster([
       { name: './model.txt', body: 'weights\n' },
       { name: './linked/planted.txt', body: 'planted\n' },
+      // The pod has a folder where, through the link, a file outside is: that file is not made way for.
+      { name: './linked/victim.txt/x', body: 'x\n' },
       { name: './linked/deeper', type: 'directory' },
       { name: './victim-link.txt', body: 'overwritten\n' },
       { name: '../escaped.txt', body: 'escaped\n' },

@@ -132,7 +132,8 @@ async function makeWay(root: string, rel: string, folder: boolean): Promise<void
   for (const part of folder ? parts : parts.slice(0, -1)) {
     p = path.join(p, part);
     const st = await fs.promises.lstat(p).catch(() => null);
-    if (!st) return;
+    // Only real folders are walked through: past a link, a path may lead out of the run's folder.
+    if (!st || st.isSymbolicLink()) return;
     if (st.isFile()) return fs.promises.unlink(p);
   }
   const t = path.join(root, rel);
@@ -253,6 +254,7 @@ export async function copyOutputs(
     const gone = [...sent.keys()].filter((rel) => !seen.has(rel) && !opts.placedByOthers?.(rel));
     for (const rel of gone.sort().reverse()) {
       const p = path.join(root, ...rel.split('/'));
+      if (!(await landsInside(realRoot, p))) continue;
       const st = await fs.promises.lstat(p).catch(() => null);
       if (st?.isFile()) await fs.promises.unlink(p).catch(() => undefined);
       else if (st?.isDirectory()) await fs.promises.rmdir(p).catch(() => undefined); // only if empty
