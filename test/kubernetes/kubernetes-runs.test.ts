@@ -518,6 +518,62 @@ test(
 );
 
 test(
+  'a resume taken over by a new engine (kill -9 mid-run) still knows what it restored: untouched files stay, deleted ones go',
+  { skip },
+  async () => {
+    const h = home();
+    const env = { KUBECONFIG: process.env.KUBECONFIG! };
+    let served = await startServe(h, { env });
+    try {
+      const cmd = [
+        'cd $AXON_OUTPUTS_PATH; n=$(cat step 2>/dev/null || echo 0); echo $((n+1)) > step',
+        '[ $n = 0 ] && { echo once > untouched.txt; echo x > deleteme.txt; }',
+        '[ $n = 1 ] && { rm -f deleteme.txt; echo waiting; sleep 8; }',
+        'true',
+      ].join('; ');
+      const p = project(['kind: experiment', 'run:', `  cmd: ${JSON.stringify(cmd)}`]);
+      const c = await served.client.call('runs.create', {
+        files: [{ name: 'polyaxonfile.yml', text: p.text }],
+        params: {},
+        codePath: p.dir,
+        backend: 'kubernetes',
+      });
+      const first = c.kind === 'experiment' ? c.experiment.id : 0;
+      const endOfRun = (id: number) =>
+        waitFor(
+          async () => {
+            const x = await served.client.call('experiments.get', { id });
+            return isDone(x.status) ? x : null;
+          },
+          90_000,
+          `experiment ${id} to end`,
+        );
+      assert.equal((await endOfRun(first)).status, 'succeeded');
+      const out = path.join((await served.client.call('experiments.get', { id: first })).runDir, 'outputs');
+      const untouched = fs.statSync(path.join(out, 'untouched.txt')).mtimeMs;
+      await sleep(1100);
+      const resumed = (await served.client.call('experiments.resume', { id: first })).id;
+      await waitFor(
+        async () => /waiting/.test((await served.client.call('experiments.logs', { id: resumed })).text),
+        90_000,
+        'the resumed command to run',
+      );
+      served.proc.kill('SIGKILL');
+      await new Promise((r) => served.proc.once('exit', r));
+      served.client.close();
+      served = await startServe(h, { env });
+      const x = await endOfRun(resumed);
+      assert.equal(x.status, 'succeeded', x.statusReason ?? '');
+      assert.deepEqual(fs.readdirSync(out).sort(), ['step', 'untouched.txt']);
+      assert.equal(fs.statSync(path.join(out, 'untouched.txt')).mtimeMs, untouched, 'copied back');
+      assert.equal(fs.readFileSync(path.join(out, 'step'), 'utf8'), '2\n');
+    } finally {
+      await served.stop();
+    }
+  },
+);
+
+test(
   'kill -9 of the engine mid-run: the next engine re-attaches by labels; a pod that ended meanwhile keeps its end time; every log line and metric once',
   { skip },
   async () => {

@@ -249,6 +249,7 @@ export class KubernetesBackend implements Backend {
       logPath: job.logPath,
       outputsDir: job.outputsDir,
       merge,
+      sentFile: path.join(job.runDir, `outputs-sent-${job.role}-${job.index}.json`),
       pendingTimeoutMs: this.pendingTimeoutMs,
       keepPods: process.env.AXON_K8S_KEEP_PODS === '1',
       stopBackstopMs: Number(process.env.AXON_K8S_STOP_BACKSTOP_S) * 1000 || undefined,

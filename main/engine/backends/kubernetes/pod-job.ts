@@ -9,7 +9,7 @@ import { LogCopier } from '../log-copier';
 import { log } from '../../log';
 import { statusOf, type Cluster } from './cluster';
 import { execIn } from './pod-exec';
-import { copyOnce, sendIn, takeHome, type PodOutputs } from './pod-outputs';
+import { copyOnce, loadSent, sendIn, takeHome, type PodOutputs } from './pod-outputs';
 import { podState } from './pod-status';
 import { MAIN, RESTORE } from './pod-spec';
 import type { OutputsMerge } from './outputs-merge';
@@ -27,6 +27,8 @@ export interface PodJobOptions {
   stopBackstopMs?: number;
   /** A distributed run's replica: its outputs are merged with the others' (outputs-merge.ts). */
   merge?: { replica: string; outputs: OutputsMerge };
+  /** Where a resume's restore records what it sent, for the copy home (pod-outputs.ts). */
+  sentFile?: string;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -73,7 +75,15 @@ export class PodJob implements RunningJob {
     const c = o.cluster;
     this.handle = { pod: o.pod, namespace: c.namespace, context: c.context };
     this.copier = new LogCopier(o.logPath);
-    this.outputs = { cluster: c, pod: o.pod, outputsDir: o.outputsDir, logPath: o.logPath, merge: o.merge };
+    this.outputs = {
+      cluster: c,
+      pod: o.pod,
+      outputsDir: o.outputsDir,
+      logPath: o.logPath,
+      merge: o.merge,
+      sentFile: o.sentFile,
+    };
+    loadSent(this.outputs);
     this.done = new Promise((r) => (this.resolveDone = r));
     this.unsubscribe.push(c.watchPod(o.pod, (p) => this.onPod(p)));
     this.unsubscribe.push(

@@ -24,6 +24,18 @@ export interface PodOutputs {
   merge?: { replica: string; outputs: OutputsMerge };
   /** What a resume's restore sent in: files the command left alone are not copied back. */
   sent?: Map<string, Sent>;
+  /** Where `sent` is kept between engines (an engine restarted mid-run still knows it). */
+  sentFile?: string;
+}
+
+/** `sent` as the last engine kept it, if it did. */
+export function loadSent(o: PodOutputs): void {
+  if (!o.sentFile) return;
+  try {
+    o.sent = new Map(Object.entries(JSON.parse(fs.readFileSync(o.sentFile, 'utf8')) as Record<string, Sent>));
+  } catch {
+    /* no restore, or not yet */
+  }
 }
 
 /** A line in the run's log. */
@@ -104,6 +116,11 @@ export async function sendIn(o: PodOutputs, gone: () => boolean): Promise<string
   }
   if (r.problem) return r.problem;
   o.sent = r.sent;
+  if (o.sentFile && r.sent) {
+    const tmp = `${o.sentFile}.tmp`;
+    fs.writeFileSync(tmp, JSON.stringify(Object.fromEntries(r.sent)));
+    fs.renameSync(tmp, o.sentFile);
+  }
   const mib = (r.bytes / 1024 / 1024).toFixed(1);
   const s = ((Date.now() - t0) / 1000).toFixed(1);
   note(o, `the previous outputs restored into the pod: ${r.files} files, ${mib} MiB in ${s} s`);
