@@ -156,3 +156,26 @@ test('names that are not UTF-8 are kept apart, escaped, and the log is told', as
   assert.equal(r.notes.length, 2);
   assert.match(r.notes[0], /not UTF-8/);
 });
+
+test('an archive cut short mid-file (the pod went mid-copy) is a failed copy, not a crash; no half file under its name', async () => {
+  const dest = tmpDir('axon-dest-');
+  fs.writeFileSync(path.join(dest, 'ckpt.bin'), 'the previous checkpoint\n');
+  const whole = podTar((d) => {
+    fs.writeFileSync(path.join(d, 'ckpt.bin'), Buffer.alloc(200_000, 7));
+    fs.writeFileSync(path.join(d, 'zz-after.txt'), 'after\n');
+  });
+  const r = await copyOutputs(clusterSending(whole.subarray(0, 100_000)), 'pod', dest);
+  assert.match(r.problem ?? '', /could not be read/);
+  assert.equal(fs.readFileSync(path.join(dest, 'ckpt.bin'), 'utf8'), 'the previous checkpoint\n');
+  assert.deepEqual(fs.readdirSync(dest), ['ckpt.bin'], 'no part file left');
+});
+
+test("a restored folder the command left alone, empty, is kept (a folder entry's trailing slash)", async () => {
+  const dest = tmpDir('axon-dest-');
+  fs.mkdirSync(path.join(dest, 'emptydir'));
+  const sent = new Map([['emptydir', { dir: true, size: 0, mtimeS: 0 }]]);
+  const archive = podTar((d) => fs.mkdirSync(path.join(d, 'emptydir')));
+  const r = await copyOutputs(clusterSending(archive), 'pod', dest, { sent });
+  assert.equal(r.problem, null);
+  assert.deepEqual(fs.readdirSync(dest), ['emptydir']);
+});

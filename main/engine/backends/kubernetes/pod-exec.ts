@@ -96,6 +96,9 @@ function execRefusal(c: Cluster, message: string): string {
   return message;
 }
 
+/** The end of a file's name while it is being copied home (renamed when whole). */
+const PART = '.axon-part';
+
 /** What `copyOutputs` may be told besides where to copy. */
 export interface CopyOptions {
   maxBytes?: number;
@@ -164,13 +167,29 @@ export async function copyOutputs(
   let capped = false;
   const notes: string[] = [];
   const seen = new Set<string>();
+  /** Each file's write, settled once it is renamed into place or its part removed. */
+  const writes: Promise<void>[] = [];
   extract.on('entry', (h, stream, next) => {
     const decoded = nameOf(h.name, !!(h.pax as { path?: string } | undefined)?.path);
-    const rel = path.normalize(decoded.name).replace(/^(\.\/)+/, '');
+    // (`./d/` of a folder entry normalises to `d/`: the slash goes, so that it matches what was sent.)
+    const rel = path
+      .normalize(decoded.name)
+      .replace(/^(\.\/)+/, '')
+      .replace(/\/+$/, '');
     const named = path.resolve(root, rel);
     const inside = named === root || named.startsWith(root + path.sep);
+    // An archive cut short (the pod went mid-copy) fails the entry's stream: a failed copy, never an
+    // unhandled error (it took the whole engine down).
+    let settled = false;
+    const done = (e?: Error | null) => {
+      if (settled) return;
+      settled = true;
+      if (e) problem ??= `the outputs could not be read: ${e.message}`;
+      next();
+    };
+    stream.on('error', (e) => done(e));
     const skip = () => {
-      stream.on('end', next);
+      stream.on('end', () => done());
       stream.resume();
     };
     if (!inside || rel === '.' || rel === '') return skip();
@@ -192,7 +211,7 @@ export async function copyOutputs(
     if (was && !was.dir && was.size === h.size && was.mtimeS === Math.floor((h.mtime?.getTime() ?? 0) / 1000))
       return skip();
     if (bytes + (h.size ?? 0) > maxBytes) {
-      problem ??= `outputs larger than ${maxBytes} bytes: the rest was not copied`;
+      problem ??= `outputs larger than ${maxBytes} bytes: ${rel} and what came after it were not copied`;
       capped = true;
       return skip();
     }
@@ -209,18 +228,37 @@ export async function copyOutputs(
         await makeWay(root, path.relative(root, target), false);
         await fs.promises.mkdir(path.dirname(target), { recursive: true });
         if (!(await landsInside(realRoot, target))) throw new Error('outside');
-        const fd = fs.openSync(target, WRITE_NOFOLLOW, (h.mode ?? 0o644) & 0o777);
+        // Written beside its name and renamed once whole: a copy cut short never leaves half a checkpoint
+        // under the real name (a resume's previous file stays as it was).
+        const part = path.join(path.dirname(target), `.${path.basename(target)}${PART}`);
+        const fd = fs.openSync(part, WRITE_NOFOLLOW, (h.mode ?? 0o644) & 0o777);
         const out = fs.createWriteStream('', { fd });
-        out.on('finish', () => {
-          const t = h.mtime ?? new Date();
-          fs.promises.lutimes(target, t, t).then(
-            () => next(),
-            () => next(),
-          );
-        });
+        stream.on('error', () => out.destroy());
+        writes.push(
+          new Promise<void>((resolve) =>
+            out.on('close', () => {
+              if (!settled && out.writableFinished) {
+                const t = h.mtime ?? new Date();
+                fs.promises
+                  .lutimes(part, t, t)
+                  .then(() => fs.promises.rename(part, target))
+                  .then(
+                    () => done(),
+                    (e: Error) => done(new Error(`${rel} could not be written: ${e.message}`)),
+                  )
+                  .finally(resolve);
+              } else {
+                done();
+                fs.promises
+                  .unlink(part)
+                  .catch(() => undefined)
+                  .finally(resolve);
+              }
+            }),
+          ),
+        );
         out.on('error', (e) => {
-          problem ??= e.message;
-          next();
+          problem ??= `${rel} could not be written: ${e.message}`;
         });
         stream.pipe(out);
       })
@@ -248,6 +286,7 @@ export async function copyOutputs(
     10 * 60_000,
   );
   await extracted;
+  await Promise.all(writes);
   if (!r.ok && !problem) problem = `copying the outputs failed: ${r.message}`;
   // What the command deleted of a resume's restored outputs goes here too (only after a whole copy).
   if (!problem && sent) {
@@ -288,7 +327,7 @@ async function listOutputs(root: string): Promise<OutputEntry[]> {
       if (d.isDirectory()) {
         out.push({ rel: r, dir: true, size: 0, mode: 0o755 });
         await walk(r);
-      } else if (d.isFile()) {
+      } else if (d.isFile() && !d.name.endsWith(PART)) {
         const st = await fs.promises.stat(path.join(root, r));
         out.push({ rel: r, dir: false, size: st.size, mode: st.mode & 0o777, mtime: st.mtime });
       }

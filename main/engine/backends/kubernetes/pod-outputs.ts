@@ -115,6 +115,7 @@ export async function sendIn(o: PodOutputs, gone: () => boolean): Promise<string
     r = await restoreOutputs(o.cluster, o.pod, o.outputsDir);
   }
   if (r.problem) return r.problem;
+  if (gone()) return null; // the pod went meanwhile: its ending says so, not a restore that no longer counts
   o.sent = r.sent;
   if (o.sentFile && r.sent) {
     const tmp = `${o.sentFile}.tmp`;
