@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import test, { after, before } from 'node:test';
+import test, { after, afterEach, before } from 'node:test';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { parse as parseYaml, stringify } from 'yaml';
 import { Engine } from '../../main/engine/engine';
@@ -91,6 +91,19 @@ before(async () => {
 after(async () => {
   await ns?.remove();
   await proxy?.cut();
+});
+// Every home numbers its experiments from 1 and the tests find pods by experiment: a test that failed
+// mid-run must not leave pods that a later test takes for its own.
+afterEach(async () => {
+  if (skip || !core || !ns) return;
+  await core
+    .deleteCollectionNamespacedPod({ namespace: ns.name, gracePeriodSeconds: 0 })
+    .catch(() => undefined);
+  await waitFor(
+    async () => (await core.listNamespacedPod({ namespace: ns.name })).items.length === 0,
+    60_000,
+    'the namespace to be empty between tests',
+  ).catch(() => undefined);
 });
 
 /** An AXON_HOME whose settings bring built images to the node (containerd socket), else kind is detected. */

@@ -179,3 +179,11 @@ test("a restored folder the command left alone, empty, is kept (a folder entry's
   assert.equal(r.problem, null);
   assert.deepEqual(fs.readdirSync(dest), ['emptydir']);
 });
+
+test('a file still being copied home (.NAME.axon-part) is not listed as an output', async () => {
+  const { listFiles } = await import('../../main/engine/scheduler/outputs');
+  const dir = tmpDir('axon-out-');
+  fs.writeFileSync(path.join(dir, 'model.pt'), 'm');
+  fs.writeFileSync(path.join(dir, '.ckpt.bin.axon-part'), 'half');
+  assert.deepEqual(await listFiles(dir), [{ path: 'model.pt', size: 1 }]);
+});

@@ -170,6 +170,9 @@ export interface Backend {
   remove?(experimentId: number, run: RunSpec): Promise<void>;
 }
 
+/** The end of an output file's name while a backend copies it home (renamed once whole): not an output yet. */
+export const OUTPUT_PART_SUFFIX = '.axon-part';
+
 /** Whether a job's outcome is a success (exit 0, nothing the backend knows better). */
 export const succeeded = (o: JobOutcome): boolean =>
   !o.lost && o.signal === null && o.exitCode === 0 && !o.reason;

@@ -1,6 +1,7 @@
 // The index of a run's output files (the files themselves stay in its outputs folder).
 import fs from 'node:fs';
 import path from 'node:path';
+import { OUTPUT_PART_SUFFIX } from '../backends/backend';
 
 /** At most this many output files are indexed per run; the files themselves are all kept. */
 export const MAX_OUTPUT_FILES = 10_000;
@@ -18,7 +19,11 @@ export async function listFiles(root: string): Promise<Array<{ path: string; siz
       if (out.length >= MAX_OUTPUT_FILES) return;
       const r = rel ? `${rel}/${e.name}` : e.name;
       if (e.isDirectory()) await walk(r);
-      else if (e.isFile()) out.push({ path: r, size: (await fs.promises.stat(path.join(root, r))).size });
+      else if (e.isFile() && !e.name.endsWith(OUTPUT_PART_SUFFIX)) {
+        // A file may go between the listing and its stat (a distributed run's copy moving it aside).
+        const st = await fs.promises.stat(path.join(root, r)).catch(() => null);
+        if (st) out.push({ path: r, size: st.size });
+      }
     }
   };
   await walk('');

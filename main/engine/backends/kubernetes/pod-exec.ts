@@ -5,6 +5,7 @@ import path from 'node:path';
 import { PassThrough, Readable, Transform, Writable } from 'node:stream';
 import tar from 'tar-stream';
 import type { Cluster } from './cluster';
+import { OUTPUT_PART_SUFFIX } from '../backend';
 import { POD_OUTPUTS, RESTORE, RESTORED_MARKER, SIDECAR } from './pod-spec';
 import { isInside, READ_NOFOLLOW } from '../../safe-path';
 
@@ -97,7 +98,7 @@ function execRefusal(c: Cluster, message: string): string {
 }
 
 /** The end of a file's name while it is being copied home (renamed when whole). */
-const PART = '.axon-part';
+const PART = OUTPUT_PART_SUFFIX;
 
 /** What `copyOutputs` may be told besides where to copy. */
 export interface CopyOptions {
