@@ -126,7 +126,10 @@ function project(lines: string[], files: Record<string, string> = {}): { dir: st
   return { dir, text: ['version: 1', `build: {image: "${BUSYBOX_IMAGE}"}`, ...lines].join('\n') + '\n' };
 }
 
-async function create(engine: Engine, p: { dir: string; text: string }, context?: string) {
+/** An engine in this process, or `axon serve`'s client: both answer the same calls. */
+type Api = Pick<Engine, 'call'>;
+
+async function create(engine: Api, p: { dir: string; text: string }, context?: string) {
   const c = await engine.call('runs.create', {
     files: [{ name: 'polyaxonfile.yml', text: p.text }],
     params: {},
@@ -138,7 +141,7 @@ async function create(engine: Engine, p: { dir: string; text: string }, context?
   return c.kind === 'experiment' ? c.experiment.id : 0;
 }
 
-const ended = (engine: Engine, id: number, ms = 90_000) =>
+const ended = (engine: Api, id: number, ms = 90_000) =>
   waitFor(
     async () => {
       const x = await engine.call('experiments.get', { id });
@@ -165,6 +168,13 @@ const history = async (engine: Engine, id: number) =>
   (await engine.call('experiments.statuses', { id })).map(
     (s) => `${s.status}${s.reason ? `: ${s.reason}` : ''}`,
   );
+
+/** kill -9 of a serving engine; resolves once it is gone. */
+async function kill9(served: Awaited<ReturnType<typeof startServe>>): Promise<void> {
+  served.proc.kill('SIGKILL');
+  await new Promise((r) => served.proc.once('exit', r));
+  served.client.close();
+}
 
 const podsOf = async (id: number) =>
   (await core.listNamespacedPod({ namespace: ns.name, labelSelector: `${LABEL.experiment}=${id}` })).items;
@@ -545,23 +555,8 @@ test(
         'true',
       ].join('; ');
       const p = project(['kind: experiment', 'run:', `  cmd: ${JSON.stringify(cmd)}`]);
-      const c = await served.client.call('runs.create', {
-        files: [{ name: 'polyaxonfile.yml', text: p.text }],
-        params: {},
-        codePath: p.dir,
-        backend: 'kubernetes',
-      });
-      const first = c.kind === 'experiment' ? c.experiment.id : 0;
-      const endOfRun = (id: number) =>
-        waitFor(
-          async () => {
-            const x = await served.client.call('experiments.get', { id });
-            return isDone(x.status) ? x : null;
-          },
-          90_000,
-          `experiment ${id} to end`,
-        );
-      assert.equal((await endOfRun(first)).status, 'succeeded');
+      const first = await create(served.client, p);
+      assert.equal((await ended(served.client, first)).status, 'succeeded');
       const out = path.join((await served.client.call('experiments.get', { id: first })).runDir, 'outputs');
       const untouched = fs.statSync(path.join(out, 'untouched.txt')).mtimeMs;
       await sleep(1100);
@@ -571,11 +566,9 @@ test(
         90_000,
         'the resumed command to run',
       );
-      served.proc.kill('SIGKILL');
-      await new Promise((r) => served.proc.once('exit', r));
-      served.client.close();
+      await kill9(served);
       served = await startServe(h, { env });
-      const x = await endOfRun(resumed);
+      const x = await ended(served.client, resumed);
       assert.equal(x.status, 'succeeded', x.statusReason ?? '');
       assert.deepEqual(fs.readdirSync(out).sort(), ['step', 'untouched.txt']);
       assert.equal(fs.statSync(path.join(out, 'untouched.txt')).mtimeMs, untouched, 'copied back');
@@ -599,13 +592,7 @@ test(
         'run:',
         `  cmd: for i in $(seq 1 ${n}); do echo "line $i"; echo "@@axon {\\"metrics\\":{\\"loss\\":$i},\\"step\\":$i}"; sleep ${pause}; done`,
       ]);
-      const c = await served.client.call('runs.create', {
-        files: [{ name: 'polyaxonfile.yml', text: p.text }],
-        params: {},
-        codePath: p.dir,
-        backend: 'kubernetes',
-      });
-      return { id: c.kind === 'experiment' ? c.experiment.id : 0, n };
+      return { id: await create(served.client, p), n };
     };
     const short = await start(30, '0.1'); // ends while no engine runs
     const long = await start(40, '0.4'); // still running when the next engine starts
@@ -615,12 +602,10 @@ test(
         60_000,
         'metrics',
       );
-    served.proc.kill('SIGKILL');
-    await new Promise((r) => served.proc.once('exit', r));
-    served.client.close();
+    await kill9(served);
     const [pod] = await podsOf(short.id);
     let began: Date | undefined;
-    const ended = await waitFor(
+    const podEnded = await waitFor(
       async () => {
         const p = await core.readNamespacedPod({ name: pod.metadata!.name!, namespace: ns.name });
         const term = p.status?.containerStatuses?.find((c) => c.name === 'main')?.state?.terminated;
@@ -635,14 +620,7 @@ test(
     served = await startServe(h, { env });
     try {
       for (const { id, n } of [short, long]) {
-        const x = await waitFor(
-          async () => {
-            const e = await served.client.call('experiments.get', { id });
-            return isDone(e.status) ? e : null;
-          },
-          60_000,
-          'the run to end',
-        );
+        const x = await ended(served.client, id, 60_000);
         assert.equal(x.status, 'succeeded');
         const m = await served.client.call('experiments.metrics', { id });
         assert.deepEqual(
@@ -660,7 +638,7 @@ test(
             at < restartedAt,
             `the end time is the pod's (${x.finishedAt}), not when the engine noticed`,
           );
-          assert.ok(Math.abs(at - new Date(ended).getTime()) < 1000, `${x.finishedAt} vs ${ended}`);
+          assert.ok(Math.abs(at - new Date(podEnded).getTime()) < 1000, `${x.finishedAt} vs ${podEnded}`);
           // So is the start: the container's, not when an engine noticed it running.
           assert.equal(x.startedAt, new Date(began!).toISOString());
         }

@@ -434,9 +434,10 @@ export class Runner {
     const row = await this.store.jobs.get(jobId);
     if (!row || isDone(row.status)) return;
     if (row.status === s.status) {
-      // The same status for a new reason (a resume's pod getting its outputs): shown while it lasts.
-      const x = await this.store.experiments.row(experimentId);
-      if (s.reason && x.status === s.status) await this.lifecycle.waiting(experimentId, s.reason, s.status);
+      // The same status for a new reason (a resume's pod getting its outputs): shown while it lasts. (A pod's
+      // every watch event repeats its status: only one with a reason costs a read.)
+      if (s.reason && (await this.store.experiments.row(experimentId)).status === s.status)
+        await this.lifecycle.waiting(experimentId, s.reason, s.status);
       return;
     }
     if (!canTransition(row.status, s.status)) return;
