@@ -14,6 +14,7 @@ import {
 } from '../../shared/api';
 import { Store } from './store';
 import { EventBus } from './events';
+import { KeptOutputs } from './scheduler/kept-outputs';
 import { Lifecycle } from './scheduler/lifecycle';
 import { Runner } from './scheduler/runner';
 import { Queue } from './scheduler/queue';
@@ -57,6 +58,8 @@ export interface EngineOptions {
   kubePendingTimeoutMs?: number;
   /** A shared engine: how long a session from `auth.login` lasts (default 12 h). */
   sessionTtlMs?: number;
+  /** The first wait before kept outputs are tried again (kept-outputs.ts); default a minute. */
+  keptRetryMs?: number;
 }
 
 export class Engine implements AxonApi {
@@ -73,6 +76,7 @@ export class Engine implements AxonApi {
   private runKey = '';
   private earlyStopping!: EarlyStopping;
   readonly monitor!: ResourceMonitor;
+  private keptOutputs!: KeptOutputs;
   private closed = false;
   /** Work started by events (a run ended, metrics arrived); close() waits for it. */
   private background = new Set<Promise<unknown>>();
@@ -143,6 +147,8 @@ export class Engine implements AxonApi {
     await engine.settleAllGroups();
     await queue.tick();
     engine.monitor.start();
+    engine.keptOutputs = new KeptOutputs(store, lifecycle, backends, opts.keptRetryMs);
+    engine.keptOutputs.start();
     return engine;
   }
 
@@ -324,6 +330,7 @@ export class Engine implements AxonApi {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    await this.keptOutputs.close();
     await this.monitor.stop();
     await this.queue.close();
     await this.runner.detachAll();

@@ -193,6 +193,75 @@ test('the status timeline: a start and end the backend knows are recorded at the
   await s3.close();
 });
 
+test("kept outputs brought home: a run that failed only for them succeeds after all; any other run keeps its status", async () => {
+  const KEPT = 'outputs not copied, kept in pod p-1: copying the outputs failed: 403 Forbidden';
+  const HOME = 'outputs copied later from the pod they were kept in, p-1';
+  /** An experiment with `n` jobs, ended as given. */
+  let store: Store | null = null;
+  const st = () => store!;
+  const ended = async (jobs: Array<[status: 'succeeded' | 'failed', reason: string | null]>, x: string) => {
+    await store?.close();
+    store = (await freshStore()).store; // (one experiment per store: the helper makes project "p")
+    const id = await experiment(store);
+    const ids: number[] = [];
+    for (const [i, [status, reason]] of jobs.entries()) {
+      const j = await store.jobs.insert(id, i ? 'worker' : 'master', i ? i - 1 : 0, '/tmp/x.log');
+      await store.statuses.job(j, 'running');
+      await store.statuses.job(j, status, reason);
+      ids.push(j);
+    }
+    await store.statuses.experiment(id, 'running');
+    await store.statuses.experiment(id, 'failed', x);
+    return { id, jobs: ids };
+  };
+
+  // One job whose command succeeded: the job and the run succeed, the failure stays in the history.
+  const a = await ended([['failed', KEPT]], KEPT);
+  assert.deepEqual((await st().jobs.withReason('outputs not copied, kept in pod')).map((j) => j.id), a.jobs);
+  const t = await st().statuses.outputsHome(a.jobs[0], KEPT, HOME, true);
+  assert.deepEqual(t, { experimentId: a.id, from: 'failed', to: 'succeeded' });
+  const x = await st().experiments.row(a.id);
+  assert.equal(x.status, 'succeeded');
+  assert.equal(x.status_reason, HOME);
+  assert.deepEqual(
+    (await st().statuses.history('experiment', a.id)).map((h) => `${h.status} ${h.reason ?? ''}`),
+    ['created ', 'running ', `failed ${KEPT}`, `succeeded ${HOME}`],
+  );
+  assert.equal((await st().jobs.get(a.jobs[0]))!.status, 'succeeded');
+  assert.deepEqual(await st().jobs.withReason('outputs not copied, kept in pod'), []);
+  // Asked again (a second engine's try): nothing more changes.
+  assert.equal(await st().statuses.outputsHome(a.jobs[0], KEPT, HOME, true), null);
+  assert.equal((await st().statuses.history('experiment', a.id)).length, 4);
+
+  // A command that failed: still failed, its reason says the outputs came home.
+  const b = await ended([['failed', `exit code 1; ${KEPT}`]], `exit code 1; ${KEPT}`);
+  assert.equal((await st().statuses.outputsHome(b.jobs[0], KEPT, HOME, true))!.to, 'failed');
+  assert.equal((await st().experiments.row(b.id)).status_reason, `exit code 1; ${HOME}`);
+  assert.equal((await st().jobs.get(b.jobs[0]))!.status_reason, `exit code 1; ${HOME}`);
+
+  // The pod went before they were copied: the run stays failed, saying so.
+  const GONE = 'outputs not copied; the pod they were kept in is gone (pod p-1 is gone)';
+  const c = await ended([['failed', KEPT]], KEPT);
+  assert.equal((await st().statuses.outputsHome(c.jobs[0], KEPT, GONE, false))!.to, 'failed');
+  assert.equal((await st().experiments.row(c.id)).status_reason, GONE);
+  assert.equal((await st().jobs.get(c.jobs[0]))!.status, 'failed');
+
+  // A distributed run: succeeds once its last kept replica is home, not before.
+  const d = await ended(
+    [
+      ['succeeded', null],
+      ['failed', KEPT],
+      ['failed', KEPT],
+    ],
+    `worker-0: ${KEPT}`,
+  );
+  assert.equal((await st().statuses.outputsHome(d.jobs[1], KEPT, HOME, true))!.to, 'failed');
+  assert.equal((await st().experiments.row(d.id)).status_reason, `worker-0: ${HOME}`);
+  assert.equal((await st().statuses.outputsHome(d.jobs[2], KEPT, HOME, true))!.to, 'succeeded');
+  assert.equal((await st().experiments.row(d.id)).status, 'succeeded');
+  await st().close();
+});
+
 test('metric batches upsert by (run, key, step) and store the log offset in the same transaction', async () => {
   const { store } = await freshStore();
   const id = await experiment(store);

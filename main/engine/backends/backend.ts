@@ -94,6 +94,10 @@ export interface JobOutcome {
   finishedAt?: string;
   /** When it started, if the backend knows: a job that ran while no engine watched has no `running` seen. */
   startedAt?: string;
+  /** The outputs could not be copied home and the backend keeps them where the job ran (a pod); says so
+   *  (`OUTPUTS_KEPT` …), and `fetchKept` tries again later. A command that succeeded fails for it, but it is
+   *  not the command's failure: a distributed run's other replicas go on. */
+  outputsKept?: string;
 }
 
 export interface RunningJob {
@@ -163,12 +167,19 @@ export interface Backend {
     outputsDir: string;
     run: RunSpec;
   }): Promise<RunningJob | JobOutcome | null>;
+  /** A job whose outputs were kept where it ran (`outputsKept`): one more try to copy them home, then to
+   *  remove what held them. `gone`: nothing holds them any more (deleted by hand, or unreachable for good). */
+  fetchKept?(job: Parameters<Backend['reattach']>[0]): Promise<{ copied: true } | { gone: string } | { problem: string }>;
   /** The job's outcome is recorded: remove what it left behind (a finished container). Never before: a job
    *  whose ending nobody recorded yet keeps its container, so the next engine can still read how it ended. */
   release?(job: { handle: JobHandle; jobId: number }): Promise<void>;
   /** Removes what a deleted experiment left on the backend (pods, services). */
   remove?(experimentId: number, run: RunSpec): Promise<void>;
 }
+
+/** How `outputsKept` begins; a job's reason holds it until the outputs are home (the engine finds the jobs
+ *  to try again by it). */
+export const OUTPUTS_KEPT = 'outputs not copied, kept in pod';
 
 /** The end of an output file's name while a backend copies it home (renamed once whole): not an output yet. */
 export const OUTPUT_PART_SUFFIX = '.axon-part';

@@ -130,6 +130,17 @@ export class Lifecycle {
     return t.applied;
   }
 
+  /** A job's kept outputs came home (Statuses.outputsHome): announced like a status change. */
+  async outputsHome(jobId: number, kept: string, home: string, copied: boolean) {
+    const t = await this.store.statuses.outputsHome(jobId, kept, home, copied);
+    if (t && this.events.listenerCount('experiments.changed') > 0)
+      this.events.emit('experiments.changed', {
+        experiment: await this.store.experiments.get(t.experimentId),
+        previous: t.from,
+      });
+    return t;
+  }
+
   async group(id: number, to: GroupStatus, message: string | null = null) {
     const t = await this.store.statuses.group(id, to, message);
     if (!t.applied) {

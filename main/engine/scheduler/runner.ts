@@ -497,6 +497,11 @@ export class Runner {
         for (const j of left) await j.job.stop(this.opts.stopGraceMs);
       }
     }
+    if (o.outputsKept) {
+      // The outputs stayed where the job ran: the run has not succeeded until they are home (kept-outputs.ts).
+      if (status === 'succeeded') [status, why] = ['failed', o.outputsKept];
+      else why = why ? `${why}; ${o.outputsKept}` : o.outputsKept;
+    }
     await this.settle(experimentId, {
       id: row.id,
       status,

@@ -62,6 +62,11 @@ export class Jobs {
     return this.db.all<JobRow>('SELECT * FROM jobs WHERE experiment_id = ? ORDER BY id', [experimentId]);
   }
 
+  /** Jobs whose reason holds `words` (the engine's own, e.g. the backend's OUTPUTS_KEPT). */
+  withReason(words: string): Promise<JobRow[]> {
+    return this.db.all<JobRow>('SELECT * FROM jobs WHERE instr(status_reason, ?) > 0 ORDER BY id', [words]);
+  }
+
   async ids(): Promise<number[]> {
     return (await this.db.all<{ id: number }>('SELECT id FROM jobs')).map((r) => r.id);
   }

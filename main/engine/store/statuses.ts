@@ -148,6 +148,65 @@ export class Statuses {
     });
   }
 
+  /**
+   * A job whose outputs were kept where it ran (its reason ends with `kept`'s words, the backend's
+   * OUTPUTS_KEPT…) has them home now, or (not `copied`) they are gone: its reason says `home` instead, and,
+   * copied, a job that failed only for them succeeds after all, its experiment too once every job has succeeded. That is the one change out of a final
+   * status (the transition table has none), recorded in the history like the others. Returns the experiment and
+   * its status before and after, or null when the job's reason no longer holds `kept`.
+   */
+  async outputsHome(
+    jobId: number,
+    kept: string,
+    home: string,
+    copied: boolean,
+  ): Promise<{ experimentId: number; from: ExperimentStatus; to: ExperimentStatus } | null> {
+    return this.db.transaction(async () => {
+      const j = await this.db.get<{ experiment_id: number; status: ExperimentStatus; status_reason: string | null }>(
+        'SELECT experiment_id, status, status_reason FROM jobs WHERE id = ?',
+        [jobId],
+      );
+      const at = j?.status_reason?.indexOf(kept) ?? -1;
+      if (!j || at < 0) return null;
+      const before = j.status_reason!.slice(0, at);
+      const succeeds = copied && !before && j.status === 'failed';
+      await this.db.write('UPDATE jobs SET status = ?, status_reason = ? WHERE id = ?', [
+        succeeds ? 'succeeded' : j.status,
+        before + home,
+        jobId,
+      ]);
+      this.db.memo()?.set(`jobs:${jobId}`, succeeds ? 'succeeded' : j.status);
+      if (succeeds)
+        await this.db.write(
+          `INSERT INTO status_history (entity, entity_id, status, reason) VALUES ('job', ?, 'succeeded', ?)`,
+          [jobId, home],
+        );
+      const x = (await this.db.get<{ status: ExperimentStatus; status_reason: string | null }>(
+        'SELECT status, status_reason FROM experiments WHERE id = ?',
+        [j.experiment_id],
+      ))!;
+      const others = await this.db.all<{ status: ExperimentStatus }>(
+        'SELECT status FROM jobs WHERE experiment_id = ? AND id != ?',
+        [j.experiment_id, jobId],
+      );
+      const to =
+        succeeds && x.status === 'failed' && others.every((o) => o.status === 'succeeded') ? 'succeeded' : x.status;
+      const reason = x.status_reason?.includes(kept) ? x.status_reason.replace(kept, home) : x.status_reason;
+      await this.db.write('UPDATE experiments SET status = ?, status_reason = ? WHERE id = ?', [
+        to,
+        to === 'succeeded' ? home : reason,
+        j.experiment_id,
+      ]);
+      this.db.memo()?.set(`experiments:${j.experiment_id}`, to);
+      if (to !== x.status)
+        await this.db.write(
+          `INSERT INTO status_history (entity, entity_id, status, reason) VALUES ('experiment', ?, ?, ?)`,
+          [j.experiment_id, to, home],
+        );
+      return { experimentId: j.experiment_id, from: x.status, to };
+    });
+  }
+
   /** Whether an ending that comes with a start time was never seen running (a pod that ran and ended between
    *  two looks, or while no engine watched): its `running` goes into the history first, at that time. */
   private async ranUnseen(

@@ -32,6 +32,7 @@ import { kubeConfigFor, loadKubeconfig } from './kubeconfig';
 import { kubeGet, parseQuantity } from './cluster-info';
 import { Cluster, errorText, statusOf, type ApiCounter } from './cluster';
 import { PodJob, type PodJobOptions } from './pod-job';
+import { fetchKept, loadSent, type PodOutputs } from './pod-outputs';
 import { podResources } from './pod-resources';
 import { hasOutputs } from './pod-exec';
 import { choosePath, shipImage } from './images';
@@ -249,11 +250,43 @@ export class KubernetesBackend implements Backend {
       logPath: job.logPath,
       outputsDir: job.outputsDir,
       merge,
-      sentFile: path.join(job.runDir, `outputs-sent-${job.role}-${job.index}.json`),
+      sentFile: sentFile(job),
       pendingTimeoutMs: this.pendingTimeoutMs,
       keepPods: process.env.AXON_K8S_KEEP_PODS === '1',
       stopBackstopMs: Number(process.env.AXON_K8S_STOP_BACKSTOP_S) * 1000 || undefined,
     });
+  }
+
+  /** One more try at the outputs of a pod kept with them; the pod is deleted once they are home. */
+  async fetchKept(job: Parameters<Backend['reattach']>[0]) {
+    const { pod, context, namespace } = job.handle;
+    if (!pod || !context || !namespace) return { gone: 'the job has no pod' };
+    const c = await this.cluster({ context, namespace });
+    this.counter.requests++;
+    try {
+      const p = await c.core.readNamespacedPod({ name: pod, namespace });
+      if (p.metadata?.deletionTimestamp) return { gone: `pod ${pod} is being deleted` };
+    } catch (e) {
+      if (statusOf(e) === 404) return { gone: `pod ${pod} is gone` };
+      return { problem: `reading pod ${pod}: ${errorText(e)}` };
+    }
+    const o: PodOutputs = { cluster: c, pod, outputsDir: job.outputsDir, logPath: job.logPath, sentFile: sentFile(job) };
+    if (replicaPlan(job.run.environment).length > 1)
+      o.merge = {
+        replica: `${job.role}-${job.index}`,
+        outputs:
+          this.merges.get(job.experimentId) ??
+          new OutputsMerge(job.outputsDir, path.join(job.runDir, 'outputs-merge.json')),
+      };
+    loadSent(o);
+    const r = await fetchKept(o);
+    if ('copied' in r) {
+      this.counter.requests++;
+      await c.core.deleteNamespacedPod({ name: pod, namespace }).catch((e) => {
+        if (statusOf(e) !== 404) log.warn(`deleting pod ${pod}: ${errorText(e)}`);
+      });
+    }
+    return r;
   }
 
   async reattach(job: Parameters<Backend['reattach']>[0]): Promise<RunningJob | JobOutcome | null> {
@@ -640,3 +673,7 @@ function sdkFiles(): Array<{ key: string; path: string; text: string }> {
 
 /** One context + namespace, as the maps of opened clusters and checked namespaces key it. */
 const targetKey = (t: KubeTarget) => `${t.context}\0${t.namespace}`;
+
+/** Where a replica's restore records what it sent in (pod-outputs.ts). */
+const sentFile = (job: { runDir: string; role: string; index: number }) =>
+  path.join(job.runDir, `outputs-sent-${job.role}-${job.index}.json`);

@@ -4,7 +4,7 @@
 // and its outputs are home.
 import { PassThrough } from 'node:stream';
 import type { V1Pod } from '@kubernetes/client-node';
-import { succeeded, type BackendStatus, type JobOutcome, type RunningJob } from '../backend';
+import { OUTPUTS_KEPT, type BackendStatus, type JobOutcome, type RunningJob } from '../backend';
 import { LogCopier } from '../log-copier';
 import { log } from '../../log';
 import { statusOf, type Cluster } from './cluster';
@@ -311,8 +311,7 @@ export class PodJob implements RunningJob {
       const early = this.rescue && (await this.rescue);
       const r = await takeHome(this.outputs, early, () => this.detached);
       if (this.detached) return; // the engine closed meanwhile: the next one takes it from here
-      if (r.problem && succeeded(outcome))
-        outcome = { ...outcome, reason: `outputs not copied, kept in pod ${this.o.pod}: ${r.problem}` };
+      if (r.keep) outcome = { ...outcome, outputsKept: `${OUTPUTS_KEPT} ${this.o.pod}: ${r.problem}` };
       if (!r.keep && !this.o.keepPods) await this.deletePod(0, true);
     }
     for (const u of this.unsubscribe) u();

@@ -1,6 +1,6 @@
 // A pod's outputs at its two ends, each tried again when it fails: a resume's previous outputs sent in
 // before `main` starts, and the outputs taken home once it has ended. Nothing here deletes a pod: the caller
-// does, and only when `takeHome` says the outputs need it no more.
+// does, and only when `takeHome` (or `fetchKept`, for a pod kept with them) says the outputs need it no more.
 import fs from 'node:fs';
 import type { Cluster } from './cluster';
 import type { OutputsMerge } from './outputs-merge';
@@ -98,9 +98,30 @@ export async function takeHome(
   note(
     o,
     `${r.problem}\n[axon] outputs: the pod is kept with them: ${k} cp -c ${SIDECAR} ${o.pod}:${POD_OUTPUTS} ` +
-      `${o.outputsDir} fetches them, then ${k} delete pod ${o.pod} (deleting the run removes it too)`,
+      `${o.outputsDir} fetches them, then ${k} delete pod ${o.pod} (deleting the run removes it too); Axon ` +
+      'tries again while it runs, after 1, 2, 4… minutes (at most 30), and at each start',
   );
   return { keep: true, problem: r.problem };
+}
+
+/**
+ * One more try at the outputs of a pod kept with them (`takeHome` said keep): whether they are home now (or
+ * as much of them as the size limit allows), the problem again, or why no try can ever work (the side container
+ * cannot be exec'd into: gone, or its node cannot exec).
+ */
+export async function fetchKept(o: PodOutputs): Promise<{ copied: true } | { gone: string } | { problem: string }> {
+  const r = await copyOnce(o);
+  if (r.problem && UNREACHABLE.test(r.problem)) {
+    note(o, `the outputs kept in pod ${o.pod} cannot be copied: ${r.problem}`);
+    return { gone: r.problem };
+  }
+  if (r.problem && !r.capped) {
+    note(o, `the outputs kept in pod ${o.pod} are still not copied: ${r.problem}`);
+    return { problem: r.problem };
+  }
+  if (r.problem) note(o, r.problem);
+  note(o, `copied from the pod they were kept in, ${o.pod}, which is deleted now`);
+  return { copied: true };
 }
 
 /** Sends the previous outputs into a resumed run's pod (three tries, until `gone`); the problem if they

@@ -1,0 +1,105 @@
+// Outputs a backend could not copy home when their job ended stay where the job ran (a pod: pod-outputs.ts),
+// and the job's reason says so. While an engine runs they are tried again: at its start, then after 1, 2, 4…
+// minutes per job (at most 30), until they are home or nothing holds them any more. Home, the run's outputs
+// are listed again, and a run that failed only for them has succeeded after all (Statuses.outputsHome).
+import path from 'node:path';
+import { OUTPUTS_KEPT, type Backend } from '../backends/backend';
+import type { Store } from '../store';
+import { runSpec } from '../store/experiments';
+import { jobHandle, type JobRow } from '../store/jobs';
+import { log } from '../log';
+import type { Lifecycle } from './lifecycle';
+import { listFiles } from './outputs';
+
+/** The longest wait between two tries of one job, in units of the first. */
+const MAX_STEPS = 30;
+
+export class KeptOutputs {
+  /** Job → when it is tried next and how many tries failed. */
+  private due = new Map<number, { at: number; failed: number }>();
+  private timer: NodeJS.Timeout | null = null;
+  private pass: Promise<void> | null = null;
+  private closed = false;
+
+  constructor(
+    private store: Store,
+    private lifecycle: Lifecycle,
+    private backends: Record<string, Backend>,
+    /** The first wait after a failed try; default a minute. */
+    private stepMs = 60_000,
+  ) {}
+
+  /** Tries every kept job now, then each again when its wait is over. */
+  start(): void {
+    void this.tick();
+    this.timer = setInterval(() => void this.tick(), this.stepMs);
+    this.timer.unref?.();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await this.pass;
+  }
+
+  /** One pass over the jobs whose wait is over (none while the previous pass still runs). */
+  tick(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    this.pass ??= this.tryAll()
+      .catch((e) => log.warn(`kept outputs: ${(e as Error).message}`))
+      .finally(() => (this.pass = null));
+    return this.pass;
+  }
+
+  private async tryAll(): Promise<void> {
+    for (const j of await this.store.jobs.withReason(OUTPUTS_KEPT)) {
+      const d = this.due.get(j.id);
+      if (d && d.at > Date.now()) continue;
+      if (this.closed) return;
+      // One job's trouble (its run deleted meanwhile) does not hold back the others.
+      await this.tryOne(j, d?.failed ?? 0).catch((e) =>
+        log.warn(`job ${j.id}: kept outputs: ${(e as Error).message}`),
+      );
+    }
+  }
+
+  private async tryOne(j: JobRow, failed: number): Promise<void> {
+    const x = await this.store.experiments.row(j.experiment_id);
+    const backend = this.backends[x.backend];
+    if (!backend?.fetchKept) return;
+    const kept = j.status_reason!.slice(j.status_reason!.indexOf(OUTPUTS_KEPT));
+    const outputsDir = x.outputs_dir || path.join(x.run_dir, 'outputs');
+    const r = await backend
+      .fetchKept({
+        handle: jobHandle(j),
+        runDir: x.run_dir,
+        jobId: j.id,
+        experimentId: x.id,
+        role: j.role,
+        index: j.replica_index,
+        logPath: j.log_path,
+        outputsDir,
+        run: runSpec(x),
+      })
+      .catch((e: unknown) => ({ problem: e instanceof Error ? e.message : String(e) }));
+    if ('problem' in r) {
+      const wait = this.stepMs * Math.min(2 ** failed, MAX_STEPS);
+      this.due.set(j.id, { at: Date.now() + wait, failed: failed + 1 });
+      log.debug(`job ${j.id}: kept outputs still not copied (${r.problem}); next try in ${wait / 1000} s`);
+      return;
+    }
+    this.due.delete(j.id);
+    const pod = jobHandle(j).pod ?? '?';
+    if ('gone' in r) {
+      // Nothing holds them any more (deleted by hand, perhaps after a `kubectl cp`): not tried again.
+      const why = `outputs not copied; the pod they were kept in is gone (${r.gone})`;
+      await this.lifecycle.outputsHome(j.id, kept, why, false);
+      return;
+    }
+    await this.store.outputs.record(x.id, await listFiles(outputsDir));
+    const home = `outputs copied later from the pod they were kept in, ${pod}`;
+    const t = await this.lifecycle.outputsHome(j.id, kept, home, true);
+    log.debug(`experiment ${x.id}: outputs kept in pod ${pod} copied home${t && t.to !== t.from ? `; ${t.to}` : ''}`);
+  }
+}
