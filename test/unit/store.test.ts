@@ -193,7 +193,7 @@ test('the status timeline: a start and end the backend knows are recorded at the
   await s3.close();
 });
 
-test("kept outputs brought home: a run that failed only for them succeeds after all; any other run keeps its status", async () => {
+test('kept outputs brought home: a run that failed only for them succeeds after all; any other run keeps its status', async () => {
   const KEPT = 'outputs not copied, kept in pod p-1: copying the outputs failed: 403 Forbidden';
   const HOME = 'outputs copied later from the pod they were kept in, p-1';
   /** An experiment with `n` jobs, ended as given. */
@@ -217,7 +217,10 @@ test("kept outputs brought home: a run that failed only for them succeeds after 
 
   // One job whose command succeeded: the job and the run succeed, the failure stays in the history.
   const a = await ended([['failed', KEPT]], KEPT);
-  assert.deepEqual((await st().jobs.withReason('outputs not copied, kept in pod')).map((j) => j.id), a.jobs);
+  assert.deepEqual(
+    (await st().jobs.withReason('outputs not copied, kept in pod')).map((j) => j.id),
+    a.jobs,
+  );
   const t = await st().statuses.outputsHome(a.jobs[0], KEPT, HOME, true);
   assert.deepEqual(t, { experimentId: a.id, from: 'failed', to: 'succeeded' });
   const x = await st().experiments.row(a.id);

@@ -169,7 +169,9 @@ export interface Backend {
   }): Promise<RunningJob | JobOutcome | null>;
   /** A job whose outputs were kept where it ran (`outputsKept`): one more try to copy them home, then to
    *  remove what held them. `gone`: nothing holds them any more (deleted by hand, or unreachable for good). */
-  fetchKept?(job: Parameters<Backend['reattach']>[0]): Promise<{ copied: true } | { gone: string } | { problem: string }>;
+  fetchKept?(
+    job: Parameters<Backend['reattach']>[0],
+  ): Promise<{ copied: true } | { gone: string } | { problem: string }>;
   /** The job's outcome is recorded: remove what it left behind (a finished container). Never before: a job
    *  whose ending nobody recorded yet keeps its container, so the next engine can still read how it ended. */
   release?(job: { handle: JobHandle; jobId: number }): Promise<void>;

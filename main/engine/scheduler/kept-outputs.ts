@@ -100,6 +100,8 @@ export class KeptOutputs {
     await this.store.outputs.record(x.id, await listFiles(outputsDir));
     const home = `outputs copied later from the pod they were kept in, ${pod}`;
     const t = await this.lifecycle.outputsHome(j.id, kept, home, true);
-    log.debug(`experiment ${x.id}: outputs kept in pod ${pod} copied home${t && t.to !== t.from ? `; ${t.to}` : ''}`);
+    log.debug(
+      `experiment ${x.id}: outputs kept in pod ${pod} copied home${t && t.to !== t.from ? `; ${t.to}` : ''}`,
+    );
   }
 }

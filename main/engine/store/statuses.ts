@@ -162,10 +162,11 @@ export class Statuses {
     copied: boolean,
   ): Promise<{ experimentId: number; from: ExperimentStatus; to: ExperimentStatus } | null> {
     return this.db.transaction(async () => {
-      const j = await this.db.get<{ experiment_id: number; status: ExperimentStatus; status_reason: string | null }>(
-        'SELECT experiment_id, status, status_reason FROM jobs WHERE id = ?',
-        [jobId],
-      );
+      const j = await this.db.get<{
+        experiment_id: number;
+        status: ExperimentStatus;
+        status_reason: string | null;
+      }>('SELECT experiment_id, status, status_reason FROM jobs WHERE id = ?', [jobId]);
       const at = j?.status_reason?.indexOf(kept) ?? -1;
       if (!j || at < 0) return null;
       const before = j.status_reason!.slice(0, at);
@@ -190,7 +191,9 @@ export class Statuses {
         [j.experiment_id, jobId],
       );
       const to =
-        succeeds && x.status === 'failed' && others.every((o) => o.status === 'succeeded') ? 'succeeded' : x.status;
+        succeeds && x.status === 'failed' && others.every((o) => o.status === 'succeeded')
+          ? 'succeeded'
+          : x.status;
       const reason = x.status_reason?.includes(kept) ? x.status_reason.replace(kept, home) : x.status_reason;
       await this.db.write('UPDATE experiments SET status = ?, status_reason = ? WHERE id = ?', [
         to,

@@ -270,7 +270,13 @@ export class KubernetesBackend implements Backend {
       if (statusOf(e) === 404) return { gone: `pod ${pod} is gone` };
       return { problem: `reading pod ${pod}: ${errorText(e)}` };
     }
-    const o: PodOutputs = { cluster: c, pod, outputsDir: job.outputsDir, logPath: job.logPath, sentFile: sentFile(job) };
+    const o: PodOutputs = {
+      cluster: c,
+      pod,
+      outputsDir: job.outputsDir,
+      logPath: job.logPath,
+      sentFile: sentFile(job),
+    };
     if (replicaPlan(job.run.environment).length > 1)
       o.merge = {
         replica: `${job.role}-${job.index}`,

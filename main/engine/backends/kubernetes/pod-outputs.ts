@@ -109,7 +109,9 @@ export async function takeHome(
  * as much of them as the size limit allows), the problem again, or why no try can ever work (the side container
  * cannot be exec'd into: gone, or its node cannot exec).
  */
-export async function fetchKept(o: PodOutputs): Promise<{ copied: true } | { gone: string } | { problem: string }> {
+export async function fetchKept(
+  o: PodOutputs,
+): Promise<{ copied: true } | { gone: string } | { problem: string }> {
   const r = await copyOnce(o);
   if (r.problem && UNREACHABLE.test(r.problem)) {
     note(o, `the outputs kept in pod ${o.pod} cannot be copied: ${r.problem}`);

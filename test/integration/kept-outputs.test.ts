@@ -1,0 +1,124 @@
+// Outputs a backend kept where the job ran (a pod whose outputs copy failed) are tried again by the engine
+// until they are home. A STAND-IN backend plays the pod: its worker reports its outputs kept, and its
+// `fetchKept` refuses the first tries, then writes the file. The real thing (a Kubernetes pod, exec refused by
+// RBAC, then given back to a later engine) is test/kubernetes/namespaces-rbac.test.ts; this one makes the
+// distributed case and the order of tries exact, which a cluster cannot time.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { Engine } from '../../main/engine/engine';
+import { OUTPUTS_KEPT, type Backend, type JobOutcome } from '../../main/engine/backends/backend';
+import { tmpDir, waitFor } from '../helpers';
+
+const KEPT = `${OUTPUTS_KEPT} pod-w: copying the outputs failed: connection reset`;
+
+/** Master and worker "run" until told; the worker ends first with its outputs kept. */
+function keepingBackend() {
+  const ends = new Map<string, (o: JobOutcome) => void>();
+  const tries: string[] = [];
+  const stopped: string[] = [];
+  let refuse = 2;
+  const backend: Backend = {
+    name: 'local',
+    availability: async () => ({ available: true, detail: 'stand-in' }),
+    reattach: async () => null,
+    ensureNetwork: async () => 'net',
+    addressing: () => ({ host: () => '127.0.0.1', port: () => 1 }),
+    launch: async (spec) => {
+      fs.mkdirSync(path.dirname(spec.logPath), { recursive: true });
+      fs.writeFileSync(spec.logPath, '');
+      const done = new Promise<JobOutcome>((r) => ends.set(`${spec.role}-${spec.index}`, r));
+      return {
+        handle: { pod: `pod-${spec.role[0]}` },
+        done,
+        stop: async () => void stopped.push(`${spec.role}-${spec.index}`),
+      };
+    },
+    fetchKept: async (job) => {
+      tries.push(`${job.role}-${job.index} ${job.handle.pod}`);
+      if (refuse-- > 0) return { problem: 'connection reset' };
+      fs.mkdirSync(job.outputsDir, { recursive: true });
+      fs.writeFileSync(path.join(job.outputsDir, 'worker.ckpt'), 'w');
+      return { copied: true };
+    },
+  };
+  const end = (replica: string, o: Partial<JobOutcome> = {}) =>
+    ends.get(replica)!({ exitCode: 0, signal: null, lost: false, ...o });
+  return { backend, end, tries, stopped, launched: () => [...ends.keys()] };
+}
+
+test(
+  'a replica whose outputs were kept does not stop the others; the engine brings them home later and the run ' +
+    'succeeds then (stand-in backend)',
+  async () => {
+    const b = keepingBackend();
+    const engine = await Engine.start({ home: tmpDir(), backends: { local: b.backend }, keptRetryMs: 200 });
+    try {
+      const text = [
+        'version: 1',
+        'kind: experiment',
+        'framework: pytorch',
+        'environment:',
+        '  replicas:',
+        '    n_workers: 1',
+        'run:',
+        '  cmd: train',
+      ].join('\n');
+      const c = await engine.call('runs.create', {
+        files: [{ name: 'p.yml', text }],
+        params: {},
+        codePath: tmpDir(),
+      });
+      if (c.kind !== 'experiment') throw new Error('expected an experiment');
+      const id = c.experiment.id;
+      await waitFor(async () => b.launched().length === 2, 10_000, 'both replicas to launch');
+      await waitFor(async () => (await engine.call('experiments.get', { id })).status === 'running', 10_000);
+
+      b.end('worker-0', { outputsKept: KEPT });
+      await waitFor(
+        async () =>
+          (await engine.call('experiments.get', { id })).jobs.find((j) => j.role === 'worker')?.status ===
+          'failed',
+        10_000,
+        'the worker to be recorded',
+      );
+      // The master was not stopped for it: it is still running, and ends by itself.
+      const mid = await engine.call('experiments.get', { id });
+      assert.equal(mid.status, 'running');
+      assert.equal(mid.jobs.find((j) => j.role === 'master')?.status, 'running');
+      assert.deepEqual(b.stopped, []);
+      b.end('master-0');
+      const failed = await waitFor(async () => {
+        const x = await engine.call('experiments.get', { id });
+        return x.status === 'failed' ? x : null;
+      }, 10_000);
+      assert.equal(failed.statusReason, `worker-0: ${KEPT}`);
+
+      // Tried again (refused twice) until home: then the run has succeeded, with the file listed.
+      const x = await waitFor(
+        async () => {
+          const y = await engine.call('experiments.get', { id });
+          return y.status === 'succeeded' ? y : null;
+        },
+        20_000,
+        'the kept outputs to come home',
+      );
+      assert.deepEqual(b.tries, ['worker-0 pod-w', 'worker-0 pod-w', 'worker-0 pod-w']);
+      assert.equal(x.statusReason, 'outputs copied later from the pod they were kept in, pod-w');
+      assert.deepEqual(
+        x.outputs.map((f) => f.path),
+        ['worker.ckpt'],
+      );
+      assert.deepEqual(
+        x.jobs.map((j) => j.status),
+        ['succeeded', 'succeeded'],
+      );
+      // Home once: never tried again.
+      await new Promise((r) => setTimeout(r, 1000));
+      assert.equal(b.tries.length, 3);
+    } finally {
+      await engine.close();
+    }
+  },
+);
