@@ -12,7 +12,7 @@ import { parseAllDocuments, stringify, parse as parseYaml } from 'yaml';
 import { Engine } from '../../main/engine/engine';
 import { rbacManifest } from '../../main/engine/backends/kubernetes/rbac';
 import { BUSYBOX_IMAGE, dockerSkipReason, endOf } from '../docker/helpers';
-import { sleep, tmpDir, waitFor } from '../helpers';
+import { tmpDir, waitFor } from '../helpers';
 import {
   isCI,
   kubeApi,

@@ -157,6 +157,36 @@ test('names that are not UTF-8 are kept apart, escaped, and the log is told', as
   assert.match(r.notes[0], /not UTF-8/);
 });
 
+test('long names: a 255-byte UTF-8 name is copied; one not UTF-8 that escaping makes too long is shortened, two never one', async () => {
+  const dest = tmpDir('axon-dest-');
+  const longest = `${'é'.repeat(125)}.bin`; // 254 bytes: its `.NAME.axon-part` would not fit
+  const raw = (tail: number) => Buffer.concat([Buffer.alloc(100, 0xe9), Buffer.from(`-${tail}.ckpt`)]); // Latin-1 é: 300 bytes escaped
+  const archive = podTar((d) => {
+    fs.writeFileSync(path.join(d, longest), 'utf8\n');
+    fs.writeFileSync(Buffer.concat([Buffer.from(d + '/'), raw(1)]), 'one\n');
+    fs.writeFileSync(Buffer.concat([Buffer.from(d + '/'), raw(2)]), 'two\n');
+  });
+  const r = await copyOutputs(clusterSending(archive), 'pod', dest);
+  assert.equal(r.problem, null);
+  const names = walk(dest).sort();
+  assert.equal(names.length, 3, names.join('\n'));
+  assert.ok(names.includes(longest));
+  const escaped = names.filter((n) => n.startsWith('%E9'));
+  assert.equal(escaped.length, 2);
+  for (const n of escaped) {
+    assert.ok(Buffer.byteLength(n) <= 255, `${n.length} bytes`);
+    assert.match(n, /^(%E9)+[^/]*~[0-9a-f]{12}\.ckpt$/);
+  }
+  assert.deepEqual(escaped.map((n) => fs.readFileSync(path.join(dest, n), 'utf8')).sort(), [
+    'one\n',
+    'two\n',
+  ]);
+  // Copied again (the same archive): the same names, nothing doubled.
+  const again = await copyOutputs(clusterSending(archive), 'pod', dest);
+  assert.equal(again.problem, null);
+  assert.deepEqual(walk(dest).sort(), names);
+});
+
 test('an archive cut short mid-file (the pod went mid-copy) is a failed copy, not a crash; no half file under its name', async () => {
   const dest = tmpDir('axon-dest-');
   fs.writeFileSync(path.join(dest, 'ckpt.bin'), 'the previous checkpoint\n');

@@ -1,5 +1,5 @@
 // Outputs a backend could not copy home when their job ended stay where the job ran (a pod: pod-outputs.ts),
-// and the job's reason says so. While an engine runs they are tried again: at its start, then after 1, 2, 4…
+// and the job's reason says so. While an engine runs they are tried again: 5 s after its start, then after 1, 2, 4…
 // minutes per job (at most 30), until they are home or nothing holds them any more. Home, the run's outputs
 // are listed again, and a run that failed only for them has succeeded after all (Statuses.outputsHome).
 import path from 'node:path';
@@ -13,6 +13,8 @@ import { listFiles } from './outputs';
 
 /** The longest wait between two tries of one job, in units of the first. */
 const MAX_STEPS = 30;
+/** The first pass after an engine starts. */
+const FIRST_PASS_MS = 5000;
 
 export class KeptOutputs {
   /** Job → when it is tried next and how many tries failed. */
@@ -29,9 +31,11 @@ export class KeptOutputs {
     private stepMs = 60_000,
   ) {}
 
-  /** Tries every kept job now, then each again when its wait is over. */
+  /** Tries every kept job soon, then each again when its wait is over. Not at once: an engine started for
+   *  one short command (`axon ls`) is closed before, and does not wait for a copy. */
   start(): void {
-    void this.tick();
+    const first = setTimeout(() => void this.tick(), Math.min(this.stepMs, FIRST_PASS_MS));
+    first.unref?.();
     this.timer = setInterval(() => void this.tick(), this.stepMs);
     this.timer.unref?.();
   }

@@ -1,5 +1,6 @@
 // Commands in a pod's container over the API server's exec: signals for a graceful stop, and the outputs
 // folder copied out as a tar stream (nothing needs a route from the cluster to the desktop).
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { PassThrough, Readable, Transform, Writable } from 'node:stream';
@@ -124,8 +125,29 @@ function nameOf(latin1: string, pax: boolean): { name: string; escaped: boolean 
   } catch {
     let out = '';
     for (const b of bytes) out += b > 127 ? `%${b.toString(16).toUpperCase()}` : String.fromCharCode(b);
-    return { name: out, escaped: true };
+    return { name: out.split('/').map(fitName).join('/'), escaped: true };
   }
+}
+
+/** The longest name of one file or folder that Linux, macOS and Windows file systems take, in bytes. */
+const NAME_MAX = 255;
+const digest = (s: string) => crypto.createHash('sha256').update(s).digest('hex');
+
+/** An escaped name that grew past NAME_MAX (each byte became three): cut, with a digest of the whole and its
+ *  extension after the cut, so that two long names never become one. (Escaped names are ASCII.) */
+function fitName(part: string): string {
+  if (part.length <= NAME_MAX) return part;
+  const ext = path.extname(part).length <= 16 ? path.extname(part) : '';
+  return `${part.slice(0, NAME_MAX - 13 - ext.length)}~${digest(part).slice(0, 12)}${ext}`;
+}
+
+/** Where a file is written until it is whole: `.NAME.axon-part` beside it, or, for a name too long to take
+ *  that, its digest. */
+function partOf(target: string): string {
+  const base = path.basename(target);
+  const part = `.${base}${PART}`;
+  const name = Buffer.byteLength(part) <= NAME_MAX ? part : `.${digest(base).slice(0, 32)}${PART}`;
+  return path.join(path.dirname(target), name);
 }
 
 /** The pod's folder is the truth: a local file where the pod has a folder, or a folder where it has a file (a
@@ -231,7 +253,7 @@ export async function copyOutputs(
         if (!(await landsInside(realRoot, target))) throw new Error('outside');
         // Written beside its name and renamed once whole: a copy cut short never leaves half a checkpoint
         // under the real name (a resume's previous file stays as it was).
-        const part = path.join(path.dirname(target), `.${path.basename(target)}${PART}`);
+        const part = partOf(target);
         const fd = fs.openSync(part, WRITE_NOFOLLOW, (h.mode ?? 0o644) & 0o777);
         const out = fs.createWriteStream('', { fd });
         stream.on('error', () => out.destroy());
