@@ -423,3 +423,33 @@ test('axon check reports every problem at once, undefined template names and unk
   assert.equal(s.command, 'train --lr=0.5 --batch=32 --epochs=1');
   assert.match(s.warnings.join('\n'), /-P lr=0\.5 fixes the matrix param lr/);
 });
+
+test('experiment stop: a running run is sent SIGTERM and waited for; one still waiting for its turn is stopped at once', async () => {
+  const home = tmpDir();
+  const served = await startServe(home);
+  try {
+    const dir = tmpDir('axon-proj-');
+    fs.writeFileSync(
+      path.join(dir, 'group.yml'),
+      'version: 1\nkind: group\nhptuning:\n  concurrency: 1\n  matrix:\n    x: {values: [1, 2]}\n' +
+        'run:\n  cmd: echo started; sleep 60\n',
+    );
+    const r = await cli(['run', '-f', 'group.yml', '--detach'], { home, cwd: dir });
+    assert.equal(r.code, 0, r.stderr);
+    const status = async (id: number) =>
+      JSON.parse((await cli(['experiment', '-xp', String(id), 'get', '--json'], { home })).stdout).status;
+    await waitFor(async () => (await status(1)) === 'running', 20_000, 'the first trial to run');
+    assert.equal(await status(2), 'created');
+
+    const waiting = await cli(['experiment', '-xp', '2', 'stop'], { home });
+    assert.equal(waiting.code, 0, waiting.stderr);
+    assert.doesNotMatch(waiting.stderr, /SIGTERM|waiting/, 'nothing was running: nothing to signal or wait for');
+    assert.match(waiting.stdout, /^experiment 2: stopped/);
+    const running = await cli(['experiment', '-xp', '1', 'stop'], { home });
+    assert.equal(running.code, 0, running.stderr);
+    assert.match(running.stderr, /stopping experiment 1: SIGTERM sent, SIGKILL after the grace period/);
+    assert.match(running.stdout, /^experiment 1: stopped/);
+  } finally {
+    await served.stop();
+  }
+});
