@@ -214,6 +214,8 @@ export const methods = {
     })
     .refine((t) => t.metrics || t.params || t.tags, 'give metrics, params or tags'),
   'experiments.stop': z.object({ id }),
+  /** Outputs kept where the run ran (a pod whose copy failed): try to copy them home now. */
+  'experiments.fetchOutputs': z.object({ id }),
   'experiments.restart': z.object({ id }),
   'experiments.resume': z.object({ id }),
   'experiments.delete': z.object({ id }),
@@ -383,6 +385,7 @@ export interface Results extends AuthResults {
   'experiments.outputFile': OutputPreview;
   'experiments.codeDiff': CodeDiff;
   'experiments.stop': Experiment;
+  'experiments.fetchOutputs': Experiment;
   'experiments.restart': Experiment;
   'experiments.resume': Experiment;
   'experiments.delete': { deleted: true };

@@ -120,3 +120,7 @@ export function experimentStatusFromJobs(jobs: readonly JobStatus[]): Experiment
   if (any('building')) return 'building';
   return 'created';
 }
+
+/** How the reason of a run (or job) whose outputs are kept where it ran begins (a pod whose outputs copy failed),
+ *  until they are home: the engine finds the jobs to try again by it, the dashboard offers to fetch them. */
+export const OUTPUTS_KEPT = 'outputs not copied, kept in pod';

@@ -76,7 +76,8 @@ export class Engine implements AxonApi {
   private runKey = '';
   private earlyStopping!: EarlyStopping;
   readonly monitor!: ResourceMonitor;
-  private keptOutputs!: KeptOutputs;
+  /** Outputs kept where their job ran, tried again (kept-outputs.ts). */
+  readonly keptOutputs!: KeptOutputs;
   private closed = false;
   /** Work started by events (a run ended, metrics arrived); close() waits for it. */
   private background = new Set<Promise<unknown>>();
@@ -147,7 +148,12 @@ export class Engine implements AxonApi {
     await engine.settleAllGroups();
     await queue.tick();
     engine.monitor.start();
-    engine.keptOutputs = new KeptOutputs(store, lifecycle, backends, opts.keptRetryMs);
+    (engine as { keptOutputs: KeptOutputs }).keptOutputs = new KeptOutputs(
+      store,
+      lifecycle,
+      backends,
+      opts.keptRetryMs,
+    );
     engine.keptOutputs.start();
     return engine;
   }

@@ -438,6 +438,21 @@ export function makeHandlers(engine: Engine, lifecycle: Lifecycle): Handlers {
       if (!(await engine.runner.stop(id))) await lifecycle.experiment(id, 'stopped', 'stopped by user');
       return store.experiments.get(id);
     },
+    'experiments.fetchOutputs': async ({ id }) => {
+      await store.experiments.row(id);
+      const problems = await engine.keptOutputs.now(id);
+      if (problems === null)
+        throw new ApiError(
+          'conflict',
+          `experiment ${id} has no outputs kept anywhere: they came home when it ended (or Axon has fetched them since)`,
+        );
+      if (problems.length)
+        throw new ApiError(
+          'unavailable',
+          `the outputs of experiment ${id} are still not copied: ${problems.join('; ')}`,
+        );
+      return store.experiments.get(id);
+    },
     'experiments.restart': ({ id }) => clone(id, 'restart'),
     'experiments.resume': ({ id }) => clone(id, 'resume'),
     'experiments.outputFile': ({ id, path: rel, maxBytes }) => previewOutput(store, id, rel, maxBytes),

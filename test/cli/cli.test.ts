@@ -70,6 +70,10 @@ test('axon run (attached) streams the log, exits 0 on success, and the run is li
   const follow = await cli(['experiment', '-xp', '1', 'logs', '-f'], { home });
   assert.equal(follow.code, 0, 'logs -f of a finished run returns at once with its outcome');
   assert.equal(follow.stdout, logs.stdout);
+  // Its outputs came home as it ended: nothing is kept anywhere to fetch.
+  const fetch = await cli(['experiment', '-xp', '1', 'fetch-outputs'], { home });
+  assert.equal(fetch.code, 1);
+  assert.match(fetch.stderr, /experiment 1 has no outputs kept anywhere/);
 });
 
 test("a distributed run attached: the master's log is printed, each replica's is one --replica away", async () => {
@@ -443,7 +447,11 @@ test('experiment stop: a running run is sent SIGTERM and waited for; one still w
 
     const waiting = await cli(['experiment', '-xp', '2', 'stop'], { home });
     assert.equal(waiting.code, 0, waiting.stderr);
-    assert.doesNotMatch(waiting.stderr, /SIGTERM|waiting/, 'nothing was running: nothing to signal or wait for');
+    assert.doesNotMatch(
+      waiting.stderr,
+      /SIGTERM|waiting/,
+      'nothing was running: nothing to signal or wait for',
+    );
     assert.match(waiting.stdout, /^experiment 2: stopped/);
     const running = await cli(['experiment', '-xp', '1', 'stop'], { home });
     assert.equal(running.code, 0, running.stderr);

@@ -122,3 +122,38 @@ test(
     }
   },
 );
+
+test('experiments.fetchOutputs tries at once and says why when it cannot; once home there is nothing to fetch (stand-in backend)', async () => {
+  const b = keepingBackend();
+  // The engine's own first pass is 5 s away: every try below is the method's.
+  const engine = await Engine.start({ home: tmpDir(), backends: { local: b.backend }, keptRetryMs: 60_000 });
+  try {
+    const text = 'version: 1\nkind: experiment\nrun:\n  cmd: train\n';
+    const c = await engine.call('runs.create', {
+      files: [{ name: 'p.yml', text }],
+      params: {},
+      codePath: tmpDir(),
+    });
+    if (c.kind !== 'experiment') throw new Error('expected an experiment');
+    const id = c.experiment.id;
+    await waitFor(async () => b.launched().length === 1, 10_000, 'the run to launch');
+    b.end('master-0', { outputsKept: KEPT.replace('pod-w', 'pod-m') });
+    await waitFor(async () => (await engine.call('experiments.get', { id })).status === 'failed', 10_000);
+
+    await assert.rejects(engine.call('experiments.fetchOutputs', { id }), {
+      code: 'unavailable',
+      message: `the outputs of experiment ${id} are still not copied: master-0: connection reset`,
+    });
+    await assert.rejects(engine.call('experiments.fetchOutputs', { id }), { code: 'unavailable' });
+    const x = await engine.call('experiments.fetchOutputs', { id });
+    assert.equal(x.status, 'succeeded');
+    assert.equal(x.statusReason, 'outputs copied later from the pod they were kept in, pod-m');
+    assert.deepEqual(b.tries, ['master-0 pod-m', 'master-0 pod-m', 'master-0 pod-m']);
+    await assert.rejects(engine.call('experiments.fetchOutputs', { id }), {
+      code: 'conflict',
+      message: new RegExp(`^experiment ${id} has no outputs kept anywhere`),
+    });
+  } finally {
+    await engine.close();
+  }
+});

@@ -1,4 +1,4 @@
-// `axon experiment -xp ID get|logs|statuses|metrics|stop|restart|resume|delete`
+// `axon experiment -xp ID get|logs|statuses|metrics|stop|restart|resume|fetch-outputs|delete`
 import type { Command } from 'commander';
 import type { AxonApi } from '../../../shared/api';
 import { isDone } from '../../../shared/statuses';
@@ -278,6 +278,19 @@ export function registerExperiment(program: Command, run: Runner): void {
           { work: true },
         ),
       );
+
+  exp
+    .command('fetch-outputs')
+    .description('copy home now the outputs kept in its pod (Axon also tries again by itself)')
+    .option('--json', 'JSON output')
+    .action((o, cmd) =>
+      run(async (api: AxonApi) => {
+        const id = xpId(cmd);
+        const x = await api.call('experiments.fetchOutputs', { id });
+        if (o.json) return printJson(x);
+        process.stdout.write(`experiment ${id}: outputs copied home; ${fmtStatus(x.status)}\n`);
+      }),
+    );
 
   exp
     .command('delete')

@@ -80,6 +80,7 @@ export const RULES: { [M in MethodName]: Rule } = {
   // A job's token writes its own run's tracking, as its log does.
   'experiments.track': onExperiment('write', true),
   'experiments.stop': onExperiment('write'),
+  'experiments.fetchOutputs': onExperiment('write'),
   'experiments.restart': onExperiment('write'),
   'experiments.resume': onExperiment('write'),
   'experiments.delete': onExperiment('write'),

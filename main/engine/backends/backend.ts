@@ -179,9 +179,7 @@ export interface Backend {
   remove?(experimentId: number, run: RunSpec): Promise<void>;
 }
 
-/** How `outputsKept` begins; a job's reason holds it until the outputs are home (the engine finds the jobs
- *  to try again by it). */
-export const OUTPUTS_KEPT = 'outputs not copied, kept in pod';
+export { OUTPUTS_KEPT } from '../../../shared/statuses';
 
 /** The end of an output file's name while a backend copies it home (renamed once whole): not an output yet. */
 export const OUTPUT_PART_SUFFIX = '.axon-part';

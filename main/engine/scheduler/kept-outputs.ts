@@ -56,6 +56,29 @@ export class KeptOutputs {
     return this.pass;
   }
 
+  /**
+   * Tries one experiment's kept outputs now, whatever their waits (someone asked: `experiments.fetchOutputs`),
+   * after the pass in progress, never beside it. The problems that remain, one per job still not home; null
+   * when the experiment has no outputs kept.
+   */
+  async now(experimentId: number): Promise<string[] | null> {
+    while (this.pass) await this.pass;
+    const jobs = (await this.store.jobs.withReason(OUTPUTS_KEPT)).filter(
+      (j) => j.experiment_id === experimentId,
+    );
+    if (!jobs.length) return null;
+    const problems: string[] = [];
+    const run = (async () => {
+      for (const j of jobs) {
+        const p = await this.tryOne(j, this.due.get(j.id)?.failed ?? 0).catch((e: Error) => e.message);
+        if (p) problems.push(`${j.role}-${j.replica_index}: ${p}`);
+      }
+    })();
+    this.pass = run.finally(() => (this.pass = null));
+    await this.pass;
+    return problems;
+  }
+
   private async tryAll(): Promise<void> {
     for (const j of await this.store.jobs.withReason(OUTPUTS_KEPT)) {
       const d = this.due.get(j.id);
@@ -68,10 +91,11 @@ export class KeptOutputs {
     }
   }
 
-  private async tryOne(j: JobRow, failed: number): Promise<void> {
+  /** One try at a job's kept outputs: the problem if they are still not home. */
+  private async tryOne(j: JobRow, failed: number): Promise<string | null> {
     const x = await this.store.experiments.row(j.experiment_id);
     const backend = this.backends[x.backend];
-    if (!backend?.fetchKept) return;
+    if (!backend?.fetchKept) return `the ${x.backend} backend cannot fetch kept outputs`;
     const kept = j.status_reason!.slice(j.status_reason!.indexOf(OUTPUTS_KEPT));
     const outputsDir = x.outputs_dir || path.join(x.run_dir, 'outputs');
     const r = await backend
@@ -91,7 +115,7 @@ export class KeptOutputs {
       const wait = this.stepMs * Math.min(2 ** failed, MAX_STEPS);
       this.due.set(j.id, { at: Date.now() + wait, failed: failed + 1 });
       log.debug(`job ${j.id}: kept outputs still not copied (${r.problem}); next try in ${wait / 1000} s`);
-      return;
+      return r.problem;
     }
     this.due.delete(j.id);
     const pod = jobHandle(j).pod ?? '?';
@@ -99,7 +123,7 @@ export class KeptOutputs {
       // Nothing holds them any more (deleted by hand, perhaps after a `kubectl cp`): not tried again.
       const why = `outputs not copied; the pod they were kept in is gone (${r.gone})`;
       await this.lifecycle.outputsHome(j.id, kept, why, false);
-      return;
+      return why;
     }
     await this.store.outputs.record(x.id, await listFiles(outputsDir));
     const home = `outputs copied later from the pod they were kept in, ${pod}`;
@@ -107,5 +131,6 @@ export class KeptOutputs {
     log.debug(
       `experiment ${x.id}: outputs kept in pod ${pod} copied home${t && t.to !== t.from ? `; ${t.to}` : ''}`,
     );
+    return null;
   }
 }

@@ -1,8 +1,8 @@
-// Stop, restart, resume and delete. Restart and resume create a new experiment (as in Polyaxon) and open it.
+// Stop, restart, resume, delete, and fetching outputs kept in a pod. Restart and resume create a new experiment (as in Polyaxon) and open it.
 import { useState } from 'react';
 import { useNavigate } from 'react-router-dom';
 import type { Experiment } from '../../../shared/domain';
-import { DONE } from '../../../shared/statuses';
+import { DONE, OUTPUTS_KEPT } from '../../../shared/statuses';
 import { call, errorMessage } from '../api';
 import { useExperiments } from '../stores/experiments';
 import { ConfirmDialog } from '../components/ConfirmDialog';
@@ -21,9 +21,10 @@ export function ExperimentActions({
   const [confirmDelete, setConfirmDelete] = useState(false);
   const navigate = useNavigate();
   const done = DONE.has(x.status);
+  const kept = done && !!x.statusReason?.includes(OUTPUTS_KEPT);
   const off = offline ? 'The engine is not connected' : undefined;
 
-  async function act(what: 'stop' | 'restart' | 'resume' | 'delete') {
+  async function act(what: 'stop' | 'restart' | 'resume' | 'delete' | 'fetchOutputs') {
     setBusy(what);
     setError(null);
     try {
@@ -55,6 +56,16 @@ export function ExperimentActions({
           title={off}
         >
           {busy === 'stop' ? 'Stopping…' : 'Stop'}
+        </button>
+      )}
+      {kept && (
+        <button
+          type="button"
+          onClick={() => act('fetchOutputs')}
+          disabled={!!busy || offline}
+          title={off ?? 'Copy the outputs kept in its pod home now (Axon also tries again by itself)'}
+        >
+          {busy === 'fetchOutputs' ? 'Fetching outputs…' : 'Fetch outputs'}
         </button>
       )}
       <button
