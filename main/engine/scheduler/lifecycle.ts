@@ -133,11 +133,12 @@ export class Lifecycle {
   /** A job's kept outputs came home (Statuses.outputsHome): announced like a status change. */
   async outputsHome(jobId: number, kept: string, home: string, copied: boolean) {
     const t = await this.store.statuses.outputsHome(jobId, kept, home, copied);
-    if (t && this.events.listenerCount('experiments.changed') > 0)
-      this.events.emit('experiments.changed', {
-        experiment: await this.store.experiments.get(t.experimentId),
-        previous: t.from,
-      });
+    if (!t) return t;
+    const x = await this.store.experiments.get(t.experimentId);
+    if (this.events.listenerCount('experiments.changed') > 0)
+      this.events.emit('experiments.changed', { experiment: x, previous: t.from });
+    // A sweep's counts of succeeded and failed trials change with it.
+    if (t.to !== t.from && x.groupId !== null) await this.announceGroup(x.groupId);
     return t;
   }
 
