@@ -48,6 +48,16 @@ function keepingBackend() {
   return { backend, end, tries, stopped, launched: () => [...ends.keys()] };
 }
 
+async function create(engine: Engine, text: string): Promise<number> {
+  const c = await engine.call('runs.create', {
+    files: [{ name: 'p.yml', text }],
+    params: {},
+    codePath: tmpDir(),
+  });
+  if (c.kind !== 'experiment') throw new Error('expected an experiment');
+  return c.experiment.id;
+}
+
 test(
   'a replica whose outputs were kept does not stop the others; the engine brings them home later and the run ' +
     'succeeds then (stand-in backend)',
@@ -65,13 +75,7 @@ test(
         'run:',
         '  cmd: train',
       ].join('\n');
-      const c = await engine.call('runs.create', {
-        files: [{ name: 'p.yml', text }],
-        params: {},
-        codePath: tmpDir(),
-      });
-      if (c.kind !== 'experiment') throw new Error('expected an experiment');
-      const id = c.experiment.id;
+      const id = await create(engine, text);
       await waitFor(async () => b.launched().length === 2, 10_000, 'both replicas to launch');
       await waitFor(async () => (await engine.call('experiments.get', { id })).status === 'running', 10_000);
 
@@ -129,13 +133,7 @@ test('experiments.fetchOutputs tries at once and says why when it cannot; once h
   const engine = await Engine.start({ home: tmpDir(), backends: { local: b.backend }, keptRetryMs: 60_000 });
   try {
     const text = 'version: 1\nkind: experiment\nrun:\n  cmd: train\n';
-    const c = await engine.call('runs.create', {
-      files: [{ name: 'p.yml', text }],
-      params: {},
-      codePath: tmpDir(),
-    });
-    if (c.kind !== 'experiment') throw new Error('expected an experiment');
-    const id = c.experiment.id;
+    const id = await create(engine, text);
     await waitFor(async () => b.launched().length === 1, 10_000, 'the run to launch');
     b.end('master-0', { outputsKept: KEPT.replace('pod-w', 'pod-m') });
     await waitFor(async () => (await engine.call('experiments.get', { id })).status === 'failed', 10_000);

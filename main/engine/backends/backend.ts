@@ -133,6 +133,19 @@ export class NotStartable extends Error {
   }
 }
 
+/** A job as the store recorded it, for a backend to find it again (`reattach`, `fetchKept`). */
+export interface RecordedJob {
+  handle: JobHandle;
+  runDir: string;
+  jobId: number;
+  experimentId: number;
+  role: string;
+  index: number;
+  logPath: string;
+  outputsDir: string;
+  run: RunSpec;
+}
+
 export interface Backend {
   readonly name: string;
   availability(): Promise<{ available: boolean; detail: string }>;
@@ -156,22 +169,10 @@ export interface Backend {
   ): Promise<Map<number, string>>;
   /** After an engine restart: the job again if it still runs, how it ended if it ended, or null if it never
    *  started (the engine stopped between recording the job and starting it: launching it now is safe). */
-  reattach(job: {
-    handle: JobHandle;
-    runDir: string;
-    jobId: number;
-    experimentId: number;
-    role: string;
-    index: number;
-    logPath: string;
-    outputsDir: string;
-    run: RunSpec;
-  }): Promise<RunningJob | JobOutcome | null>;
+  reattach(job: RecordedJob): Promise<RunningJob | JobOutcome | null>;
   /** A job whose outputs were kept where it ran (`outputsKept`): one more try to copy them home, then to
    *  remove what held them. `gone`: nothing holds them any more (deleted by hand, or unreachable for good). */
-  fetchKept?(
-    job: Parameters<Backend['reattach']>[0],
-  ): Promise<{ copied: true } | { gone: string } | { problem: string }>;
+  fetchKept?(job: RecordedJob): Promise<{ copied: true } | { gone: string } | { problem: string }>;
   /** The job's outcome is recorded: remove what it left behind (a finished container). Never before: a job
    *  whose ending nobody recorded yet keeps its container, so the next engine can still read how it ended. */
   release?(job: { handle: JobHandle; jobId: number }): Promise<void>;

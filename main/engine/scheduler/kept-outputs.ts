@@ -2,11 +2,9 @@
 // and the job's reason says so. While an engine runs they are tried again: 5 s after its start, then after 1, 2, 4…
 // minutes per job (at most 30), until they are home or nothing holds them any more. Home, the run's outputs
 // are listed again, and a run that failed only for them has succeeded after all (Statuses.outputsHome).
-import path from 'node:path';
 import { OUTPUTS_KEPT, type Backend } from '../backends/backend';
 import type { Store } from '../store';
-import { runSpec } from '../store/experiments';
-import { jobHandle, type JobRow } from '../store/jobs';
+import { jobHandle, recordedJob, type JobRow } from '../store/jobs';
 import { log } from '../log';
 import type { Lifecycle } from './lifecycle';
 import { listFiles } from './outputs';
@@ -97,19 +95,9 @@ export class KeptOutputs {
     const backend = this.backends[x.backend];
     if (!backend?.fetchKept) return `the ${x.backend} backend cannot fetch kept outputs`;
     const kept = j.status_reason!.slice(j.status_reason!.indexOf(OUTPUTS_KEPT));
-    const outputsDir = x.outputs_dir || path.join(x.run_dir, 'outputs');
+    const job = recordedJob(x, j);
     const r = await backend
-      .fetchKept({
-        handle: jobHandle(j),
-        runDir: x.run_dir,
-        jobId: j.id,
-        experimentId: x.id,
-        role: j.role,
-        index: j.replica_index,
-        logPath: j.log_path,
-        outputsDir,
-        run: runSpec(x),
-      })
+      .fetchKept(job)
       .catch((e: unknown) => ({ problem: e instanceof Error ? e.message : String(e) }));
     if ('problem' in r) {
       const wait = this.stepMs * Math.min(2 ** failed, MAX_STEPS);
@@ -125,7 +113,7 @@ export class KeptOutputs {
       await this.lifecycle.outputsHome(j.id, kept, why, false);
       return why;
     }
-    await this.store.outputs.record(x.id, await listFiles(outputsDir));
+    await this.store.outputs.record(x.id, await listFiles(job.outputsDir));
     const home = `outputs copied later from the pod they were kept in, ${pod}`;
     const t = await this.lifecycle.outputsHome(j.id, kept, home, true);
     log.debug(

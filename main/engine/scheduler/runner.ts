@@ -7,7 +7,7 @@ import { createHmac } from 'node:crypto';
 import { stripVTControlCharacters } from 'node:util';
 import type { Store } from '../store';
 import { runSpec, type ExperimentRow } from '../store/experiments';
-import { jobHandle, type JobRow } from '../store/jobs';
+import { jobHandle, recordedJob, type JobRow } from '../store/jobs';
 import type { EventBus } from '../events';
 import type { Lifecycle } from './lifecycle';
 import type { Backend, BackendStatus, JobHandle, JobOutcome, RunningJob } from '../backends/backend';
@@ -682,17 +682,7 @@ export class Runner {
     for (const j of backend ? jobs : []) {
       let r: Awaited<ReturnType<Backend['reattach']>>;
       try {
-        r = await backend!.reattach({
-          handle: jobHandle(j),
-          runDir: x.run_dir,
-          jobId: j.id,
-          experimentId: x.id,
-          role: j.role,
-          index: j.replica_index,
-          logPath: j.log_path,
-          outputsDir: x.outputs_dir || path.join(x.run_dir, 'outputs'),
-          run: runSpec(x),
-        });
+        r = await backend!.reattach(recordedJob(x, j));
       } catch (e) {
         // Where the job lives cannot tell now: it stays as it is (never failed for that), and the rest of the
         // engine starts.

@@ -1,6 +1,8 @@
 import type { Db } from './db';
 import type { JobStatus } from '../../../shared/statuses';
-import type { JobHandle } from '../backends/backend';
+import path from 'node:path';
+import type { JobHandle, RecordedJob } from '../backends/backend';
+import { runSpec, type ExperimentRow } from './experiments';
 import { nextId } from './migrations';
 
 /** The handle stored in a job row: a pid, a container id, or (Kubernetes) the pod with its context and
@@ -18,6 +20,24 @@ export function jobHandle(j: Pick<JobRow, 'pid' | 'pid_start' | 'external_id'>):
     };
   }
   return { ...h, container: j.external_id ?? undefined };
+}
+
+/** A job row of experiment `x`, as a backend needs it to find the job again. */
+export function recordedJob(
+  x: Pick<ExperimentRow, 'id' | 'run_dir' | 'outputs_dir' | 'run_json'>,
+  j: JobRow,
+): RecordedJob {
+  return {
+    handle: jobHandle(j),
+    runDir: x.run_dir,
+    jobId: j.id,
+    experimentId: x.id,
+    role: j.role,
+    index: j.replica_index,
+    logPath: j.log_path,
+    outputsDir: x.outputs_dir || path.join(x.run_dir, 'outputs'),
+    run: runSpec(x),
+  };
 }
 
 function externalId(h: JobHandle): string | null {

@@ -17,6 +17,7 @@ import type {
   KubeTarget,
   LaunchSpec,
   PrepareSpec,
+  RecordedJob,
   ReplicaAddressing,
   RunningJob,
   RunSpec,
@@ -258,7 +259,7 @@ export class KubernetesBackend implements Backend {
   }
 
   /** One more try at the outputs of a pod kept with them; the pod is deleted once they are home. */
-  async fetchKept(job: Parameters<Backend['reattach']>[0]) {
+  async fetchKept(job: RecordedJob) {
     const { pod, context, namespace } = job.handle;
     if (!pod || !context || !namespace) return { gone: 'the job has no pod' };
     const c = await this.cluster({ context, namespace });
@@ -295,7 +296,7 @@ export class KubernetesBackend implements Backend {
     return r;
   }
 
-  async reattach(job: Parameters<Backend['reattach']>[0]): Promise<RunningJob | JobOutcome | null> {
+  async reattach(job: RecordedJob): Promise<RunningJob | JobOutcome | null> {
     const t =
       job.handle.context && job.handle.namespace
         ? { context: job.handle.context, namespace: job.handle.namespace }
