@@ -126,6 +126,18 @@ export function makeHandlers(engine: Engine, lifecycle: Lifecycle): Handlers {
       strategy === 'resume' && x.cloning_strategy === 'resume' && x.original_id
         ? await store.experiments.row(x.original_id)
         : x;
+    // A resume continues in the outputs: those still kept in a pod come home first, or it does not start.
+    if (strategy === 'resume' && outputsOwner.outputs_dir)
+      for (const kept of await engine.keptOutputs.keptFor(outputsOwner.outputs_dir)) {
+        const problems = await engine.keptOutputs.now(kept);
+        if (problems?.length)
+          throw new ApiError(
+            'conflict',
+            `the outputs of experiment ${kept} are still kept in its pod (${problems.join('; ')}); a resume ` +
+              `would start without them. Fetch them first (axon experiment -xp ${kept} fetch-outputs), or ` +
+              'delete that pod to resume without them',
+          );
+      }
     const code = await store.codeRefs.get(id);
     // A run of a group that has ended runs on its own, as Polyaxon's restarts do: the queue starts a group's
     // experiments only while the group runs, and an ended search takes no new results.

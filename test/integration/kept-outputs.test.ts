@@ -127,7 +127,7 @@ test(
   },
 );
 
-test('experiments.fetchOutputs tries at once and says why when it cannot; once home there is nothing to fetch (stand-in backend)', async () => {
+test('experiments.fetchOutputs tries at once and says why when it cannot, as does a resume, which waits for them; once home there is nothing to fetch (stand-in backend)', async () => {
   const b = keepingBackend();
   // The engine's own first pass is 5 s away: every try below is the method's.
   const engine = await Engine.start({ home: tmpDir(), backends: { local: b.backend }, keptRetryMs: 60_000 });
@@ -142,11 +142,21 @@ test('experiments.fetchOutputs tries at once and says why when it cannot; once h
       code: 'unavailable',
       message: `the outputs of experiment ${id} are still not copied: master-0: connection reset`,
     });
-    await assert.rejects(engine.call('experiments.fetchOutputs', { id }), { code: 'unavailable' });
+    // A resume would continue without them: it tries to bring them home first, and does not start.
+    await assert.rejects(engine.call('experiments.resume', { id }), {
+      code: 'conflict',
+      message: new RegExp(
+        `^the outputs of experiment ${id} are still kept in its pod \\(master-0: connection reset\\); a resume ` +
+          `would start without them\\. Fetch them first \\(axon experiment -xp ${id} fetch-outputs\\)`,
+      ),
+    });
+    assert.equal((await engine.call('experiments.list', {})).length, 1, 'no resume was created');
     const x = await engine.call('experiments.fetchOutputs', { id });
     assert.equal(x.status, 'succeeded');
     assert.equal(x.statusReason, 'outputs copied later from the pod they were kept in, pod-m');
     assert.deepEqual(b.tries, ['master-0 pod-m', 'master-0 pod-m', 'master-0 pod-m']);
+    const resumed = await engine.call('experiments.resume', { id });
+    assert.equal(resumed.cloningStrategy, 'resume');
     await assert.rejects(engine.call('experiments.fetchOutputs', { id }), {
       code: 'conflict',
       message: new RegExp(`^experiment ${id} has no outputs kept anywhere`),

@@ -77,6 +77,16 @@ export class KeptOutputs {
     return problems;
   }
 
+  /** The experiments with outputs kept elsewhere that belong in `outputsDir` (a run and its resumes share it). */
+  async keptFor(outputsDir: string): Promise<number[]> {
+    const ids = new Set<number>();
+    for (const j of await this.store.jobs.withReason(OUTPUTS_KEPT)) {
+      const x = await this.store.experiments.row(j.experiment_id);
+      if (recordedJob(x, j).outputsDir === outputsDir) ids.add(x.id);
+    }
+    return [...ids];
+  }
+
   private async tryAll(): Promise<void> {
     for (const j of await this.store.jobs.withReason(OUTPUTS_KEPT)) {
       const d = this.due.get(j.id);
