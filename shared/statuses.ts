@@ -124,3 +124,6 @@ export function experimentStatusFromJobs(jobs: readonly JobStatus[]): Experiment
 /** How the reason of a run (or job) whose outputs are kept where it ran begins (a pod whose outputs copy failed),
  *  until they are home: the engine finds the jobs to try again by it, the dashboard offers to fetch them. */
 export const OUTPUTS_KEPT = 'outputs not copied, kept in pod';
+
+/** How the reason of a running run reads once its command has ended while its outputs copy is tried again. */
+export const COPYING_OUTPUTS = 'the command has ended; copying its outputs home';

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ApiError, type ParsedInput, type MethodName, type Results, type RunCreated } from '../../shared/api';
 import { ACTIVE, isDone, isGroupDone } from '../../shared/statuses';
+import { KEPT_POD_GONE } from './scheduler/kept-outputs';
 import {
   parsePolyaxonfiles,
   renderExperiment,
@@ -453,14 +454,21 @@ export function makeHandlers(engine: Engine, lifecycle: Lifecycle): Handlers {
     'experiments.fetchOutputs': async ({ id }) => {
       await store.experiments.row(id);
       const problems = await engine.keptOutputs.now(id);
-      if (problems === null)
+      if (problems === null) {
+        const x = await store.experiments.row(id);
         throw new ApiError(
           'conflict',
-          `experiment ${id} has no outputs kept anywhere: they came home when it ended (or Axon has fetched them since)`,
+          !isDone(x.status)
+            ? `experiment ${id} is ${x.status}: its outputs are copied home when it ends`
+            : x.status_reason?.includes(KEPT_POD_GONE)
+              ? `experiment ${id} has nothing left to fetch: ${KEPT_POD_GONE}, and its outputs were not copied home`
+              : `experiment ${id} has no outputs kept anywhere: they are home`,
         );
+      }
+      // (conflict, not unavailable: the CLI reads unavailable as an engine it cannot reach)
       if (problems.length)
         throw new ApiError(
-          'unavailable',
+          'conflict',
           `the outputs of experiment ${id} are still not copied: ${problems.join('; ')}`,
         );
       return store.experiments.get(id);

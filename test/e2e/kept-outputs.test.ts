@@ -93,7 +93,7 @@ test(
     assert.deepEqual(serious, [], formatViolations('kept outputs', serious));
     // The one console error is the browser's own line for the refused request.
     assert.deepEqual(
-      w.errors.filter((e) => !/Failed to load resource: the server responded with a status of 503/.test(e)),
+      w.errors.filter((e) => !/Failed to load resource: the server responded with a status of 409/.test(e)),
       [],
     );
   },

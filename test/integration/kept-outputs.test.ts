@@ -139,7 +139,7 @@ test('experiments.fetchOutputs tries at once and says why when it cannot, as doe
     await waitFor(async () => (await engine.call('experiments.get', { id })).status === 'failed', 10_000);
 
     await assert.rejects(engine.call('experiments.fetchOutputs', { id }), {
-      code: 'unavailable',
+      code: 'conflict',
       message: `the outputs of experiment ${id} are still not copied: master-0: connection reset`,
     });
     // A resume would continue without them: it tries to bring them home first, and does not start.
@@ -161,6 +161,37 @@ test('experiments.fetchOutputs tries at once and says why when it cannot, as doe
       code: 'conflict',
       message: new RegExp(`^experiment ${id} has no outputs kept anywhere`),
     });
+  } finally {
+    await engine.close();
+  }
+});
+
+test("a sweep whose every trial failed for kept outputs is done once one's outputs come home (stand-in backend)", async () => {
+  const b = keepingBackend();
+  const engine = await Engine.start({ home: tmpDir(), backends: { local: b.backend }, keptRetryMs: 60_000 });
+  try {
+    const text = 'version: 1\nkind: group\nhptuning:\n  matrix:\n    x: {values: [1]}\nrun:\n  cmd: train\n';
+    const c = await engine.call('runs.create', {
+      files: [{ name: 'g.yml', text }],
+      params: {},
+      codePath: tmpDir(),
+    });
+    if (c.kind !== 'group') throw new Error('expected a group');
+    const group = c.group.id;
+    await waitFor(async () => b.launched().length === 1, 10_000, 'the trial to launch');
+    b.end('master-0', { outputsKept: KEPT.replace('pod-w', 'pod-m') });
+    const failed = await waitFor(async () => {
+      const g = await engine.call('groups.get', { id: group });
+      return g.status === 'failed' ? g : null;
+    }, 10_000);
+    assert.equal(failed.statusMessage, 'every experiment failed');
+    const [x] = await engine.call('experiments.list', { groupId: group });
+    await assert.rejects(engine.call('experiments.fetchOutputs', { id: x.id }), { code: 'conflict' });
+    await assert.rejects(engine.call('experiments.fetchOutputs', { id: x.id }), { code: 'conflict' });
+    assert.equal((await engine.call('experiments.fetchOutputs', { id: x.id })).status, 'succeeded');
+    const g = await engine.call('groups.get', { id: group });
+    assert.equal(g.status, 'done');
+    assert.equal(g.statusMessage, null);
   } finally {
     await engine.close();
   }

@@ -11,6 +11,7 @@ import { CoreV1Api, RbacAuthorizationV1Api, type V1Role, type V1RoleBinding } fr
 import { parseAllDocuments, stringify, parse as parseYaml } from 'yaml';
 import { Engine } from '../../main/engine/engine';
 import { rbacManifest } from '../../main/engine/backends/kubernetes/rbac';
+import { COPYING_OUTPUTS } from '../../shared/statuses';
 import { BUSYBOX_IMAGE, dockerSkipReason, endOf } from '../docker/helpers';
 import { tmpDir, waitFor } from '../helpers';
 import {
@@ -296,6 +297,16 @@ test(
       // Exec given back after the first refused copy: a later try brings the outputs home.
       const a = await runWithoutExec('a.txt');
       await waitFor(async () => /trying again in/.test(await logOf(a.id)), 60_000, 'a refused copy');
+      // Meanwhile the run is still running, and says why.
+      const copying = await waitFor(async () => {
+        const x = await engine.call('experiments.get', { id: a.id });
+        return x.statusReason?.startsWith(COPYING_OUTPUTS) ? x : null;
+      }, 10_000);
+      assert.equal(copying.status, 'running');
+      assert.match(
+        copying.statusReason!,
+        /copying the outputs failed: 403 Forbidden.*; trying again in \d+ s$/,
+      );
       assert.match(
         await logOf(a.id),
         /\[axon\] outputs: copying the outputs failed: 403 Forbidden: .* may not exec into pods .*pods\/exec/,

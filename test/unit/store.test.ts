@@ -241,6 +241,11 @@ test('kept outputs brought home: a run that failed only for them succeeds after 
   assert.equal((await st().statuses.outputsHome(b.jobs[0], KEPT, HOME, true))!.to, 'failed');
   assert.equal((await st().experiments.row(b.id)).status_reason, `exit code 1; ${HOME}`);
   assert.equal((await st().jobs.get(b.jobs[0]))!.status_reason, `exit code 1; ${HOME}`);
+  // The history says when they came, though the status stayed (what `axon experiment statuses` shows last).
+  assert.deepEqual(
+    (await st().statuses.history('experiment', b.id)).slice(-2).map((h) => `${h.status} ${h.reason}`),
+    [`failed exit code 1; ${KEPT}`, `failed exit code 1; ${HOME}`],
+  );
 
   // The pod went before they were copied: the run stays failed, saying so.
   const GONE = 'outputs not copied; the pod they were kept in is gone (pod p-1 is gone)';

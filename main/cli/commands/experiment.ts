@@ -1,7 +1,7 @@
 // `axon experiment -xp ID get|logs|statuses|metrics|stop|restart|resume|fetch-outputs|delete`
 import type { Command } from 'commander';
 import type { AxonApi } from '../../../shared/api';
-import { isDone } from '../../../shared/statuses';
+import { COPYING_OUTPUTS, isDone } from '../../../shared/statuses';
 import { uploadOf } from '../../../shared/uploads';
 import { fmtStatus, fmtValue, printJson, printTable, UsageError } from '../format';
 import { attachExperiment, finishRun, logPrinter, survivingEngineLoss } from './run';
@@ -237,9 +237,11 @@ export function registerExperiment(program: Command, run: Runner): void {
               process.stderr.write(
                 x.status === 'unknown'
                   ? `[axon] stopping experiment ${id}: its cluster does not answer now, so the stop is made once it does; waiting (Ctrl-C ends only this wait)…\n`
-                  : x.status === 'running'
-                    ? `[axon] stopping experiment ${id}: SIGTERM sent, SIGKILL after the grace period; waiting for it to end…\n`
-                    : `[axon] stopping experiment ${id}: it is ${x.status}, not running yet, so it is cancelled; waiting for it to end…\n`,
+                  : x.status === 'running' && x.statusReason?.startsWith(COPYING_OUTPUTS)
+                    ? `[axon] stopping experiment ${id}: its command has ended and its outputs are being copied home; waiting for that…\n`
+                    : x.status === 'running'
+                      ? `[axon] stopping experiment ${id}: SIGTERM sent, SIGKILL after the grace period; waiting for it to end…\n`
+                      : `[axon] stopping experiment ${id}: it is ${x.status}, not running yet, so it is cancelled; waiting for it to end…\n`,
               );
             x = await survivingEngineLoss(api, reconnect, (a) => attachExperiment(a, id, { json: true }));
           }

@@ -1,6 +1,6 @@
 // Outputs a backend could not copy home when their job ended stay where the job ran (a pod: pod-outputs.ts),
-// and the job's reason says so. While an engine runs they are tried again: 5 s after its start, then after 1, 2, 4…
-// minutes per job (at most 30), until they are home or nothing holds them any more. Home, the run's outputs
+// and the job's reason says so. While an engine runs they are tried again: 5 s after it starts, within a minute
+// of a job's end, then after 1, 2, 4… minutes per job (at most 30), until they are home or nothing holds them. Home, the run's outputs
 // are listed again, and a run that failed only for them has succeeded after all (Statuses.outputsHome).
 import { OUTPUTS_KEPT, type Backend } from '../backends/backend';
 import type { Store } from '../store';
@@ -8,6 +8,9 @@ import { jobHandle, recordedJob, type JobRow } from '../store/jobs';
 import { log } from '../log';
 import type { Lifecycle } from './lifecycle';
 import { listFiles } from './outputs';
+
+/** What a run's reason says once the pod that kept its outputs has gone before they were copied. */
+export const KEPT_POD_GONE = 'the pod they were kept in is gone';
 
 /** The longest wait between two tries of one job, in units of the first. */
 const MAX_STEPS = 30;
@@ -18,6 +21,7 @@ export class KeptOutputs {
   /** Job → when it is tried next and how many tries failed. */
   private due = new Map<number, { at: number; failed: number }>();
   private timer: NodeJS.Timeout | null = null;
+  private waits = new Set<NodeJS.Timeout>();
   private pass: Promise<void> | null = null;
   private closed = false;
 
@@ -42,6 +46,8 @@ export class KeptOutputs {
     this.closed = true;
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+    for (const t of this.waits) clearTimeout(t);
+    this.waits.clear();
     await this.pass;
   }
 
@@ -112,6 +118,13 @@ export class KeptOutputs {
     if ('problem' in r) {
       const wait = this.stepMs * Math.min(2 ** failed, MAX_STEPS);
       this.due.set(j.id, { at: Date.now() + wait, failed: failed + 1 });
+      // Its own pass when the wait is over, not the next of the minute's passes after it.
+      const t = setTimeout(() => {
+        this.waits.delete(t);
+        void this.tick();
+      }, wait + 10);
+      t.unref?.();
+      this.waits.add(t);
       log.debug(`job ${j.id}: kept outputs still not copied (${r.problem}); next try in ${wait / 1000} s`);
       return r.problem;
     }
@@ -119,7 +132,7 @@ export class KeptOutputs {
     const pod = jobHandle(j).pod ?? '?';
     if ('gone' in r) {
       // Nothing holds them any more (deleted by hand, perhaps after a `kubectl cp`): not tried again.
-      const why = `outputs not copied; the pod they were kept in is gone (${r.gone})`;
+      const why = `outputs not copied; ${KEPT_POD_GONE} (${r.gone})`;
       await this.lifecycle.outputsHome(j.id, kept, why, false);
       return why;
     }

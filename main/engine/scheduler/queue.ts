@@ -2,6 +2,7 @@
 // from the experiments' real statuses, not a counter), and can change while the group runs.
 import type { Store } from '../store';
 import type { GroupRow } from '../store/groups';
+import { EVERY_EXPERIMENT_FAILED } from '../store/statuses';
 import type { ExperimentRow } from '../store/experiments';
 import type { Runner } from './runner';
 import type { Lifecycle } from './lifecycle';
@@ -120,7 +121,7 @@ export class Queue {
     else if (g.status === 'running') {
       if (p.succeeded > 0 || p.total === 0)
         await this.lifecycle.group(groupId, 'done', groupState(g).stoppedEarly ?? null);
-      else await this.lifecycle.group(groupId, 'failed', 'every experiment failed');
+      else await this.lifecycle.group(groupId, 'failed', EVERY_EXPERIMENT_FAILED);
     }
   }
 

@@ -14,6 +14,9 @@ import type { StatusRecord } from '../../../shared/domain';
 /** A status record's time: when the backend says it happened (a pod's container start or end, for a run that
  *  changed while no engine watched), else now; never before the entity's previous record, so the timeline
  *  stays in order (a run seen `unknown` first, then found ended earlier, shows its end at the `unknown`). */
+/** Why a group whose experiments all ended without one success failed (queue.ts settles it so). */
+export const EVERY_EXPERIMENT_FAILED = 'every experiment failed';
+
 const AT = `CASE WHEN ? IS NULL THEN strftime('%Y-%m-%dT%H:%M:%fZ','now')
   ELSE MAX(?, COALESCE((SELECT MAX(at) FROM status_history WHERE entity = ? AND entity_id = ?), '')) END`;
 function atParams(
@@ -153,7 +156,8 @@ export class Statuses {
    * OUTPUTS_KEPT…) has them home now, or (not `copied`) they are gone: its reason says `home` instead, and,
    * copied, a job that failed only for them succeeds after all, its experiment too once every job has succeeded. That is the one change out of a final
    * status (the transition table has none), recorded in the history like the others. Returns the experiment and
-   * its status before and after, or null when the job's reason no longer holds `kept`.
+   * its status before and after, or null when the job's reason no longer holds `kept`. A group that had failed
+   * for want of a single success is done once one of its experiments succeeds so.
    */
   async outputsHome(
     jobId: number,
@@ -177,11 +181,11 @@ export class Statuses {
         jobId,
       ]);
       this.db.memo()?.set(`jobs:${jobId}`, succeeds ? 'succeeded' : j.status);
-      if (succeeds)
-        await this.db.write(
-          `INSERT INTO status_history (entity, entity_id, status, reason) VALUES ('job', ?, 'succeeded', ?)`,
-          [jobId, home],
-        );
+      // In the history even when the status stays: the timeline says when the outputs came (or were lost).
+      await this.db.write(
+        `INSERT INTO status_history (entity, entity_id, status, reason) VALUES ('job', ?, ?, ?)`,
+        [jobId, succeeds ? 'succeeded' : j.status, before + home],
+      );
       const x = (await this.db.get<{ status: ExperimentStatus; status_reason: string | null }>(
         'SELECT status, status_reason FROM experiments WHERE id = ?',
         [j.experiment_id],
@@ -194,18 +198,41 @@ export class Statuses {
         succeeds && x.status === 'failed' && others.every((o) => o.status === 'succeeded')
           ? 'succeeded'
           : x.status;
-      const reason = x.status_reason?.includes(kept) ? x.status_reason.replace(kept, home) : x.status_reason;
+      const reason =
+        to === 'succeeded'
+          ? home
+          : x.status_reason?.includes(kept)
+            ? x.status_reason.replace(kept, home)
+            : x.status_reason;
       await this.db.write('UPDATE experiments SET status = ?, status_reason = ? WHERE id = ?', [
         to,
-        to === 'succeeded' ? home : reason,
+        reason,
         j.experiment_id,
       ]);
       this.db.memo()?.set(`experiments:${j.experiment_id}`, to);
-      if (to !== x.status)
+      if (to !== x.status || reason !== x.status_reason)
         await this.db.write(
           `INSERT INTO status_history (entity, entity_id, status, reason) VALUES ('experiment', ?, ?, ?)`,
-          [j.experiment_id, to, home],
+          [j.experiment_id, to, reason],
         );
+      // A group that failed because every experiment had has one that succeeded now: it is done.
+      if (to === 'succeeded' && to !== x.status) {
+        const g = await this.db.get<{ id: number; status: string; status_message: string | null }>(
+          `SELECT g.id, g.status, g.status_message FROM experiment_groups g
+             JOIN experiments e ON e.group_id = g.id WHERE e.id = ?`,
+          [j.experiment_id],
+        );
+        if (g?.status === 'failed' && g.status_message === EVERY_EXPERIMENT_FAILED) {
+          await this.db.write(
+            `UPDATE experiment_groups SET status = 'done', status_message = NULL WHERE id = ?`,
+            [g.id],
+          );
+          await this.db.write(
+            `INSERT INTO status_history (entity, entity_id, status, message) VALUES ('group', ?, 'done', ?)`,
+            [g.id, `experiment ${j.experiment_id} succeeded once its outputs were copied`],
+          );
+        }
+      }
       return { experimentId: j.experiment_id, from: x.status, to };
     });
   }

@@ -33,7 +33,7 @@ import { kubeConfigFor, loadKubeconfig } from './kubeconfig';
 import { kubeGet, parseQuantity } from './cluster-info';
 import { Cluster, errorText, statusOf, type ApiCounter } from './cluster';
 import { PodJob, type PodJobOptions } from './pod-job';
-import { fetchKept, loadSent, type PodOutputs } from './pod-outputs';
+import { fetchKept, loadSent, note, type PodOutputs } from './pod-outputs';
 import { podResources } from './pod-resources';
 import { hasOutputs } from './pod-exec';
 import { choosePath, shipImage } from './images';
@@ -263,14 +263,6 @@ export class KubernetesBackend implements Backend {
     const { pod, context, namespace } = job.handle;
     if (!pod || !context || !namespace) return { gone: 'the job has no pod' };
     const c = await this.cluster({ context, namespace });
-    this.counter.requests++;
-    try {
-      const p = await c.core.readNamespacedPod({ name: pod, namespace });
-      if (p.metadata?.deletionTimestamp) return { gone: `pod ${pod} is being deleted` };
-    } catch (e) {
-      if (statusOf(e) === 404) return { gone: `pod ${pod} is gone` };
-      return { problem: `reading pod ${pod}: ${errorText(e)}` };
-    }
     const o: PodOutputs = {
       cluster: c,
       pod,
@@ -278,6 +270,15 @@ export class KubernetesBackend implements Backend {
       logPath: job.logPath,
       sentFile: sentFile(job),
     };
+    this.counter.requests++;
+    try {
+      // (One being deleted is still tried: its side container lives through the grace period.)
+      await c.core.readNamespacedPod({ name: pod, namespace });
+    } catch (e) {
+      if (statusOf(e) !== 404) return { problem: `reading pod ${pod}: ${errorText(e)}` };
+      note(o, `pod ${pod}, which kept the outputs, is gone: they were not copied`);
+      return { gone: `pod ${pod} is gone` };
+    }
     if (replicaPlan(job.run.environment).length > 1)
       o.merge = {
         replica: `${job.role}-${job.index}`,

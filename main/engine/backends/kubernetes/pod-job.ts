@@ -309,7 +309,13 @@ export class PodJob implements RunningJob {
       if (!this.o.keepPods) await this.deletePod(0, true);
     } else if (podExists && !this.detached) {
       const early = this.rescue && (await this.rescue);
-      const r = await takeHome(this.outputs, early, () => this.detached);
+      // (Past `ended`, so told to the listener directly: the run is still `running` until its outputs are home.)
+      const r = await takeHome(
+        this.outputs,
+        early,
+        () => this.detached,
+        (reason) => this.seenRunning && !this.detached && this.listener?.({ status: 'running', reason }),
+      );
       if (this.detached) return; // the engine closed meanwhile: the next one takes it from here
       if (r.keep) outcome = { ...outcome, outputsKept: `${OUTPUTS_KEPT} ${this.o.pod}: ${r.problem}` };
       if (!r.keep && !this.o.keepPods) await this.deletePod(0, true);

@@ -6,11 +6,13 @@ import type { Cluster } from './cluster';
 import type { OutputsMerge } from './outputs-merge';
 import { copyOutputs, restoreOutputs, type Sent } from './pod-exec';
 import { POD_OUTPUTS, SIDECAR } from './pod-spec';
+import { COPYING_OUTPUTS } from '../../../../shared/statuses';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Waits before each new try of an outputs copy that failed: about 40 s in all. */
 const COPY_RETRY_MS = [2000, 5000, 10_000, 20_000];
 const RESTORE_RETRY_MS = [2000, 5000];
+
 /** An exec refused because the container cannot run one, or the pod is gone (the kubelet's and kwok's words). */
 const UNREACHABLE =
   /container not found|no exec found for container|is not running|the pod is gone|pods? "[^"]*" not found/i;
@@ -65,6 +67,8 @@ export async function takeHome(
   early: Awaited<ReturnType<typeof copyOutputs>> | null,
   /** The engine is closing: no more tries (the next engine takes the ending over). */
   gone: () => boolean,
+  /** Told before each wait for another try (the run's reason meanwhile). */
+  retrying: (reason: string) => void = () => undefined,
 ): Promise<{ keep: boolean; problem: string | null }> {
   let r = await copyOnce(o);
   // A copy that failed is tried again (the connection may have blinked as the run ended); one cut short by the
@@ -74,6 +78,7 @@ export async function takeHome(
   for (const wait of COPY_RETRY_MS) {
     if (final()) break;
     note(o, `${r.problem}; trying again in ${wait / 1000} s`);
+    retrying(`${COPYING_OUTPUTS}: ${r.problem}; trying again in ${wait / 1000} s`);
     await sleep(wait);
     r = await copyOnce(o);
   }
