@@ -194,3 +194,44 @@ export async function insertExperiment(store: Store, x: Partial<NewExperiment> =
     }),
   );
 }
+
+/**
+ * A Kubernetes run recorded in `home`'s store (before any engine opens it) as ended `failed` with its outputs
+ * kept in its pod (`reason`), on kube context `context` (one not in the kubeconfig: what a user who removed a
+ * context sees). Returns the experiment's id.
+ */
+export async function seedKeptRun(home: string, context: string, reason: string): Promise<number> {
+  const { Store } = await import('../main/engine/store');
+  const { paths } = await import('../main/engine/home');
+  const code = tmpDir('axon-kept-code-');
+  fs.mkdirSync(paths(home).runs, { recursive: true });
+  const store = await Store.open(paths(home).db);
+  const p = await store.projects.create('kept', '', code);
+  const id = await store.db.transaction(() =>
+    store.experiments.insert({
+      projectId: p.id,
+      groupId: null,
+      name: 'trainer',
+      backend: 'kubernetes',
+      cmd: 'python train.py',
+      spec: {},
+      params: {},
+      tags: [],
+      codePath: code,
+      run: { target: { context, namespace: 'ml' } },
+    }),
+  );
+  const runDir = path.join(paths(home).runs, String(id));
+  fs.mkdirSync(path.join(runDir, 'logs'), { recursive: true });
+  await store.experiments.update(id, { run_dir: runDir, outputs_dir: path.join(runDir, 'outputs') });
+  const job = await store.jobs.insert(id, 'master', 0, path.join(runDir, 'logs', 'master-0.log'));
+  await store.db.transaction(() =>
+    store.jobs.setHandle(job, { pod: 'axon-h-1-master-0', namespace: 'ml', context }),
+  );
+  for (const s of ['running', 'failed'] as const) {
+    await store.statuses.job(job, s, s === 'failed' ? reason : null);
+    await store.statuses.experiment(id, s, s === 'failed' ? reason : null);
+  }
+  await store.close();
+  return id;
+}

@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
-import { BIN, cli, projectWith, ROOT, startServe, tmpDir, waitFor } from '../helpers';
+import { BIN, cli, projectWith, ROOT, seedKeptRun, startServe, tmpDir, waitFor } from '../helpers';
+import { OUTPUTS_KEPT } from '../../shared/statuses';
 
 const BRANIN = path.join(ROOT, 'examples', 'branin');
 
@@ -460,4 +461,19 @@ test('experiment stop: a running run is sent SIGTERM and waited for; one still w
   } finally {
     await served.stop();
   }
+});
+
+test('a run whose outputs were kept in its pod: get says how to fetch them; fetch-outputs says why it cannot, exit 1', async () => {
+  const home = tmpDir();
+  const reason = `${OUTPUTS_KEPT} axon-h-1-master-0: copying the outputs failed: connect ECONNREFUSED`;
+  const id = await seedKeptRun(home, 'axon-cli-removed-context', reason);
+  const get = await cli(['experiment', '-xp', String(id), 'get'], { home });
+  assert.equal(get.code, 0, get.stderr);
+  assert.match(get.stdout, /kept outputs\s+still in the run's pod; .*axon experiment -xp 1 fetch-outputs/);
+  const fetch = await cli(['experiment', '-xp', String(id), 'fetch-outputs'], { home });
+  assert.equal(fetch.code, 1, 'a refusal, not an engine that cannot be reached (3)');
+  assert.match(
+    fetch.stderr,
+    /the outputs of experiment 1 are still not copied: master-0: no kube context "axon-cli-removed-context"/,
+  );
 });

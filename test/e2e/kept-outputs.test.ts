@@ -9,10 +9,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
-import { Store } from '../../main/engine/store';
-import { paths } from '../../main/engine/home';
 import { OUTPUTS_KEPT } from '../../shared/statuses';
-import { startServe, tmpDir, type Served } from '../helpers';
+import { seedKeptRun, startServe, tmpDir, type Served } from '../helpers';
 import { available, skipOrFail } from '../requirements';
 import { axeAudit, buildRenderer, chromiumMissing, formatViolations, launch, watchedPage } from './browser';
 
@@ -28,36 +26,7 @@ before(async () => {
   if (!available('Chromium', noChromium)) return;
   buildRenderer();
   home = tmpDir('axon-e2e-kept-');
-  const code = tmpDir('axon-e2e-kept-code-');
-  fs.mkdirSync(paths(home).runs, { recursive: true });
-  const store = await Store.open(paths(home).db);
-  const p = await store.projects.create('kept', '', code);
-  id = await store.db.transaction(() =>
-    store.experiments.insert({
-      projectId: p.id,
-      groupId: null,
-      name: 'trainer',
-      backend: 'kubernetes',
-      cmd: 'python train.py',
-      spec: {},
-      params: {},
-      tags: [],
-      codePath: code,
-      run: { target: { context: CONTEXT, namespace: 'ml' } },
-    }),
-  );
-  const runDir = path.join(paths(home).runs, String(id));
-  fs.mkdirSync(path.join(runDir, 'logs'), { recursive: true });
-  await store.experiments.update(id, { run_dir: runDir, outputs_dir: path.join(runDir, 'outputs') });
-  const job = await store.jobs.insert(id, 'master', 0, path.join(runDir, 'logs', 'master-0.log'));
-  await store.db.transaction(() =>
-    store.jobs.setHandle(job, { pod: 'axon-h-1-master-0', namespace: 'ml', context: CONTEXT }),
-  );
-  for (const s of ['running', 'failed'] as const) {
-    await store.statuses.job(job, s, s === 'failed' ? REASON : null);
-    await store.statuses.experiment(id, s, s === 'failed' ? REASON : null);
-  }
-  await store.close();
+  id = await seedKeptRun(home, CONTEXT, REASON);
   served = await startServe(home);
   browser = await launch();
 });

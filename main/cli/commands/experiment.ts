@@ -1,7 +1,7 @@
 // `axon experiment -xp ID get|logs|statuses|metrics|stop|restart|resume|fetch-outputs|delete`
 import type { Command } from 'commander';
 import type { AxonApi } from '../../../shared/api';
-import { COPYING_OUTPUTS, isDone } from '../../../shared/statuses';
+import { COPYING_OUTPUTS, isDone, OUTPUTS_KEPT } from '../../../shared/statuses';
 import { uploadOf } from '../../../shared/uploads';
 import { fmtStatus, fmtValue, printJson, printTable, UsageError } from '../format';
 import { attachExperiment, finishRun, logPrinter, survivingEngineLoss } from './run';
@@ -62,6 +62,11 @@ export function registerExperiment(program: Command, run: Runner): void {
           rows.push([
             'outputs',
             `${x.outputs.length} files, ${x.outputs.reduce((n, f) => n + f.size, 0)} bytes`,
+          ]);
+        if (x.jobs.some((j) => j.statusReason?.includes(OUTPUTS_KEPT)))
+          rows.push([
+            'kept outputs',
+            `still in the run's pod; Axon tries again by itself, or now: axon experiment -xp ${x.id} fetch-outputs`,
           ]);
         if (x.tracking.malformedLines)
           rows.push(['malformed metric lines', `${x.tracking.malformedLines} (kept in the log)`]);
