@@ -6,8 +6,6 @@
 // and test/integration/kept-outputs.test.ts. Screenshots: test-results/kept-*.png; axe on the page.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { OUTPUTS_KEPT } from '../../shared/statuses';
 import { seedKeptRun, startServe, tmpDir, type Served } from '../helpers';
