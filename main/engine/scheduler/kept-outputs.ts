@@ -1,7 +1,8 @@
 // Outputs a backend could not copy home when their job ended stay where the job ran (a pod: pod-outputs.ts),
-// and the job's reason says so. While an engine runs they are tried again: 5 s after it starts, within a minute
-// of a job's end, then after 1, 2, 4… minutes per job (at most 30), until they are home or nothing holds them. Home, the run's outputs
-// are listed again, and a run that failed only for them has succeeded after all (Statuses.outputsHome).
+// and the job's reason says so. While an engine runs they are tried again: 5 s after it starts, within a
+// minute of a job's end, then after 1, 2, 4… minutes per job (at most 30), until they are home or nothing
+// holds them. Home, the run's outputs are listed again, and a run that failed only for them has succeeded
+// after all (Statuses.outputsHome).
 import { OUTPUTS_KEPT, type Backend } from '../backends/backend';
 import type { Store } from '../store';
 import { jobHandle, recordedJob, type JobRow } from '../store/jobs';
@@ -67,18 +68,19 @@ export class KeptOutputs {
    */
   async now(experimentId: number): Promise<string[] | null> {
     while (this.pass) await this.pass;
-    const jobs = (await this.store.jobs.withReason(OUTPUTS_KEPT)).filter(
-      (j) => j.experiment_id === experimentId,
-    );
-    if (!jobs.length) return null;
-    const problems: string[] = [];
-    const run = (async () => {
+    // (Taken at once, before any await: a pass that starts meanwhile waits for this one.)
+    let problems: string[] | null = null;
+    this.pass = (async () => {
+      const jobs = (await this.store.jobs.withReason(OUTPUTS_KEPT)).filter(
+        (j) => j.experiment_id === experimentId,
+      );
+      if (!jobs.length) return;
+      problems = [];
       for (const j of jobs) {
         const p = await this.tryOne(j, this.due.get(j.id)?.failed ?? 0).catch((e: Error) => e.message);
         if (p) problems.push(`${j.role}-${j.replica_index}: ${p}`);
       }
-    })();
-    this.pass = run.finally(() => (this.pass = null));
+    })().finally(() => (this.pass = null));
     await this.pass;
     return problems;
   }
