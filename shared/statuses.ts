@@ -127,3 +127,7 @@ export const OUTPUTS_KEPT = 'outputs not copied, kept in pod';
 
 /** How the reason of a running run reads once its command has ended while its outputs copy is tried again. */
 export const COPYING_OUTPUTS = 'the command has ended; copying its outputs home';
+
+/** Whether a run of a sweep can be its best (so far): one that succeeded or still runs. One that failed or was
+ *  stopped is ranked after them, whatever it reported before it ended. */
+export const canBeBest = (status: string): boolean => status === 'succeeded' || status === 'running';

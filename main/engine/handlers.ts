@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { ApiError, type ParsedInput, type MethodName, type Results, type RunCreated } from '../../shared/api';
-import { ACTIVE, isDone, isGroupDone } from '../../shared/statuses';
+import { ACTIVE, canBeBest, isDone, isGroupDone } from '../../shared/statuses';
 import { KEPT_POD_GONE } from './scheduler/kept-outputs';
 import {
   parsePolyaxonfiles,
@@ -556,14 +556,17 @@ export function makeHandlers(engine: Engine, lifecycle: Lifecycle): Handlers {
 }
 
 /** Best first by the group's metric; experiments without it follow, by id. */
-export function rank<T extends { id: number; lastMetrics: Record<string, number> }>(
+export function rank<T extends { id: number; status: string; lastMetrics: Record<string, number> }>(
   exps: T[],
   metric: { name: string; optimization: 'maximize' | 'minimize' } | null,
 ): T[] {
   const sorted = [...exps].sort((a, b) => a.id - b.id);
   if (!metric) return sorted;
   const sign = metric.optimization === 'maximize' ? -1 : 1;
+  // Those that succeeded or still run first (the best is one of them, groups.best), then the rest by the metric.
+  const counts = (x: T) => (canBeBest(x.status) ? 0 : 1);
   return sorted.sort((a, b) => {
+    if (counts(a) !== counts(b)) return counts(a) - counts(b);
     const va = a.lastMetrics[metric.name];
     const vb = b.lastMetrics[metric.name];
     if (va === undefined && vb === undefined) return a.id - b.id;

@@ -107,3 +107,40 @@ test('concurrency can be raised while the group runs, and stopping the group sto
     await engine.close();
   }
 });
+
+test('a trial that reported the best value and then failed is neither the best nor ranked above those that succeeded', async () => {
+  const engine = await Engine.start({ home: tmpDir() });
+  try {
+    const text = [
+      'version: 1',
+      'kind: group',
+      'hptuning:',
+      '  concurrency: 2',
+      '  metric: {name: loss, optimization: minimize}',
+      '  matrix:',
+      '    x: {values: [1, 2, 3]}',
+      'run:',
+      `  cmd: 'echo "@@axon {\\"metrics\\":{\\"loss\\":{{ x }}}}"; [ {{ x }} != 1 ]'`,
+    ].join('\n');
+    const c = await engine.call('runs.create', {
+      files: [{ name: 'g.yml', text }],
+      params: {},
+      codePath: tmpDir(),
+    });
+    if (c.kind !== 'group') throw new Error('expected a group');
+    const g = await waitFor(async () => {
+      const x = await engine.call('groups.get', { id: c.group.id });
+      return isGroupDone(x.status) ? x : null;
+    }, 60_000);
+    const byX = new Map(g.ranked.map((x) => [Number(x.params.x), x]));
+    assert.equal(byX.get(1)!.status, 'failed');
+    assert.equal(byX.get(1)!.lastMetrics.loss, 1);
+    assert.equal(g.bestExperimentId, byX.get(2)!.id);
+    assert.deepEqual(
+      g.ranked.map((x) => Number(x.params.x)),
+      [2, 3, 1],
+    );
+  } finally {
+    await engine.close();
+  }
+});

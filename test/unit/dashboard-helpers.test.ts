@@ -7,6 +7,8 @@ import { formatNumber, formatTicks, numberFormatFor } from '../../renderer/src/l
 import { parseId, projectParam, projectPath } from '../../renderer/src/lib/routeParams';
 import { buildAxis, ticks } from '../../renderer/src/lib/parcoords';
 import { objectiveValue, plannedExperiments, rankByObjective } from '../../renderer/src/lib/objective';
+import { rank as engineRank } from '../../main/engine/handlers';
+import type { ExperimentStatus } from '../../shared/statuses';
 
 test('throttle fires during a steady stream of calls; debounce would not', async (t) => {
   t.mock.timers.enable({ apis: ['setTimeout', 'Date'] });
@@ -81,19 +83,27 @@ test('a log axis with no values is linear and has ticks; no domain makes an endl
 
 test('the objective: last value, ranked as the engine ranks; hyperband plans its total', () => {
   const m = { name: 'loss', optimization: 'minimize' as const };
-  const xs: Array<{ id: number; lastMetrics: Record<string, number> }> = [
-    { id: 1, lastMetrics: { loss: 0.5 } },
-    { id: 2, lastMetrics: {} },
-    { id: 3, lastMetrics: { loss: 0.2 } },
-    { id: 4, lastMetrics: { loss: 0.2 } },
+  const xs: Array<{ id: number; status: ExperimentStatus; lastMetrics: Record<string, number> }> = [
+    { id: 1, status: 'succeeded', lastMetrics: { loss: 0.5 } },
+    { id: 2, status: 'succeeded', lastMetrics: {} },
+    { id: 3, status: 'running', lastMetrics: { loss: 0.2 } },
+    { id: 4, status: 'succeeded', lastMetrics: { loss: 0.2 } },
+    // Reported the lowest loss, then failed: never the best, ranked after every run that can be.
+    { id: 5, status: 'failed', lastMetrics: { loss: 0.1 } },
+    { id: 6, status: 'stopped', lastMetrics: { loss: 0.3 } },
   ];
   assert.deepEqual(
     rankByObjective(xs, m).map((x) => x.id),
-    [3, 4, 1, 2],
+    [3, 4, 1, 2, 5, 6],
   );
   assert.deepEqual(
     rankByObjective(xs, { ...m, optimization: 'maximize' }).map((x) => x.id),
-    [1, 3, 4, 2],
+    [1, 3, 4, 2, 6, 5],
+  );
+  // The engine's ranking (groups.get) is the same.
+  assert.deepEqual(
+    engineRank(xs, m).map((x) => x.id),
+    [3, 4, 1, 2, 5, 6],
   );
   assert.equal(objectiveValue(xs[1], m), undefined);
   assert.equal(

@@ -141,11 +141,12 @@ export class Groups {
     return p;
   }
 
-  /** The best experiment by the group's metric (experiments without the metric are left out). */
+  /** The best experiment by the group's metric, of those that succeeded or still run (so far): one that failed
+   *  or was stopped is never the best, whatever it reported before; one without the metric is left out. */
   async best(id: number, metric: string, optimization: 'maximize' | 'minimize'): Promise<number | null> {
     const r = await this.db.get<{ id: number }>(
       `SELECT e.id FROM experiments e JOIN last_metrics m ON m.experiment_id = e.id AND m.key = ?
-       WHERE e.group_id = ? ORDER BY m.value ${optimization === 'maximize' ? 'DESC' : 'ASC'}, e.id LIMIT 1`,
+       WHERE e.group_id = ? AND e.status IN ('succeeded', 'running') ORDER BY m.value ${optimization === 'maximize' ? 'DESC' : 'ASC'}, e.id LIMIT 1`,
       [metric, id],
     );
     return r?.id ?? null;

@@ -4,6 +4,7 @@
 // the parallel coordinates, the scatter and the brackets all read it from here.
 import type { Experiment, Group } from '../../../shared/domain';
 import type { GroupSweep } from '../../../shared/api';
+import { canBeBest } from '../../../shared/statuses';
 
 export type Objective = NonNullable<Group['metric']>;
 
@@ -13,15 +14,18 @@ export function objectiveValue(x: Pick<Experiment, 'lastMetrics'>, m: Objective)
   return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
 }
 
-/** Best first (as the engine's rank): by the objective, then by id; experiments without a value last. */
-export function rankByObjective<T extends Pick<Experiment, 'id' | 'lastMetrics'>>(
+/** Best first (as the engine's rank): those that can be the best (succeeded or running) before the others,
+ *  then by the objective, then by id; experiments without a value last. */
+export function rankByObjective<T extends Pick<Experiment, 'id' | 'status' | 'lastMetrics'>>(
   xs: T[],
   m: Objective | null,
 ): T[] {
   const byId = [...xs].sort((a, b) => a.id - b.id);
   if (!m) return byId;
   const sign = m.optimization === 'maximize' ? -1 : 1;
+  const counts = (x: T) => (canBeBest(x.status) ? 0 : 1);
   return byId.sort((a, b) => {
+    if (counts(a) !== counts(b)) return counts(a) - counts(b);
     const va = objectiveValue(a, m);
     const vb = objectiveValue(b, m);
     if (va === undefined || vb === undefined) return va === vb ? a.id - b.id : va === undefined ? 1 : -1;

@@ -13,7 +13,7 @@ import { call, errorMessage } from '../api';
 import { useAsync } from '../lib/useAsync';
 import { useGroups } from '../stores/groups';
 import { useExperiments } from '../stores/experiments';
-import { isDone } from '../../../shared/statuses';
+import { canBeBest, isDone } from '../../../shared/statuses';
 import { StatusBadge } from '../components/StatusBadge';
 import { Progress } from '../components/Progress';
 import { ErrorState, Loading, Notice } from '../components/States';
@@ -165,7 +165,9 @@ function GroupView({ id }: { id: number }) {
     );
   if (!group) return <Loading what={`group ${id}`} />;
   const active = ACTIVE_GROUP.has(group.status);
-  const best = metric ? ranked.find((x) => objectiveValue(x, metric) !== undefined) : undefined;
+  const best = metric
+    ? ranked.find((x) => canBeBest(x.status) && objectiveValue(x, metric) !== undefined)
+    : undefined;
   const planned = plannedExperiments(sweep.data);
   const searching = !!sweep.data && !sweep.data.searchFinished && active;
 
