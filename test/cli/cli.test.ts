@@ -477,3 +477,39 @@ test('a run whose outputs were kept in its pod: get says how to fetch them; fetc
     /the outputs of experiment 1 are still not copied: master-0: no kube context "axon-cli-removed-context"/,
   );
 });
+
+test('group get of a running BO sweep counts toward its planned total, not the experiments created so far', async () => {
+  const home = tmpDir();
+  const served = await startServe(home);
+  try {
+    const dir = tmpDir('axon-proj-');
+    fs.writeFileSync(
+      path.join(dir, 'bo.yml'),
+      [
+        'version: 1',
+        'kind: group',
+        'hptuning:',
+        '  concurrency: 1',
+        '  bo: {n_initial_trials: 2, n_iterations: 2, metric: {name: loss, optimization: minimize}}',
+        '  matrix:',
+        '    x: {uniform: 0:1}',
+        'run:',
+        `  cmd: 'echo "@@axon {\\"metrics\\":{\\"loss\\":{{ x }}}}"; sleep 30'`,
+      ].join('\n'),
+    );
+    const r = await cli(['run', '-f', 'bo.yml', '--detach'], { home, cwd: dir });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /bo search, 4 experiments planned/);
+    await waitFor(
+      async () => /1 running/.test((await cli(['group', '-g', '1', 'get'], { home })).stdout),
+      20_000,
+      'the first trial to run',
+    );
+    const get = await cli(['group', '-g', '1', 'get'], { home });
+    assert.match(get.stdout, /^progress: 0\/4 done/m);
+    assert.match(get.stdout, /Group 1 \(bo, 1 of 4 experiments so far\) running/);
+    await cli(['group', '-g', '1', 'stop'], { home });
+  } finally {
+    await served.stop();
+  }
+});

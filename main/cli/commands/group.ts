@@ -2,7 +2,8 @@
 import type { Command } from 'commander';
 import type { AxonApi } from '../../../shared/api';
 import { experimentsTable, fmtStatus, printJson, UsageError } from '../format';
-import { attachGroup, printGroupResults, survivingEngineLoss } from './run';
+import { attachGroup, plannedTotal, printGroupResults, survivingEngineLoss } from './run';
+import { isGroupDone } from '../../../shared/statuses';
 import type { Runner } from './types';
 
 function groupId(cmd: Command): number {
@@ -33,7 +34,7 @@ export function registerGroup(program: Command, run: Runner): void {
           const g = await api.call('groups.get', { id });
           const p = g.progress;
           process.stdout.write(
-            `progress: ${p.done}/${p.total} done (${p.succeeded} succeeded, ${p.failed} failed, ${p.stopped} stopped), ${p.running} running, ${p.pending} pending; concurrency ${g.concurrency}\n`,
+            `progress: ${p.done}/${isGroupDone(g.status) ? p.total : plannedTotal(g)} done (${p.succeeded} succeeded, ${p.failed} failed, ${p.stopped} stopped), ${p.running} running, ${p.pending} pending; concurrency ${g.concurrency}\n`,
           );
           await printGroupResults(api, id);
         },

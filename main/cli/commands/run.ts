@@ -264,7 +264,7 @@ export async function printGroupResults(api: AxonApi, id: number): Promise<void>
   const g = await api.call('groups.get', { id });
   const best = g.bestExperimentId;
   process.stdout.write(
-    `Group ${g.id} (${g.algorithm}, ${g.progress.total} experiments) ${fmtStatus(g.status)}` +
+    `Group ${g.id} (${g.algorithm}, ${groupSize(g)}) ${fmtStatus(g.status)}` +
       (g.metric ? `; ranked by ${g.metric.name} (${g.metric.optimization})` : '') +
       '\n',
   );
@@ -275,6 +275,14 @@ export async function printGroupResults(api: AxonApi, id: number): Promise<void>
       `Best: experiment ${best}, ${g.metric.name}=${fmtValue(b.lastMetrics[g.metric.name])}, params ${JSON.stringify(b.params)}\n`,
     );
   }
+}
+
+/** "7 experiments", or while an iterative search still adds them, "3 of 7 experiments so far". */
+function groupSize(g: Group): string {
+  const planned = plannedTotal(g);
+  return isGroupDone(g.status) || planned === String(g.progress.total)
+    ? `${g.progress.total} experiments`
+    : `${g.progress.total} of ${planned} experiments so far`;
 }
 
 /** The total a group's progress counts toward: its plan (iterative searches grow their rows as they go). */
