@@ -28,13 +28,10 @@ import { inspectFolder, projectSpecFiles } from './folders';
 import { machineResources } from './monitor/proc';
 import { sampleGpus } from './monitor/nvidia-smi';
 import { makeClusterHandlers, resolveKubeTarget } from './handlers-clusters';
-import { environmentProblems, problemText } from './backends/kubernetes/pod-spec';
-import { locateFromMap } from '../../shared/polyaxonfile/positions';
 import { runSpec, type ExperimentRow } from './store/experiments';
 import { removeRunFolders } from './run-files';
 import type { KubernetesBackend } from './backends/kubernetes/kubernetes-backend';
-import { replicaPlan } from './scheduler/replicas';
-import { checkSpec } from './spec-check';
+import { checkSpec, kubernetesProblems } from './spec-check';
 import { makeTrackingHandlers } from './handlers-tracking';
 import { makeDashboardHandlers } from './handlers-dashboard';
 import { groupImportance, groupMetricCurves } from './sweeps/insights';
@@ -273,21 +270,7 @@ export function makeHandlers(engine: Engine, lifecycle: Lifecycle): Handlers {
           );
         if (target) {
           // What the cluster would refuse is refused here, before anything is created, with where it was written.
-          const locate = locateFromMap(spec.positions, spec.files[0] ?? 'polyaxonfile');
-          const errors: SpecError[] = replicaPlan(r.value.environment).flatMap((rep) =>
-            environmentProblems(
-              rep.environment,
-              rep.role === 'master' ? 'environment' : `environment.replicas.${rep.role}.${rep.index}`,
-            ).map((p) => {
-              const path = p.field.split('.').map((k) => (/^\d+$/.test(k) ? Number(k) : k));
-              // v1 files keep `environment` under run (or a component's run): the one written in the file.
-              const base = [[], ['run'], ['component', 'run']].find(
-                (pre) => spec.positions?.[JSON.stringify([...pre, 'environment'])],
-              );
-              const at = locate([...(base ?? []), ...path]);
-              return { ...at, path: p.field, found: p.found, expected: p.expected, message: problemText(p) };
-            }),
-          );
+          const errors = kubernetesProblems(spec, r.value.environment);
           if (errors.length) throw specError(errors);
         }
         return r.value;

@@ -10,6 +10,9 @@ import { locateFromMap } from '../../shared/polyaxonfile/positions';
 import { templateContext } from '../../shared/polyaxonfile/io';
 import { nanExpressions } from '../../shared/polyaxonfile/template';
 import { namesIn, undefinedTemplateNames } from '../../shared/polyaxonfile/template-names';
+import type { EnvironmentSpec } from '../../shared/polyaxonfile';
+import { environmentProblems, problemText } from './backends/kubernetes/pod-spec';
+import { replicaPlan } from './scheduler/replicas';
 import { plannedExperiments } from './sweeps/planned';
 import { firstSuggestion } from './sweeps/suggest';
 
@@ -130,8 +133,31 @@ export function checkSpec(
   else {
     out.command = r.value.cmd;
     warnings.push(...nanWarnings(spec, templateContext(r.value.params, spec.inputs), params, locate));
+    // Not an error here: the file may be meant for a backend that ignores these (local, Docker).
+    for (const e of kubernetesProblems(spec, r.value.environment))
+      warnings.push(`${formatError(e)} (\`axon run --backend kubernetes\` refuses this)`);
   }
   return out;
+}
+
+/** What a cluster would refuse in a rendered experiment's `environment` (each replica's), located in the file:
+ *  `runs.create` refuses a Kubernetes run for them, `axon check` warns. */
+export function kubernetesProblems(spec: ParsedSpec, environment: EnvironmentSpec | undefined): SpecError[] {
+  const locate = locateFromMap(spec.positions, spec.files[0] ?? 'polyaxonfile');
+  return replicaPlan(environment).flatMap((rep) =>
+    environmentProblems(
+      rep.environment,
+      rep.role === 'master' ? 'environment' : `environment.replicas.${rep.role}.${rep.index}`,
+    ).map((p) => {
+      const path = p.field.split('.').map((k) => (/^\d+$/.test(k) ? Number(k) : k));
+      // v1 files keep `environment` under run (or a component's run): the one written in the file.
+      const base = [[], ['run'], ['component', 'run']].find(
+        (pre) => spec.positions?.[JSON.stringify([...pre, 'environment'])],
+      );
+      const at = locate([...(base ?? []), ...path]);
+      return { ...at, path: p.field, found: p.found, expected: p.expected, message: problemText(p) };
+    }),
+  );
 }
 
 /** The number of lines of a v0 `run.cmd` string (or list item) written as a literal block whose lines are not

@@ -513,3 +513,33 @@ test('group get of a running BO sweep counts toward its planned total, not the e
     await served.stop();
   }
 });
+
+test('axon check warns, with the line, about what `axon run --backend kubernetes` refuses (requests above limits)', async () => {
+  const dir = tmpDir();
+  fs.writeFileSync(
+    path.join(dir, 'q.yml'),
+    'version: 1\nkind: experiment\nenvironment:\n  resources:\n    cpu: {requests: 2, limits: 1}\nrun:\n  cmd: echo\n',
+  );
+  const home = tmpDir();
+  const r = await cli(['check', '-f', 'q.yml'], { home, cwd: dir });
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(
+    r.stderr,
+    /^axon: warning: q\.yml:5:\d+ environment\.resources\.cpu: expected requests ≤ limits, found requests 2 above limits 1 \(`axon run --backend kubernetes` refuses this\)/m,
+  );
+  // And run refuses it with the same words, before it reaches any cluster (this one answers nothing).
+  const kubeconfig = path.join(dir, 'kubeconfig');
+  fs.writeFileSync(
+    kubeconfig,
+    'apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: "https://127.0.0.1:9"}}]\n' +
+      'users: [{name: u, user: {token: t}}]\ncontexts: [{name: c, context: {cluster: c, user: u}}]\n' +
+      'current-context: c\n',
+  );
+  const run = await cli(['run', '-f', 'q.yml', '--backend', 'kubernetes'], {
+    home,
+    cwd: dir,
+    env: { KUBECONFIG: kubeconfig },
+  });
+  assert.equal(run.code, 2);
+  assert.match(run.stderr, /q\.yml:5:\d+ environment\.resources\.cpu: expected requests ≤ limits/);
+});
