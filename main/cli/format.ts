@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import type TableCtor from 'cli-table3';
 import pc from 'picocolors';
 import type { Experiment } from '../../shared/domain';
+import { isDone } from '../../shared/statuses';
 
 export const isTTY = () => !!process.stdout.isTTY;
 
@@ -56,6 +57,21 @@ export function experimentsTable(exps: Experiment[], opts: { bestId?: number | n
       ...metricKeys.map((k) => (k in e.lastMetrics ? fmtValue(e.lastMetrics[k]) : '')),
     ]),
   );
+  waitingNotes(exps);
+}
+
+/** Under a table of experiments: why those not running yet (or stuck) wait, one line per reason with their ids
+ *  ("waiting for capacity on …", "unschedulable: …"), so a sweep's idle trials are never unexplained. */
+export function waitingNotes(exps: Array<Pick<Experiment, 'id' | 'status' | 'statusReason'>>): void {
+  const byReason = new Map<string, number[]>();
+  for (const e of exps)
+    if (!isDone(e.status) && e.status !== 'running' && e.statusReason)
+      byReason.set(`${e.status}: ${e.statusReason}`, [
+        ...(byReason.get(`${e.status}: ${e.statusReason}`) ?? []),
+        e.id,
+      ]);
+  for (const [why, ids] of byReason)
+    process.stdout.write(`${ids.length > 1 ? 'experiments' : 'experiment'} ${ids.join(', ')} ${why}\n`);
 }
 
 export function parseParams(list: string[] | undefined): Record<string, string> {

@@ -12,7 +12,7 @@ import { engineLogPath } from './background';
 import { codeFolder, linkedProject, readSpecFiles } from './files';
 import { runCode } from './code-upload';
 import { remoteServer } from './remote';
-import { fmtStatus, fmtValue, parseParams, printJson, printTable, UsageError } from './format';
+import { fmtStatus, fmtValue, parseParams, printJson, printTable, UsageError, waitingNotes } from './format';
 import { announce, finishRun } from './commands/run';
 import { registerExperiment } from './commands/experiment';
 import { registerGroup } from './commands/group';
@@ -266,6 +266,7 @@ program
             .join(' '),
         ]),
       );
+      waitingNotes(list);
     }),
   );
 

@@ -4,6 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { attachExperiment, attachGroup, logPrinter } from '../../main/cli/commands/run';
+import { waitingNotes } from '../../main/cli/format';
 import type { AxonApi } from '../../shared/api';
 import type { Experiment, Group, LogChunk } from '../../shared/domain';
 
@@ -247,4 +248,47 @@ test('group get -w prints only the experiments that end while it watches, the la
     await attached;
   });
   assert.deepEqual(lines, ['[axon] experiment 2 succeeded', '[axon] experiment 3 failed']);
+});
+
+test('an attached group says once why a trial waits (capacity), however often its free capacity changes (API stand-in)', async () => {
+  const grp = fakeGroup(2);
+  const lines = await groupLines(async () => {
+    const attached = attachGroup(grp.api, 1, { json: false });
+    await new Promise((r) => setTimeout(r, 10));
+    const why = (free: number) => `waiting for capacity on axon: needs cpu 1 (free ${free})`;
+    grp.end(2, 'created', true, { statusReason: why(0.5), finishedAt: null });
+    grp.end(2, 'created', true, { statusReason: why(0.2), finishedAt: null });
+    grp.end(1, 'succeeded', true);
+    grp.end(2, 'succeeded', true, { statusReason: null });
+    grp.endGroup();
+    await attached;
+  });
+  assert.deepEqual(lines, [
+    '[axon] experiment 2 created: waiting for capacity on axon: needs cpu 1 (free 0.5)',
+    '[axon] experiment 1 succeeded',
+    '[axon] experiment 2 succeeded',
+  ]);
+});
+
+test('under a table of experiments, why those not started wait, one line per reason', () => {
+  const out: string[] = [];
+  const write = process.stdout.write;
+  process.stdout.write = ((s: string) => out.push(s) > 0) as typeof process.stdout.write;
+  try {
+    const cap = 'waiting for capacity on axon: needs cpu 0.81 (free 0.39)';
+    waitingNotes([
+      { id: 1, status: 'running', statusReason: null },
+      { id: 2, status: 'created', statusReason: cap },
+      { id: 3, status: 'created', statusReason: cap },
+      { id: 4, status: 'unschedulable', statusReason: '0/1 nodes are available: 1 Insufficient cpu.' },
+      { id: 5, status: 'failed', statusReason: 'exit code 1' },
+      { id: 6, status: 'created', statusReason: null },
+    ]);
+  } finally {
+    process.stdout.write = write;
+  }
+  assert.deepEqual(out.join('').split('\n').slice(0, -1), [
+    'experiments 2, 3 created: waiting for capacity on axon: needs cpu 0.81 (free 0.39)',
+    'experiment 4 unschedulable: 0/1 nodes are available: 1 Insufficient cpu.',
+  ]);
 });

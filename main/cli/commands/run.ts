@@ -219,7 +219,13 @@ export async function attachGroup(api: AxonApi, id: number, opts: GroupAttachOpt
       }
     });
   });
+  // Why a trial waits, said once per trial (its free capacity changes as others end: not a line each time).
+  const waitTold = new Set<number>();
   const report = (e: Experiment) => {
+    if (e.groupId === id && e.status === 'created' && e.statusReason && !waitTold.has(e.id)) {
+      waitTold.add(e.id);
+      process.stderr.write(`[axon] experiment ${e.id} created: ${e.statusReason}\n`);
+    }
     if (e.groupId !== id || !isDone(e.status) || reported.has(e.id)) return;
     reported.add(e.id);
     const metrics = Object.entries(e.lastMetrics).map(([k, v]) => ` ${k}=${fmtValue(v)}`);
