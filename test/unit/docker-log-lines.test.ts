@@ -9,6 +9,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { DockerLogLines } from '../../main/engine/backends/docker/container-log';
 import { LogCopier } from '../../main/engine/backends/log-copier';
+import { parseLine } from '../../main/engine/tracking/protocol';
 
 const frame = (stream: number, text: string) => {
   const body = Buffer.from(text);
@@ -106,4 +107,34 @@ test('a last line without a newline, copied once, is not copied again by a later
   await new LogCopier(logPath).copyFrom(Readable.from([source]));
   await new LogCopier(logPath).copyFrom(Readable.from([source]));
   assert.equal(fs.readFileSync(logPath, 'utf8'), 'first\npartial, no newline\n');
+});
+
+test("a metrics record copied from a timestamped log gets the source's time as its ts (read late, still dated right); other lines are left as written", async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'axon-copier-'));
+  const logPath = path.join(dir, 'job.log');
+  const source = [
+    '2026-01-01T00:00:01.250000000Z @@axon {"metrics":{"loss":0.5},"step":3}',
+    '2026-01-01T00:00:02.000000000Z @@axon {"metrics":{"loss":0.4},"step":4,"ts":1700000000}',
+    '2026-01-01T00:00:03Z @@axon {"params":{"lr":0.1}}',
+    '2026-01-01T00:00:04Z @@axon {not json',
+    '2026-01-01T00:00:05Z plain output',
+    '',
+  ].join('\n');
+  await new LogCopier(logPath).copyFrom(Readable.from([source]));
+  const t = Date.parse('2026-01-01T00:00:01.250Z') / 1000;
+  assert.equal(
+    fs.readFileSync(logPath, 'utf8'),
+    [
+      `@@axon {"metrics":{"loss":0.5},"step":3,"ts":${t}}`,
+      '@@axon {"metrics":{"loss":0.4},"step":4,"ts":1700000000}',
+      '@@axon {"params":{"lr":0.1}}',
+      '@@axon {not json',
+      'plain output',
+      '',
+    ].join('\n'),
+  );
+  // The follower reads it as the point's time.
+  const r = parseLine(`@@axon {"metrics":{"loss":0.5},"step":3,"ts":${t}}`);
+  assert.equal(r.kind === 'metrics' && r.ts, t);
+  fs.rmSync(dir, { recursive: true, force: true });
 });

@@ -27,6 +27,22 @@ export function tsKey(ts: string): [number, number] {
 
 const cmp = (a: [number, number], b: [number, number]) => a[0] - b[0] || a[1] - b[1];
 
+const RECORD = '@@axon {';
+/** A metrics record (docs/metrics-protocol.md) without its own `ts` gets the time the line was written, as the
+ *  source stamped it: read later (an engine that was down, a copy tried again), its points are still dated when
+ *  they happened, not when they were read. Anything else is left exactly as it was. */
+function stamped(text: string, [s, ns]: [number, number]): string {
+  if (!text.startsWith(RECORD) || !s) return text;
+  let record: unknown;
+  try {
+    record = JSON.parse(text.slice(RECORD.length - 1));
+  } catch {
+    return text; // malformed: kept as written, and counted as such by the follower
+  }
+  if (!record || typeof record !== 'object' || !('metrics' in record) || 'ts' in record) return text;
+  return `${RECORD.slice(0, -1)}${JSON.stringify({ ...record, ts: Math.round((s + ns / 1e9) * 1000) / 1000 })}`;
+}
+
 export class LogCopier {
   private cursor: Cursor;
   private stream: NodeJS.ReadableStream | null = null;
@@ -165,7 +181,7 @@ export class LogCopier {
       if (c < 0) return;
       if (c === 0 && skipSame()) return;
     }
-    out.push(text + '\n');
+    out.push(stamped(text, key) + '\n');
     if (this.cursor.ts && cmp(tsKey(this.cursor.ts), key) === 0) this.cursor.n++;
     else {
       this.cursor.ts = ts;
