@@ -199,6 +199,42 @@ test('stop sends the container a graceful stop and the run ends stopped', { skip
 });
 
 test(
+  'a stop while the image builds ends the run at once, stopped, with nothing scheduled after it',
+  { skip },
+  async (t) => {
+    if (!need(t, 'Docker', noDocker)) return;
+    const engine = await Engine.start({ home: tmpDir(), stopGraceMs: 1000 });
+    try {
+      const p = project([
+        'kind: experiment',
+        `build: {image: "${BUSYBOX}", build_steps: ["echo building; sleep 60"]}`,
+        'run:',
+        '  cmd: echo never',
+      ]);
+      const id = await startDocker(engine, p);
+      await waitFor(
+        async () => (await engine.call('experiments.logs', { id })).text.includes('building'),
+        60_000,
+        'the build step to run',
+      );
+      const asked = Date.now();
+      await engine.call('experiments.stop', { id });
+      const x = await endOf(engine, id, 30_000);
+      assert.ok(Date.now() - asked < 15_000, `the stop took ${Date.now() - asked} ms`);
+      assert.equal(x.status, 'stopped');
+      assert.equal(x.statusReason, 'stopped by user');
+      assert.equal(x.statusMessage, 'stopped while building');
+      const history = (await engine.call('experiments.statuses', { id })).map((s) => s.status);
+      assert.deepEqual(history.slice(-2), ['building', 'stopped']);
+      assert.ok(!history.includes('starting') && !history.includes('running'), history.join(' '));
+      assert.doesNotMatch((await engine.call('experiments.logs', { id })).text, /never/);
+    } finally {
+      await engine.close();
+    }
+  },
+);
+
+test(
   'the engine goes away mid-run: the container is found by label, its log resumes, nothing lost or doubled',
   { skip },
   async (t) => {

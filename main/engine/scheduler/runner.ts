@@ -184,6 +184,9 @@ export class Runner {
           })
         ).image;
         if (image) await this.store.db.transaction(() => this.store.experiments.update(x.id, { image }));
+        // A stop that came as the build ended (a backend that let it finish): nothing is scheduled after it.
+        if (abort.signal.aborted)
+          return this.endBeforeStart(x.id, jobs, 'stopped', 'stopped by user', 'stopped while building');
       } catch (e) {
         const err = e as Error & { step?: string | null; output?: string; exitCode?: number | null };
         if (abort.signal.aborted)

@@ -189,7 +189,14 @@ export class KubernetesBackend implements Backend {
       this.shipping.set(key, shipping);
     } else
       spec.onOutput(`[axon] image ${image} is being brought to the nodes by another run: waiting for it\n`);
-    return { image: await shipping };
+    // A stop ends this run's wait at once; the shipping goes on for the other runs that want the image.
+    const stopped = new Promise<never>((_, reject) => {
+      const stop = () => reject(new Error('stopped while the image was brought to the nodes'));
+      if (spec.signal?.aborted) stop();
+      spec.signal?.addEventListener('abort', stop, { once: true });
+    });
+    stopped.catch(() => undefined);
+    return { image: await Promise.race([shipping, stopped]) };
   }
 
   async launch(spec: LaunchSpec): Promise<RunningJob> {
