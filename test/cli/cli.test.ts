@@ -543,3 +543,29 @@ test('axon check warns, with the line, about what `axon run --backend kubernetes
   assert.equal(run.code, 2);
   assert.match(run.stderr, /q\.yml:5:\d+ environment\.resources\.cpu: expected requests ≤ limits/);
 });
+
+test('experiment resources names each row by its replica, as logs --replica does', async () => {
+  const home = tmpDir();
+  // Sampled every 10 s while nobody watches: a 12 s run has at least one sample.
+  const { dir, file } = projectWith('sleep 12');
+  const r = await cli(['run', '-f', file], { home, cwd: dir });
+  assert.equal(r.code, 0, r.stderr);
+  const res = await cli(['experiment', '-xp', '1', 'resources'], { home });
+  assert.equal(res.code, 0, res.stderr);
+  assert.match(res.stdout, /^time\treplica\tcpu %\tmemory\tmemory limit\t/);
+  assert.match(res.stdout, /\tmaster-0\t/);
+});
+
+test('axon run warns at the end when @@axon lines were not valid records (a NaN metric), and says where they are', async () => {
+  const home = tmpDir();
+  const { dir, file } = projectWith(
+    'echo "@@axon {\\"metrics\\":{\\"loss\\":NaN}}"; echo "@@axon {\\"metrics\\":{\\"loss\\":0.5}}"',
+  );
+  const r = await cli(['run', '-f', file], { home, cwd: dir });
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(
+    r.stderr,
+    /\[axon\] warning: 1 @@axon line was not a valid record and was ignored \(kept in the log: axon experiment -xp 1 logs --raw/,
+  );
+  assert.match(r.stderr, /experiment 1 succeeded; loss=0\.5/);
+});

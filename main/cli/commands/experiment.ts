@@ -209,14 +209,19 @@ export function registerExperiment(program: Command, run: Runner): void {
     .option('--json', 'JSON output')
     .action((o, cmd) =>
       run(async (api: AxonApi) => {
-        const samples = await api.call('experiments.resources', { id: xpId(cmd) });
+        const id = xpId(cmd);
+        const samples = await api.call('experiments.resources', { id });
         if (o.json) return printJson(samples);
+        // Each job by its replica's name (master-0, worker-1), as logs --replica takes it.
+        const replica = new Map(
+          (await api.call('experiments.get', { id })).jobs.map((j) => [j.id, `${j.role}-${j.index}`]),
+        );
         const mb = (b: number | null) => (b === null ? '' : `${(b / 1024 / 1024).toFixed(1)} MiB`);
         printTable(
-          ['time', 'job', 'cpu %', 'memory', 'limit', 'net rx/tx', 'block r/w', 'gpus'],
+          ['time', 'replica', 'cpu %', 'memory', 'memory limit', 'net rx/tx', 'block r/w', 'gpus'],
           samples.map((s) => [
             new Date(s.ts * 1000).toISOString(),
-            s.jobId,
+            replica.get(s.jobId) ?? `job ${s.jobId}`,
             s.cpuPercent === null ? '' : s.cpuPercent.toFixed(1),
             mb(s.memoryBytes),
             mb(s.memoryLimitBytes),

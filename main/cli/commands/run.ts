@@ -330,6 +330,14 @@ export async function finishRun(
       process.stderr.write(
         `[axon] experiment ${x.id} ${fmtStatus(x.status)}${x.statusReason ? ` (${x.statusReason})` : ''}${m ? `; ${m}` : ''}\n`,
       );
+      // A metric line that was not a valid record (NaN, broken JSON) is otherwise silent.
+      const bad = (await api.call('experiments.get', { id: x.id }).catch(() => null))?.tracking
+        .malformedLines;
+      if (bad)
+        process.stderr.write(
+          `[axon] warning: ${bad} @@axon line${bad > 1 ? 's were' : ' was'} not a valid record and ${bad > 1 ? 'were' : 'was'} ignored ` +
+            `(kept in the log: axon experiment -xp ${x.id} logs --raw; docs/metrics-protocol.md)\n`,
+        );
     }
     return x.status === 'succeeded' ? 0 : 1;
   }
