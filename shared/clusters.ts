@@ -150,6 +150,8 @@ export interface KubeNode {
   /** The Ready condition's reason and message when the node is not ready. */
   readyReason: string | null;
   unschedulable: boolean;
+  /** KEY[=VALUE]:EFFECT: only pods that tolerate a NoSchedule or NoExecute taint are placed on the node. */
+  taints: string[];
   roles: string[];
   kubeletVersion: string | null;
   capacity: NodeResources;

@@ -16,7 +16,16 @@ let refused = '';
 before(async () => {
   api = await startFakeApiServer({
     token: 't0ken',
-    nodes: [{ name: 'kind-control-plane', cpu: '4', memory: '8039916Ki', controlPlane: true, gpus: 1 }],
+    nodes: [
+      { name: 'kind-control-plane', cpu: '4', memory: '8039916Ki', controlPlane: true, gpus: 1 },
+      // A simulated or reserved node that untolerated pods never go to.
+      {
+        name: 'fake-node',
+        cpu: '16',
+        memory: '8039916Ki',
+        taints: [{ key: 'kwok', value: 'fake', effect: 'NoSchedule' }],
+      },
+    ],
   });
   refused = `http://127.0.0.1:${await closedPort()}`;
   dir = tmpDir('axon-cli-kube-');
@@ -103,8 +112,12 @@ test('axon context list / use / get, and the kubeconfig keeps every byte', async
   const up = await cli(['context', 'get', 'kind-axon'], { home, env });
   assert.equal(up.code, 0, up.stderr);
   assert.match(up.stdout, /reachable\tyes, v1\.31\.0/);
-  assert.match(up.stdout, /nodes\t1 of 1 ready; allocatable 4 CPU, 7\.6 GiB, 1 GPU/);
-  assert.match(up.stdout, /^kind-control-plane\tyes\tcontrol-plane\t4\t7\.6 GiB\t1$/m);
+  assert.match(
+    up.stdout,
+    /nodes\t2 of 2 ready; allocatable 20 CPU, 15\.1 GiB, 1 GPU; 16 CPU of it on 1 node with taints \(only pods that tolerate them go there\)/,
+  );
+  assert.match(up.stdout, /fake-node\tyes\t\t16\t7\.6 GiB\t0\tkwok=fake:NoSchedule/);
+  assert.match(up.stdout, /^kind-control-plane\tyes\tcontrol-plane\t4\t7\.6 GiB\t1\t$/m);
 
   assert.deepEqual(fs.readFileSync(kubeconfig), original, 'the kubeconfig was never written');
 });

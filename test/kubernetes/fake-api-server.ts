@@ -19,6 +19,7 @@ export interface FakeNode {
   gpus?: number;
   ready?: boolean;
   controlPlane?: boolean;
+  taints?: Array<{ key: string; value?: string; effect: string }>;
 }
 
 export interface FakeApiOptions {
@@ -69,7 +70,7 @@ function node(n: FakeNode) {
         ...(n.controlPlane ? { 'node-role.kubernetes.io/control-plane': '' } : {}),
       },
     },
-    spec: { podCIDR: '10.244.0.0/24' },
+    spec: { podCIDR: '10.244.0.0/24', ...(n.taints ? { taints: n.taints } : {}) },
     status: {
       capacity: res,
       // The kubelet reserves a little memory: allocatable is below capacity.

@@ -344,7 +344,13 @@ test('Kubernetes quantities, nodes and totals', () => {
   assert.equal(parseQuantity(undefined), null);
   const n = toNode({
     metadata: { name: 'gpu-1', labels: { 'node-role.kubernetes.io/worker': '' } },
-    spec: { unschedulable: true },
+    spec: {
+      unschedulable: true,
+      taints: [
+        { key: 'nvidia.com/gpu', value: 'present', effect: 'NoSchedule' },
+        { key: 'spot', effect: 'NoExecute' },
+      ],
+    },
     status: {
       capacity: { cpu: '8', memory: '32Gi', 'nvidia.com/gpu': '2' },
       allocatable: { cpu: '7800m', memory: '31Gi', 'nvidia.com/gpu': '2' },
@@ -359,6 +365,7 @@ test('Kubernetes quantities, nodes and totals', () => {
     ready: false,
     readyReason: 'KubeletNotReady: PLEG is not healthy',
     unschedulable: true,
+    taints: ['nvidia.com/gpu=present:NoSchedule', 'spot:NoExecute'],
     roles: ['worker'],
     kubeletVersion: 'v1.30.2',
     capacity: { cpu: 8, memoryBytes: 32 * 2 ** 30, gpus: 2 },

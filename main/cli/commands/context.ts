@@ -5,7 +5,7 @@
 import type { Command } from 'commander';
 import pc from 'picocolors';
 import type { AxonApi } from '../../../shared/api';
-import type { KubeContextList } from '../../../shared/clusters';
+import type { KubeContextList, KubeNode } from '../../../shared/clusters';
 import { isTTY, printJson, printTable } from '../format';
 import type { Runner } from './types';
 
@@ -164,7 +164,8 @@ export function registerContext(program: Command, run: Runner): void {
                 ? [
                     [
                       'nodes',
-                      `${d.totals.readyNodes} of ${d.totals.nodes} ready; allocatable ${fmtCpu(d.totals.allocatable.cpu)} CPU, ${fmtMem(d.totals.allocatable.memoryBytes)}, ${d.totals.allocatable.gpus} GPU`,
+                      `${d.totals.readyNodes} of ${d.totals.nodes} ready; allocatable ${fmtCpu(d.totals.allocatable.cpu)} CPU, ${fmtMem(d.totals.allocatable.memoryBytes)}, ${d.totals.allocatable.gpus} GPU` +
+                        taintedShare(d.nodes ?? []),
                     ],
                   ]
                 : d.nodesError
@@ -174,7 +175,7 @@ export function registerContext(program: Command, run: Runner): void {
           );
           if (d.nodes?.length)
             printTable(
-              ['node', 'ready', 'roles', 'cpu', 'memory', 'gpus'],
+              ['node', 'ready', 'roles', 'cpu', 'memory', 'gpus', 'taints'],
               d.nodes.map((n) => [
                 n.name,
                 n.ready ? 'yes' : `no: ${n.readyReason}`,
@@ -182,6 +183,7 @@ export function registerContext(program: Command, run: Runner): void {
                 fmtCpu(n.allocatable.cpu),
                 fmtMem(n.allocatable.memoryBytes),
                 n.allocatable.gpus,
+                n.taints.join(' '),
               ]),
             );
           return d.reachable ? 0 : 1;
@@ -189,4 +191,12 @@ export function registerContext(program: Command, run: Runner): void {
         { kube: true },
       ),
     );
+}
+
+/** "; 16 CPU of it on nodes with taints": room that only pods tolerating those taints can use. */
+function taintedShare(nodes: KubeNode[]): string {
+  const tainted = nodes.filter((n) => n.taints.some((t) => /:(NoSchedule|NoExecute)$/.test(t)));
+  if (!tainted.length) return '';
+  const cpu = tainted.reduce((a, n) => a + (n.allocatable.cpu ?? 0), 0);
+  return `; ${fmtCpu(cpu)} CPU of it on ${tainted.length} node${tainted.length > 1 ? 's' : ''} with taints (only pods that tolerate them go there)`;
 }

@@ -67,7 +67,7 @@ function resources(r: Record<string, string> | undefined): NodeResources {
 
 interface RawNode {
   metadata?: { name?: string; labels?: Record<string, string> };
-  spec?: { unschedulable?: boolean };
+  spec?: { unschedulable?: boolean; taints?: Array<{ key?: string; value?: string; effect?: string }> };
   status?: {
     capacity?: Record<string, string>;
     allocatable?: Record<string, string>;
@@ -94,6 +94,9 @@ export function toNode(n: RawNode): KubeNode {
         ? [ready.reason, ready.message].filter(Boolean).join(': ') || `Ready is ${ready.status}`
         : 'no Ready condition reported',
     unschedulable: !!n.spec?.unschedulable,
+    taints: (n.spec?.taints ?? []).map(
+      (t) => `${t.key ?? ''}${t.value ? `=${t.value}` : ''}:${t.effect ?? ''}`,
+    ),
     roles,
     kubeletVersion: n.status?.nodeInfo?.kubeletVersion ?? null,
     capacity: resources(n.status?.capacity),
