@@ -538,7 +538,8 @@ export function makeHandlers(engine: Engine, lifecycle: Lifecycle): Handlers {
   return handlers;
 }
 
-/** Best first by the group's metric; experiments without it follow, by id. */
+/** Best first by the group's metric (those that can be the best, canBeBest, before the others); experiments
+ *  without it follow, by id. */
 export function rank<T extends { id: number; status: string; lastMetrics: Record<string, number> }>(
   exps: T[],
   metric: { name: string; optimization: 'maximize' | 'minimize' } | null,
