@@ -133,6 +133,7 @@ export function checkSpec(
   else {
     out.command = r.value.cmd;
     warnings.push(...nanWarnings(spec, templateContext(r.value.params, spec.inputs), params, locate));
+    warnings.push(...shellWarnings(spec, r.value.params, locate(commandPath)));
     // Not an error here: the file may be meant for a backend that ignores these (local, Docker).
     for (const e of kubernetesProblems(spec, r.value.environment))
       warnings.push(`${formatError(e)} (\`axon run --backend kubernetes\` refuses this)`);
@@ -158,6 +159,42 @@ export function kubernetesProblems(spec: ParsedSpec, environment: EnvironmentSpe
       return { ...at, path: p.field, found: p.found, expected: p.expected, message: problemText(p) };
     }),
   );
+}
+
+/** What the shell reads as more than one plain word: blanks, quotes, `;`, `&`, `|`, `$`, globs, redirections. */
+const SHELL_SYNTAX = /[\s;&|$`'"<>(){}*?[\]!#~\\]/;
+
+/**
+ * A param whose value holds shell syntax (`a b`, `it's`, `x; rm -rf`) and that the command pastes in as text
+ * (`{{ name }}`, as Polyaxon does): the shell splits it, fails on it or runs it. Said once per param, with how
+ * to pass it as one argument (`{{ name | quote }}`). A v1 command or args given as a list is quoted already.
+ */
+function shellWarnings(
+  spec: ParsedSpec,
+  params: Record<string, unknown>,
+  at: { file: string; line: number; column: number },
+): string[] {
+  const run = spec.rawRun as { cmd?: unknown; command?: unknown; args?: unknown } | null | undefined;
+  const texts = [run?.cmd, run?.command, run?.args]
+    .flatMap((v) => (Array.isArray(v) ? (spec.format === 'v1' ? [] : v) : [v]))
+    .filter((v): v is string => typeof v === 'string');
+  const told = new Set<string>();
+  const out: string[] = [];
+  for (const text of texts)
+    for (const m of text.matchAll(/\{\{-?([\s\S]*?)-?\}\}/g)) {
+      if (/\|\s*quote\b/.test(m[1])) continue;
+      for (const name of namesIn(m[1])) {
+        const v = params[name];
+        if (typeof v !== 'string' || !SHELL_SYNTAX.test(v) || told.has(name)) continue;
+        told.add(name);
+        out.push(
+          `${at.file}:${at.line}:${at.column} run.cmd: param ${name} is ${JSON.stringify(v)}, which holds shell syntax; ` +
+            `{{ ${name} }} pastes it into the command as text (as Polyaxon does), so the shell splits it or ` +
+            `runs it: write {{ ${name} | quote }} to pass it as one argument`,
+        );
+      }
+    }
+  return out;
 }
 
 /** The number of lines of a v0 `run.cmd` string (or list item) written as a literal block whose lines are not

@@ -4,12 +4,7 @@ import { show, type Issues, type Path } from './errors';
 import { renderTree } from './operators';
 import { pyStr } from './pyrepr';
 import { imageProblem } from './build';
-
-/** Quotes a token for `bash -c` when it holds anything but plainly safe characters. */
-export function shellQuote(token: string): string {
-  if (/^[A-Za-z0-9_\-+=.,:/@%^]+$/.test(token)) return token;
-  return `'${token.replace(/'/g, `'\\''`)}'`;
-}
+import { shellQuote } from './template';
 
 /** A string `command`/`args` is taken as a shell line; list items are separate argv entries, so they are
  *  quoted, which keeps the exec semantics of Kubernetes when the line runs under `bash -c`. */

@@ -4,8 +4,17 @@ import { coerceString } from './literal';
 import { pyStr } from './pyrepr';
 import { namesIn } from './template-names';
 
+/** Quotes a token for `bash -c` when it holds anything but plainly safe characters. */
+export function shellQuote(token: string): string {
+  if (/^[A-Za-z0-9_\-+=.,:/@%^]+$/.test(token)) return token;
+  return `'${token.replace(/'/g, `'\\''`)}'`;
+}
+
 const env = new nunjucks.Environment(null, { autoescape: false, throwOnUndefined: false });
 env.addFilter('__py', pyStr);
+// Axon's addition (Ansible's name): `{{ name | quote }}` passes a value to the shell as one argument, whatever
+// it holds (spaces, quotes, `;`), where `{{ name }}` pastes it in as text, as Polyaxon does.
+env.addFilter('quote', (v: unknown) => shellQuote(pyStr(v)));
 env.addFilter('__isnan', (v: unknown) => typeof v === 'number' && Number.isNaN(v));
 // Jinja spells its constants True/False/None; nunjucks only knows true/false/none.
 env.addGlobal('True', true);

@@ -89,3 +89,43 @@ test('the command runs as written; folder names, names, tags, params and env val
     delete process.env.CANARY;
   }
 });
+
+test('`{{ p | quote }}` passes a hostile value to the command as one argument, run for real; `{{ p }}` is warned about', async () => {
+  const dir = tmpDir('axon-inj-q-');
+  // (Single spaces: v0 tokenises the rendered cmd on whitespace, as Polyaxon does, quotes or not.)
+  const value = `a'b"c $(touch $CANARY) \`touch $CANARY\` ; echo x é 🧪`;
+  const engine = await Engine.start({ home: tmpDir() });
+  try {
+    const text = [
+      'version: 1',
+      'kind: experiment',
+      'declarations:',
+      `  p: ${JSON.stringify(value)}`,
+      'run:',
+      `  cmd: 'printf "[%s]\\n" {{ p | quote }}'`,
+    ].join('\n');
+    const c = await engine.call('runs.create', {
+      files: [{ name: 'p.yml', text }],
+      params: {},
+      codePath: dir,
+    });
+    if (c.kind !== 'experiment') throw new Error('expected an experiment');
+    assert.equal(c.warnings, undefined, 'quoted: nothing to warn about');
+    const id = c.experiment.id;
+    const x = await waitFor(async () => {
+      const e = await engine.call('experiments.get', { id });
+      return isDone(e.status) ? e : null;
+    }, 30_000);
+    assert.equal(x.status, 'succeeded', `${x.statusReason}`);
+    assert.equal((await engine.call('experiments.logs', { id })).text, `[${value}]\n`);
+    assert.equal(fs.existsSync(CANARY), false, 'nothing was run from the value');
+    // The same value pasted in as text: runs.create warns, with the fix.
+    const bare = await engine.call('runs.check', {
+      files: [{ name: 'p.yml', text: text.replace('{{ p | quote }}', '{{ p }}') }],
+      params: {},
+    });
+    assert.match(JSON.stringify(bare), /param p is .* which holds shell syntax.*write \{\{ p \| quote \}\}/);
+  } finally {
+    await engine.close();
+  }
+});

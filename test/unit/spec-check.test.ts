@@ -117,3 +117,27 @@ test('a template that renders NaN is a warning naming the field, the expression 
   ]);
   assert.deepEqual(check(text, { lr: '0.5' }).found.warnings, []);
 });
+
+test('a param value with shell syntax pasted into run.cmd is a warning with the fix; `| quote` passes it as one argument', () => {
+  const text =
+    'version: 1\nkind: experiment\ndeclarations: {dataset: "mnist; echo INJECTED", lr: 0.1}\n' +
+    'run:\n  cmd: train --data={{ dataset }} --lr={{ lr }} --tag={{ tag | quote }}\n';
+  const { found } = check(text, { tag: "it's a b", lr: '1e-3' });
+  assert.equal(found.command, `train --data=mnist; echo INJECTED --lr=0.001 --tag='it'\\''s a b'`);
+  assert.deepEqual(found.warnings, [
+    'polyaxonfile.yml:5:3 run.cmd: param dataset is "mnist; echo INJECTED", which holds shell syntax; ' +
+      '{{ dataset }} pastes it into the command as text (as Polyaxon does), so the shell splits it or runs it: ' +
+      'write {{ dataset | quote }} to pass it as one argument',
+  ]);
+  // Quoted, nothing to say; a v1 command given as a list is quoted token by token already.
+  const quoted = text.replace('{{ dataset }}', '{{ dataset | quote }}');
+  assert.equal(
+    check(quoted, { tag: 'x' }).found.command,
+    `train --data='mnist; echo INJECTED' --lr=0.1 --tag=x`,
+  );
+  assert.deepEqual(check(quoted, { tag: 'x' }).found.warnings, []);
+  const v1 =
+    'version: 1.1\nkind: component\ninputs: [{name: dataset, type: str, value: "a b"}]\n' +
+    'run:\n  kind: job\n  container:\n    image: busybox\n    command: [train, "--data={{ dataset }}"]\n';
+  assert.deepEqual(check(v1).found.warnings, []);
+});
