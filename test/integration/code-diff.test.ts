@@ -70,3 +70,51 @@ test('code diff between two experiments: commits, uncommitted changes, same comm
     await engine.close();
   }
 });
+
+test("a sweep's trial that starts after the code was edited records the code it ran, not the code at creation", async () => {
+  const repo = tmpDir('axon-codeat-');
+  gitIn(repo, 'init', '-q');
+  fs.writeFileSync(path.join(repo, 'train.py'), 'VERSION = "B"\n');
+  gitIn(repo, 'add', '.');
+  gitIn(repo, 'commit', '-q', '-m', 'B');
+  const engine = await Engine.start({ home: tmpDir() });
+  try {
+    // Trial 1 waits for `go`; trial 2 starts only after it (concurrency 1), once train.py has changed.
+    const text = [
+      'version: 1',
+      'kind: group',
+      'hptuning:',
+      '  concurrency: 1',
+      '  matrix: {x: {values: [1, 2]}}',
+      'run:',
+      '  cmd: while [ ! -e go ]; do sleep 0.1; done; cat train.py',
+    ].join('\n');
+    const c = await engine.call('runs.create', {
+      files: [{ name: 'g.yml', text }],
+      params: {},
+      codePath: repo,
+    });
+    if (c.kind !== 'group') throw new Error('expected a group');
+    const [first, second] = c.experiments.map((x) => x.id).sort((p, q) => p - q);
+    await waitFor(
+      async () => (await engine.call('experiments.get', { id: first })).status === 'running',
+      20_000,
+    );
+    await new Promise((r) => setTimeout(r, 2100)); // past the re-read threshold
+    fs.writeFileSync(path.join(repo, 'train.py'), 'VERSION = "C"\n');
+    fs.writeFileSync(path.join(repo, 'go'), '');
+    const ended = (id: number) =>
+      waitFor(async () => {
+        const x = await engine.call('experiments.get', { id });
+        return isDone(x.status) ? x : null;
+      }, 20_000);
+    const a = await ended(first);
+    const b = await ended(second);
+    assert.match((await engine.call('experiments.logs', { id: second })).text, /VERSION = "C"/);
+    assert.equal(a.code?.kind === 'git' && a.code.dirty, false, 'the first ran the commit as it was');
+    assert.equal(b.code?.kind === 'git' && b.code.dirty, true, 'the second ran the edited file');
+    assert.match(b.code?.kind === 'git' ? (b.code.diff ?? '') : '', /\+VERSION = "C"/);
+  } finally {
+    await engine.close();
+  }
+});

@@ -12,6 +12,8 @@ import type { EventBus } from '../events';
 import type { Lifecycle } from './lifecycle';
 import type { Backend, BackendStatus, JobHandle, JobOutcome, RunningJob } from '../backends/backend';
 import { describeOutcome, NotStartable, succeeded } from '../backends/backend';
+import { snapshotCode } from '../code/snapshot';
+import { uploadOf } from '../../../shared/uploads';
 import { LogFollower } from '../tracking/follower';
 import { paths } from '../home';
 import {
@@ -62,6 +64,8 @@ export interface RunnerOptions {
 
 /** Fixed ports inside containers (each replica has its own network namespace there). */
 const CONTAINER_PORT = 2222;
+/** A run started this long after its creation reads its code version again (codeAtStart). */
+const CODE_REREAD_AFTER_MS = 2000;
 
 export class Runner {
   private active = new Map<number, ActiveExperiment>();
@@ -152,6 +156,7 @@ export class Runner {
       );
       return;
     }
+    await this.codeAtStart(x);
     const runDir = x.run_dir || paths(this.opts.home).runDir(x.id);
     const outputs = x.outputs_dir || path.join(runDir, 'outputs');
     await fs.promises.mkdir(path.join(runDir, 'logs'), { recursive: true });
@@ -613,6 +618,21 @@ export class Runner {
       );
     });
     this.opts.onFinished(experimentId, x.group_id);
+  }
+
+  /**
+   * A run that waited for its turn (a sweep's later trials, a queue) runs the folder as it is when it starts,
+   * not as it was when it was created: its git version is read again then (a commit, an edit meanwhile). Not
+   * for uploaded code (it cannot change) nor a folder that is not a git repository (its content hash can take
+   * seconds on a large folder), and not for a run started within seconds of its creation.
+   */
+  private async codeAtStart(x: ExperimentRow): Promise<void> {
+    if (uploadOf(x.code_path) || Date.now() - Date.parse(x.created_at) < CODE_REREAD_AFTER_MS) return;
+    const had = await this.store.codeRefs.get(x.id);
+    if (had?.kind !== 'git') return;
+    const now = await snapshotCode(x.code_path).catch(() => null);
+    if (now?.kind !== 'git' || JSON.stringify(now) === JSON.stringify(had)) return;
+    await this.store.codeRefs.replace(x.id, now);
   }
 
   /** Ends an experiment whose jobs never started (build failed, stopped while scheduled, no command). */

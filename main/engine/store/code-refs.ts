@@ -36,6 +36,14 @@ export class CodeRefs {
     );
   }
 
+  /** The code version the run really started with, in place of the one read when it was created. */
+  async replace(experimentId: number, c: CodeRef): Promise<void> {
+    await this.db.transaction(async () => {
+      await this.db.write('DELETE FROM code_refs WHERE experiment_id = ?', [experimentId]);
+      await this.insert(experimentId, c);
+    });
+  }
+
   async get(experimentId: number): Promise<CodeRef | null> {
     const r = await this.db.get<CodeRefRow>('SELECT * FROM code_refs WHERE experiment_id = ?', [
       experimentId,
