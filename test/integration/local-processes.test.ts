@@ -142,3 +142,24 @@ test('a local memory limit is held by the watchdog: a child over it is killed, t
     await engine.close();
   }
 });
+
+test('processes a command leaves running when it ends (a background job, a child in its own session) are stopped, and the log says so', async () => {
+  const home = tmpDir();
+  const engine = await Engine.start({ home });
+  try {
+    const { id } = await start(
+      engine,
+      `(sleep 20; touch left-a) & setsid bash -c 'sleep 20; touch left-b' & echo parent-exit`,
+    );
+    const x = await end(engine, id);
+    assert.equal(x.status, 'succeeded', x.statusReason ?? '');
+    const mark = jobMark(paths(home).runDir(id), x.jobs[0].id);
+    await waitFor(async () => markedProcesses(mark).length === 0, 15_000, 'the leftovers to be stopped');
+    assert.match(
+      await logOf(engine, id),
+      /\[axon\] the command ended with \d+ of its processes still running \(pid [\d, ]+\): they are stopped/,
+    );
+  } finally {
+    await engine.close();
+  }
+});

@@ -104,7 +104,8 @@ export class LocalBackend implements Backend {
       }
     }
     job ??= await this.spawnDirect(spec);
-    return watchMemory(job, spec.run, jobMark(spec.runDir, spec.jobId));
+    const mark = jobMark(spec.runDir, spec.jobId);
+    return watchMemory(endLeftovers(job, mark, spec.logPath), spec.run, mark);
   }
 
   /** Through the launcher: the engine's thread does not fork. */
@@ -190,7 +191,7 @@ export class LocalBackend implements Backend {
     }
   }
 
-  async reattach(job: { handle: JobHandle; runDir: string; jobId: number; run?: RunSpec }) {
+  async reattach(job: { handle: JobHandle; runDir: string; jobId: number; run?: RunSpec; logPath?: string }) {
     const file = exitFile(job.runDir, job.jobId);
     let pid = job.handle.pid ?? null;
     let startTime = job.handle.startTime ?? '';
@@ -225,18 +226,15 @@ export class LocalBackend implements Backend {
         void afterWrapper(file, mark, job.jobId, null, null).then(resolve);
       }, POLL_MS);
     });
-    return watchMemory(
-      {
-        handle: { pid: id, startTime },
-        done,
-        stop: (graceMs: number) => stopJob(id, mark, graceMs),
-        // An engine that closes stops polling: a short command (`axon ps`) that re-attached a running job must
-        // not wait for it to end.
-        detach: () => clearInterval(poll),
-      } satisfies RunningJob,
-      job.run,
-      mark,
-    );
+    const followed: RunningJob = {
+      handle: { pid: id, startTime },
+      done,
+      stop: (graceMs: number) => stopJob(id, mark, graceMs),
+      // An engine that closes stops polling: a short command (`axon ps`) that re-attached a running job must
+      // not wait for it to end.
+      detach: () => clearInterval(poll),
+    };
+    return watchMemory(job.logPath ? endLeftovers(followed, mark, job.logPath) : followed, job.run, mark);
   }
 }
 
@@ -263,6 +261,32 @@ function readOutcome(file: string, code: number | null, signal: NodeJS.Signals |
 /** `environment.resources.memory` (limits, else requests) in MiB, if any. */
 function memoryLimit(run: RunSpec | undefined): number | undefined {
   return amount(run?.environment?.resources?.memory);
+}
+
+/** How long the processes a command left behind get between SIGTERM and SIGKILL once it has ended. */
+const LEFTOVER_GRACE_MS = 10_000;
+
+/**
+ * Processes a command left running when it ended (`cmd &`, a daemon in its own session): stopped, as a
+ * container's or a pod's end stops them, so a finished run holds no CPU, GPU or port and a sweep's concurrency
+ * means what it says; the run's log says which. Not after a wrapper that was killed (its processes were
+ * followed to their end: `afterWrapper`).
+ */
+function endLeftovers(job: RunningJob, mark: string, logPath: string): RunningJob {
+  const pgid = job.handle.pid;
+  const done = job.done.then((o) => {
+    const left = o.lost || !pgid ? [] : markedProcesses(mark);
+    if (left.length) {
+      fs.appendFileSync(
+        logPath,
+        `[axon] the command ended with ${left.length} of its processes still running (pid ${left.join(', ')}): ` +
+          `they are stopped (SIGTERM, then SIGKILL after ${LEFTOVER_GRACE_MS / 1000} s), as a container's end stops them\n`,
+      );
+      void stopJob(pgid!, mark, LEFTOVER_GRACE_MS);
+    }
+    return o;
+  });
+  return { ...job, done };
 }
 
 /** A job held to its memory limit by the watchdog (memory-watchdog.ts): killed above it, with that reason. */
