@@ -254,9 +254,10 @@ program
       });
       if (o.json) return printJson(list);
       printTable(
-        ['id', 'project', 'group', 'status', 'created', 'metrics'],
+        ['id', 'name', 'project', 'group', 'status', 'created', 'metrics'],
         list.map((e) => [
           e.id,
+          e.name ?? '',
           e.projectName,
           e.groupId,
           fmtStatus(e.status),

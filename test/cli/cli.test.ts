@@ -569,3 +569,29 @@ test('axon run warns at the end when @@axon lines were not valid records (a NaN 
   );
   assert.match(r.stderr, /experiment 1 succeeded; loss=0\.5/);
 });
+
+test('serve while an engine serves the home already: exits 3 and gives that engine’s dashboard address', async () => {
+  const home = tmpDir();
+  const served = await startServe(home);
+  try {
+    const again = await cli(['serve'], { home });
+    assert.equal(again.code, 3);
+    assert.match(
+      again.stderr,
+      new RegExp(
+        `serves this home already; open the dashboard: ${served.url.replace(/[.]/g, '\\.')}/\\?token=${served.token}`,
+      ),
+    );
+  } finally {
+    await served.stop();
+  }
+});
+
+test('a run given --name shows it in ps and experiment get', async () => {
+  const home = tmpDir();
+  const { dir, file } = projectWith('echo hi');
+  const r = await cli(['run', '-f', file, '--name', 'baseline-lr3'], { home, cwd: dir });
+  assert.equal(r.code, 0, r.stderr);
+  assert.match((await cli(['ps'], { home })).stdout, /^1\tbaseline-lr3\t/m);
+  assert.match((await cli(['experiment', '-xp', '1', 'get'], { home })).stdout, /^name\tbaseline-lr3$/m);
+});

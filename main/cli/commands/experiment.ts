@@ -32,6 +32,7 @@ export function registerExperiment(program: Command, run: Runner): void {
         const c = x.code;
         const rows: Array<[string, string]> = [
           ['id', String(x.id)],
+          ...(x.name ? [['name', x.name] as [string, string]] : []),
           ['project', x.projectName],
           ['group', x.groupId === null ? '' : String(x.groupId)],
           ['status', fmtStatus(x.status) + (x.statusReason ? ` (${x.statusReason})` : '')],

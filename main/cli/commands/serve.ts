@@ -104,7 +104,15 @@ export function serveCommand(program: Command): void {
             await new Promise((r) => setTimeout(r, 100));
             continue;
           }
-          process.stderr.write(`axon: ${(e as Error).message}\n`);
+          // Another engine serves this home already (the background one a `run` started): its dashboard is
+          // what the user came for.
+          const serving = e instanceof LockedError ? readAddress(home) : null;
+          process.stderr.write(
+            serving
+              ? `axon: an Axon engine (pid ${serving.pid}) serves this home already; open the dashboard: ` +
+                  `${serving.url}/?token=${serving.token}\n`
+              : `axon: ${(e as Error).message}\n`,
+          );
           process.exitCode = EXIT_ENGINE;
           return;
         }
