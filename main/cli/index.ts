@@ -113,7 +113,7 @@ const run: Runner = async (body, opts = {}) => {
 
 process.on('SIGINT', () => {
   process.stderr.write(
-    `\n${pc.dim('[axon] interrupted; runs already started keep going (see `axon ps`).')}\n`,
+    `\n${pc.dim('[axon] interrupted; the runs go on, a sweep included (see `axon ps`; `axon experiment -xp ID stop` or `axon group -g ID stop` ends them).')}\n`,
   );
   const conn = active;
   active = null;
