@@ -595,3 +595,30 @@ test('a run given --name shows it in ps and experiment get', async () => {
   assert.match((await cli(['ps'], { home })).stdout, /^1\tbaseline-lr3\t/m);
   assert.match((await cli(['experiment', '-xp', '1', 'get'], { home })).stdout, /^name\tbaseline-lr3$/m);
 });
+
+test('Ctrl-C on an attached run exits 130, says the run goes on and how to stop it; the run is still running', async () => {
+  const home = tmpDir();
+  const served = await startServe(home);
+  try {
+    const { dir, file } = projectWith('echo started; sleep 30');
+    const p = spawn(process.execPath, [BIN, 'run', '-f', file], {
+      cwd: dir,
+      env: { ...process.env, AXON_HOME: home, AXON_QUIET: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    p.stdout!.on('data', (d) => (out += d));
+    p.stderr!.on('data', (d) => (err += d));
+    await waitFor(async () => out.includes('started'), 20_000, 'the run to start');
+    p.kill('SIGINT');
+    const code = await new Promise((r) => p.once('close', r));
+    assert.equal(code, 130);
+    assert.match(err, /interrupted; the runs go on, a sweep included .*axon experiment -xp ID stop/);
+    const x = JSON.parse((await cli(['experiment', '-xp', '1', 'get', '--json'], { home })).stdout);
+    assert.equal(x.status, 'running');
+    await cli(['experiment', '-xp', '1', 'stop'], { home });
+  } finally {
+    await served.stop();
+  }
+});
