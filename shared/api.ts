@@ -37,7 +37,7 @@ const id = z.number().int().positive();
 const fileText = z.object({ name: z.string().min(1), text: z.string() });
 
 /** A project name, the same rule at every entry point (CLI, dashboard, HTTP): it names folders and labels. */
-export const PROJECT_NAME_RULE = '1 to 64 letters, digits, _ . - (starting with a letter or digit)';
+export const PROJECT_NAME_RULE = '1 to 64 ASCII letters, digits, _ . - (starting with a letter or digit)';
 const projectName = z.string().superRefine((v, ctx) => {
   if (v.length <= 64 && /^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(v)) return;
   const shown =
