@@ -273,7 +273,7 @@ test('options are validated with usage errors (2), missing groups and projects a
     [
       ['project', 'create', '--name', 'a'.repeat(5000)],
       2,
-      /a project name is 1 to 64 letters.*\(5000 characters\)/,
+      /a project name is 1 to 64 ASCII letters.*\(5000 characters\)/,
     ],
   ];
   for (const [args, code, said] of cases) {
@@ -283,8 +283,8 @@ test('options are validated with usage errors (2), missing groups and projects a
   }
   const { dir, file } = projectWith('echo hi');
   for (const [name, said] of [
-    ['', /a project name is 1 to 64 letters/],
-    ['x'.repeat(3000), /a project name is 1 to 64 letters/],
+    ['', /a project name is 1 to 64 ASCII letters/],
+    ['x'.repeat(3000), /a project name is 1 to 64 ASCII letters/],
     ['../x', /a project is NAME or OWNER\/NAME \(OWNER .*\); found "\.\.\/x"/],
   ] as const) {
     const r = await cli(['run', '-f', file, '-p', name, '--detach'], { home, cwd: dir });
