@@ -274,8 +274,9 @@ const LEFTOVER_GRACE_MS = 10_000;
  */
 function endLeftovers(job: RunningJob, mark: string, logPath: string): RunningJob {
   const pgid = job.handle.pid;
+  let stopped = false; // a stop signals them itself (and SIGKILLs after its own grace)
   const done = job.done.then((o) => {
-    const left = o.lost || !pgid ? [] : markedProcesses(mark);
+    const left = o.lost || !pgid || stopped ? [] : markedProcesses(mark);
     if (left.length) {
       fs.appendFileSync(
         logPath,
@@ -286,7 +287,14 @@ function endLeftovers(job: RunningJob, mark: string, logPath: string): RunningJo
     }
     return o;
   });
-  return { ...job, done };
+  return {
+    ...job,
+    done,
+    stop: (graceMs) => {
+      stopped = true;
+      return job.stop(graceMs);
+    },
+  };
 }
 
 /** A job held to its memory limit by the watchdog (memory-watchdog.ts): killed above it, with that reason. */
