@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
 import { createHttpClient, type HttpClient } from '../shared/http-client';
 import type { AxonApi, Results } from '../shared/api';
-import { isGroupDone } from '../shared/statuses';
+import { isDone, isGroupDone } from '../shared/statuses';
 import type { Store } from '../main/engine/store';
 import type { NewExperiment } from '../main/engine/store/experiments';
 
@@ -161,6 +161,22 @@ export async function startGroup(
   });
   if (c.kind !== 'group') throw new Error(`expected a group, got ${c.kind}`);
   return c.group.id;
+}
+
+/** Waits for an experiment to reach a final status and returns it (as experiments.get gives it). */
+export function experimentEnd(
+  api: Pick<AxonApi, 'call'>,
+  id: number,
+  ms = 60_000,
+): Promise<Results['experiments.get']> {
+  return waitFor(
+    async () => {
+      const x = await api.call('experiments.get', { id });
+      return isDone(x.status) ? x : null;
+    },
+    ms,
+    `experiment ${id} to end`,
+  );
 }
 
 /** Waits for a group to reach a final status and returns it. */

@@ -13,8 +13,7 @@ import { resolveDocker } from '../../main/engine/backends/docker/connection';
 import { defaultRepo } from '../../main/engine/builder/build';
 import type { AxonApi } from '../../shared/api';
 import type { Experiment } from '../../shared/domain';
-import { isDone } from '../../shared/statuses';
-import { waitFor } from '../helpers';
+import { experimentEnd } from '../helpers';
 
 export const BUSYBOX_IMAGE = 'axon-test/busybox:1';
 
@@ -226,15 +225,7 @@ export async function startDocker(api: Api, p: { dir: string; text: string }): P
   return c.experiment.id;
 }
 
-export const endOf = (api: Api, id: number, ms = 120_000): Promise<Experiment> =>
-  waitFor(
-    async () => {
-      const x = await api.call('experiments.get', { id });
-      return isDone(x.status) ? x : null;
-    },
-    ms,
-    `experiment ${id} to end`,
-  );
+export const endOf = (api: Api, id: number, ms = 120_000): Promise<Experiment> => experimentEnd(api, id, ms);
 
 export const run = async (api: Api, p: { dir: string; text: string }) =>
   endOf(api, await startDocker(api, p));

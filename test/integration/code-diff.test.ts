@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Engine } from '../../main/engine/engine';
 import { isDone } from '../../shared/statuses';
-import { tmpDir, waitFor } from '../helpers';
+import { experimentEnd, tmpDir, waitFor } from '../helpers';
 
 const FILE = 'version: 1\nkind: experiment\nrun:\n  cmd: cat train.py\n';
 
@@ -103,13 +103,8 @@ test("a sweep's trial that starts after the code was edited records the code it 
     await new Promise((r) => setTimeout(r, 2100)); // past the re-read threshold
     fs.writeFileSync(path.join(repo, 'train.py'), 'VERSION = "C"\n');
     fs.writeFileSync(path.join(repo, 'go'), '');
-    const ended = (id: number) =>
-      waitFor(async () => {
-        const x = await engine.call('experiments.get', { id });
-        return isDone(x.status) ? x : null;
-      }, 20_000);
-    const a = await ended(first);
-    const b = await ended(second);
+    const a = await experimentEnd(engine, first, 20_000);
+    const b = await experimentEnd(engine, second, 20_000);
     assert.match((await engine.call('experiments.logs', { id: second })).text, /VERSION = "C"/);
     assert.equal(a.code?.kind === 'git' && a.code.dirty, false, 'the first ran the commit as it was');
     assert.equal(b.code?.kind === 'git' && b.code.dirty, true, 'the second ran the edited file');

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Engine } from '../../main/engine/engine';
 import { isGroupDone } from '../../shared/statuses';
-import { ROOT, tmpDir, waitFor, maxActive } from '../helpers';
+import { groupEnd, ROOT, tmpDir, waitFor, maxActive } from '../helpers';
 
 test('the branin grid group runs its 9 experiments with concurrency 2 and ranks the best first', async () => {
   const dir = path.join(ROOT, 'examples', 'branin');
@@ -128,10 +128,7 @@ test('a trial that reported the best value and then failed is neither the best n
       codePath: tmpDir(),
     });
     if (c.kind !== 'group') throw new Error('expected a group');
-    const g = await waitFor(async () => {
-      const x = await engine.call('groups.get', { id: c.group.id });
-      return isGroupDone(x.status) ? x : null;
-    }, 60_000);
+    const g = await groupEnd(engine, c.group.id, 60_000);
     const byX = new Map(g.ranked.map((x) => [Number(x.params.x), x]));
     assert.equal(byX.get(1)!.status, 'failed');
     assert.equal(byX.get(1)!.lastMetrics.loss, 1);

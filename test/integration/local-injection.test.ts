@@ -10,7 +10,7 @@ import { Engine } from '../../main/engine/engine';
 import { LocalBackend } from '../../main/engine/backends/local/local-backend';
 import { isDone } from '../../shared/statuses';
 import { cleanCommand } from '../../shared/polyaxonfile/build';
-import { tmpDir, waitFor } from '../helpers';
+import { experimentEnd, tmpDir, waitFor } from '../helpers';
 
 const CANARY = path.join(tmpDir('axon-canary-'), 'pwned');
 // Were any of these read as shell, $CANARY would be created (a path without `/`, so it can name a folder).
@@ -112,10 +112,7 @@ test('`{{ p | quote }}` passes a hostile value to the command as one argument, r
     if (c.kind !== 'experiment') throw new Error('expected an experiment');
     assert.equal(c.warnings, undefined, 'quoted: nothing to warn about');
     const id = c.experiment.id;
-    const x = await waitFor(async () => {
-      const e = await engine.call('experiments.get', { id });
-      return isDone(e.status) ? e : null;
-    }, 30_000);
+    const x = await experimentEnd(engine, id, 30_000);
     assert.equal(x.status, 'succeeded', `${x.statusReason}`);
     assert.equal((await engine.call('experiments.logs', { id })).text, `[${value}]\n`);
     assert.equal(fs.existsSync(CANARY), false, 'nothing was run from the value');

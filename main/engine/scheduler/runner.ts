@@ -14,6 +14,7 @@ import type { Backend, BackendStatus, JobHandle, JobOutcome, RunningJob } from '
 import { describeOutcome, NotStartable, succeeded } from '../backends/backend';
 import { snapshotCode } from '../code/snapshot';
 import { uploadOf } from '../../../shared/uploads';
+import type { CodeRef } from '../../../shared/domain';
 import { LogFollower } from '../tracking/follower';
 import { paths } from '../home';
 import {
@@ -66,12 +67,16 @@ export interface RunnerOptions {
 const CONTAINER_PORT = 2222;
 /** A run started this long after its creation reads its code version again (codeAtStart). */
 const CODE_REREAD_AFTER_MS = 2000;
+/** How long one read of a folder's code version serves the runs that start meanwhile. */
+const CODE_READ_SHARED_MS = 1000;
 
 export class Runner {
   private active = new Map<number, ActiveExperiment>();
   private pending = new Set<Promise<void>>();
   /** Builds in progress, so that stop() can cancel them. */
   private building = new Map<number, AbortController>();
+  /** Recent reads of code folders' versions (codeNow). */
+  private codeReads = new Map<string, { at: number; ref: Promise<CodeRef | null> }>();
   private closed = false;
 
   constructor(
@@ -630,9 +635,18 @@ export class Runner {
     if (uploadOf(x.code_path) || Date.now() - Date.parse(x.created_at) < CODE_REREAD_AFTER_MS) return;
     const had = await this.store.codeRefs.get(x.id);
     if (had?.kind !== 'git') return;
-    const now = await snapshotCode(x.code_path).catch(() => null);
+    const now = await this.codeNow(x.code_path);
     if (now?.kind !== 'git' || JSON.stringify(now) === JSON.stringify(had)) return;
     await this.store.codeRefs.replace(x.id, now);
+  }
+
+  /** A folder's code version read at most once a second: a sweep's trials that start together share it. */
+  private codeNow(dir: string): Promise<CodeRef | null> {
+    const t = Date.now();
+    for (const [d, r] of this.codeReads) if (t - r.at >= CODE_READ_SHARED_MS) this.codeReads.delete(d);
+    let r = this.codeReads.get(dir);
+    if (!r) this.codeReads.set(dir, (r = { at: t, ref: snapshotCode(dir).catch(() => null) }));
+    return r.ref;
   }
 
   /** Ends an experiment whose jobs never started (build failed, stopped while scheduled, no command). */
