@@ -68,6 +68,12 @@ const runFiles = z.object({
   params: z.record(z.string()).default({}),
 });
 
+const cloneChange = z.object({
+  id,
+  params: z.record(z.string()).optional(),
+  files: z.array(fileText).optional(),
+});
+
 export const methods = {
   'system.info': z.object({}),
   'system.machine': z.object({}),
@@ -216,8 +222,11 @@ export const methods = {
   'experiments.stop': z.object({ id }),
   /** Outputs kept where the run ran (a pod whose copy failed): try to copy them home now. */
   'experiments.fetchOutputs': z.object({ id }),
-  'experiments.restart': z.object({ id }),
-  'experiments.resume': z.object({ id }),
+  /** Run it again (resume: in the same outputs folder), optionally changed: `params` as `-P` gives them, `files`
+   *  merged over the run's recorded polyaxonfile (later wins), as Polyaxon's `restart -f`. A changed run of a
+   *  sweep runs on its own. */
+  'experiments.restart': cloneChange,
+  'experiments.resume': cloneChange,
   'experiments.delete': z.object({ id }),
   'groups.list': z.object({ project: projectRef.optional() }),
   'groups.get': z.object({ id }),
@@ -386,8 +395,9 @@ export interface Results extends AuthResults {
   'experiments.codeDiff': CodeDiff;
   'experiments.stop': Experiment;
   'experiments.fetchOutputs': Experiment;
-  'experiments.restart': Experiment;
-  'experiments.resume': Experiment;
+  /** `warnings`: what `axon check` would warn of in a changed run (a value that renders NaN, shell syntax). */
+  'experiments.restart': Experiment & { warnings?: string[] };
+  'experiments.resume': Experiment & { warnings?: string[] };
   'experiments.delete': { deleted: true };
   'groups.list': Group[];
   'groups.get': Group & { ranked: Experiment[] };

@@ -32,6 +32,7 @@ import { runSpec, type ExperimentRow } from './store/experiments';
 import { removeRunFolders } from './run-files';
 import type { KubernetesBackend } from './backends/kubernetes/kubernetes-backend';
 import { checkSpec, kubernetesProblems } from './spec-check';
+import { changedRun, hasChanges, type RunChange } from './clone-changes';
 import { makeTrackingHandlers } from './handlers-tracking';
 import { makeDashboardHandlers } from './handlers-dashboard';
 import { groupImportance, groupMetricCurves } from './sweeps/insights';
@@ -116,9 +117,17 @@ export function makeHandlers(engine: Engine, lifecycle: Lifecycle): Handlers {
     return store.projects.ensure(projectName, codePath);
   }
 
-  async function clone(id: number, strategy: 'restart' | 'resume') {
+  async function clone(id: number, strategy: 'restart' | 'resume', change: RunChange = {}) {
     const x = await store.experiments.row(id);
     const original = await store.experiments.get(id);
+    // Checked before anything else: a change with a mistake creates nothing and fetches nothing.
+    const changedTo = hasChanges(change)
+      ? changedRun(
+          id,
+          { raw: JSON.parse(x.spec_json), params: original.params, kubernetes: x.backend === 'kubernetes' },
+          change,
+        )
+      : null;
     // Resuming a resume goes back to the original's outputs (SPEC §3.1).
     const outputsOwner =
       strategy === 'resume' && x.cloning_strategy === 'resume' && x.original_id
@@ -140,22 +149,33 @@ export function makeHandlers(engine: Engine, lifecycle: Lifecycle): Handlers {
     // A run of a group that has ended runs on its own, as Polyaxon's restarts do: the queue starts a group's
     // experiments only while the group runs, and an ended search takes no new results.
     const group = x.group_id ? await store.groups.row(x.group_id) : null;
-    const groupId = group && !isGroupDone(group.status) && group.status !== 'stopping' ? group.id : null;
+    // A run with changed params is not one of its search's suggestions: it runs on its own.
+    const groupId =
+      group && !changedTo && !isGroupDone(group.status) && group.status !== 'stopping' ? group.id : null;
     const newId = await store.db.transaction(async () => {
       const nid = await store.experiments.insert({
         projectId: x.project_id,
         groupId,
         name: x.name,
         backend: x.backend,
-        cmd: x.cmd,
-        spec: JSON.parse(x.spec_json),
-        params: original.params,
+        cmd: changedTo ? changedTo.cmd : x.cmd,
+        spec: changedTo ? changedTo.raw : JSON.parse(x.spec_json),
+        params: changedTo ? changedTo.params : original.params,
         tags: original.tags,
         codePath: x.code_path,
         originalId: outputsOwner.id,
         cloningStrategy: strategy,
         // The run as it was: its build, resources, replicas and (Kubernetes) context and namespace.
-        run: x.run_json ? runSpec(x) : undefined,
+        run: changedTo
+          ? {
+              ...runSpec(x),
+              build: changedTo.build,
+              environment: changedTo.environment,
+              framework: changedTo.framework,
+            }
+          : x.run_json
+            ? runSpec(x)
+            : undefined,
       });
       if (strategy === 'resume' && outputsOwner.outputs_dir)
         await store.experiments.update(nid, { outputs_dir: outputsOwner.outputs_dir });
@@ -163,7 +183,8 @@ export function makeHandlers(engine: Engine, lifecycle: Lifecycle): Handlers {
       return nid;
     });
     void engine.queue.tick();
-    return store.experiments.get(newId);
+    const created = await store.experiments.get(newId);
+    return changedTo?.warnings.length ? { ...created, warnings: changedTo.warnings } : created;
   }
 
   /** What deleted experiments' runs left: pods and services on their cluster (normally gone already once logs
@@ -456,8 +477,8 @@ export function makeHandlers(engine: Engine, lifecycle: Lifecycle): Handlers {
         );
       return store.experiments.get(id);
     },
-    'experiments.restart': ({ id }) => clone(id, 'restart'),
-    'experiments.resume': ({ id }) => clone(id, 'resume'),
+    'experiments.restart': ({ id, ...change }) => clone(id, 'restart', change),
+    'experiments.resume': ({ id, ...change }) => clone(id, 'resume', change),
     'experiments.outputFile': ({ id, path: rel, maxBytes }) => previewOutput(store, id, rel, maxBytes),
     'experiments.codeDiff': ({ base, other }) => codeDiff(store, base, other),
     'experiments.events': async ({ id }) => {

@@ -30,3 +30,41 @@ test('restarting an ended sweep’s experiment runs it, on its own, and says so'
     [3],
   );
 });
+
+test('restart -P and resume -f run the experiment changed, say what changed, and refuse a mistake creating nothing', async () => {
+  const home = tmpDir();
+  const dir = tmpDir();
+  fs.writeFileSync(
+    path.join(dir, 'polyaxonfile.yml'),
+    'version: 1\nkind: group\ndeclarations:\n  epochs: 2\nhptuning:\n  matrix:\n    x:\n      values: [1, 2]\n' +
+      'run:\n  cmd: echo x={{ x }} epochs={{ epochs }}\n',
+  );
+  assert.equal((await cli(['run', '-f', 'polyaxonfile.yml'], { home, cwd: dir })).code, 0);
+  const r = await cli(['experiment', '-xp', '1', 'restart', '-P', 'epochs=5'], { home, cwd: dir });
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(
+    r.stderr,
+    /experiment 3 created \(restart of 1; changed, it runs on its own, not as one of group 1's trials\)/,
+  );
+  assert.match(r.stderr, /params changed: epochs 2 → 5\n/);
+  assert.match(r.stdout + r.stderr, /x=1 epochs=5/, "the sweep's value stays, the change applies");
+
+  fs.writeFileSync(path.join(dir, 'more.yml'), 'run:\n  cmd: echo more x={{ x }} epochs={{ epochs }}\n');
+  const f = await cli(['experiment', '-xp', '3', 'resume', '-f', 'more.yml', '-P', 'x=7'], {
+    home,
+    cwd: dir,
+  });
+  assert.equal(f.code, 0, f.stderr);
+  assert.match(f.stdout + f.stderr, /more x=7 epochs=5/, 'the override file and the first change both hold');
+
+  const before = JSON.parse((await cli(['ps', '--json'], { home, cwd: dir })).stdout) as unknown[];
+  const bad = await cli(['experiment', '-xp', '1', 'restart', '-P', 'epoch=5'], { home, cwd: dir });
+  assert.equal(bad.code, 2, bad.stderr);
+  assert.match(bad.stderr, /-P epoch: expected a param the file declares or uses \(epochs, x\)/);
+  fs.writeFileSync(path.join(dir, 'broken.yml'), 'run:\n  cmd: [echo\n');
+  const broken = await cli(['experiment', '-xp', '1', 'restart', '-f', 'broken.yml'], { home, cwd: dir });
+  assert.equal(broken.code, 2, broken.stderr);
+  assert.match(broken.stderr, /broken\.yml:\d+:\d+ expected valid YAML/);
+  const after = JSON.parse((await cli(['ps', '--json'], { home, cwd: dir })).stdout) as unknown[];
+  assert.equal(after.length, before.length, 'nothing created');
+});

@@ -1,9 +1,10 @@
-// `axon experiment -xp ID get|logs|statuses|metrics|stop|restart|resume|fetch-outputs|delete`
+// `axon experiment -xp ID get|logs|statuses|metrics|stop|restart|resume|outputs|fetch-outputs|delete`
 import type { Command } from 'commander';
 import type { AxonApi } from '../../../shared/api';
 import { COPYING_OUTPUTS, isDone, OUTPUTS_KEPT } from '../../../shared/statuses';
 import { uploadOf } from '../../../shared/uploads';
-import { fmtStatus, fmtValue, printJson, printTable, UsageError } from '../format';
+import { fmtStatus, fmtValue, parseParams, printJson, printTable, UsageError } from '../format';
+import { readSpecFiles } from '../files';
 import { attachExperiment, finishRun, logPrinter, survivingEngineLoss } from './run';
 import type { Runner } from './types';
 
@@ -13,6 +14,17 @@ function xpId(cmd: Command): number {
   if (!v || !Number.isInteger(id) || id <= 0)
     throw new UsageError(`-xp ID is required (a positive integer), found ${v ?? 'nothing'}`);
   return id;
+}
+
+const collect = (v: string, prev: string[] = []) => [...prev, v];
+
+/** `lr 0.1 → 0.2, epochs 10 → 20`: what a changed restart runs with that the run did not. */
+export function paramChanges(before: Record<string, unknown>, after: Record<string, unknown>): string {
+  const show = (v: unknown) => (v === undefined ? '(none)' : fmtValue(v));
+  return [...new Set([...Object.keys(before), ...Object.keys(after)])]
+    .filter((k) => JSON.stringify(before[k]) !== JSON.stringify(after[k]))
+    .map((k) => `${k} ${show(before[k])} → ${show(after[k])}`)
+    .join(', ');
 }
 
 export function registerExperiment(program: Command, run: Runner): void {
@@ -271,20 +283,43 @@ export function registerExperiment(program: Command, run: Runner): void {
           ? 'run it again as a new experiment with fresh outputs'
           : 'run it again as a new experiment that continues in the same outputs folder',
       )
+      .option('-P, --param <name=value>', 'run it with this param changed (repeatable)', collect)
+      .option(
+        '-f, --file <file>',
+        "a polyaxonfile merged over the run's own (later wins; repeatable), as Polyaxon's override file",
+        collect,
+      )
       .option('--detach', 'do not wait for the new run')
       .option('--json', 'JSON output')
+      .addHelpText(
+        'after',
+        `\nThe run's own params stay (a sweep's values included) except those -P or -f change; a changed run of a
+sweep runs on its own. Example: axon experiment -xp 7 ${verb} -P epochs=20`,
+      )
       .action((o, cmd) =>
         run(
           async (api: AxonApi, { reconnect }) => {
             const from = await api.call('experiments.get', { id: xpId(cmd) });
-            const x = await api.call(`experiments.${verb}`, { id: from.id });
-            // The engine keeps a restart in its group only while the group runs.
+            const params = parseParams(o.param as string[] | undefined);
+            const files = o.file ? readSpecFiles(o.file as string[]) : undefined;
+            const changed = Object.keys(params).length > 0 || !!files;
+            const x = await api.call(`experiments.${verb}`, {
+              id: from.id,
+              ...(changed ? { params, files } : {}),
+            });
+            // The engine keeps a restart in its group only while the group runs, and unchanged.
             const alone =
-              from.groupId !== null && x.groupId === null
-                ? `; group ${from.groupId} has ended, so it runs on its own`
-                : '';
-            if (!o.json)
+              from.groupId === null || x.groupId !== null
+                ? ''
+                : changed
+                  ? `; changed, it runs on its own, not as one of group ${from.groupId}'s trials`
+                  : `; group ${from.groupId} has ended, so it runs on its own`;
+            if (!o.json) {
               process.stderr.write(`[axon] experiment ${x.id} created (${verb} of ${from.id}${alone})\n`);
+              const diff = paramChanges(from.params, x.params);
+              if (diff) process.stderr.write(`[axon] params changed: ${diff}\n`);
+              for (const w of x.warnings ?? []) process.stderr.write(`axon: warning: ${w}\n`);
+            }
             if (o.detach) return o.json ? printJson(x) : undefined;
             return finishRun(api, { kind: 'experiment', experiment: x }, !!o.json, reconnect);
           },

@@ -1,4 +1,4 @@
-// Stop, restart, resume, delete, and fetching outputs kept in a pod. Restart and resume create a new experiment (as in Polyaxon) and open it.
+// Stop, restart, resume (also with changed params, RerunDialog), delete, and fetching outputs kept in a pod. Restart and resume create a new experiment (as in Polyaxon) and open it.
 import { useState } from 'react';
 import { useNavigate } from 'react-router-dom';
 import type { Experiment } from '../../../shared/domain';
@@ -7,6 +7,7 @@ import { call, errorMessage } from '../api';
 import { useExperiments } from '../stores/experiments';
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { projectPath } from '../lib/routeParams';
+import { RerunDialog } from './RerunDialog';
 
 export function ExperimentActions({
   experiment: x,
@@ -19,6 +20,7 @@ export function ExperimentActions({
   const [busy, setBusy] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [confirmDelete, setConfirmDelete] = useState(false);
+  const [rerun, setRerun] = useState(false);
   const navigate = useNavigate();
   const done = DONE.has(x.status);
   const kept = done && !!x.statusReason?.includes(OUTPUTS_KEPT);
@@ -86,6 +88,14 @@ export function ExperimentActions({
       </button>
       <button
         type="button"
+        onClick={() => setRerun(true)}
+        disabled={!!busy || !done || offline}
+        title={off ?? 'Restart or resume it with some params changed'}
+      >
+        Run again with changes…
+      </button>
+      <button
+        type="button"
         className="danger-text"
         onClick={() => setConfirmDelete(true)}
         disabled={!!busy || !done || offline}
@@ -98,6 +108,7 @@ export function ExperimentActions({
           {error}
         </p>
       )}
+      {rerun && <RerunDialog experiment={x} open={rerun} onClose={() => setRerun(false)} />}
       <ConfirmDialog
         open={confirmDelete}
         title={`Delete experiment ${x.id}?`}
