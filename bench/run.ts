@@ -9,6 +9,7 @@ const BENCHMARKS: Record<string, () => Promise<{ run(): Promise<BenchResult | nu
   mlflow: () => import('./mlflow'),
   'docker-rebuild': () => import('./docker-rebuild'),
   'docker-start': () => import('./docker-start'),
+  'docker-log-copy': () => import('./docker-log-copy'),
   'cli-start': () => import('./cli-start'),
 };
 

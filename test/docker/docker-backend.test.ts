@@ -173,30 +173,40 @@ test(
   },
 );
 
-test('stop sends the container a graceful stop and the run ends stopped', { skip }, async (t) => {
-  if (!need(t, 'Docker', noDocker)) return;
-  const engine = await Engine.start({ home: tmpDir(), stopGraceMs: 1000 });
-  try {
-    const p = project([
-      'kind: experiment',
-      `build: {image: "${BUSYBOX}"}`,
-      'run:',
-      '  cmd: echo started; sleep 60',
-    ]);
-    const id = await startDocker(engine, p);
-    await waitFor(
-      async () => (await engine.call('experiments.logs', { id })).text.includes('started'),
-      60_000,
-      'started',
-    );
-    await engine.call('experiments.stop', { id });
-    const x = await endOf(engine, id, 30_000);
-    assert.equal(x.status, 'stopped');
-    assert.equal(x.statusReason, 'stopped by user');
-  } finally {
-    await engine.close();
-  }
-});
+test(
+  'stop sends SIGTERM to the command, a compound one included, and the run ends stopped',
+  { skip },
+  async (t) => {
+    if (!need(t, 'Docker', noDocker)) return;
+    // A grace period long enough that a command which never got the SIGTERM is seen to be SIGKILLed instead.
+    const engine = await Engine.start({ home: tmpDir(), stopGraceMs: 8000 });
+    try {
+      // `&& echo after` keeps a shell between PID 1 and the program: the SIGTERM must still reach the program.
+      const p = project([
+        'kind: experiment',
+        `build: {image: "${BUSYBOX}"}`,
+        'run:',
+        `  cmd: sh -c 'trap "echo got-term > $AXON_OUTPUTS_PATH/term.txt; exit 0" TERM; echo started; while :; do sleep 1; done' && echo after`,
+      ]);
+      const id = await startDocker(engine, p);
+      await waitFor(
+        async () => (await engine.call('experiments.logs', { id })).text.includes('started'),
+        60_000,
+        'started',
+      );
+      const asked = Date.now();
+      await engine.call('experiments.stop', { id });
+      const x = await endOf(engine, id, 30_000);
+      assert.equal(x.status, 'stopped');
+      assert.equal(x.statusReason, 'stopped by user');
+      const term = await engine.call('experiments.outputFile', { id, path: 'term.txt' });
+      assert.equal('text' in term ? term.text : null, 'got-term\n', "the program's own SIGTERM handler ran");
+      assert.ok(Date.now() - asked < 7000, 'ended by the SIGTERM, not by the SIGKILL after the grace period');
+    } finally {
+      await engine.close();
+    }
+  },
+);
 
 test(
   'a stop while the image builds ends the run at once, stopped, with nothing scheduled after it',

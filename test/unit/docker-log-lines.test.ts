@@ -19,6 +19,7 @@ const frame = (stream: number, text: string) => {
   return Buffer.concat([head, body]);
 };
 
+/** The lines that come out (several at once: the lines of one chunk are pushed together). */
 async function lines(t: DockerLogLines, chunks: Buffer[]): Promise<string[]> {
   const out: string[] = [];
   t.on('data', (d: Buffer) => out.push(d.toString()));
@@ -26,7 +27,10 @@ async function lines(t: DockerLogLines, chunks: Buffer[]): Promise<string[]> {
   for (const c of chunks) t.write(c);
   t.end();
   await done;
-  return out;
+  return out
+    .join('')
+    .split(/(?<=\n)/)
+    .filter(Boolean);
 }
 
 test('attached: raw output cut anywhere comes out as whole "@stream text" lines, per stream', async () => {

@@ -27,6 +27,8 @@ export function tsKey(ts: string): [number, number] {
 
 const cmp = (a: [number, number], b: [number, number]) => a[0] - b[0] || a[1] - b[1];
 
+const CURSOR_EVERY_MS = 200;
+
 const RECORD = '@@axon {';
 /** A metrics record (docs/metrics-protocol.md) without its own `ts` gets the time the line was written, as the
  *  source stamped it: read later (an engine that was down, a copy tried again), its points are still dated when
@@ -49,6 +51,10 @@ export class LogCopier {
   private detached = false;
   private cut = false;
   private readonly cursorPath: string;
+  /** When the cursor file was last written; it is written at most every CURSOR_EVERY_MS while lines pour in
+   *  (a file replaced per chunk cost a chatty job most of its copy time), and always when a copy ends. A crash
+   *  in between costs nothing: the log's tail past the cursor on disk is cut and copied again. */
+  private cursorSavedAt = 0;
 
   constructor(readonly logPath: string) {
     this.cursorPath = `${logPath}.cursor`;
@@ -133,6 +139,7 @@ export class LogCopier {
       await done;
     } finally {
       fs.closeSync(fd);
+      this.saveCursor();
     }
   }
 
@@ -194,8 +201,13 @@ export class LogCopier {
     const buf = Buffer.from(lines.join(''), 'utf8');
     fs.writeSync(fd, buf);
     this.cursor.size += buf.length;
+    if (Date.now() - this.cursorSavedAt >= CURSOR_EVERY_MS) this.saveCursor();
+  }
+
+  private saveCursor(): void {
     const tmp = `${this.cursorPath}.tmp`;
     fs.writeFileSync(tmp, JSON.stringify(this.cursor));
     fs.renameSync(tmp, this.cursorPath);
+    this.cursorSavedAt = Date.now();
   }
 }

@@ -49,6 +49,8 @@ export class DockerLogLines extends Transform {
   private readonly partial = new Map<number, Buffer[]>();
   private readonly attached: boolean;
   private readonly skip: Record<string, number>;
+  /** The lines of one chunk, pushed as one: a line a push would cost the copier a write per line. */
+  private out: Buffer[] = [];
 
   /**
    * `attached`: the frames are an attach stream's raw output (no timestamps, cut anywhere): lines are split at
@@ -70,19 +72,26 @@ export class DockerLogLines extends Transform {
       at += 8 + size;
     }
     this.buf = this.buf.subarray(at);
+    this.pushLines();
     done();
+  }
+
+  private pushLines(): void {
+    if (this.out.length) this.push(this.out.length === 1 ? this.out[0] : Buffer.concat(this.out));
+    this.out = [];
   }
 
   override _flush(done: TransformCallback): void {
     for (const [stream, pieces] of this.partial) this.line(stream, Buffer.concat([...pieces, NL]));
     this.partial.clear();
+    this.pushLines();
     done();
   }
 
   private line(stream: number, line: Buffer): void {
     if (this.skip[stream] > 0) this.skip[stream]--;
-    else if (this.attached) this.push(Buffer.concat([Buffer.from(`@${stream} `), line]));
-    else this.push(line);
+    else if (this.attached) this.out.push(Buffer.from(`@${stream} `), line);
+    else this.out.push(line);
   }
 
   private frame(stream: number, payload: Buffer): void {

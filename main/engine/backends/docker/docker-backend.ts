@@ -18,6 +18,7 @@ import { containerResources as statsOf, type DockerStatsJson } from '../../monit
 import { buildImage, defaultRepo } from '../../builder';
 import { containerEnv, containerPythonPath, SDK_PYTHON } from '../../scheduler/job-env';
 import { DockerConnection } from './connection';
+import { wrappedCommand } from '../container-wrapper';
 import { LogCopier } from '../log-copier';
 import { copyAttachedLog, copyContainerLog } from './container-log';
 import { containerResources } from './resources';
@@ -88,8 +89,10 @@ export class DockerBackend implements Backend {
     if (!s.reachable) throw new Error(`${s.detail}. Start Docker, or run with --backend local.`);
     if (!spec.image) throw new Error('no image: prepare() did not run');
     // The host's own environment stays on the host; only the job's variables cross into the container.
+    const wrapped = wrappedCommand(spec.cmd);
     const env = Object.entries({
       ...containerEnv(spec.env, spec.extraEnv),
+      ...wrapped.env,
       AXON_OUTPUTS_PATH: CONTAINER_OUTPUTS,
       POLYAXON_RUN_OUTPUTS_PATH: CONTAINER_OUTPUTS,
       PYTHONPATH: containerPythonPath(CONTAINER_SDK, spec.run.build, spec.extraEnv),
@@ -97,7 +100,8 @@ export class DockerBackend implements Backend {
     const container = await this.docker.createContainer({
       name: `axon-${homeId(this.home)}-${spec.experimentId}-${spec.role}-${spec.index}-${spec.jobId}`,
       Image: spec.image,
-      Cmd: ['/bin/bash', '-c', spec.cmd],
+      // PID 1 is a wrapper that passes `docker stop`'s SIGTERM to the command's whole process group.
+      Cmd: wrapped.command,
       WorkingDir: '/code',
       Env: env,
       Labels: {

@@ -1,8 +1,8 @@
 // The pod of one job (one replica), built from the launch and the polyaxonfile's `environment`, and the checks
 // that reject what a cluster cannot take before anything is created. Pure: no client, no I/O.
 //
-// A pod has two containers. `main` runs the command under a small bash wrapper that forwards SIGTERM to it (a
-// process that is PID 1 ignores signals it has no handler for) and exits with its status. `axon-outputs`
+// A pod has two containers. `main` runs the command under a small bash wrapper that forwards SIGTERM to its
+// process group (../container-wrapper.ts) and exits with its status. `axon-outputs`
 // shares the outputs emptyDir and only waits: the engine copies the outputs out of it (exec + tar) once `main`
 // has ended, then deletes the pod. The pod's phase is therefore not the job's state: the engine reads `main`'s
 // container status.
@@ -11,6 +11,7 @@ import type { EnvironmentSpec, ResourceBound } from '../../../../shared/polyaxon
 import type { LaunchSpec } from '../backend';
 import { parseQuantity } from './cluster-info';
 import { containerEnv, containerPythonPath } from '../../scheduler/job-env';
+import { WRAPPER } from '../container-wrapper';
 
 export const MAIN = 'main';
 export const SIDECAR = 'axon-outputs';
@@ -27,14 +28,6 @@ export const LABEL = {
   role: 'axon.dev/role',
   index: 'axon.dev/index',
 } as const;
-
-/** The wrapper: the command runs as a child (from AXON_CMD, exactly as written); TERM and INT reach it. */
-export const WRAPPER = [
-  '/bin/bash -c "$AXON_CMD" & p=$!',
-  "trap 'kill -TERM $p 2>/dev/null' TERM INT",
-  'while :; do wait $p; rc=$?; kill -0 $p 2>/dev/null || break; done',
-  'exit $rc',
-].join('\n');
 
 /** What the side container asks for (counted by the capacity check too). */
 export const SIDECAR_REQUESTS = { cpu: '5m', memory: '8Mi' };

@@ -1,0 +1,21 @@
+// How a container (Docker) or a pod's `main` container (Kubernetes) runs the command: under a small shell wrapper
+// that is PID 1, because a PID 1 ignores signals it has no handler for, and `docker stop` or a stop over exec
+// sends SIGTERM to PID 1. TERM or INT is passed to every process of the container (`kill -1` from PID 1: all
+// but itself), not only to its child: a compound command (`python3 train.py && echo done`, a pipe) has a shell
+// between PID 1 and the program, and the program must get the SIGTERM too, to checkpoint, as it does on the
+// local backend. (A process group would need job control, which busybox's and dash's shells refuse without a
+// terminal.) After a stop the wrapper waits until every process has ended (the shell between may die at once
+// while the program still writes its checkpoint; the container ending would SIGKILL it); the stop's grace
+// period bounds that wait. It exits with the command's status (143 when it was terminated).
+export const WRAPPER = [
+  '/bin/bash -c "$AXON_CMD" & p=$!',
+  "t=; trap 't=1; kill -TERM -1 2>/dev/null' TERM INT",
+  'while :; do wait $p; rc=$?; kill -0 $p 2>/dev/null || break; done',
+  'if [ -n "$t" ]; then while kill -0 -1 2>/dev/null; do sleep 0.2; done; fi',
+  'exit $rc',
+].join('\n');
+
+/** A container's command and the variable that carries the user's command to it. */
+export function wrappedCommand(cmd: string): { command: string[]; env: { AXON_CMD: string } } {
+  return { command: ['/bin/bash', '-c', WRAPPER], env: { AXON_CMD: cmd } };
+}
