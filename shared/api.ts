@@ -104,7 +104,8 @@ export const methods = {
   'projects.delete': z.object({ name: projectRef }),
   /** The polyaxonfiles in the project's code folder, with their text. */
   'projects.files': z.object({ name: projectRef }),
-  'runs.check': runFiles,
+  /** `backend`: also what that backend refuses (no image for a container backend; Kubernetes' limits). */
+  'runs.check': runFiles.extend({ backend: z.enum(['local', 'docker', 'kubernetes']).optional() }),
   /** Code sent from another machine (axon run against a server): base64 of a .tar.gz of the code folder;
    *  `runs.create` then takes its id as `upload`. Files and folders only (main/engine/code/uploads.ts). */
   'code.upload': z.object({ archive: z.string().min(1) }),
@@ -209,7 +210,7 @@ export const methods = {
         .record(z.string().min(1).max(200), z.number().finite())
         .refine((m) => Object.keys(m).length <= 1000, 'at most 1,000 metrics at once')
         .optional(),
-      step: z.number().int().nonnegative().optional(),
+      step: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER).optional(),
       /** Unix seconds (default: now). */
       ts: z.number().finite().optional(),
       params: z

@@ -1,5 +1,5 @@
 // The `axon` command line. Mirrors Polyaxon's CLI where it fits (SPEC §3).
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import pc from 'picocolors';
 import type { AxonApi } from '../../shared/api';
 import { ApiError, toApiError } from '../../shared/api-errors';
@@ -131,6 +131,13 @@ const program = new Command('axon')
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 
+const BACKENDS = ['local', 'docker', 'kubernetes'];
+/** `--backend`, its value checked by commander ("Allowed choices are local, docker, kubernetes"). */
+const backendOption = (description: string, byDefault?: string) => {
+  const o = new Option('--backend <name>', description).choices(BACKENDS);
+  return byDefault ? o.default(byDefault) : o;
+};
+
 /** What `axon check` calls the rendered command: a group's first experiment's, which is only an example when
  *  its suggestions are drawn and no seed fixes them (each run then draws its own seed). */
 function commandLabel(kind: string, summary: Record<string, unknown>): string {
@@ -145,10 +152,15 @@ program
   .description('validate polyaxonfiles without running them')
   .option('-f, --file <file>', 'polyaxonfile (repeat to deep-merge, later wins)', collect)
   .option('-P, --param <name=value>', 'override a param (repeatable)', collect)
+  .addOption(backendOption('also check what that backend refuses (a container backend needs an image)'))
   .option('--json', 'JSON output')
   .action((o) =>
     run(async (api: AxonApi) => {
-      const r = await api.call('runs.check', { files: readSpecFiles(o.file), params: parseParams(o.param) });
+      const r = await api.call('runs.check', {
+        files: readSpecFiles(o.file),
+        params: parseParams(o.param),
+        ...(o.backend ? { backend: o.backend as 'local' | 'docker' | 'kubernetes' } : {}),
+      });
       if (o.json) printJson(r);
       else if (r.ok) {
         process.stdout.write(`valid: ${r.kind}\n`);
@@ -171,10 +183,8 @@ program
   .option('-f, --file <file>', 'polyaxonfile (repeat to deep-merge, later wins)', collect)
   .option('-P, --param <name=value>', 'override a param (repeatable)', collect)
   .option('-p, --project <name>', 'project (default: the one `axon init` linked, else the folder name)')
-  .option(
-    '--backend <name>',
-    'where to run: local (processes), docker (containers) or kubernetes (pods)',
-    'local',
+  .addOption(
+    backendOption('where to run: local (processes), docker (containers) or kubernetes (pods)', 'local'),
   )
   .option('--context <name>', 'kubernetes: the kube context (default: the one Axon uses, `axon context use`)')
   .option('-n, --namespace <ns>', "kubernetes: the namespace (default: the context's)")

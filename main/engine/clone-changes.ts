@@ -13,7 +13,7 @@ import {
   type ParsedSpec,
   type SpecError,
 } from '../../shared/polyaxonfile';
-import { checkSpec, kubernetesProblems } from './spec-check';
+import { checkSpec, imageProblems, kubernetesProblems } from './spec-check';
 
 export interface RunChange {
   params?: Record<string, string>;
@@ -52,7 +52,7 @@ const isTemplate = (v: unknown) => typeof v === 'string' && v.includes('{{');
 
 export function changedRun(
   id: number,
-  recorded: { raw: unknown; params: Record<string, unknown>; kubernetes: boolean },
+  recorded: { raw: unknown; params: Record<string, unknown>; backend: string },
   change: RunChange,
 ): ChangedRun {
   // JSON is YAML: the recorded file is read again as it was merged and checked when the run was created.
@@ -84,10 +84,11 @@ export function changedRun(
   if (!r.ok) refuse(r.errors);
   if (!r.value.cmd)
     throw new ApiError('invalid_spec', `${base.name}: run.cmd is required to run an experiment`);
-  if (recorded.kubernetes) {
-    const problems = kubernetesProblems(after, r.value.environment);
-    if (problems.length) refuse(problems);
-  }
+  const problems = [
+    ...imageProblems(after, r.value.build, recorded.backend),
+    ...(recorded.backend === 'kubernetes' ? kubernetesProblems(after, r.value.environment) : []),
+  ];
+  if (problems.length) refuse(problems);
   return {
     raw: after.raw,
     cmd: r.value.cmd,

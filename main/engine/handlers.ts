@@ -31,7 +31,7 @@ import { makeClusterHandlers, resolveKubeTarget } from './handlers-clusters';
 import { runSpec, type ExperimentRow } from './store/experiments';
 import { removeRunFolders } from './run-files';
 import type { KubernetesBackend } from './backends/kubernetes/kubernetes-backend';
-import { checkSpec, kubernetesProblems } from './spec-check';
+import { checkSpec, imageProblems, kubernetesProblems } from './spec-check';
 import { changedRun, hasChanges, type RunChange } from './clone-changes';
 import { makeTrackingHandlers } from './handlers-tracking';
 import { makeDashboardHandlers } from './handlers-dashboard';
@@ -122,11 +122,7 @@ export function makeHandlers(engine: Engine, lifecycle: Lifecycle): Handlers {
     const original = await store.experiments.get(id);
     // Checked before anything else: a change with a mistake creates nothing and fetches nothing.
     const changedTo = hasChanges(change)
-      ? changedRun(
-          id,
-          { raw: JSON.parse(x.spec_json), params: original.params, kubernetes: x.backend === 'kubernetes' },
-          change,
-        )
+      ? changedRun(id, { raw: JSON.parse(x.spec_json), params: original.params, backend: x.backend }, change)
       : null;
     // Resuming a resume goes back to the original's outputs (SPEC §3.1).
     const outputsOwner =
@@ -233,10 +229,10 @@ export function makeHandlers(engine: Engine, lifecycle: Lifecycle): Handlers {
       await removeExperiments(rows);
       return { deleted: true };
     },
-    'runs.check': async ({ files, params }) => {
+    'runs.check': async ({ files, params, backend }) => {
       const r = parsePolyaxonfiles(files, { params });
       if (!r.ok) return { ok: false, errors: r.errors };
-      const found = checkSpec(r.value, files, params);
+      const found = checkSpec(r.value, files, params, backend);
       const errors = [...searchErrors(r.value), ...found.errors];
       if (errors.length) return { ok: false, errors };
       const summary = summarize(r.value);
@@ -289,11 +285,12 @@ export function makeHandlers(engine: Engine, lifecycle: Lifecycle): Handlers {
             'invalid_spec',
             `${spec.files.join(', ')}: run.cmd is required to run an experiment`,
           );
-        if (target) {
-          // What the cluster would refuse is refused here, before anything is created, with where it was written.
-          const errors = kubernetesProblems(spec, r.value.environment);
-          if (errors.length) throw specError(errors);
-        }
+        // What the backend would refuse is refused here, before anything is created, with where it was written.
+        const errors = [
+          ...imageProblems(spec, r.value.build, input.backend),
+          ...(target ? kubernetesProblems(spec, r.value.environment) : []),
+        ];
+        if (errors.length) throw specError(errors);
         return r.value;
       });
       // Only a valid request reaches this point: nothing above created anything.

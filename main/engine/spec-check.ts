@@ -10,7 +10,7 @@ import { locateFromMap } from '../../shared/polyaxonfile/positions';
 import { templateContext } from '../../shared/polyaxonfile/io';
 import { nanExpressions } from '../../shared/polyaxonfile/template';
 import { namesIn, undefinedTemplateNames } from '../../shared/polyaxonfile/template-names';
-import type { EnvironmentSpec } from '../../shared/polyaxonfile';
+import type { BuildSpec, EnvironmentSpec } from '../../shared/polyaxonfile';
 import { environmentProblems, problemText } from './backends/kubernetes/pod-spec';
 import { replicaPlan } from './scheduler/replicas';
 import { plannedExperiments } from './sweeps/planned';
@@ -41,6 +41,8 @@ export function checkSpec(
   spec: ParsedSpec,
   files: Array<{ name: string; text: string }>,
   params: Record<string, string>,
+  /** The backend it is for (`axon check --backend`, a restart's): what that backend refuses is an error. */
+  backend?: string,
 ): SpecFindings {
   const errors = undefinedTemplateNames(spec);
   const warnings: string[] = [];
@@ -134,11 +136,33 @@ export function checkSpec(
     out.command = r.value.cmd;
     warnings.push(...nanWarnings(spec, templateContext(r.value.params, spec.inputs), params, locate));
     warnings.push(...shellWarnings(spec, r.value.params, locate(commandPath)));
-    // Not an error here: the file may be meant for a backend that ignores these (local, Docker).
-    for (const e of kubernetesProblems(spec, r.value.environment))
-      warnings.push(`${formatError(e)} (\`axon run --backend kubernetes\` refuses this)`);
+    if (backend) errors.push(...imageProblems(spec, r.value.build, backend));
+    if (backend === 'kubernetes') errors.push(...kubernetesProblems(spec, r.value.environment));
+    // Without a backend not an error: the file may be meant for one that ignores these (local, Docker).
+    else if (!backend)
+      for (const e of kubernetesProblems(spec, r.value.environment))
+        warnings.push(`${formatError(e)} (\`axon run --backend kubernetes\` refuses this)`);
   }
   return out;
+}
+
+/** A container backend starts the run from an image: without `build.image` or `build.dockerfile` (v1: the
+ *  container's `image`) there is none. `runs.create` refuses such a run before creating anything; `axon check
+ *  --backend` reports it. */
+export function imageProblems(spec: ParsedSpec, build: BuildSpec | undefined, backend: string): SpecError[] {
+  if (backend === 'local' || build?.image || build?.dockerfile) return [];
+  const locate = locateFromMap(spec.positions, spec.files[0] ?? 'polyaxonfile');
+  const path: Path = spec.format === 'v1' ? [...(spec.containerPath ?? []), 'image'] : ['build'];
+  const e = {
+    ...locate(path),
+    path: dotted(path),
+    expected:
+      spec.format === 'v1'
+        ? `the container's image (the ${backend} backend runs the command in it), e.g. image: python:3.11`
+        : `a build section with an image or a dockerfile (the ${backend} backend runs the command in a container), e.g. build: {image: python:3.11}`,
+    found: 'none',
+  };
+  return [{ ...e, message: formatError(e) }];
 }
 
 /** What a cluster would refuse in a rendered experiment's `environment` (each replica's), located in the file:

@@ -99,3 +99,35 @@ test('axon check warns when a -P value makes a template render nan, naming the p
     /^axon: warning: exp\.yml:6:3 run\.cmd: \{\{ lr \* 2 \}\} renders as nan: lr is 'abc' \(from -P lr=abc\), not a number$/m,
   );
 });
+
+test('a container backend without an image is refused by run and by check --backend before anything is created', async () => {
+  const dir = folder({
+    'xp.yml': 'version: 1\nkind: experiment\nrun:\n  cmd: echo hi\n',
+  });
+  const home = tmpDir();
+  const run = await cli(['run', '--detach', '-f', 'xp.yml', '--backend', 'docker'], {
+    home,
+    cwd: dir,
+    env: CREATE_ONLY,
+  });
+  assert.equal(run.code, 2, run.stderr);
+  assert.match(
+    run.stderr,
+    /xp\.yml:1:1 build: expected a build section with an image or a dockerfile \(the docker backend/,
+  );
+  const k8s = await cli(['check', '-f', 'xp.yml', '--backend', 'kubernetes'], { home, cwd: dir });
+  assert.equal(k8s.code, 2);
+  assert.match(k8s.stderr, /xp\.yml:1:1 build: expected .*\(the kubernetes backend/);
+  // Without --backend, or for the local backend, the same file is fine.
+  assert.equal((await cli(['check', '-f', 'xp.yml'], { home, cwd: dir })).code, 0);
+  assert.equal((await cli(['check', '-f', 'xp.yml', '--backend', 'local'], { home, cwd: dir })).code, 0);
+  const typo = await cli(['run', '-f', 'xp.yml', '--backend', 'dokcer'], {
+    home,
+    cwd: dir,
+    env: CREATE_ONLY,
+  });
+  assert.equal(typo.code, 2);
+  assert.match(typo.stderr, /argument 'dokcer' is invalid\. Allowed choices are local, docker, kubernetes/);
+  const ps = await cli(['ps', '--json'], { home, cwd: dir });
+  assert.deepEqual(JSON.parse(ps.stdout), [], 'nothing was created');
+});

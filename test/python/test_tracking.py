@@ -76,7 +76,8 @@ class ProtocolLineTests(unittest.TestCase):
 
     def test_invalid_steps(self):
         proc = run_code(script("""
-            for step, exc in [(-1, ValueError), (True, TypeError), (1.0, TypeError), ("2", TypeError)]:
+            for step, exc in [(-1, ValueError), (True, TypeError), (1.0, TypeError), ("2", TypeError),
+                              (2 ** 53, ValueError)]:
                 try:
                     tracking.log_metrics(step=step, loss=1.0)
                 except exc:
@@ -86,7 +87,7 @@ class ProtocolLineTests(unittest.TestCase):
         """))
         self.assertEqual(proc.returncode, 0, proc.stderr)
         self.assertEqual(proc.stdout.splitlines(),
-                         ["raised int", "raised bool", "raised float", "raised str"])
+                         ["raised int", "raised bool", "raised float", "raised str", "raised int"])
 
     def test_log_metric_single(self):
         proc, _, _ = self.run_ok("""

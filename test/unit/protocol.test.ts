@@ -43,11 +43,14 @@ test('malformed protocol lines are reported, never thrown', () => {
     '{"metrics":{"a":"x"}}',
     '{"metrics":{"a":1},"step":-1}',
     '{"metrics":{"a":1},"step":1.5}',
+    '{"metrics":{"a":1},"step":1e20}', // not an exact integer in a double
+    '{"metrics":{"a":1},"step":9007199254740992}',
     '{"tags":[1]}',
     '{"other":1}',
     '{"metrics":[1]}',
   ])
     assert.equal(parseLine(PREFIX + bad).kind, 'malformed', bad);
+  assert.equal(parseLine(`${PREFIX}{"metrics":{"a":1},"step":9007199254740991}`).kind, 'metrics', '2^53 − 1');
 });
 
 test('a record after a progress bar rewritten with \\r is found; without a \\r the prefix must start the line', () => {

@@ -13,6 +13,7 @@
 // container; the tag is only applied by a finished build, so a cancelled one leaves none.
 import fs from 'node:fs';
 import path from 'node:path';
+import { stripVTControlCharacters } from 'node:util';
 import type Dockerode from 'dockerode';
 import type { BuildSpec } from '../../../shared/polyaxonfile/types';
 import {
@@ -289,7 +290,9 @@ function follow(res: NodeJS.ReadableStream, out: (t: string) => void, signal: Ab
     };
     signal.addEventListener('abort', onAbort, { once: true });
 
-    const text = (t: string) => {
+    const text = (raw: string) => {
+      // The classic builder colours a step's stderr (ESC[91m … ESC[0m): escape codes are not the build's text.
+      const t = stripVTControlCharacters(raw);
       out(t);
       for (const line of t.split('\n')) {
         const m = STEP_LINE.exec(line.trimEnd());

@@ -49,8 +49,9 @@ export function parseLine(line: string): LineResult {
       values[k] = v;
     }
     const step = obj.step ?? null;
-    if (step !== null && !(typeof step === 'number' && Number.isInteger(step) && step >= 0))
-      return { kind: 'malformed', reason: '"step" must be an integer ≥ 0' };
+    // Beyond 2^53 integers are no longer exact: two steps would be stored as one.
+    if (step !== null && !(typeof step === 'number' && Number.isSafeInteger(step) && step >= 0))
+      return { kind: 'malformed', reason: '"step" must be an integer from 0 to 2^53 − 1' };
     const ts = obj.ts ?? null;
     if (ts !== null && !(typeof ts === 'number' && Number.isFinite(ts)))
       return { kind: 'malformed', reason: '"ts" must be unix seconds' };

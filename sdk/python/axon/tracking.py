@@ -94,6 +94,9 @@ def _check_name(name):
         raise ValueError("metric name must not be empty")
 
 
+_MAX_STEP = 2 ** 53 - 1
+
+
 def _check_step(step):
     if step is None:
         return None
@@ -102,6 +105,9 @@ def _check_step(step):
     step = int(step)
     if step < 0:
         raise ValueError("step must be >= 0, got {}".format(step))
+    if step > _MAX_STEP:
+        # Beyond 2**53 - 1 steps are not exact in the engine's doubles: two would be stored as one.
+        raise ValueError("step must be at most 2**53 - 1, got {}".format(step))
     return step
 
 
