@@ -28,6 +28,8 @@ export interface Connection {
   engine: Engine | null;
   /** The HTTP client, when a serving engine answers. */
   client: HttpClient | null;
+  /** That engine's address (downloads go to its `/api/download/`). */
+  url: string | null;
   /** The background engine's pid, when this command started it. */
   started: number | null;
   home: string;
@@ -93,7 +95,7 @@ class LazyWebSocket {
 
 function viaHttp(home: string, url: string, token: string, started: number | null): Connection {
   const client = createHttpClient(url, token, LazyWebSocket as never, postJson);
-  return { api: client, engine: null, client, started, home, close: async () => client.close() };
+  return { api: client, engine: null, client, url, started, home, close: async () => client.close() };
 }
 
 export async function connect(opts: ConnectOptions = {}): Promise<Connection> {
@@ -144,7 +146,7 @@ export async function connect(opts: ConnectOptions = {}): Promise<Connection> {
 
 /** A connection to an engine running in this process. */
 function ofEngine(home: string, engine: Engine, close: () => Promise<void>): Connection {
-  return { api: engine, engine, client: null, started: null, home, close };
+  return { api: engine, engine, client: null, url: null, started: null, home, close };
 }
 
 /** An engine for one short command; work it finds unfollowed goes to a background engine when it closes. */

@@ -100,7 +100,10 @@ const run: Runner = async (body, opts = {}) => {
   };
   try {
     active = await connect({ work: opts.work, serve: opts.work, kube: opts.kube || opts.work });
-    const r = await body(active.api, { reconnect: active.client ? reconnect : undefined });
+    const r = await body(active.api, {
+      reconnect: active.client ? reconnect : undefined,
+      url: active.url ?? undefined,
+    });
     if (typeof r === 'number') code = r;
   } catch (e) {
     code = fail(e);

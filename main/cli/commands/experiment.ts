@@ -7,6 +7,7 @@ import { fmtStatus, fmtValue, parseParams, printJson, printTable, UsageError } f
 import { readSpecFiles } from '../files';
 import { attachExperiment, finishRun, logPrinter, survivingEngineLoss } from './run';
 import type { Runner } from './types';
+import { registerOutputs } from './outputs';
 
 function xpId(cmd: Command): number {
   const v = cmd.optsWithGlobals().experiment as string | undefined;
@@ -326,6 +327,8 @@ sweep runs on its own. Example: axon experiment -xp 7 ${verb} -P epochs=20`,
           { work: true },
         ),
       );
+
+  registerOutputs(exp, run, xpId);
 
   exp
     .command('fetch-outputs')

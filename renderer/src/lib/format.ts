@@ -1,16 +1,6 @@
 // Small formatting helpers shared by the pages.
 
-export function formatBytes(n: number | null | undefined): string {
-  if (n == null || !Number.isFinite(n)) return '—';
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n;
-  let i = 0;
-  while (Math.abs(v) >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v.toFixed(i === 0 ? 0 : v < 10 ? 2 : 1)} ${units[i]}`;
-}
+export { formatBytes } from '../../../shared/bytes';
 
 /** 3.2 s, 4 min 05 s, 2 h 03 min. */
 export function formatDuration(ms: number | null): string {
