@@ -124,6 +124,7 @@ export function registerOutputs(exp: Command, run: Runner, xpId: (cmd: Command) 
             await fs.promises.rm(part, { force: true });
             throw new Error(
               `${f.path}: ${(e as Error).message} (${done.length} of ${files.length} files done)`,
+              { cause: e },
             );
           }
           bytes += f.size;
