@@ -392,3 +392,22 @@ test('a launch interrupted by an error after the process started is recovered, n
     await engine.close();
   }
 });
+
+test('a run of a few seconds that nobody watches still gets CPU figures: a young job is sampled every second', async () => {
+  const short = projectWith(`node -e "const t = Date.now(); while (Date.now() - t < 4000) {}"`);
+  const engine = await Engine.start({ home: tmpDir() });
+  try {
+    const id = await start(engine, short.file, short.dir);
+    assert.equal(engine.events.listenerCount('resources.sampled'), 0, 'nobody watches');
+    assert.equal((await ended(engine, id)).status, 'succeeded');
+    const samples = await engine.call('experiments.resources', { id });
+    // At 10 s intervals a 4 s run would have at most one sample, and so no CPU figure at all.
+    assert.ok(samples.length >= 2, `${samples.length} samples`);
+    assert.ok(
+      samples.some((s) => s.cpuPercent !== null && s.cpuPercent > 10),
+      JSON.stringify(samples),
+    );
+  } finally {
+    await engine.close();
+  }
+});

@@ -1,5 +1,7 @@
 // Samples the resources of every running job into the store at a bounded rate: every second while someone
-// watches (a subscriber to `resources.sampled`), every 10 s otherwise, and not at all when nothing runs.
+// watches (a subscriber to `resources.sampled`) or while a job is in its first YOUNG_MS (a run of a few seconds
+// would otherwise end before its first figures: CPU needs two samples), every 10 s otherwise, and not at all
+// when nothing runs.
 // GPUs come from nvidia-smi when this machine has it (machine-wide: per-process attribution needs more).
 import type { Store } from '../store';
 import type { EventBus } from '../events';
@@ -11,12 +13,15 @@ import { log } from '../log';
 
 export const WATCHED_INTERVAL_MS = 1000;
 export const IDLE_INTERVAL_MS = 10_000;
+export const YOUNG_MS = 10_000;
 
 export class ResourceMonitor {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
   private lastAt = 0;
   private noGpu = false;
+  /** When each running job was first seen (pruned as jobs end). */
+  private firstSeen = new Map<number, number>();
 
   constructor(
     private store: Store,
@@ -28,7 +33,7 @@ export class ResourceMonitor {
   start(): void {
     const loop = () => {
       this.timer = setTimeout(async () => {
-        const watched = this.events.listenerCount('resources.sampled') > 0;
+        const watched = this.events.listenerCount('resources.sampled') > 0 || this.anyYoung();
         const interval = watched ? WATCHED_INTERVAL_MS : IDLE_INTERVAL_MS;
         if (Date.now() - this.lastAt >= interval - 50) await this.tick();
         if (this.timer) loop();
@@ -36,6 +41,20 @@ export class ResourceMonitor {
       this.timer.unref();
     };
     loop();
+  }
+
+  /** A running job seen for the first time less than YOUNG_MS ago. */
+  private anyYoung(): boolean {
+    const now = Date.now();
+    const seen = new Map<number, number>();
+    let young = false;
+    for (const j of this.runner.runningJobs()) {
+      const at = this.firstSeen.get(j.jobId) ?? now;
+      seen.set(j.jobId, at);
+      if (now - at < YOUNG_MS) young = true;
+    }
+    this.firstSeen = seen;
+    return young;
   }
 
   /** One round over the running jobs (also called by tests). */
