@@ -196,3 +196,41 @@ test("a sweep whose every trial failed for kept outputs is done once one's outpu
     await engine.close();
   }
 });
+
+test('a stopped run whose outputs stayed in its pod says so, and stays stopped once they are home (stand-in backend)', async () => {
+  const b = keepingBackend();
+  const engine = await Engine.start({ home: tmpDir(), backends: { local: b.backend }, keptRetryMs: 200 });
+  try {
+    const id = await create(engine, 'version: 1\nkind: experiment\nrun:\n  cmd: train\n');
+    await waitFor(async () => b.launched().length === 1, 10_000, 'the run to launch');
+    await waitFor(async () => (await engine.call('experiments.get', { id })).status === 'running', 10_000);
+    await engine.call('experiments.stop', { id });
+    const kept = KEPT.replace('pod-w', 'pod-m');
+    b.end('master-0', { exitCode: 143, outputsKept: kept });
+    const stopped = await waitFor(async () => {
+      const x = await engine.call('experiments.get', { id });
+      return x.status === 'stopped' ? x : null;
+    }, 10_000);
+    // What the run page's Fetch outputs and `experiment get` look for: the kept words in the run's reason.
+    assert.equal(stopped.statusReason, `stopped by user; ${kept}`);
+    const home = await waitFor(
+      async () => {
+        const x = await engine.call('experiments.get', { id });
+        return x.statusReason?.includes('copied later') ? x : null;
+      },
+      20_000,
+      'the kept outputs to come home',
+    );
+    assert.equal(home.status, 'stopped', 'a stop stays a stop');
+    assert.equal(
+      home.statusReason,
+      'stopped by user; outputs copied later from the pod they were kept in, pod-m',
+    );
+    assert.deepEqual(
+      home.outputs.map((f) => f.path),
+      ['worker.ckpt'],
+    );
+  } finally {
+    await engine.close();
+  }
+});

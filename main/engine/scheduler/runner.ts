@@ -11,7 +11,7 @@ import { jobHandle, recordedJob, type JobRow } from '../store/jobs';
 import type { EventBus } from '../events';
 import type { Lifecycle } from './lifecycle';
 import type { Backend, BackendStatus, JobHandle, JobOutcome, RunningJob } from '../backends/backend';
-import { describeOutcome, NotStartable, succeeded } from '../backends/backend';
+import { describeOutcome, NotStartable, OUTPUTS_KEPT, succeeded } from '../backends/backend';
 import { snapshotCode } from '../code/snapshot';
 import { uploadOf } from '../../../shared/uploads';
 import type { CodeRef } from '../../../shared/domain';
@@ -586,8 +586,12 @@ export class Runner {
         ? 'failed'
         : (experimentStatusFromJobs(jobs.map((j) => j.status)) ?? 'failed');
     if (!isDone(status as JobStatus)) status = 'failed';
+    // A stopped run whose outputs stayed in a pod says so, as a failed one does: it is what is still to fetch.
+    const kept = jobs
+      .map((j) => j.status_reason?.slice(Math.max(0, j.status_reason.indexOf(OUTPUTS_KEPT))))
+      .filter((r) => r?.startsWith(OUTPUTS_KEPT));
     const reason = stopped
-      ? (a!.stopReason ?? 'stopped by user')
+      ? [a!.stopReason ?? 'stopped by user', ...kept].join('; ')
       : status === 'succeeded'
         ? null
         : a?.failure
