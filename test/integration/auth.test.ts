@@ -385,6 +385,16 @@ test("project names are per owner: two users' same name, an organization's, and 
       engine.call('users.create', { username: 'lab', password: PASSWORD }),
       /"lab" is an organization's name/,
     );
+    // Nor may two names differ only in case: `Lab/mnist` beside `lab/mnist` would be mistaken for it.
+    await assert.rejects(
+      engine.call('users.create', { username: 'Ann', password: PASSWORD }),
+      /"Ann" is too close to the user "ann"/,
+    );
+    await assert.rejects(
+      engine.call('orgs.create', { name: 'LAB' }),
+      /"LAB" is too close to the organization "lab"/,
+    );
+    await assert.rejects(engine.call('orgs.create', { name: 'Cat' }), /"Cat" is too close to the user "cat"/);
     for (const c of [ann, ben, cat]) c.close();
   } finally {
     await server.close();

@@ -30,12 +30,33 @@ const now = () => new Date().toISOString();
 export class AuthStore {
   constructor(private db: Db) {}
 
+  /** A user's or organization's name that differs from `name` only in case (`Alice` beside `alice`): both
+   *  would show side by side, and `Vision/x` beside `vision/x` invites mistaking one for the other. */
+  private async takenName(name: string): Promise<{ kind: 'user' | 'organization'; name: string } | null> {
+    const u = await this.db.get<{ n: string }>(
+      'SELECT username AS n FROM users WHERE lower(username) = lower(?)',
+      [name],
+    );
+    if (u) return { kind: 'user', name: u.n };
+    const o = await this.db.get<{ n: string }>(
+      'SELECT name AS n FROM organizations WHERE lower(name) = lower(?)',
+      [name],
+    );
+    return o ? { kind: 'organization', name: o.n } : null;
+  }
+
   async createUser(u: { username: string; email?: string | null; password: string; superuser?: boolean }) {
-    if (await this.db.get('SELECT id FROM users WHERE username = ?', [u.username]))
-      throw new ApiError('conflict', `user "${u.username}" already exists`);
     // Users and organizations share one namespace: `owner/project` names either.
-    if (await this.db.get('SELECT id FROM organizations WHERE name = ?', [u.username]))
+    const taken = await this.takenName(u.username);
+    if (taken?.kind === 'user' && taken.name === u.username)
+      throw new ApiError('conflict', `user "${u.username}" already exists`);
+    if (taken?.name === u.username)
       throw new ApiError('conflict', `"${u.username}" is an organization's name; choose another username`);
+    if (taken)
+      throw new ApiError(
+        'conflict',
+        `"${u.username}" is too close to the ${taken.kind} "${taken.name}" (names differ by more than case); choose another username`,
+      );
     const hash = await hashPassword(u.password);
     const { lastID } = await this.db.transaction(() =>
       this.db.run('INSERT INTO users (username, email, is_superuser, password_hash) VALUES (?, ?, ?, ?)', [
@@ -174,10 +195,16 @@ export class AuthStore {
   }
 
   async createOrg(name: string, adminId: number): Promise<OrgInfo> {
-    if (await this.db.get('SELECT id FROM organizations WHERE name = ?', [name]))
+    const taken = await this.takenName(name);
+    if (taken?.kind === 'organization' && taken.name === name)
       throw new ApiError('conflict', `organization "${name}" already exists`);
-    if (await this.db.get('SELECT id FROM users WHERE username = ?', [name]))
+    if (taken?.name === name)
       throw new ApiError('conflict', `"${name}" is a user's name; choose another organization name`);
+    if (taken)
+      throw new ApiError(
+        'conflict',
+        `"${name}" is too close to the ${taken.kind} "${taken.name}" (names differ by more than case); choose another organization name`,
+      );
     await this.db.transaction(async () => {
       const { lastID } = await this.db.run('INSERT INTO organizations (name) VALUES (?)', [name]);
       // The creator administers it (the local owner, a superuser already, is no member).
