@@ -47,7 +47,11 @@ test('two users: each sees only their own runs, in lists, gets and WebSocket eve
     const ben = createHttpClient(server.url, await login('ben'), WebSocket as never);
     const heard = { ann: new Set<number>(), ben: new Set<number>() };
     const logs = { ann: '', ben: '' };
-    ann.on('experiments.changed', (e) => heard.ann.add(e.experiment.id));
+    const runDirsHeard = new Set<string>();
+    ann.on('experiments.changed', (e) => {
+      heard.ann.add(e.experiment.id);
+      runDirsHeard.add(e.experiment.runDir);
+    });
     ben.on('experiments.changed', (e) => heard.ben.add(e.experiment.id));
     ann.on('logs.appended', (c) => (logs.ann += c.text));
     ben.on('logs.appended', (c) => (logs.ben += c.text));
@@ -101,6 +105,22 @@ test('two users: each sees only their own runs, in lists, gets and WebSocket eve
     const out = await ann.call('experiments.outputFile', { id: xa, path: 'out.txt' });
     assert.equal(out.absolutePath, 'out.txt');
     assert.equal((await ann.call('experiments.outputPath', { id: xa, path: 'out.txt' })).realPath, '');
+    // Nor its run folders and log paths, in gets, lists and events alike.
+    const mine = await ann.call('experiments.get', { id: xa });
+    assert.equal(mine.runDir, '');
+    assert.deepEqual(
+      mine.jobs.map((j) => j.logPath),
+      [''],
+    );
+    assert.deepEqual(
+      (await ann.call('experiments.list', {})).map((x) => x.runDir),
+      [''],
+    );
+    assert.deepEqual([...runDirsHeard], ['']);
+    assert.ok(
+      path.isAbsolute((await engine.call('experiments.get', { id: xa })).runDir),
+      "the owner's is there",
+    );
     assert(
       path.isAbsolute(
         (await engine.call('experiments.outputFile', { id: xa, path: 'out.txt' })).absolutePath,

@@ -56,8 +56,9 @@ export function registerExperiment(program: Command, run: Runner): void {
           ['started', x.startedAt ?? ''],
           ['finished', x.finishedAt ?? ''],
           ['exit code', x.exitCode === null ? '' : String(x.exitCode)],
-          ['run folder', x.runDir],
         ];
+        // A shared engine keeps its folders to itself (empty for all but its owner and superusers).
+        if (x.runDir) rows.push(['run folder', x.runDir]);
         if (x.originalId) rows.push([x.cloningStrategy ?? 'clone of', `of experiment ${x.originalId}`]);
         if (c?.kind === 'git')
           rows.push(

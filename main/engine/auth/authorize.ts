@@ -50,17 +50,34 @@ export function defaultProjectName(codePath: string): string {
   );
 }
 
+/** An uploaded code folder (AXON_HOME/uploads/USER/SHA) shown without the server's part of its path: still
+ *  recognisable as an upload (shared/uploads.ts `uploadOf`). */
+const UPLOADED = /^.*([\\/]uploads[\\/]\d+[\\/][0-9a-f]{64})$/;
+
+/** Every run folder and log path in a result or event, blanked; an upload's code path shortened. */
+export function redactServerPaths<T>(value: T): T {
+  if (Array.isArray(value)) return value.map(redactServerPaths) as T;
+  if (!value || typeof value !== 'object') return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+    if ((k === 'runDir' || k === 'logPath') && typeof v === 'string') out[k] = '';
+    else if (k === 'codePath' && typeof v === 'string') out[k] = v.replace(UPLOADED, '…$1');
+    else out[k] = redactServerPaths(v);
+  }
+  return out as T;
+}
+
 /**
- * Where the engine keeps things on the server is not a user's business: the home folder and an output's
- * absolute path are left out for all but the machine's owner and superusers (an output keeps its path in
- * the run's outputs).
+ * Where the engine keeps things on the server is not a user's business: the home folder, run folders, log
+ * paths, an upload's place and an output's absolute path are left out for all but the machine's owner and
+ * superusers (an output keeps its path in the run's outputs).
  */
 function withoutServerPaths<T>(method: MethodName, result: T): T {
   const r = result as Record<string, unknown>;
   if (method === 'system.info') return { ...r, home: '' } as T;
   if (method === 'experiments.outputFile') return { ...r, absolutePath: r.path } as T;
   if (method === 'experiments.outputPath') return { ...r, realPath: '' } as T;
-  return result;
+  return redactServerPaths(result);
 }
 
 export class Authorizer {
@@ -279,6 +296,8 @@ export class Authorizer {
     deliver: (p: Events[E]) => void,
   ): (p: Events[E]) => void {
     if (caller.kind === 'local' || (caller.kind === 'user' && caller.user.superuser)) return deliver;
+    const inner = deliver;
+    deliver = (p) => inner(redactServerPaths(p));
     const known = new Map<number, { ok: boolean; at: number }>();
     const canRead = async (projectId: number | null) => {
       if (projectId === null) return false;

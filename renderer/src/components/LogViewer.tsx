@@ -154,7 +154,11 @@ export function LogViewer({ experimentId, jobs = [], logPath }: Props) {
         <p className="muted small">
           Showing the end of a long log
           {buffer.droppedLines ? ` (${buffer.droppedLines.toLocaleString()} earlier lines dropped)` : ''}.
-          {job ? ` The whole log is in ${job.logPath}.` : logPath ? ` The whole log is in ${logPath}.` : ''}
+          {job?.logPath
+            ? ` The whole log is in ${job.logPath}.`
+            : logPath
+              ? ` The whole log is in ${logPath}.`
+              : ''}
         </p>
       )}
       {error && <ErrorState error={`The log could not be read: ${error}`} />}

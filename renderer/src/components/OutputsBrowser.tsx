@@ -38,7 +38,8 @@ export function OutputsBrowser({ experimentId, files, folder }: Props) {
   if (!files.length)
     return (
       <p className="muted">
-        No outputs. A job writes them to the folder in <code>AXON_OUTPUTS_PATH</code> ({folder}).
+        No outputs. A job writes them to the folder in <code>AXON_OUTPUTS_PATH</code>
+        {folder ? ` (${folder})` : ''}.
       </p>
     );
 
@@ -120,7 +121,11 @@ function OutputPreviewPane({ experimentId, path }: { experimentId: number; path:
       ) : (
         <p className="muted">
           {f.truncated ? 'Too large to preview here' : 'A binary file'};{' '}
-          {canDownload ? 'download it, or open it from the folder above.' : 'open it from the folder above.'}
+          {canDownload
+            ? f.absolutePath !== f.path
+              ? 'download it, or open it from the folder above.'
+              : 'download it.'
+            : 'open it from the folder above.'}
         </p>
       )}
     </figure>

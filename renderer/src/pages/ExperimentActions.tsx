@@ -120,8 +120,9 @@ export function ExperimentActions({
         onConfirm={() => act('delete')}
       >
         <p>
-          Its record, statuses and metrics go, with its logs and outputs under {x.runDir} (outputs that a
-          resume of it still writes into stay until that resume is deleted). This cannot be undone.
+          Its record, statuses and metrics go, with its logs and outputs{x.runDir ? ` under ${x.runDir}` : ''}{' '}
+          (outputs that a resume of it still writes into stay until that resume is deleted). This cannot be
+          undone.
         </p>
       </ConfirmDialog>
     </div>

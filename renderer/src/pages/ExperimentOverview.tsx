@@ -78,8 +78,13 @@ export function ExperimentOverview({
               <span className="muted">not recorded</span>
             )}
           </dd>
-          <dt>Run folder</dt>
-          <dd className="mono small">{x.runDir}</dd>
+          {/* A shared engine keeps its folders to itself (empty for all but its owner and superusers). */}
+          {x.runDir && (
+            <>
+              <dt>Run folder</dt>
+              <dd className="mono small">{x.runDir}</dd>
+            </>
+          )}
           <dt>Created</dt>
           <dd>{formatTime(x.createdAt)}</dd>
           <dt>Started</dt>
@@ -166,7 +171,11 @@ export function ExperimentOverview({
       )}
       <section className="card outputs-card" aria-labelledby="outputs-title">
         <h2 id="outputs-title">Outputs</h2>
-        <OutputsBrowser experimentId={x.id} files={d.outputs} folder={`${x.runDir}/outputs`} />
+        <OutputsBrowser
+          experimentId={x.id}
+          files={d.outputs}
+          folder={x.runDir ? `${x.runDir}/outputs` : ''}
+        />
       </section>
     </div>
   );

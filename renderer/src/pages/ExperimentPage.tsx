@@ -229,7 +229,9 @@ function ExperimentView({ id }: { id: number }) {
       >
         <ErrorBoundary what={`the ${tab} tab`} resetKey={tab}>
           {tab === 'overview' && <ExperimentOverview experiment={x} details={d} />}
-          {tab === 'logs' && <LogViewer experimentId={id} jobs={d.jobs} logPath={`${x.runDir}/logs`} />}
+          {tab === 'logs' && (
+            <LogViewer experimentId={id} jobs={d.jobs} logPath={x.runDir ? `${x.runDir}/logs` : undefined} />
+          )}
           {tab === 'events' && <ExperimentEvents experiment={x} jobs={d.jobs} />}
           {tab === 'metrics' && <MetricCharts experimentId={id} project={x.projectName} />}
           {tab === 'resources' && <ResourceChart experimentId={id} />}
