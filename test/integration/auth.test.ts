@@ -264,6 +264,10 @@ test('sign-in: 5 failures a minute per user and address, then 429; sessions expi
     const listed = (await post(server.url, 'tokens.list', session, {})).body.result;
     assert.equal(JSON.stringify(listed).includes(t.token), false, 'a token is shown once, never listed');
     assert.equal((await post(server.url, 'projects.list', t.token, {})).status, 200);
+    // A token cannot make tokens: one that never expires would outlive its revocation.
+    const child = await post(server.url, 'tokens.create', t.token, { name: 'forever', expiresInDays: 0 });
+    assert.equal(child.status, 403);
+    assert.match(child.body.error?.message ?? '', /an API token cannot create tokens: sign in/);
     const stored = await engine.store.db.all<{ token_hash: string }>('SELECT token_hash FROM api_tokens');
     assert.equal(JSON.stringify(stored).includes(t.token), false, 'only its hash is stored');
     assert.equal((await post(server.url, 'tokens.revoke', session, { id: t.id })).status, 200);

@@ -95,12 +95,19 @@ export function makeAuthHandlers(authz: Authorizer, opts: AuthOptions): AuthHand
       await auth.deleteUser(username);
       return { deleted: true };
     },
-    'tokens.create': ({ name, expiresInDays }, caller) =>
-      auth.createToken(
+    'tokens.create': ({ name, expiresInDays }, caller) => {
+      // A token that could make tokens would outlive its own expiry and revocation through them.
+      if (caller.kind === 'user' && caller.token.startsWith('axp_'))
+        throw new ApiError(
+          'forbidden',
+          'an API token cannot create tokens: sign in (`axon login URL`, or the dashboard) to create one',
+        );
+      return auth.createToken(
         userId(caller),
         name,
         expiresInDays ? new Date(Date.now() + expiresInDays * 86_400_000).toISOString() : null,
-      ),
+      );
+    },
     'tokens.list': (_input, caller) => auth.listTokens(userId(caller)),
     'tokens.revoke': async ({ id }, caller) => {
       await auth.revokeToken(userId(caller), id);
