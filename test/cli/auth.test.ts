@@ -97,7 +97,11 @@ test(
     assert.equal(made.code, 0, made.stderr);
     assert.equal(made.stdout, 'user root created (superuser)\n');
 
-    served = await startServe(home, { args: ['--auth', '--tls-cert', cert, '--tls-key', key], env });
+    // Its users run local jobs: the owner allows it (the refusal without it: test/integration/auth.test.ts).
+    served = await startServe(home, {
+      args: ['--auth', '--allow-local-jobs', '--tls-cert', cert, '--tls-key', key],
+      env,
+    });
     assert.match(served.url, /^https:\/\/127\.0\.0\.1:\d+$/);
     const url = served.url;
     // Elsewhere (another machine): no AXON_HOME of this server, only the config the login writes.

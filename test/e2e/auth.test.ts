@@ -54,7 +54,7 @@ before(async () => {
   buildRenderer();
   home = tmpDir('axon-e2e-auth-');
   await createSuperuser('root', PASSWORDS.root);
-  served = await startServe(home, { args: ['--auth'] });
+  served = await startServe(home, { args: ['--auth', '--allow-local-jobs'] });
   const root = await signedIn('root');
   for (const name of ['alice', 'bob'] as const)
     await root.call('users.create', { username: name, password: PASSWORDS[name] });

@@ -30,6 +30,8 @@ const files = (f: string) => [{ name: 'polyaxonfile.yml', text: fs.readFileSync(
 async function sharedEngine(opts: { sessionTtlMs?: number } = {}) {
   const engine = await Engine.start({ home: tmpDir(), ...opts });
   engine.authEnabled = true;
+  // These users run local jobs (`axon serve --auth --allow-local-jobs`); the refusal is its own test below.
+  engine.authz.localJobs = true;
   const server = await serve(engine, { auth: true });
   engine.apiUrl = server.url;
   return { engine, server };
@@ -420,6 +422,56 @@ test("project names are per owner: two users' same name, an organization's, and 
     );
     await assert.rejects(engine.call('orgs.create', { name: 'Cat' }), /"Cat" is too close to the user "cat"/);
     for (const c of [ann, ben, cat]) c.close();
+  } finally {
+    await server.close();
+    await engine.close();
+  }
+});
+
+test("a shared engine runs its users' jobs on Docker or Kubernetes only, unless its owner allows local jobs", async () => {
+  const { engine, server } = await sharedEngine();
+  engine.authz.localJobs = false; // `axon serve --auth` as it starts by default
+  try {
+    await engine.call('users.create', { username: 'fay', password: PASSWORD });
+    await engine.call('users.create', { username: 'root', password: PASSWORD, superuser: true });
+    const login = async (username: string) =>
+      (await post(server.url, 'auth.login', null, { username, password: PASSWORD })).body.result
+        .token as string;
+    const fay = createHttpClient(server.url, await login('fay'), WebSocket as never);
+    const root = createHttpClient(server.url, await login('root'), WebSocket as never);
+    const p = projectWith('echo ran');
+    // A local job would run as the engine's account, able to read its keys (the home's token).
+    await assert.rejects(
+      fay.call('runs.create', { project: 'fay-work', files: files(p.file), codePath: p.dir }),
+      (e: Error & { code?: string }) =>
+        e.code === 'forbidden' && /does not run its users' jobs on the local backend/.test(e.message),
+    );
+    assert.equal((await engine.call('experiments.list', {})).length, 0, 'nothing created');
+    // Another backend passes this check (the file is then refused for having no image: nothing runs here).
+    await assert.rejects(
+      fay.call('runs.create', {
+        project: 'fay-work',
+        files: files(p.file),
+        codePath: p.dir,
+        backend: 'docker',
+      }),
+      /build: expected a build section with an image/,
+    );
+    // A superuser may (they can reach the home anyway); a restart of that local run by fay may not.
+    const mine = await root.call('runs.create', {
+      project: 'fay/fay-work',
+      files: files(p.file),
+      codePath: p.dir,
+    });
+    assert(mine.kind === 'experiment');
+    await waitFor(
+      async () => (await engine.call('experiments.get', { id: mine.experiment.id })).status === 'succeeded',
+    );
+    await assert.rejects(fay.call('experiments.restart', { id: mine.experiment.id }), /local backend/);
+    engine.authz.localJobs = true; // `--allow-local-jobs`
+    const allowed = await fay.call('experiments.restart', { id: mine.experiment.id });
+    assert.equal(allowed.backend, 'local');
+    for (const c of [fay, root]) c.close();
   } finally {
     await server.close();
     await engine.close();

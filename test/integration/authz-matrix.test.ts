@@ -129,6 +129,7 @@ before(async () => {
   process.env.KUBECONFIG = path.join(home, 'no-kubeconfig');
   engine = await Engine.start({ home });
   engine.authEnabled = true;
+  engine.authz.localJobs = true; // the matrix's runs are local jobs (`--allow-local-jobs`)
   server = await serve(engine, { auth: true });
   engine.apiUrl = server.url;
   const { auth } = engine.authz;

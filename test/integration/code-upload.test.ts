@@ -22,6 +22,7 @@ before(async () => {
   home = tmpDir();
   engine = await Engine.start({ home });
   engine.authEnabled = true;
+  engine.authz.localJobs = true; // `axon serve --auth --allow-local-jobs`: the uploads run as local jobs
   server = await serve(engine, { auth: true });
   engine.apiUrl = server.url;
   for (const name of ['ann', 'bob']) {
@@ -134,6 +135,7 @@ test('at start the engine removes day-old uploads that no run uses, and keeps th
   const dayAgo = new Date(Date.now() - 25 * 3600_000);
   for (const p of [used, unused, `${unused}.json`]) fs.utimesSync(p, dayAgo, dayAgo);
   engine = await Engine.start({ home });
+  engine.authz.localJobs = true;
   server = await serve(engine, { auth: true });
   assert.ok(fs.existsSync(used), 'the upload a run uses stays');
   assert.ok(!fs.existsSync(unused) && !fs.existsSync(`${unused}.json`), 'the unused one went');

@@ -60,6 +60,11 @@ test('axon serve: beyond loopback only with --auth; --auth not in the background
   assert.equal(serveProblem({ host: '0.0.0.0', auth: true }), null);
   assert.match(serveProblem({ host: '127.0.0.1', auth: true, background: true })!, /not with --background/);
   assert.match(serveProblem({ host: '127.0.0.1', tlsCert: 'c.pem' })!, /go together/);
+  assert.match(
+    serveProblem({ host: '127.0.0.1', allowLocalJobs: true })!,
+    /is for a shared engine \(--auth\)/,
+  );
+  assert.equal(serveProblem({ host: '127.0.0.1', auth: true, allowLocalJobs: true }), null);
 });
 
 test('every API method has a permission rule, and every rule a method', () => {

@@ -30,7 +30,10 @@ export function serveProblem(o: {
   background?: boolean;
   tlsCert?: string;
   tlsKey?: string;
+  allowLocalJobs?: boolean;
 }): string | null {
+  if (o.allowLocalJobs && !o.auth)
+    return "--allow-local-jobs is for a shared engine (--auth); without --auth every job is the owner's anyway";
   if (!isLoopback(o.host) && !o.auth)
     return `--host ${o.host} would let anyone who reaches it act as this home's owner; add --auth (users sign in) or serve on 127.0.0.1`;
   if (o.auth && o.background)
@@ -51,6 +54,10 @@ export function serveCommand(program: Command): void {
     .option(
       '--auth',
       'a shared engine: users sign in (axon user create, axon login); projects are kept apart',
+    )
+    .option(
+      '--allow-local-jobs',
+      "with --auth: let users run jobs on the local backend, as this machine account (they could read the engine's keys); default: Docker or Kubernetes only, superusers excepted",
     )
     .option('--tls-cert <file>', 'serve HTTPS with this PEM certificate (with --tls-key)')
     .option('--tls-key <file>', 'the PEM private key of --tls-cert')
@@ -121,6 +128,7 @@ export function serveCommand(program: Command): void {
       let server: Awaited<ReturnType<typeof import('../../server/http').serve>>;
       try {
         engine.authEnabled = !!o.auth;
+        engine.authz.localJobs = !o.auth || !!o.allowLocalJobs;
         engine.uploadQuotaBytes = quotaMib * 1024 * 1024;
         server = await serve(idle?.api ?? engine, { port, host, auth: !!o.auth, tls });
       } catch (e) {
@@ -155,6 +163,11 @@ export function serveCommand(program: Command): void {
         process.stdout.write(`axon engine serving ${home} at ${server.url} (users sign in: --auth)\n`);
         process.stdout.write(
           `sign in: axon login ${server.url} -u USER; the dashboard: ${server.url}/ (its login page)\n`,
+        );
+        process.stdout.write(
+          o.allowLocalJobs
+            ? "warning: --allow-local-jobs: users' local jobs run as this account and can read this home (its keys included)\n"
+            : 'jobs of users who are not superusers run on Docker or Kubernetes only (--allow-local-jobs lets them run locally)\n',
         );
       } else {
         process.stdout.write(`axon engine serving ${home} at ${server.url}\n`);

@@ -80,8 +80,17 @@ function withoutServerPaths<T>(method: MethodName, result: T): T {
   return redactServerPaths(result);
 }
 
+/** Why a user's local job is refused on a shared engine (`axon serve --auth` without --allow-local-jobs). */
+export const LOCAL_JOBS_REFUSED =
+  "this shared engine does not run its users' jobs on the local backend: a local job runs as the engine's own " +
+  "account, so it could read the engine's keys and every user's runs. Run it with --backend docker or " +
+  "--backend kubernetes, or ask the engine's owner to allow local jobs (`axon serve --auth --allow-local-jobs`, " +
+  'for users trusted as the owner trusts themselves)';
+
 export class Authorizer {
   readonly auth: AuthStore;
+  /** Whether signed-in users who are not superusers may run local jobs (`axon serve --auth --allow-local-jobs`). */
+  localJobs = false;
   /** Called when an organization's quota changes (the engine makes the queue look again). */
   quotaChanged: () => void = () => undefined;
   /** Experiments and groups never change project: remembered for event filtering. */
@@ -209,6 +218,18 @@ export class Authorizer {
       if (v === undefined && rule.optional) continue;
       await this.need(caller, rule.need, rule.by, v);
     }
+    if (!this.localJobs && !caller.user.superuser && (await this.startsLocalJob(method, input)))
+      throw new ApiError('forbidden', LOCAL_JOBS_REFUSED);
+  }
+
+  /** A call that would start a job on the local backend: a run, or a restart or resume of a local run. */
+  private async startsLocalJob(method: MethodName, input: Record<string, unknown>): Promise<boolean> {
+    if (method === 'runs.create') return (input.backend ?? 'local') === 'local';
+    if (method !== 'experiments.restart' && method !== 'experiments.resume') return false;
+    const x = await this.db.get<{ backend: string }>('SELECT backend FROM experiments WHERE id = ?', [
+      input.id,
+    ]);
+    return x?.backend === 'local';
   }
 
   private async need(
