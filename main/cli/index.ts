@@ -67,6 +67,17 @@ function fail(e: unknown): number {
     process.stderr.write(`axon: ${err.message}\n`);
     return EXIT.engine;
   }
+  if (err.code === 'unauthorized') {
+    // The session ended (12 h, a logout elsewhere) or the token was revoked: say how to go on.
+    let server: string | null = null;
+    try {
+      server = remoteServer()?.url ?? null;
+    } catch {
+      /* not signed in anywhere: the message says so already */
+    }
+    process.stderr.write(`axon: ${err.message}${server ? `; sign in again: axon login ${server}` : ''}\n`);
+    return EXIT.runFailed;
+  }
   process.stderr.write(`axon: ${err.message}\n`);
   if (err.code === 'internal' && process.env.AXON_DEBUG && e instanceof Error)
     process.stderr.write(`${e.stack}\n`);

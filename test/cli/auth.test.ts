@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { BIN, ROOT, startServe, tmpDir, type CliResult, type Served } from '../helpers';
+import { BIN, ROOT, sleep, startServe, tmpDir, type CliResult, type Served } from '../helpers';
 import { need, skipOrFail } from '../requirements';
 
 /** `axon ARGS` with `input` on its stdin. */
@@ -197,3 +197,84 @@ test(
     assert.match(gone.stderr, new RegExp(`not signed in to ${url}: run \`axon login ${url}\``));
   },
 );
+
+test('an attached follower whose access is taken away, or whose session ends, says so and exits (no reconnect storm)', async () => {
+  const home = tmpDir();
+  const made = await axon(
+    ['user', 'create', 'root', '--superuser', '--password-stdin'],
+    { AXON_HOME: home },
+    'root password 1\n',
+  );
+  assert.equal(made.code, 0, made.stderr);
+  const server = await startServe(home, { args: ['--auth', '--allow-local-jobs'] });
+  try {
+    const url = server.url;
+    const as = (who: string) => ({ AXON_HOME: tmpDir(), AXON_CONFIG_DIR: tmpDir(`axon-config-${who}-`) });
+    const root = as('root');
+    assert.equal(
+      (await axon(['login', url, '-u', 'root', '--password-stdin'], root, 'root password 1\n')).code,
+      0,
+    );
+    await axon(['user', 'create', 'ann', '--password-stdin'], root, 'ann password 12\n');
+    await axon(['org', 'create', 'lab'], root);
+    await axon(['org', 'member', 'add', 'lab', 'ann', '--role', 'member'], root);
+    const code = tmpDir('axon-code-');
+    fs.writeFileSync(
+      path.join(code, 'polyaxonfile.yml'),
+      'version: 1\nkind: experiment\nrun:\n  cmd: echo started; sleep 30\n',
+    );
+    assert.equal(
+      (await axon(['project', 'create', '--name', 'long', '--organization', 'lab', '--path', code], root))
+        .code,
+      0,
+    );
+    const ann = as('ann');
+    assert.equal(
+      (await axon(['login', url, '-u', 'ann', '--password-stdin'], ann, 'ann password 12\n')).code,
+      0,
+    );
+    const start = async (project: string) => {
+      const r = await axon(
+        ['run', '--detach', '--json', '-p', project, '-f', path.join(code, 'polyaxonfile.yml')],
+        ann,
+      );
+      assert.equal(r.code, 0, r.stderr);
+      return String((JSON.parse(r.stdout) as { experiment: { id: number } }).experiment.id);
+    };
+    const follow = { ...ann, AXON_ATTACH_POLL_MS: '500' };
+
+    // Removed from the organization while following one of its runs: the follower says so and exits.
+    const shared = await start('lab/long');
+    const lost = axon(['experiment', '-xp', shared, 'logs', '-f'], follow);
+    await sleep(1500);
+    await axon(['org', 'member', 'remove', 'lab', 'ann'], root);
+    const t0 = Date.now();
+    const gone = await lost;
+    assert.equal(gone.code, 1, gone.stderr);
+    assert.match(gone.stderr, new RegExp(`no experiment with id ${shared}`));
+    assert.ok(Date.now() - t0 < 10_000, 'not left waiting for the run to end');
+
+    // Her session ended elsewhere (a logout from another terminal with the same login): one notice, then the
+    // reason and how to sign in again.
+    const own = await start('mine');
+    const follower = axon(['experiment', '-xp', own, 'logs', '-f'], follow);
+    await sleep(1500);
+    const elsewhere = { ...ann, AXON_CONFIG_DIR: tmpDir('axon-config-copy-') };
+    fs.copyFileSync(
+      path.join(ann.AXON_CONFIG_DIR, 'servers.json'),
+      path.join(elsewhere.AXON_CONFIG_DIR, 'servers.json'),
+    );
+    assert.equal((await axon(['logout'], elsewhere)).code, 0);
+    const ended = await follower;
+    assert.equal(ended.code, 1, ended.stderr);
+    assert.match(
+      ended.stderr,
+      new RegExp(`not valid \\(expired, revoked or unknown\\); sign in again: axon login ${url}`),
+    );
+    assert.ok((ended.stderr.match(/reconnecting/g) ?? []).length <= 1, ended.stderr);
+    await axon(['experiment', '-xp', own, 'stop'], root);
+    await axon(['experiment', '-xp', shared, 'stop'], root);
+  } finally {
+    await server.stop();
+  }
+});

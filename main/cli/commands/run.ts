@@ -7,6 +7,7 @@ import type { Experiment, Group, LogChunk } from '../../../shared/domain';
 import { isDone, isGroupDone, type GroupStatus } from '../../../shared/statuses';
 import { protocolStart } from '../../engine/tracking/protocol';
 import { experimentsTable, fmtStatus, fmtValue, isTTY, printJson } from '../format';
+import { remoteServer } from '../remote';
 
 export interface AttachOptions {
   json: boolean;
@@ -111,7 +112,22 @@ export async function attachExperiment(api: AxonApi, id: number, opts: AttachOpt
       asking = false;
     }
   };
-  const done = new Promise<Experiment>((resolve) => {
+  let poll: ReturnType<typeof setInterval> | undefined;
+  const done = new Promise<Experiment>((resolve, reject) => {
+    // Events are all an attached command hears; a slow look at the run itself catches an end it missed and,
+    // on a shared engine, access it has lost (a member removed from the organization): then it says so.
+    poll = setInterval(() => {
+      api.call('experiments.get', { id }).then(
+        (x) => {
+          if (isDone(x.status)) resolve(x);
+        },
+        (e: unknown) => {
+          const code = (e as { code?: string }).code;
+          if (code === 'not_found' || code === 'forbidden' || code === 'unauthorized') reject(e as Error);
+        },
+      );
+    }, ATTACH_POLL_MS);
+    poll.unref?.();
     const offStatus = api.on('experiments.changed', ({ experiment }) => {
       if (experiment.id !== id) return;
       if (!opts.json && !opts.quiet && !(opts.summary && isDone(experiment.status)))
@@ -126,17 +142,23 @@ export async function attachExperiment(api: AxonApi, id: number, opts: AttachOpt
       }
     });
   });
+  done.catch(() => undefined); // awaited below; a rejection before then is not unhandled
   const offLogs = api.on('logs.appended', (c) => {
     if (c.experimentId !== id) return;
     if (st.master !== undefined) return take(c);
     early.push(c);
     void askMaster().catch(() => undefined);
   });
-  if ('ready' in api) await (api as { ready(): Promise<void> }).ready();
-  // History first (experiments.logs reads the master's log), then live events from where it ended.
-  await drain();
-  const current = await api.call('experiments.get', { id });
-  const final = isDone(current.status) ? current : await done;
+  let final: Experiment;
+  try {
+    if ('ready' in api) await (api as { ready(): Promise<void> }).ready();
+    // History first (experiments.logs reads the master's log), then live events from where it ended.
+    await drain();
+    const current = await api.call('experiments.get', { id });
+    final = isDone(current.status) ? current : await done;
+  } finally {
+    clearInterval(poll);
+  }
   offLogs();
   // The end can be announced before the last lines' events arrive: the file has them.
   await drain();
@@ -154,6 +176,9 @@ export async function attachExperiment(api: AxonApi, id: number, opts: AttachOpt
   return result;
 }
 
+/** How often an attached command looks at its run besides the events (a missed end, access lost). */
+const ATTACH_POLL_MS = Number(process.env.AXON_ATTACH_POLL_MS ?? 15_000);
+
 /** A new connection to this home's engine (one is started if none serves), replacing the one that dropped. */
 export type Reconnect = () => Promise<AxonApi>;
 
@@ -167,6 +192,9 @@ export async function survivingEngineLoss<T>(
   reconnect: Reconnect | undefined,
   attach: (api: AxonApi) => Promise<T>,
 ): Promise<T> {
+  // Losses in a row (each within 30 s of the one before): said once, asked again ever more slowly.
+  let losses = 0;
+  let lastLoss = 0;
   for (;;) {
     const client = api as Partial<HttpClient>;
     if (!reconnect || !client.onConnection) return attach(api);
@@ -184,10 +212,38 @@ export async function survivingEngineLoss<T>(
     } finally {
       off();
     }
-    process.stderr.write(
-      pc.dim('[axon] the engine serving this AXON_HOME went away; reconnecting (the run goes on)…') + '\n',
-    );
+    const server = remote();
+    if (Date.now() - lastLoss > 30_000) losses = 0;
+    lastLoss = Date.now();
+    if (losses === 0)
+      process.stderr.write(
+        pc.dim(
+          server
+            ? `[axon] the connection to ${server} dropped; reconnecting (the run goes on)…`
+            : '[axon] the engine serving this AXON_HOME went away; reconnecting (the run goes on)…',
+        ) + '\n',
+      );
+    // Not a tight loop: a server that keeps closing the connection is asked again at most every few seconds.
+    await new Promise((r) => setTimeout(r, Math.min(5000, 250 * 2 ** losses)));
+    losses++;
     api = await reconnect();
+    // A connection refused for its credentials (the session ended, the token revoked) will not come back:
+    // that is the command's error ("… sign in again"), not something to wait for.
+    try {
+      await api.call('auth.whoami', {});
+    } catch (e) {
+      const code = (e as { code?: string }).code;
+      if (code === 'unauthorized' || code === 'forbidden') throw e;
+    }
+  }
+}
+
+/** The server this command talks to, if not this machine's home. */
+function remote(): string | null {
+  try {
+    return remoteServer()?.url ?? null;
+  } catch {
+    return null;
   }
 }
 
