@@ -278,3 +278,42 @@ test('an attached follower whose access is taken away, or whose session ends, sa
     await server.stop();
   }
 });
+
+test('an attached run that waits for its quota says why; one bigger than the whole quota says what would let it run', async () => {
+  const home = tmpDir();
+  await axon(
+    ['user', 'create', 'root', '--superuser', '--password-stdin'],
+    { AXON_HOME: home },
+    'root password 1\n',
+  );
+  const server = await startServe(home, { args: ['--auth', '--allow-local-jobs'] });
+  try {
+    const root = { AXON_HOME: tmpDir(), AXON_CONFIG_DIR: tmpDir('axon-config-root-') };
+    await axon(['login', server.url, '-u', 'root', '--password-stdin'], root, 'root password 1\n');
+    await axon(['org', 'create', 'lab'], root);
+    await axon(['org', 'quota', 'set', 'lab', '--cpu', '2'], root);
+    const code = tmpDir('axon-code-');
+    const file = path.join(code, 'polyaxonfile.yml');
+    fs.writeFileSync(
+      file,
+      'version: 1\nkind: experiment\nenvironment:\n  resources:\n    cpu: {requests: 4, limits: 4}\nrun:\n  cmd: echo never\n',
+    );
+    await axon(['project', 'create', '--name', 'big', '--organization', 'lab', '--path', code], root);
+    // Attached: the line comes while the run waits (the command is then interrupted, the run left waiting).
+    const p = spawn(process.execPath, [BIN, 'run', '-p', 'lab/big', '-f', file], {
+      env: { ...process.env, ...root, AXON_NO_BACKGROUND: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    p.stderr.on('data', (d) => (stderr += d));
+    const deadline = Date.now() + 30_000;
+    while (!/quota:/.test(stderr) && Date.now() < deadline && p.exitCode === null) await sleep(100);
+    p.kill('SIGKILL');
+    assert.match(
+      stderr,
+      /experiment \d+: created \(quota: this experiment needs 4 CPU cores, more than organization lab's whole quota of 2; it runs only once an admin raises it/,
+    );
+  } finally {
+    await server.stop();
+  }
+});

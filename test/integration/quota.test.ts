@@ -45,13 +45,14 @@ test('quota: over the limit waits with the reason; raising the quota live starts
     await waitFor(async () => (await status(mine)).status === 'running');
     await engine.call('orgs.setQuota', { org: 'lab', experiments: 3 });
     await waitFor(async () => (await status(second)).status === 'running', 20_000, 'the second run to start');
-    // A GPU request over the GPU limit waits, naming the GPUs.
+    // A GPU request over the whole GPU limit waits, naming the GPUs and that only a raised quota lets it run.
     const gpu = projectWith('sleep 600', 'environment:\n  resources:\n    gpu: {requests: 2, limits: 2}\n');
     const third = await start(gpu.file);
     await waitFor(async () => (await status(third)).statusReason, 20_000, 'the GPU run to wait');
     assert.equal(
       (await status(third)).statusReason,
-      'quota: organization lab holds 0 of its 1 GPUs; this experiment needs 2 more',
+      "quota: this experiment needs 2 GPUs, more than organization lab's whole quota of 1; it runs only once " +
+        'an admin raises it (axon org quota set lab), else stop it and ask for less',
     );
     await sleep(300);
     assert.equal((await status(third)).status, 'created');

@@ -155,6 +155,17 @@ export async function attachExperiment(api: AxonApi, id: number, opts: AttachOpt
     // History first (experiments.logs reads the master's log), then live events from where it ended.
     await drain();
     const current = await api.call('experiments.get', { id });
+    // Waiting since before this command listened (a quota, the cluster's room): why, said once.
+    if (
+      !isDone(current.status) &&
+      current.status !== 'running' &&
+      current.statusReason &&
+      !opts.json &&
+      !opts.quiet
+    )
+      process.stderr.write(
+        pc.dim(`[axon] experiment ${id}: ${fmtStatus(current.status)} (${current.statusReason})`) + '\n',
+      );
     final = isDone(current.status) ? current : await done;
   } finally {
     clearInterval(poll);

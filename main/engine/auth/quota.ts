@@ -88,7 +88,10 @@ export async function quotaHolds(db: Db, launch: ExperimentRow[]): Promise<Map<n
       const [what, fmt] = NAMES[over];
       held.set(
         x.id,
-        `quota: organization ${q.name} holds ${fmt(u[over])} of its ${fmt(q.limit[over]!)} ${what}; this experiment needs ${fmt(n[over])} more`,
+        n[over] > q.limit[over]!
+          ? // Not a matter of waiting for others to end: said so, with what would let it run.
+            `quota: this experiment needs ${fmt(n[over])} ${what}, more than organization ${q.name}'s whole quota of ${fmt(q.limit[over]!)}; it runs only once an admin raises it (axon org quota set ${q.name}), else stop it and ask for less`
+          : `quota: organization ${q.name} holds ${fmt(u[over])} of its ${fmt(q.limit[over]!)} ${what}; this experiment needs ${fmt(n[over])} more`,
       );
       continue;
     }
