@@ -60,6 +60,8 @@ export const ACCOUNT_NAME_RULE = '1 to 40 letters, digits, _ . - (starting with 
 export const ACCOUNT_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$/;
 const accountName = z.string().regex(ACCOUNT_NAME, { message: `a name is ${ACCOUNT_NAME_RULE}` });
 const limit = z.number().nonnegative().finite().nullable().optional();
+/** Experiments and GPUs come whole. */
+const wholeLimit = z.number().int().nonnegative().nullable().optional();
 
 export const authMethods = {
   /** Username and password for a session token (expires; `axon login`). Rate-limited per user and address. */
@@ -94,8 +96,8 @@ export const authMethods = {
   /** Left out: unchanged; null: no limit. `memoryBytes` in bytes, `cpu` in cores. */
   'orgs.setQuota': z.object({
     org: accountName,
-    experiments: limit,
-    gpus: limit,
+    experiments: wholeLimit,
+    gpus: wholeLimit,
     cpu: limit,
     memoryBytes: limit,
   }),

@@ -128,7 +128,14 @@ test(
     assert.match(quota.stdout, /GPUs 0 of 2, CPU 0 of no limit, memory 0\.0 GiB of 64\.0 GiB/);
     const badQuota = await axon(['org', 'quota', 'set', 'lab', '--gpus', 'lots'], remote);
     assert.equal(badQuota.code, 2);
-    assert.match(badQuota.stderr, /--gpus takes a number, or none; got "lots"/);
+    assert.match(badQuota.stderr, /--gpus takes a whole number, or none; got "lots"/);
+    // Nothing is rounded: half a GPU is refused (not made 1, or 0), half a core is half a core.
+    const halfGpu = await axon(['org', 'quota', 'set', 'lab', '--gpus', '0.5'], remote);
+    assert.equal(halfGpu.code, 2);
+    assert.match(halfGpu.stderr, /--gpus takes a whole number, or none; got "0\.5"/);
+    const halfCpu = await axon(['org', 'quota', 'set', 'lab', '--cpu', '0.5', '--json'], remote);
+    assert.equal(halfCpu.code, 0, halfCpu.stderr);
+    assert.equal((JSON.parse(halfCpu.stdout) as { quota: { cpu: number } }).quota.cpu, 0.5);
 
     // An organization's project: its viewer ann sees it, and may not make one.
     const proj = await axon(

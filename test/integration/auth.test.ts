@@ -477,3 +477,36 @@ test("a shared engine runs its users' jobs on Docker or Kubernetes only, unless 
     await engine.close();
   }
 });
+
+test('an organization keeps an admin: its last one can be neither removed nor made a member or viewer', async () => {
+  const { engine, server } = await sharedEngine();
+  try {
+    for (const username of ['gil', 'hal'])
+      await engine.call('users.create', { username, password: PASSWORD });
+    const login = async (username: string) =>
+      (await post(server.url, 'auth.login', null, { username, password: PASSWORD })).body.result
+        .token as string;
+    const gil = createHttpClient(server.url, await login('gil'), WebSocket as never);
+    await gil.call('orgs.create', { name: 'optics' }); // gil administers it
+    await gil.call('orgs.setMember', { org: 'optics', username: 'hal', role: 'member' });
+    for (const change of [
+      () => gil.call('orgs.removeMember', { org: 'optics', username: 'gil' }),
+      () => gil.call('orgs.setMember', { org: 'optics', username: 'gil', role: 'viewer' }),
+    ])
+      await assert.rejects(
+        change(),
+        /that is the last admin of the organization: make another member admin first/,
+      );
+    // With a second admin, the first may step down.
+    await gil.call('orgs.setMember', { org: 'optics', username: 'hal', role: 'admin' });
+    const after = await gil.call('orgs.removeMember', { org: 'optics', username: 'gil' });
+    assert.deepEqual(
+      after.members.map((m) => [m.username, m.role]),
+      [['hal', 'admin']],
+    );
+    gil.close();
+  } finally {
+    await server.close();
+    await engine.close();
+  }
+});

@@ -7,15 +7,25 @@ import type { Runner } from './types';
 const UNITS: Record<string, number> = { '': 1, k: 2 ** 10, m: 2 ** 20, g: 2 ** 30, t: 2 ** 40 };
 
 /** A quota value: a number, `none` (no limit); memory also as 16Gi, 512Mi. */
-function limit(text: string | undefined, option: string, memory = false): number | null | undefined {
+/** A quota limit as typed: `whole` (experiments, GPUs: a whole number), `cores` (CPU: 0.5 is half a core) or
+ *  `memory` (16Gi, 512Mi); `none`: no limit. Nothing is rounded: a 0.5 GPU quota is refused, not made 1. */
+function limit(
+  text: string | undefined,
+  option: string,
+  kind: 'whole' | 'cores' | 'memory',
+): number | null | undefined {
   if (text === undefined) return undefined;
   if (text === 'none') return null;
   const m = /^(\d+(?:\.\d+)?)([kmgt]?)i?b?$/i.exec(text.trim());
-  if (!m || (!memory && m[2]))
-    throw new UsageError(
-      `${option} takes ${memory ? 'a size such as 16Gi or 512Mi' : 'a number'}, or none; got "${text}"`,
-    );
-  return Math.round(Number(m[1]) * UNITS[m[2].toLowerCase()]);
+  const what = {
+    whole: 'a whole number',
+    cores: 'a number of cores (0.5 is half)',
+    memory: 'a size such as 16Gi or 512Mi',
+  }[kind];
+  if (!m || (kind !== 'memory' && m[2]) || (kind === 'whole' && m[1].includes('.')))
+    throw new UsageError(`${option} takes ${what}, or none; got "${text}"`);
+  const n = Number(m[1]) * UNITS[m[2].toLowerCase()];
+  return kind === 'memory' ? Math.round(n) : n;
 }
 
 function show(o: OrgInfo, json: boolean): void {
@@ -97,10 +107,10 @@ export function registerOrg(program: Command, run: Runner): void {
         show(
           await api.call('orgs.setQuota', {
             org: name,
-            experiments: limit(o.experiments, '--experiments'),
-            gpus: limit(o.gpus, '--gpus'),
-            cpu: limit(o.cpu, '--cpu'),
-            memoryBytes: limit(o.memory, '--memory', true),
+            experiments: limit(o.experiments, '--experiments', 'whole'),
+            gpus: limit(o.gpus, '--gpus', 'whole'),
+            cpu: limit(o.cpu, '--cpu', 'cores'),
+            memoryBytes: limit(o.memory, '--memory', 'memory'),
           }),
           !!o.json,
         ),

@@ -246,20 +246,38 @@ export class AuthStore {
     return new Map(rows.map((r) => [r.organization_id, r.role]));
   }
 
+  /** Refuses a change that would leave an organization without an admin: only a superuser could manage it. */
+  private async keepsAnAdmin(orgId: number, userId: number): Promise<void> {
+    const admins = await this.db.all<{ user_id: number }>(
+      "SELECT user_id FROM memberships WHERE organization_id = ? AND role = 'admin'",
+      [orgId],
+    );
+    if (admins.length === 1 && admins[0].user_id === userId)
+      throw new ApiError(
+        'conflict',
+        'that is the last admin of the organization: make another member admin first (axon org member add ORG USER --role admin)',
+      );
+  }
+
   async setMember(orgId: number, userId: number, role: OrgRole): Promise<void> {
-    await this.db.transaction(() =>
-      this.db.run(
+    await this.db.transaction(async () => {
+      if (role !== 'admin') await this.keepsAnAdmin(orgId, userId);
+      await this.db.run(
         `INSERT INTO memberships (organization_id, user_id, role) VALUES (?, ?, ?)
          ON CONFLICT (organization_id, user_id) DO UPDATE SET role = excluded.role`,
         [orgId, userId, role],
-      ),
-    );
+      );
+    });
   }
 
   async removeMember(orgId: number, userId: number): Promise<void> {
-    const { changes } = await this.db.transaction(() =>
-      this.db.run('DELETE FROM memberships WHERE organization_id = ? AND user_id = ?', [orgId, userId]),
-    );
+    const { changes } = await this.db.transaction(async () => {
+      await this.keepsAnAdmin(orgId, userId);
+      return this.db.run('DELETE FROM memberships WHERE organization_id = ? AND user_id = ?', [
+        orgId,
+        userId,
+      ]);
+    });
     if (!changes) throw new ApiError('not_found', 'that user is no member of the organization');
   }
 
