@@ -114,11 +114,20 @@ export function createHttpClient(
           `cannot reach the Axon engine at ${baseUrl}: ${(e as Error).message}`,
         );
       }
-      const body = (await res.json()) as {
+      let body: {
         ok: boolean;
         result?: Results[M];
         error?: { code: ApiError['code']; message: string; details?: unknown };
       };
+      try {
+        body = (await res.json()) as typeof body;
+      } catch {
+        // A web server that is not Axon (a wrong port, a proxy's error page) answers HTML.
+        throw new ApiError(
+          'unavailable',
+          `${baseUrl} did not answer as an Axon engine (HTTP ${res.status}, not the API's JSON): check the address`,
+        );
+      }
       if (!body.ok)
         throw new ApiError(
           body.error?.code ?? 'internal',

@@ -154,7 +154,7 @@ test("a user's uploads are held to the quota; reaching it frees their unused upl
   const first = await upload('ann', 'a'.repeat(2000));
   assert.equal(first.status, 200, JSON.stringify(first.body));
   const second = await upload('ann', 'b'.repeat(2000));
-  assert.equal(second.status, 400);
+  assert.equal(second.status, 409, "the engine's limit, not a bad request");
   assert.match(
     second.body.error!.message,
     /would take more than the \d\.\d KiB each user may keep \(\d\.\d KiB now\)\. Delete runs whose code you no longer need .*axon serve --upload-quota/,
@@ -190,7 +190,7 @@ test('two uploads by one user at the same moment cannot both pass the quota', as
   const answers = await Promise.all(archives.map((archive) => post('code.upload', 'bob', { archive })));
   assert.deepEqual(
     answers.map((a) => a.status).sort(),
-    [200, 400],
+    [200, 409],
     JSON.stringify(answers.map((a) => a.body)),
   );
   assert.ok(uploadsUsage(home, bob) <= engine.uploadQuotaBytes, 'the quota holds');

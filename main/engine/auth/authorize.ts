@@ -80,6 +80,17 @@ function withoutServerPaths<T>(method: MethodName, result: T): T {
   return redactServerPaths(result);
 }
 
+/** What a superuser-only method does, for the refusal (a user never sees the method's name otherwise). */
+const SUPERUSER_WORK: Partial<Record<MethodName, string>> = {
+  'system.folder': "browse the server's folders",
+  'clusters.axonPods': "list the engine's pods on a cluster",
+  'settings.update': "change the engine's settings",
+  'users.create': 'create users',
+  'users.list': 'list users',
+  'users.delete': 'delete users',
+  'orgs.setQuota': "set an organization's quota",
+};
+
 /** Why a user's local job is refused on a shared engine (`axon serve --auth` without --allow-local-jobs). */
 export const LOCAL_JOBS_REFUSED =
   "this shared engine does not run its users' jobs on the local backend: a local job runs as the engine's own " +
@@ -188,7 +199,7 @@ export class Authorizer {
     if (caller.kind === 'run' && (rule.who !== 'project' || !rule.run || rule.by !== 'experiment'))
       throw new ApiError('forbidden', `a run's token may not call ${method}; it reads its own run only`);
     if (caller.kind === 'user' && rule.who === 'superuser' && !caller.user.superuser)
-      throw new ApiError('forbidden', `${method} is for superusers`);
+      throw new ApiError('forbidden', `only a superuser may ${SUPERUSER_WORK[method] ?? `call ${method}`}`);
   }
 
   /** Throws unless the caller may make this call with this input (gate() first). */

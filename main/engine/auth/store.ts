@@ -77,7 +77,7 @@ export class AuthStore {
 
   async userByName(username: string): Promise<AuthUser> {
     const r = await this.db.get<UserRow>('SELECT * FROM users WHERE username = ?', [username]);
-    if (!r) throw new ApiError('not_found', `no user named "${username}" (see \`axon user ls\`)`);
+    if (!r) throw new ApiError('not_found', `no user named "${username}"`);
     return toUser(r);
   }
 

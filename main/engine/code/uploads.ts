@@ -182,7 +182,7 @@ async function unpack(
           throw invalid(`more than ${UPLOAD_MAX_UNPACKED_BYTES / MiB} MiB unpacked`);
         if (bytes > room)
           throw new QuotaError(
-            'invalid_input',
+            'conflict', // the request is fine; the engine's limit refuses it (the CLI exits 1, not 2)
             `the uploaded code was refused: your uploads on this server would take more than the ` +
               `${formatSize(quota!.quotaBytes)} each user may keep (${formatSize(quota!.used)} now). ` +
               `Delete runs whose code you no longer need (an upload no run uses is freed ${UPLOAD_FREE_AFTER_MS / 60_000} ` +
