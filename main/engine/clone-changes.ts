@@ -97,6 +97,7 @@ export function changedRun(
     environment: r.value.environment,
     framework: r.value.framework,
     changed,
-    warnings: found.warnings,
+    // "-P fixes the matrix param" speaks of a whole sweep; here one run is changed, as asked.
+    warnings: found.warnings.filter((w) => !w.includes('fixes the matrix param')),
   };
 }
