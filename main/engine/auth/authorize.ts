@@ -77,8 +77,21 @@ function withoutServerPaths<T>(method: MethodName, result: T): T {
   if (method === 'system.info') return { ...r, home: '' } as T;
   if (method === 'experiments.outputFile') return { ...r, absolutePath: r.path } as T;
   if (method === 'experiments.outputPath') return { ...r, realPath: '' } as T;
+  // Series and texts hold no paths: not walked (a long metric series would be copied for nothing).
+  if (NO_PATHS.has(method)) return result;
   return redactServerPaths(result);
 }
+
+const NO_PATHS = new Set<MethodName>([
+  'experiments.logs',
+  'experiments.logTail',
+  'experiments.metrics',
+  'experiments.metricSeries',
+  'experiments.resources',
+  'experiments.statuses',
+  'experiments.events',
+  'experiments.codeDiff',
+]);
 
 /** What a superuser-only method does, for the refusal (a user never sees the method's name otherwise). */
 const SUPERUSER_WORK: Partial<Record<MethodName, string>> = {
@@ -328,8 +341,10 @@ export class Authorizer {
     deliver: (p: Events[E]) => void,
   ): (p: Events[E]) => void {
     if (caller.kind === 'local' || (caller.kind === 'user' && caller.user.superuser)) return deliver;
+    // The experiments and groups in these events carry their folders; logs, metrics and samples do not.
     const inner = deliver;
-    deliver = (p) => inner(redactServerPaths(p));
+    if (event === 'experiments.changed' || event === 'groups.changed')
+      deliver = (p) => inner(redactServerPaths(p));
     const known = new Map<number, { ok: boolean; at: number }>();
     const canRead = async (projectId: number | null) => {
       if (projectId === null) return false;
