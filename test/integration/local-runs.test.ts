@@ -411,3 +411,40 @@ test('a run of a few seconds that nobody watches still gets CPU figures: a young
     await engine.close();
   }
 });
+
+test('stop delivers one SIGTERM to the program: its handler runs once (the group and the mark do not both send it)', async () => {
+  const engine = await Engine.start({ home: tmpDir(), stopGraceMs: 5000 });
+  try {
+    const p = projectWith('python3 term.py');
+    fs.writeFileSync(
+      path.join(p.dir, 'term.py'),
+      [
+        'import signal, sys, time',
+        'n = 0',
+        'def handler(*_):',
+        '    global n',
+        '    n += 1',
+        '    print(f"TERM {n}", flush=True)',
+        '    time.sleep(0.5)  # a checkpoint being written: a second SIGTERM would land inside it',
+        '    sys.exit(0)',
+        'signal.signal(signal.SIGTERM, handler)',
+        'print("ready", flush=True)',
+        'while True:',
+        '    time.sleep(0.05)',
+      ].join('\n'),
+    );
+    const id = await start(engine, p.file, p.dir);
+    await waitFor(
+      async () => /ready/.test((await engine.call('experiments.logs', { id })).text),
+      10_000,
+      'ready',
+    );
+    await engine.call('experiments.stop', { id });
+    assert.equal((await ended(engine, id)).status, 'stopped');
+    const log = (await engine.call('experiments.logs', { id })).text;
+    assert.match(log, /TERM 1/);
+    assert.doesNotMatch(log, /TERM 2/, log);
+  } finally {
+    await engine.close();
+  }
+});

@@ -47,17 +47,31 @@ export function groupAlive(pgid: number): boolean {
   }
 }
 
-/** Sends `sig` to the job's process group and to every process carrying its mark. */
+/** The process group of `pid` (from /proc), or null when it cannot be read. */
+function groupOf(pid: number): number | null {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // After the command's name: state, ppid, pgrp.
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
+  } catch {
+    return null;
+  }
+}
+
+/** Sends `sig` to the job's process group and to every process carrying its mark outside that group (one in
+ *  it has the signal already: twice, a SIGTERM handler would run twice, the second inside the first). */
 export function signalJob(pgid: number, mark: string | null, sig: NodeJS.Signals): void {
   try {
     process.kill(-pgid, sig);
   } catch {
     /* the group is gone */
   }
-  for (const pid of mark ? markedProcesses(mark) : [])
+  for (const pid of mark ? markedProcesses(mark) : []) {
+    if (groupOf(pid) === pgid) continue;
     try {
       process.kill(pid, sig);
     } catch {
       /* gone */
     }
+  }
 }
