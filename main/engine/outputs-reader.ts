@@ -26,11 +26,21 @@ const MAX_IMAGE_BYTES = 4 * 1024 * 1024;
 export const outputsDir = (x: ExperimentRow) =>
   x.outputs_dir || (x.run_dir ? path.join(x.run_dir, 'outputs') : null);
 
-/** The output files of a run: the recorded index when it ended, what is in its folder while it runs. */
+/** The output files of a run: what is in its folder while it runs, or when a resume of it has written there
+ *  since (the folder is shared: the recorded index would no longer be what a download gets); else the index
+ *  recorded when it ended. */
 export async function outputFiles(store: Store, x: ExperimentRow) {
   const dir = outputsDir(x);
-  if (!isDone(x.status) && dir) return listFiles(dir);
+  if (dir && (!isDone(x.status) || (await sharedWithResume(store, x.id, dir))) && fs.existsSync(dir))
+    return listFiles(dir);
   return store.outputs.list(x.id);
+}
+
+async function sharedWithResume(store: Store, id: number, dir: string): Promise<boolean> {
+  return !!(await store.db.get('SELECT 1 FROM experiments WHERE outputs_dir = ? AND id != ? LIMIT 1', [
+    dir,
+    id,
+  ]));
 }
 
 /** `rel` inside experiment `id`'s outputs folder, symlinks resolved; refused when it leads out of it. */

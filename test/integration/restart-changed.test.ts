@@ -45,6 +45,10 @@ test('a resume with a changed param goes on in the same outputs with the new val
     'epochs=3 lr=0.1 lr2=0.2\nepochs=3 lr=0.3 lr2=0.6\n',
     'the same outputs folder',
   );
+  // The first run's outputs are that shared folder now: listed as it is, as a download would get them.
+  assert.deepEqual((await engine.call('experiments.get', { id: first.id })).outputs, [
+    { path: 'trained.txt', size: Buffer.byteLength(await text(resumed.id)) },
+  ]);
 
   // An override file, then a plain restart of that run: the change is part of the run now.
   const changed = await experimentEnd(
