@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { BIN, cli, projectWith, ROOT, seedKeptRun, startServe, tmpDir, waitFor } from '../helpers';
 import { OUTPUTS_KEPT } from '../../shared/statuses';
 
@@ -235,6 +235,11 @@ test('axon init links a folder to a project (created once), and runs from it go 
   const again = await cli(['init', 'digits'], { home, cwd: dir });
   assert.equal(again.code, 0, again.stderr);
   assert.match(again.stdout, /is linked to project digits\n/);
+  assert.doesNotMatch(again.stdout, /commit \.axonproject/, 'not a git repository: nothing to commit');
+  const repo = projectWith('echo linked');
+  execFileSync('git', ['init', '-q'], { cwd: repo.dir });
+  const inRepo = await cli(['init', 'vision'], { home, cwd: repo.dir });
+  assert.match(inRepo.stdout, /commit \.axonproject and \.axonignore .*or runs record the folder as dirty/);
   assert.deepEqual(JSON.parse(fs.readFileSync(path.join(dir, '.axonproject'), 'utf8')), { name: 'digits' });
   assert(fs.existsSync(path.join(dir, '.axonignore')));
   const r = await cli(['run', '-f', file], { home, cwd: dir });

@@ -105,6 +105,11 @@ export function registerProject(program: Command, run: Runner): void {
             '# Paths Axon leaves out of code snapshots and image builds\n.git/\noutputs/\ndata/\n*.ckpt\n',
           );
         process.stdout.write(`${dir} is linked to project ${projectName}${existing ? '' : ' (created)'}\n`);
+        // Untracked, they would make every run's code version "dirty" until committed.
+        if (fs.existsSync(path.join(dir, '.git')))
+          process.stdout.write(
+            'commit .axonproject and .axonignore (git add .axonproject .axonignore && git commit), or runs record the folder as dirty\n',
+          );
       }),
     );
 }
