@@ -27,7 +27,9 @@ export function formatError(
   return `${where}${path} expected ${e.expected}, found ${e.found}`;
 }
 
+/** `run.cmd`, `declarations.lr`; a command-line override reads as typed: `-P lr`. */
 export function dotted(path: Path): string {
+  if (path[0] === '-P') return `-P ${path.slice(1).map(String).join('.')}`;
   return path.map(String).join('.');
 }
 

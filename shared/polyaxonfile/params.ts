@@ -78,7 +78,7 @@ export function applyTypedParams(
     const problem = ioValueProblem(x, v);
     if (!problem) continue;
     const path = origin.get(x.name) ?? declaredAt(x);
-    if (path[0] === '-P') overrideIssue(issues, x.name, problem, show(`${x.name}=${overrides[x.name]}`));
+    if (path[0] === '-P') overrideIssue(issues, x.name, problem, show(overrides[x.name]));
     else issues.add(path, problem, show(v));
   }
   return raw;

@@ -116,7 +116,7 @@ run:
   assert.equal(bad[0].line, 0);
   assert.equal(
     bad[0].message,
-    "(command line) -P.bad name: expected a param name (letters, digits, _ . -), found 'bad name'",
+    "(command line) -P bad name: expected a param name (letters, digits, _ . -), found 'bad name'",
   );
 });
 

@@ -176,7 +176,7 @@ test('v1: -P names a component input; referenced components leave params uncheck
   const bad = errors(component, { batch: '64' });
   assert.equal(
     bad[0].message,
-    "(command line) -P.batch: expected a declared input or output (lr), found 'batch=64'",
+    "(command line) -P batch: expected a declared input or output (lr), found 'batch=64'",
   );
   const hub = ok(
     'version: 1.1\nkind: operation\nhubRef: tensorboard:latest\nparams: {logdir: {value: /runs}}\n',

@@ -135,14 +135,14 @@ test('typing/required_inputs.yml: an unknown -P name and a mistyped -P value are
   const name = 'polyaxon-schemas-v0.5.6__tests__fixtures__typing__required_inputs.yml';
   const r = parsePolyaxonfiles(read(name), { params: { loss: 'x', flag: '3', lr: '0.1' } });
   assert.ok(!r.ok, '!r.ok');
-  const lr = r.errors.find((e) => e.path === '-P.lr');
+  const lr = r.errors.find((e) => e.path === '-P lr');
   assert.ok(
     lr && lr.file === '(command line)' && /declared input/.test(lr.expected),
     JSON.stringify(r.errors),
   );
   assert.ok(
-    r.errors.some((e) => e.path === '-P.flag' && /true or false/.test(e.expected)),
-    "r.errors.some((e) => e.path === '-P.flag' && /true or false/.test(e.expected))",
+    r.errors.some((e) => e.path === '-P flag' && /true or false/.test(e.expected)),
+    "r.errors.some((e) => e.path === '-P flag' && /true or false/.test(e.expected))",
   );
 });
 
