@@ -52,7 +52,10 @@ test(
     await dialog.getByLabel('lr', { exact: true }).fill('abc');
     await dialog.getByRole('button', { name: 'Restart with 1 change' }).click();
     await dialog.getByRole('alert').waitFor();
-    assert.match((await dialog.getByRole('alert').textContent()) ?? '', /-P lr: expected a number for `lr`, found 'abc'/);
+    assert.match(
+      (await dialog.getByRole('alert').textContent()) ?? '',
+      /-P lr: expected a number for `lr`, found 'abc'/,
+    );
     assert.equal((await api.call('experiments.list', {})).length, 1, 'nothing created');
 
     await dialog.getByLabel('lr', { exact: true }).fill('0.3');
