@@ -77,6 +77,8 @@ export interface EngineAddress {
   token: string;
   /** The KUBECONFIG the engine reads (null: ~/.kube/config); a command run with another one is told. */
   kubeconfig?: string | null;
+  /** A background engine (`axon serve --background`): it exits once idle. */
+  background?: boolean;
 }
 
 /** Written only by a serving engine, readable only by the user (0600). */

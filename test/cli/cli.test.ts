@@ -587,8 +587,18 @@ test('serve while an engine serves the home already: exits 3 and gives that engi
         `serves this home already; open the dashboard: ${served.url.replace(/[.]/g, '\\.')}/\\?token=${served.token}`,
       ),
     );
+    assert.doesNotMatch(again.stderr, /background engine/, 'a foreground axon serve stays up');
   } finally {
     await served.stop();
+  }
+  // A background engine's dashboard goes when it exits on idle: said, with how to keep one up.
+  const bg = await startServe(home, { args: ['--background'] });
+  try {
+    const third = await cli(['serve'], { home });
+    assert.equal(third.code, 3);
+    assert.match(third.stderr, /it is a background engine, which exits once nothing runs and nobody watches/);
+  } finally {
+    await bg.stop();
   }
 });
 

@@ -117,7 +117,11 @@ export function serveCommand(program: Command): void {
           process.stderr.write(
             serving
               ? `axon: an Axon engine (pid ${serving.pid}) serves this home already; open the dashboard: ` +
-                  `${serving.url}/?token=${serving.token}\n`
+                  `${serving.url}/?token=${serving.token}\n` +
+                  (serving.background
+                    ? `axon: it is a background engine, which exits once nothing runs and nobody watches; for a ` +
+                      `dashboard that stays up, run axon serve again after it exits (or stop it: kill ${serving.pid}; runs go on)\n`
+                    : '')
               : `axon: ${(e as Error).message}\n`,
           );
           process.exitCode = EXIT_ENGINE;
@@ -153,6 +157,7 @@ export function serveCommand(program: Command): void {
         url: server.url,
         token: server.token,
         kubeconfig: ownKubeconfig(),
+        ...(o.background ? { background: true } : {}),
       });
       if (o.background)
         process.stdout.write(
