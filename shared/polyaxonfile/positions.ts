@@ -41,8 +41,17 @@ export function loadFile(name: string, text: string): { file?: LoadedFile; error
     logLevel: 'error',
   });
   const errors = doc.errors.map((e) => {
-    const pos = lines.linePos(e.pos[0]);
-    return yamlError(name, pos.line, pos.col, e.message.split('\n')[0]);
+    // An error found at the very end (an unclosed `[`) is placed on the last line, past its last character,
+    // rather than on a line after the file's final newline that no editor shows.
+    const at = e.pos[0] >= text.length && text.endsWith('\n') ? text.length - 1 : e.pos[0];
+    const pos = lines.linePos(at);
+    const atEnd = e.pos[0] >= text.length;
+    return yamlError(
+      name,
+      pos.line,
+      pos.col,
+      `${e.message.split('\n')[0]}${atEnd ? ' (at the end of the file)' : ''}`,
+    );
   });
   if (errors.length) return { errors };
   const loop = recursiveAlias(doc, lines);
