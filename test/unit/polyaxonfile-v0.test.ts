@@ -47,7 +47,7 @@ test('YAML syntax errors are SpecErrors at the parser position', () => {
   const [e] = errors('version: 1\nkind: experiment\nrun:\n  cmd: [a, b\n');
   assert.equal(e.file, 'polyaxonfile.yml');
   // Found at the end: on the last line, past its text, not on a line after the final newline.
-  assert.deepEqual([e.line, e.column], [4, 12], e.message);
+  assert.deepEqual([e.line, e.column], [4, 13], e.message);
   assert.match(e.found, /\(at the end of the file\)$/);
   assert.equal(e.expected, 'valid YAML');
   const [dup] = errors('version: 1\nkind: experiment\nkind: group\n');
