@@ -10,6 +10,8 @@ import { coerceString } from './literal';
 export interface ResolvedParams {
   params: Record<string, unknown>;
   rawParams: Record<string, unknown>;
+  /** Params whose value is only an input's default: a matrix value for them wins (see `staticParams`). */
+  paramDefaults?: string[];
   inputs?: IOSpec[];
   outputs?: IOSpec[];
 }
@@ -19,6 +21,23 @@ export interface ParamsContext {
   overrides: Record<string, string>;
 }
 
+/**
+ * The params that stand over a matrix suggestion (SPEC §1.4: static declarations override matrix values): all
+ * of them except an input's default, which is only a fallback, so a matrix value for that input wins.
+ */
+export function staticParams(
+  spec: { rawParams?: Record<string, unknown>; params: Record<string, unknown>; paramDefaults?: string[] },
+  suggestion: Record<string, unknown>,
+): Record<string, unknown> {
+  const raw = spec.rawParams ?? spec.params;
+  if (!spec.paramDefaults?.length) return raw;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(raw))
+    if (!(spec.paramDefaults.includes(k) && Object.prototype.hasOwnProperty.call(suggestion, k)))
+      setKey(out, k, v);
+  return out;
+}
+
 /** Typed IO rules shared by v0.5 and v1: params must be declared, `-P` names must be declared, required
  *  inputs need a value. Returns the raw params: defaults, then params, then `-P`. */
 export function applyTypedParams(
@@ -26,7 +45,7 @@ export function applyTypedParams(
   given: Record<string, { value: unknown; path: Path }>,
   overrides: Record<string, string>,
   issues: Issues,
-  opts: { basePath: Path; provided?: Set<string>; requiredAt?: Path },
+  opts: { basePath: Path; provided?: Set<string>; requiredAt?: Path; defaultsOnly?: Set<string> },
 ): Record<string, unknown> {
   const ios = [...io.inputs, ...io.outputs];
   const declaredAt = (x: IOSpec): Path =>
@@ -41,6 +60,7 @@ export function applyTypedParams(
     if (x.value !== undefined) {
       setKey(raw, x.name, clone(x.value));
       origin.set(x.name, [...declaredAt(x), 'value']);
+      opts.defaultsOnly?.add(x.name);
     }
   }
   for (const [name, { value, path }] of Object.entries(given)) {
@@ -50,6 +70,7 @@ export function applyTypedParams(
     }
     setKey(raw, name, value);
     origin.set(name, path);
+    opts.defaultsOnly?.delete(name);
   }
   for (const [name, text] of Object.entries(overrides)) {
     const declared = byName.get(name);
@@ -59,6 +80,7 @@ export function applyTypedParams(
     }
     setKey(raw, name, coerceOverride(text, declared));
     origin.set(name, ['-P', name]);
+    opts.defaultsOnly?.delete(name);
   }
   for (const x of ios) {
     const v = raw[x.name];
@@ -123,13 +145,18 @@ export function resolveV0Params(
   }
 
   let rawParams: Record<string, unknown>;
+  const defaultsOnly = new Set<string>();
   if (typed) {
     const entries = Object.fromEntries(
       Object.entries(given).map(([k, v]) => [k, { value: v, path: [section, k] }]),
     );
     const io = { inputs: inputs ?? [], outputs: outputs ?? [] };
     const provided = new Set(kind === 'group' ? searchParamNames(doc) : []);
-    rawParams = applyTypedParams(io, entries, ctx.overrides, issues, { basePath: [], provided });
+    rawParams = applyTypedParams(io, entries, ctx.overrides, issues, {
+      basePath: [],
+      provided,
+      defaultsOnly,
+    });
   } else {
     rawParams = clone(given);
     if (kind !== 'experiment' && kind !== 'group' && kind !== 'job' && Object.keys(ctx.overrides).length) {
@@ -145,6 +172,7 @@ export function resolveV0Params(
     unknown
   >;
   const result: ResolvedParams = { params, rawParams };
+  if (defaultsOnly.size) result.paramDefaults = [...defaultsOnly];
   if (inputs) result.inputs = inputs;
   if (outputs) result.outputs = outputs;
   return result;

@@ -10,6 +10,7 @@ import { parseBuild, parseRun } from './build';
 import { parseEnvironment } from './environment';
 import { isPlainObject } from './pyrepr';
 import { renderV1Build, renderV1Command } from './render-v1';
+import { staticParams } from './params';
 
 export interface RenderOptions {
   /** Extra template variables such as v1's `globals` (`{{ globals.run_outputs_path }}`); params win. */
@@ -39,7 +40,7 @@ export function renderExperiment(
   try {
     const issues = new Issues(locateFromMap(spec.positions, spec.files[0] ?? ''));
     const merged = deepMerge(
-      deepMerge(suggestion ?? {}, spec.rawParams ?? spec.params),
+      deepMerge(suggestion ?? {}, staticParams(spec, suggestion ?? {})),
       opts.overrides ?? {},
     ) as Record<string, unknown>;
     const params = renderTree(merged, merged, paramsPath(spec), issues, { operators: false }) as Record<

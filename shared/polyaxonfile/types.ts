@@ -179,6 +179,8 @@ export interface ParsedSpec {
   /** Added by the parser. The params before rendering (declarations as written, `-P` applied): the
    *  renderer merges each experiment's matrix suggestion under these and renders them again. */
   rawParams?: Record<string, unknown>;
+  /** Params whose value is only a typed input's default (a matrix value for them wins). */
+  paramDefaults?: string[];
   /** Added by the parser. v1: the document path of the container whose command/args/image are run. */
   containerPath?: Array<string | number>;
   /** Added by the parser. Where each field was written, keyed by `JSON.stringify(path)`, so errors found

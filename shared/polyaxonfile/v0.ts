@@ -7,7 +7,7 @@ import { isPlainObject } from './pyrepr';
 import { BUILD_KEYS, parseBuild, parseRun } from './build';
 import { parseEnvironment } from './environment';
 import { parseHptuning } from './hptuning';
-import { resolveV0Params, searchParamNames } from './params';
+import { resolveV0Params, searchParamNames, staticParams } from './params';
 import { addUndefinedTemplateNames } from './template-names';
 import { renderTree } from './operators';
 import { probeSuggestion } from './probe';
@@ -131,6 +131,7 @@ export function parseV0(
   const paramsResolved = !issues.since(beforeParams);
   spec.params = resolved.params;
   spec.rawParams = resolved.rawParams;
+  if (resolved.paramDefaults) spec.paramDefaults = resolved.paramDefaults;
   if (resolved.inputs) spec.inputs = resolved.inputs;
   if (resolved.outputs) spec.outputs = resolved.outputs;
 
@@ -193,7 +194,7 @@ function probeParams(
   ctx: ParseContext,
 ): Record<string, unknown> {
   const suggestion = search ? probeSuggestion(search) : {};
-  const merged = deepMerge(suggestion, spec.rawParams ?? {}) as Record<string, unknown>;
+  const merged = deepMerge(suggestion, staticParams(spec, suggestion)) as Record<string, unknown>;
   // Problems in the params themselves were reported when they were resolved.
   const scratch = new Issues(() => ({ file: ctx.files[0] ?? '', line: 0, column: 0 }));
   const rendered = renderTree(merged, merged, ['params'], scratch, { operators: false }) as Record<

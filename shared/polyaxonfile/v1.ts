@@ -5,7 +5,7 @@ import { Issues, show, type Path } from './errors';
 import { anyMap, anyMapList, checkObject, int, looseEnum, num, str, strList } from './zod-check';
 import { isPlainObject } from './pyrepr';
 import { parseIOList, templateContext } from './io';
-import { applyTypedParams } from './params';
+import { applyTypedParams, staticParams } from './params';
 import { coerceString } from './literal';
 import { renderTree } from './operators';
 import { clone, deepMerge, setKey } from './merge';
@@ -185,6 +185,7 @@ export function checkOperation(
 interface Resolved {
   component?: ComponentInfo;
   rawParams: Record<string, unknown>;
+  paramDefaults?: Set<string>;
   search?: SearchSpec;
 }
 
@@ -192,7 +193,12 @@ interface Resolved {
 function resolveComponent(doc: Record<string, unknown>, ctx: ParseContext): Resolved {
   const component = checkComponent(doc, [], ctx.issues, false);
   const io = { inputs: component?.inputs ?? [], outputs: component?.outputs ?? [] };
-  return { component, rawParams: applyTypedParams(io, {}, ctx.overrides, ctx.issues, { basePath: [] }) };
+  const paramDefaults = new Set<string>();
+  const rawParams = applyTypedParams(io, {}, ctx.overrides, ctx.issues, {
+    basePath: [],
+    defaultsOnly: paramDefaults,
+  });
+  return { component, rawParams, paramDefaults };
 }
 
 /** An operation: its params (and `-P`) must match the component's inputs/outputs; matrix params count as given. */
@@ -222,10 +228,16 @@ function resolveOperation(doc: Record<string, unknown>, ctx: ParseContext): Reso
   ]);
   if (component || misplaced.length) {
     const basePath = component ? ['component'] : [];
+    const paramDefaults = new Set<string>();
     return {
       component,
       search,
-      rawParams: applyTypedParams(io, op?.params ?? {}, ctx.overrides, issues, { basePath, provided }),
+      rawParams: applyTypedParams(io, op?.params ?? {}, ctx.overrides, issues, {
+        basePath,
+        provided,
+        defaultsOnly: paramDefaults,
+      }),
+      paramDefaults,
     };
   }
   // hubRef/pathRef/urlRef/dagRef: the component is not in the file, so params cannot be checked.
@@ -243,7 +255,7 @@ export function parseV1(
 ): ParsedSpec | undefined {
   const { issues } = ctx;
   const mark = issues.mark();
-  const { component, rawParams, search } =
+  const { component, rawParams, search, paramDefaults } =
     kind === 'component' ? resolveComponent(doc, ctx) : resolveOperation(doc, ctx);
   const run = component?.run;
   const spec: ParsedSpec = {
@@ -256,6 +268,7 @@ export function parseV1(
     raw: doc,
     files: ctx.files,
   };
+  if (paramDefaults?.size) spec.paramDefaults = [...paramDefaults];
   spec.params = renderTree(rawParams, rawParams, ['params'], issues, { operators: false }) as Record<
     string,
     unknown
@@ -285,7 +298,8 @@ export function parseV1(
       spec.rawRun = pick(run.container, ['command', 'args']);
       if (run.container.image != null) spec.rawBuild = { image: run.container.image };
       // Check the templates with one probe experiment, as for v0 groups.
-      const probe = deepMerge(search ? probeSuggestion(search) : {}, rawParams) as Record<string, unknown>;
+      const suggestion = search ? probeSuggestion(search) : {};
+      const probe = deepMerge(suggestion, staticParams(spec, suggestion)) as Record<string, unknown>;
       const scratch = new Issues(() => ({ file: '', line: 0, column: 0 }));
       const probeParams = renderTree(probe, probe, ['params'], scratch, { operators: false }) as Record<
         string,

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { errors, hasError, ok } from './spec-helpers';
-import { parsePolyaxonfiles } from '../../shared/polyaxonfile';
+import { parsePolyaxonfiles, renderExperiment } from '../../shared/polyaxonfile';
 
 test('v1: params must match inputs, -P overrides them, matrices map to SearchSpec', () => {
   const op = (params: string, extra = '') => `version: 1.1
@@ -210,5 +210,40 @@ test('parse never throws on odd inputs', () => {
     const r = parsePolyaxonfiles(files as Array<{ name: string; text: string }>);
     assert.equal(r.ok, false);
     if (!r.ok) assert.ok(r.errors.length > 0);
+  }
+});
+
+test("an input's default is a fallback: a matrix value for it wins (v1 and 0.5 alike); -P and params still fix it", () => {
+  const v1 = `version: 1.1
+kind: operation
+matrix: {kind: grid, params: {lr: {kind: choice, value: [0.01, 0.05]}}}
+component:
+  inputs: [{name: lr, type: float, value: 0.1, isOptional: true}, {name: bs, type: int, value: 8, isOptional: true}]
+  run: {kind: job, container: {image: "python:3.8", command: ["echo", "lr={{ lr }} bs={{ bs }}"]}}
+`;
+  const v05 = `version: 1
+kind: group
+inputs: [{name: lr, type: float, default: 0.1, is_optional: true}, {name: bs, type: int, default: 8, is_optional: true}]
+hptuning:
+  matrix:
+    lr: {values: [0.01, 0.05]}
+run:
+  cmd: echo lr={{ lr }} bs={{ bs }}
+`;
+  for (const text of [v1, v05]) {
+    const spec = ok(text);
+    const cmds = [0.01, 0.05].map((lr) => {
+      const r = renderExperiment(spec, { lr });
+      assert.ok(r.ok, r.ok ? '' : r.errors.map((e) => e.message).join('\n'));
+      return r.value.cmd;
+    });
+    assert.deepEqual(
+      cmds.map((c) => c?.replace(/^echo /, '').replace(/["']/g, '')),
+      ['lr=0.01 bs=8', 'lr=0.05 bs=8'],
+    );
+    // A value the user gave (-P) still stands over the matrix (SPEC §1.4; `axon check` warns of it).
+    const fixed = renderExperiment(ok(text, { lr: '0.3' }), { lr: 0.01 });
+    assert.ok(fixed.ok);
+    assert.equal(fixed.value.params.lr, 0.3);
   }
 });
