@@ -16,6 +16,9 @@ import { replicaPlan } from './scheduler/replicas';
 import { plannedExperiments } from './sweeps/planned';
 import { firstSuggestion } from './sweeps/suggest';
 
+/** How a v1 operation names a component kept elsewhere. */
+const REFERENCES = ['pathRef', 'hubRef', 'urlRef', 'dagRef'];
+
 /** The kinds `runs.create` runs; the others are read and checked only. */
 const RUNNABLE = ['experiment', 'job', 'group'];
 
@@ -104,6 +107,18 @@ export function checkSpec(
   }
   const commandPath: Path =
     spec.format === 'v1' ? [...(spec.containerPath ?? runBase), 'command'] : ['run', 'cmd'];
+  // An operation that names its component elsewhere: what is missing is the component, not a command.
+  const ref =
+    spec.format === 'v1' && !spec.raw.component ? REFERENCES.find((k) => spec.raw[k] != null) : undefined;
+  if (ref) {
+    error(
+      [ref],
+      'the component in this file, under `component:` (Axon does not fetch referenced components: paste the ' +
+        `file${ref === 'pathRef' ? ` ${String(spec.raw[ref])}` : ''}'s content there, indented)`,
+      `${ref}: ${show(spec.raw[ref])}`,
+    );
+    return out;
+  }
   if (!commandWritten(spec)) {
     error(commandPath, 'the command to run (required to run an experiment)', 'nothing');
     return out;

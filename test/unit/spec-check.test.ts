@@ -141,3 +141,15 @@ test('a param value with shell syntax pasted into run.cmd is a warning with the 
     'run:\n  kind: job\n  container:\n    image: busybox\n    command: [train, "--data={{ dataset }}"]\n';
   assert.deepEqual(check(v1).found.warnings, []);
 });
+
+test('an operation whose component is elsewhere (pathRef, hubRef…) is refused for that, not for a missing command', () => {
+  const { found } = check('version: 1.1\nkind: operation\nparams: {epochs: {value: 2}}\npathRef: comp.yml\n');
+  assert.equal(found.errors.length, 1);
+  const [e] = found.errors;
+  assert.deepEqual([e.line, e.path], [4, 'pathRef']);
+  assert.match(
+    e.message,
+    /the component in this file, under `component:` \(Axon does not fetch referenced components: paste the file comp\.yml's content there/,
+  );
+  assert.doesNotMatch(e.message, /run\.command/);
+});
