@@ -151,6 +151,7 @@ export function checkSpec(
     out.command = r.value.cmd;
     warnings.push(...nanWarnings(spec, templateContext(r.value.params, spec.inputs), params, locate));
     warnings.push(...shellWarnings(spec, r.value.params, locate(commandPath)));
+    warnings.push(...runTimeContextWarnings(spec, locate));
     if (backend) errors.push(...imageProblems(spec, r.value.build, backend));
     if (backend === 'kubernetes') errors.push(...kubernetesProblems(spec, r.value.environment));
     // Without a backend not an error: the file may be meant for one that ignores these (local, Docker).
@@ -198,6 +199,35 @@ export function kubernetesProblems(spec: ParsedSpec, environment: EnvironmentSpe
       return { ...at, path: p.field, found: p.found, expected: p.expected, message: problemText(p) };
     }),
   );
+}
+
+/** Polyaxon's run-time template contexts, which Axon does not fill: such a template renders as nothing. */
+const RUN_TIME_CONTEXTS = new Set(['globals', 'jobs', 'ops', 'dags', 'runs', 'connections']);
+
+/** A `{{ globals.run_outputs_path }}` (or a pipeline's `{{ jobs.1.outputs.x }}`) would become an empty string,
+ *  an argument the program does not expect: said where it is written, with what to use instead. */
+function runTimeContextWarnings(spec: ParsedSpec, locate: ReturnType<typeof locateFromMap>): string[] {
+  const out: string[] = [];
+  const walk = (value: unknown, path: Path) => {
+    if (typeof value === 'string') {
+      for (const m of value.matchAll(/\{\{-?([\s\S]*?)-?\}\}/g)) {
+        const root = namesIn(m[1]).find((n) => RUN_TIME_CONTEXTS.has(n));
+        if (!root || (spec.params && Object.prototype.hasOwnProperty.call(spec.params, root))) continue;
+        const at = locate(path);
+        const outputs = /outputs_path|artifacts_path/.test(m[1])
+          ? "; the run's outputs folder is $POLYAXON_RUN_OUTPUTS_PATH (AXON_OUTPUTS_PATH) in its environment"
+          : '';
+        out.push(
+          `${at.file}:${at.line} ${dotted(path)}: ${m[0]} renders as nothing: Axon does not fill Polyaxon's ` +
+            `run-time \`${root}\` context in templates${outputs}`,
+        );
+      }
+    } else if (Array.isArray(value)) value.forEach((v, i) => walk(v, [...path, i]));
+    else if (value && typeof value === 'object')
+      for (const [k, v] of Object.entries(value)) walk(v, [...path, k]);
+  };
+  walk(spec.raw, []);
+  return out;
 }
 
 /** What the shell reads as more than one plain word: blanks, quotes, `;`, `&`, `|`, `$`, globs, redirections. */

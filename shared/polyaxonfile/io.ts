@@ -199,14 +199,33 @@ export function overrideIssue(issues: Issues, name: string, expected: string, fo
   issues.addAt({ file: COMMAND_LINE, line: 0, column: 0 }, overridePath(name), expected, found);
 }
 
-/** Builds the render context: flags print `--name` when true and nothing otherwise. */
+/**
+ * Builds the render context: flags print `--name` when true and nothing otherwise; Polyaxon v1's `params`
+ * context gives each param's `value` and `as_arg` (`--name=value`; a flag `--name` or nothing), unless a param
+ * is itself named `params`.
+ */
 export function templateContext(
   params: Record<string, unknown>,
   ios: IOSpec[] | undefined,
 ): Record<string, unknown> {
   const ctx: Record<string, unknown> = { ...params };
-  for (const io of ios ?? []) {
-    if (io.isFlag) setKey(ctx, io.name, params[io.name] === true ? `--${io.name}` : '');
+  const flags = new Set((ios ?? []).filter((io) => io.isFlag).map((io) => io.name));
+  for (const name of flags) setKey(ctx, name, params[name] === true ? `--${name}` : '');
+  if (!Object.prototype.hasOwnProperty.call(params, 'params')) {
+    const context: Record<string, unknown> = {};
+    for (const [name, value] of Object.entries(params)) {
+      const text = typeof value === 'string' ? value : JSON.stringify(value);
+      const asArg =
+        flags.has(name) || typeof value === 'boolean'
+          ? value === true
+            ? `--${name}`
+            : ''
+          : value === null || value === undefined
+            ? ''
+            : `--${name}=${text}`;
+      setKey(context, name, { value, as_arg: asArg });
+    }
+    setKey(ctx, 'params', context);
   }
   return ctx;
 }

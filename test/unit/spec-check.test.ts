@@ -153,3 +153,27 @@ test('an operation whose component is elsewhere (pathRef, hubRef…) is refused 
   );
   assert.doesNotMatch(e.message, /run\.command/);
 });
+
+test("v1's params context renders (value, as_arg); a run-time context Axon does not fill is a warning at its line", () => {
+  const { found } = check(
+    [
+      'version: 1.1',
+      'kind: component',
+      'inputs:',
+      '  - {name: lr, type: float, value: 0.01, isOptional: true}',
+      '  - {name: use_bn, type: bool, value: true, isOptional: true, isFlag: true}',
+      'run:',
+      '  kind: job',
+      '  container:',
+      '    image: "python:3.8"',
+      '    command: [train, "{{ params.lr.as_arg }}", "{{ params.lr.value }}", "{{ params.use_bn.as_arg }}", "--out={{ globals.run_outputs_path }}"]',
+    ].join('\n'),
+  );
+  assert.deepEqual(found.errors, []);
+  assert.equal(found.command, 'train --lr=0.01 0.01 --use_bn --out=');
+  assert.equal(found.warnings.length, 1, found.warnings.join('\n'));
+  assert.match(
+    found.warnings[0],
+    /^polyaxonfile\.yml:10 run\.container\.command\.4: \{\{ globals\.run_outputs_path \}\} renders as nothing: .*\$POLYAXON_RUN_OUTPUTS_PATH/,
+  );
+});
