@@ -55,12 +55,17 @@ test('a successful run records statuses, logs, metrics, params, environment and 
     'from axon import tracking',
     'print("run", os.environ["AXON_RUN_ID"], "outputs", os.path.isdir(os.environ["AXON_OUTPUTS_PATH"]))',
     'print("params", os.environ["AXON_PARAMS"], os.environ["POLYAXON_DECLARATIONS"] == os.environ["AXON_PARAMS"])',
+    'from polyaxon_client.tracking import get_log_level',
+    'print("log level", get_log_level())',
     'for i in range(5): tracking.log_metrics(loss=1.0/(i+1), step=i)',
     'tracking.log_params(batch=32)',
     'open(os.path.join(os.environ["AXON_OUTPUTS_PATH"], "model.txt"), "w").write("weights")',
     'print("@@axon {not json")',
   ].join('\n');
-  const { dir, file } = projectWith('python3 train.py', 'declarations:\n  lr: 0.01\n');
+  const { dir, file } = projectWith(
+    'python3 train.py',
+    'logging:\n  level: warn\ndeclarations:\n  lr: 0.01\n',
+  );
   fs.writeFileSync(path.join(dir, 'train.py'), script);
   execFileSync('git', ['init', '-q', '-b', 'main'], { cwd: dir });
   execFileSync('git', ['-c', 'user.email=a@b', '-c', 'user.name=a', 'add', '.'], { cwd: dir });
@@ -77,6 +82,7 @@ test('a successful run records statuses, logs, metrics, params, environment and 
     const log = (await engine.call('experiments.logs', { id: x.id })).text;
     assert.match(log, new RegExp(`^run ${x.id} outputs True$`, 'm'));
     assert.match(log, /^params \{"lr": ?0\.01\} True$/m);
+    assert.match(log, /^log level warn$/m, "the file's logging.level, for Polyaxon's client");
     const metrics = await engine.call('experiments.metrics', { id: x.id });
     assert.deepEqual(
       metrics.map((m) => [m.step, m.value]),

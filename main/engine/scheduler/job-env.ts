@@ -19,9 +19,19 @@ export const JOB_VARS = [
   'POLYAXON_PARAMS',
   'POLYAXON_RUN_OUTPUTS_PATH',
   'POLYAXON_EXPERIMENT_INFO',
+  'POLYAXON_LOG_LEVEL',
   'PYTHONPATH',
   'PYTHONUNBUFFERED',
 ] as const;
+
+function logLevel(specJson: string): string {
+  try {
+    const level = (JSON.parse(specJson) as { logging?: { level?: unknown } })?.logging?.level;
+    return typeof level === 'string' ? level : '';
+  } catch {
+    return '';
+  }
+}
 
 export function jobEnv(
   x: ExperimentRow,
@@ -50,6 +60,8 @@ export function jobEnv(
       experiment_name: `${x.project_name}.${x.id}`,
       experiment_uuid: String(x.id),
     }),
+    // The polyaxonfile's `logging.level` (SPEC §4), for the client's get_log_level(); empty when not given.
+    POLYAXON_LOG_LEVEL: logLevel(x.spec_json),
     PYTHONPATH: [SDK_PYTHON, process.env.PYTHONPATH].filter(Boolean).join(path.delimiter),
     PYTHONUNBUFFERED: '1',
   };
