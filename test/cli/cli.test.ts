@@ -637,3 +637,19 @@ test('Ctrl-C on an attached run exits 130, says the run goes on and how to stop 
     await served.stop();
   }
 });
+
+test("Polyaxon's muscle memory: experiment jobs, stop -y, logs --past", async () => {
+  const home = tmpDir();
+  const { dir, file } = projectWith('echo trained');
+  assert.equal((await cli(['run', '-f', file], { home, cwd: dir })).code, 0);
+  const jobs = await cli(['experiment', '-xp', '1', 'jobs'], { home });
+  assert.equal(jobs.code, 0, jobs.stderr);
+  assert.match(
+    jobs.stdout,
+    /^job\treplica\tstatus\twhere\texit code\tstarted\tfinished\n\d+\tmaster-0\tsucceeded\tpid \d+\t0\t/,
+  );
+  const stop = await cli(['experiment', '-xp', '1', 'stop', '-y'], { home });
+  assert.equal(stop.code, 0, stop.stderr);
+  const past = await cli(['experiment', '-xp', '1', 'logs', '--past'], { home });
+  assert.equal(past.stdout, 'trained\n');
+});

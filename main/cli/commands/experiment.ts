@@ -110,6 +110,7 @@ export function registerExperiment(program: Command, run: Runner): void {
     .command('logs')
     .description('print the log; -f follows it')
     .option('-f, --follow', 'follow until the run ends')
+    .option('--past', "Polyaxon's flag for the log so far: what logs prints without -f")
     .option('--raw', 'keep the metric protocol lines')
     .option(
       '--json',
@@ -251,6 +252,7 @@ export function registerExperiment(program: Command, run: Runner): void {
   exp
     .command('stop')
     .description('stop it (SIGTERM, then SIGKILL after the grace period)')
+    .option('-y, --yes', "Polyaxon's no-prompt flag: accepted (Axon does not ask)")
     .option('--json', 'JSON output')
     .action((o, cmd) =>
       run(
@@ -328,6 +330,35 @@ sweep runs on its own. Example: axon experiment -xp 7 ${verb} -P epochs=20`,
           { work: true },
         ),
       );
+
+  exp
+    .command('jobs')
+    .description('its jobs: one, or one per replica of a distributed run (master first)')
+    .option('--json', 'JSON output')
+    .action((o, cmd) =>
+      run(async (api: AxonApi) => {
+        const x = await api.call('experiments.get', { id: xpId(cmd) });
+        if (o.json) return printJson(x.jobs);
+        printTable(
+          ['job', 'replica', 'status', 'where', 'exit code', 'started', 'finished'],
+          x.jobs.map((j) => [
+            j.id,
+            `${j.role}-${j.index}`,
+            fmtStatus(j.status) + (j.statusReason ? ` (${j.statusReason})` : ''),
+            j.pod
+              ? `pod ${j.pod.name}`
+              : j.container
+                ? `container ${j.container.slice(0, 12)}`
+                : j.pid
+                  ? `pid ${j.pid}`
+                  : '',
+            j.exitCode ?? '',
+            j.startedAt ?? '',
+            j.finishedAt ?? '',
+          ]),
+        );
+      }),
+    );
 
   registerOutputs(exp, run, xpId);
 

@@ -57,6 +57,7 @@ export function registerGroup(program: Command, run: Runner): void {
   grp
     .command('stop')
     .description('stop its pending and running experiments')
+    .option('-y, --yes', "Polyaxon's no-prompt flag: accepted (Axon does not ask)")
     .option('--json', 'JSON output')
     .action((o, cmd) =>
       run(
