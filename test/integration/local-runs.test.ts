@@ -454,3 +454,18 @@ test('stop delivers one SIGTERM to the program: its handler runs once (the group
     await engine.close();
   }
 });
+
+test('a GPU request on the local backend is said in the log to reserve nothing', async () => {
+  const engine = await Engine.start({ home: tmpDir() });
+  try {
+    const p = projectWith('echo hi', 'environment:\n  resources:\n    gpu: {requests: 1, limits: 1}\n');
+    const id = await start(engine, p.file, p.dir);
+    assert.equal((await ended(engine, id)).status, 'succeeded');
+    assert.match(
+      (await engine.call('experiments.logs', { id })).text,
+      /^\[axon\] 1 GPU\(s\) requested: the local backend reserves none/m,
+    );
+  } finally {
+    await engine.close();
+  }
+});

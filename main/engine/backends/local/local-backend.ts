@@ -94,6 +94,14 @@ export class LocalBackend implements Backend {
           ? `[axon] memory limit ${limit} MiB: Axon samples this job's memory every ${WATCH_MS} ms and kills it above the limit (local processes have no kernel limit)\n`
           : `[axon] memory limit ${limit} MiB is NOT enforced for local processes on ${process.platform}\n`,
       );
+    const gpus = amount(spec.run?.environment?.resources?.gpu);
+    // Nothing reserves or isolates GPUs for a local process: said, as the memory limit's handling is.
+    if (gpus)
+      fs.appendFileSync(
+        spec.logPath,
+        `[axon] ${gpus} GPU(s) requested: the local backend reserves none; the job sees every GPU of this machine ` +
+          '(set CUDA_VISIBLE_DEVICES in the command to choose), and other runs may use them too\n',
+      );
     let job: RunningJob | null = null;
     if (this.launcher?.usable) {
       try {
