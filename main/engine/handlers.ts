@@ -129,7 +129,23 @@ export function makeHandlers(engine: Engine, lifecycle: Lifecycle): Handlers {
       strategy === 'resume' && x.cloning_strategy === 'resume' && x.original_id
         ? await store.experiments.row(x.original_id)
         : x;
-    // A resume continues in the outputs: those still kept in a pod come home first, or it does not start.
+    // A resume continues in the outputs: never beside another run still writing there (two would overwrite
+    // each other's checkpoints, the later one starting from a stale one).
+    if (strategy === 'resume') {
+      const active = [...ACTIVE];
+      const writing = await store.db.get<{ id: number; status: string }>(
+        `SELECT id, status FROM experiments WHERE (id = ? OR (outputs_dir IS NOT NULL AND outputs_dir = ?))
+           AND status IN (${active.map(() => '?').join(',')}) ORDER BY id LIMIT 1`,
+        [outputsOwner.id, outputsOwner.outputs_dir ?? '', ...active],
+      );
+      if (writing)
+        throw new ApiError(
+          'conflict',
+          `experiment ${writing.id} is ${writing.status} in the outputs folder a resume would continue in; ` +
+            `stop it first (axon experiment -xp ${writing.id} stop), or restart instead (fresh outputs)`,
+        );
+    }
+    // Those outputs still kept in a pod come home first, or it does not start.
     if (strategy === 'resume' && outputsOwner.outputs_dir)
       for (const kept of await engine.keptOutputs.keptFor(outputsOwner.outputs_dir)) {
         const problems = await engine.keptOutputs.now(kept);

@@ -104,3 +104,40 @@ test('a changed restart with a mistake is refused with where it is, and creates 
   await refused({ files: [{ name: 'nocmd.yml', text: 'run:\n  cmd: "{{ missing }}"\n' }] }, /missing/);
   assert.equal(await count(), before);
 });
+
+test('a resume is refused while a run still writes in the outputs folder it would continue in', async () => {
+  engine ??= await Engine.start({ home: tmpDir() });
+  const { dir } = projectWith('true');
+  const c = await engine.call('runs.create', {
+    files: [
+      { name: 'polyaxonfile.yml', text: 'version: 1\nkind: experiment\nrun:\n  cmd: echo ran; sleep 0.3\n' },
+    ],
+    params: {},
+    codePath: dir,
+    backend: 'local',
+  });
+  if (c.kind !== 'experiment') throw new Error('expected an experiment');
+  const first = await experimentEnd(engine, c.experiment.id);
+  // A resume that runs for a while, and a second resume of either while it does.
+  const long = await engine.call('experiments.resume', {
+    id: first.id,
+    files: [{ name: 'longer.yml', text: 'run:\n  cmd: sleep 30\n' }],
+  });
+  for (const id of [first.id, long.id])
+    await assert.rejects(
+      engine.call('experiments.resume', { id }),
+      (e: unknown) =>
+        e instanceof ApiError &&
+        e.code === 'conflict' &&
+        new RegExp(
+          `experiment ${long.id} is \\w+ in the outputs folder a resume would continue in; stop it first`,
+        ).test(e.message),
+    );
+  // A restart has outputs of its own: allowed.
+  const restart = await engine.call('experiments.restart', { id: first.id });
+  await engine.call('experiments.stop', { id: long.id });
+  await experimentEnd(engine, long.id);
+  const after = await experimentEnd(engine, (await engine.call('experiments.resume', { id: first.id })).id);
+  assert.equal(after.status, 'succeeded', 'once it has stopped, the resume goes ahead');
+  await experimentEnd(engine, restart.id);
+});

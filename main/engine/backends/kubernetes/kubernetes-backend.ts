@@ -159,7 +159,8 @@ export class KubernetesBackend implements Backend {
       if (statusOf(e) === 404)
         throw new NotStartable(
           `namespace "${t.namespace}" does not exist on kube context "${t.context}"`,
-          `create it (kubectl create namespace ${t.namespace}) or choose another (axon context use ${t.context} -n NAMESPACE)`,
+          `create it (kubectl create namespace ${t.namespace}) or choose another: -n NAMESPACE on the run, or ` +
+            `axon context use ${t.context} -n NAMESPACE for every run`,
         );
     }
   }
