@@ -229,6 +229,14 @@ export const methods = {
   'experiments.restart': cloneChange,
   'experiments.resume': cloneChange,
   'experiments.delete': z.object({ id }),
+  /** Polyaxon's `experiment update`: a new name (empty: none) and/or its tags (replaced as given). */
+  'experiments.update': z
+    .object({
+      id,
+      name: z.string().max(200).optional(),
+      tags: z.array(z.string().min(1).max(200)).max(100).optional(),
+    })
+    .refine((u) => u.name !== undefined || u.tags !== undefined, 'give a name or tags'),
   'groups.list': z.object({ project: projectRef.optional() }),
   'groups.get': z.object({ id }),
   'groups.experiments': z.object({ id }),
@@ -400,6 +408,7 @@ export interface Results extends AuthResults {
   'experiments.restart': Experiment & { warnings?: string[] };
   'experiments.resume': Experiment & { warnings?: string[] };
   'experiments.delete': { deleted: true };
+  'experiments.update': Experiment;
   'groups.list': Group[];
   'groups.get': Group & { ranked: Experiment[] };
   'groups.experiments': Experiment[];

@@ -514,6 +514,21 @@ export function makeHandlers(engine: Engine, lifecycle: Lifecycle): Handlers {
       }
       return k.axonPods(context, [...namespaces]);
     },
+    'experiments.update': async ({ id, name, tags }) => {
+      const before = await store.experiments.get(id);
+      await store.db.transaction(async () => {
+        if (name !== undefined)
+          await store.db.write('UPDATE experiments SET name = ? WHERE id = ?', [name.trim() || null, id]);
+        if (tags !== undefined) {
+          await store.db.write('DELETE FROM experiment_tags WHERE experiment_id = ?', [id]);
+          for (const t of new Set(tags))
+            await store.db.write('INSERT INTO experiment_tags (experiment_id, tag) VALUES (?, ?)', [id, t]);
+        }
+      });
+      const experiment = await store.experiments.get(id);
+      engine.events.emit('experiments.changed', { experiment, previous: before.status });
+      return experiment;
+    },
     'experiments.delete': async ({ id }) => {
       const x = await store.experiments.row(id);
       if (!isDone(x.status)) throw new ApiError('conflict', `experiment ${id} is ${x.status}; stop it first`);

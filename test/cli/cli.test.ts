@@ -638,7 +638,7 @@ test('Ctrl-C on an attached run exits 130, says the run goes on and how to stop 
   }
 });
 
-test("Polyaxon's muscle memory: experiment jobs, stop -y, logs --past", async () => {
+test("Polyaxon's muscle memory: experiment jobs, stop -y, logs --past, update --name --tags", async () => {
   const home = tmpDir();
   const { dir, file } = projectWith('echo trained');
   assert.equal((await cli(['run', '-f', file], { home, cwd: dir })).code, 0);
@@ -652,4 +652,16 @@ test("Polyaxon's muscle memory: experiment jobs, stop -y, logs --past", async ()
   assert.equal(stop.code, 0, stop.stderr);
   const past = await cli(['experiment', '-xp', '1', 'logs', '--past'], { home });
   assert.equal(past.stdout, 'trained\n');
+  const update = await cli(['experiment', '-xp', '1', 'update', '--name', 'baseline', '--tags', 'a, b,a'], {
+    home,
+  });
+  assert.equal(update.stdout, 'experiment 1: name "baseline", tags a, b\n', update.stderr);
+  const got = JSON.parse((await cli(['experiment', '-xp', '1', 'get', '--json'], { home })).stdout) as {
+    name: string;
+    tags: string[];
+  };
+  assert.deepEqual([got.name, got.tags], ['baseline', ['a', 'b']]);
+  const cleared = await cli(['experiment', '-xp', '1', 'update', '--tags', ''], { home });
+  assert.match(cleared.stdout, /tags \(none\)/);
+  assert.equal((await cli(['experiment', '-xp', '1', 'update'], { home })).code, 2);
 });

@@ -14,6 +14,7 @@ import { methods, type MethodName } from '../../shared/api';
 import { RULES } from '../../main/engine/auth/permissions';
 import { runToken } from '../../main/engine/auth/run-token';
 import { projectWith, tmpDir, waitFor } from '../helpers';
+import { isDone, type ExperimentStatus } from '../../shared/statuses';
 
 type Role = 'viewer' | 'member' | 'admin' | 'other' | 'anonymous' | 'run' | 'superuser';
 const ROLES: Role[] = ['anonymous', 'run', 'other', 'viewer', 'member', 'admin', 'superuser'];
@@ -75,6 +76,7 @@ function inputFor(method: MethodName, role: Role | 'owner' | 'ghost'): Record<st
     'groups.setConcurrency': { concurrency: 2 },
     // The fixture's run has ended: an allowed call is refused as a conflict, so nothing is written.
     'experiments.track': { tags: ['matrix'] },
+    'experiments.update': { tags: ['matrix'] },
     'groups.metricCurves': { key: 'loss' },
     'auth.login': { username: `nobody-${unique}`, password: 'not the password' },
     'users.create': { username: `u-${unique}`, password: 'a long enough password' },
@@ -120,7 +122,11 @@ async function post(method: string, token: string | null, input: unknown) {
     headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
     body: JSON.stringify(input),
   });
-  const body = (await res.json()) as { ok: boolean; error?: { code: string; message: string } };
+  const body = (await res.json()) as {
+    ok: boolean;
+    result?: unknown;
+    error?: { code: string; message: string };
+  };
   return { status: res.status, body };
 }
 
@@ -208,6 +214,17 @@ test('every method of the contract has a permission rule, and no rule names a me
   assert.deepEqual(Object.keys(RULES).sort(), Object.keys(methods).sort());
 });
 
+/** Waits for a resume the matrix made (if it made one) to end. */
+async function resumeEnded(result: unknown): Promise<void> {
+  const id = (result as { id?: number } | undefined)?.id;
+  if (!id) return;
+  for (const deadline = Date.now() + 20_000; Date.now() < deadline;) {
+    const x = await post('experiments.get', server.token, { id });
+    if (isDone((x.body.result as { status: ExperimentStatus }).status)) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 test('authorization matrix: every method × viewer, member, admin, other organization, anonymous, run token', async (t) => {
   const failures: string[] = [];
   let cells = 0;
@@ -221,8 +238,11 @@ test('authorization matrix: every method × viewer, member, admin, other organiz
       tally.set(`${role} ${want}`, (tally.get(`${role} ${want}`) ?? 0) + 1);
       const where = `${method} as ${role}: expected ${want}, got ${got.status} ${JSON.stringify(got.body.error ?? 'ok')}`;
       if (want === 'allow') {
+        // A resume is refused while another still runs in the same outputs folder: each ends before the next.
+        if (method === 'experiments.resume') await resumeEnded(got.body.result);
         // The home's owner makes the same call: an allowed role must get the same answer.
         const owner = await post(method, server.token, inputFor(method, 'owner'));
+        if (method === 'experiments.resume') await resumeEnded(owner.body.result);
         if (got.status !== owner.status || got.body.error?.code !== owner.body.error?.code)
           failures.push(`${where} (the owner got ${owner.status} ${owner.body.error?.code ?? 'ok'})`);
         continue;

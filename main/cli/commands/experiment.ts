@@ -360,6 +360,34 @@ sweep runs on its own. Example: axon experiment -xp 7 ${verb} -P epochs=20`,
       }),
     );
 
+  exp
+    .command('update')
+    .description("rename it or set its tags (Polyaxon's experiment update)")
+    .option('--name <name>', 'its new name ("" for none)')
+    .option('--tags <tags>', 'its tags, comma-separated, replacing the ones it has ("" for none)')
+    .option('--json', 'JSON output')
+    .action((o, cmd) =>
+      run(async (api: AxonApi) => {
+        if (o.name === undefined && o.tags === undefined) throw new UsageError('give --name and/or --tags');
+        const tags =
+          o.tags === undefined
+            ? undefined
+            : String(o.tags)
+                .split(',')
+                .map((t) => t.trim())
+                .filter(Boolean);
+        const x = await api.call('experiments.update', {
+          id: xpId(cmd),
+          ...(o.name !== undefined ? { name: String(o.name) } : {}),
+          ...(tags ? { tags } : {}),
+        });
+        if (o.json) return printJson(x);
+        process.stdout.write(
+          `experiment ${x.id}: name ${x.name ? `"${x.name}"` : '(none)'}, tags ${x.tags.length ? x.tags.join(', ') : '(none)'}\n`,
+        );
+      }),
+    );
+
   registerOutputs(exp, run, xpId);
 
   exp

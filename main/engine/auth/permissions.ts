@@ -84,6 +84,7 @@ export const RULES: { [M in MethodName]: Rule } = {
   'experiments.restart': onExperiment('write'),
   'experiments.resume': onExperiment('write'),
   'experiments.delete': onExperiment('write'),
+  'experiments.update': onExperiment('write'),
   'groups.list': { who: 'user' },
   'groups.get': onGroup('read'),
   'groups.experiments': onGroup('read'),
