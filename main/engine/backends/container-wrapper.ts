@@ -8,8 +8,10 @@
 // while the program still writes its checkpoint; the container ending would SIGKILL it); the stop's grace
 // period bounds that wait. It exits with the command's status (143 when it was terminated).
 export const WRAPPER = [
-  '/bin/bash -c "$AXON_CMD" & p=$!',
+  // The trap first: a stop that comes as the command starts must find it (a PID 1 without one ignores the
+  // SIGTERM). The command's exec resets it to the default in the child.
   "t=; trap 't=1; kill -TERM -1 2>/dev/null' TERM INT",
+  '/bin/bash -c "$AXON_CMD" & p=$!',
   'while :; do wait $p; rc=$?; kill -0 $p 2>/dev/null || break; done',
   'if [ -n "$t" ]; then while kill -0 -1 2>/dev/null; do sleep 0.2; done; fi',
   'exit $rc',
