@@ -275,6 +275,9 @@ ALTER TABLE projects_new RENAME TO projects;
 CREATE UNIQUE INDEX projects_own_name ON projects(owner_id, name) WHERE organization_id IS NULL;
 CREATE UNIQUE INDEX projects_org_name ON projects(organization_id, name) WHERE organization_id IS NOT NULL;
 `,
+  // The runs writing in one outputs folder (a run and its resumes): an ended run's outputs listing and a resume's
+  // check ask on every call, which would otherwise read the whole table.
+  `CREATE INDEX IF NOT EXISTS experiments_by_outputs_dir ON experiments(outputs_dir);`,
 ];
 
 /** Migrations (numbered from 1) that rebuild a table others refer to: they run with foreign keys off (a DROP
