@@ -240,7 +240,11 @@ export const methods = {
   'groups.list': z.object({ project: projectRef.optional() }),
   'groups.get': z.object({ id }),
   'groups.experiments': z.object({ id }),
-  'groups.stop': z.object({ id }),
+  /** `pending`: Polyaxon's `group stop --pending`: the search ends (no new experiments), the pending ones are
+   *  stopped and the running ones finish; the group then ends as usual (done, or failed if none succeeded). */
+  'groups.stop': z.object({ id, pending: z.boolean().optional() }),
+  /** Every status change of the group with its time and message (Polyaxon's `group statuses`). */
+  'groups.statuses': z.object({ id }),
   'groups.delete': z.object({ id }),
   'groups.setConcurrency': z.object({ id, concurrency: z.number().int().positive() }),
   'groups.sweep': z.object({ id }),
@@ -413,6 +417,7 @@ export interface Results extends AuthResults {
   'groups.get': Group & { ranked: Experiment[] };
   'groups.experiments': Experiment[];
   'groups.stop': Group;
+  'groups.statuses': StatusRecord[];
   'groups.delete': { deleted: true };
   'groups.setConcurrency': Group;
   'groups.sweep': GroupSweep;

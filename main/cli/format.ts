@@ -44,14 +44,20 @@ export function fmtStatus(s: string): string {
   return isTTY() ? (COLOURS[s] ?? pc.yellow)(s) : s;
 }
 
-/** The results table of experiments: params and last metrics as columns. */
-export function experimentsTable(exps: Experiment[], opts: { bestId?: number | null } = {}): void {
-  const paramKeys = [...new Set(exps.flatMap((e) => Object.keys(e.params)))];
-  const metricKeys = [...new Set(exps.flatMap((e) => Object.keys(e.lastMetrics)))];
+/** The results table of experiments: params and last metrics as columns (`params`/`metrics` false: without
+ *  those; `where`: the name and group columns, for lists that span groups). */
+export function experimentsTable(
+  exps: Experiment[],
+  opts: { bestId?: number | null; params?: boolean; metrics?: boolean; where?: boolean } = {},
+): void {
+  const paramKeys = opts.params === false ? [] : [...new Set(exps.flatMap((e) => Object.keys(e.params)))];
+  const metricKeys =
+    opts.metrics === false ? [] : [...new Set(exps.flatMap((e) => Object.keys(e.lastMetrics)))];
   printTable(
-    ['id', 'status', ...paramKeys, ...metricKeys],
+    ['id', ...(opts.where ? ['name', 'group'] : []), 'status', ...paramKeys, ...metricKeys],
     exps.map((e) => [
       e.id === opts.bestId && isTTY() ? `${e.id} ★` : e.id,
+      ...(opts.where ? [e.name ?? '', e.groupId ?? ''] : []),
       fmtStatus(e.status),
       ...paramKeys.map((k) => (k in e.params ? fmtValue(e.params[k]) : '')),
       ...metricKeys.map((k) => (k in e.lastMetrics ? fmtValue(e.lastMetrics[k]) : '')),
@@ -59,6 +65,10 @@ export function experimentsTable(exps: Experiment[], opts: { bestId?: number | n
   );
   waitingNotes(exps);
 }
+
+/** `-m` metrics only, `-d` params only (Polyaxon's flags); neither or both: the two. */
+export const columns = (o: { metrics?: boolean; declarations?: boolean }) =>
+  o.metrics && !o.declarations ? { params: false } : o.declarations && !o.metrics ? { metrics: false } : {};
 
 /** Under a table of experiments: why those not running yet (or stuck) wait, one line per reason with their ids
  *  ("waiting for capacity on …", "unschedulable: …"), so a sweep's idle trials are never unexplained. */

@@ -75,6 +75,7 @@ export class Engine implements AxonApi {
   uploadQuotaBytes = UPLOAD_QUOTA_DEFAULT_MIB * 1024 * 1024;
   private runKey = '';
   private earlyStopping!: EarlyStopping;
+  private lifecycle!: Lifecycle;
   readonly monitor!: ResourceMonitor;
   /** Outputs kept where their job ran, tried again (kept-outputs.ts). */
   readonly keptOutputs!: KeptOutputs;
@@ -137,6 +138,7 @@ export class Engine implements AxonApi {
       sessionTtlMs: opts.sessionTtlMs,
       enabled: () => engine!.authEnabled,
     });
+    engine.lifecycle = lifecycle;
     engine.earlyStopping = engine.makeEarlyStopping(lifecycle);
     (engine as { monitor: ResourceMonitor }).monitor = new ResourceMonitor(store, events, runner, backends);
     events.on('metrics.appended', ({ experimentId, points }) => {
@@ -276,17 +278,27 @@ export class Engine implements AxonApi {
         if (!(await this.runner.stop(id, reason, message)))
           await lifecycle.experiment(id, 'stopped', reason, message);
       },
-      endSearch: async (groupId, message) => {
-        await this.store.db.transaction(async () => {
-          const g = await this.store.groups.row(groupId);
-          await this.store.groups.setState(groupId, { ...groupState(g), stoppedEarly: message });
-        });
-        for (const x of await this.store.experiments.list({ groupId, status: 'created', limit: 1_000_000 }))
-          await lifecycle.experiment(x.id, 'stopped', 'early stopping', message);
-        await this.queue.settleGroup(groupId);
-        await this.queue.tick();
-      },
+      endSearch: (groupId, message) => this.endSearch(groupId, message, { byUser: false }),
     });
+  }
+
+  /** Ends a group's search: no new experiments; its pending ones are stopped with the message; running ones
+   *  finish, and the group then ends (early stopping; `byUser`: `axon group stop --pending`, which ends the
+   *  group `stopped` rather than `failed` when none of its experiments succeeded). */
+  async endSearch(groupId: number, message: string, { byUser = true } = {}): Promise<void> {
+    const reason = byUser ? 'group stopped' : 'early stopping';
+    await this.store.db.transaction(async () => {
+      const g = await this.store.groups.row(groupId);
+      await this.store.groups.setState(groupId, {
+        ...groupState(g),
+        stoppedEarly: message,
+        ...(byUser ? { stoppedByUser: true } : {}),
+      });
+    });
+    for (const x of await this.store.experiments.list({ groupId, status: 'created', limit: 1_000_000 }))
+      await this.lifecycle.experiment(x.id, 'stopped', reason, message);
+    await this.queue.settleGroup(groupId);
+    await this.queue.tick();
   }
 
   /** Uploaded code that no run, group or project uses any more (code/uploads.ts): all users' a day after it

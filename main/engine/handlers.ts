@@ -549,10 +549,17 @@ export function makeHandlers(engine: Engine, lifecycle: Lifecycle): Handlers {
       await store.groups.row(id);
       return (await store.experiments.list({ groupId: id, limit: 1_000_000 })).reverse();
     },
-    'groups.stop': async ({ id }) => {
+    'groups.stop': async ({ id, pending }) => {
       const g = await store.groups.row(id);
       if (g.status === 'done' || g.status === 'failed' || g.status === 'stopped')
         return store.groups.toGroup(g);
+      if (pending) {
+        await engine.endSearch(
+          id,
+          'stopped by user: its pending experiments; the running ones were let finish',
+        );
+        return store.groups.toGroup(await store.groups.row(id));
+      }
       await lifecycle.group(id, 'stopping');
       for (const x of await store.experiments.list({ groupId: id, limit: 1_000_000 })) {
         if (isDone(x.status)) continue;
@@ -560,6 +567,10 @@ export function makeHandlers(engine: Engine, lifecycle: Lifecycle): Handlers {
       }
       await engine.queue.settleGroup(id);
       return store.groups.toGroup(await store.groups.row(id));
+    },
+    'groups.statuses': async ({ id }) => {
+      await store.groups.row(id);
+      return store.statuses.history('group', id);
     },
     'groups.delete': async ({ id }) => {
       const g = await store.groups.row(id);

@@ -8,14 +8,8 @@ import { readSpecFiles } from '../files';
 import { attachExperiment, finishRun, logPrinter, survivingEngineLoss } from './run';
 import type { Runner } from './types';
 import { registerOutputs } from './outputs';
-
-function xpId(cmd: Command): number {
-  const v = cmd.optsWithGlobals().experiment as string | undefined;
-  const id = Number(v);
-  if (!v || !Number.isInteger(id) || id <= 0)
-    throw new UsageError(`-xp ID is required (a positive integer), found ${v ?? 'nothing'}`);
-  return id;
-}
+import { formatBytes } from '../../../shared/bytes';
+import { experimentIdOf } from '../ids';
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 
@@ -32,7 +26,10 @@ export function registerExperiment(program: Command, run: Runner): void {
   const exp = program
     .command('experiment')
     .description('inspect and control one experiment')
-    .requiredOption('-x, --experiment <id>', 'the experiment id (Polyaxon spelling -xp works too)');
+    .option(
+      '-x, --experiment <id>',
+      'the experiment id (Polyaxon spelling -xp works too); default: the newest of the linked project',
+    );
 
   exp
     .command('get')
@@ -40,7 +37,7 @@ export function registerExperiment(program: Command, run: Runner): void {
     .option('--json', 'JSON output')
     .action((o, cmd) =>
       run(async (api: AxonApi) => {
-        const x = await api.call('experiments.get', { id: xpId(cmd) });
+        const x = await api.call('experiments.get', { id: await experimentIdOf(cmd, api) });
         if (o.json) return printJson(x);
         const c = x.code;
         const rows: Array<[string, string]> = [
@@ -123,7 +120,7 @@ export function registerExperiment(program: Command, run: Runner): void {
     .action((o, cmd) =>
       run(
         async (api: AxonApi, { reconnect }) => {
-          const id = xpId(cmd);
+          const id = await experimentIdOf(cmd, api);
           let job: number | undefined;
           const { jobs } = await api.call('experiments.get', { id });
           const names = jobs.map((j) => `${j.role}-${j.index}`);
@@ -179,7 +176,7 @@ export function registerExperiment(program: Command, run: Runner): void {
     .option('--json', 'JSON output')
     .action((o, cmd) =>
       run(async (api: AxonApi) => {
-        const s = await api.call('experiments.statuses', { id: xpId(cmd) });
+        const s = await api.call('experiments.statuses', { id: await experimentIdOf(cmd, api) });
         if (o.json) return printJson(s);
         printTable(
           ['status', 'at', 'reason', 'message'],
@@ -194,7 +191,7 @@ export function registerExperiment(program: Command, run: Runner): void {
     .option('--json', 'JSON output')
     .action((o, cmd) =>
       run(async (api: AxonApi) => {
-        const ev = await api.call('experiments.events', { id: xpId(cmd) });
+        const ev = await api.call('experiments.events', { id: await experimentIdOf(cmd, api) });
         if (o.json) return printJson(ev);
         printTable(
           ['replica', 'last seen', 'type', 'reason', 'count', 'message'],
@@ -210,7 +207,10 @@ export function registerExperiment(program: Command, run: Runner): void {
     .option('-k, --key <key...>', 'only these metrics')
     .action((o, cmd) =>
       run(async (api: AxonApi) => {
-        const pts = await api.call('experiments.metrics', { id: xpId(cmd), keys: o.key });
+        const pts = await api.call('experiments.metrics', {
+          id: await experimentIdOf(cmd, api),
+          keys: o.key,
+        });
         if (o.json) return printJson(pts);
         printTable(
           ['metric', 'step', 'value', 'time'],
@@ -222,12 +222,32 @@ export function registerExperiment(program: Command, run: Runner): void {
   exp
     .command('resources')
     .description('CPU, memory, network, block I/O and GPU samples of its jobs')
+    .option('-g, --gpu', "GPU figures only (Polyaxon's resources -g)")
     .option('--json', 'JSON output')
     .action((o, cmd) =>
       run(async (api: AxonApi) => {
-        const id = xpId(cmd);
+        const id = await experimentIdOf(cmd, api);
         const samples = await api.call('experiments.resources', { id });
-        if (o.json) return printJson(samples);
+        if (o.json)
+          return printJson(
+            o.gpu ? samples.map((s) => ({ ts: s.ts, jobId: s.jobId, gpus: s.gpus ?? [] })) : samples,
+          );
+        if (o.gpu) {
+          const rows = samples.flatMap((s) =>
+            (s.gpus ?? []).map((g) => [
+              new Date(s.ts * 1000).toISOString(),
+              s.jobId,
+              `${g.index} ${g.name}`,
+              g.utilizationPercent ?? '',
+              g.memoryUsedBytes === null ? '' : formatBytes(g.memoryUsedBytes),
+              g.memoryTotalBytes === null ? '' : formatBytes(g.memoryTotalBytes),
+            ]),
+          );
+          if (!rows.length)
+            process.stdout.write(`experiment ${id}: no GPU samples (none seen on its jobs)\n`);
+          else printTable(['time', 'job', 'gpu', 'utilization %', 'memory used', 'memory'], rows);
+          return;
+        }
         // Each job by its replica's name (master-0, worker-1), as logs --replica takes it.
         const replica = new Map(
           (await api.call('experiments.get', { id })).jobs.map((j) => [j.id, `${j.role}-${j.index}`]),
@@ -257,7 +277,7 @@ export function registerExperiment(program: Command, run: Runner): void {
     .action((o, cmd) =>
       run(
         async (api: AxonApi, { reconnect }) => {
-          const id = xpId(cmd);
+          const id = await experimentIdOf(cmd, api);
           let x = await api.call('experiments.stop', { id });
           if (!isDone(x.status)) {
             if (!o.json)
@@ -303,7 +323,7 @@ sweep runs on its own. Example: axon experiment -xp 7 ${verb} -P epochs=20`,
       .action((o, cmd) =>
         run(
           async (api: AxonApi, { reconnect }) => {
-            const from = await api.call('experiments.get', { id: xpId(cmd) });
+            const from = await api.call('experiments.get', { id: await experimentIdOf(cmd, api) });
             const params = parseParams(o.param as string[] | undefined);
             const files = o.file ? readSpecFiles(o.file as string[]) : undefined;
             const changed = Object.keys(params).length > 0 || !!files;
@@ -337,7 +357,7 @@ sweep runs on its own. Example: axon experiment -xp 7 ${verb} -P epochs=20`,
     .option('--json', 'JSON output')
     .action((o, cmd) =>
       run(async (api: AxonApi) => {
-        const x = await api.call('experiments.get', { id: xpId(cmd) });
+        const x = await api.call('experiments.get', { id: await experimentIdOf(cmd, api) });
         if (o.json) return printJson(x.jobs);
         printTable(
           ['job', 'replica', 'status', 'where', 'exit code', 'started', 'finished'],
@@ -377,7 +397,7 @@ sweep runs on its own. Example: axon experiment -xp 7 ${verb} -P epochs=20`,
                 .map((t) => t.trim())
                 .filter(Boolean);
         const x = await api.call('experiments.update', {
-          id: xpId(cmd),
+          id: await experimentIdOf(cmd, api),
           ...(o.name !== undefined ? { name: String(o.name) } : {}),
           ...(tags ? { tags } : {}),
         });
@@ -388,7 +408,7 @@ sweep runs on its own. Example: axon experiment -xp 7 ${verb} -P epochs=20`,
       }),
     );
 
-  registerOutputs(exp, run, xpId);
+  registerOutputs(exp, run);
 
   exp
     .command('fetch-outputs')
@@ -396,7 +416,7 @@ sweep runs on its own. Example: axon experiment -xp 7 ${verb} -P epochs=20`,
     .option('--json', 'JSON output')
     .action((o, cmd) =>
       run(async (api: AxonApi) => {
-        const id = xpId(cmd);
+        const id = await experimentIdOf(cmd, api);
         const x = await api.call('experiments.fetchOutputs', { id });
         if (o.json) return printJson(x);
         process.stdout.write(`experiment ${id}: outputs copied home; ${fmtStatus(x.status)}\n`);
@@ -408,7 +428,7 @@ sweep runs on its own. Example: axon experiment -xp 7 ${verb} -P epochs=20`,
     .description('delete it, with its logs and outputs')
     .action((_o, cmd) =>
       run(async (api: AxonApi) => {
-        const id = xpId(cmd);
+        const id = await experimentIdOf(cmd, api);
         await api.call('experiments.delete', { id });
         process.stdout.write(`experiment ${id} deleted\n`);
       }),

@@ -1,24 +1,18 @@
-// `axon group -g ID get|experiments|stop|concurrency N|delete`
+// `axon group [-g ID] get|experiments|statuses|stop|concurrency N|delete`
 import type { Command } from 'commander';
 import type { AxonApi } from '../../../shared/api';
-import { experimentsTable, fmtStatus, printJson, UsageError } from '../format';
+import { columns, experimentsTable, fmtStatus, printJson, printTable, UsageError } from '../format';
+import { queryExperiments } from '../query';
 import { attachGroup, plannedTotal, printGroupResults, survivingEngineLoss } from './run';
 import { isGroupDone } from '../../../shared/statuses';
 import type { Runner } from './types';
-
-function groupId(cmd: Command): number {
-  const v = cmd.optsWithGlobals().group as string | undefined;
-  const id = Number(v);
-  if (!v || !Number.isInteger(id) || id <= 0)
-    throw new UsageError(`-g ID is required (a positive integer), found ${v ?? 'nothing'}`);
-  return id;
-}
+import { groupIdOf } from '../ids';
 
 export function registerGroup(program: Command, run: Runner): void {
   const grp = program
     .command('group')
     .description('inspect and control one experiment group (sweep)')
-    .requiredOption('-g, --group <id>', 'the group id');
+    .option('-g, --group <id>', 'the group id; default: the newest of the linked project');
 
   grp
     .command('get')
@@ -28,7 +22,7 @@ export function registerGroup(program: Command, run: Runner): void {
     .action((o, cmd) =>
       run(
         async (api: AxonApi) => {
-          const id = groupId(cmd);
+          const id = await groupIdOf(cmd, api);
           if (o.watch) await attachGroup(api, id, { json: !!o.json, history: false });
           if (o.json) return printJson(await api.call('groups.get', { id }));
           const g = await api.call('groups.get', { id });
@@ -44,26 +38,60 @@ export function registerGroup(program: Command, run: Runner): void {
 
   grp
     .command('experiments')
-    .description("the group's experiments in creation order")
+    .description("the group's experiments in creation order (or -s's)")
+    .option('-m, --metrics', 'their metrics only (not their params)')
+    .option('-d, --declarations', 'their params only (not their metrics)')
+    .option(
+      '-q, --query <query>',
+      "only those that match: Polyaxon's syntax, e.g. 'metric.loss:<0.2, status:succeeded'",
+    )
+    .option('-s, --sort <fields>', "their order, e.g. '-metric.accuracy' (- for descending)")
     .option('--json', 'JSON output')
     .action((o, cmd) =>
       run(async (api: AxonApi) => {
-        const exps = await api.call('groups.experiments', { id: groupId(cmd) });
+        const all = await api.call('groups.experiments', { id: await groupIdOf(cmd, api) });
+        const exps = queryExperiments(all, o);
         if (o.json) return printJson(exps);
-        experimentsTable(exps);
+        experimentsTable(exps, columns(o));
+      }),
+    );
+
+  grp
+    .command('statuses')
+    .description('every status change of the group, with time and message')
+    .option('--json', 'JSON output')
+    .action((o, cmd) =>
+      run(async (api: AxonApi) => {
+        const s = await api.call('groups.statuses', { id: await groupIdOf(cmd, api) });
+        if (o.json) return printJson(s);
+        printTable(
+          ['time', 'status', 'message'],
+          s.map((r) => [r.at, fmtStatus(r.status), r.message ?? r.reason ?? '']),
+        );
       }),
     );
 
   grp
     .command('stop')
-    .description('stop its pending and running experiments')
+    .description('stop its pending and running experiments (--pending: only the pending ones)')
+    .option('--pending', 'stop only what has not started and end the search; running experiments finish')
     .option('-y, --yes', "Polyaxon's no-prompt flag: accepted (Axon does not ask)")
     .option('--json', 'JSON output')
     .action((o, cmd) =>
       run(
         async (api: AxonApi, { reconnect }) => {
-          const id = groupId(cmd);
-          await api.call('groups.stop', { id });
+          const id = await groupIdOf(cmd, api);
+          const stopped = await api.call('groups.stop', { id, pending: !!o.pending });
+          if (o.pending) {
+            // Running experiments may take hours: say what happens, do not wait for them.
+            if (o.json) return printJson(stopped);
+            const p = stopped.progress;
+            process.stdout.write(
+              `group ${id}: no new experiments; ${p.stopped} stopped before they started, ${p.running} running ` +
+                `will finish (axon group -g ${id} get -w waits for them)\n`,
+            );
+            return;
+          }
           if (!o.json)
             process.stderr.write(`[axon] stopping group ${id}; waiting for its experiments to end…\n`);
           const g = await survivingEngineLoss(api, reconnect, (a) => attachGroup(a, id, { json: true }));
@@ -83,7 +111,7 @@ export function registerGroup(program: Command, run: Runner): void {
         const c = Number(n);
         if (!Number.isInteger(c) || c < 1)
           throw new UsageError(`concurrency must be a positive integer, found ${n}`);
-        const g = await api.call('groups.setConcurrency', { id: groupId(cmd), concurrency: c });
+        const g = await api.call('groups.setConcurrency', { id: await groupIdOf(cmd, api), concurrency: c });
         if (o.json) return printJson(g);
         process.stdout.write(`group ${g.id}: concurrency ${g.concurrency}\n`);
       }),
@@ -94,7 +122,7 @@ export function registerGroup(program: Command, run: Runner): void {
     .description('delete an ended group with its experiments, their logs and outputs')
     .action((_o, cmd) =>
       run(async (api: AxonApi) => {
-        const id = groupId(cmd);
+        const id = await groupIdOf(cmd, api);
         const n = (await api.call('groups.get', { id })).progress.total;
         await api.call('groups.delete', { id });
         process.stdout.write(`group ${id} deleted, with its ${n} experiment(s)\n`);

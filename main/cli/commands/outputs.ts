@@ -14,6 +14,7 @@ import type { AxonApi } from '../../../shared/api';
 import { formatBytes } from '../../../shared/bytes';
 import { printJson, printTable, UsageError } from '../format';
 import type { Runner } from './types';
+import { experimentIdOf } from '../ids';
 
 interface OutputFile {
   path: string;
@@ -78,7 +79,7 @@ async function fetchOne(api: AxonApi, url: string | undefined, id: number, rel: 
   }
 }
 
-export function registerOutputs(exp: Command, run: Runner, xpId: (cmd: Command) => number): void {
+export function registerOutputs(exp: Command, run: Runner): void {
   exp
     .command('outputs')
     .description('list its output files; --download copies them here')
@@ -88,7 +89,7 @@ export function registerOutputs(exp: Command, run: Runner, xpId: (cmd: Command) 
     .option('--json', 'JSON output')
     .action((paths: string[], o, cmd) =>
       run(async (api: AxonApi, { url }) => {
-        const id = xpId(cmd);
+        const id = await experimentIdOf(cmd, api);
         const x = await api.call('experiments.get', { id });
         const files = selectOutputs(x.outputs, paths);
         if (!o.download) {

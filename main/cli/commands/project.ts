@@ -1,10 +1,19 @@
-// `axon project create|ls|get|delete` and `axon init`
+// `axon project create|ls|get|experiments|groups|delete` and `axon init`
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import type { AxonApi } from '../../../shared/api';
-import { printJson, printTable, UsageError } from '../format';
+import { columns, experimentsTable, fmtStatus, printJson, printTable, UsageError } from '../format';
+import { linkedProject } from '../files';
+import { queryExperiments } from '../query';
 import type { Runner } from './types';
+
+/** The project a command names, or the one this folder is linked to (`axon init`). */
+function projectOf(name: string | undefined): string {
+  const p = name ?? linkedProject();
+  if (!p) throw new UsageError('name a project (this folder is linked to none: axon init NAME links it)');
+  return p;
+}
 
 export function registerProject(program: Command, run: Runner): void {
   const prj = program.command('project').description('manage projects');
@@ -56,6 +65,59 @@ export function registerProject(program: Command, run: Runner): void {
         printTable(
           ['field', 'value'],
           Object.entries(p).map(([k, v]) => [k, v === null ? '' : String(v)]),
+        );
+      }),
+    );
+
+  prj
+    .command('experiments [name]')
+    .description("a project's experiments, newest first (default: the folder's linked project)")
+    .option('-g, --group <id>', 'only those of this group')
+    .option('-i, --independent', 'only those of no group')
+    .option('-m, --metrics', 'their metrics only (not their params)')
+    .option('-d, --declarations', 'their params only (not their metrics)')
+    .option(
+      '-q, --query <query>',
+      "only those that match: Polyaxon's syntax, e.g. 'metric.loss:<0.2, status:succeeded'",
+    )
+    .option('-s, --sort <fields>', "their order, e.g. '-metric.accuracy' (- for descending)")
+    .option('--json', 'JSON output')
+    .action((name: string | undefined, o) =>
+      run(async (api: AxonApi) => {
+        const project = projectOf(name);
+        await api.call('projects.get', { name: project });
+        const groupId = o.group === undefined ? undefined : Number(o.group);
+        if (groupId !== undefined && !(Number.isInteger(groupId) && groupId > 0))
+          throw new UsageError(`-g must be a positive integer, found ${o.group}`);
+        if (groupId !== undefined && o.independent) throw new UsageError('-g and -i exclude each other');
+        const all = await api.call('experiments.list', { project, groupId, limit: 100_000 });
+        const exps = queryExperiments(o.independent ? all.filter((x) => x.groupId === null) : all, o);
+        if (o.json) return printJson(exps);
+        experimentsTable(exps, { ...columns(o), where: true });
+      }),
+    );
+
+  prj
+    .command('groups [name]')
+    .description("a project's groups (sweeps), newest first (default: the folder's linked project)")
+    .option('--json', 'JSON output')
+    .action((name: string | undefined, o) =>
+      run(async (api: AxonApi) => {
+        const project = projectOf(name);
+        await api.call('projects.get', { name: project });
+        const groups = (await api.call('groups.list', { project })).sort((a, b) => b.id - a.id);
+        if (o.json) return printJson(groups);
+        printTable(
+          ['id', 'name', 'algorithm', 'status', 'progress', 'best', 'created'],
+          groups.map((g) => [
+            g.id,
+            g.name ?? '',
+            g.algorithm,
+            fmtStatus(g.status),
+            `${g.progress.done}/${g.progress.total} done, ${g.progress.running} running`,
+            g.bestExperimentId ?? '',
+            g.createdAt,
+          ]),
         );
       }),
     );

@@ -89,6 +89,7 @@ const NO_PATHS = new Set<MethodName>([
   'experiments.metricSeries',
   'experiments.resources',
   'experiments.statuses',
+  'groups.statuses',
   'experiments.events',
   'experiments.codeDiff',
 ]);

@@ -89,6 +89,7 @@ export const RULES: { [M in MethodName]: Rule } = {
   'groups.get': onGroup('read'),
   'groups.experiments': onGroup('read'),
   'groups.stop': onGroup('write'),
+  'groups.statuses': onGroup('read'),
   'groups.delete': onGroup('write'),
   'groups.setConcurrency': onGroup('write'),
   'groups.sweep': onGroup('read'),

@@ -119,8 +119,10 @@ export class Queue {
     }
     if (g.status === 'stopping') await this.lifecycle.group(groupId, 'stopped', 'stopped by user');
     else if (g.status === 'running') {
+      const st = groupState(g);
       if (p.succeeded > 0 || p.total === 0)
-        await this.lifecycle.group(groupId, 'done', groupState(g).stoppedEarly ?? null);
+        await this.lifecycle.group(groupId, 'done', st.stoppedEarly ?? null);
+      else if (st.stoppedByUser) await this.lifecycle.group(groupId, 'stopped', st.stoppedEarly ?? null);
       else await this.lifecycle.group(groupId, 'failed', EVERY_EXPERIMENT_FAILED);
     }
   }

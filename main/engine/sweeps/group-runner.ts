@@ -20,8 +20,10 @@ export { ITERATIVE, makeSearcher } from './make-searcher';
 export interface GroupState {
   seed: number;
   searcher?: { finished: boolean } & Record<string, unknown>;
-  /** Why the search ended before its budget (early stopping). */
+  /** Why the search ended before its budget (early stopping, or the user's `group stop --pending`). */
   stoppedEarly?: string;
+  /** The user ended the search (`group stop --pending`): with no success, the group ends stopped, not failed. */
+  stoppedByUser?: boolean;
 }
 
 export function groupState(g: GroupRow): GroupState {
