@@ -61,6 +61,8 @@ after(async () => {
 const SWEEP = [
   'version: 1',
   'kind: group',
+  // A param every trial shares: offered by no picker, its column after the metrics.
+  'declarations: {epochs: 30}',
   'hptuning:',
   '  concurrency: 4',
   '  seed: 5',
@@ -70,8 +72,10 @@ const SWEEP = [
   '    x1: {uniform: 0:1}',
   '    x2: {uniform: 0:1}',
   '    x3: {uniform: 0:1}',
+  // e^-9.2 ≈ 1e-4 … 1: searched on a log scale, drawn on one.
+  '    x4: {loguniform: -9.2:0}',
   'run:',
-  '  cmd: python3 obj.py {{ x1 }} {{ x2 }} {{ x3 }}',
+  '  cmd: python3 obj.py {{ x1 }} {{ x2 }} {{ x3 }} {{ x4 }} {{ epochs }}',
 ].join('\n');
 
 /** The ranked table's data rows, as its ARIA row count says (the header row is one). */
@@ -191,7 +195,7 @@ test(
       const order = await bars
         .locator('li')
         .evaluateAll((els) => els.map((e) => e.getAttribute('data-param')));
-      assert.deepEqual([...order].sort(), ['x1', 'x2', 'x3']);
+      assert.deepEqual([...order].sort(), ['x1', 'x2', 'x3', 'x4']);
       assert.equal(order[0], 'x1', `bars in order ${order.join(', ')}`);
       const share = Number(await bars.locator('li[data-param="x1"]').getAttribute('data-importance'));
       assert.ok(share > 0.5, `x1's share ${share}`);
@@ -199,6 +203,42 @@ test(
       await page.locator('.param-importance').scrollIntoViewIfNeeded();
       await w.shot('03-importance');
     });
+
+    await t.test(
+      'the scatter opens on the most important param, offers only those that vary, a log-scaled one on a log axis; the shared param comes after the metrics in the table',
+      async () => {
+        const scatter = page.locator('section[aria-labelledby="scatter-title"]');
+        await scatter.scrollIntoViewIfNeeded();
+        await waitFor(
+          async () => (await scatter.locator('h2').innerText()) === 'loss against x1',
+          15_000,
+          'the scatter to open on x1, the most important param',
+        );
+        const offered = await scatter.getByLabel('Param').locator('option').allInnerTexts();
+        assert.deepEqual(
+          [...offered].sort(),
+          ['x1', 'x2', 'x3', 'x4'],
+          'epochs, the same in all, is not offered',
+        );
+        await scatter.getByLabel('Param').selectOption('x4');
+        await waitFor(
+          async () => (await scatter.locator('h2').innerText()) === 'loss against x4 (log)',
+          5000,
+          'x4 on a log axis',
+        );
+        assert.match(
+          (await scatter.locator('.chart').getAttribute('aria-label')) ?? '',
+          /^Scatter of loss against x4 \(log scale\), 14 experiments/,
+        );
+        await shots(w, '03b-scatter-log');
+        const headers = await page
+          .getByRole('grid', { name: 'Ranked experiments' })
+          .locator('[role="columnheader"]')
+          .allInnerTexts();
+        const at = (h: string) => headers.findIndex((x) => x.trim().startsWith(h));
+        assert.ok(at('acc') > at('x4') && at('epochs') > at('acc'), `columns: ${headers.join(' | ')}`);
+      },
+    );
 
     await t.test(
       'brushing the parallel coordinates filters the table (AND across axes), clear restores it',
@@ -213,6 +253,18 @@ test(
         assert.ok(n1 > 0 && n1 < TRIALS, `${n1} of ${TRIALS} pass the x1 brush`);
         assert.equal(await tableRows(page), n1, 'the table shows only the trials that pass');
         assert.equal(await pcVisible(page), n1, 'the chart and the table agree');
+        await page.locator(`.curves-plot[data-curves="${n1}"]`).waitFor({ timeout: 5000 });
+        assert.match(
+          await page.locator('.curves-hover').innerText(),
+          new RegExp(`^${n1} of ${TRIALS} trials \\(those the parallel-coordinates filters let through\\)`),
+        );
+        assert.equal(
+          await page
+            .locator('section[aria-labelledby="scatter-title"] [data-shown]')
+            .getAttribute('data-shown'),
+          String(n1),
+          'the scatter shows the same trials',
+        );
         assert.match(await note.innerText(), new RegExp(`^${n1} of ${TRIALS} experiments pass`));
         // The ids of the rows left (the second cell of each row: the rank comes first).
         const shownIds = await page

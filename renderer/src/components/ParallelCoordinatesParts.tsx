@@ -48,6 +48,15 @@ export function AxisView({
       {ts.map((t) => (
         <g key={`${t.label}:${t.p}`}>
           <line x1={x - 4} x2={x} y1={yOf(t.p)} y2={yOf(t.p)} className="pc-tick" />
+          {/* A plate under the label: a halo alone is lost under a hundred lines. */}
+          <rect
+            className="pc-tick-plate"
+            x={x - 9 - t.label.length * 6.6}
+            y={yOf(t.p) - 8}
+            width={t.label.length * 6.6 + 4}
+            height={16}
+            rx={3}
+          />
           <text x={x - 7} y={yOf(t.p)} dy="0.32em" textAnchor="end" className="pc-tick-label">
             {t.label}
           </text>

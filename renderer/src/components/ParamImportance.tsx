@@ -3,29 +3,36 @@
 // first, with the number of finished trials it used and how well the forest predicts the objective at all.
 // Below ten finished trials it says so instead of drawing noise. Re-read when the finished count changes
 // (throttled by the page).
+import type { GroupImportance } from '../../../shared/api';
 import type { Objective } from '../lib/objective';
 import { call } from '../api';
-import { useAsync } from '../lib/useAsync';
+import { useAsync, type AsyncState } from '../lib/useAsync';
 import { formatNumber } from '../lib/format';
 import '../styles/sweep.css';
 
 const pct = (v: number) => `${Math.round(v * 100)}%`;
 
-export function ParamImportance({
-  groupId,
-  objective,
-  finished,
-}: {
-  groupId: number;
-  objective: Objective;
-  /** The number of finished experiments: a new one asks for the importances again. */
-  finished: number;
-}) {
-  const imp = useAsync(
-    () => call('groups.importance', { id: groupId, metric: objective.name }),
-    [groupId, objective.name, finished],
-    [groupId, objective.name],
+/** `groups.importance` for the objective, asked again when `finished` (the number of finished experiments)
+ *  changes; the page holds it, as the scatter plot opens on the most important param. */
+export function useParamImportance(
+  groupId: number,
+  objective: Objective | null,
+  finished: number,
+): AsyncState<GroupImportance | null> {
+  return useAsync(
+    async () => (objective ? call('groups.importance', { id: groupId, metric: objective.name }) : null),
+    [groupId, objective?.name, finished],
+    [groupId, objective?.name],
   );
+}
+
+export function ParamImportance({
+  objective,
+  importance: imp,
+}: {
+  objective: Objective;
+  importance: AsyncState<GroupImportance | null>;
+}) {
   const r = imp.data;
   return (
     <section className="card section param-importance" aria-labelledby="importance-title">

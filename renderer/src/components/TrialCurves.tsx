@@ -18,6 +18,7 @@ import { alignedCurves, curveStyles, type CurveStyle } from '../lib/trialCurves'
 import { useSettings } from '../stores/settings';
 import { useConnection } from '../stores/connection';
 import { UPlotChart, numberAxis, xRange } from './UPlotChart';
+import { STEP_INCREMENTS } from './MetricPanel';
 import '../styles/sweep.css';
 
 /** Points per curve asked of the engine: plenty for a panel a few hundred pixels wide. */
@@ -29,6 +30,9 @@ interface Props {
   /** Every metric key the group's experiments reported (the picker's choices). */
   metrics: string[];
   objective: Objective | null;
+  /** The trials the page's filters (the parallel coordinates' brushes) let through; null: all. Ranks and
+   *  colours stay the whole group's. */
+  only?: ReadonlySet<number> | null;
 }
 
 interface Hover {
@@ -37,7 +41,7 @@ interface Hover {
   value: number | null;
 }
 
-export function TrialCurves({ groupId, experiments, metrics, objective }: Props) {
+export function TrialCurves({ groupId, experiments, metrics, objective, only = null }: Props) {
   const theme = useSettings((s) => s.theme);
   const [picked, setPicked] = useState<string | null>(null);
   const key = picked ?? objective?.name ?? metrics[0] ?? '';
@@ -68,7 +72,7 @@ export function TrialCurves({ groupId, experiments, metrics, objective }: Props)
 
   const byId = useMemo(() => new Map(experiments.map((x) => [x.id, x])), [experiments]);
   const data = curves.data;
-  const styles = useMemo(
+  const allStyles = useMemo(
     () =>
       data
         ? curveStyles(
@@ -78,6 +82,10 @@ export function TrialCurves({ groupId, experiments, metrics, objective }: Props)
           )
         : [],
     [data, byId, objective],
+  );
+  const styles = useMemo(
+    () => (only ? allStyles.filter((s) => only.has(s.experimentId)) : allStyles),
+    [allStyles, only],
   );
   const aligned = useMemo(
     () => (data ? (alignedCurves(data, styles) as uPlot.AlignedData) : ([[]] as uPlot.AlignedData)),
@@ -112,7 +120,7 @@ export function TrialCurves({ groupId, experiments, metrics, objective }: Props)
   const running = styles.filter((s) => s.running).length;
   const hovered = hover ? byId.get(hover.id) : undefined;
   const hoveredStyle = hover ? styles.find((s) => s.experimentId === hover.id) : undefined;
-  const ranked = styles.filter((s) => s.rank !== null).length;
+  const ranked = allStyles.filter((s) => s.rank !== null).length;
 
   return (
     <section className="card section trial-curves" aria-labelledby="curves-title">
@@ -166,7 +174,7 @@ export function TrialCurves({ groupId, experiments, metrics, objective }: Props)
               legend: { show: false },
               cursor: { focus: { prox: 24 }, points: { show: false } },
               focus: { alpha: 0.3 },
-              axes: [numberAxis(t), numberAxis(t, { size: 64 }, log)],
+              axes: [numberAxis(t, { incrs: STEP_INCREMENTS }), numberAxis(t, { size: 64 }, log)],
               series: [
                 { label: 'step' },
                 ...styles.map((s, i): uPlot.Series => ({
@@ -234,7 +242,9 @@ export function TrialCurves({ groupId, experiments, metrics, objective }: Props)
               </>
             ) : (
               <span className="muted">
-                {styles.length} trial{styles.length === 1 ? '' : 's'}
+                {only ? `${styles.length} of ${allStyles.length}` : styles.length} trial
+                {styles.length === 1 && !only ? '' : 's'}
+                {only ? ' (those the parallel-coordinates filters let through)' : ''}
                 {running ? ` (${running} still running, dashed)` : ''}
                 {data.bucket > 1 ? `; each point the mean of ${data.bucket} steps` : ''}. Point at a line to
                 name its trial.

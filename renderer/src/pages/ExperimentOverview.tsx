@@ -30,7 +30,19 @@ export function ExperimentOverview({
         <dl className="props">
           <dt>Command</dt>
           <dd>
-            <code className="cmd">{x.cmd ?? '—'}</code>
+            <code className="cmd">
+              {/* Each word unbroken (`--batch` never splits at its hyphen); one longer than the line wraps
+                  inside itself. */}
+              {(x.cmd ?? '—').split(/(\s+)/).map((w, i) =>
+                i % 2 ? (
+                  w
+                ) : w ? (
+                  <span key={i} className="cmd-word">
+                    {w}
+                  </span>
+                ) : null,
+              )}
+            </code>
           </dd>
           <dt>Backend</dt>
           <dd>{x.backend}</dd>

@@ -29,7 +29,7 @@ import { parseId, projectPath } from '../lib/routeParams';
 import { objectiveLabel, objectiveValue, plannedExperiments, rankByObjective } from '../lib/objective';
 import { ErrorBoundary } from '../components/ErrorBoundary';
 import { TrialCurves } from '../components/TrialCurves';
-import { ParamImportance } from '../components/ParamImportance';
+import { ParamImportance, useParamImportance } from '../components/ParamImportance';
 import { filterByBrushes, type ValueBrush } from '../lib/parcoords';
 import { useSessionState } from '../lib/useSessionState';
 import { useThrottledValue } from '../lib/useThrottled';
@@ -130,6 +130,19 @@ function GroupView({ id }: { id: number }) {
       : 0,
     2000,
   );
+  const importance = useParamImportance(id, metric, finishedCount);
+  const mostImportant = importance.data?.enough
+    ? importance.data.params.find((p) => !p.constant)?.name
+    : undefined;
+  const shownIds = useMemo(() => (brushed ? new Set(filtered.map((x) => x.id)) : null), [brushed, filtered]);
+  // Params every experiment shares go last: the ones the search varies and the metrics come first.
+  const varyingParams = useMemo(
+    () =>
+      new Set(
+        keys.params.filter((k) => new Set(experiments.map((x) => JSON.stringify(x.params[k]))).size > 1),
+      ),
+    [keys.params, experiments],
+  );
   const rank = useMemo(() => new Map(ranked.map((x, i) => [x.id, i + 1])), [ranked]);
   const columns = useMemo(
     () => [
@@ -147,10 +160,11 @@ function GroupView({ id }: { id: number }) {
       ...baseColumns()
         .slice(2)
         .filter((c) => c.id !== 'group' && c.id !== 'created'),
-      ...keys.params.map(paramColumn),
+      ...keys.params.filter((k) => varyingParams.has(k)).map(paramColumn),
       ...keys.metrics.filter((k) => k !== metric?.name).map((k) => metricColumn(k)),
+      ...keys.params.filter((k) => !varyingParams.has(k)).map(paramColumn),
     ],
-    [keys, metric, rank],
+    [keys, metric, rank, varyingParams],
   );
 
   if (loaded.error && !group)
@@ -241,11 +255,12 @@ function GroupView({ id }: { id: number }) {
               experiments={experiments}
               metrics={keys.metrics}
               objective={metric}
+              only={shownIds}
             />
           </ErrorBoundary>
           {metric && pcParams.length > 0 && (
             <ErrorBoundary what="the parameter importance">
-              <ParamImportance groupId={group.id} objective={metric} finished={finishedCount} />
+              <ParamImportance objective={metric} importance={importance} />
             </ErrorBoundary>
           )}
         </div>
@@ -302,8 +317,11 @@ function GroupView({ id }: { id: number }) {
       {keys.params.length > 0 && keys.metrics.length > 0 && (
         <ErrorBoundary what="the scatter plot">
           <ParamScatter
-            experiments={experiments}
+            experiments={brushed ? filtered : experiments}
+            total={experiments.length}
             params={keys.params}
+            scales={Object.fromEntries((sweep.data?.params ?? []).map((q) => [q.name, q.scale]))}
+            preferred={mostImportant}
             metrics={keys.metrics}
             defaultMetric={metric?.name}
           />

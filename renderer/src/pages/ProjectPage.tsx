@@ -103,17 +103,23 @@ export function ProjectPage() {
       ? { id: metricColumnId(metric.name, 'last'), group: only! }
       : null;
   }, [rows, groupsById, keys.metrics]);
-  // ID and name are fixed (pinned); the others are movable, in the set's order.
+  // Params every experiment of the project shares (with two or more) are hidden unless picked: they say
+  // nothing about a difference and pushed the metrics off the screen.
+  const varying = useMemo(
+    () =>
+      new Set(
+        all.length < 2
+          ? keys.params
+          : keys.params.filter((k) => new Set(all.map((x) => JSON.stringify(x.params[k]))).size > 1),
+      ),
+    [all, keys.params],
+  );
+  // ID and name are fixed (pinned); the others are movable, in the set's order: by default the metrics'
+  // last values before the params.
   const { fixed, movable } = useMemo(() => {
     const base = baseColumns();
     const all = [
       ...base.slice(2).map((c) => ({ id: c.id, label: c.header, byDefault: true, column: () => c })),
-      ...keys.params.map((k) => ({
-        id: `param:${k}`,
-        label: `param: ${k}`,
-        byDefault: true,
-        column: () => paramColumn(k),
-      })),
       ...keys.metrics.flatMap((k) =>
         (['last', 'min', 'max'] as const).map((stat) => ({
           id: metricColumnId(k, stat),
@@ -122,9 +128,15 @@ export function ProjectPage() {
           column: () => metricColumn(k, stat),
         })),
       ),
+      ...keys.params.map((k) => ({
+        id: `param:${k}`,
+        label: `param: ${k}${varying.has(k) ? '' : ' (the same in all)'}`,
+        byDefault: varying.has(k),
+        column: () => paramColumn(k),
+      })),
     ];
     return { fixed: base.slice(0, 2), movable: inOrder(all, columnSet.order) };
-  }, [keys, columnSet.order]);
+  }, [keys, columnSet.order, varying]);
   const columns = useMemo(() => {
     const shown = movable.filter((c) => c.id === objective?.id || isShown(columnSet, c.id, c.byDefault));
     return [...fixed, ...putFirst(shown, objective?.id ?? null).map((c) => c.column())];
