@@ -13,6 +13,7 @@ import { parse as parseYaml, stringify } from 'yaml';
 import { Engine } from '../../main/engine/engine';
 import { KubernetesBackend } from '../../main/engine/backends/kubernetes/kubernetes-backend';
 import { LABEL } from '../../main/engine/backends/kubernetes/pod-spec';
+import { saveEnding, savedEnding } from '../../main/engine/backends/kubernetes/pod-ending';
 import { jobHandle } from '../../main/engine/store/jobs';
 import { isDone } from '../../shared/statuses';
 import { BUSYBOX_IMAGE, dockerSkipReason } from '../docker/helpers';
@@ -225,6 +226,10 @@ test(
       assert.deepEqual(run.target, { context: kube.context, namespace: ns.name });
       assert.match(await logOf(engine, id), /image path to context "[^"]+": (containerd|kind-load)/);
       await waitFor(async () => (await podsOf(id)).length === 0, 30_000, 'the pod to be deleted');
+      // Its ending was saved beside the log before the delete (the pod was its only record until then).
+      const saved = savedEnding(path.join(h, 'runs', String(id), 'logs', 'master-0.log'));
+      assert.equal(saved?.exitCode, 0, JSON.stringify(saved));
+      assert.equal(saved?.lost, false);
       const [job] = (await engine.call('experiments.get', { id })).jobs;
       assert.equal(job.pod?.context, kube.context);
       assert.equal(job.pod?.namespace, ns.name);
@@ -643,6 +648,59 @@ test(
           assert.equal(x.startedAt, new Date(began!).toISOString());
         }
       }
+    } finally {
+      await served.stop();
+    }
+  },
+);
+
+test(
+  'an engine that deleted an ended pod but died before recording its ending: the next one takes the saved ending, not "lost"',
+  { skip },
+  async () => {
+    // A new-user trial's kill -9 then `axon ps`: the in-process engine of `ps` took the pod's ending, copied the
+    // outputs, deleted the pod and closed before the ending was recorded; the background engine that took over
+    // found no pod and failed runs that had succeeded. The dying engine's last two steps are done here by hand
+    // (what PodJob does: save the ending, then delete), as the instant it dies between them cannot be timed.
+    const h = home();
+    const env = { KUBECONFIG: process.env.KUBECONFIG! };
+    let served = await startServe(h, { env });
+    const p = project([
+      'kind: experiment',
+      'run:',
+      '  cmd: for i in $(seq 1 10); do echo "@@axon {\\"metrics\\":{\\"loss\\":$i},\\"step\\":$i}"; sleep 0.2; done',
+    ]);
+    const id = await create(served.client, p);
+    await waitFor(
+      async () => (await served.client.call('experiments.metrics', { id })).length >= 2,
+      60_000,
+      'metrics',
+    );
+    await kill9(served);
+    const [pod] = await podsOf(id);
+    const name = pod.metadata!.name!;
+    const finishedAt = await waitFor(
+      async () =>
+        (await core.readNamespacedPod({ name, namespace: ns.name })).status?.containerStatuses?.find(
+          (c) => c.name === 'main',
+        )?.state?.terminated?.finishedAt,
+      60_000,
+      'the run to end on the cluster',
+    );
+    const end = new Date(finishedAt).toISOString();
+    saveEnding(path.join(h, 'runs', String(id), 'logs', 'master-0.log'), {
+      exitCode: 0,
+      signal: null,
+      lost: false,
+      finishedAt: end,
+    });
+    await core.deleteNamespacedPod({ name, namespace: ns.name, gracePeriodSeconds: 0 });
+    await waitFor(async () => (await podsOf(id)).length === 0, 30_000, 'the pod to be gone');
+    served = await startServe(h, { env });
+    try {
+      const x = await ended(served.client, id, 60_000);
+      assert.equal(x.status, 'succeeded', x.statusReason ?? '');
+      assert.equal(x.finishedAt, end, "the pod's end time");
     } finally {
       await served.stop();
     }

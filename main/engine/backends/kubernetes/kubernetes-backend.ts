@@ -48,6 +48,7 @@ import {
   serviceName,
 } from './pod-spec';
 import { podState } from './pod-status';
+import { savedEnding } from './pod-ending';
 
 export interface KubernetesBackendOptions {
   home: string;
@@ -327,8 +328,16 @@ export class KubernetesBackend implements Backend {
         this.counter.requests++;
         await c.core.readNamespacedPod({ name, namespace: t.namespace });
       } catch (e) {
+        // Axon deleted it once it had ended and its outputs were home, the ending saved first (pod-ending.ts).
         if (statusOf(e) === 404)
-          return { exitCode: null, signal: null, lost: true, reason: 'lost: the pod is gone' };
+          return (
+            savedEnding(job.logPath) ?? {
+              exitCode: null,
+              signal: null,
+              lost: true,
+              reason: 'lost: the pod is gone',
+            }
+          );
       }
     }
     return this.follow(c, name, job);

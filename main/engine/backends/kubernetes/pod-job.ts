@@ -13,6 +13,7 @@ import { copyOnce, loadSent, sendIn, takeHome, type PodOutputs } from './pod-out
 import { podState } from './pod-status';
 import { MAIN, RESTORE } from './pod-spec';
 import type { OutputsMerge } from './outputs-merge';
+import { saveEnding } from './pod-ending';
 
 export interface PodJobOptions {
   cluster: Cluster;
@@ -305,8 +306,9 @@ export class PodJob implements RunningJob {
     this.ended = true;
     this.clearPending();
     await this.drainLog();
+    const final = { ...outcome, ...(finishedAt ? { finishedAt } : {}) };
     if (podExists && !ran && !this.detached) {
-      if (!this.o.keepPods) await this.deletePod(0, true);
+      if (!this.o.keepPods) await this.deleteEnded(final);
     } else if (podExists && !this.detached) {
       const early = this.rescue && (await this.rescue);
       // (Past `ended`, so told to the listener directly: the run is still `running` until its outputs are home.)
@@ -318,10 +320,22 @@ export class PodJob implements RunningJob {
       );
       if (this.detached) return; // the engine closed meanwhile: the next one takes it from here
       if (r.keep) outcome = { ...outcome, outputsKept: `${OUTPUTS_KEPT} ${this.o.pod}: ${r.problem}` };
-      if (!r.keep && !this.o.keepPods) await this.deletePod(0, true);
+      if (!r.keep && !this.o.keepPods) await this.deleteEnded(final);
     }
     for (const u of this.unsubscribe) u();
     this.resolveDone({ ...outcome, ...(finishedAt ? { finishedAt } : {}) });
+  }
+
+  /** Deletes an ended pod, its ending saved first (pod-ending.ts): the pod was the only record of it. */
+  private async deleteEnded(outcome: JobOutcome): Promise<void> {
+    try {
+      saveEnding(this.o.logPath, outcome);
+    } catch (e) {
+      // Without the record the pod must stay: the next engine reads the ending from it.
+      log.warn(`pod ${this.o.pod}: its ending could not be saved (${(e as Error).message}); the pod is kept`);
+      return;
+    }
+    await this.deletePod(0, true);
   }
 
   /**
