@@ -72,3 +72,49 @@ test('kill -9 of the engine mid-run, then restart: every metric and log line pre
     await served.stop();
   }
 });
+
+test('a local run that ends while the engine is frozen (a laptop lid closed: SIGSTOP) keeps its real end time', async () => {
+  const home = tmpDir();
+  const dir = tmpDir('axon-proj-');
+  const text = 'version: 1\nkind: experiment\nrun:\n  cmd: sleep 1; echo done\n';
+  const served = await startServe(home);
+  try {
+    const c = await served.client.call('runs.create', {
+      files: [{ name: 'polyaxonfile.yml', text }],
+      params: {},
+      codePath: dir,
+    });
+    const id = c.kind === 'experiment' ? c.experiment.id : 0;
+    await waitFor(
+      async () => (await served.client.call('experiments.get', { id })).status === 'running',
+      20_000,
+      'the run to start',
+    );
+    served.proc.kill('SIGSTOP');
+    const exitFile = path.join(home, 'runs', String(id), 'job-1.exit');
+    let endedAt = 0;
+    try {
+      await waitFor(async () => fs.existsSync(exitFile), 20_000, 'the command to end while the engine is frozen');
+      endedAt = fs.statSync(exitFile).mtimeMs;
+      await sleep(4000);
+    } finally {
+      served.proc.kill('SIGCONT');
+    }
+    const x = await waitFor(
+      async () => {
+        const x = await served.client.call('experiments.get', { id });
+        return isDone(x.status) ? x : null;
+      },
+      20_000,
+      'the run to be recorded ended',
+    );
+    assert.equal(x.status, 'succeeded');
+    const recorded = Date.parse(x.finishedAt!);
+    assert.ok(
+      Math.abs(recorded - endedAt) < 50,
+      `finished ${x.finishedAt}: the command's end (${new Date(endedAt).toISOString()}), not when the engine woke up`,
+    );
+  } finally {
+    await served.stop();
+  }
+});

@@ -258,10 +258,20 @@ export function readRecord(file: string): number | 'absent' | 'partial' {
   return text.endsWith('\n') && Number.isInteger(n) ? n : 'partial';
 }
 
+function writtenAt(file: string): { finishedAt?: string } {
+  try {
+    return { finishedAt: fs.statSync(file).mtime.toISOString() };
+  } catch {
+    return {};
+  }
+}
+
 function readOutcome(file: string, code: number | null, signal: NodeJS.Signals | null): JobOutcome {
   // No record, or an unfinished one: the wrapper itself was killed.
   const rc = readRecord(file);
-  if (typeof rc === 'number') return { exitCode: rc, signal: null, lost: false };
+  // When the wrapper wrote it is when the command ended: an engine that was frozen meanwhile (a laptop's lid
+  // closed: SIGSTOP) or not running learns of the end later, and would otherwise record that later time.
+  if (typeof rc === 'number') return { exitCode: rc, signal: null, lost: false, ...writtenAt(file) };
   if (code !== null || signal !== null) return { exitCode: code, signal, lost: false };
   return { exitCode: null, signal: null, lost: true };
 }
