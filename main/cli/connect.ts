@@ -5,6 +5,7 @@
 // was killed), hands it to a new background engine as it exits.
 // AXON_NO_BACKGROUND=1 keeps work in-process too: an attached command then serves the API meanwhile, so
 // `axon ps` in another terminal goes through it instead of finding the home locked.
+import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import http from 'node:http';
 import { createHttpClient, type HttpClient, type PostJson } from '../../shared/http-client';
@@ -93,9 +94,55 @@ class LazyWebSocket {
   }
 }
 
-function viaHttp(home: string, url: string, token: string, started: number | null): Connection {
+function viaHttp(
+  home: string,
+  url: string,
+  token: string,
+  started: number | null,
+  pid: number | null = null,
+): Connection {
   const client = createHttpClient(url, token, LazyWebSocket as never, postJson);
+  if (pid) sayWhenSlow(client, pid);
   return { api: client, engine: null, client, url, started, home, close: async () => client.close() };
+}
+
+/** How long a call to this machine's engine waits before the command says it is waiting, and why. */
+const SLOW_MS = Number(process.env.AXON_SLOW_ENGINE_MS) || 5000;
+
+/** A process the kernel has stopped (SIGSTOP, a suspended laptop's freezer): /proc's state T or t. */
+function isStopped(pid: number): boolean {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return /^[Tt]$/.test(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0]);
+  } catch {
+    return false;
+  }
+}
+
+/** A command whose engine does not answer said nothing at all (a trial: `axon ps` silent until killed while
+ *  the engine was stopped). Once per command, after SLOW_MS, it says which engine it waits for and why. */
+function sayWhenSlow(client: HttpClient, pid: number): void {
+  let told = false;
+  const call = client.call.bind(client);
+  client.call = (async (method: never, input: never) => {
+    const t = setTimeout(() => {
+      if (told) return;
+      told = true;
+      const why = isStopped(pid)
+        ? `it is stopped (suspended: SIGSTOP, or a laptop asleep); \`kill -CONT ${pid}\` resumes it`
+        : 'it may be busy, or stopped';
+      process.stderr.write(
+        `[axon] the engine serving this AXON_HOME (pid ${pid}) has not answered in ${SLOW_MS / 1000} s: ${why}. ` +
+          'Waiting for it (Ctrl-C gives up; runs go on).\n',
+      );
+    }, SLOW_MS);
+    t.unref();
+    try {
+      return await call(method, input);
+    } finally {
+      clearTimeout(t);
+    }
+  }) as HttpClient['call'];
 }
 
 export async function connect(opts: ConnectOptions = {}): Promise<Connection> {
@@ -108,11 +155,11 @@ export async function connect(opts: ConnectOptions = {}): Promise<Connection> {
     const addr = readAddress(home);
     if (addr) {
       if (opts.kube) checkKubeconfig(addr);
-      return viaHttp(home, addr.url, addr.token, null);
+      return viaHttp(home, addr.url, addr.token, null, addr.pid);
     }
     if (opts.work && backgroundAllowed()) {
       const a = await startBackgroundEngine(home);
-      return viaHttp(home, a.url, a.token, a.pid);
+      return viaHttp(home, a.url, a.token, a.pid, a.pid);
     }
     // Loaded only here: a command that talks to a serving engine never loads the engine and its backends.
     const { Engine } = await import('../engine/engine');

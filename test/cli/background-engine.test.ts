@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { cli, tmpDir, waitFor } from '../helpers';
+import { cli, sleep, startServe, tmpDir, waitFor } from '../helpers';
 
 /** A project whose polyaxonfile runs `cmd`; `release()` lets a job waiting on the file `release` end. */
 function gated(cmd: string, kind: 'experiment' | 'group' = 'experiment') {
@@ -118,4 +118,28 @@ test('work left with no engine (in-process run, then gone) is handed to a backgr
     60_000,
     'the group to finish under the background engine',
   );
+});
+
+test('a command whose engine is stopped (SIGSTOP, a laptop asleep) says so and waits; it answers once the engine resumes', async () => {
+  const home = tmpDir();
+  const served = await startServe(home);
+  try {
+    served.proc.kill('SIGSTOP');
+    const ps = cli(['ps'], { home, env: { AXON_SLOW_ENGINE_MS: '500' } });
+    await sleep(2000);
+    served.proc.kill('SIGCONT');
+    const r = await ps;
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(
+      r.stderr,
+      new RegExp(
+        `the engine serving this AXON_HOME \\(pid ${served.proc.pid}\\) has not answered in 0.5 s: it is stopped ` +
+          `\\(suspended: SIGSTOP, or a laptop asleep\\); \`kill -CONT ${served.proc.pid}\` resumes it`,
+      ),
+    );
+    assert.equal(r.stderr.match(/has not answered/g)?.length, 1, 'said once');
+  } finally {
+    served.proc.kill('SIGCONT');
+    await served.stop();
+  }
 });
