@@ -196,6 +196,15 @@ test('a context whose cluster is undefined is listed with its problem, and canno
   assert.match(d.reason ?? '', /not defined/);
   const loaded = await loadKubeconfig({ env });
   await assert.rejects(() => kubeConfigFor(loaded, 'dangling'), /not defined/);
+  // A run's context the engine's files lack (an engine started from a shell without the run's KUBECONFIG):
+  // the files it read, and how to give it the right one.
+  await assert.rejects(
+    () => kubeConfigFor(loaded, 'gone'),
+    new RegExp(
+      `no kube context "gone" in ${a.replace(/[.]/g, '\\.')}, ${b.replace(/[.]/g, '\\.')} \\(the files this engine reads.*` +
+        'restart the engine with the kubeconfig that has it',
+    ),
+  );
 });
 
 test("Axon's selection is kept in settings.json, and the kubeconfig files keep every byte", async () => {

@@ -222,7 +222,14 @@ export function contextProblem(k: LoadedKubeconfig, ctx: Context): string | null
  */
 export async function kubeConfigFor(k: LoadedKubeconfig, name: string): Promise<KubeConfig> {
   const entry = k.contexts.find((c) => c.context.name === name);
-  if (!entry) throw new Error(`no kube context "${name}"`);
+  // Said with the files read: an engine started from another shell (no KUBECONFIG, another one) reads other
+  // files than the command that created the run, and its runs then wait on a context it cannot see.
+  if (!entry)
+    throw new Error(
+      `no kube context "${name}" in ${k.files.map((f) => f.path).join(', ') || 'any kubeconfig'} (the files this ` +
+        'engine reads: its KUBECONFIG, else ~/.kube/config); a run keeps the context it was created on: restart the ' +
+        'engine with the kubeconfig that has it (stop it, then e.g. KUBECONFIG=FILE axon serve)',
+    );
   const problem = contextProblem(k, entry.context);
   if (problem) throw new Error(problem);
   let cluster = k.clusters.get(entry.context.cluster)!;
