@@ -104,8 +104,13 @@ export const methods = {
   'projects.delete': z.object({ name: projectRef }),
   /** The polyaxonfiles in the project's code folder, with their text. */
   'projects.files': z.object({ name: projectRef }),
-  /** `backend`: also what that backend refuses (no image for a container backend; Kubernetes' limits). */
-  'runs.check': runFiles.extend({ backend: z.enum(['local', 'docker', 'kubernetes']).optional() }),
+  /** `backend`: also what that backend refuses (no image for a container backend; Kubernetes' limits).
+   *  `project`: on a shared engine, refused as `runs.create` would be when the caller may not run in it (the
+   *  CLI asks before it uploads the code). */
+  'runs.check': runFiles.extend({
+    backend: z.enum(['local', 'docker', 'kubernetes']).optional(),
+    project: projectRef.optional(),
+  }),
   /** Code sent from another machine (axon run against a server): base64 of a .tar.gz of the code folder;
    *  `runs.create` then takes its id as `upload`. Files and folders only (main/engine/code/uploads.ts). */
   'code.upload': z.object({ archive: z.string().min(1) }),

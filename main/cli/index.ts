@@ -11,6 +11,7 @@ import { connect, type Connection } from './connect';
 import { engineLogPath } from './background';
 import { codeFolder, linkedProject, readSpecFiles } from './files';
 import { runCode } from './code-upload';
+import { defaultProjectName } from '../engine/auth/authorize';
 import { remoteServer } from './remote';
 import { fmtStatus, fmtValue, parseParams, printJson, printTable, UsageError, waitingNotes } from './format';
 import { announce, finishRun } from './commands/run';
@@ -215,14 +216,28 @@ program
       async (api: AxonApi, { reconnect }) => {
         const files = readSpecFiles(o.file);
         const codePath = codeFolder(o.file);
-        const code = await runCode(api, codePath, {
-          upload: (o.upload as boolean | undefined) ?? remoteServer() !== null,
-          quiet: !!o.json,
-        });
+        const upload = (o.upload as boolean | undefined) ?? remoteServer() !== null;
+        const project =
+          o.project ?? linkedProject(codePath) ?? (upload ? defaultProjectName(codePath) : undefined);
+        // Before the code goes up: a file the engine would refuse, or a project the caller may only view, ends
+        // here (the upload would be for nothing).
+        if (upload) {
+          const pre = await api.call('runs.check', {
+            files,
+            params: parseParams(o.param),
+            project,
+            ...(o.backend ? { backend: o.backend as 'local' | 'docker' | 'kubernetes' } : {}),
+          });
+          if (!pre.ok) {
+            process.stderr.write(pre.errors.map((e) => formatError(e)).join('\n') + '\n');
+            return EXIT.usage;
+          }
+        }
+        const code = await runCode(api, codePath, { upload, quiet: !!o.json });
         const created = await api.call('runs.create', {
           files,
           params: parseParams(o.param),
-          project: o.project ?? linkedProject(codePath) ?? ('project' in code ? code.project : undefined),
+          project,
           ...('upload' in code ? { upload: code.upload, code: code.code } : { codePath }),
           backend: o.backend,
           ...(o.context ? { context: o.context as string } : {}),

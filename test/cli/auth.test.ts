@@ -195,6 +195,11 @@ test(
     const version = await axon(['experiment', '-xp', '1', 'get'], remote);
     assert.match(version.stdout, new RegExp(`git commit\\s+${head}\\n`), version.stdout);
     assert.match(version.stdout, /git branch\s+main/);
+    // A viewer's run is refused before its code is uploaded (it used to go up, then be refused).
+    const annRun = await axon(['run', '-f', path.join(code, 'polyaxonfile.yml'), '-p', 'lab/shared'], annEnv);
+    assert.equal(annRun.code, 1, annRun.stderr);
+    assert.match(annRun.stderr, /you may only read this project; this needs write access to its project/);
+    assert.doesNotMatch(annRun.stderr, /uploaded the code/);
 
     const out = await axon(['logout'], remote);
     assert.equal(out.stdout, `signed out of ${url}\n`);

@@ -60,7 +60,7 @@ export const RULES: { [M in MethodName]: Rule } = {
   'projects.get': onProject('read'),
   'projects.delete': onProject('admin'),
   'projects.files': onProject('read'),
-  'runs.check': { who: 'user' },
+  'runs.check': onProject('write', 'project', true),
   // A project that does not exist yet is created as the caller's own (engine.ts, prepare()).
   'runs.create': onProject('write', 'project', true),
   'experiments.list': { who: 'user' },
