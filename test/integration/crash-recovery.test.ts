@@ -94,7 +94,11 @@ test('a local run that ends while the engine is frozen (a laptop lid closed: SIG
     const exitFile = path.join(home, 'runs', String(id), 'job-1.exit');
     let endedAt = 0;
     try {
-      await waitFor(async () => fs.existsSync(exitFile), 20_000, 'the command to end while the engine is frozen');
+      await waitFor(
+        async () => fs.existsSync(exitFile),
+        20_000,
+        'the command to end while the engine is frozen',
+      );
       endedAt = fs.statSync(exitFile).mtimeMs;
       await sleep(4000);
     } finally {
