@@ -65,14 +65,15 @@ function checkKubeconfig(addr: EngineAddress): void {
   );
 }
 
+/** node:http, or node:https for an https URL: a shared engine may serve HTTPS (axon serve --tls-cert; the module
+ *  loaded only then, ~3 ms); NODE_EXTRA_CA_CERTS trusts a private CA. */
+export const transportFor = (url: string): typeof http =>
+  url.startsWith('https:') ? (createRequire(import.meta.url)('node:https') as typeof http) : http;
+
 /** A JSON POST on node:http, for the HTTP client: Node's fetch takes ~50 ms to load at a command's start. */
 const postJson: PostJson = (url, init) =>
   new Promise((resolve, reject) => {
-    // A shared engine may serve HTTPS (axon serve --tls-cert; loaded only then, ~3 ms); NODE_EXTRA_CA_CERTS
-    // trusts a private CA.
-    const transport: typeof http = url.startsWith('https:')
-      ? (createRequire(import.meta.url)('node:https') as typeof http)
-      : http;
+    const transport = transportFor(url);
     const req = transport.request(url, { method: init.method, headers: init.headers }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));

@@ -385,3 +385,48 @@ test(
     assert.deepEqual(w.errors, [], 'no console errors');
   },
 );
+
+test(
+  'Stop pending on a running grid: those not started are stopped, the running ones finish, the group ends done',
+  { skip: skipOrFail(noChromium), timeout: 120_000 },
+  async () => {
+    const w = await watchedPage(browser!, 'group-stop-pending');
+    const { page } = w;
+    const api = served!.client;
+    const release = path.join(tmpDir('axon-e2e-release-'), 'go');
+    const created = await api.call('runs.create', {
+      files: [
+        {
+          name: 'polyaxonfile.yml',
+          text:
+            'version: 1\nkind: group\nhptuning:\n  concurrency: 2\n  matrix:\n    a: {values: [1, 2, 3, 4, 5]}\n' +
+            `run:\n  cmd: while [ ! -f ${release} ]; do sleep 0.1; done\n`,
+        },
+      ],
+      project: 'hb',
+      codePath: project,
+    });
+    const id = created.kind === 'group' ? created.group.id : 0;
+    await page.goto(`${served!.url}/?token=${token()}#/groups/${id}`);
+    await waitFor(
+      async () => (await api.call('groups.get', { id })).progress.running === 2,
+      30_000,
+      'two running',
+    );
+    await page.getByRole('button', { name: 'Stop pending' }).click();
+    await waitFor(
+      async () => (await api.call('groups.get', { id })).progress.stopped === 3,
+      15_000,
+      'the three pending stopped',
+    );
+    await page.getByRole('button', { name: 'Stop pending' }).waitFor({ state: 'detached' });
+    assert.equal((await api.call('groups.get', { id })).progress.running, 2, 'the running ones go on');
+    fs.writeFileSync(release, '');
+    await page.locator('h1 [data-status="done"]').waitFor({ timeout: 30_000 });
+    const g = await api.call('groups.get', { id });
+    assert.equal(g.progress.succeeded, 2);
+    assert.match(g.statusMessage ?? '', /stopped by user: its pending experiments/);
+    await w.shot('01-stopped-pending');
+    assert.deepEqual(w.errors, [], 'no console errors');
+  },
+);

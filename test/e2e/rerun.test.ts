@@ -80,3 +80,48 @@ test(
     );
   },
 );
+
+test(
+  'renaming and tagging a run from its page: the heading, the overview and the API show it; an empty name clears it',
+  { skip: skipOrFail(noChromium), timeout: 60_000 },
+  async () => {
+    const api = served!.client;
+    const { dir } = projectWith('true');
+    const c = await api.call('runs.create', {
+      files: [{ name: 'polyaxonfile.yml', text: FILE }],
+      params: {},
+      codePath: dir,
+      backend: 'local',
+    });
+    if (c.kind !== 'experiment') throw new Error('expected an experiment');
+    const id = c.experiment.id;
+    const w = await watchedPage(browser!, 'rename');
+    const page = w.page;
+    await page.goto(`${served!.url}/?token=${served!.token}#/experiments/${id}`);
+    await page.getByRole('button', { name: 'Rename or tag…' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByLabel('Name').fill('baseline lr 0.1');
+    await dialog.getByLabel('Tags, separated by commas').fill('baseline, , paper ');
+    const { violations } = await axeAudit(page);
+    const serious = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+    assert.deepEqual(serious, [], formatViolations('rename dialog', serious));
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    await page
+      .getByRole('heading', { level: 1, name: new RegExp(`^Experiment ${id} · baseline lr 0\\.1`) })
+      .waitFor();
+    const x = await api.call('experiments.get', { id });
+    assert.equal(x.name, 'baseline lr 0.1');
+    assert.deepEqual([...x.tags].sort(), ['baseline', 'paper']);
+    await page.getByText('paper', { exact: true }).first().waitFor();
+
+    await page.getByRole('button', { name: 'Rename or tag…' }).click();
+    assert.equal(await dialog.getByLabel('Tags, separated by commas').inputValue(), 'baseline, paper');
+    await dialog.getByLabel('Name').fill('');
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    await page.getByRole('heading', { level: 1, name: new RegExp(`^Experiment ${id} `) }).waitFor();
+    assert.equal((await api.call('experiments.get', { id })).name, null);
+    assert.deepEqual(w.errors, []);
+  },
+);

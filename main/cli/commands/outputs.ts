@@ -5,8 +5,6 @@
 // written to a temporary name beside its place and renamed once whole, so an interrupted download never
 // leaves half a file under the real name; a file already here is kept unless --force.
 import fs from 'node:fs';
-import http from 'node:http';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Command } from 'commander';
@@ -15,6 +13,7 @@ import { formatBytes } from '../../../shared/bytes';
 import { printJson, printTable, UsageError } from '../format';
 import type { Runner } from './types';
 import { experimentIdOf } from '../ids';
+import { transportFor } from '../connect';
 
 interface OutputFile {
   path: string;
@@ -42,10 +41,7 @@ function destination(dir: string, rel: string): string {
 }
 
 function get(url: string, to: string): Promise<void> {
-  // A shared engine may serve HTTPS (NODE_EXTRA_CA_CERTS trusts a private CA), loaded only then.
-  const transport: typeof http = url.startsWith('https:')
-    ? (createRequire(import.meta.url)('node:https') as typeof http)
-    : http;
+  const transport = transportFor(url);
   return new Promise((resolve, reject) => {
     transport
       .get(url, (res) => {

@@ -1,4 +1,5 @@
-// Stop, restart, resume (also with changed params, RerunDialog), delete, and fetching outputs kept in a pod. Restart and resume create a new experiment (as in Polyaxon) and open it.
+// Stop, restart, resume (also with changed params, RerunDialog), rename and tag, delete, and fetching outputs kept in
+// a pod. Restart and resume create a new experiment (as in Polyaxon) and open it.
 import { useState } from 'react';
 import { useNavigate } from 'react-router-dom';
 import type { Experiment } from '../../../shared/domain';
@@ -21,6 +22,9 @@ export function ExperimentActions({
   const [error, setError] = useState<string | null>(null);
   const [confirmDelete, setConfirmDelete] = useState(false);
   const [rerun, setRerun] = useState(false);
+  const [editing, setEditing] = useState(false);
+  const [name, setName] = useState('');
+  const [tags, setTags] = useState('');
   const navigate = useNavigate();
   const done = DONE.has(x.status);
   const kept = done && !!x.statusReason?.includes(OUTPUTS_KEPT);
@@ -40,6 +44,34 @@ export function ExperimentActions({
       const r = await call(`experiments.${what}`, { id: x.id });
       useExperiments.getState().upsert([r]);
       if (r.id !== x.id) navigate(`/experiments/${r.id}`);
+    } catch (e) {
+      setError(errorMessage(e));
+    } finally {
+      setBusy(null);
+    }
+  }
+
+  function startEditing() {
+    setName(x.name ?? '');
+    setTags(x.tags.join(', '));
+    setError(null);
+    setEditing(true);
+  }
+
+  async function saveEdit() {
+    setBusy('edit');
+    setError(null);
+    try {
+      const r = await call('experiments.update', {
+        id: x.id,
+        name: name.trim(),
+        tags: tags
+          .split(',')
+          .map((t) => t.trim())
+          .filter(Boolean),
+      });
+      useExperiments.getState().upsert([r]);
+      setEditing(false);
     } catch (e) {
       setError(errorMessage(e));
     } finally {
@@ -96,6 +128,14 @@ export function ExperimentActions({
       </button>
       <button
         type="button"
+        onClick={startEditing}
+        disabled={!!busy || offline}
+        title={off ?? 'Give it a name or tags (axon experiment update)'}
+      >
+        Rename or tag…
+      </button>
+      <button
+        type="button"
         className="danger-text"
         onClick={() => setConfirmDelete(true)}
         disabled={!!busy || !done || offline}
@@ -103,11 +143,34 @@ export function ExperimentActions({
       >
         Delete
       </button>
-      {error && (
+      {error && !editing && (
         <p className="form-error" role="alert">
           {error}
         </p>
       )}
+      <ConfirmDialog
+        open={editing}
+        title={`Name and tags of experiment ${x.id}`}
+        confirmLabel="Save"
+        busy={busy === 'edit'}
+        error={error}
+        onCancel={() => setEditing(false)}
+        onConfirm={() => void saveEdit()}
+      >
+        <label className="field">
+          Name
+          <input
+            value={name}
+            maxLength={200}
+            onChange={(e) => setName(e.target.value)}
+            placeholder="(none)"
+          />
+        </label>
+        <label className="field">
+          Tags, separated by commas
+          <input value={tags} onChange={(e) => setTags(e.target.value)} placeholder="baseline, lr-sweep" />
+        </label>
+      </ConfirmDialog>
       {rerun && <RerunDialog experiment={x} open={rerun} onClose={() => setRerun(false)} />}
       <ConfirmDialog
         open={confirmDelete}

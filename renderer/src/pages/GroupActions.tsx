@@ -1,4 +1,5 @@
-// Stop a group while it runs; delete it, with its experiments, once it has ended.
+// Stop a group while it runs (or only what has not started: its running experiments finish); delete it, with its
+// experiments, once it has ended.
 import { useState } from 'react';
 import { useNavigate } from 'react-router-dom';
 import type { Group } from '../../../shared/domain';
@@ -11,10 +12,13 @@ import { projectPath } from '../lib/routeParams';
 export function GroupActions({
   group,
   active,
+  searching = false,
   onDeleted,
 }: {
   group: Group;
   active: boolean;
+  /** An iterative search that may still propose experiments. */
+  searching?: boolean;
   /** Called once the engine has deleted it, before the stores forget it. */
   onDeleted(): void;
 }) {
@@ -24,10 +28,10 @@ export function GroupActions({
   const [deleteError, setDeleteError] = useState<string | null>(null);
   const navigate = useNavigate();
 
-  async function stop() {
+  async function stop(pending = false) {
     setStopError(null);
     try {
-      useGroups.getState().upsert([await call('groups.stop', { id: group.id })]);
+      useGroups.getState().upsert([await call('groups.stop', { id: group.id, pending })]);
     } catch (e) {
       setStopError(errorMessage(e));
     }
@@ -54,9 +58,20 @@ export function GroupActions({
     <>
       <div className="actions" role="group" aria-label="Group actions">
         {active ? (
-          <button type="button" className="danger" onClick={stop}>
-            Stop group
-          </button>
+          <>
+            {(group.progress.pending > 0 || searching) && (
+              <button
+                type="button"
+                onClick={() => void stop(true)}
+                title="No new experiments: those not started are stopped, the running ones finish (Polyaxon's group stop --pending)"
+              >
+                Stop pending
+              </button>
+            )}
+            <button type="button" className="danger" onClick={() => void stop()}>
+              Stop group
+            </button>
+          </>
         ) : (
           <button type="button" className="danger-text" onClick={() => setConfirmDelete(true)}>
             Delete group

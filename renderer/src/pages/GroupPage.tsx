@@ -207,7 +207,12 @@ function GroupView({ id }: { id: number }) {
             {group.statusMessage ? ` · ${group.statusMessage}` : ''}
           </p>
         </div>
-        <GroupActions group={group} active={active} onDeleted={() => (deleted.current = true)} />
+        <GroupActions
+          group={group}
+          active={active}
+          searching={searching}
+          onDeleted={() => (deleted.current = true)}
+        />
       </header>
       <div className="summary-grid">
         <section className="card" aria-labelledby="progress-title">
