@@ -44,6 +44,13 @@ test('group stop --pending stops what has not started, lets the running finish, 
     const stop = await cli(['group', '-g', `${id}`, 'stop', '--pending'], { home });
     assert.equal(stop.code, 0, stop.stderr);
     assert.match(stop.stdout, /no new experiments; 4 stopped before they started, 2 running will finish/);
+    // While the running ones finish, the group says its search ended and plans nothing more.
+    const mid = json<{ status: string; statusMessage: string; planned: unknown }>(
+      await cli(['group', '-g', `${id}`, 'get', '--json'], { home }),
+    );
+    assert.equal(mid.status, 'running');
+    assert.match(mid.statusMessage, /^search ended: stopped by user/);
+    assert.equal(mid.planned, null);
     fs.writeFileSync(release, code);
     const g = await waitFor(
       async () => {
@@ -136,6 +143,9 @@ test('project experiments and groups, with -q, -s, -m, -d; -xp and -g default to
     json<Array<{ id: number }>>(ind).map((x) => x.id),
     [4],
   );
+  const noGroup = await cli(['project', 'experiments', '-g', '99'], { home, cwd: dir });
+  assert.equal(noGroup.code, 1, 'a group that does not exist is an error, not an empty table');
+  assert.match(noGroup.stderr, /no experiment group with id 99/);
   const bad = await cli(['project', 'experiments', '-q', 'loss:<1'], { home, cwd: dir });
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /-q 'loss:<1': no field 'loss'; one of id, name, status/);

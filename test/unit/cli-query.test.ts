@@ -28,7 +28,7 @@ const xs = [
     lastMetrics: { loss: 0.3 },
     createdAt: '2026-12-08T09:30:00.000Z',
   }),
-  x(4, { name: 'plain', status: 'stopped' }),
+  x(4, { name: 'plain', status: 'stopped', params: { layers: [1, 2], flag: true } }),
 ];
 const ids = (q: string, s?: string) => queryExperiments(xs, { query: q, sort: s }).map((e) => e.id);
 
@@ -42,16 +42,37 @@ test('conditions: comparisons, ranges, any-of, negation, tags, dates, ANDed by c
   assert.deepEqual(ids('group.id:3'), [2]);
   assert.deepEqual(ids('group:null'), [1, 3, 4]);
   assert.deepEqual(ids('name:plain'), [4]);
-  assert.deepEqual(ids('created_at:>2026-12-08'), [3]);
+  assert.deepEqual(ids('created_at:>=2026-12-08'), [3]);
   assert.deepEqual(ids('created_at:2026-12-08 09:00 .. 2026-12-08 10:00'), [3]);
   assert.deepEqual(ids('created_at:2026-12-07'), [1, 2, 4], 'a day matches the runs of that day');
   assert.deepEqual(ids('metric.loss:<1'), [1, 2, 3], 'a run without the metric does not match a comparison');
+  assert.deepEqual(ids('metric.loss:~0.5'), [2, 3], 'nor a negated condition on it');
+  assert.deepEqual(ids('metric.loss:null'), [4], 'unless it asks for its absence');
+  assert.deepEqual(ids('group:~3'), [1, 3, 4], 'no group is a value: not in group 3');
+});
+
+test('a bare date is its whole day (UTC) in every comparison; a time is a moment', () => {
+  assert.deepEqual(ids('created_at:<=2026-12-07'), [1, 2, 4]);
+  assert.deepEqual(ids('created_at:2026-12-07 .. 2026-12-07'), [1, 2, 4]);
+  assert.deepEqual(ids('created_at:2026-12-01 .. 2026-12-08'), [1, 2, 3, 4]);
+  assert.deepEqual(ids('created_at:>2026-12-07'), [3]);
+  assert.deepEqual(ids('created_at:<2026-12-08 09:30'), [1, 2, 4]);
+  assert.deepEqual(ids('created_at:<=2026-12-08 09:30'), [1, 2, 3, 4]);
+});
+
+test('lists and booleans as params: JSON or Python spellings; commas inside brackets stay in the condition', () => {
+  assert.deepEqual(ids('declarations.layers:[1, 2], status:stopped'), [4]);
+  assert.deepEqual(ids('declarations.layers:[1,2]'), [4]);
+  assert.deepEqual(ids('declarations.flag:True'), [4]);
+  assert.deepEqual(ids('declarations.flag:false'), []);
 });
 
 test('sort: several keys, - for descending, missing values last either way', () => {
   assert.deepEqual(ids('', '-metric.loss'), [1, 3, 2, 4]);
   assert.deepEqual(ids('', 'metric.loss'), [2, 3, 1, 4]);
   assert.deepEqual(ids('', 'declarations.opt, -id'), [3, 1, 2, 4]);
+  assert.deepEqual(ids('', 'tags'), [1, 2, 3, 4], 'untagged runs last');
+  assert.deepEqual(ids('', '-tags'), [1, 2, 3, 4], 'untagged runs last, descending too');
 });
 
 test('mistakes name the condition and what was expected', () => {
@@ -66,4 +87,10 @@ test('mistakes name the condition and what was expected', () => {
   );
   assert.throws(() => parseQuery('status'), /-q 'status': expected field:condition/);
   assert.throws(() => parseSort('-speed'), /-s '-speed': no field 'speed'/);
+  assert.throws(
+    () => parseQuery('status:succeded'),
+    /-q 'status:succeded': no status 'succeded'; one of created/,
+  );
+  assert.throws(() => parseQuery('created_at:not-a-date'), /expected a date YYYY-MM-DD/);
+  assert.throws(() => parseQuery('declarations.layers:[1, 2'), /is not a list or mapping/);
 });

@@ -248,6 +248,10 @@ export function registerExperiment(program: Command, run: Runner): void {
           else printTable(['time', 'job', 'gpu', 'utilization %', 'memory used', 'memory'], rows);
           return;
         }
+        if (!samples.length) {
+          process.stdout.write(`experiment ${id}: no resource samples (none taken while its jobs ran)\n`);
+          return;
+        }
         // Each job by its replica's name (master-0, worker-1), as logs --replica takes it.
         const replica = new Map(
           (await api.call('experiments.get', { id })).jobs.map((j) => [j.id, `${j.role}-${j.index}`]),

@@ -90,6 +90,8 @@ export function registerProject(program: Command, run: Runner): void {
         if (groupId !== undefined && !(Number.isInteger(groupId) && groupId > 0))
           throw new UsageError(`-g must be a positive integer, found ${o.group}`);
         if (groupId !== undefined && o.independent) throw new UsageError('-g and -i exclude each other');
+        // A group that does not exist is an error, not an empty table (as for `axon ps -g`).
+        if (groupId !== undefined) await api.call('groups.get', { id: groupId });
         const all = await api.call('experiments.list', { project, groupId, limit: 100_000 });
         const exps = queryExperiments(o.independent ? all.filter((x) => x.groupId === null) : all, o);
         if (o.json) return printJson(exps);

@@ -170,18 +170,24 @@ export class Groups {
   async toGroup(r: GroupRow, progress?: GroupProgress): Promise<Group> {
     const search = JSON.parse(r.search_json) as SearchSpec;
     const metric = groupMetric(search);
+    // A search ended early (early stopping, `group stop --pending`) plans nothing more, and says why while
+    // its last experiments still run.
+    const endedEarly = r.state_json
+      ? (JSON.parse(r.state_json) as { stoppedEarly?: string }).stoppedEarly
+      : undefined;
     return {
       id: r.id,
       projectId: r.project_id,
       projectName: r.project_name,
       name: r.name,
       status: r.status,
-      statusMessage: r.status_message,
+      statusMessage:
+        r.status_message ?? (endedEarly && r.status === 'running' ? `search ended: ${endedEarly}` : null),
       algorithm: r.algorithm,
       concurrency: r.concurrency,
       metric,
       progress: progress ?? (await this.progress(r.id)),
-      planned: plannedExperiments(search),
+      planned: endedEarly ? null : plannedExperiments(search),
       bestExperimentId: metric ? await this.best(r.id, metric.name, metric.optimization) : null,
       createdAt: r.created_at,
       startedAt: r.started_at,
