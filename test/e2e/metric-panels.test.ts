@@ -392,3 +392,44 @@ test(
     );
   },
 );
+
+test(
+  'the log scale applies to the panels it can draw; a panel with a 0 stays linear (it used to disable the switch for all)',
+  { skip: skipOrFail(noChromium), timeout: 120_000 },
+  async () => {
+    const c: RunCreated = await served!.client.call('runs.create', {
+      files: [
+        {
+          name: 'polyaxonfile.yml',
+          text: [
+            'version: 1',
+            'kind: experiment',
+            'run:',
+            `  cmd: for i in 1 2 3; do echo "@@axon {\\"metrics\\":{\\"loss\\":$i,\\"acc\\":$((i - 1))},\\"step\\":$i}"; done`,
+          ].join('\n'),
+        },
+      ],
+      project: 'panels',
+      codePath: project,
+    });
+    const id = c.kind === 'experiment' ? c.experiment.id : 0;
+    await waitFor(
+      async () => (await served!.client.call('experiments.get', { id })).status === 'succeeded',
+      30_000,
+      'the run',
+    );
+    await withPage('log-scale', async (w) => {
+      const page = await open(w, `/experiments/${id}?tab=metrics`);
+      await panel(page, 'acc').locator('canvas').waitFor({ timeout: 30_000 });
+      const box = page.getByLabel(/Log scale/);
+      assert.equal(await box.isDisabled(), false);
+      assert.match(
+        (await page.locator('label', { has: box }).innerText()) ?? '',
+        /Log scale \(panels with a value ≤ 0 stay linear\)/,
+      );
+      await box.check();
+      await page.locator('figure[data-metric="loss"][data-log="true"]').waitFor();
+      assert.equal(await panel(page, 'acc').getAttribute('data-log'), 'false');
+    });
+  },
+);

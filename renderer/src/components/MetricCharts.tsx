@@ -23,7 +23,7 @@ import {
   type PanelId,
 } from '../lib/metricPanels';
 import { MAX_POINTS, MetricPanel, STEP_INCREMENTS, type PanelLine } from './MetricPanel';
-import { ChartControls, MetricSections, useChartControls } from './MetricSections';
+import { ChartControls, MetricSections, positiveIn, useChartControls } from './MetricSections';
 
 export { MAX_POINTS, STEP_INCREMENTS };
 
@@ -84,8 +84,10 @@ export function MetricCharts({ experimentId, project }: { experimentId: number; 
     );
 
   const byKey = new Map(series.data.map((s) => [s.key, s]));
-  const positive = series.data.every((s) => s.points.every((p) => p.min > 0));
+  const positiveKey = (k: string) => !!byKey.get(k)?.points.every((p) => p.min > 0);
+  const panelPositive = (p: Panel) => p.keys.every(positiveKey);
   const shown = panels.filter((p) => panelMatches(p, controls.query));
+  const positive = positiveIn(shown.map(panelPositive));
   const move = (key: string, panel: PanelId) => setOverrides((o) => moveMetric(keys, o, key, panel));
 
   return (
@@ -119,7 +121,7 @@ export function MetricCharts({ experimentId, project }: { experimentId: number; 
                 series: byKey.get(k),
               }))}
               xAxis={controls.xAxis}
-              logScale={controls.logScale && positive}
+              logScale={controls.logScale && panelPositive(p)}
               smoothing={controls.smoothing}
               menu={<PanelMenu panel={p} keys={keys} onMove={move} />}
             />

@@ -195,7 +195,12 @@ export function MetricPanel({
   const shape = layout.map((l) => `${l.line.id}/${l.line.color}/${l.banded}`).join(',');
 
   return (
-    <figure className="card chart-card" data-metric={metrics.join(' ')} data-zoomed={view ? 'true' : 'false'}>
+    <figure
+      className="card chart-card"
+      data-metric={metrics.join(' ')}
+      data-zoomed={view ? 'true' : 'false'}
+      data-log={logScale ? 'true' : 'false'}
+    >
       <figcaption className="panel-caption">
         <span>
           <strong>{title}</strong>{' '}

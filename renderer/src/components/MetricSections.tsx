@@ -19,6 +19,12 @@ export function useChartControls(): ChartControlState {
   return { ...s, set: (change) => setS((old) => ({ ...old, ...change })) };
 }
 
+/** Which of the panels can be drawn on a log scale, for ChartControls. */
+export function positiveIn(panels: boolean[]): 'all' | 'some' | 'none' {
+  const n = panels.filter(Boolean).length;
+  return n === 0 ? 'none' : n === panels.length ? 'all' : 'some';
+}
+
 export function ChartControls({
   controls: c,
   positive,
@@ -27,8 +33,9 @@ export function ChartControls({
   extra,
 }: {
   controls: ChartControlState;
-  /** Every value above 0 (a log scale can show them). */
-  positive: boolean;
+  /** Which panels have every value above 0 (a log scale can show them): the switch applies to those; the
+   *  others stay linear (one run's accuracy of 0 used to keep every panel linear). */
+  positive: 'all' | 'some' | 'none';
   found: number;
   total: number;
   extra?: ReactNode;
@@ -50,11 +57,16 @@ export function ChartControls({
       <label className="check">
         <input
           type="checkbox"
-          checked={c.logScale && positive}
-          disabled={!positive}
+          checked={c.logScale && positive !== 'none'}
+          disabled={positive === 'none'}
           onChange={(e) => c.set({ logScale: e.target.checked })}
         />{' '}
-        Log scale{positive ? '' : ' (needs values above 0)'}
+        Log scale
+        {positive === 'none'
+          ? ' (needs values above 0)'
+          : positive === 'some'
+            ? ' (panels with a value ≤ 0 stay linear)'
+            : ''}
       </label>
       <label>
         Smoothing{' '}

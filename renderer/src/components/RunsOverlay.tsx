@@ -11,7 +11,7 @@ import { useExperiments } from '../stores/experiments';
 import { buildPanels, groupSections, ownPanel, panelMatches } from '../lib/metricPanels';
 import { cssChartColor, runColors } from '../lib/runColors';
 import { MAX_POINTS, MetricPanel, type PanelLine } from './MetricPanel';
-import { ChartControls, MetricSections, useChartControls } from './MetricSections';
+import { ChartControls, MetricSections, positiveIn, useChartControls } from './MetricSections';
 import { ErrorBoundary } from './ErrorBoundary';
 import { ErrorState, Loading } from './States';
 
@@ -91,9 +91,18 @@ function Overlay({ ids, names }: { ids: number[]; names: Record<number, string |
     const name = names[id] ?? byId[id]?.name;
     return `#${id}${name ? ` ${name}` : ''}`;
   };
-  const positive = read.data.every((list) => list.every((s) => s.points.every((p) => p.min > 0)));
   const found = panels.filter((p) => panelMatches(p, controls.query));
   const shown = all ? found : found.slice(0, FIRST_PANELS);
+  // Per panel (one metric of every run): a panel with a value ≤ 0 stays linear, the others follow the switch.
+  const keyPositive = (k: string) =>
+    ids.every(
+      (id) =>
+        series
+          .get(id)!
+          .get(k)
+          ?.points.every((p) => p.min > 0) ?? true,
+    );
+  const positive = positiveIn(shown.map((p) => keyPositive(p.keys[0])));
 
   return (
     <>
@@ -135,7 +144,7 @@ function Overlay({ ids, names }: { ids: number[]; names: Record<number, string |
                 metrics={[k]}
                 lines={lines}
                 xAxis={controls.xAxis}
-                logScale={controls.logScale && positive}
+                logScale={controls.logScale && keyPositive(k)}
                 smoothing={controls.smoothing}
               />
             </ErrorBoundary>
