@@ -31,7 +31,7 @@ import { makeClusterHandlers, resolveKubeTarget } from './handlers-clusters';
 import { runSpec, type ExperimentRow } from './store/experiments';
 import { removeRunFolders } from './run-files';
 import type { KubernetesBackend } from './backends/kubernetes/kubernetes-backend';
-import { checkSpec, imageProblems, kubernetesProblems } from './spec-check';
+import { checkSpec, imageProblems, kubernetesProblems, RUNNABLE_RUN_KINDS } from './spec-check';
 import { changedRun, hasChanges, type RunChange } from './clone-changes';
 import { makeTrackingHandlers } from './handlers-tracking';
 import { makeDashboardHandlers } from './handlers-dashboard';
@@ -267,7 +267,7 @@ export function makeHandlers(engine: Engine, lifecycle: Lifecycle): Handlers {
           'invalid_spec',
           `kind "${spec.kind}" cannot run on the ${input.backend} backend yet (it needs the Docker backend)`,
         );
-      if (spec.runKind && spec.runKind !== 'job')
+      if (spec.runKind && !RUNNABLE_RUN_KINDS.includes(spec.runKind))
         throw new ApiError(
           'invalid_spec',
           `run.kind "${spec.runKind}" cannot run on the ${input.backend} backend yet`,

@@ -22,6 +22,15 @@ const REFERENCES = ['pathRef', 'hubRef', 'urlRef', 'dagRef'];
 /** The kinds `runs.create` runs; the others are read and checked only. */
 const RUNNABLE = ['experiment', 'job', 'group'];
 
+/** The v1 run kinds `runs.create` runs: a job, and the distributed ones whose replicas all run the main task's
+ *  command (each told its role by TF_CONFIG, RANK…): the master/chief's. An mpijob's launcher runs `mpirun`
+ *  over ssh to workers that only wait: not Axon's model, so it is checked but not run. */
+export const RUNNABLE_RUN_KINDS = ['job', 'tfjob', 'pytorchjob'];
+const MAIN_REPLICA: Record<string, { main: string; others: string[] }> = {
+  tfjob: { main: 'chief', others: ['worker', 'ps'] },
+  pytorchjob: { main: 'master', others: ['worker'] },
+};
+
 export interface SpecFindings {
   errors: SpecError[];
   warnings: string[];
@@ -97,13 +106,47 @@ export function checkSpec(
     );
     return out;
   }
-  if (spec.runKind && spec.runKind !== 'job') {
+  if (spec.runKind && !RUNNABLE_RUN_KINDS.includes(spec.runKind)) {
     error(
       [...runBase, 'kind'],
-      'a run kind Axon runs (job; the others are checked but not run yet)',
+      `a run kind Axon runs (${RUNNABLE_RUN_KINDS.join(', ')}; the others are checked but not run yet)`,
       show(spec.runKind),
     );
     return out;
+  }
+  const replicasOf = spec.runKind ? MAIN_REPLICA[spec.runKind] : undefined;
+  if (replicasOf) {
+    const run = runBase.reduce<unknown>(
+      (o, k) => (o && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined),
+      spec.raw,
+    ) as Record<string, { container?: { command?: unknown; args?: unknown } } | undefined>;
+    const main = run?.[replicasOf.main];
+    if (!main?.container) {
+      error(
+        [...runBase, replicasOf.main],
+        `a \`${replicasOf.main}\` replica with a container: Axon runs its command on every replica`,
+        main ? 'one without a container' : 'none',
+      );
+      return out;
+    }
+    const commandOf = (r: { container?: { command?: unknown; args?: unknown } }) =>
+      JSON.stringify([r.container?.command ?? null, r.container?.args ?? null]);
+    for (const role of replicasOf.others) {
+      const r = run[role];
+      if (
+        r?.container &&
+        (r.container.command != null || r.container.args != null) &&
+        commandOf(r) !== commandOf(main)
+      )
+        error(
+          [...runBase, role, 'container', 'command'],
+          `the ${replicasOf.main}'s command and args, or none (Axon runs one command on every replica, each told its role by its environment)`,
+          show(r.container.command ?? r.container.args),
+        );
+    }
+    if (run?.evaluator)
+      error([...runBase, 'evaluator'], 'no evaluator (Axon does not run evaluator replicas yet)', 'one');
+    if (out.errors.length) return out;
   }
   const commandPath: Path =
     spec.format === 'v1' ? [...(spec.containerPath ?? runBase), 'command'] : ['run', 'cmd'];

@@ -105,6 +105,9 @@ export interface ReplicaSpec {
   defaultPs?: PodEnvironment;
   worker: Record<number, PodEnvironment>; // indexed entries replace the default wholesale
   ps: Record<number, PodEnvironment>;
+  /** What TF_CONFIG calls the main task: `chief` for a v1 tfjob (as Kubeflow's TFJob, and TF 2's strategies
+   *  require), else Polyaxon 0.x's `master`. */
+  chiefName?: 'chief' | 'master';
 }
 
 export interface EnvironmentSpec extends PodEnvironment {

@@ -1,14 +1,14 @@
 // v0.x polyaxonfiles (baseline 0.4.4, with the 0.5 `params`/`inputs`/`outputs`/`name`/`description`).
 import { z } from 'zod';
 import type { ParsedSpec, SearchSpec, SpecKind } from './types';
-import { Issues, show } from './errors';
+import { Issues, show, type Path } from './errors';
 import { check, looseEnum, str } from './zod-check';
 import { isPlainObject } from './pyrepr';
 import { BUILD_KEYS, parseBuild, parseRun } from './build';
 import { parseEnvironment } from './environment';
 import { parseHptuning } from './hptuning';
 import { resolveV0Params, searchParamNames, staticParams } from './params';
-import { addUndefinedTemplateNames } from './template-names';
+import { addUndefinedTemplateNames, namesIn } from './template-names';
 import { renderTree } from './operators';
 import { probeSuggestion } from './probe';
 import { deepMerge } from './merge';
@@ -149,16 +149,37 @@ export function parseV0(
     allowReplicas: kind === 'experiment' || kind === 'group',
   };
   if (doc.environment != null) {
-    // Rendered with the declarations only, as Polyaxon's STD_PARSING_SECTIONS are.
-    const rendered = renderTree(
-      doc.environment,
-      templateContext(spec.params, spec.inputs),
-      ['environment'],
-      issues,
-      { operators: false },
-    );
-    const env = parseEnvironment(rendered, ['environment'], issues, envCtx);
-    if (env) spec.environment = env;
+    // Rendered with the declarations only, as Polyaxon's STD_PARSING_SECTIONS are: a matrix param there renders
+    // empty, which read as "expected a number, found ''" (a sweep over n_workers): said for what it is.
+    const matrixNames = new Set(kind === 'group' ? searchParamNames(doc) : []);
+    const walk = (v: unknown, path: Path) => {
+      if (typeof v === 'string') {
+        const used = [...v.matchAll(/\{\{-?([\s\S]*?)-?\}\}/g)].flatMap((m) => namesIn(m[1]));
+        const m = used.find((n) => matrixNames.has(n));
+        if (m)
+          issues.add(
+            path,
+            `a declaration, not the matrix param \`${m}\` (environment is set once for the whole group, ` +
+              'as in Polyaxon: it cannot vary per experiment)',
+            show(v),
+          );
+      } else if (Array.isArray(v)) v.forEach((x, i) => walk(x, [...path, i]));
+      else if (isPlainObject(v)) for (const [k, x] of Object.entries(v)) walk(x, [...path, k]);
+    };
+    const before = issues.mark();
+    if (matrixNames.size) walk(doc.environment, ['environment']);
+    // Its empty renderings would only repeat the problem as "found ''".
+    if (!issues.since(before)) {
+      const rendered = renderTree(
+        doc.environment,
+        templateContext(spec.params, spec.inputs),
+        ['environment'],
+        issues,
+        { operators: false },
+      );
+      const env = parseEnvironment(rendered, ['environment'], issues, envCtx);
+      if (env) spec.environment = env;
+    }
   }
 
   // build/run are templates rendered per experiment; check them now with one probe experiment's params.

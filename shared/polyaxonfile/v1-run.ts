@@ -258,6 +258,7 @@ export function parseRunV1(raw: unknown, path: Path, issues: Issues): RunInfo | 
     if (defaultWorker) replicas.defaultWorker = defaultWorker;
     const defaultPs = d.ps ? toPod(ps, [...path, d.ps], issues) : undefined;
     if (defaultPs) replicas.defaultPs = defaultPs;
+    if (runKind === 'tfjob') replicas.chiefName = 'chief';
     info.environment.replicas = replicas;
     info.framework = d.framework;
     info.backend = d.backend;

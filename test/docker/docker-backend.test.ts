@@ -378,6 +378,50 @@ test(
   },
 );
 
+test(
+  "a distributed run's stop reaches every replica at once (one after another, each waited out its stop)",
+  { skip },
+  async (t) => {
+    if (!need(t, 'Docker', noDocker)) return;
+    // Each replica notes when its SIGTERM came and takes 3 s to "checkpoint".
+    const engine = await Engine.start({ home: tmpDir(), stopGraceMs: 8000 });
+    try {
+      const p = project([
+        'kind: experiment',
+        'framework: pytorch',
+        `build: {image: "${BUSYBOX}"}`,
+        'environment:',
+        '  replicas: {n_workers: 2}',
+        'run:',
+        '  cmd: trap \'echo "term at $(date +%s)"; sleep 3; echo saved; exit 0\' TERM; echo up; while :; do sleep 0.2; done',
+      ]);
+      const id = await startDocker(engine, p);
+      const jobsUp = async () => {
+        const jobs = await engine.store.jobs.forExperiment(id);
+        return (
+          jobs.length === 3 &&
+          jobs.every((j) => fs.existsSync(j.log_path) && /up/.test(fs.readFileSync(j.log_path, 'utf8')))
+        );
+      };
+      await waitFor(jobsUp, 60_000, 'the three replicas up');
+      const t0 = Date.now();
+      await engine.call('experiments.stop', { id });
+      const x = await endOf(engine, id);
+      const took = Date.now() - t0;
+      assert.equal(x.status, 'stopped');
+      const terms = (await engine.store.jobs.forExperiment(id)).map((j) => {
+        const log = fs.readFileSync(j.log_path, 'utf8');
+        assert.match(log, /saved/, `${j.role}-${j.replica_index} checkpointed: ${log}`);
+        return Number(/term at (\d+)/.exec(log)![1]);
+      });
+      assert.ok(Math.max(...terms) - Math.min(...terms) <= 1, `SIGTERMs at ${terms.join(', ')} (s)`);
+      assert.ok(took < 8000, `the stop took ${took} ms: the replicas' 3 s checkpoints ran side by side`);
+    } finally {
+      await engine.close();
+    }
+  },
+);
+
 test('examples/digits trains in the Python image and reports its accuracy', { skip }, async (t) => {
   if (!need(t, 'Docker', noDocker)) return;
   if (!need(t, 'the Python test image', await noPythonImage())) return;

@@ -177,7 +177,14 @@ test('stop sends SIGTERM to the process group, then SIGKILL after the grace peri
     );
     assert.equal(done[0].statusReason, 'stopped by user');
     assert.ok(Date.now() - t0 >= 600, 'the stubborn run needed the SIGKILL after the grace period');
-    assert.match((await engine.call('experiments.logs', { id: ids[1] })).text, /ignoring TERM/);
+    const stubbornLog = (await engine.call('experiments.logs', { id: ids[1] })).text;
+    assert.match(stubbornLog, /ignoring TERM/);
+    // Not a clean stop, and both the log and the reason say so (a checkpoint cut short looked clean).
+    assert.match(stubbornLog, /\[axon\] still running 0\.7 s after SIGTERM: SIGKILL to pid \d+/);
+    assert.match(
+      done[1].statusReason ?? '',
+      /^stopped by user; killed \(SIGKILL\) 0\.7 s after its SIGTERM$/,
+    );
   } finally {
     await engine.close();
   }

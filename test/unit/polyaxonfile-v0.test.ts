@@ -395,3 +395,25 @@ run: {cmd: "train --lr={{ lr }} --epochs={{ epochs }}"}
     /one of int, float/,
   );
 });
+
+test('a matrix param in a group environment is refused for what it is (environment is set once for the group)', () => {
+  const text = [
+    'version: 1',
+    'kind: group',
+    'framework: pytorch',
+    'hptuning:',
+    '  matrix:',
+    '    nw: {values: [1, 3]}',
+    'environment:',
+    '  replicas:',
+    '    n_workers: "{{ nw }}"',
+    'run:',
+    '  cmd: echo {{ nw }}',
+  ].join('\n');
+  const es = errors(text);
+  assert.equal(es.length, 1, es.map((e) => e.message).join('\n'));
+  assert.match(
+    es[0].message,
+    /:9:5 environment\.replicas\.n_workers: expected a declaration, not the matrix param `nw` \(environment is set once for the whole group/,
+  );
+});

@@ -37,6 +37,7 @@ export function frameworkEnv(
   me: Replica,
   at: Addressing,
   outputsDir: string,
+  chiefName: 'chief' | 'master' = 'master',
 ): Record<string, string> {
   const addr = (r: Replica) => `${at.host(r)}:${at.port(r)}`;
   const of = (role: Replica['role']) => plan.filter((r) => r.role === role);
@@ -54,8 +55,9 @@ export function frameworkEnv(
   switch (framework) {
     case 'tensorflow':
       env.TF_CONFIG = JSON.stringify({
-        cluster,
-        task: { type: me.role, index: me.index },
+        cluster:
+          chiefName === 'chief' ? { chief: cluster.master, worker: cluster.worker, ps: cluster.ps } : cluster,
+        task: { type: me.role === 'master' ? chiefName : me.role, index: me.index },
         model_dir: outputsDir,
         environment: 'cloud',
       });

@@ -240,7 +240,14 @@ export class Runner {
     const started: Array<{ row: JobRow; job: RunningJob }> = [];
     for (const row of toLaunch) {
       const r = plan.find((p) => replicaName(p) === `${row.role}-${row.replica_index}`)!;
-      const extraEnv = frameworkEnv(run.framework, plan, r, at, network ? '/axon/outputs' : outputs);
+      const extraEnv = frameworkEnv(
+        run.framework,
+        plan,
+        r,
+        at,
+        network ? '/axon/outputs' : outputs,
+        run.environment?.replicas?.chiefName,
+      );
       if (row.status !== 'starting') await this.lifecycle.job(row.id, 'starting');
       let job: RunningJob;
       try {
@@ -496,18 +503,28 @@ export class Runner {
     if (a.chiefDone && row.role === 'ps')
       [status, why] = ['succeeded', 'stopped after the master and workers ended'];
     else if (a.stopRequested && !endedBefore(o, a.stopRequestedAt))
-      [status, why] = ['stopped', a.stopReason ?? 'stopped by user'];
+      [status, why] = [
+        'stopped',
+        (a.stopReason ?? 'stopped by user') +
+          // Not a clean stop: whatever it was writing when the grace period ran out was cut short. (A local
+          // job's wrapper dies with it, so its ending is only "lost", past the grace period.)
+          (o.signal === 'SIGKILL' ||
+          o.exitCode === 137 ||
+          (o.lost && Date.now() - (a.stopRequestedAt ?? Date.now()) >= this.opts.stopGraceMs)
+            ? `; killed (SIGKILL) ${this.opts.stopGraceMs / 1000} s after its SIGTERM`
+            : ''),
+      ];
     else if (a.failure) [status, why] = ['stopped', `stopped after ${a.failure.name} failed`];
     else if (status === 'failed' && a.jobs.size) {
       // One replica failed: the experiment has failed; the others are stopped rather than waited for.
       a.failure = { name, reason: why! };
-      for (const j of a.jobs.values()) await j.job.stop(this.opts.stopGraceMs);
+      await this.stopJobs([...a.jobs.values()]);
     } else if (status === 'succeeded' && !a.chiefDone && a.jobs.size) {
       // A parameter server never exits by itself: once the master and every worker ended, the rest are stopped.
       const left = [...a.jobs.values()];
       if (left.every((j) => j.name.startsWith('ps-'))) {
         a.chiefDone = true;
-        for (const j of left) await j.job.stop(this.opts.stopGraceMs);
+        await this.stopJobs(left);
       }
     }
     if (o.outputsKept) {
@@ -590,8 +607,19 @@ export class Runner {
     const kept = jobs
       .map((j) => j.status_reason?.slice(Math.max(0, j.status_reason.indexOf(OUTPUTS_KEPT))))
       .filter((r) => r?.startsWith(OUTPUTS_KEPT));
+    // Which replicas the grace period ran out on (their reason says they were killed).
+    const killed = jobs.filter(
+      (j) => j.status === 'stopped' && /; killed \(SIGKILL\)/.test(j.status_reason ?? ''),
+    );
+    const killedNote = !killed.length
+      ? []
+      : jobs.length === 1
+        ? [`killed (SIGKILL) ${this.opts.stopGraceMs / 1000} s after its SIGTERM`]
+        : [
+            `${killed.map((j) => `${j.role}-${j.replica_index}`).join(', ')} killed (SIGKILL) ${this.opts.stopGraceMs / 1000} s after SIGTERM`,
+          ];
     const reason = stopped
-      ? [a!.stopReason ?? 'stopped by user', ...kept].join('; ')
+      ? [a!.stopReason ?? 'stopped by user', ...killedNote, ...kept].join('; ')
       : status === 'succeeded'
         ? null
         : a?.failure
@@ -701,8 +729,14 @@ export class Runner {
     a.stopRequestedAt ??= Date.now();
     a.stopReason = reason;
     a.stopMessage = message;
-    for (const j of a.jobs.values()) await j.job.stop(this.opts.stopGraceMs);
+    await this.stopJobs([...a.jobs.values()]);
     return true;
+  }
+
+  /** Every replica at once: one after another, a backend whose stop waits out the grace period (Docker's) sent
+   *  the last replica its SIGTERM n × 10 s late, while it went on training (a new-user trial). */
+  private async stopJobs(jobs: Array<{ job: RunningJob }>): Promise<void> {
+    await Promise.all(jobs.map((j) => j.job.stop(this.opts.stopGraceMs)));
   }
 
   /** After a restart: every experiment the store thinks is active is re-attached or given its real ending. */
@@ -720,6 +754,7 @@ export class Runner {
     );
     let launchNeeded = (!jobs.length && !followed?.size) || !backend;
     const reattached: Array<{ row: JobRow; job: RunningJob }> = [];
+    const ended: Array<{ row: JobRow; outcome: JobOutcome }> = [];
     for (const j of backend ? jobs : []) {
       let r: Awaited<ReturnType<Backend['reattach']>>;
       try {
@@ -740,17 +775,20 @@ export class Runner {
           await this.store.db.transaction(() => this.store.jobs.setHandle(j.id, r.handle));
         if (!r.onStatus && j.status !== 'running') await this.lifecycle.job(j.id, 'running');
         reattached.push({ row: j, job: r });
-      } else {
-        // It ended while no engine watched: read the rest of its log, then record the real exit code.
-        const follower = this.follower(x.id, j.id, j.log_path);
-        await follower.start();
-        await follower.finish();
-        await this.jobEnded(x.id, j, r, this.entry(x.id, x.backend), jobHandle(j));
-      }
+      } else ended.push({ row: j, outcome: r });
     }
     if (reattached.some(({ job }) => !job.onStatus) && x.status !== 'running')
       await this.lifecycle.experiment(x.id, 'running');
     for (const { row, job } of reattached) await this.track(x.id, x.backend, row, job);
+    // The replicas that ended while no engine watched, once the live ones are followed: one that failed then
+    // stops the others, as it would have with an engine (they were left running, waiting on a dead peer).
+    for (const { row, outcome } of ended) {
+      // Read the rest of its log, then record the real exit code.
+      const follower = this.follower(x.id, row.id, row.log_path);
+      await follower.start();
+      await follower.finish();
+      await this.jobEnded(x.id, row, outcome, this.entry(x.id, x.backend), jobHandle(row));
+    }
     if (launchNeeded) {
       // The engine stopped between scheduling and spawning: nothing ran, so the launch is finished now.
       log.debug(`experiment ${x.id}: launch not finished; finishing it`);

@@ -216,8 +216,10 @@ export class DockerBackend implements Backend {
         copier.detach();
         waiting.abort();
       },
+      // Docker's stop answers once the container has stopped (up to the grace period): not waited for, as the
+      // interface asks, so the other replicas get their SIGTERM at the same moment.
       stop: async (graceMs) => {
-        await container.stop({ t: Math.max(1, Math.ceil(graceMs / 1000)) }).catch(() => undefined);
+        void container.stop({ t: Math.max(1, Math.ceil(graceMs / 1000)) }).catch(() => undefined);
       },
     };
   }

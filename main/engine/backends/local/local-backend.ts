@@ -158,7 +158,7 @@ export class LocalBackend implements Backend {
     return {
       handle: { pid, startTime },
       done,
-      stop: (graceMs) => stopJob(pid, mark, graceMs),
+      stop: (graceMs) => stopJob(pid, mark, graceMs, spec.logPath),
     };
   }
 
@@ -192,7 +192,7 @@ export class LocalBackend implements Backend {
       return {
         handle: { pid, startTime: processStartTime(pid) ?? '' },
         done,
-        stop: (graceMs) => stopJob(pid, mark, graceMs),
+        stop: (graceMs) => stopJob(pid, mark, graceMs, spec.logPath),
       };
     } finally {
       fs.closeSync(fd);
@@ -237,7 +237,7 @@ export class LocalBackend implements Backend {
     const followed: RunningJob = {
       handle: { pid: id, startTime },
       done,
-      stop: (graceMs: number) => stopJob(id, mark, graceMs),
+      stop: (graceMs: number) => stopJob(id, mark, graceMs, job.logPath),
       // An engine that closes stops polling: a short command (`axon ps`) that re-attached a running job must
       // not wait for it to end.
       detach: () => clearInterval(poll),
@@ -369,8 +369,21 @@ async function afterWrapper(
  * SIGTERM to the job's process group and to every process carrying its mark (children in their own session
  * too), then SIGKILL to whatever of them is left after `graceMs`, even once the wrapper has ended.
  */
-async function stopJob(pid: number, mark: string, graceMs: number): Promise<void> {
+async function stopJob(pid: number, mark: string, graceMs: number, logPath?: string): Promise<void> {
   signalJob(pid, mark, 'SIGTERM');
-  const timer = setTimeout(() => signalJob(pid, mark, 'SIGKILL'), graceMs);
+  const timer = setTimeout(() => {
+    const left = markedProcesses(mark);
+    // Said in the log: a checkpoint cut short by the SIGKILL otherwise looks like a clean stop.
+    if (left.length && logPath)
+      try {
+        fs.appendFileSync(
+          logPath,
+          `[axon] still running ${graceMs / 1000} s after SIGTERM: SIGKILL to pid ${left.join(', ')}\n`,
+        );
+      } catch {
+        /* the run's folder is gone */
+      }
+    signalJob(pid, mark, 'SIGKILL');
+  }, graceMs);
   timer.unref();
 }
