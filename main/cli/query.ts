@@ -4,6 +4,7 @@
 // compare numbers and dates, `a .. b` is a closed range. A bare date stands for its whole day (UTC), as
 // Polyaxon compares the date part then: `created_at:<=2026-12-07` includes the 7th. A run without the param or
 // metric a condition names matches none of its conditions, negated ones included, except `:null`.
+import type { Command } from 'commander';
 import type { Experiment } from '../../shared/domain';
 import { EXPERIMENT_STATUSES } from '../../shared/statuses';
 import { UsageError } from './format';
@@ -221,6 +222,18 @@ export function parseSort(s: string): (a: Experiment, b: Experiment) => number {
     }
     return 0;
   };
+}
+
+/** The options of the commands that list experiments (`project experiments`, `group experiments`). */
+export function withListOptions(c: Command): Command {
+  return c
+    .option('-m, --metrics', 'their metrics only (not their params)')
+    .option('-d, --declarations', 'their params only (not their metrics)')
+    .option(
+      '-q, --query <query>',
+      "only those that match: Polyaxon's syntax, e.g. 'metric.loss:<0.2, status:succeeded'",
+    )
+    .option('-s, --sort <fields>', "their order, e.g. '-metric.accuracy' (- for descending)");
 }
 
 /** `-q` then `-s` over a list (unchanged order without `-s`). */

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import type { AxonApi } from '../../../shared/api';
 import { columns, experimentsTable, fmtStatus, printJson, printTable, UsageError } from '../format';
-import { queryExperiments } from '../query';
+import { queryExperiments, withListOptions } from '../query';
 import { attachGroup, plannedTotal, printGroupResults, survivingEngineLoss } from './run';
 import { isGroupDone } from '../../../shared/statuses';
 import type { Runner } from './types';
@@ -36,16 +36,9 @@ export function registerGroup(program: Command, run: Runner): void {
       ),
     );
 
-  grp
-    .command('experiments')
-    .description("the group's experiments in creation order (or -s's)")
-    .option('-m, --metrics', 'their metrics only (not their params)')
-    .option('-d, --declarations', 'their params only (not their metrics)')
-    .option(
-      '-q, --query <query>',
-      "only those that match: Polyaxon's syntax, e.g. 'metric.loss:<0.2, status:succeeded'",
-    )
-    .option('-s, --sort <fields>', "their order, e.g. '-metric.accuracy' (- for descending)")
+  withListOptions(
+    grp.command('experiments').description("the group's experiments in creation order (or -s's)"),
+  )
     .option('--json', 'JSON output')
     .action((o, cmd) =>
       run(async (api: AxonApi) => {

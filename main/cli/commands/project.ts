@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import type { AxonApi } from '../../../shared/api';
 import { columns, experimentsTable, fmtStatus, printJson, printTable, UsageError } from '../format';
 import { linkedProject } from '../files';
-import { queryExperiments } from '../query';
+import { queryExperiments, withListOptions } from '../query';
 import type { Runner } from './types';
 
 /** The project a command names, or the one this folder is linked to (`axon init`). */
@@ -69,18 +69,13 @@ export function registerProject(program: Command, run: Runner): void {
       }),
     );
 
-  prj
-    .command('experiments [name]')
-    .description("a project's experiments, newest first (default: the folder's linked project)")
-    .option('-g, --group <id>', 'only those of this group')
-    .option('-i, --independent', 'only those of no group')
-    .option('-m, --metrics', 'their metrics only (not their params)')
-    .option('-d, --declarations', 'their params only (not their metrics)')
-    .option(
-      '-q, --query <query>',
-      "only those that match: Polyaxon's syntax, e.g. 'metric.loss:<0.2, status:succeeded'",
-    )
-    .option('-s, --sort <fields>', "their order, e.g. '-metric.accuracy' (- for descending)")
+  withListOptions(
+    prj
+      .command('experiments [name]')
+      .description("a project's experiments, newest first (default: the folder's linked project)")
+      .option('-g, --group <id>', 'only those of this group')
+      .option('-i, --independent', 'only those of no group'),
+  )
     .option('--json', 'JSON output')
     .action((name: string | undefined, o) =>
       run(async (api: AxonApi) => {
