@@ -195,6 +195,7 @@ export function checkSpec(
     warnings.push(...nanWarnings(spec, templateContext(r.value.params, spec.inputs), params, locate));
     warnings.push(...shellWarnings(spec, r.value.params, locate(commandPath)));
     warnings.push(...runTimeContextWarnings(spec, locate));
+    warnings.push(...unusedReplicaEntries(r.value.environment, locate));
     if (backend) errors.push(...imageProblems(spec, r.value.build, backend));
     if (backend === 'kubernetes') errors.push(...kubernetesProblems(spec, r.value.environment));
     // Without a backend not an error: the file may be meant for one that ignores these (local, Docker).
@@ -202,6 +203,30 @@ export function checkSpec(
       for (const e of kubernetesProblems(spec, r.value.environment))
         warnings.push(`${formatError(e)} (\`axon run --backend kubernetes\` refuses this)`);
   }
+  return out;
+}
+
+/** An indexed `worker`/`ps` entry at or beyond `n_workers`/`n_ps` configures a replica that never runs: a typo
+ *  (an index counted from 1, a count lowered later) Polyaxon also passed over silently. */
+function unusedReplicaEntries(
+  env: EnvironmentSpec | undefined,
+  locate: (path: Path) => { file: string; line: number },
+): string[] {
+  const r = env?.replicas;
+  if (!r) return [];
+  const out: string[] = [];
+  for (const [role, count] of [
+    ['worker', r.nWorkers],
+    ['ps', r.nPs],
+  ] as const)
+    for (const i of Object.keys(r[role]).map(Number))
+      if (i >= count) {
+        const at = locate(['environment', 'replicas', role]);
+        out.push(
+          `${at.file}:${at.line} environment.replicas.${role} has an entry for index ${i}, but n_${role === 'worker' ? 'workers' : 'ps'} is ${count} ` +
+            `(indexes 0 to ${count - 1}): it configures a replica that never runs`,
+        );
+      }
   return out;
 }
 

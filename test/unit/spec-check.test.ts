@@ -177,3 +177,28 @@ test("v1's params context renders (value, as_arg); a run-time context Axon does 
     /^polyaxonfile\.yml:10 run\.container\.command\.4: \{\{ globals\.run_outputs_path \}\} renders as nothing: .*\$POLYAXON_RUN_OUTPUTS_PATH/,
   );
 });
+
+test('an indexed worker entry beyond n_workers is warned of: it configures a replica that never runs', () => {
+  const { found } = check(
+    [
+      'version: 1',
+      'kind: experiment',
+      'framework: pytorch',
+      'environment:',
+      '  replicas:',
+      '    n_workers: 1',
+      '    worker:',
+      '      - index: 0',
+      '      - index: 3',
+      'run:',
+      '  cmd: echo hi',
+    ].join('\n'),
+  );
+  assert.deepEqual(found.errors, []);
+  assert.deepEqual(
+    found.warnings.filter((w) => /never runs/.test(w)),
+    [
+      'polyaxonfile.yml:7 environment.replicas.worker has an entry for index 3, but n_workers is 1 (indexes 0 to 0): it configures a replica that never runs',
+    ],
+  );
+});
