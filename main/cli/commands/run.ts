@@ -181,7 +181,11 @@ export async function attachExperiment(api: AxonApi, id: number, opts: AttachOpt
     process.stderr.write(
       pc.dim(
         `[axon] the log above is ${shown.role}-${shown.index}'s; the other replicas' logs: ` +
-          others.map((r) => `axon experiment -xp ${id} logs --replica ${r}`).join(', '),
+          // Each command written out for a few; one command and the names for many (16 workers made a
+          // screenful).
+          (others.length <= 3
+            ? others.map((r) => `axon experiment -xp ${id} logs --replica ${r}`).join(', ')
+            : `axon experiment -xp ${id} logs --replica NAME (${others.join(', ')})`),
       ) + '\n',
     );
   return result;
