@@ -246,7 +246,7 @@ export const methods = {
   'groups.get': z.object({ id }),
   'groups.experiments': z.object({ id }),
   /** `pending`: Polyaxon's `group stop --pending`: the search ends (no new experiments), the pending ones are
-   *  stopped and the running ones finish; the group then ends as usual (done, or failed if none succeeded). */
+   *  stopped and the running ones finish; the group then ends done, or stopped if none succeeded. */
   'groups.stop': z.object({ id, pending: z.boolean().optional() }),
   /** Every status change of the group with its time and message (Polyaxon's `group statuses`). */
   'groups.statuses': z.object({ id }),

@@ -200,6 +200,20 @@ test(
     assert.equal(annRun.code, 1, annRun.stderr);
     assert.match(annRun.stderr, /you may only read this project; this needs write access to its project/);
     assert.doesNotMatch(annRun.stderr, /uploaded the code/);
+    // A bare name is her own project (created), as runs.create takes it, not the home owner's of that name,
+    // which she cannot see (runs.check, asked before the upload, read it as the owner's: "no project").
+    // The home's owner (no sign-in: the engine's own token), not root.
+    const owners = await axon(['project', 'create', '--name', 'ownersonly', '--path', home], {
+      AXON_HOME: home,
+      NODE_EXTRA_CA_CERTS: cert,
+    });
+    assert.equal(owners.code, 0, owners.stderr);
+    const annOwn = await axon(
+      ['run', '-f', path.join(code, 'polyaxonfile.yml'), '-p', 'ownersonly', '--detach'],
+      annEnv,
+    );
+    assert.equal(annOwn.code, 0, annOwn.stderr);
+    assert.match(annOwn.stderr, /created in project ann\/ownersonly/);
 
     const out = await axon(['logout'], remote);
     assert.equal(out.stdout, `signed out of ${url}\n`);

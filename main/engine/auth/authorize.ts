@@ -25,6 +25,8 @@ const hiddenGroup = (id: unknown) => new ApiError('not_found', `no experiment gr
  *  takes, another's project because its name happened to be unique; the rest read the one the caller sees. */
 export const BARE_NAME: Partial<Record<MethodName, 'own' | 'new'>> = {
   'runs.create': 'new',
+  // Asked before a run's upload: the same project runs.create would take.
+  'runs.check': 'new',
   'projects.delete': 'own',
 };
 
@@ -34,6 +36,7 @@ export const PROJECT_REF_FIELD: Partial<Record<MethodName, string>> = {
   'projects.delete': 'name',
   'projects.files': 'name',
   'runs.create': 'project',
+  'runs.check': 'project',
   'experiments.list': 'project',
   'experiments.page': 'project',
   'groups.list': 'project',
