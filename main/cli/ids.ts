@@ -22,9 +22,12 @@ function projectOrRefuse(flag: string, what: string): string {
   return project;
 }
 
-export async function experimentIdOf(cmd: Command, api: AxonApi): Promise<number> {
+/** `destructive`: a stop or delete acts on the run named only (the newest of a shared project may be another
+ *  user's, created a moment earlier). */
+export async function experimentIdOf(cmd: Command, api: AxonApi, destructive?: string): Promise<number> {
   const v = cmd.optsWithGlobals().experiment as string | undefined;
   if (v !== undefined) return positiveId(v, '-xp');
+  if (destructive) throw new UsageError(`-xp ID is required to ${destructive}: name the experiment`);
   const project = projectOrRefuse('-xp', 'experiment');
   const [x] = await api.call('experiments.list', { project, limit: 1 });
   if (!x) throw new UsageError(`-xp ID is required: project ${project} has no experiments yet`);
@@ -32,9 +35,10 @@ export async function experimentIdOf(cmd: Command, api: AxonApi): Promise<number
   return x.id;
 }
 
-export async function groupIdOf(cmd: Command, api: AxonApi): Promise<number> {
+export async function groupIdOf(cmd: Command, api: AxonApi, destructive?: string): Promise<number> {
   const v = cmd.optsWithGlobals().group as string | undefined;
   if (v !== undefined) return positiveId(v, '-g');
+  if (destructive) throw new UsageError(`-g ID is required to ${destructive}: name the group`);
   const project = projectOrRefuse('-g', 'group');
   const groups = await api.call('groups.list', { project });
   const g = groups.reduce<(typeof groups)[number] | undefined>(

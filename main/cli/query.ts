@@ -132,7 +132,11 @@ function condition(name: string, cond: string, where: string): Test {
     return (v) => (v === undefined && !aboutNull ? false : !t(v));
   }
   const range = cond.split('..');
-  if (range.length === 2) {
+  // A range of numbers or dates; `..` inside another value (`declarations.path:../data`) is that value.
+  const bound = (s: string) =>
+    s.trim() !== '' &&
+    (DATE_FIELDS.has(name) ? /^\d{4}-\d{2}-\d{2}/.test(s.trim()) : !Number.isNaN(Number(s)));
+  if (range.length === 2 && bound(range[0]) && bound(range[1])) {
     const lo = comparer(name, range[0].trim(), where);
     const hi = comparer(name, range[1].trim(), where);
     return (v) => {

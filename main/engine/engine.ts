@@ -295,8 +295,10 @@ export class Engine implements AxonApi {
         ...(byUser ? { stoppedByUser: true } : {}),
       });
     });
+    // A queue pass may be launching one of them meanwhile: the runner stops what it has started.
     for (const x of await this.store.experiments.list({ groupId, status: 'created', limit: 1_000_000 }))
-      await this.lifecycle.experiment(x.id, 'stopped', reason, message);
+      if (!(await this.runner.stop(x.id, reason, message)))
+        await this.lifecycle.experiment(x.id, 'stopped', reason, message);
     await this.queue.settleGroup(groupId);
     await this.queue.tick();
   }

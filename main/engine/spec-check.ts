@@ -224,7 +224,7 @@ function unusedReplicaEntries(
         const at = locate(['environment', 'replicas', role]);
         out.push(
           `${at.file}:${at.line} environment.replicas.${role} has an entry for index ${i}, but n_${role === 'worker' ? 'workers' : 'ps'} is ${count} ` +
-            `(indexes 0 to ${count - 1}): it configures a replica that never runs`,
+            `${count ? `(indexes 0 to ${count - 1})` : '(none run)'}: it configures a replica that never runs`,
         );
       }
   return out;

@@ -106,6 +106,9 @@ test('project experiments and groups, with -q, -s, -m, -d; -xp and -g default to
   assert.equal(get.code, 0, get.stderr);
   assert.equal(json<{ id: number }>(get).id, 4);
   assert.match(get.stderr, /experiment 4: the newest in project habits \(-xp ID for another\)/);
+  const unnamed = await cli(['experiment', 'stop'], { home, cwd: dir });
+  assert.equal(unnamed.code, 2, 'a stop acts on the run named only');
+  assert.match(unnamed.stderr, /-xp ID is required to stop it: name the experiment/);
   const grp = await cli(['group', 'experiments', '--json'], { home, cwd: dir });
   assert.equal(json<unknown[]>(grp).length, 3);
   assert.match(grp.stderr, /group 1: the newest in project habits/);

@@ -28,7 +28,7 @@ const xs = [
     lastMetrics: { loss: 0.3 },
     createdAt: '2026-12-08T09:30:00.000Z',
   }),
-  x(4, { name: 'plain', status: 'stopped', params: { layers: [1, 2], flag: true } }),
+  x(4, { name: 'plain', status: 'stopped', params: { layers: [1, 2], flag: true, data: '../data' } }),
 ];
 const ids = (q: string, s?: string) => queryExperiments(xs, { query: q, sort: s }).map((e) => e.id);
 
@@ -65,6 +65,7 @@ test('lists and booleans as params: JSON or Python spellings; commas inside brac
   assert.deepEqual(ids('declarations.layers:[1,2]'), [4]);
   assert.deepEqual(ids('declarations.flag:True'), [4]);
   assert.deepEqual(ids('declarations.flag:false'), []);
+  assert.deepEqual(ids('declarations.data:../data'), [4], '`..` inside a value is not a range');
 });
 
 test('sort: several keys, - for descending, missing values last either way', () => {

@@ -281,7 +281,7 @@ export function registerExperiment(program: Command, run: Runner): void {
     .action((o, cmd) =>
       run(
         async (api: AxonApi, { reconnect }) => {
-          const id = await experimentIdOf(cmd, api);
+          const id = await experimentIdOf(cmd, api, 'stop it');
           let x = await api.call('experiments.stop', { id });
           if (!isDone(x.status)) {
             if (!o.json)
@@ -432,7 +432,7 @@ sweep runs on its own. Example: axon experiment -xp 7 ${verb} -P epochs=20`,
     .description('delete it, with its logs and outputs')
     .action((_o, cmd) =>
       run(async (api: AxonApi) => {
-        const id = await experimentIdOf(cmd, api);
+        const id = await experimentIdOf(cmd, api, 'delete it');
         await api.call('experiments.delete', { id });
         process.stdout.write(`experiment ${id} deleted\n`);
       }),

@@ -73,15 +73,22 @@ export function registerGroup(program: Command, run: Runner): void {
     .action((o, cmd) =>
       run(
         async (api: AxonApi, { reconnect }) => {
-          const id = await groupIdOf(cmd, api);
+          const id = await groupIdOf(cmd, api, 'stop it');
+          const before = await api.call('groups.get', { id });
+          if (isGroupDone(before.status)) {
+            if (o.json) return printJson(before);
+            process.stdout.write(`group ${id} has already ended: ${fmtStatus(before.status)}\n`);
+            return;
+          }
           const stopped = await api.call('groups.stop', { id, pending: !!o.pending });
           if (o.pending) {
             // Running experiments may take hours: say what happens, do not wait for them.
             if (o.json) return printJson(stopped);
-            const p = stopped.progress;
+            const xs = await api.call('groups.experiments', { id });
+            const unstarted = xs.filter((x) => x.status === 'stopped' && x.statusReason === 'group stopped');
             process.stdout.write(
-              `group ${id}: no new experiments; ${p.stopped} stopped before they started, ${p.running} running ` +
-                `will finish (axon group -g ${id} get -w waits for them)\n`,
+              `group ${id}: no new experiments; ${unstarted.length} stopped before they started, ` +
+                `${stopped.progress.running} running will finish (axon group -g ${id} get -w waits for them)\n`,
             );
             return;
           }
@@ -115,7 +122,7 @@ export function registerGroup(program: Command, run: Runner): void {
     .description('delete an ended group with its experiments, their logs and outputs')
     .action((_o, cmd) =>
       run(async (api: AxonApi) => {
-        const id = await groupIdOf(cmd, api);
+        const id = await groupIdOf(cmd, api, 'delete it');
         const n = (await api.call('groups.get', { id })).progress.total;
         await api.call('groups.delete', { id });
         process.stdout.write(`group ${id} deleted, with its ${n} experiment(s)\n`);

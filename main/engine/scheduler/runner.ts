@@ -495,6 +495,8 @@ export class Runner {
     o: JobOutcome,
     a: ActiveExperiment,
     handle: JobHandle,
+    /** It ended while no engine watched: by itself, never because Axon stopped it. */
+    unwatched = false,
   ): Promise<void> {
     const ok = succeeded(o);
     const name = `${row.role}-${row.replica_index}`;
@@ -514,11 +516,14 @@ export class Runner {
             ? `; killed (SIGKILL) ${this.opts.stopGraceMs / 1000} s after its SIGTERM`
             : ''),
       ];
-    else if (a.failure) [status, why] = ['stopped', `stopped after ${a.failure.name} failed`];
+    else if (a.failure && !unwatched) [status, why] = ['stopped', `stopped after ${a.failure.name} failed`];
     else if (status === 'failed' && a.jobs.size) {
-      // One replica failed: the experiment has failed; the others are stopped rather than waited for.
-      a.failure = { name, reason: why! };
-      await this.stopJobs([...a.jobs.values()]);
+      // One replica failed: the experiment has failed; the others are stopped rather than waited for. (Another
+      // that had failed by itself while no engine watched keeps its own failure; the first one is the reason.)
+      if (!a.failure) {
+        a.failure = { name, reason: why! };
+        await this.stopJobs([...a.jobs.values()]);
+      }
     } else if (status === 'succeeded' && !a.chiefDone && a.jobs.size) {
       // A parameter server never exits by itself: once the master and every worker ended, the rest are stopped.
       const left = [...a.jobs.values()];
@@ -782,12 +787,15 @@ export class Runner {
     for (const { row, job } of reattached) await this.track(x.id, x.backend, row, job);
     // The replicas that ended while no engine watched, once the live ones are followed: one that failed then
     // stops the others, as it would have with an engine (they were left running, waiting on a dead peer).
+    // In the order they ended, so the first failure is the one the others are stopped for.
+    const at = (o: JobOutcome) => (o.finishedAt ? Date.parse(o.finishedAt) : Infinity);
+    ended.sort((p, q) => at(p.outcome) - at(q.outcome));
     for (const { row, outcome } of ended) {
       // Read the rest of its log, then record the real exit code.
       const follower = this.follower(x.id, row.id, row.log_path);
       await follower.start();
       await follower.finish();
-      await this.jobEnded(x.id, row, outcome, this.entry(x.id, x.backend), jobHandle(row));
+      await this.jobEnded(x.id, row, outcome, this.entry(x.id, x.backend), jobHandle(row), true);
     }
     if (launchNeeded) {
       // The engine stopped between scheduling and spawning: nothing ran, so the launch is finished now.

@@ -13,7 +13,7 @@ import { copyOnce, loadSent, sendIn, takeHome, type PodOutputs } from './pod-out
 import { podState } from './pod-status';
 import { MAIN, RESTORE } from './pod-spec';
 import type { OutputsMerge } from './outputs-merge';
-import { saveEnding } from './pod-ending';
+import { saveEnding, savedEnding } from './pod-ending';
 
 export interface PodJobOptions {
   cluster: Cluster;
@@ -143,6 +143,10 @@ export class PodJob implements RunningJob {
     if (!p) {
       // Deleted by Axon itself for a reason (pending too long): the watch may say so before the delete returns.
       if (this.deletedFor) return void this.finish(this.deletedFor, null, false);
+      // Deleted by an earlier engine once it had ended (re-attached before the cluster had answered): its
+      // ending was saved first.
+      const saved = this.stopping ? null : savedEnding(this.o.logPath);
+      if (saved) return void this.finish(saved, saved.finishedAt ?? null, false);
       const reason = this.stopping ? 'stopped' : 'lost: the pod was deleted outside Axon';
       void this.finish({ exitCode: null, signal: null, lost: !this.stopping, reason }, null, false);
       return;

@@ -373,12 +373,20 @@ async function stopJob(pid: number, mark: string, graceMs: number, logPath?: str
   signalJob(pid, mark, 'SIGTERM');
   const timer = setTimeout(() => {
     const left = markedProcesses(mark);
+    // (Where processes cannot be found by their mark, not Linux, the group tells whether any is left.)
+    let groupAlive = false;
+    try {
+      process.kill(-pid, 0);
+      groupAlive = true;
+    } catch {
+      /* gone */
+    }
     // Said in the log: a checkpoint cut short by the SIGKILL otherwise looks like a clean stop.
-    if (left.length && logPath)
+    if ((left.length || groupAlive) && logPath)
       try {
         fs.appendFileSync(
           logPath,
-          `[axon] still running ${graceMs / 1000} s after SIGTERM: SIGKILL to pid ${left.join(', ')}\n`,
+          `[axon] still running ${graceMs / 1000} s after SIGTERM: SIGKILL${left.length ? ` to pid ${left.join(', ')}` : ''}\n`,
         );
       } catch {
         /* the run's folder is gone */
