@@ -7,6 +7,7 @@ import type uPlot from 'uplot';
 import type { Experiment } from '../../../shared/domain';
 import { axis, numberAxis, UPlotChart } from './UPlotChart';
 import { formatNumber } from '../lib/format';
+import { varyingParams } from '../pages/experimentColumns';
 
 interface Props {
   /** The experiments to plot (those the page's filters let through). */
@@ -31,10 +32,7 @@ export function ParamScatter({
   defaultMetric,
   preferred,
 }: Props) {
-  const varying = useMemo(
-    () => params.filter((k) => new Set(experiments.map((x) => JSON.stringify(x.params[k]))).size > 1),
-    [params, experiments],
-  );
+  const varying = useMemo(() => varyingParams(params, experiments), [params, experiments]);
   const choices = varying.length ? varying : params;
   const [param, setParam] = useState<string | null>(null);
   const [metric, setMetric] = useState(

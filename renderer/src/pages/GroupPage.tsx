@@ -18,7 +18,7 @@ import { StatusBadge } from '../components/StatusBadge';
 import { Progress } from '../components/Progress';
 import { ErrorState, Loading, Notice } from '../components/States';
 import { VirtualTable } from '../components/VirtualTable';
-import { baseColumns, discoverKeys, metricColumn, paramColumn } from './experimentColumns';
+import { baseColumns, discoverKeys, metricColumn, paramColumn, varyingParams } from './experimentColumns';
 import { ParamScatter } from '../components/ParamScatter';
 import { formatNumber } from '../lib/format';
 import { throttle } from '../lib/debounce';
@@ -116,9 +116,7 @@ function GroupView({ id }: { id: number }) {
   // The params the search varies (groups.sweep); until it answers, those that vary among the experiments.
   const pcParams = useMemo(() => {
     if (sweep.data) return sweep.data.params;
-    return keys.params
-      .filter((k) => new Set(experiments.map((x) => JSON.stringify(x.params[k]))).size > 1)
-      .map((name) => ({ name }));
+    return varyingParams(keys.params, experiments).map((name) => ({ name }));
   }, [sweep.data, keys.params, experiments]);
   const pcMetric = metric?.name ?? keys.metrics[0];
   const [brushes, setBrushes] = useSessionState<Record<string, ValueBrush>>(`axon.group.${id}.brushes`, {});
@@ -136,13 +134,7 @@ function GroupView({ id }: { id: number }) {
     : undefined;
   const shownIds = useMemo(() => (brushed ? new Set(filtered.map((x) => x.id)) : null), [brushed, filtered]);
   // Params every experiment shares go last: the ones the search varies and the metrics come first.
-  const varyingParams = useMemo(
-    () =>
-      new Set(
-        keys.params.filter((k) => new Set(experiments.map((x) => JSON.stringify(x.params[k]))).size > 1),
-      ),
-    [keys.params, experiments],
-  );
+  const varying = useMemo(() => new Set(varyingParams(keys.params, experiments)), [keys.params, experiments]);
   const rank = useMemo(() => new Map(ranked.map((x, i) => [x.id, i + 1])), [ranked]);
   const columns = useMemo(
     () => [
@@ -160,11 +152,11 @@ function GroupView({ id }: { id: number }) {
       ...baseColumns()
         .slice(2)
         .filter((c) => c.id !== 'group' && c.id !== 'created'),
-      ...keys.params.filter((k) => varyingParams.has(k)).map(paramColumn),
+      ...keys.params.filter((k) => varying.has(k)).map(paramColumn),
       ...keys.metrics.filter((k) => k !== metric?.name).map((k) => metricColumn(k)),
-      ...keys.params.filter((k) => !varyingParams.has(k)).map(paramColumn),
+      ...keys.params.filter((k) => !varying.has(k)).map(paramColumn),
     ],
-    [keys, metric, rank, varyingParams],
+    [keys, metric, rank, varying],
   );
 
   if (loaded.error && !group)

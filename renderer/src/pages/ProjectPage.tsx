@@ -8,7 +8,14 @@ import { selectProjectExperiments, useExperiments } from '../stores/experiments'
 import { EXPERIMENT_STATUSES } from '../../../shared/statuses';
 import { VirtualTable } from '../components/VirtualTable';
 import { Empty, ErrorState, Loading } from '../components/States';
-import { baseColumns, discoverKeys, metricColumn, metricColumnId, paramColumn } from './experimentColumns';
+import {
+  baseColumns,
+  discoverKeys,
+  metricColumn,
+  metricColumnId,
+  paramColumn,
+  varyingParams,
+} from './experimentColumns';
 import { parseRowFilter } from '../lib/rowFilter';
 import { GroupsList } from './GroupsList';
 import { NewRunPanel } from './NewRunPanel';
@@ -106,12 +113,7 @@ export function ProjectPage() {
   // Params every experiment of the project shares (with two or more) are hidden unless picked: they say
   // nothing about a difference and pushed the metrics off the screen.
   const varying = useMemo(
-    () =>
-      new Set(
-        all.length < 2
-          ? keys.params
-          : keys.params.filter((k) => new Set(all.map((x) => JSON.stringify(x.params[k]))).size > 1),
-      ),
+    () => new Set(all.length < 2 ? keys.params : varyingParams(keys.params, all)),
     [all, keys.params],
   );
   // ID and name are fixed (pinned); the others are movable, in the set's order: by default the metrics'

@@ -96,6 +96,11 @@ export function metricColumn(key: string, stat: MetricStat = 'last'): Column<Exp
   };
 }
 
+/** The params among `keys` whose value differs between the rows (a constant one says nothing about a difference). */
+export function varyingParams(keys: string[], rows: Array<Pick<Experiment, 'params'>>): string[] {
+  return keys.filter((k) => new Set(rows.map((x) => JSON.stringify(x.params[k]))).size > 1);
+}
+
 /** Param and metric keys found in the rows, in first-seen order (bounded: a column per key). */
 export function discoverKeys(rows: Experiment[], limit = 50): { params: string[]; metrics: string[] } {
   const params = new Set<string>();
