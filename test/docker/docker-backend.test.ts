@@ -404,6 +404,14 @@ test(
         );
       };
       await waitFor(jobsUp, 60_000, 'the three replicas up');
+      // And the run followed as running: a stop in the moment between the containers' start and the runner
+      // following them is recorded at once and signals them just after (the run can read as ended before
+      // their handlers ran), which is not what this test measures.
+      await waitFor(
+        async () => (await engine.call('experiments.get', { id })).status === 'running',
+        30_000,
+        'the run followed as running',
+      );
       const t0 = Date.now();
       await engine.call('experiments.stop', { id });
       const x = await endOf(engine, id);
