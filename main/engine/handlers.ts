@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { ApiError, type ParsedInput, type MethodName, type Results, type RunCreated } from '../../shared/api';
-import { ACTIVE, canBeBest, isDone, isGroupDone } from '../../shared/statuses';
+import { ACTIVE, EXPERIMENT_STATUSES, canBeBest, isDone, isGroupDone } from '../../shared/statuses';
 import { KEPT_POD_GONE } from './scheduler/kept-outputs';
 import {
   parsePolyaxonfiles,
@@ -129,10 +129,10 @@ export function makeHandlers(engine: Engine, lifecycle: Lifecycle): Handlers {
       strategy === 'resume' && x.cloning_strategy === 'resume' && x.original_id
         ? await store.experiments.row(x.original_id)
         : x;
-    // A resume continues in the outputs: never beside another run still writing there (two would overwrite
-    // each other's checkpoints, the later one starting from a stale one).
+    // A resume continues in the outputs: never beside another run writing there, or queued to (two would
+    // overwrite each other's checkpoints, the later one starting from a stale one).
     if (strategy === 'resume') {
-      const active = [...ACTIVE];
+      const active = EXPERIMENT_STATUSES.filter((s) => !isDone(s));
       const writing = await store.db.get<{ id: number; status: string }>(
         `SELECT id, status FROM experiments WHERE (id = ? OR (outputs_dir IS NOT NULL AND outputs_dir = ?))
            AND status IN (${active.map(() => '?').join(',')}) ORDER BY id LIMIT 1`,

@@ -6,7 +6,7 @@ import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Engine } from '../../main/engine/engine';
 import { ApiError } from '../../shared/api';
-import { experimentEnd, projectWith, tmpDir } from '../helpers';
+import { experimentEnd, projectWith, tmpDir, waitFor } from '../helpers';
 
 let engine: Engine;
 after(() => engine?.close());
@@ -140,4 +140,40 @@ test('a resume is refused while a run still writes in the outputs folder it woul
   const after = await experimentEnd(engine, (await engine.call('experiments.resume', { id: first.id })).id);
   assert.equal(after.status, 'succeeded', 'once it has stopped, the resume goes ahead');
   await experimentEnd(engine, restart.id);
+});
+
+test('a resume still waiting to start (here for its organization quota) counts as writing in those outputs', async () => {
+  engine ??= await Engine.start({ home: tmpDir() });
+  await engine.call('orgs.create', { name: 'lab' });
+  await engine.call('orgs.setQuota', { org: 'lab', experiments: 1 });
+  const { dir } = projectWith('true');
+  await engine.call('projects.create', { name: 'labwork', codePath: dir, organization: 'lab' });
+  const run = async (cmd: string) => {
+    const c = await engine.call('runs.create', {
+      project: 'lab/labwork',
+      files: [{ name: 'polyaxonfile.yml', text: `version: 1\nkind: experiment\nrun:\n  cmd: ${cmd}\n` }],
+      codePath: dir,
+      backend: 'local',
+    });
+    if (c.kind !== 'experiment') throw new Error('expected an experiment');
+    return c.experiment.id;
+  };
+  const first = await experimentEnd(engine, await run('echo ran'));
+  const holder = await run('sleep 30');
+  await waitFor(async () => (await engine.call('experiments.get', { id: holder })).status === 'running');
+  const queued = await engine.call('experiments.resume', { id: first.id });
+  await waitFor(async () => (await engine.call('experiments.get', { id: queued.id })).statusReason);
+  assert.equal((await engine.call('experiments.get', { id: queued.id })).status, 'created');
+  await assert.rejects(
+    engine.call('experiments.resume', { id: first.id }),
+    new RegExp(
+      `experiment ${queued.id} is created in the outputs folder a resume would continue in; stop it first`,
+    ),
+  );
+  await engine.call('experiments.stop', { id: holder });
+  assert.equal(
+    (await experimentEnd(engine, queued.id)).status,
+    'succeeded',
+    'the queued resume ran once room freed',
+  );
 });
