@@ -75,6 +75,10 @@ export class Runner {
   private pending = new Set<Promise<void>>();
   /** Builds in progress, so that stop() can cancel them. */
   private building = new Map<number, AbortController>();
+  /** Experiments being launched, until their jobs are followed, with a stop asked meanwhile: it is applied
+   *  once they are, so the run ends when its jobs have (recorded at once, it read stopped while they still
+   *  started and ran their handlers). */
+  private launching = new Map<number, { reason?: string; message?: string } | null>();
   /** Recent reads of code folders' versions (codeNow). */
   private codeReads = new Map<string, { at: number; ref: Promise<CodeRef | null> }>();
   private closed = false;
@@ -130,6 +134,7 @@ export class Runner {
 
   /** The rest of a launch, in the background; `known` rows skip reading the experiment and its jobs again. */
   private background(x: ExperimentRow, known?: JobRow[]): void {
+    this.launching.set(x.id, null);
     void this.inflight(async () => {
       try {
         await this.start(known ? x : await this.store.experiments.row(x.id), known);
@@ -141,6 +146,11 @@ export class Runner {
           `experiment ${x.id}: launch interrupted (${e instanceof Error ? e.message : e}); recovering`,
         );
         await this.reattachOne(await this.store.experiments.row(x.id));
+      } finally {
+        const asked = this.launching.get(x.id);
+        this.launching.delete(x.id);
+        if (asked && !(await this.stop(x.id, asked.reason, asked.message)))
+          await this.lifecycle.experiment(x.id, 'stopped', asked.reason ?? 'stopped by user', asked.message);
       }
     });
   }
@@ -176,6 +186,15 @@ export class Runner {
     const jobs = known ?? (await this.ensureJobs(x, plan, runDir, outputs));
     const master = jobs[0];
 
+    const asked = this.launching.get(x.id);
+    if (asked)
+      return this.endBeforeStart(
+        x.id,
+        jobs,
+        'stopped',
+        asked.reason ?? 'stopped by user',
+        'stopped before it started',
+      );
     let image: string | undefined;
     if (backend.prepare) {
       const abort = new AbortController();
@@ -239,6 +258,10 @@ export class Runner {
     const toLaunch = jobs.filter((j) => !j.pid && !j.external_id && !isDone(j.status));
     const started: Array<{ row: JobRow; job: RunningJob }> = [];
     for (const row of toLaunch) {
+      if (this.launching.get(x.id)) {
+        await this.lifecycle.job(row.id, 'stopped', 'stopped before it started');
+        continue;
+      }
       const r = plan.find((p) => replicaName(p) === `${row.role}-${row.replica_index}`)!;
       const extraEnv = frameworkEnv(
         run.framework,
@@ -726,6 +749,11 @@ export class Runner {
     const build = this.building.get(experimentId);
     if (build) {
       build.abort();
+      return true;
+    }
+    // Being launched: applied once its jobs are followed (background()).
+    if (this.launching.has(experimentId) && !this.active.get(experimentId)?.jobs.size) {
+      this.launching.set(experimentId, { reason, message });
       return true;
     }
     const a = this.active.get(experimentId);
