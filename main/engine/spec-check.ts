@@ -10,7 +10,7 @@ import { locateFromMap } from '../../shared/polyaxonfile/positions';
 import { templateContext } from '../../shared/polyaxonfile/io';
 import { nanExpressions } from '../../shared/polyaxonfile/template';
 import { namesIn, undefinedTemplateNames } from '../../shared/polyaxonfile/template-names';
-import type { BuildSpec, EnvironmentSpec } from '../../shared/polyaxonfile';
+import type { BuildSpec, EnvironmentSpec, PodEnvironment } from '../../shared/polyaxonfile';
 import { environmentProblems, problemText } from './backends/kubernetes/pod-spec';
 import { replicaPlan } from './scheduler/replicas';
 import { plannedExperiments } from './sweeps/planned';
@@ -196,6 +196,7 @@ export function checkSpec(
     warnings.push(...shellWarnings(spec, r.value.params, locate(commandPath)));
     warnings.push(...runTimeContextWarnings(spec, locate));
     warnings.push(...unusedReplicaEntries(r.value.environment, locate));
+    if (spec.format !== 'v1') warnings.push(...masterOnlyPlacement(r.value.environment, locate));
     if (backend) errors.push(...imageProblems(spec, r.value.build, backend));
     if (backend === 'kubernetes') errors.push(...kubernetesProblems(spec, r.value.environment));
     // Without a backend not an error: the file may be meant for one that ignores these (local, Docker).
@@ -230,6 +231,41 @@ function unusedReplicaEntries(
   return out;
 }
 
+/** v0: the experiment's node_selector, affinity and tolerations place the master only (as in Polyaxon); a
+ *  replica without its own goes wherever the cluster puts it, which a user pinning a run to a node pool rarely
+ *  means. */
+function masterOnlyPlacement(
+  env: EnvironmentSpec | undefined,
+  locate: (path: Path) => { file: string; line: number },
+): string[] {
+  const r = env?.replicas;
+  if (!r) return [];
+  const fields = [
+    ['nodeSelector', 'node_selector'],
+    ['affinity', 'affinity'],
+    ['tolerations', 'tolerations'],
+  ] as const;
+  const given = (p: PodEnvironment | undefined, k: (typeof fields)[number][0]) =>
+    !!p?.[k] && Object.keys(p[k]!).length > 0;
+  const set = fields.filter(([k]) => given(env, k));
+  if (!set.length) return [];
+  const bare: string[] = [];
+  for (const [role, count, fallback, indexed] of [
+    ['worker', r.nWorkers, r.defaultWorker, r.worker],
+    ['ps', r.nPs, r.defaultPs, r.ps],
+  ] as const)
+    for (let i = 0; i < count; i++)
+      if (!set.some(([k]) => given(indexed[i] ?? fallback, k))) bare.push(`${role}-${i}`);
+  if (!bare.length) return [];
+  const at = locate(['environment', set[0][1]]);
+  const names = set.map(([, n]) => n).join(', ');
+  return [
+    `${at.file}:${at.line} environment.${names} place${set.length > 1 ? '' : 's'} the master only, as in Polyaxon: ` +
+      `${bare.join(', ')} ${bare.length > 1 ? 'have' : 'has'} none of ${set.length > 1 ? 'these' : 'it'}; give ` +
+      `environment.replicas.default_worker${r.nPs ? ' (and default_ps)' : ''} the same if they should run there too`,
+  ];
+}
+
 /** A container backend starts the run from an image: without `build.image` or `build.dockerfile` (v1: the
  *  container's `image`) there is none. `runs.create` refuses such a run before creating anything; `axon check
  *  --backend` reports it. */
@@ -255,7 +291,10 @@ export function kubernetesProblems(spec: ParsedSpec, environment: EnvironmentSpe
   const locate = locateFromMap(spec.positions, spec.files[0] ?? 'polyaxonfile');
   return replicaPlan(environment).flatMap((rep) =>
     environmentProblems(
-      rep.environment,
+      // The experiment's extras, shared by a v0 replica, are checked once, where they are written.
+      rep.role !== 'master' && rep.environment?.extra === environment?.extra
+        ? { ...rep.environment, extra: {} }
+        : rep.environment,
       rep.role === 'master' ? 'environment' : `environment.replicas.${rep.role}.${rep.index}`,
     ).map((p) => {
       const path = p.field.split('.').map((k) => (/^\d+$/.test(k) ? Number(k) : k));

@@ -96,6 +96,9 @@ export interface PodEnvironment {
   nodeSelector?: Record<string, string>;
   affinity?: Record<string, unknown>;
   tolerations?: Array<Record<string, unknown>>;
+  /** v1: the replica's own other environment fields (labels, serviceAccountName…). A v0 replica has none of
+   *  its own: it takes the experiment's (replicas.ts). */
+  extra?: Record<string, unknown>;
 }
 
 export interface ReplicaSpec {

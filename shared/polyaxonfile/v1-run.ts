@@ -254,10 +254,9 @@ export function parseRunV1(raw: unknown, path: Path, issues: Issues): RunInfo | 
       worker: {},
       ps: {},
     };
-    const defaultWorker = toPod(worker, [...path, 'worker'], issues);
-    if (defaultWorker) replicas.defaultWorker = defaultWorker;
-    const defaultPs = d.ps ? toPod(ps, [...path, d.ps], issues) : undefined;
-    if (defaultPs) replicas.defaultPs = defaultPs;
+    // Each replica has its environment of its own, as in Kubeflow (the chief's labels are not the workers').
+    if (worker) replicas.defaultWorker = environmentOf(worker, [...path, 'worker'], issues);
+    if (d.ps && ps) replicas.defaultPs = environmentOf(ps, [...path, d.ps], issues);
     if (runKind === 'tfjob') replicas.chiefName = 'chief';
     info.environment.replicas = replicas;
     info.framework = d.framework;

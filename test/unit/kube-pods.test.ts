@@ -20,6 +20,8 @@ import { choosePath, qualified } from '../../main/engine/backends/kubernetes/ima
 import { rbacManifest } from '../../main/engine/backends/kubernetes/rbac';
 import type { LaunchSpec } from '../../main/engine/backends/backend';
 import type { EnvironmentSpec } from '../../shared/polyaxonfile';
+import { parsePolyaxonfiles, renderExperiment } from '../../shared/polyaxonfile';
+import { replicaPlan } from '../../main/engine/scheduler/replicas';
 
 const launch = (environment?: EnvironmentSpec): LaunchSpec => ({
   jobId: 7,
@@ -342,4 +344,99 @@ test("a pod's PYTHONPATH keeps the image's build.env_vars one after Axon's clien
     p.spec!.containers.find((c) => c.name === MAIN)!.env!.map((e) => [e.name, e.value]),
   );
   assert.equal(env.PYTHONPATH, '/axon/sdk/python:/code/lib');
+});
+
+/** The pods of a distributed file's replicas, as the runner plans them (replicas.ts) and the backend builds them. */
+function replicaPods(text: string): Record<string, V1Pod> {
+  const parsed = parsePolyaxonfiles([{ name: 'dist.yml', text }], {});
+  if (!parsed.ok) throw new Error(parsed.errors.map((e) => e.message).join('\n'));
+  const r = renderExperiment(parsed.value, {});
+  if (!r.ok) throw new Error(r.errors.map((e) => e.message).join('\n'));
+  const o = {
+    home: 'h0',
+    project: 'p',
+    image: 'docker.io/axon/p:1',
+    namespace: 'ml',
+    subdomain: 'axon-h0-3',
+  };
+  return Object.fromEntries(
+    replicaPlan(r.value.environment).map((rep) => [
+      `${rep.role}-${rep.index}`,
+      buildPod({ ...launch(rep.environment), role: rep.role, index: rep.index }, o),
+    ]),
+  );
+}
+
+const kubeExtras = (p: V1Pod) => ({
+  team: p.metadata!.labels!.team,
+  owner: p.metadata!.annotations?.owner,
+  envFrom: p.spec!.containers.find((c) => c.name === MAIN)!.envFrom,
+  serviceAccount: p.spec!.serviceAccountName,
+  pullSecrets: p.spec!.imagePullSecrets,
+});
+
+test("a v0 distributed run: every replica gets the experiment's labels, refs and service account; pod fields stay per replica", () => {
+  const pods = replicaPods(
+    [
+      'version: 1',
+      'kind: experiment',
+      'framework: pytorch',
+      'environment:',
+      '  labels: {team: vision}',
+      '  annotations: {owner: me}',
+      '  configmap_refs: [cm]',
+      '  secret_refs: [creds]',
+      '  service_account: trainer',
+      '  image_pull_secrets: [regcred]',
+      '  node_selector: {pool: big}',
+      '  replicas:',
+      '    n_workers: 2',
+      '    default_worker: {node_selector: {pool: small}}',
+      'run:',
+      '  cmd: python3 train.py',
+    ].join('\n'),
+  );
+  assert.deepEqual(Object.keys(pods), ['master-0', 'worker-0', 'worker-1']);
+  for (const [name, p] of Object.entries(pods))
+    assert.deepEqual(
+      kubeExtras(p),
+      {
+        team: 'vision',
+        owner: 'me',
+        envFrom: [{ secretRef: { name: 'creds' } }, { configMapRef: { name: 'cm' } }],
+        serviceAccount: 'trainer',
+        pullSecrets: [{ name: 'regcred' }],
+      },
+      name,
+    );
+  assert.deepEqual(pods['master-0'].spec!.nodeSelector, { pool: 'big' });
+  assert.deepEqual(
+    pods['worker-1'].spec!.nodeSelector,
+    { pool: 'small' },
+    "default_worker's, as in Polyaxon",
+  );
+});
+
+test("a v1 pytorchjob: each replica has its own environment's labels and service account, not the master's", () => {
+  const pods = replicaPods(
+    [
+      'version: 1.1',
+      'kind: component',
+      'run:',
+      '  kind: pytorchjob',
+      '  master:',
+      '    replicas: 1',
+      '    environment: {labels: {team: vision}, serviceAccountName: trainer}',
+      '    container: {image: python:3.11, command: [python3, train.py]}',
+      '  worker:',
+      '    replicas: 1',
+      '    environment: {labels: {team: workers}, imagePullSecrets: [regcred]}',
+      '    container: {image: python:3.11, command: [python3, train.py]}',
+    ].join('\n'),
+  );
+  assert.equal(pods['master-0'].metadata!.labels!.team, 'vision');
+  assert.equal(pods['master-0'].spec!.serviceAccountName, 'trainer');
+  assert.equal(pods['worker-0'].metadata!.labels!.team, 'workers');
+  assert.equal(pods['worker-0'].spec!.serviceAccountName, undefined);
+  assert.deepEqual(pods['worker-0'].spec!.imagePullSecrets, [{ name: 'regcred' }]);
 });

@@ -202,3 +202,35 @@ test('an indexed worker entry beyond n_workers is warned of: it configures a rep
     ],
   );
 });
+
+test("v0: the experiment's node selector and tolerations place the master only; replicas without their own are named", () => {
+  const file = (workers: string) =>
+    [
+      'version: 1',
+      'kind: experiment',
+      'framework: tensorflow',
+      'environment:',
+      '  node_selector: {pool: gpu}',
+      '  tolerations: [{key: gpu, operator: Exists}]',
+      '  replicas:',
+      '    n_workers: 2',
+      '    n_ps: 1',
+      workers,
+      'run:',
+      '  cmd: echo hi',
+    ].join('\n');
+  const placed = (text: string) => check(text).found.warnings.filter((w) => /master only/.test(w));
+  assert.deepEqual(placed(file('    worker: [{index: 1, node_selector: {pool: gpu}}]')), [
+    'polyaxonfile.yml:5 environment.node_selector, tolerations place the master only, as in Polyaxon: worker-0, ' +
+      'ps-0 have none of these; give environment.replicas.default_worker (and default_ps) the same if they should ' +
+      'run there too',
+  ]);
+  assert.deepEqual(
+    placed(
+      file(
+        '    default_worker: {tolerations: [{key: gpu, operator: Exists}]}\n    default_ps: {node_selector: {a: b}}',
+      ),
+    ),
+    [],
+  );
+});

@@ -1,6 +1,6 @@
 // Distributed experiments (SPEC §1.8): `framework` + `environment.replicas` become one job per replica —
-// master-0, worker-i, ps-i — each with its own resources (an indexed entry replaces the default wholesale)
-// and the variables its framework reads to find the others.
+// master-0, worker-i, ps-i — each with its own resources (an indexed entry replaces the default wholesale),
+// the experiment's Kubernetes extras, and the variables its framework reads to find the others.
 import type { EnvironmentSpec, PodEnvironment } from '../../../shared/polyaxonfile';
 
 export interface Replica {
@@ -14,8 +14,10 @@ export function replicaPlan(env: EnvironmentSpec | undefined): Replica[] {
   const plan: Replica[] = [{ role: 'master', index: 0, environment: masterEnv }];
   const r = env?.replicas;
   if (!r) return plan;
-  const pod = (p: PodEnvironment | undefined): EnvironmentSpec | undefined =>
-    p ? { ...p, extra: {} } : undefined;
+  // What a v0 replica entry cannot say is the experiment's, for every replica: labels, annotations, secret and
+  // config map refs, the service account, image pull secrets (Polyaxon gave every task its experiment's). The
+  // pod fields (resources, node selector, affinity, tolerations) are the replica entry's own, as in Polyaxon.
+  const pod = (p: PodEnvironment | undefined): EnvironmentSpec => ({ ...p, extra: p?.extra ?? env!.extra });
   for (let i = 0; i < r.nWorkers; i++)
     plan.push({ role: 'worker', index: i, environment: pod(r.worker[i] ?? r.defaultWorker) });
   for (let i = 0; i < r.nPs; i++)
