@@ -915,3 +915,60 @@ test(
     }
   },
 );
+
+test(
+  'a stop while the image is imported into the node: the run ends at once, its log stops there, and the import finishes for the next run',
+  {
+    skip:
+      skip ||
+      (!target || typeof target === 'string' || !target.containerdSocket
+        ? 'needs the containerd image path'
+        : false),
+  },
+  async () => {
+    // ctr with a 4 s pause before an import: the real import, with a moment to stop in.
+    const shim = tmpDir('axon-ctr-');
+    const real = ['/usr/bin/ctr', '/usr/local/bin/ctr'].find((f) => fs.existsSync(f))!;
+    fs.writeFileSync(
+      path.join(shim, 'ctr'),
+      `#!/bin/sh\ncase "$*" in *" import "*) sleep 4;; esac\nexec ${real} "$@"\n`,
+      {
+        mode: 0o755,
+      },
+    );
+    const savedPath = process.env.PATH;
+    process.env.PATH = `${shim}${path.delimiter}${savedPath}`;
+    const engine = await Engine.start({ home: home() });
+    try {
+      // A new image (its tag from this build step), so it is not on the node yet.
+      const p = project([
+        'kind: experiment',
+        `build: {image: "${BUSYBOX_IMAGE}", build_steps: ["echo ${Date.now()}-${process.pid} > /stamp"]}`,
+        'run:',
+        '  cmd: cat /stamp',
+      ]);
+      p.text = p.text.replace(/^build: .*\n/m, '');
+      const id = await create(engine, p);
+      await waitFor(
+        async () => /importing image/.test(await logOf(engine, id).catch(() => '')),
+        120_000,
+        'the import to start',
+      );
+      await engine.call('experiments.stop', { id });
+      const x = await ended(engine, id, 10_000);
+      assert.equal(x.status, 'stopped', (await history(engine, id)).join(' → '));
+      await sleep(6_000);
+      const log = await logOf(engine, id);
+      assert.match(log, /\[axon\] stopped; the image goes on being brought to the nodes for the next run\n$/);
+      assert.equal((await podsOf(id)).length, 0);
+      // The next run of the same file finds the image imported.
+      const next = await create(engine, p);
+      const y = await ended(engine, next);
+      assert.equal(y.status, 'succeeded', (await history(engine, next)).join(' → '));
+      assert.match(await logOf(engine, next), /already in the node's containerd/);
+    } finally {
+      process.env.PATH = savedPath;
+      await engine.close();
+    }
+  },
+);

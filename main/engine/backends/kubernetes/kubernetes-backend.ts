@@ -74,7 +74,8 @@ export class KubernetesBackend implements Backend {
   /** When admit first saw each ended pod (by uid, with its context): its room is given back ENDED_GRACE_MS
    *  later. Forgotten once the pod is gone. */
   private endedSeen = new Map<string, { at: number; context: string }>();
-  private shipping = new Map<string, Promise<string>>();
+  /** Images being brought to a context's nodes, with the logs of the runs waiting for each. */
+  private shipping = new Map<string, { done: Promise<string>; logs: Set<(text: string) => void> }>();
   /** Distributed runs' outputs, merged from their replicas' pods; forgotten when the run's Service goes. */
   private merges = new Map<number, OutputsMerge>();
   /** When each context + namespace was last found to exist (checkNamespace). */
@@ -185,20 +186,30 @@ export class KubernetesBackend implements Backend {
     const key = `${t.context}\0${JSON.stringify(via)}\0${image}`;
     let shipping = this.shipping.get(key);
     if (!shipping) {
-      shipping = shipImage(this.docker.conn.docker, image, via, spec.onOutput).finally(() =>
-        this.shipping.delete(key),
-      );
+      const logs = new Set([spec.onOutput]);
+      const done = shipImage(this.docker.conn.docker, image, via, (text) => logs.forEach((log) => log(text)));
+      shipping = { done: done.finally(() => this.shipping.delete(key)), logs };
       this.shipping.set(key, shipping);
     } else
       spec.onOutput(`[axon] image ${image} is being brought to the nodes by another run: waiting for it\n`);
-    // A stop ends this run's wait at once; the shipping goes on for the other runs that want the image.
+    shipping.logs.add(spec.onOutput);
+    // A stop ends this run's wait (and its log) at once; the shipping goes on, for the other runs that want
+    // the image and the next one (a half-imported image would only be imported again).
     const stopped = new Promise<never>((_, reject) => {
-      const stop = () => reject(new Error('stopped while the image was brought to the nodes'));
+      const stop = () => {
+        if (shipping.logs.delete(spec.onOutput))
+          spec.onOutput('[axon] stopped; the image goes on being brought to the nodes for the next run\n');
+        reject(new Error('stopped while the image was brought to the nodes'));
+      };
       if (spec.signal?.aborted) stop();
       spec.signal?.addEventListener('abort', stop, { once: true });
     });
     stopped.catch(() => undefined);
-    return { image: await Promise.race([shipping, stopped]) };
+    try {
+      return { image: await Promise.race([shipping.done, stopped]) };
+    } finally {
+      shipping.logs.delete(spec.onOutput);
+    }
   }
 
   async launch(spec: LaunchSpec): Promise<RunningJob> {
