@@ -19,7 +19,7 @@ async function copyInOrder(order: string[], root = tmpDir('axon-merge-')) {
         merge = new OutputsMerge(root, owners);
         break;
       }
-      const to = await merge.place(replica, rel, (t) => notes.push(t));
+      const to = await merge.place(replica, rel, (t, whose) => notes.push(`${whose}: ${t}`));
       fs.writeFileSync(path.join(root, to), replica);
     }
   const files = Object.fromEntries(
@@ -50,6 +50,11 @@ test('every replica keeps its copy of a shared name; the master holds the name i
     assert.deepEqual(files, expected, order.join(' → '));
     assert.equal(notes.length, 2, notes.join('\n'));
   }
+  // Each note goes to the log of the replica whose copy went aside, and stays true once every copy is in.
+  assert.deepEqual((await copyInOrder(['worker-1', 'worker-0', 'master-0'])).notes, [
+    "worker-0: worker-0 also wrote model.pt: kept as model.pt.worker-0 (model.pt is worker-1's, unless the master wrote one too)",
+    "worker-1: worker-1 also wrote model.pt: moved to model.pt.worker-1 (the master's is model.pt)",
+  ]);
 });
 
 test("a file from before the run (a resume's checkpoint) is overwritten, not kept aside", async () => {

@@ -66,9 +66,10 @@ export class OutputsMerge {
 
   /**
    * Where `replica`'s copy of `rel` goes (relative to the root), moving an earlier replica's copy aside when
-   * the master takes its name. `note` is told of each file kept aside, for the run's log.
+   * the master takes its name. `note` is told of each file kept aside, with the replica whose log it is for
+   * (the one whose copy went aside).
    */
-  async place(replica: string, rel: string, note: (text: string) => void): Promise<string> {
+  async place(replica: string, rel: string, note: (text: string, whose: string) => void): Promise<string> {
     const again = this.given.get(`${replica}\0${rel}`);
     if (again) return again;
     let name = rel;
@@ -84,13 +85,14 @@ export class OutputsMerge {
         this.told.add(`${replica}\0${dir}`);
         note(
           `${replica} wrote a folder ${dir}/ where ${file.replica} wrote a file: its files are in ${aside}/`,
+          replica,
         );
       }
       break;
     }
     if (name === rel && this.dirs.has(rel)) {
       name = this.free(`${rel}.${replica}`);
-      note(`${replica} wrote a file ${rel} where the merged outputs have a folder: kept as ${name}`);
+      note(`${replica} wrote a file ${rel} where the merged outputs have a folder: kept as ${name}`, replica);
     }
     const prev = this.held.get(name);
     if (!prev) {
@@ -100,7 +102,10 @@ export class OutputsMerge {
     }
     if (replica !== MASTER) {
       const aside = this.free(`${name}.${replica}`);
-      note(`${replica} also wrote ${name}: kept as ${aside} (${prev.replica}'s is ${name})`);
+      // Another replica's copy holds the name only until the master's comes, if the master wrote one too.
+      const holder =
+        prev.replica === MASTER ? "the master's" : `${prev.replica}'s, unless the master wrote one too`;
+      note(`${replica} also wrote ${name}: kept as ${aside} (${name} is ${holder})`, replica);
       this.hold(aside, { replica, from: rel });
       this.save();
       return aside;
@@ -111,7 +116,7 @@ export class OutputsMerge {
     this.hold(aside, prev);
     this.hold(name, { replica, from: rel });
     this.save();
-    note(`${prev.replica} also wrote ${name}: kept as ${aside} (the master's is ${name})`);
+    note(`${prev.replica} also wrote ${name}: moved to ${aside} (the master's is ${name})`, prev.replica);
     return name;
   }
 

@@ -2,6 +2,7 @@
 // before `main` starts, and the outputs taken home once it has ended. Nothing here deletes a pod: the caller
 // does, and only when `takeHome` (or `fetchKept`, for a pod kept with them) says the outputs need it no more.
 import fs from 'node:fs';
+import path from 'node:path';
 import type { Cluster } from './cluster';
 import type { OutputsMerge } from './outputs-merge';
 import { copyOutputs, restoreOutputs, type Sent } from './pod-exec';
@@ -40,16 +41,17 @@ export function loadSent(o: PodOutputs): void {
   }
 }
 
-/** A line in the run's log. */
-export function note(o: PodOutputs, text: string): void {
-  fs.appendFileSync(o.logPath, `[axon] outputs: ${text}\n`);
+/** A line in the run's log: this replica's, or (`whose`) another replica's of the run, beside it. */
+export function note(o: PodOutputs, text: string, whose?: string): void {
+  const log = whose ? path.join(path.dirname(o.logPath), `${whose}.log`) : o.logPath;
+  fs.appendFileSync(log, `[axon] outputs: ${text}\n`);
 }
 
 /** One copy of the pod's outputs into the run's folder. */
 export async function copyOnce(o: PodOutputs) {
   const m = o.merge;
   const r = await copyOutputs(o.cluster, o.pod, o.outputsDir, {
-    place: m && ((rel: string) => m.outputs.place(m.replica, rel, (t) => note(o, t))),
+    place: m && ((rel: string) => m.outputs.place(m.replica, rel, (t, whose) => note(o, t, whose))),
     placedByOthers: m && ((rel: string) => m.outputs.placedByOthers(m.replica, rel)),
     sent: o.sent,
   });
