@@ -72,14 +72,18 @@ export const columns = (o: { metrics?: boolean; declarations?: boolean }) =>
 
 /** Under a table of experiments: why those not running yet (or stuck) wait, one line per reason with their ids
  *  ("waiting for capacity on …", "unschedulable: …"), so a sweep's idle trials are never unexplained. */
-export function waitingNotes(exps: Array<Pick<Experiment, 'id' | 'status' | 'statusReason'>>): void {
+export function waitingNotes(
+  exps: Array<Pick<Experiment, 'id' | 'status' | 'statusReason'> & Partial<Pick<Experiment, 'groupId'>>>,
+): void {
   const byReason = new Map<string, number[]>();
-  for (const e of exps)
-    if (!isDone(e.status) && e.status !== 'running' && e.statusReason)
-      byReason.set(`${e.status}: ${e.statusReason}`, [
-        ...(byReason.get(`${e.status}: ${e.statusReason}`) ?? []),
-        e.id,
-      ]);
+  for (const e of exps) {
+    if (isDone(e.status) || e.status === 'running') continue;
+    // A sweep's trial with no reason of its own waits for one of its group's slots.
+    const why =
+      e.statusReason ??
+      (e.status === 'created' && e.groupId ? "waiting for a slot: its group's concurrency is in use" : null);
+    if (why) byReason.set(`${e.status}: ${why}`, [...(byReason.get(`${e.status}: ${why}`) ?? []), e.id]);
+  }
   for (const [why, ids] of byReason)
     process.stdout.write(`${ids.length > 1 ? 'experiments' : 'experiment'} ${ids.join(', ')} ${why}\n`);
 }

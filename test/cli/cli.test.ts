@@ -450,6 +450,9 @@ test('experiment stop: a running run is sent SIGTERM and waited for; one still w
       JSON.parse((await cli(['experiment', '-xp', String(id), 'get', '--json'], { home })).stdout).status;
     await waitFor(async () => (await status(1)) === 'running', 20_000, 'the first trial to run');
     assert.equal(await status(2), 'created');
+    // Under the table: why trial 2 waits (it has no reason of its own).
+    const ps = await cli(['ps'], { home });
+    assert.match(ps.stdout, /^experiment 2 created: waiting for a slot: its group's concurrency is in use$/m);
 
     const waiting = await cli(['experiment', '-xp', '2', 'stop'], { home });
     assert.equal(waiting.code, 0, waiting.stderr);
