@@ -387,6 +387,11 @@ test(
   { skip },
   async () => {
     const engine = await Engine.start({ home: home() });
+    // The experiment's config map reaches every replica, not the master only (a new-user trial's worker had none).
+    await core.createNamespacedConfigMap({
+      namespace: ns.name,
+      body: { metadata: { name: 'axon-test-team' }, data: { TEAM: 'vision' } },
+    });
     try {
       const id = await create(
         engine,
@@ -394,13 +399,14 @@ test(
           'kind: experiment',
           'framework: pytorch',
           'environment:',
+          '  configmap_refs: [axon-test-team]',
           '  replicas: {n_workers: 2}',
           'run:',
           // A worker sends its line until the master's "ack" comes back; the master listens until it has heard
           // both workers (each line printed once), then answers late retries for a moment. One `nc -l` per worker
           // lost messages in CI twice: a connection queued as a listener ends is reset, and an ack can be lost
           // after the line arrived.
-          '  cmd: echo $RANK > $AXON_OUTPUTS_PATH/rank-$RANK.txt; echo $RANK > $AXON_OUTPUTS_PATH/model.txt; if [ "$RANK" = 0 ]; then true > /tmp/got; while [ "$(grep -c . /tmp/got)" -lt 2 ]; do m=$(echo ack | nc -l -p $MASTER_PORT); case "$m" in "hello from rank "*) grep -qxF "$m" /tmp/got || { echo "$m"; echo "$m" >> /tmp/got; };; esac; done; (while :; do echo ack | nc -l -p $MASTER_PORT >/dev/null; done) & sleep 3; kill $! 2>/dev/null; true; else n=0; until echo "hello from rank $RANK of $WORLD_SIZE" | nc -w 5 $MASTER_ADDR $MASTER_PORT | grep -q ack; do n=$((n+1)); [ $n -gt 100 ] && exit 7; sleep 0.3; done; fi',
+          '  cmd: echo $TEAM > $AXON_OUTPUTS_PATH/team-$RANK.txt; echo $RANK > $AXON_OUTPUTS_PATH/rank-$RANK.txt; echo $RANK > $AXON_OUTPUTS_PATH/model.txt; if [ "$RANK" = 0 ]; then true > /tmp/got; while [ "$(grep -c . /tmp/got)" -lt 2 ]; do m=$(echo ack | nc -l -p $MASTER_PORT); case "$m" in "hello from rank "*) grep -qxF "$m" /tmp/got || { echo "$m"; echo "$m" >> /tmp/got; };; esac; done; (while :; do echo ack | nc -l -p $MASTER_PORT >/dev/null; done) & sleep 3; kill $! 2>/dev/null; true; else n=0; until echo "hello from rank $RANK of $WORLD_SIZE" | nc -w 5 $MASTER_ADDR $MASTER_PORT | grep -q ack; do n=$((n+1)); [ $n -gt 100 ] && exit 7; sleep 0.3; done; fi',
         ]),
       );
       const x = await ended(engine, id, 120_000);
@@ -423,6 +429,9 @@ test(
         'rank-0.txt': '0',
         'rank-1.txt': '1',
         'rank-2.txt': '2',
+        'team-0.txt': 'vision',
+        'team-1.txt': 'vision',
+        'team-2.txt': 'vision',
       });
       const svc = await core.listNamespacedService({
         namespace: ns.name,
