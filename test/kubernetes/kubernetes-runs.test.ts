@@ -906,13 +906,24 @@ test(
         project([
           'kind: experiment',
           'run:',
-          '  cmd: echo early > $AXON_OUTPUTS_PATH/early.txt; for i in $(seq 1 120); do sleep 1; done',
+          // A program that takes a few seconds over its SIGTERM, as one saving a checkpoint does.
+          `  cmd: trap 'sleep 4; exit 143' TERM; echo early > $AXON_OUTPUTS_PATH/early.txt; for i in $(seq 1 120); do sleep 1; done`,
         ]),
       );
       await running(engine, id);
       const [pod] = await podsOf(id);
       // As `kubectl delete pod` does: the default grace period.
       await core.deleteNamespacedPod({ name: pod.metadata!.name!, namespace: ns.name });
+      // Meanwhile it still runs, and says why it is about to end.
+      const meanwhile = await waitFor(async () => {
+        const x = await engine.call('experiments.get', { id });
+        return x.statusReason ? x : null;
+      }, 10_000);
+      assert.equal(meanwhile.status, 'running');
+      assert.equal(
+        meanwhile.statusReason,
+        `pod ${pod.metadata!.name} is being deleted outside Axon (kubectl, a drain): it ends within its grace period`,
+      );
       const x = await ended(engine, id);
       assert.equal(x.status, 'failed', (await history(engine, id)).join(' → '));
       assert.equal(x.statusReason, 'lost: the pod was deleted outside Axon');

@@ -171,7 +171,15 @@ export class PodJob implements RunningJob {
     } else if (s.kind === 'running') {
       this.seenRunning = true;
       this.clearPending();
-      this.emit({ status: 'running', reason: null, startedAt: s.startedAt });
+      // Deleted by someone else: it runs on through its grace period (30 s by default), which is said meanwhile.
+      const deleting = !!p.metadata?.deletionTimestamp && !this.stopping && !this.deletedFor;
+      this.emit({
+        status: 'running',
+        reason: deleting
+          ? `pod ${this.o.pod} is being deleted outside Axon (kubectl, a drain): it ends within its grace period`
+          : null,
+        startedAt: s.startedAt,
+      });
       this.copying ??= this.copyLoop();
     } else {
       // Deleted by someone else (kubectl, a drain): `main` got SIGTERM; its outputs are still copied (the side
