@@ -89,11 +89,18 @@ export async function resolveCaller(
   return user ? { kind: 'user', user, token: given, address } : null;
 }
 
+/** A job's run token (`axr_…`) as its run's caller, where the engine tells callers apart; else null. */
+function runCaller(api: AxonApi, given: string | null): Caller | null {
+  if (!given?.startsWith('axr_') || !('callAs' in api)) return null;
+  const experimentId = (api as CallerAwareApi).runOfToken(given);
+  return experimentId === null ? null : { kind: 'run', experimentId };
+}
+
 const invalid = () => new ApiError('unauthorized', 'the token is not valid (expired, revoked or unknown)');
 
 /**
- * How one request calls the API. Without --auth: only the home's token, as the local owner (null: 401, as
- * before). With --auth: as the caller its token names, checked by the engine.
+ * How one request calls the API. Without --auth: the home's token, as the local owner, or a job's run token, as
+ * its run (null: 401). With --auth: as the caller its token names, checked by the engine.
  */
 export function callerOf(
   api: AxonApi,
@@ -102,7 +109,19 @@ export function callerOf(
   given: string | null,
   address: string | null,
 ): AxonApi | null {
-  if (!auth) return tokenOk(homeToken, given) ? api : null;
+  if (!auth) {
+    if (tokenOk(homeToken, given)) return api;
+    // A job's own token reads and tracks its run, with or without --auth (the docs promise it to every job).
+    const run = runCaller(api, given);
+    if (!run) return null;
+    const a = api as CallerAwareApi;
+    return {
+      call: (method, input) => a.callAs(run, method, input),
+      on: () => {
+        throw new Error('subscribe through subscriberOf');
+      },
+    };
+  }
   const a = api as CallerAwareApi;
   const caller = resolveCaller(a, homeToken, given, address);
   caller.catch(() => undefined);
@@ -135,7 +154,11 @@ export async function subscriberOf(
   given: string | null,
   address: string | null,
 ): Promise<Subscriber | null> {
-  if (!auth) return tokenOk(homeToken, given) ? api : null;
+  if (!auth) {
+    if (tokenOk(homeToken, given)) return api;
+    const run = runCaller(api, given);
+    return run ? { on: (event, listener) => (api as CallerAwareApi).onAs(run, event, listener) } : null;
+  }
   const a = api as CallerAwareApi;
   const c = await resolveCaller(a, homeToken, given, address).catch(() => null);
   if (!c || c.kind === 'anonymous') return null;
