@@ -53,6 +53,8 @@ export interface EngineOptions {
   home: string;
   /** Milliseconds between the graceful stop (SIGTERM) and the forced one (SIGKILL); default 10 s. */
   stopGraceMs?: number;
+  /** How long a stop waits for a launch in progress before it is recorded anyway; default 30 s. */
+  stopWaitMs?: number;
   backends?: Record<string, Backend>;
   /** Kubernetes: how long a pod may wait (unschedulable, image pull) before its run fails; default 10 min. */
   kubePendingTimeoutMs?: number;
@@ -123,6 +125,7 @@ export class Engine implements AxonApi {
       home: opts.home,
       backends,
       stopGraceMs: opts.stopGraceMs ?? 10_000,
+      stopWaitMs: opts.stopWaitMs ?? 30_000,
       secret,
       apiUrl: () => engine?.apiUrl ?? '',
       onFinished: (id, groupId) => engine?.inBackground(() => engine!.afterFinish(id, groupId)),

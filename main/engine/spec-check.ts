@@ -196,7 +196,9 @@ export function checkSpec(
     warnings.push(...shellWarnings(spec, r.value.params, locate(commandPath)));
     warnings.push(...runTimeContextWarnings(spec, locate));
     warnings.push(...unusedReplicaEntries(r.value.environment, locate));
-    if (spec.format !== 'v1') warnings.push(...masterOnlyPlacement(r.value.environment, locate));
+    // Placement is a cluster's: a run on this machine or its Docker has none.
+    if (spec.format !== 'v1' && (!backend || backend === 'kubernetes'))
+      warnings.push(...masterOnlyPlacement(r.value.environment, locate));
     if (backend) errors.push(...imageProblems(spec, r.value.build, backend));
     if (backend === 'kubernetes') errors.push(...kubernetesProblems(spec, r.value.environment));
     // Without a backend not an error: the file may be meant for one that ignores these (local, Docker).
@@ -259,10 +261,14 @@ function masterOnlyPlacement(
   if (!bare.length) return [];
   const at = locate(['environment', set[0][1]]);
   const names = set.map(([, n]) => n).join(', ');
+  const where = (['worker', 'ps'] as const)
+    .filter((role) => bare.some((b) => b.startsWith(`${role}-`)))
+    .map((role) => `environment.replicas.default_${role} (or its indexed ${role} entries)`)
+    .join(' and ');
   return [
     `${at.file}:${at.line} environment.${names} place${set.length > 1 ? '' : 's'} the master only, as in Polyaxon: ` +
       `${bare.join(', ')} ${bare.length > 1 ? 'have' : 'has'} none of ${set.length > 1 ? 'these' : 'it'}; give ` +
-      `environment.replicas.default_worker${r.nPs ? ' (and default_ps)' : ''} the same if they should run there too`,
+      `${where} the same if they should run there too`,
   ];
 }
 

@@ -11,8 +11,9 @@ import { LocalBackend } from '../../main/engine/backends/local/local-backend';
 import type { Backend } from '../../main/engine/backends/backend';
 import { experimentEnd, sleep, tmpDir, waitFor } from '../helpers';
 
-/** The local backend, with each launch's return held until `release()`; `launched` counts launches. */
-function heldLocal() {
+/** The local backend, with the `holdAt`-th launch's return (and so every later launch) held until `release()`;
+ *  `launched` counts launches. */
+function heldLocal(holdAt = 1) {
   const local = new LocalBackend();
   let open!: () => void;
   const gate = new Promise<void>((r) => (open = r));
@@ -22,8 +23,7 @@ function heldLocal() {
       if (k === 'launch')
         return async (spec: Parameters<Backend['launch']>[0]) => {
           const job = await t.launch(spec);
-          state.launched++;
-          await gate;
+          if (++state.launched >= holdAt) await gate;
           return job;
         };
       const v = (t as unknown as Record<string | symbol, unknown>)[k];
@@ -79,8 +79,8 @@ test('a stop while the run is being launched ends it once its job has ended, aft
   }
 });
 
-test('a stop while a distributed run is being launched launches no further replica and stops the started one', async () => {
-  const { backend, state } = heldLocal();
+test('a stop while a distributed run is being launched launches no further replica and stops the started ones, with its reason', async () => {
+  const { backend, state } = heldLocal(2);
   const engine = await Engine.start({ home: tmpDir(), backends: { local: backend } });
   try {
     const id = await start(
@@ -96,23 +96,57 @@ test('a stop while a distributed run is being launched launches no further repli
         `  cmd: AXON_REPLICA=rank$RANK; ${CMD}`,
       ].join('\n'),
     );
-    await waitFor(async () => state.launched === 1, 20_000, 'the master to start');
-    await engine.call('experiments.stop', { id });
+    await waitFor(async () => state.launched === 2, 20_000, 'the master and a worker to start');
+    // As early stopping stops a trial: its reason and message are the run's.
+    assert.equal(await engine.runner.stop(id, 'early stopping', 'loss did not improve'), true);
     state.release();
     const x = await experimentEnd(engine, id);
     assert.equal(x.status, 'stopped');
-    assert.equal(state.launched, 1, 'the workers were never launched');
+    assert.equal(x.statusReason, 'early stopping');
+    assert.equal(x.statusMessage, 'loss did not improve');
+    assert.equal(state.launched, 2, 'the last worker was never launched');
     const jobs = await engine.store.jobs.forExperiment(id);
     assert.deepEqual(
       jobs.map((j) => [j.role, j.replica_index, j.status, j.status_reason]),
       [
-        ['master', 0, 'stopped', 'stopped by user'],
-        ['worker', 0, 'stopped', 'stopped before it started'],
+        ['master', 0, 'stopped', 'early stopping'],
+        ['worker', 0, 'stopped', 'early stopping'],
         ['worker', 1, 'stopped', 'stopped before it started'],
       ],
     );
     const outputs = (await engine.store.experiments.row(id)).outputs_dir!;
     assert.equal(fs.readFileSync(path.join(outputs, 'rank0.txt'), 'utf8'), 'term\nsaved\n');
+    assert.equal(fs.readFileSync(path.join(outputs, 'rank1.txt'), 'utf8'), 'term\nsaved\n');
+  } finally {
+    state.release();
+    await engine.close();
+  }
+});
+
+test('a launch that hangs does not hold a stop for ever: it is recorded after the wait, and what starts later is stopped', async () => {
+  const { backend, state } = heldLocal();
+  const engine = await Engine.start({ home: tmpDir(), backends: { local: backend }, stopWaitMs: 500 });
+  try {
+    const id = await start(
+      engine,
+      `version: 1\nkind: experiment\nrun:\n  cmd: AXON_REPLICA=master; ${CMD}\n`,
+    );
+    await waitFor(async () => state.launched === 1, 20_000, 'the process to start');
+    await engine.call('experiments.stop', { id });
+    // The launch still hangs: the stop is recorded all the same.
+    const x = await experimentEnd(engine, id, 5_000);
+    assert.equal(x.status, 'stopped');
+    assert.equal(x.statusReason, 'stopped by user');
+    // Once the launch returns, the process it started gets its SIGTERM.
+    state.release();
+    const outputs = (await engine.store.experiments.row(id)).outputs_dir!;
+    await waitFor(
+      async () =>
+        fs.existsSync(path.join(outputs, 'master.txt')) &&
+        /saved/.test(fs.readFileSync(path.join(outputs, 'master.txt'), 'utf8')),
+      10_000,
+      'the late process to be stopped',
+    );
   } finally {
     state.release();
     await engine.close();

@@ -222,8 +222,8 @@ test("v0: the experiment's node selector and tolerations place the master only; 
   const placed = (text: string) => check(text).found.warnings.filter((w) => /master only/.test(w));
   assert.deepEqual(placed(file('    worker: [{index: 1, node_selector: {pool: gpu}}]')), [
     'polyaxonfile.yml:5 environment.node_selector, tolerations place the master only, as in Polyaxon: worker-0, ' +
-      'ps-0 have none of these; give environment.replicas.default_worker (and default_ps) the same if they should ' +
-      'run there too',
+      'ps-0 have none of these; give environment.replicas.default_worker (or its indexed worker entries) and ' +
+      'environment.replicas.default_ps (or its indexed ps entries) the same if they should run there too',
   ]);
   assert.deepEqual(
     placed(

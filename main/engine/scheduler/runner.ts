@@ -57,6 +57,8 @@ export interface RunnerOptions {
   home: string;
   backends: Record<string, Backend>;
   stopGraceMs: number;
+  /** How long a stop waits for a launch in progress before it is recorded anyway (stopDeadlines). */
+  stopWaitMs: number;
   secret: string;
   apiUrl: () => string;
   /** An experiment ended; `groupId` when known (undefined: the listener reads it). */
@@ -79,6 +81,9 @@ export class Runner {
    *  once they are, so the run ends when its jobs have (recorded at once, it read stopped while they still
    *  started and ran their handlers). */
   private launching = new Map<number, { reason?: string; message?: string } | null>();
+  /** A launch that hangs (a cluster that does not answer) does not hold a stop for ever: after this long the
+   *  stop is recorded, and whatever the launch still starts is stopped when it is done. */
+  private stopDeadlines = new Map<number, NodeJS.Timeout>();
   /** Recent reads of code folders' versions (codeNow). */
   private codeReads = new Map<string, { at: number; ref: Promise<CodeRef | null> }>();
   private closed = false;
@@ -134,25 +139,47 @@ export class Runner {
 
   /** The rest of a launch, in the background; `known` rows skip reading the experiment and its jobs again. */
   private background(x: ExperimentRow, known?: JobRow[]): void {
-    this.launching.set(x.id, null);
-    void this.inflight(async () => {
-      try {
-        await this.start(known ? x : await this.store.experiments.row(x.id), known);
-      } catch (e) {
-        if (this.closed) throw e;
-        // A launch cut short by an error (the store busy, the backend gone) must not leave the run unwatched:
-        // recover it as a restart would, from what was recorded (the wrapper's pid file, container labels).
-        log.warn(
-          `experiment ${x.id}: launch interrupted (${e instanceof Error ? e.message : e}); recovering`,
-        );
-        await this.reattachOne(await this.store.experiments.row(x.id));
-      } finally {
-        const asked = this.launching.get(x.id);
-        this.launching.delete(x.id);
-        if (asked && !(await this.stop(x.id, asked.reason, asked.message)))
-          await this.lifecycle.experiment(x.id, 'stopped', asked.reason ?? 'stopped by user', asked.message);
+    void this.inflight(() =>
+      this.applyingStops(x.id, async () => {
+        try {
+          await this.start(known ? x : await this.store.experiments.row(x.id), known);
+        } catch (e) {
+          if (this.closed) throw e;
+          // A launch cut short by an error (the store busy, the backend gone) must not leave the run unwatched:
+          // recover it as a restart would, from what was recorded (the wrapper's pid file, container labels).
+          log.warn(
+            `experiment ${x.id}: launch interrupted (${e instanceof Error ? e.message : e}); recovering`,
+          );
+          await this.reattachOne(await this.store.experiments.row(x.id));
+        }
+      }),
+    );
+  }
+
+  /** Runs a launch during which a stop is held (see `launching`) and applied once the launch is done. */
+  private async applyingStops(id: number, launch: () => Promise<void>): Promise<void> {
+    if (this.launching.has(id)) return launch(); // an outer launch of the same run holds its stops
+    this.launching.set(id, null);
+    try {
+      await launch();
+    } finally {
+      const asked = this.launching.get(id);
+      this.launching.delete(id);
+      clearTimeout(this.stopDeadlines.get(id));
+      this.stopDeadlines.delete(id);
+      if (asked) {
+        // An engine closing records the stop now: the endings of the jobs it signals are the next one's to read.
+        if (this.closed) await this.recordStopped(id, asked);
+        if (!(await this.stop(id, asked.reason, asked.message))) await this.recordStopped(id, asked);
       }
-    });
+    }
+  }
+
+  /** The stop of a run none of whose jobs is followed, recorded as such (unless it has ended meanwhile). */
+  private async recordStopped(id: number, asked: { reason?: string; message?: string }): Promise<void> {
+    if (isDone((await this.store.experiments.row(id)).status)) return;
+    await this.lifecycle.experiment(id, 'stopped', asked.reason ?? 'stopped by user', asked.message ?? null);
+    this.opts.onFinished(id);
   }
 
   /**
@@ -187,14 +214,7 @@ export class Runner {
     const master = jobs[0];
 
     const asked = this.launching.get(x.id);
-    if (asked)
-      return this.endBeforeStart(
-        x.id,
-        jobs,
-        'stopped',
-        asked.reason ?? 'stopped by user',
-        'stopped before it started',
-      );
+    if (asked) return this.stoppedBeforeStart(x.id, jobs, asked);
     let image: string | undefined;
     if (backend.prepare) {
       const abort = new AbortController();
@@ -298,6 +318,12 @@ export class Runner {
         continue;
       }
       started.push({ row, job });
+    }
+    // Stopped before any replica was launched: nothing runs (the reason the stop gave, not the jobs').
+    const asked2 = this.launching.get(x.id);
+    if (asked2 && !started.length) {
+      if (network) await backend.removeNetwork?.(x.id, run).catch(() => undefined);
+      return this.stoppedBeforeStart(x.id, jobs, asked2);
     }
     // From here processes run: a failure (the store busy, say) is retried; each step checks what is already
     // recorded, so a retry never repeats one. Still failing, the caller recovers them as a restart would.
@@ -710,6 +736,16 @@ export class Runner {
   }
 
   /** Ends an experiment whose jobs never started (build failed, stopped while scheduled, no command). */
+  private stoppedBeforeStart(id: number, jobs: JobRow[], asked: { reason?: string; message?: string }) {
+    return this.endBeforeStart(
+      id,
+      jobs,
+      'stopped',
+      asked.reason ?? 'stopped by user',
+      asked.message ?? 'stopped before it started',
+    );
+  }
+
   private async endBeforeStart(
     experimentId: number,
     jobs: JobRow[],
@@ -751,9 +787,16 @@ export class Runner {
       build.abort();
       return true;
     }
-    // Being launched: applied once its jobs are followed (background()).
-    if (this.launching.has(experimentId) && !this.active.get(experimentId)?.jobs.size) {
-      this.launching.set(experimentId, { reason, message });
+    // Being launched: applied once every job of it is followed (applyingStops).
+    if (this.launching.has(experimentId)) {
+      // The first stop's reason stands (a later one, e.g. the launch's own clean-up, says less).
+      const asked = this.launching.get(experimentId) ?? { reason, message };
+      this.launching.set(experimentId, asked);
+      if (!this.stopDeadlines.has(experimentId)) {
+        const t = setTimeout(() => void this.recordStopped(experimentId, asked), this.opts.stopWaitMs);
+        t.unref?.();
+        this.stopDeadlines.set(experimentId, t);
+      }
       return true;
     }
     const a = this.active.get(experimentId);
@@ -828,7 +871,7 @@ export class Runner {
     if (launchNeeded) {
       // The engine stopped between scheduling and spawning: nothing ran, so the launch is finished now.
       log.debug(`experiment ${x.id}: launch not finished; finishing it`);
-      await this.inflight(() => this.start(x));
+      await this.inflight(() => this.applyingStops(x.id, () => this.start(x)));
     } else if (!reattached.length && !followed?.size) await this.settle(x.id);
   }
 
