@@ -84,9 +84,9 @@ export async function breakdown(
       const points: MetricPoint[] = [];
       for (const line of text.split('\n')) {
         const r = parseLine(line);
-        if (r.kind !== 'metrics') continue;
-        for (const [key, value] of Object.entries(r.values))
-          points.push({ key, step: r.step ?? 0, value, ts: r.ts ?? now });
+        if (r.kind !== 'record' || !r.metrics) continue;
+        for (const [key, value] of Object.entries(r.metrics.values))
+          points.push({ key, step: r.metrics.step ?? 0, value, ts: r.metrics.ts ?? now });
       }
       batches.push(points);
     }

@@ -212,14 +212,28 @@ export const methods = {
     .object({
       id,
       metrics: z
-        .record(z.string().min(1).max(200), z.number().finite())
+        .record(
+          z
+            .string()
+            .min(1)
+            .max(200)
+            .refine((k) => k !== '__proto__', 'a name other than __proto__'),
+          z.number().finite(),
+        )
         .refine((m) => Object.keys(m).length <= 1000, 'at most 1,000 metrics at once')
         .optional(),
       step: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER).optional(),
-      /** Unix seconds (default: now). */
-      ts: z.number().finite().optional(),
+      /** Unix seconds (default: now), a date from 1970 to 9999. */
+      ts: z.number().min(0).max(253402300799).optional(),
       params: z
-        .record(z.string().min(1).max(200), z.unknown())
+        .record(
+          z
+            .string()
+            .min(1)
+            .max(200)
+            .refine((k) => k !== '__proto__', 'a name other than __proto__'),
+          z.unknown(),
+        )
         .refine((m) => Object.keys(m).length <= 1000, 'at most 1,000 params at once')
         .optional(),
       tags: z.array(z.string().min(1).max(200)).max(100).optional(),

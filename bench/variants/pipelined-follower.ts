@@ -69,15 +69,18 @@ export class PipelinedFollower implements FollowerLike {
       from = nl + 1;
       const r = parseLine(line);
       if (r.kind === 'plain') continue;
-      if (r.kind === 'malformed') malformed++;
-      else if (r.kind === 'metrics') {
-        for (const [key, value] of Object.entries(r.values)) {
-          const step = r.step ?? (this.maxStep.get(key) ?? -1) + 1;
+      if (r.kind === 'malformed') {
+        malformed++;
+        continue;
+      }
+      if (r.metrics)
+        for (const [key, value] of Object.entries(r.metrics.values)) {
+          const step = r.metrics.step ?? (this.maxStep.get(key) ?? -1) + 1;
           if (step > (this.maxStep.get(key) ?? -1)) this.maxStep.set(key, step);
-          points.push({ key, step, value, ts: r.ts ?? now });
+          points.push({ key, step, value, ts: r.metrics.ts ?? now });
         }
-      } else if (r.kind === 'params') Object.assign(params, r.values);
-      else tags.push(...r.values);
+      if (r.params) Object.assign(params, r.params);
+      if (r.tags) tags.push(...r.tags);
     }
     return {
       experimentId: this.fx.experimentId,

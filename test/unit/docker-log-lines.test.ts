@@ -139,6 +139,6 @@ test("a metrics record copied from a timestamped log gets the source's time as i
   );
   // The follower reads it as the point's time.
   const r = parseLine(`@@axon {"metrics":{"loss":0.5},"step":3,"ts":${t}}`);
-  assert.equal(r.kind === 'metrics' && r.ts, t);
+  assert.equal(r.kind === 'record' && r.metrics?.ts, t);
   fs.rmSync(dir, { recursive: true, force: true });
 });

@@ -11,6 +11,12 @@ import { registerOutputs } from './outputs';
 import { formatBytes } from '../../../shared/bytes';
 import { experimentIdOf } from '../ids';
 
+/** A point's time as ISO 8601; one no date can hold (written before such were refused) as its number. */
+const when = (ts: number) => {
+  const d = new Date(ts * 1000);
+  return Number.isNaN(d.getTime()) ? String(ts) : d.toISOString();
+};
+
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 
 /** `lr 0.1 → 0.2, epochs 10 → 20`: what a changed restart runs with that the run did not. */
@@ -214,7 +220,7 @@ export function registerExperiment(program: Command, run: Runner): void {
         if (o.json) return printJson(pts);
         printTable(
           ['metric', 'step', 'value', 'time'],
-          pts.map((p) => [p.key, p.step, fmtValue(p.value), new Date(p.ts * 1000).toISOString()]),
+          pts.map((p) => [p.key, p.step, fmtValue(p.value), when(p.ts)]),
         );
       }),
     );
@@ -235,7 +241,7 @@ export function registerExperiment(program: Command, run: Runner): void {
         if (o.gpu) {
           const rows = samples.flatMap((s) =>
             (s.gpus ?? []).map((g) => [
-              new Date(s.ts * 1000).toISOString(),
+              when(s.ts),
               s.jobId,
               `${g.index} ${g.name}`,
               g.utilizationPercent ?? '',
@@ -260,7 +266,7 @@ export function registerExperiment(program: Command, run: Runner): void {
         printTable(
           ['time', 'replica', 'cpu %', 'memory', 'memory limit', 'net rx/tx', 'block r/w', 'gpus'],
           samples.map((s) => [
-            new Date(s.ts * 1000).toISOString(),
+            when(s.ts),
             replica.get(s.jobId) ?? `job ${s.jobId}`,
             s.cpuPercent === null ? '' : s.cpuPercent.toFixed(1),
             mb(s.memoryBytes),

@@ -156,15 +156,19 @@ export class LogFollower {
       from = nl + 1;
       const r = parseLogLine(line);
       if (r.kind === 'plain') continue;
-      if (r.kind === 'malformed') malformed++;
-      else if (r.kind === 'metrics') {
-        for (const [key, value] of Object.entries(r.values)) {
-          const step = r.step ?? (this.maxStep.get(key) ?? -1) + 1;
+      if (r.kind === 'malformed') {
+        malformed++;
+        continue;
+      }
+      const m = r.metrics;
+      if (m)
+        for (const [key, value] of Object.entries(m.values)) {
+          const step = m.step ?? (this.maxStep.get(key) ?? -1) + 1;
           if (step > (this.maxStep.get(key) ?? -1)) this.maxStep.set(key, step);
-          points.push({ key, step, value, ts: r.ts ?? now });
+          points.push({ key, step, value, ts: m.ts ?? now });
         }
-      } else if (r.kind === 'params') Object.assign(params, r.values);
-      else tags.push(...r.values);
+      if (r.params) Object.assign(params, r.params);
+      if (r.tags) tags.push(...r.tags);
     }
     const next = start + take;
     await this.store.metrics.ingest({

@@ -3,12 +3,18 @@
 
 export const PREFIX = '@@axon ';
 
-export type ProtocolRecord =
-  | { kind: 'metrics'; values: Record<string, number>; step: number | null; ts: number | null }
-  | { kind: 'params'; values: Record<string, unknown> }
-  | { kind: 'tags'; values: string[] };
+/** One record: any of metrics, params and tags (a line holding several gives each; none is dropped). */
+export interface ProtocolRecord {
+  metrics?: { values: Record<string, number>; step: number | null; ts: number | null };
+  params?: Record<string, unknown>;
+  tags?: string[];
+}
 
-export type LineResult = { kind: 'plain' } | { kind: 'malformed'; reason: string } | ProtocolRecord;
+export type LineResult =
+  { kind: 'plain' } | { kind: 'malformed'; reason: string } | ({ kind: 'record' } & ProtocolRecord);
+
+/** The latest `ts` a date can hold (9999-12-31): a larger one is no time a point was written. */
+export const MAX_TS = 253402300799;
 
 const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -39,13 +45,19 @@ export function parseLine(line: string): LineResult {
     return { kind: 'malformed', reason: 'not a JSON object' };
   }
   if (!isObject(obj)) return { kind: 'malformed', reason: 'not a JSON object' };
+  const out: { kind: 'record' } & ProtocolRecord = { kind: 'record' };
+  // `__proto__` cannot be a key of a plain object: it would be dropped silently further on.
+  const reserved = (o: Record<string, unknown>) => Object.keys(o).find((k) => k === '__proto__');
   if ('metrics' in obj) {
     const m = obj.metrics;
     if (!isObject(m)) return { kind: 'malformed', reason: '"metrics" must be an object of numbers' };
     const values: Record<string, number> = {};
     for (const [k, v] of Object.entries(m)) {
-      if (typeof v !== 'number' || !Number.isFinite(v) || k === '')
-        return { kind: 'malformed', reason: `metric "${k}" must be a finite number` };
+      if (typeof v !== 'number' || !Number.isFinite(v) || k === '' || k === '__proto__')
+        return {
+          kind: 'malformed',
+          reason: `metric "${k}" must be a finite number, named other than __proto__`,
+        };
       values[k] = v;
     }
     const step = obj.step ?? null;
@@ -53,21 +65,24 @@ export function parseLine(line: string): LineResult {
     if (step !== null && !(typeof step === 'number' && Number.isSafeInteger(step) && step >= 0))
       return { kind: 'malformed', reason: '"step" must be an integer from 0 to 2^53 − 1' };
     const ts = obj.ts ?? null;
-    if (ts !== null && !(typeof ts === 'number' && Number.isFinite(ts)))
-      return { kind: 'malformed', reason: '"ts" must be unix seconds' };
-    return { kind: 'metrics', values, step: step as number | null, ts: ts as number | null };
+    if (ts !== null && !(typeof ts === 'number' && ts >= 0 && ts <= MAX_TS))
+      return { kind: 'malformed', reason: '"ts" must be unix seconds (from 1970 to 9999)' };
+    out.metrics = { values, step: step as number | null, ts: ts as number | null };
   }
   if ('params' in obj) {
-    if (!isObject(obj.params)) return { kind: 'malformed', reason: '"params" must be an object' };
-    return { kind: 'params', values: obj.params };
+    if (!isObject(obj.params) || reserved(obj.params))
+      return { kind: 'malformed', reason: '"params" must be an object (no __proto__ key)' };
+    out.params = obj.params;
   }
   if ('tags' in obj) {
     const t = obj.tags;
     if (!Array.isArray(t) || !t.every((x) => typeof x === 'string'))
       return { kind: 'malformed', reason: '"tags" must be a list of strings' };
-    return { kind: 'tags', values: t as string[] };
+    out.tags = t as string[];
   }
-  return { kind: 'malformed', reason: 'expected one of "metrics", "params", "tags"' };
+  if (!out.metrics && !out.params && !out.tags)
+    return { kind: 'malformed', reason: 'expected one of "metrics", "params", "tags"' };
+  return out;
 }
 
 /** Formats a record as the job-side clients do (used by tests and the TypeScript client). */
