@@ -89,6 +89,34 @@ class ProtocolLineTests(unittest.TestCase):
         self.assertEqual(proc.stdout.splitlines(),
                          ["raised int", "raised bool", "raised float", "raised str", "raised int"])
 
+    def test_metrics_as_dicts_as_wandb_log_takes_them(self):
+        proc, _, _ = self.run_ok("""
+            tracking.log_metrics({"train/loss": 0.5, "val.acc": 0.75}, step=2)
+            tracking.log_metrics({"a": 1}, {"b": 2}, c=3)
+            tracking.log_metrics({"step": 9})
+            tracking.log_metrics(4, loss=0.25)  # a step given first, as before
+            try:
+                tracking.log_metrics("loss", 1.0)
+            except TypeError as e:
+                print("raised", e)
+        """)
+        objs = records(proc.stdout)
+        self.assertEqual(objs[0]["metrics"], {"train/loss": 0.5, "val.acc": 0.75})
+        self.assertEqual(objs[0]["step"], 2)
+        self.assertEqual(objs[1]["metrics"], {"a": 1, "b": 2, "c": 3})
+        self.assertNotIn("step", objs[1])
+        self.assertEqual(objs[2]["metrics"], {"step": 9})
+        self.assertEqual((objs[3]["metrics"], objs[3]["step"]), ({"loss": 0.25}, 4))
+        self.assertIn("raised log_metrics takes dicts of name: value", proc.stdout)
+
+    def test_ints_beyond_a_double_are_skipped_like_inf(self):
+        proc, _, _ = self.run_ok("""
+            tracking.log_metrics(step=0, huge=10 ** 400, big=2 ** 63 + 1, ok=7)
+        """)
+        objs = records(proc.stdout)
+        self.assertEqual(objs[0]["metrics"], {"big": float(2 ** 63), "ok": 7})
+        self.assertIn("'huge'", proc.stderr)
+
     def test_log_metric_single(self):
         proc, _, _ = self.run_ok("""
             tracking.log_metric("loss", 0.125, step=7)

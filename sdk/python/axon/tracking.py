@@ -13,6 +13,7 @@ the log at once even when stdout is a file. The functions also work when the
 script is not run by Axon: the lines are simply printed.
 """
 
+import collections.abc
 import json
 import math
 import numbers
@@ -130,7 +131,15 @@ def _to_number(name, value):
         raise TypeError("metric {!r} must be a number, got {} {!r}".format(
             name, type(original).__name__, original))
     if isinstance(value, numbers.Integral):
-        return int(value)
+        value = int(value)
+        if abs(value) <= _MAX_STEP:
+            return value
+        # The engine holds doubles: a larger int is the nearest one, and one beyond a double is infinite
+        # (skipped with a warning, as inf is) rather than a line the engine would count malformed.
+        try:
+            return float(value)
+        except OverflowError:
+            return math.inf if value > 0 else -math.inf
     return float(value)
 
 
@@ -171,16 +180,28 @@ def _sanitize_param(value):
 # public API: reporting
 # ---------------------------------------------------------------------------
 
-def log_metrics(step=None, **values):
-    """Report one or more metrics, e.g. ``log_metrics(step=3, loss=0.25, acc=0.9)``.
+def log_metrics(*metrics, step=None, **values):
+    """Report one or more metrics, e.g. ``log_metrics(step=3, loss=0.25, acc=0.9)``, or as dicts, as W&B's
+    ``log`` takes them: ``log_metrics({"train/loss": 0.25, "val/acc": 0.9}, step=3)``.
 
     ``step`` is an int >= 0; when omitted the engine uses, per metric, the
     highest step seen so far plus one. Non-finite values (NaN, +-inf) are
     skipped with a warning on stderr; non-numbers raise TypeError (and then
-    nothing is reported). A metric literally named ``step`` must be logged
-    with :func:`log_metric`.
+    nothing is reported). A metric literally named ``step`` is given in a
+    dict or with :func:`log_metric`. (A step given first, ``log_metrics(3,
+    loss=0.25)``, is still read as the step.)
     """
-    record = _metrics_record(values, step)
+    merged = {}
+    for i, m in enumerate(metrics):
+        if isinstance(m, collections.abc.Mapping):
+            merged.update(m)
+        elif i == 0 and step is None and len(metrics) == 1 and (m is None or isinstance(m, numbers.Integral)):
+            step = m
+        else:
+            raise TypeError(
+                "log_metrics takes dicts of name: value and name=value keywords (and step=), got {!r}".format(m))
+    merged.update(values)
+    record = _metrics_record(merged, step)
     if record is not None:
         _emit(record)
 
