@@ -136,6 +136,23 @@ test("an attached group of fast trials prints every experiment's end once, witho
   );
 });
 
+test("a sweep's metric that no trial reports is said at its end, with the names they did report", async () => {
+  const dir = tmpDir('axon-proj-');
+  const file = path.join(dir, 'polyaxonfile.yml');
+  fs.writeFileSync(path.join(dir, 'report.sh'), `echo '@@axon {"metrics": {"val/loss": '$1', "acc": 1}}'\n`);
+  fs.writeFileSync(
+    file,
+    'version: 1\nkind: group\nhptuning:\n  metric: {name: val_loss, optimization: minimize}\n' +
+      '  matrix:\n    a: {values: [1, 2]}\nrun:\n  cmd: bash report.sh {{ a }}\n',
+  );
+  const r = await cli(['run', '-f', file], { home: tmpDir(), cwd: dir });
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(
+    r.stderr,
+    /^axon: warning: no experiment of group 1 reported val_loss, the metric its search ranks by; they reported acc, val\/loss$/m,
+  );
+});
+
 test('axon run of the branin grid group prints the ranked results table', async () => {
   const home = tmpDir();
   const r = await cli(['run', '-f', path.join(BRANIN, 'polyaxonfile.yml'), '-P', 'steps=2'], {
