@@ -42,32 +42,34 @@ function model(n: number, seed: number) {
   return { X, y, gp, best: Math.min(...y) };
 }
 
-test('fantasy EI: the gradient the polish follows is that of the value (finite differences)', () => {
+test('fantasy EI: the gradient the polish follows is that of the value (finite differences), σ scaled or not', () => {
   const { y, gp, best } = model(15, 3);
   const pending = [
     [0.31, 0.58],
     [0.7, 0.2],
     [0.45, 0.9],
   ];
-  const { acq } = fantasyEi(gp, y, pending, best, 0, new Rng(5), 16);
-  for (const x of [
-    [0.2, 0.5],
-    [0.33, 0.62],
-    [0.8, 0.1],
-  ]) {
-    const { value, grad } = acq.withGrad(x);
-    assert.equal(value, acq.value(x));
-    for (let j = 0; j < 2; j++) {
-      const h = 1e-6;
-      const up = [...x];
-      const down = [...x];
-      up[j] += h;
-      down[j] -= h;
-      const fd = (acq.value(up) - acq.value(down)) / (2 * h);
-      assert.ok(
-        Math.abs(fd - grad[j]) <= 1e-4 * Math.max(1, Math.abs(fd)),
-        `x ${x} dim ${j}: ${grad[j]} vs ${fd}`,
-      );
+  for (const sdScale of [1, 0.5]) {
+    const { acq } = fantasyEi(gp, y, pending, best, 0, new Rng(5), 16, sdScale);
+    for (const x of [
+      [0.2, 0.5],
+      [0.33, 0.62],
+      [0.8, 0.1],
+    ]) {
+      const { value, grad } = acq.withGrad(x);
+      assert.equal(value, acq.value(x));
+      for (let j = 0; j < 2; j++) {
+        const h = 1e-6;
+        const up = [...x];
+        const down = [...x];
+        up[j] += h;
+        down[j] -= h;
+        const fd = (acq.value(up) - acq.value(down)) / (2 * h);
+        assert.ok(
+          Math.abs(fd - grad[j]) <= 1e-4 * Math.max(1, Math.abs(fd)),
+          `σ×${sdScale} x ${x} dim ${j}: ${grad[j]} vs ${fd}`,
+        );
+      }
     }
   }
 });
@@ -106,6 +108,7 @@ test('with nothing running, the suggestion is the same whatever the batch method
     return { params, value: f([params.a, params.b]), state: 'complete' as const };
   });
   const saved = BO_TUNING.batch;
+  const savedScale = BO_TUNING.batchSdScale;
   try {
     const out = (['kb', 'fantasy', 'lp'] as const).map((b) => {
       BO_TUNING.batch = b;
@@ -113,6 +116,13 @@ test('with nothing running, the suggestion is the same whatever the batch method
     });
     assert.deepEqual(out[1], out[0]);
     assert.deepEqual(out[2], out[0]);
+    // Nor does the batch's σ scale (it only enters the fantasies' EI).
+    BO_TUNING.batch = 'fantasy';
+    for (const scale of [1, 0.5]) {
+      BO_TUNING.batchSdScale = scale;
+      assert.deepEqual(suggestBo(matrix, obs, new Rng(21), cfg), out[0]);
+    }
+    BO_TUNING.batchSdScale = savedScale;
     // With one running, no method suggests the running point again.
     const running: Observation[] = [...obs, { params: out[0], value: null, state: 'running' }];
     for (const b of ['kb', 'fantasy', 'lp', 'cl-mean', 'ts', 'ei-ts'] as const) {
@@ -123,5 +133,6 @@ test('with nothing running, the suggestion is the same whatever the batch method
     }
   } finally {
     BO_TUNING.batch = saved;
+    BO_TUNING.batchSdScale = savedScale;
   }
 });

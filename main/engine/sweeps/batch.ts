@@ -74,6 +74,7 @@ export interface PendingOptions {
   xi: number;
   rng: Rng;
   fantasySamples: number;
+  sdScale?: number;
   /** Whether the believers' values may lower the incumbent. */
   kbBest: boolean;
   /** Where local penalisation estimates its Lipschitz constant (drawn only for `lp`). */
@@ -111,7 +112,7 @@ export function pendingModel(
     return { gp, best: o.best, reorder: (scored) => thompsonFirst(believers().gp, scored, o.rng) };
   }
   if (o.method === 'fantasy' && o.ei) {
-    const f = fantasyEi(gp, y, pending, o.best, o.xi, o.rng, o.fantasySamples);
+    const f = fantasyEi(gp, y, pending, o.best, o.xi, o.rng, o.fantasySamples, o.sdScale);
     return { gp: f.model, best: o.best, acq: f.acq };
   }
   if (o.method === 'lp' && o.ei) {

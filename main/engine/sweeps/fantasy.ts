@@ -27,6 +27,7 @@ export function fantasyEi(
   xi: number,
   rng: Rng,
   samples = 16,
+  sdScale = 1,
 ): { acq: BatchAcquisition; model: GaussianProcess } {
   const m = pending.length;
   const { mean, cov } = gp.joint(pending);
@@ -52,7 +53,7 @@ export function fantasyEi(
   const logK = Math.log(alphas.length);
   const evaluate = (x: number[], withGrad: boolean) => {
     const p = model.predictMany(x, alphas, withGrad);
-    const parts = p.means.map((mu, k) => logExpectedImprovement(mu, p.sd, bests[k], xi));
+    const parts = p.means.map((mu, k) => logExpectedImprovement(mu, p.sd * sdScale, bests[k], xi));
     const top = Math.max(...parts.map((a) => a.value));
     const ws = parts.map((a) => Math.exp(a.value - top));
     const total = ws.reduce((a, b) => a + b, 0);
@@ -62,7 +63,8 @@ export function fantasyEi(
     const grad = new Array<number>(x.length).fill(0);
     parts.forEach((a, k) => {
       const w = ws[k] / total;
-      for (let j = 0; j < x.length; j++) grad[j] += w * (a.dMean * p.dMeans![k][j] + a.dSd * p.dSd![j]);
+      for (let j = 0; j < x.length; j++)
+        grad[j] += w * (a.dMean * p.dMeans![k][j] + a.dSd * sdScale * p.dSd![j]);
     });
     return { value, grad };
   };
