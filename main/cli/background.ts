@@ -10,6 +10,7 @@ import path from 'node:path';
 import type { AxonApi } from '../../shared/api';
 import { ApiError, EVENT_NAMES } from '../../shared/api-errors';
 import type { Engine } from '../engine/engine';
+import type { CallerAwareApi } from '../server/identity';
 import { lockOwner, readAddress, type EngineAddress } from '../engine/home';
 
 export const engineLogPath = (home: string) => path.join(home, 'engine.log');
@@ -101,24 +102,31 @@ export function idleWatch(
   engine: Engine,
   idleMs: number,
   onIdle: () => void,
-): { api: AxonApi & { home: string }; stop(): void } {
+): { api: CallerAwareApi & { home: string }; stop(): void } {
   let last = Date.now();
   let inFlight = 0; // a call that takes longer than idleMs (a cluster probe) keeps the engine up until it answers
   const subscriptions = () => EVENT_NAMES.reduce((n, e) => n + engine.events.listenerCount(e), 0);
   const own = subscriptions(); // the engine's own listeners, not clients
+  const counted = async <T>(answer: () => Promise<T>): Promise<T> => {
+    last = Date.now();
+    inFlight++;
+    try {
+      return await answer();
+    } finally {
+      inFlight--;
+      last = Date.now();
+    }
+  };
   const api = {
     home: engine.home,
-    call: (async (method, input) => {
-      last = Date.now();
-      inFlight++;
-      try {
-        return await engine.call(method, input);
-      } finally {
-        inFlight--;
-        last = Date.now();
-      }
-    }) as AxonApi['call'],
+    call: ((method, input) => counted(() => engine.call(method, input))) as AxonApi['call'],
     on: ((event, listener) => engine.on(event, listener)) as AxonApi['on'],
+    // A job's own token (AXON_TOKEN) is told apart from the home's: the transport calls as its run.
+    callAs: ((caller, method, input) =>
+      counted(() => engine.callAs(caller, method, input))) as CallerAwareApi['callAs'],
+    onAs: ((caller, event, listener) => engine.onAs(caller, event, listener)) as CallerAwareApi['onAs'],
+    runOfToken: (token: string) => engine.runOfToken(token),
+    authz: engine.authz,
   };
   let checking = false;
   const timer = setInterval(

@@ -91,7 +91,8 @@ export async function resolveCaller(
 
 /** A job's run token (`axr_…`) as its run's caller, where the engine tells callers apart; else null. */
 function runCaller(api: AxonApi, given: string | null): Caller | null {
-  if (!given?.startsWith('axr_') || !('callAs' in api)) return null;
+  if (!given?.startsWith('axr_') || typeof (api as Partial<CallerAwareApi>).runOfToken !== 'function')
+    return null;
   const experimentId = (api as CallerAwareApi).runOfToken(given);
   return experimentId === null ? null : { kind: 'run', experimentId };
 }

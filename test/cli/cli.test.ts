@@ -686,38 +686,40 @@ test("Polyaxon's muscle memory: experiment jobs, stop -y, logs --past, update --
   assert.equal((await cli(['experiment', '-xp', '1', 'update'], { home })).code, 2);
 });
 
-test("without --auth too, a job's own AXON_TOKEN tracks and reads its run, and nothing else", async () => {
-  const home = tmpDir();
-  const served = await startServe(home);
-  try {
-    const dir = tmpDir('axon-proj-');
-    // The job calls the API itself, as an SDK in it would: its token, its run id, the engine's URL.
-    fs.writeFileSync(
-      path.join(dir, 'job.py'),
-      [
-        'import json, os, urllib.request, urllib.error',
-        'def call(method, body):',
-        '    req = urllib.request.Request(os.environ["AXON_API_URL"] + "/api/" + method, json.dumps(body).encode(),',
-        '        {"Authorization": "Bearer " + os.environ["AXON_TOKEN"], "Content-Type": "application/json"})',
-        '    try:',
-        '        with urllib.request.urlopen(req) as r: return r.status',
-        '    except urllib.error.HTTPError as e: return e.code',
-        'me = int(os.environ["AXON_RUN_ID"])',
-        'print("track", call("experiments.track", {"id": me, "metrics": {"api_loss": 0.5}, "step": 0}))',
-        'print("get", call("experiments.get", {"id": me}))',
-        'print("list", call("experiments.list", {}))',
-      ].join('\n'),
-    );
-    fs.writeFileSync(
-      path.join(dir, 'polyaxonfile.yml'),
-      'version: 1\nkind: experiment\nrun:\n  cmd: python3 job.py\n',
-    );
-    const r = await cli(['run', '-f', 'polyaxonfile.yml'], { home, cwd: dir });
-    assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /track 200\nget 200\nlist 403/);
-    const x = JSON.parse((await cli(['experiment', '-xp', '1', 'get', '--json'], { home })).stdout);
-    assert.equal(x.lastMetrics.api_loss, 0.5);
-  } finally {
-    await served.stop();
-  }
-});
+for (const how of ['axon serve', 'the background engine axon run starts'])
+  test(`without --auth too (${how}), a job's own AXON_TOKEN tracks and reads its run, and nothing else`, async () => {
+    const home = tmpDir();
+    const served = how === 'axon serve' ? await startServe(home) : null;
+    try {
+      const dir = tmpDir('axon-proj-');
+      // The job calls the API itself, as an SDK in it would: its token, its run id, the engine's URL.
+      fs.writeFileSync(
+        path.join(dir, 'job.py'),
+        [
+          'import json, os, urllib.request, urllib.error',
+          'def call(method, body):',
+          '    req = urllib.request.Request(os.environ["AXON_API_URL"] + "/api/" + method, json.dumps(body).encode(),',
+          '        {"Authorization": "Bearer " + os.environ["AXON_TOKEN"], "Content-Type": "application/json"})',
+          '    try:',
+          '        with urllib.request.urlopen(req) as r: return r.status',
+          '    except urllib.error.HTTPError as e: return e.code',
+          'me = int(os.environ["AXON_RUN_ID"])',
+          'print("track", call("experiments.track", {"id": me, "metrics": {"api_loss": 0.5}, "step": 0}))',
+          'print("get", call("experiments.get", {"id": me}))',
+          'print("list", call("experiments.list", {}))',
+        ].join('\n'),
+      );
+      fs.writeFileSync(
+        path.join(dir, 'polyaxonfile.yml'),
+        'version: 1\nkind: experiment\nrun:\n  cmd: python3 job.py\n',
+      );
+      const r = await cli(['run', '-f', 'polyaxonfile.yml'], { home, cwd: dir });
+      assert.equal(r.code, 0, r.stderr);
+      if (!served) assert.match(r.stderr, /started a background engine/);
+      assert.match(r.stdout, /track 200\nget 200\nlist 403/);
+      const x = JSON.parse((await cli(['experiment', '-xp', '1', 'get', '--json'], { home })).stdout);
+      assert.equal(x.lastMetrics.api_loss, 0.5);
+    } finally {
+      await served?.stop();
+    }
+  });
