@@ -152,3 +152,26 @@ test('a launch that hangs does not hold a stop for ever: it is recorded after th
     await engine.close();
   }
 });
+
+test('an engine closing while it holds a stop records the run and its jobs stopped: none is left running for the next', async () => {
+  const { backend, state } = heldLocal();
+  const home = tmpDir();
+  const engine = await Engine.start({ home, backends: { local: backend } });
+  const id = await start(engine, `version: 1\nkind: experiment\nrun:\n  cmd: AXON_REPLICA=master; ${CMD}\n`);
+  await waitFor(async () => state.launched === 1, 20_000, 'the process to start');
+  await engine.call('experiments.stop', { id });
+  const closing = engine.close();
+  state.release();
+  await closing;
+  const next = await Engine.start({ home });
+  try {
+    const x = await next.call('experiments.get', { id });
+    assert.equal(x.status, 'stopped');
+    assert.deepEqual(
+      (await next.store.jobs.forExperiment(id)).map((j) => j.status),
+      ['stopped'],
+    );
+  } finally {
+    await next.close();
+  }
+});

@@ -72,6 +72,12 @@ const CODE_REREAD_AFTER_MS = 2000;
 /** How long one read of a folder's code version serves the runs that start meanwhile. */
 const CODE_READ_SHARED_MS = 1000;
 
+/** A run being launched (Runner.launching): the stop asked meanwhile, and the jobs started so far. */
+interface Launching {
+  asked: { reason?: string; message?: string; signalled?: Set<RunningJob> } | null;
+  started: RunningJob[];
+}
+
 export class Runner {
   private active = new Map<number, ActiveExperiment>();
   private pending = new Set<Promise<void>>();
@@ -80,7 +86,7 @@ export class Runner {
   /** Experiments being launched, until their jobs are followed, with a stop asked meanwhile: it is applied
    *  once they are, so the run ends when its jobs have (recorded at once, it read stopped while they still
    *  started and ran their handlers). */
-  private launching = new Map<number, { reason?: string; message?: string } | null>();
+  private launching = new Map<number, Launching>();
   /** A launch that hangs (a cluster that does not answer) does not hold a stop for ever: after this long the
    *  stop is recorded, and whatever the launch still starts is stopped when it is done. */
   private stopDeadlines = new Map<number, NodeJS.Timeout>();
@@ -159,27 +165,54 @@ export class Runner {
   /** Runs a launch during which a stop is held (see `launching`) and applied once the launch is done. */
   private async applyingStops(id: number, launch: () => Promise<void>): Promise<void> {
     if (this.launching.has(id)) return launch(); // an outer launch of the same run holds its stops
-    this.launching.set(id, null);
+    this.launching.set(id, { asked: null, started: [] });
     try {
       await launch();
     } finally {
-      const asked = this.launching.get(id);
+      const asked = this.launching.get(id)!.asked;
       this.launching.delete(id);
       clearTimeout(this.stopDeadlines.get(id));
       this.stopDeadlines.delete(id);
-      if (asked) {
-        // An engine closing records the stop now: the endings of the jobs it signals are the next one's to read.
-        if (this.closed) await this.recordStopped(id, asked);
-        if (!(await this.stop(id, asked.reason, asked.message))) await this.recordStopped(id, asked);
+      if (asked?.signalled) {
+        // The deadline signalled what had started then: the endings are recorded as a stop's, and only jobs
+        // started after it are signalled now.
+        const a = this.active.get(id);
+        if (a) {
+          Object.assign(a, { stopRequested: true, stopReason: asked.reason, stopMessage: asked.message });
+          a.stopRequestedAt ??= Date.now();
+          await this.stopJobs([...a.jobs.values()].filter((j) => !asked.signalled!.has(j.job)));
+        }
+      } else if (asked) {
+        const followed = await this.stop(id, asked.reason, asked.message);
+        // A closing engine records no job's end: the stop is recorded with its jobs now.
+        if (!followed || this.closed) await this.recordStopped(id, asked, this.closed);
       }
     }
   }
 
-  /** The stop of a run none of whose jobs is followed, recorded as such (unless it has ended meanwhile). */
-  private async recordStopped(id: number, asked: { reason?: string; message?: string }): Promise<void> {
+  /** The stop of a run (unless it has ended meanwhile); `withJobs`: its unfinished jobs too. */
+  private async recordStopped(
+    id: number,
+    asked: { reason?: string; message?: string },
+    withJobs = false,
+  ): Promise<void> {
     if (isDone((await this.store.experiments.row(id)).status)) return;
-    await this.lifecycle.experiment(id, 'stopped', asked.reason ?? 'stopped by user', asked.message ?? null);
-    this.opts.onFinished(id);
+    const reason = asked.reason ?? 'stopped by user';
+    if (withJobs)
+      for (const j of await this.store.jobs.forExperiment(id))
+        if (!isDone(j.status)) await this.lifecycle.job(j.id, 'stopped', reason);
+    if (await this.lifecycle.experiment(id, 'stopped', reason, asked.message ?? null))
+      this.opts.onFinished(id);
+  }
+
+  /** A stop held longer than stopWaitMs by a launch that hangs: what started is signalled, the run recorded
+   *  stopped; the jobs' endings are recorded once the launch returns and they are followed. */
+  private async stopDeadline(id: number): Promise<void> {
+    const l = this.launching.get(id);
+    if (!l?.asked) return;
+    l.asked.signalled = new Set(l.started);
+    await this.stopJobs(l.started.map((job) => ({ job })));
+    await this.recordStopped(id, l.asked);
   }
 
   /**
@@ -213,7 +246,7 @@ export class Runner {
     const jobs = known ?? (await this.ensureJobs(x, plan, runDir, outputs));
     const master = jobs[0];
 
-    const asked = this.launching.get(x.id);
+    const asked = this.launching.get(x.id)?.asked;
     if (asked) return this.stoppedBeforeStart(x.id, jobs, asked);
     let image: string | undefined;
     if (backend.prepare) {
@@ -278,7 +311,7 @@ export class Runner {
     const toLaunch = jobs.filter((j) => !j.pid && !j.external_id && !isDone(j.status));
     const started: Array<{ row: JobRow; job: RunningJob }> = [];
     for (const row of toLaunch) {
-      if (this.launching.get(x.id)) {
+      if (this.launching.get(x.id)?.asked) {
         await this.lifecycle.job(row.id, 'stopped', 'stopped before it started');
         continue;
       }
@@ -318,9 +351,10 @@ export class Runner {
         continue;
       }
       started.push({ row, job });
+      this.launching.get(x.id)?.started.push(job);
     }
     // Stopped before any replica was launched: nothing runs (the reason the stop gave, not the jobs').
-    const asked2 = this.launching.get(x.id);
+    const asked2 = this.launching.get(x.id)?.asked;
     if (asked2 && !started.length) {
       if (network) await backend.removeNetwork?.(x.id, run).catch(() => undefined);
       return this.stoppedBeforeStart(x.id, jobs, asked2);
@@ -753,9 +787,11 @@ export class Runner {
     reason: string,
     message: string | null,
   ): Promise<void> {
-    for (const j of jobs) if (!isDone(j.status)) await this.lifecycle.job(j.id, status, reason);
-    await this.lifecycle.experiment(experimentId, status, reason, message);
-    this.opts.onFinished(experimentId);
+    // Read again: rows given their own ending meanwhile (a replica skipped by a stop) keep it.
+    const rows = await this.store.jobs.forExperiment(experimentId).catch(() => jobs);
+    for (const j of rows) if (!isDone(j.status)) await this.lifecycle.job(j.id, status, reason);
+    if (await this.lifecycle.experiment(experimentId, status, reason, message))
+      this.opts.onFinished(experimentId);
   }
 
   /** Of experiments about to launch, those their backend cannot take now (capacity), with the reason. */
@@ -790,10 +826,13 @@ export class Runner {
     // Being launched: applied once every job of it is followed (applyingStops).
     if (this.launching.has(experimentId)) {
       // The first stop's reason stands (a later one, e.g. the launch's own clean-up, says less).
-      const asked = this.launching.get(experimentId) ?? { reason, message };
-      this.launching.set(experimentId, asked);
+      const l = this.launching.get(experimentId)!;
+      l.asked ??= { reason, message };
       if (!this.stopDeadlines.has(experimentId)) {
-        const t = setTimeout(() => void this.recordStopped(experimentId, asked), this.opts.stopWaitMs);
+        const t = setTimeout(
+          () => void this.inflight(() => this.stopDeadline(experimentId)),
+          this.opts.stopWaitMs,
+        );
         t.unref?.();
         this.stopDeadlines.set(experimentId, t);
       }
