@@ -359,6 +359,7 @@ experiment.log_status("running")
 experiment.log_params(reset=False, lr=0.01, layers=[32, 64])
 experiment.log_metrics(step=2, loss=0.5, accuracy=0.75)
 experiment.log_metrics(loss=0.25)
+experiment.log_metrics({"val/loss": 0.125}, step=4)
 experiment.log_tags(["baseline", "v2"])
 experiment.log_tags("a,b")
 experiment.set_description("d")
@@ -392,7 +393,8 @@ class PolyaxonShimTests(unittest.TestCase):
         self.assertTrue(axon_lines[2].startswith(
             '@@axon {"metrics":{"loss":0.5,"accuracy":0.75},"step":2,"ts":'))
         self.assertTrue(axon_lines[3].startswith('@@axon {"metrics":{"loss":0.25},"ts":'))
-        self.assertEqual(axon_lines[4:], ['@@axon {"tags":["baseline","v2"]}', '@@axon {"tags":["a","b"]}'])
+        self.assertTrue(axon_lines[4].startswith('@@axon {"metrics":{"val/loss":0.125},"step":4,"ts":'))
+        self.assertEqual(axon_lines[5:], ['@@axon {"tags":["baseline","v2"]}', '@@axon {"tags":["a","b"]}'])
         self.assertEqual(other, [
             'declarations {"batch_size": 32, "lr": 0.01}',
             'method_declarations {"batch_size": 32, "lr": 0.01}',
@@ -414,7 +416,7 @@ class PolyaxonShimTests(unittest.TestCase):
         self.assertIn("outputs " + os.path.join(tmp, "outputs"), proc.stdout)
         self.assertIn("info null", proc.stdout)
         self.assertIn("in_cluster False True", proc.stdout)
-        self.assertEqual(len(records(proc.stdout)), 6)
+        self.assertEqual(len(records(proc.stdout)), 7)
 
     def test_shim_validates_like_axon(self):
         proc = run_code(textwrap.dedent("""
@@ -555,7 +557,7 @@ class Python38CompatTests(unittest.TestCase):
                         cwd=tmp, python=PYTHON38)
         self.assertEqual(proc.returncode, 0, proc.stderr)
         self.assertIn("{'lr': 0.1} True", proc.stdout)
-        self.assertEqual(len(records(proc.stdout)), 9)
+        self.assertEqual(len(records(proc.stdout)), 10)
         branin = os.path.join(EXAMPLES, "branin", "branin.py")
         proc = subprocess.run([PYTHON38, branin, "--x1=3.14159", "--x2=2.275", "--steps=3",
                                "--sleep=0"], env=clean_env(), stdout=subprocess.PIPE,

@@ -61,6 +61,15 @@ test('malformed protocol lines are reported, never thrown', () => {
     assert.equal(parseLine(PREFIX + bad).kind, 'malformed', bad);
   assert.equal(parseLine(`${PREFIX}{"metrics":{"a":1},"step":9007199254740991}`).kind, 'record', '2^53 − 1');
   assert.equal(parseLine(`${PREFIX}{"metrics":{"constructor":1}}`).kind, 'record');
+  // null is no value, as for step and ts: the metrics beside it are kept.
+  assert.deepEqual(parseLine(`${PREFIX}{"metrics":{"a":1},"params":null,"tags":null}`), {
+    kind: 'record',
+    metrics: { values: { a: 1 }, step: null, ts: null },
+  });
+  assert.deepEqual(parseLine(`${PREFIX}{"metrics":{"a":1},"ts":1700000000000}`), {
+    kind: 'malformed',
+    reason: '"ts" must be unix seconds (from 1970 to 9999), not milliseconds',
+  });
 });
 
 test('a record after a progress bar rewritten with \\r is found; without a \\r the prefix must start the line', () => {

@@ -349,7 +349,7 @@ export async function printGroupResults(api: AxonApi, id: number): Promise<void>
   // A metric name no trial reports (`val_loss` for `val/loss`) ranks nothing and guides no search: said, with
   // the names they did report.
   const name = g.metric?.name;
-  if (name && best === null && !g.ranked.some((e) => name in e.lastMetrics)) {
+  if (name && best === null && isGroupDone(g.status) && !g.ranked.some((e) => name in e.lastMetrics)) {
     const seen = [...new Set(g.ranked.flatMap((e) => Object.keys(e.lastMetrics)))].sort();
     process.stderr.write(
       `axon: warning: no experiment of group ${g.id} reported ${name}, the metric its search ranks by; ` +

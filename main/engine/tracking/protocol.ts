@@ -48,7 +48,7 @@ export function parseLine(line: string): LineResult {
   const out: { kind: 'record' } & ProtocolRecord = { kind: 'record' };
   // `__proto__` cannot be a key of a plain object: it would be dropped silently further on.
   const reserved = (o: Record<string, unknown>) => Object.keys(o).find((k) => k === '__proto__');
-  if ('metrics' in obj) {
+  if (obj.metrics != null) {
     const m = obj.metrics;
     if (!isObject(m)) return { kind: 'malformed', reason: '"metrics" must be an object of numbers' };
     const values: Record<string, number> = {};
@@ -66,15 +66,18 @@ export function parseLine(line: string): LineResult {
       return { kind: 'malformed', reason: '"step" must be an integer from 0 to 2^53 − 1' };
     const ts = obj.ts ?? null;
     if (ts !== null && !(typeof ts === 'number' && ts >= 0 && ts <= MAX_TS))
-      return { kind: 'malformed', reason: '"ts" must be unix seconds (from 1970 to 9999)' };
+      return {
+        kind: 'malformed',
+        reason: `"ts" must be unix seconds (from 1970 to 9999)${typeof ts === 'number' && ts > MAX_TS && ts <= MAX_TS * 1000 ? ', not milliseconds' : ''}`,
+      };
     out.metrics = { values, step: step as number | null, ts: ts as number | null };
   }
-  if ('params' in obj) {
+  if (obj.params != null) {
     if (!isObject(obj.params) || reserved(obj.params))
       return { kind: 'malformed', reason: '"params" must be an object (no __proto__ key)' };
     out.params = obj.params;
   }
-  if ('tags' in obj) {
+  if (obj.tags != null) {
     const t = obj.tags;
     if (!Array.isArray(t) || !t.every((x) => typeof x === 'string'))
       return { kind: 'malformed', reason: '"tags" must be a list of strings' };

@@ -210,9 +210,9 @@ class Experiment(object):
 
     # -- reporting -----------------------------------------------------------
 
-    def log_metrics(self, step=None, **metrics):
-        """``experiment.log_metrics(step=3, loss=0.25, accuracy=0.9)``."""
-        _axon.log_metrics(step=step, **metrics)
+    def log_metrics(self, *dicts, step=None, **metrics):
+        """``experiment.log_metrics(step=3, loss=0.25, accuracy=0.9)``, or dicts of them (as axon.tracking)."""
+        _axon.log_metrics(*dicts, step=step, **metrics)
 
     def log_metric(self, name, value, step=None):
         _axon.log_metric(name, value, step=step)
