@@ -769,7 +769,7 @@ export class Runner {
     return r.ref;
   }
 
-  /** Ends an experiment whose jobs never started (build failed, stopped while scheduled, no command). */
+  /** A held stop that came before any job of the run was launched. */
   private stoppedBeforeStart(id: number, jobs: JobRow[], asked: { reason?: string; message?: string }) {
     return this.endBeforeStart(
       id,
@@ -780,6 +780,7 @@ export class Runner {
     );
   }
 
+  /** Ends an experiment whose jobs never started (build failed, stopped while scheduled, no command). */
   private async endBeforeStart(
     experimentId: number,
     jobs: JobRow[],
