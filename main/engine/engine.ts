@@ -64,6 +64,17 @@ export interface EngineOptions {
   keptRetryMs?: number;
 }
 
+/** The grace period between a stop's SIGTERM and its SIGKILL: `AXON_STOP_GRACE_S` (a run that saves a large
+ *  checkpoint on SIGTERM needs more than the default 10 s), else 10 s. */
+export function stopGraceFromEnv(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env.AXON_STOP_GRACE_S;
+  if (raw === undefined || raw === '') return 10_000;
+  const s = Number(raw);
+  if (Number.isFinite(s) && s >= 0 && s <= 86_400) return s * 1000;
+  log.warn(`AXON_STOP_GRACE_S=${raw} is not a number of seconds from 0 to 86400: the grace period is 10 s`);
+  return 10_000;
+}
+
 export class Engine implements AxonApi {
   readonly startedAt = new Date().toISOString();
   apiUrl = '';
@@ -124,7 +135,7 @@ export class Engine implements AxonApi {
     const runner = new Runner(store, events, lifecycle, {
       home: opts.home,
       backends,
-      stopGraceMs: opts.stopGraceMs ?? 10_000,
+      stopGraceMs: opts.stopGraceMs ?? stopGraceFromEnv(),
       stopWaitMs: opts.stopWaitMs ?? 30_000,
       secret,
       apiUrl: () => engine?.apiUrl ?? '',

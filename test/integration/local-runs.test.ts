@@ -141,9 +141,11 @@ test('a failing command fails the experiment with its exit code as the reason', 
   }
 });
 
-test('stop sends SIGTERM to the process group, then SIGKILL after the grace period', async () => {
+test('stop sends SIGTERM to the process group, then SIGKILL after the grace period (AXON_STOP_GRACE_S)', async () => {
   const home = tmpDir();
-  const engine = await Engine.start({ home, stopGraceMs: 700 });
+  // The grace period a user sets for a long checkpoint, here shortened.
+  process.env.AXON_STOP_GRACE_S = '0.7';
+  const engine = await Engine.start({ home }).finally(() => delete process.env.AXON_STOP_GRACE_S);
   try {
     // A child of the command that would outlive a plain kill of the shell: the group signal reaches it.
     const polite = projectWith('sleep 60 & wait');
