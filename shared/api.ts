@@ -402,7 +402,7 @@ export interface Results extends AuthResults {
   'projects.create': Project;
   'projects.list': Project[];
   'projects.get': Project;
-  'projects.delete': { deleted: true };
+  'projects.delete': { deleted: true; warnings?: string[] };
   'projects.files': SpecFileText[];
   'runs.check': CheckResult;
   'code.upload': { id: string; files: number; bytes: number };
@@ -430,14 +430,15 @@ export interface Results extends AuthResults {
   /** `warnings`: what `axon check` would warn of in a changed run (a value that renders NaN, shell syntax). */
   'experiments.restart': Experiment & { warnings?: string[] };
   'experiments.resume': Experiment & { warnings?: string[] };
-  'experiments.delete': { deleted: true };
+  /** `warnings`: folders of the run that could not be removed (files another user owns), and how to. */
+  'experiments.delete': { deleted: true; warnings?: string[] };
   'experiments.update': Experiment;
   'groups.list': Group[];
   'groups.get': Group & { ranked: Experiment[] };
   'groups.experiments': Experiment[];
   'groups.stop': Group;
   'groups.statuses': StatusRecord[];
-  'groups.delete': { deleted: true };
+  'groups.delete': { deleted: true; warnings?: string[] };
   'groups.setConcurrency': Group;
   'groups.sweep': GroupSweep;
   'groups.importance': GroupImportance;

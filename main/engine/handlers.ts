@@ -201,12 +201,13 @@ export function makeHandlers(engine: Engine, lifecycle: Lifecycle): Handlers {
 
   /** What deleted experiments' runs left: pods and services on their cluster (normally gone already once logs
    *  and outputs were taken), all at once, so an unreachable cluster costs one time limit, not one per run;
-   *  then their folders. */
-  async function removeExperiments(rows: ExperimentRow[]): Promise<void> {
+   *  then their folders: what is left of them (files another user owns) comes back as warnings. */
+  async function removeExperiments(rows: ExperimentRow[]): Promise<{ deleted: true; warnings?: string[] }> {
     await Promise.all(
       rows.map((x) => engine.backends[x.backend]?.remove?.(x.id, runSpec(x)).catch(() => undefined)),
     );
-    await removeRunFolders(store.db, engine.home, rows);
+    const left = await removeRunFolders(store.db, engine.home, rows);
+    return left.length ? { deleted: true, warnings: left } : { deleted: true };
   }
 
   const handlers: Handlers = {
@@ -242,8 +243,7 @@ export function makeHandlers(engine: Engine, lifecycle: Lifecycle): Handlers {
         p.id,
       ]);
       await store.projects.delete(p.id);
-      await removeExperiments(rows);
-      return { deleted: true };
+      return removeExperiments(rows);
     },
     'runs.check': async ({ files, params, backend }) => {
       const r = parsePolyaxonfiles(files, { params });
@@ -533,8 +533,7 @@ export function makeHandlers(engine: Engine, lifecycle: Lifecycle): Handlers {
       const x = await store.experiments.row(id);
       if (!isDone(x.status)) throw new ApiError('conflict', `experiment ${id} is ${x.status}; stop it first`);
       await store.experiments.delete(id);
-      await removeExperiments([x]);
-      return { deleted: true };
+      return removeExperiments([x]);
     },
     'groups.list': async ({ project }) => {
       const projectId = project ? (await store.projects.get(project)).id : undefined;
@@ -581,8 +580,7 @@ export function makeHandlers(engine: Engine, lifecycle: Lifecycle): Handlers {
         );
       const rows = await store.db.all<ExperimentRow>('SELECT * FROM experiments WHERE group_id = ?', [id]);
       await store.groups.delete(id);
-      await removeExperiments(rows);
-      return { deleted: true };
+      return removeExperiments(rows);
     },
     'groups.setConcurrency': async ({ id, concurrency }) => {
       await store.groups.row(id);

@@ -13,8 +13,21 @@ export interface RunFolders {
 }
 
 /** Removes the folders of `gone` (already deleted from the store), keeping any outputs folder that an
- *  experiment still in the store writes into. */
-export async function removeRunFolders(db: Db, home: string, gone: RunFolders[]): Promise<void> {
+ *  experiment still in the store writes into. Returns what could not be removed, said for the user (the
+ *  experiments are deleted either way: a folder left is theirs to remove, not a failed delete). */
+export async function removeRunFolders(db: Db, home: string, gone: RunFolders[]): Promise<string[]> {
+  const left: string[] = [];
+  // Files a container wrote as another user (root, in an image run before Axon handed outputs back) can
+  // refuse removal; the rest goes, and the user learns which folder is left and how to remove it.
+  const rm = async (p: string) => {
+    const e = await removeWhatCan(p);
+    // The code alone misleads (node's rm says ENOTDIR for a file it may not unlink), so the likely cause too.
+    if (e)
+      left.push(
+        `${p} could not be removed (${e.code ?? e.message}); files a container wrote there as another user ` +
+          `are removed with: sudo rm -rf '${p}'`,
+      );
+  };
   const runs = paths(home).runs;
   const inRuns = (p: string) => path.relative(runs, p).split(path.sep)[0] !== '..' && p !== runs;
   const used = async (outputs: string) =>
@@ -25,9 +38,8 @@ export async function removeRunFolders(db: Db, home: string, gone: RunFolders[])
     if (await used(own)) {
       // Everything but the outputs that a resume of this run goes on writing.
       const entries = await fs.promises.readdir(runDir).catch(() => [] as string[]);
-      for (const name of entries.filter((n) => n !== 'outputs'))
-        await fs.promises.rm(path.join(runDir, name), { recursive: true, force: true });
-    } else await fs.promises.rm(runDir, { recursive: true, force: true });
+      for (const name of entries.filter((n) => n !== 'outputs')) await rm(path.join(runDir, name));
+    } else await rm(runDir);
     // A resume's outputs are its original's: once nobody uses them, and the original is gone too, the
     // original's folder (which then holds only them) goes.
     const borrowed = x.outputs_dir && x.outputs_dir !== own ? x.outputs_dir : null;
@@ -36,6 +48,23 @@ export async function removeRunFolders(db: Db, home: string, gone: RunFolders[])
     const owner = await db.get<{ id: number }>('SELECT id FROM experiments WHERE run_dir = ? LIMIT 1', [
       ownerDir,
     ]);
-    if (!owner && inRuns(ownerDir)) await fs.promises.rm(ownerDir, { recursive: true, force: true });
+    if (!owner && inRuns(ownerDir)) await rm(ownerDir);
   }
+  return left;
+}
+
+/** Removes `p` and everything in it that can be removed (node's rm stops at the first refusal, leaving the rest);
+ *  the first refusal, or null. */
+async function removeWhatCan(p: string): Promise<NodeJS.ErrnoException | null> {
+  const first = await fs.promises.rm(p, { recursive: true, force: true }).then(
+    () => null,
+    (e: NodeJS.ErrnoException) => e,
+  );
+  if (!first) return null;
+  const entries = await fs.promises.readdir(p).catch(() => [] as string[]);
+  for (const name of entries) await removeWhatCan(path.join(p, name));
+  return fs.promises.rmdir(p).then(
+    () => null,
+    () => first,
+  );
 }

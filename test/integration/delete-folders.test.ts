@@ -3,12 +3,14 @@
 // user of it removes it; deleting a project removes its runs' folders, not only their rows.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Engine } from '../../main/engine/engine';
 import { isDone } from '../../shared/statuses';
 import type { Experiment } from '../../shared/domain';
 import { projectWith, tmpDir, waitFor } from '../helpers';
+import { need } from '../requirements';
 
 const home = tmpDir();
 let engine: Engine;
@@ -34,6 +36,9 @@ async function runIn(project: string, dir: string, file: string): Promise<Experi
   if (c.kind !== 'experiment') throw new Error('expected an experiment');
   return finished(c.experiment.id);
 }
+
+/** What is left in `dir`, relative to it, sorted. */
+const walk = (dir: string): string[] => (fs.readdirSync(dir, { recursive: true }) as string[]).sort();
 
 const ckpt = (runDir: string) => fs.readFileSync(path.join(runDir, 'outputs', 'ckpt'), 'utf8').trim();
 
@@ -109,4 +114,33 @@ test('deleting a group: refused while it runs; once ended, its experiments and f
   assert.ok(!fs.existsSync(trials[1].runDir!), "a trial's folder is gone");
   assert.deepEqual(fs.readdirSync(trials[0].runDir!), ['outputs'], 'only the outputs its resume uses stay');
   assert.equal((await engine.call('experiments.get', { id: resumed.id })).status, 'succeeded');
+});
+
+// A file the engine's user may not remove (files a container wrote as root, before runs handed their outputs
+// back; here an immutable file, which even root may not remove) leaves the experiment deleted and says which
+// folder is left and how to remove it (the delete read as an internal error, and the rest of the folder stayed).
+test('a folder that cannot be removed leaves the experiment deleted, with a warning naming it', async (t) => {
+  engine ??= await Engine.start({ home });
+  const { dir, file } = projectWith(
+    `bash -c 'mkdir -p $AXON_OUTPUTS_PATH/ckpt; echo 1 > $AXON_OUTPUTS_PATH/ckpt/m'`,
+  );
+  const x = await runIn('left', dir, file);
+  const stuck = path.join(x.runDir!, 'outputs', 'ckpt', 'm');
+  const chattr = spawnSync('chattr', ['+i', stuck], { encoding: 'utf8' });
+  if (chattr.status !== 0) {
+    // Needs root (or CAP_LINUX_IMMUTABLE) and a filesystem with the attribute: CI has both.
+    if (!need(t, 'chattr +i (root, ext4)', chattr.stderr || chattr.error?.message || 'failed')) return;
+  }
+  try {
+    for (const f of ['logs', 'spec.json']) assert.ok(fs.existsSync(path.join(x.runDir!, f)), f);
+    const r = await engine.call('experiments.delete', { id: x.id });
+    assert.equal(r.deleted, true);
+    assert.equal(r.warnings?.length, 1, JSON.stringify(r));
+    assert.match(r.warnings![0], new RegExp(`^${x.runDir} could not be removed \\([A-Z]+\\)`));
+    assert.ok(r.warnings![0].endsWith(`removed with: sudo rm -rf '${x.runDir}'`), r.warnings![0]);
+    await assert.rejects(engine.call('experiments.get', { id: x.id }), /no experiment with id/);
+    assert.deepEqual(walk(x.runDir!), ['outputs', 'outputs/ckpt', 'outputs/ckpt/m'], 'what could go went');
+  } finally {
+    spawnSync('chattr', ['-i', stuck]);
+  }
 });

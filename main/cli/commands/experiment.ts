@@ -439,8 +439,9 @@ sweep runs on its own. Example: axon experiment -xp 7 ${verb} -P epochs=20`,
     .action((_o, cmd) =>
       run(async (api: AxonApi) => {
         const id = await experimentIdOf(cmd, api, 'delete it');
-        await api.call('experiments.delete', { id });
+        const r = await api.call('experiments.delete', { id });
         process.stdout.write(`experiment ${id} deleted\n`);
+        for (const w of r.warnings ?? []) process.stderr.write(`axon: warning: ${w}\n`);
       }),
     );
 }

@@ -124,8 +124,9 @@ export function registerGroup(program: Command, run: Runner): void {
       run(async (api: AxonApi) => {
         const id = await groupIdOf(cmd, api, 'delete it');
         const n = (await api.call('groups.get', { id })).progress.total;
-        await api.call('groups.delete', { id });
+        const r = await api.call('groups.delete', { id });
         process.stdout.write(`group ${id} deleted, with its ${n} experiment(s)\n`);
+        for (const w of r.warnings ?? []) process.stderr.write(`axon: warning: ${w}\n`);
       }),
     );
 }

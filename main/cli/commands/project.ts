@@ -124,8 +124,9 @@ export function registerProject(program: Command, run: Runner): void {
     .description('delete a project with its experiments, logs and outputs')
     .action((name) =>
       run(async (api: AxonApi) => {
-        await api.call('projects.delete', { name });
+        const r = await api.call('projects.delete', { name });
         process.stdout.write(`project ${name} deleted\n`);
+        for (const w of r.warnings ?? []) process.stderr.write(`axon: warning: ${w}\n`);
       }),
     );
 

@@ -14,6 +14,11 @@ export const WRAPPER = [
   '/bin/bash -c "$AXON_CMD" & p=$!',
   'while :; do wait $p; rc=$?; kill -0 $p 2>/dev/null || break; done',
   'if [ -n "$t" ]; then while kill -0 -1 2>/dev/null; do sleep 0.2; done; fi',
+  // Docker: what the command wrote in the bind-mounted outputs becomes the desktop user's (a root container's
+  // files could not be deleted by them); a non-root image user cannot chown, so its files are opened to all
+  // (find, not chmod -R: busybox's stops at the folder it may not change, the desktop user's own).
+  'if [ -n "$AXON_OUTPUTS_OWNER" ]; then chown -R "$AXON_OUTPUTS_OWNER" "$AXON_OUTPUTS_PATH" 2>/dev/null ||' +
+    ' find "$AXON_OUTPUTS_PATH" -mindepth 1 -exec chmod a+rwX {} + 2>/dev/null; fi',
   'exit $rc',
 ].join('\n');
 

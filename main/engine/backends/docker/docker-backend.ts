@@ -30,6 +30,9 @@ export interface DockerBackendOptions {
   home: string;
   /** Remove a finished container once its log is copied (its log file is kept either way). */
   removeFinished?: boolean;
+  /** Who the files a run writes in its outputs belong to once it ends (`uid:gid`); default
+   *  AXON_DOCKER_OUTPUTS_OWNER, else the engine's user. */
+  outputsOwner?: string;
 }
 
 /** A short stable id of an AXON_HOME, so two homes on one Docker engine never take each other's containers. */
@@ -42,10 +45,15 @@ export class DockerBackend implements Backend {
   readonly conn: DockerConnection;
   private readonly home: string;
   private readonly removeFinished: boolean;
+  private readonly outputsOwner: string | null;
 
   constructor(opts: DockerBackendOptions, conn = new DockerConnection()) {
     this.conn = conn;
     this.home = opts.home;
+    this.outputsOwner =
+      opts.outputsOwner ??
+      (process.env.AXON_DOCKER_OUTPUTS_OWNER ||
+        (process.getuid && process.getgid ? `${process.getuid()}:${process.getgid()}` : null));
     this.removeFinished = opts.removeFinished ?? process.env.AXON_DOCKER_KEEP_CONTAINERS !== '1';
   }
 
@@ -96,7 +104,10 @@ export class DockerBackend implements Backend {
       AXON_OUTPUTS_PATH: CONTAINER_OUTPUTS,
       POLYAXON_RUN_OUTPUTS_PATH: CONTAINER_OUTPUTS,
       PYTHONPATH: containerPythonPath(CONTAINER_SDK, spec.run.build, spec.extraEnv),
+      ...(this.outputsOwner ? { AXON_OUTPUTS_OWNER: this.outputsOwner } : {}),
     }).map(([k, v]) => `${k}=${v}`);
+    // An image whose USER is not root writes its outputs too (the folder is the desktop user's, 0755).
+    await fs.promises.chmod(spec.outputsDir, 0o777).catch(() => undefined);
     const container = await this.docker.createContainer({
       name: `axon-${homeId(this.home)}-${spec.experimentId}-${spec.role}-${spec.index}-${spec.jobId}`,
       Image: spec.image,
