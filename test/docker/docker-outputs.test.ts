@@ -1,6 +1,7 @@
-// Who owns what a Docker run writes in its outputs (a bind mount of the run's folder): a root container's files
-// come home as the desktop user's, and an image whose USER is not root can write there at all. Then deleting
-// the experiment removes its folder. Skips, saying why, without Docker; fails naming it under CI=true.
+// What a Docker run leaves behind. Who owns what it writes in its outputs (a bind mount of the run's folder): a
+// root container's files come home as the desktop user's, and an image whose USER is not root can write there
+// at all; deleting the experiment then removes its folder. A container that could not start, and a kept one
+// once its experiment is deleted, are removed. Skips, saying why, without Docker; fails naming it under CI=true.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -8,6 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Engine } from '../../main/engine/engine';
 import { paths } from '../../main/engine/home';
+import { homeId } from '../../main/engine/backends/docker/docker-backend';
 import { ROOT, tmpDir } from '../helpers';
 import { need, skipOrFail } from '../requirements';
 import { docker as dockerClient, dockerAvailable, project, removeTestImages, run } from './helpers';
@@ -115,6 +117,64 @@ test(
       await engine.close();
       if (was === undefined) delete process.env.AXON_DOCKER_OUTPUTS_OWNER;
       else process.env.AXON_DOCKER_OUTPUTS_OWNER = was;
+    }
+  },
+);
+
+test(
+  'a container that could not start is removed, and a kept one goes with its experiment',
+  { skip },
+  async (t) => {
+    if (!need(t, 'Docker', noDocker)) return;
+    const d = dockerClient();
+    const containersOf = (home: string, id: number) =>
+      d.listContainers({ all: true, filters: { label: [`axon.home=${homeId(home)}`, `axon.run=${id}`] } });
+    const was = process.env.AXON_DOCKER_KEEP_CONTAINERS;
+    process.env.AXON_DOCKER_KEEP_CONTAINERS = '1';
+    const home = tmpDir();
+    const engine = await Engine.start({ home });
+    try {
+      const kept = await run(
+        engine,
+        project(['kind: experiment', 'build: {image: "axon-test/busybox:1"}', 'run: {cmd: echo kept}']),
+      );
+      assert.equal(kept.status, 'succeeded');
+      assert.equal(
+        (await containersOf(home, kept.id)).length,
+        1,
+        'kept, as AXON_DOCKER_KEEP_CONTAINERS asks',
+      );
+      await engine.call('experiments.delete', { id: kept.id });
+      assert.deepEqual(await containersOf(home, kept.id), [], 'gone with its experiment');
+    } finally {
+      await engine.close();
+      if (was === undefined) delete process.env.AXON_DOCKER_KEEP_CONTAINERS;
+      else process.env.AXON_DOCKER_KEEP_CONTAINERS = was;
+    }
+
+    // This Docker has no GPU (CI's has none either): the start is refused after the container was created.
+    const gpus = await d
+      .info()
+      .then((i: { Runtimes?: Record<string, unknown> }) => Object.keys(i.Runtimes ?? {}));
+    if (gpus.includes('nvidia'))
+      return t.diagnostic('this Docker has the nvidia runtime: the GPU start would work');
+    const home2 = tmpDir();
+    const engine2 = await Engine.start({ home: home2 });
+    try {
+      const x = await run(
+        engine2,
+        project([
+          'kind: experiment',
+          'build: {image: "axon-test/busybox:1"}',
+          'environment: {resources: {gpu: {limits: 1}}}',
+          'run: {cmd: echo never}',
+        ]),
+      );
+      assert.equal(x.status, 'failed');
+      assert.match(`${x.statusReason} ${x.statusMessage}`, /gpu|device/i);
+      assert.deepEqual(await containersOf(home2, x.id), [], 'no Created container left behind');
+    } finally {
+      await engine2.close();
     }
   },
 );

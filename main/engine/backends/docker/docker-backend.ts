@@ -143,6 +143,8 @@ export class DockerBackend implements Backend {
       await container.start();
     } catch (e) {
       (attach as unknown as { destroy?(): void } | null)?.destroy?.();
+      // A container that never started (a GPU request Docker cannot meet) would stay behind as `Created`.
+      if (this.removeFinished) await container.remove({ force: true }).catch(() => undefined);
       throw e;
     }
     return this.follow(container, copier, attach);
@@ -255,6 +257,23 @@ export class DockerBackend implements Backend {
     } catch {
       return null;
     }
+  }
+
+  /** A deleted experiment's containers (kept ones, AXON_DOCKER_KEEP_CONTAINERS, or any an engine left) and
+   *  network. */
+  async remove(experimentId: number): Promise<void> {
+    const found = await this.docker
+      .listContainers({
+        all: true,
+        filters: { label: [`axon.home=${homeId(this.home)}`, `axon.run=${experimentId}`] },
+      })
+      .catch(() => [] as Docker.ContainerInfo[]);
+    for (const c of found)
+      await this.docker
+        .getContainer(c.Id)
+        .remove({ force: true })
+        .catch(() => undefined);
+    await this.removeNetwork(experimentId);
   }
 
   /** One user-defined network per distributed experiment: replicas reach each other by name. */
