@@ -21,6 +21,7 @@ import {
 } from '../engine/home';
 import { backgroundAllowed, ownKubeconfig, startBackgroundEngine } from './background';
 import { log } from '../engine/log';
+import { stopGraceFromEnv } from '../engine/stop-grace';
 import { remoteServer } from './remote';
 
 export interface Connection {
@@ -62,6 +63,19 @@ function checkKubeconfig(addr: EngineAddress): void {
     `[axon] the engine serving this AXON_HOME (pid ${addr.pid}) reads ${name(addr.kubeconfig)}, not ${name(mine)} ` +
       `as this command would: its kube contexts are the ones used. To use yours, stop it (kill ${addr.pid}; runs ` +
       'go on) and run the command again.\n',
+  );
+}
+
+/** AXON_STOP_GRACE_S is read when the engine starts: one set for this command would be ignored without a word
+ *  by the engine already serving (a run saving a large checkpoint would be killed at its old grace). */
+function checkStopGrace(addr: EngineAddress): void {
+  if (!process.env.AXON_STOP_GRACE_S || addr.stopGraceMs === undefined) return;
+  const mine = stopGraceFromEnv();
+  if (mine === addr.stopGraceMs) return;
+  process.stderr.write(
+    `[axon] the engine serving this AXON_HOME (pid ${addr.pid}) stops runs with a ${addr.stopGraceMs / 1000} s ` +
+      `grace period, not the ${mine / 1000} s of AXON_STOP_GRACE_S here: it is read when an engine starts. ` +
+      `To use it, stop that engine (kill ${addr.pid}; runs go on) and run the command again.\n`,
   );
 }
 
@@ -156,6 +170,7 @@ export async function connect(opts: ConnectOptions = {}): Promise<Connection> {
     const addr = readAddress(home);
     if (addr) {
       if (opts.kube) checkKubeconfig(addr);
+      checkStopGrace(addr);
       return viaHttp(home, addr.url, addr.token, null, addr.pid);
     }
     if (opts.work && backgroundAllowed()) {
@@ -183,6 +198,7 @@ export async function connect(opts: ConnectOptions = {}): Promise<Connection> {
       url: server.url,
       token: server.token,
       kubeconfig: ownKubeconfig(),
+      stopGraceMs: engine.runner.stopGraceMs,
     });
     return ofEngine(home, engine, async () => {
       removeAddress(home);

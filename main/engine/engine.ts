@@ -26,6 +26,7 @@ import type { Backend } from './backends/backend';
 import { acquireLock, paths } from './home';
 import { makeHandlers, type Handlers } from './handlers';
 import { log } from './log';
+import { stopGraceFromEnv } from './stop-grace';
 import { EarlyStopping } from './sweeps/early-stopping';
 import { ResourceMonitor } from './monitor/sampler';
 import { groupState } from './sweeps/group-runner';
@@ -64,16 +65,7 @@ export interface EngineOptions {
   keptRetryMs?: number;
 }
 
-/** The grace period between a stop's SIGTERM and its SIGKILL: `AXON_STOP_GRACE_S` (a run that saves a large
- *  checkpoint on SIGTERM needs more than the default 10 s), else 10 s. */
-export function stopGraceFromEnv(env: NodeJS.ProcessEnv = process.env): number {
-  const raw = env.AXON_STOP_GRACE_S;
-  if (raw === undefined || raw === '') return 10_000;
-  const s = Number(raw);
-  if (Number.isFinite(s) && s >= 0 && s <= 86_400) return s * 1000;
-  log.warn(`AXON_STOP_GRACE_S=${raw} is not a number of seconds from 0 to 86400: the grace period is 10 s`);
-  return 10_000;
-}
+export { stopGraceFromEnv };
 
 export class Engine implements AxonApi {
   readonly startedAt = new Date().toISOString();

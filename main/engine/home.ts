@@ -77,6 +77,8 @@ export interface EngineAddress {
   token: string;
   /** The KUBECONFIG the engine reads (null: ~/.kube/config); a command run with another one is told. */
   kubeconfig?: string | null;
+  /** Its stop's grace period (AXON_STOP_GRACE_S when it started); a command asking for another is told. */
+  stopGraceMs?: number;
   /** A background engine (`axon serve --background`): it exits once idle. */
   background?: boolean;
 }

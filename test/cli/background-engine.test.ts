@@ -143,3 +143,23 @@ test('a command whose engine is stopped (SIGSTOP, a laptop asleep) says so and w
     await served.stop();
   }
 });
+
+test('AXON_STOP_GRACE_S given to a command while another engine serves: the command says that engine keeps its own', async () => {
+  const home = tmpDir();
+  const served = await startServe(home, { env: { AXON_STOP_GRACE_S: '5' } });
+  try {
+    const note = /stops runs with a (\S+) s grace period, not the (\S+) s of AXON_STOP_GRACE_S here/;
+    const other = await cli(['ps'], { home, env: { AXON_STOP_GRACE_S: '60' } });
+    assert.equal(other.code, 0, other.stderr);
+    const m = other.stderr.match(note);
+    assert.deepEqual(m?.slice(1), ['5', '60'], other.stderr);
+    assert.match(other.stderr, new RegExp(`\\(pid ${served.proc.pid}\\).*kill ${served.proc.pid}`));
+    for (const env of [{ AXON_STOP_GRACE_S: '5' }, { AXON_STOP_GRACE_S: '' }]) {
+      const same = await cli(['ps'], { home, env });
+      assert.equal(same.code, 0, same.stderr);
+      assert.doesNotMatch(same.stderr, note, JSON.stringify(env));
+    }
+  } finally {
+    await served.stop();
+  }
+});

@@ -157,6 +157,7 @@ export function serveCommand(program: Command): void {
         url: server.url,
         token: server.token,
         kubeconfig: ownKubeconfig(),
+        stopGraceMs: engine.runner.stopGraceMs,
         ...(o.background ? { background: true } : {}),
       });
       if (o.background)

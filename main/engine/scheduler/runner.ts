@@ -101,6 +101,11 @@ export class Runner {
     private opts: RunnerOptions,
   ) {}
 
+  /** The grace period between a stop's SIGTERM and its SIGKILL (the engine's address records it). */
+  get stopGraceMs(): number {
+    return this.opts.stopGraceMs;
+  }
+
   runToken(experimentId: number): string {
     return createHmac('sha256', this.opts.secret).update(`run:${experimentId}`).digest('hex');
   }
