@@ -16,6 +16,10 @@ export const paths = (home: string) => ({
   runDir: (experimentId: number) => path.join(home, 'runs', String(experimentId)),
 });
 
+/** Whether `dir` is an Axon home (it holds the database). One inside a project is never part of its code: its
+ *  database and runs would be built into every image and change the code's hash on every run. */
+export const isAxonHome = (dir: string): boolean => fs.existsSync(path.join(dir, 'axon.db'));
+
 export class LockedError extends Error {
   constructor(
     readonly home: string,

@@ -7,6 +7,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { mayBeGitWorkTree, snapshotCode } from '../../main/engine/code/snapshot';
+import { scanContext } from '../../main/engine/builder/context';
+import { Engine } from '../../main/engine/engine';
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'axon-snapshot-'));
 
@@ -50,4 +52,46 @@ test('a folder inside a git repository (a .git folder or file above it, or GIT_D
   const plain = tmp();
   assert.equal(mayBeGitWorkTree(plain, { GIT_DIR: path.join(repo, '.git') }), true);
   for (const d of [repo, wt, plain]) fs.rmSync(d, { recursive: true, force: true });
+});
+
+test('an Axon home inside the project (AXON_HOME=./.axon) is not its code: not hashed, not dirty, not built', async () => {
+  const dir = tmp();
+  fs.writeFileSync(path.join(dir, 'train.py'), 'print(1)\n');
+  const home = path.join(dir, 'axon-home');
+  const engine = await Engine.start({ home });
+  await engine.call('projects.create', { name: 'p', codePath: dir });
+  const before = await snapshotCode(dir);
+  // A run's files and a busier database change nothing of the code.
+  fs.mkdirSync(path.join(home, 'runs', '1', 'outputs'), { recursive: true });
+  fs.writeFileSync(path.join(home, 'runs', '1', 'outputs', 'model.bin'), 'x'.repeat(1000));
+  await engine.call('projects.create', { name: 'q', codePath: dir });
+  await engine.close();
+  assert.equal((await snapshotCode(dir)).contentHash, before.contentHash);
+  assert.equal(before.fileCount, 1);
+  const { entries } = await scanContext(dir);
+  assert.deepEqual(
+    entries.map((e) => e.rel),
+    ['train.py'],
+    'the build context leaves the home out',
+  );
+
+  const env = {
+    ...process.env,
+    GIT_AUTHOR_NAME: 't',
+    GIT_AUTHOR_EMAIL: 't@t',
+    GIT_COMMITTER_NAME: 't',
+    GIT_COMMITTER_EMAIL: 't@t',
+  };
+  execFileSync('git', ['init', '-q'], { cwd: dir, env });
+  execFileSync('git', ['add', 'train.py'], { cwd: dir, env });
+  execFileSync('git', ['commit', '-qm', 'one'], { cwd: dir, env });
+  const ref = await snapshotCode(dir);
+  assert.equal(ref.kind, 'git');
+  assert.equal(ref.dirty, false, String(ref.diff));
+  fs.writeFileSync(path.join(dir, 'notes.txt'), 'new\n');
+  const dirty = await snapshotCode(dir);
+  assert.equal(dirty.dirty, true, 'another untracked file still is a change');
+  assert.match(String(dirty.diff), /#\s+notes\.txt/);
+  assert.doesNotMatch(String(dirty.diff), /axon-home/);
+  fs.rmSync(dir, { recursive: true, force: true });
 });

@@ -23,6 +23,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import dockerignore from '@balena/dockerignore';
 import ignore, { type Ignore } from 'ignore';
+import { isAxonHome } from '../home';
 import tar, { type Header, type Pack } from 'tar-stream';
 import { READ_NOFOLLOW, resolveInside } from '../safe-path';
 
@@ -268,6 +269,7 @@ export async function scanContext(
         const abs = path.join(root, rel);
         const s = await fs.promises.lstat(abs);
         const mode = s.mode & 0o7777;
+        if (s.isDirectory() && isAxonHome(abs)) return;
         if (s.isDirectory()) {
           // An excluded folder walked into is not sent itself (as with the Docker CLI): the daemon creates
           // it for the files that are.

@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import ignore from 'ignore';
 import type { CodeRef } from '../../../shared/domain';
+import { isAxonHome } from '../home';
 
 /** The stored diff is cut here (and `diffTruncated` set): 1 MiB keeps the database small. */
 export const DIFF_LIMIT_BYTES = 1024 * 1024;
@@ -42,24 +43,29 @@ export async function snapshotCode(dir: string): Promise<CodeRef> {
 }
 
 async function gitRef(dir: string): Promise<CodeRef> {
-  const [commit, branch, remotes, status] = await Promise.all([
+  const [commit, branch, remotes, status, top] = await Promise.all([
     git(dir, ['rev-parse', 'HEAD']),
     git(dir, ['rev-parse', '--abbrev-ref', 'HEAD']),
     git(dir, ['remote', '-v']),
     git(dir, ['status', '--porcelain', '--untracked-files=normal']),
+    git(dir, ['rev-parse', '--show-toplevel']),
   ]);
+  const root = top?.trim() || dir; // porcelain paths are the work tree's
   const remoteLine = remotes?.split('\n').find((l) => l.startsWith('origin\t')) ?? remotes?.split('\n')[0];
   const remote = remoteLine ? (remoteLine.split(/\s+/)[1] ?? null) : null;
-  const dirty = !!status && status.trim().length > 0;
+  // An Axon home in the work tree (AXON_HOME=./.axon, not ignored) is not a change to the code.
+  const lines = (status ?? '')
+    .split('\n')
+    .filter(
+      (l) => l.trim() && !(l.startsWith('?? ') && l.endsWith('/') && isAxonHome(path.join(root, l.slice(3)))),
+    );
+  const dirty = lines.length > 0;
   let diff: string | null = null;
   let diffTruncated = false;
   if (dirty) {
     const tracked =
       (commit ? await git(dir, ['diff', 'HEAD', '--binary']) : await git(dir, ['diff', '--cached'])) ?? '';
-    const untracked = (status ?? '')
-      .split('\n')
-      .filter((l) => l.startsWith('?? '))
-      .map((l) => l.slice(3));
+    const untracked = lines.filter((l) => l.startsWith('?? ')).map((l) => l.slice(3));
     let text = tracked;
     if (untracked.length)
       text += `\n# untracked files (not in the diff):\n${untracked.map((f) => `#   ${f}`).join('\n')}\n`;
@@ -105,7 +111,7 @@ async function hashRef(dir: string): Promise<CodeRef> {
     for (const e of entries.sort((a, b) => (a.name < b.name ? -1 : 1))) {
       const r = rel ? `${rel}/${e.name}` : e.name;
       if (e.isDirectory()) {
-        if (!ig.ignores(`${r}/`)) await walk(r);
+        if (!ig.ignores(`${r}/`) && !isAxonHome(path.join(dir, r))) await walk(r);
       } else if (e.isFile() && !ig.ignores(r)) {
         count++;
         if (files.length < HASH_MAX_FILES) files.push(r);
