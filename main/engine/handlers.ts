@@ -14,6 +14,7 @@ import {
 import type { Engine } from './engine';
 import type { Lifecycle } from './scheduler/lifecycle';
 import { snapshotCode } from './code/snapshot';
+import { uploadOf } from '../../shared/uploads';
 import { eagerSuggestions, sampleSuggestion, searchErrors } from './sweeps/suggest';
 import { ITERATIVE } from './sweeps/group-runner';
 import { groupSweep } from './sweeps/view';
@@ -23,7 +24,7 @@ import { jobHandle, type JobRow } from './store/jobs';
 import type { JobInfo } from '../../shared/domain';
 import { VERSION_INFO } from './version';
 import { outputFiles, previewOutput } from './outputs-reader';
-import { codeDiff } from './code/compare';
+import { codeChangeNote, codeDiff } from './code/compare';
 import { inspectFolder, projectSpecFiles } from './folders';
 import { machineResources } from './monitor/proc';
 import { sampleGpus } from './monitor/nvidia-smi';
@@ -157,7 +158,15 @@ export function makeHandlers(engine: Engine, lifecycle: Lifecycle): Handlers {
               'delete that pod to resume without them',
           );
       }
-    const code = await store.codeRefs.get(id);
+    // The new run uses the folder as it is now (only an upload cannot change): its code is read again, and a
+    // change since the original ran is said (the original's version was recorded, though another one ran).
+    const had = await store.codeRefs.get(id);
+    const now =
+      had && !uploadOf(x.code_path) && fs.existsSync(x.code_path)
+        ? await snapshotCode(x.code_path).catch(() => null)
+        : null;
+    const code = now ?? had;
+    const codeNote = had && now ? codeChangeNote(id, had, now) : null;
     // A run of a group that has ended runs on its own, as Polyaxon's restarts do: the queue starts a group's
     // experiments only while the group runs, and an ended search takes no new results.
     const group = x.group_id ? await store.groups.row(x.group_id) : null;
@@ -196,7 +205,8 @@ export function makeHandlers(engine: Engine, lifecycle: Lifecycle): Handlers {
     });
     void engine.queue.tick();
     const created = await store.experiments.get(newId);
-    return changedTo?.warnings.length ? { ...created, warnings: changedTo.warnings } : created;
+    const warnings = [...(codeNote ? [codeNote] : []), ...(changedTo?.warnings ?? [])];
+    return warnings.length ? { ...created, warnings } : created;
   }
 
   /** What deleted experiments' runs left: pods and services on their cluster (normally gone already once logs

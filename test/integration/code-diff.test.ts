@@ -113,3 +113,52 @@ test("a sweep's trial that starts after the code was edited records the code it 
     await engine.close();
   }
 });
+
+test('a restart or resume records the code it runs (the folder now), and says when it changed since the original', async () => {
+  const engine = await Engine.start({ home: tmpDir() });
+  try {
+    // A plain folder: versioned by its content hash.
+    const dir = tmpDir('axon-restart-code-');
+    fs.writeFileSync(path.join(dir, 'train.py'), 'VERSION = "A"\n');
+    const first = await experimentEnd(engine, await runIn(engine, dir));
+    const same = await engine.call('experiments.restart', { id: first.id });
+    assert.equal(same.warnings, undefined, 'nothing changed, nothing said');
+    const sameEnd = await experimentEnd(engine, same.id);
+    assert.equal(sameEnd.code?.contentHash, first.code?.contentHash);
+
+    fs.writeFileSync(path.join(dir, 'train.py'), 'VERSION = "B"\n');
+    for (const verb of ['restart', 'resume'] as const) {
+      const again = await engine.call(`experiments.${verb}`, { id: first.id });
+      assert.equal(again.warnings?.length, 1, JSON.stringify(again.warnings));
+      assert.match(
+        again.warnings![0],
+        new RegExp(
+          `^the code changed since experiment ${first.id} ran \\(content hash ${first.code!.contentHash!.slice(0, 10)} → [0-9a-f]{10}\\)`,
+        ),
+      );
+      const end = await experimentEnd(engine, again.id);
+      assert.match((await engine.call('experiments.logs', { id: again.id })).text, /VERSION = "B"/);
+      assert.notEqual(end.code?.contentHash, first.code?.contentHash, `the ${verb} records the code it ran`);
+      assert.equal(end.code?.fileCount, 1);
+    }
+
+    // A git repository: the commits are named.
+    const repo = tmpDir('axon-restart-git-');
+    gitIn(repo, 'init', '-q');
+    fs.writeFileSync(path.join(repo, 'train.py'), 'VERSION = "C"\n');
+    gitIn(repo, 'add', '.');
+    gitIn(repo, 'commit', '-q', '-m', 'C');
+    const g = await experimentEnd(engine, await runIn(engine, repo));
+    fs.writeFileSync(path.join(repo, 'train.py'), 'VERSION = "D"\n');
+    gitIn(repo, 'commit', '-qam', 'D');
+    const head = gitIn(repo, 'rev-parse', 'HEAD').toString().trim();
+    const r = await engine.call('experiments.restart', { id: g.id });
+    assert.match(
+      r.warnings?.[0] ?? '',
+      new RegExp(`\\(commit ${g.code!.commit!.slice(0, 10)} → ${head.slice(0, 10)}\\)`),
+    );
+    assert.equal((await experimentEnd(engine, r.id)).code?.commit, head);
+  } finally {
+    await engine.close();
+  }
+});

@@ -2,7 +2,7 @@
 // project's repository now), and each one's uncommitted changes as recorded when it ran. Without git only
 // the content hashes are known, so the answer is "same" or "different", never a guessed diff.
 import fs from 'node:fs';
-import type { CodeDiff } from '../../../shared/domain';
+import type { CodeDiff, CodeRef } from '../../../shared/domain';
 import type { Store } from '../store';
 import { DIFF_LIMIT_BYTES, git } from './snapshot';
 
@@ -50,4 +50,20 @@ export async function codeDiff(store: Store, base: number, other: number): Promi
     ? `git could not diff ${a.commit?.slice(0, 12)}..${b.commit?.slice(0, 12)} in ${dirs.join(' or ')} (a commit is no longer in the repository?)`
     : `the code folder ${xa.code_path} no longer exists`;
   return out;
+}
+
+/** What changed between a run's recorded code and the folder now, said for a restart or resume (which runs the
+ *  folder as it is now); null when nothing did. */
+export function codeChangeNote(id: number, had: CodeRef, now: CodeRef): string | null {
+  if (JSON.stringify(had) === JSON.stringify(now)) return null;
+  const short = (c: string | null) => (c ? c.slice(0, 10) : 'none');
+  const what =
+    had.kind === 'git' && now.kind === 'git'
+      ? had.commit !== now.commit
+        ? `commit ${short(had.commit)} → ${short(now.commit)}${now.dirty ? ', with uncommitted changes' : ''}`
+        : 'its uncommitted changes'
+      : had.kind === 'hash' && now.kind === 'hash'
+        ? `content hash ${short(had.contentHash)} → ${short(now.contentHash)}`
+        : `it is ${now.kind === 'git' ? 'a git repository' : 'no longer a git repository'} now`;
+  return `the code changed since experiment ${id} ran (${what}): this run uses the folder as it is now, and records that version`;
 }

@@ -236,7 +236,7 @@ export class Runner {
       );
       return;
     }
-    await this.codeAtStart(x);
+    await this.codeAtStart(x, !!backend.prepare);
     const runDir = x.run_dir || paths(this.opts.home).runDir(x.id);
     const outputs = x.outputs_dir || path.join(runDir, 'outputs');
     await fs.promises.mkdir(path.join(runDir, 'logs'), { recursive: true });
@@ -753,15 +753,17 @@ export class Runner {
   /**
    * A run that waited for its turn (a sweep's later trials, a queue) runs the folder as it is when it starts,
    * not as it was when it was created: its git version is read again then (a commit, an edit meanwhile). Not
-   * for uploaded code (it cannot change) nor a folder that is not a git repository (its content hash can take
-   * seconds on a large folder), and not for a run started within seconds of its creation.
+   * for uploaded code (it cannot change), and not for a run started within seconds of its creation. A folder
+   * that is not a git repository is hashed again only where an image is built from it (`builds`: the build
+   * walks it anyway, and the image holds the folder as it is now); a local run skips it (the hash can take
+   * seconds on a large folder).
    */
-  private async codeAtStart(x: ExperimentRow): Promise<void> {
+  private async codeAtStart(x: ExperimentRow, builds: boolean): Promise<void> {
     if (uploadOf(x.code_path) || Date.now() - Date.parse(x.created_at) < CODE_REREAD_AFTER_MS) return;
     const had = await this.store.codeRefs.get(x.id);
-    if (had?.kind !== 'git') return;
+    if (had?.kind !== 'git' && !(builds && had?.kind === 'hash')) return;
     const now = await this.codeNow(x.code_path);
-    if (now?.kind !== 'git' || JSON.stringify(now) === JSON.stringify(had)) return;
+    if (now?.kind !== had.kind || JSON.stringify(now) === JSON.stringify(had)) return;
     await this.store.codeRefs.replace(x.id, now);
   }
 
