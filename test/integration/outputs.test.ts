@@ -92,3 +92,39 @@ test('output files: listed live while running, previewed as text, image or binar
     await engine.close();
   }
 });
+
+test('a symlink to a file inside the outputs is an output (latest.ckpt); one leading out, or to a folder, is not', async () => {
+  const dir = tmpDir('axon-outputs-links-');
+  const engine = await Engine.start({ home: tmpDir() });
+  try {
+    const cmd = [
+      'cd $AXON_OUTPUTS_PATH',
+      'mkdir -p ckpt && printf 0123456789 > ckpt/epoch_10.ckpt',
+      'ln -s ckpt/epoch_10.ckpt latest.ckpt',
+      'ln -s /etc/hostname host',
+      'ln -s ckpt ckpt-link',
+      'ln -s nowhere dangling',
+    ].join(' && ');
+    const id = await create(engine, cmd, dir);
+    const x = await waitFor(async () => {
+      const e = await engine.call('experiments.get', { id });
+      return isDone(e.status) ? e : null;
+    });
+    assert.equal(x.status, 'succeeded', x.statusReason ?? '');
+    assert.deepEqual(
+      [...x.outputs].sort((a, b) => a.path.localeCompare(b.path)),
+      [
+        { path: 'ckpt/epoch_10.ckpt', size: 10 },
+        { path: 'latest.ckpt', size: 10 },
+      ],
+    );
+    const at = await engine.call('experiments.outputPath', { id, path: 'latest.ckpt' });
+    assert.equal(fs.readFileSync(at.realPath, 'utf8'), '0123456789');
+    assert.match(
+      (await engine.call('experiments.outputFile', { id, path: 'latest.ckpt' })).text ?? '',
+      /0123456789/,
+    );
+  } finally {
+    await engine.close();
+  }
+});

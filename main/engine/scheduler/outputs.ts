@@ -2,6 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { OUTPUT_PART_SUFFIX } from '../backends/backend';
+import { resolveInside } from '../safe-path';
 
 /** At most this many output files are indexed per run; the files themselves are all kept. */
 export const MAX_OUTPUT_FILES = 10_000;
@@ -23,6 +24,12 @@ export async function listFiles(root: string): Promise<Array<{ path: string; siz
         // A file may go between the listing and its stat (a distributed run's copy moving it aside).
         const st = await fs.promises.stat(path.join(root, r)).catch(() => null);
         if (st) out.push({ path: r, size: st.size });
+      } else if (e.isSymbolicLink() && !e.name.endsWith(OUTPUT_PART_SUFFIX)) {
+        // `latest.ckpt -> epoch_10.ckpt`: a link to a file inside the outputs is one (it downloads as that
+        // file); one leading out of them, or to a folder, is not listed.
+        const r2 = await resolveInside(root, r);
+        const st = r2.ok ? await fs.promises.stat(r2.real).catch(() => null) : null;
+        if (st?.isFile()) out.push({ path: r, size: st.size });
       }
     }
   };
