@@ -171,7 +171,10 @@ test(
         ]),
       );
       assert.equal(x.status, 'failed');
-      assert.match(`${x.statusReason} ${x.statusMessage}`, /gpu|device/i);
+      assert.match(
+        `${x.statusReason} ${x.statusMessage}`,
+        /this Docker cannot give containers GPUs \(could not select device driver .*\): the run asks for them \(environment\.resources\.gpu\)\. Install the NVIDIA Container Toolkit/,
+      );
       assert.deepEqual(await containersOf(home2, x.id), [], 'no Created container left behind');
     } finally {
       await engine2.close();

@@ -145,6 +145,12 @@ export class DockerBackend implements Backend {
       (attach as unknown as { destroy?(): void } | null)?.destroy?.();
       // A container that never started (a GPU request Docker cannot meet) would stay behind as `Created`.
       if (this.removeFinished) await container.remove({ force: true }).catch(() => undefined);
+      if (/could not select device driver/.test((e as Error).message))
+        throw new Error(
+          `this Docker cannot give containers GPUs (${(e as Error).message.replace(/^\(HTTP code \d+\) [^-]*- /, '').trim()}): ` +
+            'the run asks for them (environment.resources.gpu). Install the NVIDIA Container Toolkit for ' +
+            'Docker, or run it without GPUs',
+        );
       throw e;
     }
     return this.follow(container, copier, attach);
