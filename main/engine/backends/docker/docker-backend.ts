@@ -150,6 +150,7 @@ export class DockerBackend implements Backend {
           `this Docker cannot give containers GPUs (${(e as Error).message.replace(/^\(HTTP code \d+\) [^-]*- /, '').trim()}): ` +
             'the run asks for them (environment.resources.gpu). Install the NVIDIA Container Toolkit for ' +
             'Docker, or run it without GPUs',
+          { cause: e },
         );
       throw e;
     }
