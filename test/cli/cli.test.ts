@@ -246,12 +246,20 @@ test('project create, ls, get and delete', async () => {
 test('axon init links a folder to a project (created once), and runs from it go there', async () => {
   const home = tmpDir();
   const { dir, file } = projectWith('echo linked');
+  fs.mkdirSync(path.join(dir, 'data'));
+  fs.writeFileSync(path.join(dir, 'pretrained.ckpt'), 'w');
   const first = await cli(['init', 'digits'], { home, cwd: dir });
   assert.equal(first.code, 0, first.stderr);
   assert.match(first.stdout, /is linked to project digits \(created\)/);
+  // What the written .axonignore leaves out of images, that this folder has, is named.
+  assert.match(
+    first.stdout,
+    /wrote \.axonignore: .*; here that is data\/, pretrained\.ckpt: a run in an image will not have them/,
+  );
   const again = await cli(['init', 'digits'], { home, cwd: dir });
   assert.equal(again.code, 0, again.stderr);
   assert.match(again.stdout, /is linked to project digits\n/);
+  assert.doesNotMatch(again.stdout, /wrote \.axonignore/, 'an .axonignore there is kept, and not spoken of');
   assert.doesNotMatch(again.stdout, /commit \.axonproject/, 'not a git repository: nothing to commit');
   const repo = projectWith('echo linked');
   execFileSync('git', ['init', '-q'], { cwd: repo.dir });

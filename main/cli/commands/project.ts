@@ -159,12 +159,30 @@ export function registerProject(program: Command, run: Runner): void {
           JSON.stringify({ name: projectName }, null, 2) + '\n',
         );
         const ignore = path.join(dir, '.axonignore');
-        if (!fs.existsSync(ignore))
+        const wrote = !fs.existsSync(ignore);
+        if (wrote)
           fs.writeFileSync(
             ignore,
             '# Paths Axon leaves out of code snapshots and image builds\n.git/\noutputs/\ndata/\n*.ckpt\n',
           );
         process.stdout.write(`${dir} is linked to project ${projectName}${existing ? '' : ' (created)'}\n`);
+        // A run on Docker or Kubernetes has only what its image holds: left-out data or weights it needs
+        // would be missing there, so the ones this folder has are named.
+        if (wrote) {
+          const here = fs.readdirSync(dir, { withFileTypes: true });
+          const left = [
+            ...here
+              .filter((e) => e.isDirectory() && (e.name === 'data' || e.name === 'outputs'))
+              .map((e) => `${e.name}/`),
+            ...here.filter((e) => e.isFile() && e.name.endsWith('.ckpt')).map((e) => e.name),
+          ];
+          process.stdout.write(
+            'wrote .axonignore: code snapshots and Docker/Kubernetes images leave out outputs/, data/ and *.ckpt' +
+              (left.length
+                ? `; here that is ${left.join(', ')}: a run in an image will not have ${left.length > 1 ? 'them' : 'it'} (remove the line from .axonignore if it needs ${left.length > 1 ? 'them' : 'it'})\n`
+                : ' (edit it to keep any)\n'),
+          );
+        }
         // Untracked, they would make every run's code version "dirty" until committed.
         if (fs.existsSync(path.join(dir, '.git')))
           process.stdout.write(
