@@ -117,6 +117,15 @@ test(
       );
       assert.equal(fail.status, 'failed');
       assert.equal(fail.statusReason, 'exit code 3');
+      // A command killed outright: its log is its own output, without the wrapper shell's "Killed" notice.
+      const killed = await run(
+        engine,
+        project(['kind: experiment', `build: {image: "${BUSYBOX}"}`, 'run:', '  cmd: echo bye; kill -9 $$']),
+      );
+      assert.equal(killed.status, 'failed');
+      const said = (await engine.call('experiments.logs', { id: killed.id })).text;
+      assert.match(said, /^bye$/m);
+      assert.doesNotMatch(said, /Killed/);
       // A 64 MiB limit, and a command that needs far more. (16 MiB was too tight once PID 1 became a shell
       // wrapper: the wrapper, the command's shell and the subshell then left so little that the kernel's OOM
       // killer sometimes took the command's shell instead of the child: twice in CI under load.)

@@ -11,7 +11,10 @@ export const WRAPPER = [
   // The trap first: a stop that comes as the command starts must find it (a PID 1 without one ignores the
   // SIGTERM). The command's exec resets it to the default in the child.
   "t=; trap 't=1; kill -TERM -1 2>/dev/null' TERM INT",
-  '/bin/bash -c "$AXON_CMD" & p=$!',
+  // The wrapper's own stderr goes nowhere, the command's to the container's: the shell's job notices
+  // ("Killed" when a memory limit or a stop's SIGKILL ends the command) are not the run's output.
+  'exec 3>&2 2>/dev/null',
+  '/bin/bash -c "$AXON_CMD" 2>&3 3>&- & p=$!',
   'while :; do wait $p; rc=$?; kill -0 $p 2>/dev/null || break; done',
   'if [ -n "$t" ]; then while kill -0 -1 2>/dev/null; do sleep 0.2; done; fi',
   // Docker: what the command wrote in the bind-mounted outputs becomes the desktop user's (a root container's
