@@ -10,9 +10,17 @@ import path from 'node:path';
 import { Engine } from '../../main/engine/engine';
 import { paths } from '../../main/engine/home';
 import { homeId } from '../../main/engine/backends/docker/docker-backend';
-import { ROOT, tmpDir } from '../helpers';
+import { ROOT, tmpDir, waitFor } from '../helpers';
 import { need, skipOrFail } from '../requirements';
-import { docker as dockerClient, dockerAvailable, project, removeTestImages, run } from './helpers';
+import {
+  docker as dockerClient,
+  dockerAvailable,
+  endOf,
+  project,
+  removeTestImages,
+  run,
+  startDocker,
+} from './helpers';
 
 const noDocker = await dockerAvailable();
 const skip = skipOrFail(noDocker);
@@ -178,6 +186,39 @@ test(
       assert.deepEqual(await containersOf(home2, x.id), [], 'no Created container left behind');
     } finally {
       await engine2.close();
+    }
+  },
+);
+
+test(
+  'a container removed outside Axon while it runs (docker rm -f) says so, not a plain exit code',
+  { skip },
+  async (t) => {
+    if (!need(t, 'Docker', noDocker)) return;
+    const d = dockerClient();
+    const home = tmpDir();
+    const engine = await Engine.start({ home });
+    try {
+      const p = project([
+        'kind: experiment',
+        'build: {image: "axon-test/busybox:1"}',
+        'run: {cmd: echo up; sleep 60}',
+      ]);
+      const id = await startDocker(engine, p);
+      await waitFor(async () => (await engine.call('experiments.logs', { id })).text.includes('up'), 120_000);
+      const [c] = await d.listContainers({
+        filters: { label: [`axon.home=${homeId(home)}`, `axon.run=${id}`] },
+      });
+      await d.getContainer(c.Id).remove({ force: true });
+      const x = await endOf(engine, id);
+      assert.equal(x.status, 'failed');
+      assert.match(
+        x.statusReason ?? '',
+        /the container was removed outside Axon/,
+        `${x.statusReason} ${x.statusMessage}`,
+      );
+    } finally {
+      await engine.close();
     }
   },
 );

@@ -221,7 +221,11 @@ export class DockerBackend implements Backend {
       // skipped). An attach stream that ran to its end held every byte.
       if (!copier.isDetached && !(attach && copier.completed))
         await copyContainerLog(copier, container, false);
-      return outcomeOf(await endedState(this.docker, container));
+      const info = await endedState(this.docker, container);
+      const outcome = outcomeOf(info);
+      return (await removedOutside(container, info))
+        ? { ...outcome, reason: 'the container was removed outside Axon while it ran (docker rm -f)' }
+        : outcome;
     })().catch((e): JobOutcome => ({
       exitCode: null,
       signal: null,
@@ -320,6 +324,21 @@ async function endedState(docker: Docker, container: Docker.Container): Promise<
   }
   if (maybeOom(info) && (await loggedOom(docker, info))) info.State.OOMKilled = true;
   return info;
+}
+
+/** A SIGKILLed container that is gone a moment later was removed by someone else (`docker rm -f`): Axon removes
+ *  its containers only once their ending is recorded. Asked only of exit 137, for up to a second. */
+async function removedOutside(container: Docker.Container, info: Docker.ContainerInspectInfo): Promise<boolean> {
+  if (info.State.ExitCode !== 137 || info.State.OOMKilled) return false;
+  for (let i = 0; i < 10; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    const gone = await container.inspect().then(
+      () => false,
+      (e: { statusCode?: number }) => e.statusCode === 404,
+    );
+    if (gone) return true;
+  }
+  return false;
 }
 
 function maybeOom(info: Docker.ContainerInspectInfo): boolean {
