@@ -328,7 +328,10 @@ async function endedState(docker: Docker, container: Docker.Container): Promise<
 
 /** A SIGKILLed container that is gone a moment later was removed by someone else (`docker rm -f`): Axon removes
  *  its containers only once their ending is recorded. Asked only of exit 137, for up to a second. */
-async function removedOutside(container: Docker.Container, info: Docker.ContainerInspectInfo): Promise<boolean> {
+async function removedOutside(
+  container: Docker.Container,
+  info: Docker.ContainerInspectInfo,
+): Promise<boolean> {
   if (info.State.ExitCode !== 137 || info.State.OOMKilled) return false;
   for (let i = 0; i < 10; i++) {
     await new Promise((r) => setTimeout(r, 100));
