@@ -75,7 +75,8 @@ function checkStopGrace(addr: EngineAddress): void {
   process.stderr.write(
     `[axon] the engine serving this AXON_HOME (pid ${addr.pid}) stops runs with a ${addr.stopGraceMs / 1000} s ` +
       `grace period, not the ${mine / 1000} s of AXON_STOP_GRACE_S here: it is read when an engine starts. ` +
-      `To use it, stop that engine (kill ${addr.pid}; runs go on) and run the command again.\n`,
+      `To use it, stop that engine (pid ${addr.pid}: ${addr.background ? 'a background engine' : '`axon serve`, or an axon command serving this home'}; ` +
+      'runs go on) and run the command again.\n',
   );
 }
 

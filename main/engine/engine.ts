@@ -102,7 +102,9 @@ export class Engine implements AxonApi {
     const release = acquireLock(opts.home);
     let store: Store;
     try {
-      fs.mkdirSync(paths(opts.home).runs, { recursive: true });
+      // The runs' folders are the user's alone: a Docker run's outputs folder is opened to its container's user.
+      fs.mkdirSync(paths(opts.home).runs, { recursive: true, mode: 0o700 });
+      fs.promises.chmod(paths(opts.home).runs, 0o700).catch(() => undefined);
       store = await Store.open(paths(opts.home).db);
     } catch (e) {
       release();

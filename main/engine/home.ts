@@ -16,9 +16,14 @@ export const paths = (home: string) => ({
   runDir: (experimentId: number) => path.join(home, 'runs', String(experimentId)),
 });
 
-/** Whether `dir` is an Axon home (it holds the database). One inside a project is never part of its code: its
- *  database and runs would be built into every image and change the code's hash on every run. */
-export const isAxonHome = (dir: string): boolean => fs.existsSync(path.join(dir, 'axon.db'));
+/** Whether `dir` is an Axon home (its database beside its runs folder). One inside a project is never part of
+ *  its code: its database and runs would be built into every image and change the code's hash on every run. */
+export async function isAxonHome(dir: string): Promise<boolean> {
+  const [db, runs] = await Promise.all(
+    ['axon.db', 'runs'].map((n) => fs.promises.stat(path.join(dir, n)).catch(() => null)),
+  );
+  return !!db?.isFile() && !!runs?.isDirectory();
+}
 
 export class LockedError extends Error {
   constructor(

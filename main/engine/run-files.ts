@@ -25,7 +25,7 @@ export async function removeRunFolders(db: Db, home: string, gone: RunFolders[])
     if (e)
       left.push(
         `${p} could not be removed (${e.code ?? e.message}); files a container wrote there as another user ` +
-          `are removed with: sudo rm -rf '${p}'`,
+          `are removed with: sudo rm -rf ${shellQuote(p)}`,
       );
   };
   const runs = paths(home).runs;
@@ -68,3 +68,6 @@ async function removeWhatCan(p: string): Promise<NodeJS.ErrnoException | null> {
     () => first,
   );
 }
+
+/** `p` as one word of a POSIX shell command line. */
+const shellQuote = (p: string) => `'${p.replace(/'/g, `'\\''`)}'`;

@@ -153,7 +153,10 @@ test('AXON_STOP_GRACE_S given to a command while another engine serves: the comm
     assert.equal(other.code, 0, other.stderr);
     const m = other.stderr.match(note);
     assert.deepEqual(m?.slice(1), ['5', '60'], other.stderr);
-    assert.match(other.stderr, new RegExp(`\\(pid ${served.proc.pid}\\).*kill ${served.proc.pid}`));
+    assert.match(
+      other.stderr,
+      new RegExp(`\\(pid ${served.proc.pid}\\).*stop that engine \\(pid ${served.proc.pid}: \`axon serve\``),
+    );
     for (const env of [{ AXON_STOP_GRACE_S: '5' }, { AXON_STOP_GRACE_S: '' }]) {
       const same = await cli(['ps'], { home, env });
       assert.equal(same.code, 0, same.stderr);

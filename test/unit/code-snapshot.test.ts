@@ -57,7 +57,10 @@ test('a folder inside a git repository (a .git folder or file above it, or GIT_D
 test('an Axon home inside the project (AXON_HOME=./.axon) is not its code: not hashed, not dirty, not built', async () => {
   const dir = tmp();
   fs.writeFileSync(path.join(dir, 'train.py'), 'print(1)\n');
-  const home = path.join(dir, 'axon-home');
+  const home = path.join(dir, 'my axon home'); // a space: git quotes such a path unless -z
+  // A project's own SQLite file named axon.db (a fixture) is code: only a home has its runs folder beside it.
+  fs.mkdirSync(path.join(dir, 'fixtures'));
+  fs.writeFileSync(path.join(dir, 'fixtures', 'axon.db'), 'sqlite');
   const engine = await Engine.start({ home });
   await engine.call('projects.create', { name: 'p', codePath: dir });
   const before = await snapshotCode(dir);
@@ -67,11 +70,11 @@ test('an Axon home inside the project (AXON_HOME=./.axon) is not its code: not h
   await engine.call('projects.create', { name: 'q', codePath: dir });
   await engine.close();
   assert.equal((await snapshotCode(dir)).contentHash, before.contentHash);
-  assert.equal(before.fileCount, 1);
+  assert.equal(before.fileCount, 2);
   const { entries } = await scanContext(dir);
   assert.deepEqual(
     entries.map((e) => e.rel),
-    ['train.py'],
+    ['fixtures', 'fixtures/axon.db', 'train.py'],
     'the build context leaves the home out',
   );
 
@@ -83,7 +86,7 @@ test('an Axon home inside the project (AXON_HOME=./.axon) is not its code: not h
     GIT_COMMITTER_EMAIL: 't@t',
   };
   execFileSync('git', ['init', '-q'], { cwd: dir, env });
-  execFileSync('git', ['add', 'train.py'], { cwd: dir, env });
+  execFileSync('git', ['add', 'train.py', 'fixtures'], { cwd: dir, env });
   execFileSync('git', ['commit', '-qm', 'one'], { cwd: dir, env });
   const ref = await snapshotCode(dir);
   assert.equal(ref.kind, 'git');
@@ -92,6 +95,6 @@ test('an Axon home inside the project (AXON_HOME=./.axon) is not its code: not h
   const dirty = await snapshotCode(dir);
   assert.equal(dirty.dirty, true, 'another untracked file still is a change');
   assert.match(String(dirty.diff), /#\s+notes\.txt/);
-  assert.doesNotMatch(String(dirty.diff), /axon-home/);
+  assert.doesNotMatch(String(dirty.diff), /axon home/);
   fs.rmSync(dir, { recursive: true, force: true });
 });

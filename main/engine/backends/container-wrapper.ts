@@ -17,11 +17,15 @@ export const WRAPPER = [
   '/bin/bash -c "$AXON_CMD" 2>&3 3>&- & p=$!',
   'while :; do wait $p; rc=$?; kill -0 $p 2>/dev/null || break; done',
   'if [ -n "$t" ]; then while kill -0 -1 2>/dev/null; do sleep 0.2; done; fi',
-  // Docker: what the command wrote in the bind-mounted outputs becomes the desktop user's (a root container's
-  // files could not be deleted by them); a non-root image user cannot chown, so its files are opened to all
-  // (find, not chmod -R: busybox's stops at the folder it may not change, the desktop user's own).
-  'if [ -n "$AXON_OUTPUTS_OWNER" ]; then chown -R "$AXON_OUTPUTS_OWNER" "$AXON_OUTPUTS_PATH" 2>/dev/null ||' +
-    ' find "$AXON_OUTPUTS_PATH" -mindepth 1 -exec chmod a+rwX {} + 2>/dev/null; fi',
+  // Docker: what the command wrote in the bind-mounted outputs goes back to the outputs folder's owner (as the
+  // container sees it: the desktop user on a rootful Docker; root, which is that user, on a rootless one), or
+  // to AXON_OUTPUTS_OWNER's uid:gid; only what another owns is touched. A non-root image user cannot chown:
+  // its own files are opened to all instead, so the desktop user can still delete them.
+  'if [ -n "$AXON_OUTPUTS_OWNER" ]; then',
+  '  P=$AXON_OUTPUTS_PATH; o=$AXON_OUTPUTS_OWNER; [ "$o" = folder ] && o=$(stat -c %u:%g "$P")',
+  '  if [ "$(id -u)" = 0 ]; then find "$P" -mindepth 1 \\( ! -user "${o%%:*}" -o ! -group "${o#*:}" \\) -exec chown -h "$o" {} +',
+  '  else find "$P" -mindepth 1 -user "$(id -u)" ! -type l -exec chmod a+rwX {} +; fi',
+  'fi',
   'exit $rc',
 ].join('\n');
 

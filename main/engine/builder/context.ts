@@ -269,7 +269,7 @@ export async function scanContext(
         const abs = path.join(root, rel);
         const s = await fs.promises.lstat(abs);
         const mode = s.mode & 0o7777;
-        if (s.isDirectory() && isAxonHome(abs)) return;
+        if (s.isDirectory() && (await isAxonHome(abs))) return;
         if (s.isDirectory()) {
           // An excluded folder walked into is not sent itself (as with the Docker CLI): the daemon creates
           // it for the files that are.

@@ -55,7 +55,9 @@ export async function codeDiff(store: Store, base: number, other: number): Promi
 /** What changed between a run's recorded code and the folder now, said for a restart or resume (which runs the
  *  folder as it is now); null when nothing did. */
 export function codeChangeNote(id: number, had: CodeRef, now: CodeRef): string | null {
-  if (JSON.stringify(had) === JSON.stringify(now)) return null;
+  // The code, not where it came from: a branch renamed or a remote added is the same code.
+  const code = (c: CodeRef) => [c.kind, c.commit, c.dirty, c.diff, c.contentHash].join('\0');
+  if (code(had) === code(now)) return null;
   const short = (c: string | null) => (c ? c.slice(0, 10) : 'none');
   const what =
     had.kind === 'git' && now.kind === 'git'

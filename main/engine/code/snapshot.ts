@@ -47,18 +47,19 @@ async function gitRef(dir: string): Promise<CodeRef> {
     git(dir, ['rev-parse', 'HEAD']),
     git(dir, ['rev-parse', '--abbrev-ref', 'HEAD']),
     git(dir, ['remote', '-v']),
-    git(dir, ['status', '--porcelain', '--untracked-files=normal']),
+    git(dir, ['status', '--porcelain', '-z', '--untracked-files=normal']),
     git(dir, ['rev-parse', '--show-toplevel']),
   ]);
   const root = top?.trim() || dir; // porcelain paths are the work tree's
   const remoteLine = remotes?.split('\n').find((l) => l.startsWith('origin\t')) ?? remotes?.split('\n')[0];
   const remote = remoteLine ? (remoteLine.split(/\s+/)[1] ?? null) : null;
-  // An Axon home in the work tree (AXON_HOME=./.axon, not ignored) is not a change to the code.
-  const lines = (status ?? '')
-    .split('\n')
-    .filter(
-      (l) => l.trim() && !(l.startsWith('?? ') && l.endsWith('/') && isAxonHome(path.join(root, l.slice(3)))),
-    );
+  // An Axon home in the work tree (AXON_HOME=./.axon, not ignored) is not a change to the code. (-z: paths
+  // unquoted, whatever characters they hold; a rename's second path is one more entry, still a change.)
+  const entries = (status ?? '').split('\0').filter((l) => l.trim());
+  const homes = await Promise.all(
+    entries.map((l) => l.startsWith('?? ') && l.endsWith('/') && isAxonHome(path.join(root, l.slice(3)))),
+  );
+  const lines = entries.filter((_, i) => !homes[i]);
   const dirty = lines.length > 0;
   let diff: string | null = null;
   let diffTruncated = false;
@@ -111,7 +112,7 @@ async function hashRef(dir: string): Promise<CodeRef> {
     for (const e of entries.sort((a, b) => (a.name < b.name ? -1 : 1))) {
       const r = rel ? `${rel}/${e.name}` : e.name;
       if (e.isDirectory()) {
-        if (!ig.ignores(`${r}/`) && !isAxonHome(path.join(dir, r))) await walk(r);
+        if (!ig.ignores(`${r}/`) && !(await isAxonHome(path.join(dir, r)))) await walk(r);
       } else if (e.isFile() && !ig.ignores(r)) {
         count++;
         if (files.length < HASH_MAX_FILES) files.push(r);

@@ -17,7 +17,7 @@ import type {
 import { containerResources as statsOf, type DockerStatsJson } from '../../monitor/docker-stats';
 import { buildImage, defaultRepo } from '../../builder';
 import { containerEnv, containerPythonPath, SDK_PYTHON } from '../../scheduler/job-env';
-import { DockerConnection } from './connection';
+import { DockerConnection, withTimeout } from './connection';
 import { wrappedCommand } from '../container-wrapper';
 import { LogCopier } from '../log-copier';
 import { copyAttachedLog, copyContainerLog } from './container-log';
@@ -31,7 +31,8 @@ export interface DockerBackendOptions {
   /** Remove a finished container once its log is copied (its log file is kept either way). */
   removeFinished?: boolean;
   /** Who the files a run writes in its outputs belong to once it ends (`uid:gid`); default
-   *  AXON_DOCKER_OUTPUTS_OWNER, else the engine's user. */
+   *  AXON_DOCKER_OUTPUTS_OWNER, else `folder`: the outputs folder's owner as the container sees it (the
+   *  desktop user on a rootful Docker, root on a rootless one, where root is that user). */
   outputsOwner?: string;
 }
 
@@ -45,15 +46,13 @@ export class DockerBackend implements Backend {
   readonly conn: DockerConnection;
   private readonly home: string;
   private readonly removeFinished: boolean;
-  private readonly outputsOwner: string | null;
+  private readonly outputsOwner: string;
+  private listing: { at: number; p: Promise<Docker.ContainerInfo[] | null> } | null = null;
 
   constructor(opts: DockerBackendOptions, conn = new DockerConnection()) {
     this.conn = conn;
     this.home = opts.home;
-    this.outputsOwner =
-      opts.outputsOwner ??
-      (process.env.AXON_DOCKER_OUTPUTS_OWNER ||
-        (process.getuid && process.getgid ? `${process.getuid()}:${process.getgid()}` : null));
+    this.outputsOwner = opts.outputsOwner ?? (process.env.AXON_DOCKER_OUTPUTS_OWNER || 'folder');
     this.removeFinished = opts.removeFinished ?? process.env.AXON_DOCKER_KEEP_CONTAINERS !== '1';
   }
 
@@ -104,9 +103,11 @@ export class DockerBackend implements Backend {
       AXON_OUTPUTS_PATH: CONTAINER_OUTPUTS,
       POLYAXON_RUN_OUTPUTS_PATH: CONTAINER_OUTPUTS,
       PYTHONPATH: containerPythonPath(CONTAINER_SDK, spec.run.build, spec.extraEnv),
-      ...(this.outputsOwner ? { AXON_OUTPUTS_OWNER: this.outputsOwner } : {}),
+      AXON_OUTPUTS_OWNER: this.outputsOwner,
     }).map(([k, v]) => `${k}=${v}`);
-    // An image whose USER is not root writes its outputs too (the folder is the desktop user's, 0755).
+    // An image whose USER is not root writes its outputs too (the folder is the desktop user's, 0755); no other
+    // user of this machine reaches it: the engine keeps AXON_HOME/runs at 0700 (a bind mount needs no access
+    // to the folders above it).
     await fs.promises.chmod(spec.outputsDir, 0o777).catch(() => undefined);
     const container = await this.docker.createContainer({
       name: `axon-${homeId(this.home)}-${spec.experimentId}-${spec.role}-${spec.index}-${spec.jobId}`,
@@ -213,8 +214,17 @@ export class DockerBackend implements Backend {
     // Detached (the engine closes), the wait is abandoned: this engine records nothing more, so nothing may
     // remove the container; the next engine reads its ending.
     const waiting = new AbortController();
+    let stopAsked = false;
+    let exitCode: number | null = null;
+    const removed = (code: number | null): JobOutcome => ({
+      exitCode: code ?? 137,
+      signal: null,
+      lost: false,
+      reason: REMOVED_OUTSIDE,
+    });
     const done = (async (): Promise<JobOutcome> => {
-      await container.wait({ abortSignal: waiting.signal });
+      const waited = (await container.wait({ abortSignal: waiting.signal })) as { StatusCode?: number };
+      exitCode = waited?.StatusCode ?? null;
       await copying;
       // Docker ends a follow stream without its last message when that is a line with no newline (and an
       // attach stream may have been cut): read what is left from the cursor (lines already copied are
@@ -223,15 +233,13 @@ export class DockerBackend implements Backend {
         await copyContainerLog(copier, container, false);
       const info = await endedState(this.docker, container);
       const outcome = outcomeOf(info);
-      return (await removedOutside(container, info))
-        ? { ...outcome, reason: 'the container was removed outside Axon while it ran (docker rm -f)' }
-        : outcome;
-    })().catch((e): JobOutcome => ({
-      exitCode: null,
-      signal: null,
-      lost: true,
-      reason: `lost: ${(e as Error).message}`,
-    }));
+      return !stopAsked && (await removedOutside(container, info)) ? removed(outcome.exitCode) : outcome;
+    })().catch((e: Error & { statusCode?: number }): JobOutcome =>
+      // Gone once it ended, before its state was read: removed by someone else (Axon waits for its ending).
+      exitCode !== null && e.statusCode === 404 && !stopAsked
+        ? removed(exitCode)
+        : { exitCode: null, signal: null, lost: true, reason: `lost: ${e.message}` },
+    );
     return {
       handle: { container: container.id },
       done,
@@ -243,6 +251,7 @@ export class DockerBackend implements Backend {
       // Docker's stop answers once the container has stopped (up to the grace period): not waited for, as the
       // interface asks, so the other replicas get their SIGTERM at the same moment.
       stop: async (graceMs) => {
+        stopAsked = true;
         void container.stop({ t: Math.max(1, Math.ceil(graceMs / 1000)) }).catch(() => undefined);
       },
     };
@@ -271,20 +280,31 @@ export class DockerBackend implements Backend {
   }
 
   /** A deleted experiment's containers (kept ones, AXON_DOCKER_KEEP_CONTAINERS, or any an engine left) and
-   *  network. */
+   *  network. Nothing when Docker does not answer (a delete never waits on it for long). */
   async remove(experimentId: number): Promise<void> {
-    const found = await this.docker
-      .listContainers({
-        all: true,
-        filters: { label: [`axon.home=${homeId(this.home)}`, `axon.run=${experimentId}`] },
-      })
-      .catch(() => [] as Docker.ContainerInfo[]);
-    for (const c of found)
-      await this.docker
-        .getContainer(c.Id)
-        .remove({ force: true })
-        .catch(() => undefined);
-    await this.removeNetwork(experimentId);
+    const all = await this.homeContainers();
+    if (!all) return;
+    const mine = all.filter((c) => c.Labels?.['axon.run'] === String(experimentId));
+    for (const c of mine)
+      await withTimeout(this.docker.getContainer(c.Id).remove({ force: true }), 10_000, 'no answer').catch(
+        () => undefined,
+      );
+    await withTimeout(this.removeNetwork(experimentId), 10_000, 'no answer').catch(() => undefined);
+  }
+
+  /** This home's containers, one listing shared by the deletes of a project's or group's experiments. */
+  private homeContainers(): Promise<Docker.ContainerInfo[] | null> {
+    if (this.listing && Date.now() - this.listing.at < 2000) return this.listing.p;
+    const p = (async () => {
+      if (!(await this.conn.status()).reachable) return null;
+      return withTimeout(
+        this.docker.listContainers({ all: true, filters: { label: [`axon.home=${homeId(this.home)}`] } }),
+        10_000,
+        'no answer',
+      ).catch(() => null);
+    })();
+    this.listing = { at: Date.now(), p };
+    return p;
   }
 
   /** One user-defined network per distributed experiment: replicas reach each other by name. */
@@ -325,6 +345,8 @@ async function endedState(docker: Docker, container: Docker.Container): Promise<
   if (maybeOom(info) && (await loggedOom(docker, info))) info.State.OOMKilled = true;
   return info;
 }
+
+const REMOVED_OUTSIDE = 'the container was removed outside Axon while it ran (docker rm -f)';
 
 /** A SIGKILLed container that is gone a moment later was removed by someone else (`docker rm -f`): Axon removes
  *  its containers only once their ending is recorded. Asked only of exit 137, for up to a second. */
