@@ -21,7 +21,7 @@ export async function removeRunFolders(db: Db, home: string, gone: RunFolders[])
   // refuse removal; the rest goes, and the user learns which folder is left and how to remove it.
   const rm = async (p: string) => {
     const e = await removeWhatCan(p);
-    // The code alone misleads (node's rm says ENOTDIR for a file it may not unlink), so the likely cause too.
+    // The likely cause too: the code alone does not say who wrote the files.
     if (e)
       left.push(
         `${p} could not be removed (${e.code ?? e.message}); files a container wrote there as another user ` +
@@ -61,11 +61,20 @@ async function removeWhatCan(p: string): Promise<NodeJS.ErrnoException | null> {
     (e: NodeJS.ErrnoException) => e,
   );
   if (!first) return null;
+  // A file's own refusal (EPERM, EACCES) is the one to tell: node's rm answers ENOTDIR for it.
+  const st = await fs.promises.lstat(p).catch(() => null);
+  if (!st) return null;
+  if (!st.isDirectory())
+    return fs.promises.unlink(p).then(
+      () => null,
+      (e: NodeJS.ErrnoException) => e,
+    );
   const entries = await fs.promises.readdir(p).catch(() => [] as string[]);
-  for (const name of entries) await removeWhatCan(path.join(p, name));
+  let inner: NodeJS.ErrnoException | null = null;
+  for (const name of entries) inner = (await removeWhatCan(path.join(p, name))) ?? inner;
   return fs.promises.rmdir(p).then(
     () => null,
-    () => first,
+    () => inner ?? first,
   );
 }
 

@@ -14,6 +14,7 @@ import { SettingsPage } from './pages/SettingsPage';
 import { ErrorState } from './components/States';
 import { ErrorBoundary } from './components/ErrorBoundary';
 import { useConnection } from './stores/connection';
+import { useNotices } from './stores/notices';
 import { formatTime } from './lib/format';
 import { useSession } from './stores/session';
 import { LoginPage } from './pages/LoginPage';
@@ -35,6 +36,22 @@ function ConnectionBanner() {
         was then; actions wait. Axon reconnects by itself when the engine runs again (<code>axon serve</code>
         ).
       </p>
+    </div>
+  );
+}
+
+/** Warnings an action left for later (a delete that could not remove a run's folder), until dismissed. */
+function NoticesBanner() {
+  const { warnings, dismiss } = useNotices();
+  if (!warnings.length) return null;
+  return (
+    <div className="notice notice-warning" role="status" data-notices>
+      {warnings.map((w, i) => (
+        <p key={i}>{w}</p>
+      ))}
+      <button type="button" onClick={dismiss}>
+        Dismiss
+      </button>
     </div>
   );
 }
@@ -125,6 +142,7 @@ function Frame({ phase }: { phase: 'local' | 'signed-in' | 'no-token' }) {
         ) : (
           <>
             <ConnectionBanner />
+            <NoticesBanner />
             <ErrorBoundary what="this page" resetKey={pathname}>
               <Routes>
                 <Route path="/" element={<ProjectsPage />} />

@@ -5,6 +5,7 @@ import { useNavigate } from 'react-router-dom';
 import type { Experiment } from '../../../shared/domain';
 import { DONE, OUTPUTS_KEPT } from '../../../shared/statuses';
 import { call, errorMessage } from '../api';
+import { useNotices } from '../stores/notices';
 import { useExperiments } from '../stores/experiments';
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { projectPath } from '../lib/routeParams';
@@ -35,7 +36,7 @@ export function ExperimentActions({
     setError(null);
     try {
       if (what === 'delete') {
-        await call('experiments.delete', { id: x.id });
+        useNotices.getState().warn((await call('experiments.delete', { id: x.id })).warnings);
         useExperiments.getState().remove(x.id);
         setConfirmDelete(false);
         navigate(projectPath(x.projectName));

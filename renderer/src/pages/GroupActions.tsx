@@ -4,6 +4,7 @@ import { useState } from 'react';
 import { useNavigate } from 'react-router-dom';
 import type { Group } from '../../../shared/domain';
 import { call, errorMessage } from '../api';
+import { useNotices } from '../stores/notices';
 import { useGroups } from '../stores/groups';
 import { useExperiments } from '../stores/experiments';
 import { ConfirmDialog } from '../components/ConfirmDialog';
@@ -41,7 +42,7 @@ export function GroupActions({
     setDeleting(true);
     setDeleteError(null);
     try {
-      await call('groups.delete', { id: group.id });
+      useNotices.getState().warn((await call('groups.delete', { id: group.id })).warnings);
       onDeleted();
       navigate(projectPath(group.projectName));
       const experiments = useExperiments.getState();

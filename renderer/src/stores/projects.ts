@@ -3,6 +3,7 @@ import { create } from 'zustand';
 import type { Project } from '../../../shared/domain';
 import { call, errorMessage } from '../api';
 import type { LoadState } from './experiments';
+import { useNotices } from './notices';
 
 interface ProjectsState {
   list: Project[];
@@ -31,7 +32,7 @@ export const useProjects = create<ProjectsState>((set, get) => ({
     return p;
   },
   async remove(name) {
-    await call('projects.delete', { name });
+    useNotices.getState().warn((await call('projects.delete', { name })).warnings);
     set((s) => ({ list: s.list.filter((p) => p.name !== name) }));
   },
 }));
