@@ -3,6 +3,7 @@
 // working; without auth the API behaves as it always has.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import WebSocket from 'ws';
@@ -10,6 +11,7 @@ import { Engine } from '../../main/engine/engine';
 import { serve } from '../../main/server/http';
 import { createHttpClient } from '../../shared/http-client';
 import { projectWith, sleep, tmpDir, waitFor } from '../helpers';
+import { need } from '../requirements';
 
 const PASSWORD = 'a long enough password';
 
@@ -505,6 +507,37 @@ test('an organization keeps an admin: its last one can be neither removed nor ma
       [['hal', 'admin']],
     );
     gil.close();
+  } finally {
+    await server.close();
+    await engine.close();
+  }
+});
+
+test("a user's delete that leaves a run folder behind says so without the server's paths", async (t) => {
+  const { engine, server } = await sharedEngine();
+  try {
+    await engine.call('users.create', { username: 'ann', password: PASSWORD });
+    const token = (await post(server.url, 'auth.login', null, { username: 'ann', password: PASSWORD })).body
+      .result.token as string;
+    const ann = createHttpClient(server.url, token, WebSocket as never);
+    const a = projectWith('mkdir -p "$AXON_OUTPUTS_PATH/ckpt" && echo 1 > "$AXON_OUTPUTS_PATH/ckpt/m"');
+    const r = await ann.call('runs.create', { project: 'ann-work', files: files(a.file), codePath: a.dir });
+    assert(r.kind === 'experiment');
+    const id = r.experiment.id;
+    await waitFor(async () => (await engine.call('experiments.get', { id })).status === 'succeeded');
+    const runDir = (await engine.call('experiments.get', { id })).runDir!;
+    const stuck = path.join(runDir, 'outputs', 'ckpt', 'm');
+    const chattr = spawnSync('chattr', ['+i', stuck], { encoding: 'utf8' });
+    if (chattr.status !== 0 && !need(t, 'chattr +i (root, ext4)', chattr.stderr || 'failed')) return;
+    try {
+      const d = await ann.call('experiments.delete', { id });
+      assert.deepEqual(d.warnings, [
+        '1 run folder(s) could not be removed from the server (files another user owns): its administrator can remove them',
+      ]);
+      assert.doesNotMatch(JSON.stringify(d), new RegExp(engine.home));
+    } finally {
+      spawnSync('chattr', ['-i', stuck]);
+    }
   } finally {
     await server.close();
     await engine.close();

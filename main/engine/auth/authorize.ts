@@ -80,6 +80,18 @@ function withoutServerPaths<T>(method: MethodName, result: T): T {
   if (method === 'system.info') return { ...r, home: '' } as T;
   if (method === 'experiments.outputFile') return { ...r, absolutePath: r.path } as T;
   if (method === 'experiments.outputPath') return { ...r, realPath: '' } as T;
+  // A delete's folders left behind are the server's to clean up: said without where they are.
+  if (
+    (method === 'experiments.delete' || method === 'groups.delete' || method === 'projects.delete') &&
+    Array.isArray(r.warnings)
+  )
+    return {
+      ...r,
+      warnings: [
+        `${r.warnings.length} run folder(s) could not be removed from the server (files another user owns): ` +
+          'its administrator can remove them',
+      ],
+    } as T;
   // Series and texts hold no paths: not walked (a long metric series would be copied for nothing).
   if (NO_PATHS.has(method)) return result;
   return redactServerPaths(result);
