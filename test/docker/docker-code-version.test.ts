@@ -3,28 +3,19 @@
 // the one read when the sweep was created. Skips, saying why, without Docker; fails naming it under CI=true.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Engine } from '../../main/engine/engine';
 import { snapshotCode } from '../../main/engine/code/snapshot';
-import { ROOT, tmpDir, waitFor } from '../helpers';
+import { tmpDir, waitFor } from '../helpers';
 import { need, skipOrFail } from '../requirements';
-import { docker as dockerClient, dockerAvailable, endOf, project, removeTestImages } from './helpers';
+import { dockerAvailable, endOf, project, removeTestImages, ensureTestBusybox } from './helpers';
 
 const noDocker = await dockerAvailable();
 const skip = skipOrFail(noDocker);
 
 before(async () => {
-  if (noDocker) return;
-  const there = await dockerClient()
-    .getImage('axon-test/busybox:1')
-    .inspect()
-    .catch(() => null);
-  if (!there)
-    execFileSync('bash', [path.join(ROOT, 'test/docker/build-images.sh'), '--only', 'busybox'], {
-      stdio: 'inherit',
-    });
+  if (!noDocker) await ensureTestBusybox();
 });
 after(() => removeTestImages());
 

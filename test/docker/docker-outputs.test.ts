@@ -4,13 +4,12 @@
 // once its experiment is deleted, are removed. Skips, saying why, without Docker; fails naming it under CI=true.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Engine } from '../../main/engine/engine';
 import { paths } from '../../main/engine/home';
 import { homeId } from '../../main/engine/backends/docker/docker-backend';
-import { ROOT, tmpDir, waitFor } from '../helpers';
+import { tmpDir, waitFor } from '../helpers';
 import { need, skipOrFail } from '../requirements';
 import {
   docker as dockerClient,
@@ -20,23 +19,15 @@ import {
   removeTestImages,
   run,
   startDocker,
+  ensureTestBusybox,
 } from './helpers';
 
 const noDocker = await dockerAvailable();
 const skip = skipOrFail(noDocker);
 const NOBODY = 'axon-test/busybox-nobody:1';
 
-// The busybox test image as the other Docker tests have it (its /bin/bash is what the wrapper runs).
 before(async () => {
-  if (noDocker) return;
-  const there = await dockerClient()
-    .getImage('axon-test/busybox:1')
-    .inspect()
-    .catch(() => null);
-  if (!there)
-    execFileSync('bash', [path.join(ROOT, 'test/docker/build-images.sh'), '--only', 'busybox'], {
-      stdio: 'inherit',
-    });
+  if (!noDocker) await ensureTestBusybox();
 });
 
 after(async () => {

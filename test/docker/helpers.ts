@@ -13,7 +13,7 @@ import { resolveDocker } from '../../main/engine/backends/docker/connection';
 import { defaultRepo } from '../../main/engine/builder/build';
 import type { AxonApi } from '../../shared/api';
 import type { Experiment } from '../../shared/domain';
-import { experimentEnd } from '../helpers';
+import { experimentEnd, ROOT } from '../helpers';
 
 export const BUSYBOX_IMAGE = 'axon-test/busybox:1';
 
@@ -229,3 +229,16 @@ export const endOf = (api: Api, id: number, ms = 120_000): Promise<Experiment> =
 
 export const run = async (api: Api, p: { dir: string; text: string }) =>
   endOf(api, await startDocker(api, p));
+
+/** The busybox test image as the Docker backend's tests use it (its /bin/bash is what the wrapper runs), built by
+ *  test/docker/build-images.sh unless it is there (.ci/run builds it first). */
+export async function ensureTestBusybox(d: Docker = docker()): Promise<void> {
+  const there = await d
+    .getImage('axon-test/busybox:1')
+    .inspect()
+    .catch(() => null);
+  if (!there)
+    execFileSync('bash', [path.join(ROOT, 'test/docker/build-images.sh'), '--only', 'busybox'], {
+      stdio: 'inherit',
+    });
+}
