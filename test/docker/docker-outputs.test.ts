@@ -213,3 +213,39 @@ test(
     }
   },
 );
+
+test(
+  'a root container whose outputs folder reads as the overflow uid (userns-remap) opens its files instead of a chown',
+  { skip },
+  async (t) => {
+    if (!need(t, 'Docker', noDocker)) return;
+    // userns-remap cannot be set up under this Docker engine: the owner the container would see there (65534)
+    // is named instead, as AXON_DOCKER_OUTPUTS_OWNER.
+    const was = process.env.AXON_DOCKER_OUTPUTS_OWNER;
+    process.env.AXON_DOCKER_OUTPUTS_OWNER = '65534:65534';
+    const home = tmpDir();
+    const engine = await Engine.start({ home });
+    try {
+      const x = await run(
+        engine,
+        project([
+          'kind: experiment',
+          'build: {image: "axon-test/busybox:1"}',
+          'run:',
+          '  cmd: mkdir $AXON_OUTPUTS_PATH/ckpt && echo w > $AXON_OUTPUTS_PATH/ckpt/model.txt',
+        ]),
+      );
+      assert.equal(x.status, 'succeeded', `${x.statusReason} ${x.statusMessage}`);
+      const out = path.join(paths(home).runDir(x.id), 'outputs');
+      for (const f of walk(out).slice(1)) {
+        const st = fs.statSync(f);
+        assert.equal(st.uid, 0, `${f}: not given to the overflow uid`);
+        assert.equal(st.mode & 0o006, 0o006, `${f} is writable by others`);
+      }
+    } finally {
+      await engine.close();
+      if (was === undefined) delete process.env.AXON_DOCKER_OUTPUTS_OWNER;
+      else process.env.AXON_DOCKER_OUTPUTS_OWNER = was;
+    }
+  },
+);

@@ -20,10 +20,12 @@ export const WRAPPER = [
   // Docker: what the command wrote in the bind-mounted outputs goes back to the outputs folder's owner (as the
   // container sees it: the desktop user on a rootful Docker; root, which is that user, on a rootless one), or
   // to AXON_OUTPUTS_OWNER's uid:gid; only what another owns is touched. A non-root image user cannot chown:
-  // its own files are opened to all instead, so the desktop user can still delete them.
+  // its own files are opened to all instead, so the desktop user can still delete them; so are a root
+  // container's when the folder's owner reads as the overflow uid 65534 (userns-remap: the desktop user has
+  // no uid in the container, and a chown to its subuid would not be theirs either).
   'if [ -n "$AXON_OUTPUTS_OWNER" ]; then',
   '  P=$AXON_OUTPUTS_PATH; o=$AXON_OUTPUTS_OWNER; [ "$o" = folder ] && o=$(stat -c %u:%g "$P")',
-  '  if [ "$(id -u)" = 0 ]; then find "$P" -mindepth 1 \\( ! -user "${o%%:*}" -o ! -group "${o#*:}" \\) -exec chown -h "$o" {} +',
+  '  if [ "$(id -u)" = 0 ] && [ "${o%%:*}" != 65534 ]; then find "$P" -mindepth 1 \\( ! -user "${o%%:*}" -o ! -group "${o#*:}" \\) -exec chown -h "$o" {} +',
   '  else find "$P" -mindepth 1 -user "$(id -u)" ! -type l -exec chmod a+rwX {} +; fi',
   'fi',
   'exit $rc',
