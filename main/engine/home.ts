@@ -19,10 +19,15 @@ export const paths = (home: string) => ({
 /** Whether `dir` is an Axon home (its database beside its runs folder). One inside a project is never part of
  *  its code: its database and runs would be built into every image and change the code's hash on every run. */
 export async function isAxonHome(dir: string): Promise<boolean> {
-  const [db, runs] = await Promise.all(
-    ['axon.db', 'runs'].map((n) => fs.promises.stat(path.join(dir, n)).catch(() => null)),
+  return holdsAxonHome(await fs.promises.readdir(dir, { withFileTypes: true }).catch(() => []));
+}
+
+/** isAxonHome from a folder's listing, for a walk that reads it anyway (no stat more per folder). */
+export function holdsAxonHome(entries: fs.Dirent[]): boolean {
+  return (
+    entries.some((e) => e.name === 'axon.db' && e.isFile()) &&
+    entries.some((e) => e.name === 'runs' && e.isDirectory())
   );
-  return !!db?.isFile() && !!runs?.isDirectory();
 }
 
 export class LockedError extends Error {

@@ -10,6 +10,13 @@ import { mayBeGitWorkTree, snapshotCode } from '../../main/engine/code/snapshot'
 import { scanContext } from '../../main/engine/builder/context';
 import { Engine } from '../../main/engine/engine';
 
+const GIT_ENV = {
+  ...process.env,
+  GIT_AUTHOR_NAME: 't',
+  GIT_AUTHOR_EMAIL: 't@t',
+  GIT_COMMITTER_NAME: 't',
+  GIT_COMMITTER_EMAIL: 't@t',
+};
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'axon-snapshot-'));
 
 test('a plain folder: no work tree is assumed, and the code is versioned by a content hash', async () => {
@@ -26,13 +33,7 @@ test('a plain folder: no work tree is assumed, and the code is versioned by a co
 
 test('a folder inside a git repository (a .git folder or file above it, or GIT_DIR) still asks git', async () => {
   const repo = tmp();
-  const env = {
-    ...process.env,
-    GIT_AUTHOR_NAME: 't',
-    GIT_AUTHOR_EMAIL: 't@t',
-    GIT_COMMITTER_NAME: 't',
-    GIT_COMMITTER_EMAIL: 't@t',
-  };
+  const env = GIT_ENV;
   execFileSync('git', ['init', '-q'], { cwd: repo, env });
   fs.mkdirSync(path.join(repo, 'src', 'model'), { recursive: true });
   fs.writeFileSync(path.join(repo, 'src', 'model', 'train.py'), 'print(1)\n');
@@ -78,13 +79,7 @@ test('an Axon home inside the project (AXON_HOME=./.axon) is not its code: not h
     'the build context leaves the home out',
   );
 
-  const env = {
-    ...process.env,
-    GIT_AUTHOR_NAME: 't',
-    GIT_AUTHOR_EMAIL: 't@t',
-    GIT_COMMITTER_NAME: 't',
-    GIT_COMMITTER_EMAIL: 't@t',
-  };
+  const env = GIT_ENV;
   execFileSync('git', ['init', '-q'], { cwd: dir, env });
   execFileSync('git', ['add', 'train.py', 'fixtures'], { cwd: dir, env });
   execFileSync('git', ['commit', '-qm', 'one'], { cwd: dir, env });

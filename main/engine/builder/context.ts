@@ -23,7 +23,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import dockerignore from '@balena/dockerignore';
 import ignore, { type Ignore } from 'ignore';
-import { isAxonHome } from '../home';
+import { holdsAxonHome } from '../home';
 import tar, { type Header, type Pack } from 'tar-stream';
 import { READ_NOFOLLOW, resolveInside } from '../safe-path';
 
@@ -258,6 +258,12 @@ export async function scanContext(
     const dirents = await fs.promises.readdir(relDir ? path.join(root, relDir) : root, {
       withFileTypes: true,
     });
+    // An Axon home inside the context (AXON_HOME=./.axon) is not code: the folder goes, with all in it.
+    if (relDir && holdsAxonHome(dirents)) {
+      const at = entries.findIndex((e) => e.rel === relDir);
+      if (at >= 0) entries.splice(at, 1);
+      return;
+    }
     const subdirs: string[] = [];
     await Promise.all(
       dirents.map(async (d) => {
@@ -269,7 +275,6 @@ export async function scanContext(
         const abs = path.join(root, rel);
         const s = await fs.promises.lstat(abs);
         const mode = s.mode & 0o7777;
-        if (s.isDirectory() && (await isAxonHome(abs))) return;
         if (s.isDirectory()) {
           // An excluded folder walked into is not sent itself (as with the Docker CLI): the daemon creates
           // it for the files that are.

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import ignore from 'ignore';
 import type { CodeRef } from '../../../shared/domain';
-import { isAxonHome } from '../home';
+import { holdsAxonHome, isAxonHome } from '../home';
 
 /** The stored diff is cut here (and `diffTruncated` set): 1 MiB keeps the database small. */
 export const DIFF_LIMIT_BYTES = 1024 * 1024;
@@ -109,10 +109,11 @@ async function hashRef(dir: string): Promise<CodeRef> {
     } catch {
       return;
     }
+    if (rel && holdsAxonHome(entries)) return; // an Axon home inside the folder is not code
     for (const e of entries.sort((a, b) => (a.name < b.name ? -1 : 1))) {
       const r = rel ? `${rel}/${e.name}` : e.name;
       if (e.isDirectory()) {
-        if (!ig.ignores(`${r}/`) && !(await isAxonHome(path.join(dir, r)))) await walk(r);
+        if (!ig.ignores(`${r}/`)) await walk(r);
       } else if (e.isFile() && !ig.ignores(r)) {
         count++;
         if (files.length < HASH_MAX_FILES) files.push(r);
